@@ -1,0 +1,1 @@
+//! Rungs use cases.

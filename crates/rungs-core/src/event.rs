@@ -1,0 +1,732 @@
+//! Ledger events: the append-only record of everything that happened to a person.
+//! A mistake is corrected by a `reversal` event; the original stays.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::person::Position;
+use crate::text::{parse_email, parse_key, parse_optional_text, parse_text, parse_url};
+use crate::{EventId, OrgId, PersonId, ValidationError};
+
+/// Most competencies one event may evidence.
+pub const MAX_COMPETENCIES: usize = 20;
+/// Most evidence links one event may carry.
+pub const MAX_EVIDENCE: usize = 20;
+/// Longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// The kinds of ledger event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Hired,
+    ProfileUpdated,
+    MicroProgression,
+    Validation,
+    MicroPromotion,
+    Promotion,
+    LateralMove,
+    Recognition,
+    Departure,
+    Reversal,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 10] = [
+        EventKind::Hired,
+        EventKind::ProfileUpdated,
+        EventKind::MicroProgression,
+        EventKind::Validation,
+        EventKind::MicroPromotion,
+        EventKind::Promotion,
+        EventKind::LateralMove,
+        EventKind::Recognition,
+        EventKind::Departure,
+        EventKind::Reversal,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventKind::Hired => "hired",
+            EventKind::ProfileUpdated => "profile_updated",
+            EventKind::MicroProgression => "micro_progression",
+            EventKind::Validation => "validation",
+            EventKind::MicroPromotion => "micro_promotion",
+            EventKind::Promotion => "promotion",
+            EventKind::LateralMove => "lateral_move",
+            EventKind::Recognition => "recognition",
+            EventKind::Departure => "departure",
+            EventKind::Reversal => "reversal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Kinds that count as progression for "time since last progression".
+    pub fn is_progression(&self) -> bool {
+        matches!(self, EventKind::MicroProgression | EventKind::MicroPromotion | EventKind::Promotion | EventKind::LateralMove)
+    }
+
+    fn names() -> String {
+        Self::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// What kind of small win a micro-progression is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Skill,
+    Certification,
+    Feedback,
+    TaskMastered,
+    ProjectCompleted,
+    Learning,
+    Mentoring,
+    Responsibility,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::Skill,
+        Category::Certification,
+        Category::Feedback,
+        Category::TaskMastered,
+        Category::ProjectCompleted,
+        Category::Learning,
+        Category::Mentoring,
+        Category::Responsibility,
+    ];
+}
+
+/// How big a micro-progression is: a nano step or a micro step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Magnitude {
+    Nano,
+    Micro,
+}
+
+/// Who validated a win, relative to its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidatorRole {
+    Manager,
+    Peer,
+}
+
+/// Why a person left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DepartureReason {
+    Voluntary,
+    Involuntary,
+    Retirement,
+    Other,
+}
+
+impl DepartureReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DepartureReason::Voluntary => "voluntary",
+            DepartureReason::Involuntary => "involuntary",
+            DepartureReason::Retirement => "retirement",
+            DepartureReason::Other => "other",
+        }
+    }
+}
+
+/// `hired`: a person joins. Carries the profile the people projection starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hired {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub manager_id: Option<PersonId>,
+    #[serde(default)]
+    pub department: Option<String>,
+    #[serde(default)]
+    pub location: Option<String>,
+    pub position: Position,
+    #[serde(default)]
+    pub pay_band: Option<String>,
+    #[serde(default)]
+    pub sensitive: BTreeMap<String, String>,
+}
+
+/// `profile_updated`: profile fields changed. Absent fields stay as they were;
+/// `manager_id: null` removes the manager.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdated {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub manager_id: Option<Option<PersonId>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_band: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<BTreeMap<String, String>>,
+}
+
+/// `micro_progression`: a small win.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MicroProgression {
+    pub category: Category,
+    pub magnitude: Magnitude,
+    /// One line saying what was achieved.
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// `validation`: a manager or peer confirms a micro-progression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Validation {
+    /// The micro-progression being validated.
+    pub target: EventId,
+    /// Filled in by the server from the org chart.
+    #[serde(default = "peer")]
+    pub role: ValidatorRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn peer() -> ValidatorRole {
+    ValidatorRole::Peer
+}
+
+/// `micro_promotion`: a scope or role change without a title change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MicroPromotion {
+    /// The new scope, e.g. `team coordinator`.
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `promotion`: a formal change of level and title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    pub to: Position,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_band: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `lateral_move`: a change of track, department or manager without a promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LateralMove {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Position>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager_id: Option<PersonId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `recognition`: praise from a peer or manager (the actor) to the subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recognition {
+    pub message: String,
+    #[serde(default)]
+    pub points: u32,
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `departure`: the person leaves; `occurred_at` is the end date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Departure {
+    pub reason: DepartureReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `reversal`: corrects an earlier event, which stays in the ledger but no longer counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reversal {
+    pub target: EventId,
+    pub reason: String,
+}
+
+/// An event's kind together with its kind-specific payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum EventBody {
+    Hired(Hired),
+    ProfileUpdated(ProfileUpdated),
+    MicroProgression(MicroProgression),
+    Validation(Validation),
+    MicroPromotion(MicroPromotion),
+    Promotion(Promotion),
+    LateralMove(LateralMove),
+    Recognition(Recognition),
+    Departure(Departure),
+    Reversal(Reversal),
+}
+
+impl EventBody {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            EventBody::Hired(_) => EventKind::Hired,
+            EventBody::ProfileUpdated(_) => EventKind::ProfileUpdated,
+            EventBody::MicroProgression(_) => EventKind::MicroProgression,
+            EventBody::Validation(_) => EventKind::Validation,
+            EventBody::MicroPromotion(_) => EventKind::MicroPromotion,
+            EventBody::Promotion(_) => EventKind::Promotion,
+            EventBody::LateralMove(_) => EventKind::LateralMove,
+            EventBody::Recognition(_) => EventKind::Recognition,
+            EventBody::Departure(_) => EventKind::Departure,
+            EventBody::Reversal(_) => EventKind::Reversal,
+        }
+    }
+
+    /// The payload alone, as stored in the ledger's `payload` column.
+    pub fn payload_json(&self) -> Value {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(mut m)) => m.remove("payload").unwrap_or(Value::Null),
+            _ => Value::Null,
+        }
+    }
+
+    /// Rebuild a body from a stored kind and payload.
+    pub fn from_parts(kind: EventKind, payload: Value) -> Result<Self, ValidationError> {
+        let v = serde_json::json!({ "kind": kind.as_str(), "payload": payload });
+        let de = serde_json::from_value::<Value>(v).map_err(|e| ValidationError::single("payload", e.to_string()))?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." || path.is_empty() { "payload".to_string() } else { path.replacen("payload", "payload", 1) };
+            ValidationError::single(field, e.into_inner().to_string())
+        })
+    }
+
+    /// The event this one points at (reversal and validation targets).
+    pub fn target(&self) -> Option<EventId> {
+        match self {
+            EventBody::Reversal(r) => Some(r.target),
+            EventBody::Validation(v) => Some(v.target),
+            _ => None,
+        }
+    }
+
+    /// Check and normalise the text fields of the payload (trimming, lengths, emails).
+    /// Framework membership and access are checked by the application layer.
+    pub fn normalize(self) -> Result<Self, ValidationError> {
+        let mut e = ValidationError::new();
+        let body = match self {
+            EventBody::Hired(h) => {
+                let name = e.collect(parse_text("payload.name", &h.name, 200));
+                let email = e.collect(parse_email("payload.email", &h.email));
+                let position = e.collect(h.position.validate().map_err(|x| x.nested("payload.position")));
+                let department = e.collect(parse_optional_text("payload.department", h.department.as_deref(), 200));
+                let location = e.collect(parse_optional_text("payload.location", h.location.as_deref(), 200));
+                let pay_band = e.collect(parse_optional_text("payload.pay_band", h.pay_band.as_deref(), 50));
+                e.collect(check_sensitive(&h.sensitive));
+                EventBody::Hired(Hired {
+                    name: name.unwrap_or_default(),
+                    email: email.unwrap_or_default(),
+                    manager_id: h.manager_id,
+                    department: department.flatten(),
+                    location: location.flatten(),
+                    position: position.unwrap_or(h.position),
+                    pay_band: pay_band.flatten(),
+                    sensitive: h.sensitive,
+                })
+            }
+            EventBody::ProfileUpdated(p) => {
+                let name = p.name.as_deref().map(|n| parse_text("payload.name", n, 200));
+                let name = name.and_then(|r| e.collect(r));
+                let email = p.email.as_deref().map(|n| parse_email("payload.email", n)).and_then(|r| e.collect(r));
+                let department = p.department.as_deref().map(|n| parse_text("payload.department", n, 200)).and_then(|r| e.collect(r));
+                let location = p.location.as_deref().map(|n| parse_text("payload.location", n, 200)).and_then(|r| e.collect(r));
+                let pay_band = p.pay_band.as_deref().map(|n| parse_text("payload.pay_band", n, 50)).and_then(|r| e.collect(r));
+                if let Some(s) = &p.sensitive {
+                    e.collect(check_sensitive(s));
+                }
+                let out = ProfileUpdated { name, email, manager_id: p.manager_id, department, location, pay_band, sensitive: p.sensitive };
+                if out == ProfileUpdated::default() {
+                    e.push("payload", "must change at least one field");
+                }
+                EventBody::ProfileUpdated(out)
+            }
+            EventBody::MicroProgression(m) => {
+                let title = e.collect(parse_text("payload.title", &m.title, 200));
+                let description = e.collect(parse_optional_text("payload.description", m.description.as_deref(), 4000));
+                EventBody::MicroProgression(MicroProgression { title: title.unwrap_or_default(), description: description.flatten(), ..m })
+            }
+            EventBody::Validation(v) => {
+                let note = e.collect(parse_optional_text("payload.note", v.note.as_deref(), 2000));
+                EventBody::Validation(Validation { note: note.flatten(), ..v })
+            }
+            EventBody::MicroPromotion(m) => {
+                let scope = e.collect(parse_text("payload.scope", &m.scope, 200));
+                let note = e.collect(parse_optional_text("payload.note", m.note.as_deref(), 2000));
+                EventBody::MicroPromotion(MicroPromotion { scope: scope.unwrap_or_default(), note: note.flatten() })
+            }
+            EventBody::Promotion(p) => {
+                let to = e.collect(p.to.validate().map_err(|x| x.nested("payload.to")));
+                let pay_band = e.collect(parse_optional_text("payload.pay_band", p.pay_band.as_deref(), 50));
+                let note = e.collect(parse_optional_text("payload.note", p.note.as_deref(), 2000));
+                EventBody::Promotion(Promotion { to: to.unwrap_or(p.to), pay_band: pay_band.flatten(), note: note.flatten() })
+            }
+            EventBody::LateralMove(l) => {
+                let to = l.to.map(|p| p.validate().map_err(|x| x.nested("payload.to"))).and_then(|r| e.collect(r));
+                let department = e.collect(parse_optional_text("payload.department", l.department.as_deref(), 200));
+                let note = e.collect(parse_optional_text("payload.note", l.note.as_deref(), 2000));
+                let out = LateralMove { to, department: department.flatten(), manager_id: l.manager_id, note: note.flatten() };
+                if out.to.is_none() && out.department.is_none() && out.manager_id.is_none() {
+                    e.push("payload", "a lateral move must change at least one of to, department, manager_id");
+                }
+                EventBody::LateralMove(out)
+            }
+            EventBody::Recognition(r) => {
+                let message = e.collect(parse_text("payload.message", &r.message, 2000));
+                if r.points > 1000 {
+                    e.push("payload.points", "must be at most 1000");
+                }
+                EventBody::Recognition(Recognition { message: message.unwrap_or_default(), ..r })
+            }
+            EventBody::Departure(d) => {
+                let note = e.collect(parse_optional_text("payload.note", d.note.as_deref(), 2000));
+                EventBody::Departure(Departure { note: note.flatten(), ..d })
+            }
+            EventBody::Reversal(r) => {
+                let reason = e.collect(parse_text("payload.reason", &r.reason, 2000));
+                EventBody::Reversal(Reversal { reason: reason.unwrap_or_default(), ..r })
+            }
+        };
+        e.into_result().map(|()| body)
+    }
+}
+
+fn check_sensitive(s: &BTreeMap<String, String>) -> Result<(), ValidationError> {
+    let mut e = ValidationError::new();
+    if s.len() > 20 {
+        e.push("payload.sensitive", "must have at most 20 attributes");
+    }
+    for (k, v) in s {
+        e.collect(parse_key(&format!("payload.sensitive.{k}"), k));
+        e.collect(parse_text(&format!("payload.sensitive.{k}"), v, 200));
+    }
+    e.into_result()
+}
+
+/// An event as stored in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    pub id: EventId,
+    /// Position in the ledger: strictly increasing in the order events were recorded.
+    pub seq: i64,
+    pub org_id: OrgId,
+    /// Whom the event is about.
+    pub subject: PersonId,
+    /// Who recorded it; `None` for imports and system events.
+    pub actor: Option<PersonId>,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub body: EventBody,
+    /// Competency keys this event evidences.
+    pub competencies: Vec<String>,
+    /// Evidence links (http/https URLs).
+    pub evidence: Vec<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl Event {
+    pub fn kind(&self) -> EventKind {
+        self.body.kind()
+    }
+}
+
+/// An event ready to append: validated, with its id and times assigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub id: EventId,
+    pub org_id: OrgId,
+    pub subject: PersonId,
+    pub actor: Option<PersonId>,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub body: EventBody,
+    pub competencies: Vec<String>,
+    pub evidence: Vec<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl NewEvent {
+    pub fn into_event(self, seq: i64) -> Event {
+        Event {
+            id: self.id,
+            seq,
+            org_id: self.org_id,
+            subject: self.subject,
+            actor: self.actor,
+            occurred_at: self.occurred_at,
+            recorded_at: self.recorded_at,
+            body: self.body,
+            competencies: self.competencies,
+            evidence: self.evidence,
+            idempotency_key: self.idempotency_key,
+        }
+    }
+}
+
+/// An event as a client sends it (`POST /api/v1/events`, JSONL import).
+/// Parsed in two steps so every error names its field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct EventInput {
+    /// The person the event is about.
+    #[schema(value_type = String, format = Uuid)]
+    pub subject: Value,
+    /// One of the event kinds.
+    #[schema(value_type = String)]
+    pub kind: Value,
+    /// RFC 3339 time it happened; defaults to now.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub occurred_at: Value,
+    /// Kind-specific fields.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub competencies: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub evidence: Value,
+    /// Optional client-chosen id (UUID), for imports that must keep ids.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub id: Value,
+}
+
+/// The parsed, shape-checked form of an [`EventInput`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedEvent {
+    pub id: Option<EventId>,
+    pub subject: PersonId,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub body: EventBody,
+    pub competencies: Vec<String>,
+    pub evidence: Vec<String>,
+}
+
+impl EventInput {
+    /// Parse every field, collecting all errors.
+    pub fn parse(self) -> Result<ParsedEvent, ValidationError> {
+        let mut e = ValidationError::new();
+        let subject = match &self.subject {
+            Value::String(s) => s.parse::<PersonId>().map_err(|_| e.push("subject", "must be a UUID")).ok(),
+            Value::Null => {
+                e.push("subject", "is required");
+                None
+            }
+            _ => {
+                e.push("subject", "must be a string (UUID)");
+                None
+            }
+        };
+        let id = match &self.id {
+            Value::Null => None,
+            Value::String(s) => s.parse::<EventId>().map_err(|_| e.push("id", "must be a UUID")).ok(),
+            _ => {
+                e.push("id", "must be a string (UUID)");
+                None
+            }
+        };
+        let kind = match &self.kind {
+            Value::String(s) => match EventKind::parse(s) {
+                Some(k) => Some(k),
+                None => {
+                    e.push("kind", format!("must be one of: {}", EventKind::names()));
+                    None
+                }
+            },
+            Value::Null => {
+                e.push("kind", "is required");
+                None
+            }
+            _ => {
+                e.push("kind", "must be a string");
+                None
+            }
+        };
+        let occurred_at = match &self.occurred_at {
+            Value::Null => None,
+            Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+                Ok(t) => Some(t.with_timezone(&Utc)),
+                Err(_) => {
+                    e.push("occurred_at", "must be an RFC 3339 date-time like 2026-01-31T09:00:00Z");
+                    None
+                }
+            },
+            _ => {
+                e.push("occurred_at", "must be a string (RFC 3339 date-time)");
+                None
+            }
+        };
+        let competencies = string_list(&mut e, "competencies", &self.competencies, MAX_COMPETENCIES)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| e.collect(parse_key(&format!("competencies[{i}]"), &c)))
+            .collect::<Vec<_>>();
+        let evidence = string_list(&mut e, "evidence", &self.evidence, MAX_EVIDENCE)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, u)| e.collect(parse_url(&format!("evidence[{i}]"), &u)))
+            .collect::<Vec<_>>();
+        let payload = match self.payload {
+            Value::Null => Value::Object(Default::default()),
+            v @ Value::Object(_) => v,
+            _ => {
+                e.push("payload", "must be an object");
+                Value::Object(Default::default())
+            }
+        };
+        let body = kind.and_then(|k| e.collect(EventBody::from_parts(k, payload).and_then(EventBody::normalize)));
+        e.into_result()?;
+        let (Some(subject), Some(body)) = (subject, body) else {
+            return Err(ValidationError::single("", "invalid event"));
+        };
+        let mut competencies = competencies;
+        competencies.sort();
+        competencies.dedup();
+        Ok(ParsedEvent { id, subject, occurred_at, body, competencies, evidence })
+    }
+}
+
+fn string_list(e: &mut ValidationError, field: &str, v: &Value, max: usize) -> Vec<String> {
+    match v {
+        Value::Null => vec![],
+        Value::Array(items) => {
+            if items.len() > max {
+                e.push(field, format!("must have at most {max} items"));
+                return vec![];
+            }
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, x)| match x {
+                    Value::String(s) => Some(s.clone()),
+                    _ => {
+                        e.push(format!("{field}[{i}]"), "must be a string");
+                        None
+                    }
+                })
+                .collect()
+        }
+        _ => {
+            e.push(field, "must be an array of strings");
+            vec![]
+        }
+    }
+}
+
+/// Serialise `Option<Option<T>>` so that an absent field and an explicit `null` differ.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(v: Value) -> EventInput {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_valid_win_parses_and_normalises() {
+        let p = input(json!({
+            "subject": "0190c7a0-0000-7000-8000-000000000001",
+            "kind": "micro_progression",
+            "payload": {"category": "certification", "magnitude": "micro", "title": "  AWS SAA  "},
+            "competencies": ["cloud", "cloud"],
+            "evidence": ["https://example.com/cert"]
+        }))
+        .parse()
+        .unwrap();
+        assert_eq!(p.competencies, vec!["cloud"]);
+        let EventBody::MicroProgression(m) = p.body else { panic!() };
+        assert_eq!(m.title, "AWS SAA");
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let e = input(json!({
+            "subject": 12,
+            "kind": "micro_progression",
+            "occurred_at": "yesterday",
+            "payload": {"category": "napping", "magnitude": "micro", "title": "x"},
+            "evidence": ["ftp://x"]
+        }))
+        .parse()
+        .unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        assert!(fields.contains(&"subject"), "{fields:?}");
+        assert!(fields.contains(&"occurred_at"), "{fields:?}");
+        assert!(fields.contains(&"evidence[0]"), "{fields:?}");
+        assert!(fields.iter().any(|f| f.starts_with("payload")), "{fields:?}");
+    }
+
+    #[test]
+    fn unknown_kinds_and_payload_fields_are_refused() {
+        let e = input(json!({"subject": "0190c7a0-0000-7000-8000-000000000001", "kind": "raise"})).parse().unwrap_err();
+        assert_eq!(e.errors[0].field, "kind");
+        let e = input(json!({"subject": "0190c7a0-0000-7000-8000-000000000001", "kind": "recognition", "payload": {"message": "hi", "bogus": 1}}))
+            .parse()
+            .unwrap_err();
+        assert!(e.errors[0].field.starts_with("payload"), "{e:?}");
+    }
+
+    #[test]
+    fn body_round_trips_through_kind_and_payload() {
+        let b = EventBody::Recognition(Recognition { message: "thanks".into(), points: 5, public: true });
+        assert_eq!(EventBody::from_parts(b.kind(), b.payload_json()).unwrap(), b);
+    }
+}

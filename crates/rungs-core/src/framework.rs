@@ -1,0 +1,102 @@
+//! Career framework skeleton: tracks with ordered levels, and competencies. Enough to
+//! place people and tag evidence; expectations and milestone modules come later.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::person::Position;
+use crate::text::{parse_key, parse_text};
+use crate::ValidationError;
+
+/// One rung of a track.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Level {
+    /// Key, unique within the track, e.g. `l3`.
+    pub key: String,
+    /// Default title at this level, e.g. `Senior Engineer`.
+    pub title: String,
+}
+
+/// A career track: an ordered ladder of levels (first = most junior).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Track {
+    pub key: String,
+    pub name: String,
+    pub levels: Vec<Level>,
+}
+
+/// A competency evidence can be tagged with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Competency {
+    pub key: String,
+    pub name: String,
+    /// Grouping such as `craft`, `impact`, `leadership`.
+    pub category: String,
+}
+
+/// An organization's framework.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct Framework {
+    pub tracks: Vec<Track>,
+    pub competencies: Vec<Competency>,
+}
+
+impl Framework {
+    pub fn track(&self, key: &str) -> Option<&Track> {
+        self.tracks.iter().find(|t| t.key == key)
+    }
+
+    /// Index of `level` in `track` (0 = most junior).
+    pub fn level_rank(&self, track: &str, level: &str) -> Option<usize> {
+        self.track(track)?.levels.iter().position(|l| l.key == level)
+    }
+
+    pub fn has_competency(&self, key: &str) -> bool {
+        self.competencies.iter().any(|c| c.key == key)
+    }
+
+    /// Check a position against the framework; `field` prefixes the error.
+    pub fn check_position(&self, field: &str, p: &Position) -> Result<(), ValidationError> {
+        match self.track(&p.track) {
+            None => Err(ValidationError::single(format!("{field}.track"), format!("unknown track '{}'", p.track))),
+            Some(t) if !t.levels.iter().any(|l| l.key == p.level) => Err(ValidationError::single(
+                format!("{field}.level"),
+                format!("unknown level '{}' in track '{}'", p.level, p.track),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Check the framework itself: keys well-formed and unique, every track has levels.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut e = ValidationError::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, t) in self.tracks.iter().enumerate() {
+            e.collect(parse_key(&format!("tracks[{i}].key"), &t.key));
+            e.collect(parse_text(&format!("tracks[{i}].name"), &t.name, 200));
+            if !seen.insert(&t.key) {
+                e.push(format!("tracks[{i}].key"), format!("duplicate track '{}'", t.key));
+            }
+            if t.levels.is_empty() {
+                e.push(format!("tracks[{i}].levels"), "must have at least one level");
+            }
+            let mut lv = std::collections::HashSet::new();
+            for (j, l) in t.levels.iter().enumerate() {
+                e.collect(parse_key(&format!("tracks[{i}].levels[{j}].key"), &l.key));
+                e.collect(parse_text(&format!("tracks[{i}].levels[{j}].title"), &l.title, 200));
+                if !lv.insert(&l.key) {
+                    e.push(format!("tracks[{i}].levels[{j}].key"), format!("duplicate level '{}'", l.key));
+                }
+            }
+        }
+        let mut cs = std::collections::HashSet::new();
+        for (i, c) in self.competencies.iter().enumerate() {
+            e.collect(parse_key(&format!("competencies[{i}].key"), &c.key));
+            e.collect(parse_text(&format!("competencies[{i}].name"), &c.name, 200));
+            if !cs.insert(&c.key) {
+                e.push(format!("competencies[{i}].key"), format!("duplicate competency '{}'", c.key));
+            }
+        }
+        e.into_result()
+    }
+}

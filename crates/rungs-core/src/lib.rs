@@ -1,0 +1,16 @@
+//! The Rungs domain: everything that can be said about people and their progress
+//! without touching a disk, a socket or a clock. Pure, fast to test.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod event;
+pub mod framework;
+pub mod ids;
+pub mod page;
+pub mod person;
+pub mod projection;
+pub mod store;
+pub mod text;
+
+pub use error::{FieldError, ValidationError};
+pub use ids::{EventId, OrgId, PersonId, TokenId};

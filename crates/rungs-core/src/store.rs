@@ -1,0 +1,176 @@
+//! The storage interface. Backends (SQLite, PostgreSQL) live in `rungs-store`; nothing
+//! above it knows which one runs. Methods are use-case sized so each backend can do a
+//! whole operation in one transaction.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, EventKind, NewEvent};
+use crate::framework::Framework;
+use crate::page::Page;
+use crate::person::{Organization, Person, Role};
+use crate::{EventId, OrgId, PersonId, TokenId, ValidationError};
+
+/// What can go wrong in a store. Driver errors are mapped once, inside the backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist (in this organization).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was hit, e.g. an email already in use.
+    #[error("conflict on {field}: {reason}")]
+    Conflict { field: String, reason: String },
+    /// The input contradicts ledger state (unknown subject, reversing a reversal...).
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// Anything else: I/O, corruption, a bug. Logged, never shown to clients.
+    #[error("unexpected storage error: {0}")]
+    Unexpected(String),
+}
+
+impl StoreError {
+    pub fn unexpected(e: impl std::fmt::Display) -> Self {
+        StoreError::Unexpected(e.to_string())
+    }
+
+    /// Prefix the fields of an `Invalid` or `Conflict` error (batch item positions).
+    pub fn nested(self, prefix: &str) -> Self {
+        match self {
+            StoreError::Invalid(v) => StoreError::Invalid(v.nested(prefix)),
+            StoreError::Conflict { field, reason } => StoreError::Conflict { field: format!("{prefix}.{field}"), reason },
+            other => other,
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An `Idempotency-Key` claimed together with the append it guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    /// Who sent the request: keys are scoped per actor.
+    pub scope: String,
+    pub key: String,
+    /// Digest of the request body: the same key with a different body is a conflict.
+    pub fingerprint: String,
+}
+
+/// One atomic append: all events join the ledger or none do.
+#[derive(Debug, Clone)]
+pub struct AppendBatch {
+    pub org_id: OrgId,
+    pub events: Vec<NewEvent>,
+    pub claim: Option<IdempotencyClaim>,
+}
+
+/// The result of an append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    /// The events as stored (on a replay: the events of the first request).
+    pub events: Vec<Event>,
+    /// True when the idempotency key had been seen and nothing new was appended.
+    pub replayed: bool,
+}
+
+/// Filters for listing events.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub subject: Option<PersonId>,
+    pub kinds: Vec<EventKind>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// Filters for listing people.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleQuery {
+    /// Case-insensitive substring of name or email.
+    pub search: Option<String>,
+    /// Only these people (used to scope a manager's view).
+    pub only: Option<Vec<PersonId>>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// A stored API token. The secret itself is never stored, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub org_id: OrgId,
+    pub person_id: PersonId,
+    pub role: Role,
+    pub label: String,
+    #[serde(skip)]
+    pub hash: [u8; 32],
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Sizes for metrics and the health page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    pub events: u64,
+    pub people: u64,
+    /// Appends waiting for the writer (group commit queue).
+    pub write_queue_depth: u64,
+}
+
+/// What `rebuild` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RebuildReport {
+    pub events: u64,
+    pub people: u64,
+}
+
+/// The storage interface, held as `Arc<dyn Store>`.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+
+    async fn create_org(&self, org: &Organization) -> StoreResult<()>;
+    async fn org(&self, id: OrgId) -> StoreResult<Organization>;
+    /// The first organization created; single-tenant installs have exactly one.
+    async fn default_org(&self) -> StoreResult<Option<Organization>>;
+
+    async fn save_framework(&self, org: OrgId, framework: &Framework) -> StoreResult<()>;
+    async fn framework(&self, org: OrgId) -> StoreResult<Framework>;
+
+    /// Append atomically, check [`crate::projection::check_append`] for each event in
+    /// order, and update projections in the same transaction. An acknowledged append is
+    /// durable. A seen idempotency key with the same fingerprint replays the first result.
+    async fn append(&self, batch: AppendBatch) -> StoreResult<Appended>;
+    async fn event(&self, org: OrgId, id: EventId) -> StoreResult<Event>;
+    /// Events in ledger order (seq ascending), filtered.
+    async fn events(&self, org: OrgId, q: &EventQuery) -> StoreResult<Page<Event>>;
+    /// Every event of one subject, in ledger order (for timelines and refolds).
+    async fn subject_events(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<Event>>;
+    /// Ids of events that have been reversed among this subject's events.
+    async fn reversed_ids(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<EventId>>;
+    /// Stream the whole ledger in seq order to `sink`, in chunks (export).
+    async fn export_events(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Event>>;
+
+    async fn person(&self, org: OrgId, id: PersonId) -> StoreResult<Person>;
+    async fn person_by_email(&self, org: OrgId, email: &str) -> StoreResult<Person>;
+    /// People ordered by name, then id.
+    async fn people(&self, org: OrgId, q: &PeopleQuery) -> StoreResult<Page<Person>>;
+    /// Everyone, ordered by id (rebuild checks, demo, analytics).
+    async fn all_people(&self, org: OrgId) -> StoreResult<Vec<Person>>;
+    /// Direct and indirect reports of `manager`.
+    async fn reports(&self, org: OrgId, manager: PersonId) -> StoreResult<Vec<PersonId>>;
+
+    /// Recompute every projection from the ledger, replacing the live tables.
+    async fn rebuild(&self, org: OrgId) -> StoreResult<RebuildReport>;
+
+    async fn create_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    /// A live (not revoked) token by the SHA-256 of its secret.
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> StoreResult<TokenRecord>;
+    async fn tokens(&self, org: OrgId, person: Option<PersonId>) -> StoreResult<Vec<TokenRecord>>;
+    /// Revoke; revoking twice is fine, an unknown id is `NotFound`.
+    async fn revoke_token(&self, org: OrgId, id: TokenId, at: DateTime<Utc>) -> StoreResult<TokenRecord>;
+
+    async fn stats(&self) -> StoreResult<StoreStats>;
+}

@@ -1,0 +1,1 @@
+//! Rungs storage.
