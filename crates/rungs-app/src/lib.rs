@@ -1,1 +1,15 @@
-//! Rungs use cases.
+//! Rungs use cases: what a caller may do, checked and carried out against a
+//! [`Store`](rungs_core::store::Store). The HTTP layer and the CLI both call these;
+//! neither re-implements a rule.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod error;
+pub mod events;
+pub mod ledger_file;
+pub mod org;
+pub mod people;
+pub mod tokens;
+
+pub use access::Viewer;
+pub use error::AppError;

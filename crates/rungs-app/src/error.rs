@@ -1,0 +1,42 @@
+//! The one error type of the use cases; the web layer maps it to HTTP once.
+
+use rungs_core::ValidationError;
+use rungs_core::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input is malformed or contradicts the ledger; names each field.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// No such thing, or the caller may not know it exists.
+    #[error("not found")]
+    NotFound,
+    /// The caller can see the thing but may not do this to it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// No valid credentials.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// A uniqueness rule (email, idempotency key).
+    #[error("conflict on {field}: {reason}")]
+    Conflict { field: String, reason: String },
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { field, reason } => AppError::Conflict { field, reason },
+            StoreError::Invalid(v) => AppError::Invalid(v),
+            StoreError::Unexpected(m) => AppError::Unexpected(m),
+        }
+    }
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        AppError::Invalid(ValidationError::single(field, reason))
+    }
+}

@@ -1,0 +1,194 @@
+//! Recording and reading ledger events on behalf of a viewer.
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+
+use rungs_core::event::{Event, EventBody, EventInput, EventKind, NewEvent, ParsedEvent, ValidatorRole};
+use rungs_core::framework::Framework;
+use rungs_core::page::Page;
+use rungs_core::store::{AppendBatch, Appended, EventQuery, IdempotencyClaim, Store};
+use rungs_core::{EventId, PersonId, ValidationError};
+
+use crate::access::{Relation, Scope, can_record, redact_body};
+use crate::{AppError, Viewer};
+
+/// Most events one bulk request may carry.
+pub const MAX_BULK: usize = 10_000;
+/// How far in the future `occurred_at` may be (clock skew between systems).
+const FUTURE_SLACK: Duration = Duration::minutes(5);
+
+/// A client's `Idempotency-Key` and a digest of the request it came with.
+pub fn claim(viewer: &Viewer, key: Option<&str>, body: &[u8]) -> Result<Option<IdempotencyClaim>, AppError> {
+    let Some(key) = key else { return Ok(None) };
+    if key.is_empty() || key.len() > rungs_core::event::MAX_IDEMPOTENCY_KEY || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(AppError::invalid("Idempotency-Key", "must be 1-200 visible ASCII characters"));
+    }
+    let scope = match viewer.person_id {
+        Some(p) => p.to_string(),
+        None => "system".to_string(),
+    };
+    Ok(Some(IdempotencyClaim { scope, key: key.to_string(), fingerprint: hex::encode(Sha256::digest(body)) }))
+}
+
+/// Record events sent by a client: parse each, check the framework and the access
+/// rules, then append them atomically. `inputs.len() > 1` nests error fields as
+/// `events[i].…`.
+pub async fn record(
+    store: &dyn Store,
+    viewer: &Viewer,
+    inputs: Vec<EventInput>,
+    claim: Option<IdempotencyClaim>,
+) -> Result<Appended, AppError> {
+    if inputs.is_empty() {
+        return Err(AppError::invalid("events", "must contain at least one event"));
+    }
+    if inputs.len() > MAX_BULK {
+        return Err(AppError::invalid("events", format!("must contain at most {MAX_BULK} events")));
+    }
+    let bulk = inputs.len() > 1;
+    let now = Utc::now();
+    let mut errors = ValidationError::new();
+    let mut parsed = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
+        match input.parse() {
+            Ok(p) => parsed.push(p),
+            Err(e) => errors.errors.extend(nest(e, bulk, i).errors),
+        }
+    }
+    std::mem::take(&mut errors).into_result()?;
+
+    let framework = store.framework(viewer.org_id).await?;
+    let scope = Scope::load(store, viewer.clone()).await?;
+    let mut events = Vec::with_capacity(parsed.len());
+    for (i, p) in parsed.into_iter().enumerate() {
+        match prepare(store, &scope, &framework, p, now).await {
+            Ok(e) => events.push(e),
+            Err(AppError::Invalid(v)) => errors.errors.extend(nest(v, bulk, i).errors),
+            Err(other) => return Err(other),
+        }
+    }
+    errors.into_result()?;
+    let appended = store
+        .append(AppendBatch { org_id: viewer.org_id, events, claim })
+        .await?;
+    Ok(redact_appended(&scope, appended))
+}
+
+fn nest(e: ValidationError, bulk: bool, i: usize) -> ValidationError {
+    if bulk { e.nested(&format!("events[{i}]")) } else { e }
+}
+
+fn redact_appended(scope: &Scope, mut a: Appended) -> Appended {
+    for e in &mut a.events {
+        redact_body(scope.viewer.role, scope.relation(e.subject), &mut e.body);
+    }
+    a
+}
+
+/// Turn one parsed input into a ledger event the viewer is allowed to record.
+async fn prepare(store: &dyn Store, scope: &Scope, fw: &Framework, p: ParsedEvent, now: DateTime<Utc>) -> Result<NewEvent, AppError> {
+    let viewer = &scope.viewer;
+    let rel = scope.relation(p.subject);
+    let kind = p.body.kind();
+    let occurred_at = p.occurred_at.unwrap_or(now);
+    if occurred_at > now + FUTURE_SLACK {
+        return Err(AppError::invalid("occurred_at", "must not be in the future"));
+    }
+    check_framework(fw, &p)?;
+    let mut own_target = false;
+    if let Some(target) = p.body.target() {
+        if kind == EventKind::Reversal && !viewer.is_admin() {
+            // Only look the target up for non-admins: admins may reverse anything and
+            // the store checks existence inside its transaction.
+            match store.event(viewer.org_id, target).await {
+                Ok(t) => own_target = viewer.person_id.is_some() && t.actor == viewer.person_id,
+                Err(rungs_core::store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    if !can_record(viewer.role, rel, kind, own_target) {
+        // Do not reveal people the viewer cannot see.
+        let visible = scope.can_read(p.subject) || matches!(kind, EventKind::Recognition | EventKind::Validation);
+        return Err(if visible {
+            AppError::Forbidden(format!("a {} cannot record a {} for this person", viewer.role.as_str(), kind.as_str()))
+        } else {
+            AppError::NotFound
+        });
+    }
+    let mut body = p.body;
+    if let EventBody::Validation(v) = &mut body {
+        v.role = if rel == Relation::Manager { ValidatorRole::Manager } else { ValidatorRole::Peer };
+    }
+    if let EventBody::Recognition(_) = &body {
+        if viewer.person_id.is_none() && !viewer.is_admin() {
+            return Err(AppError::invalid("actor", "recognition needs a person to give it"));
+        }
+    }
+    Ok(NewEvent {
+        id: p.id.unwrap_or_default(),
+        org_id: viewer.org_id,
+        subject: p.subject,
+        actor: viewer.person_id,
+        occurred_at,
+        recorded_at: now,
+        body,
+        competencies: p.competencies,
+        evidence: p.evidence,
+        idempotency_key: None,
+    })
+}
+
+/// Positions and competencies must exist in the organization's framework.
+pub fn check_framework(fw: &Framework, p: &ParsedEvent) -> Result<(), ValidationError> {
+    let mut e = ValidationError::new();
+    match &p.body {
+        EventBody::Hired(h) => {
+            e.collect(fw.check_position("payload.position", &h.position));
+        }
+        EventBody::Promotion(pr) => {
+            e.collect(fw.check_position("payload.to", &pr.to));
+        }
+        EventBody::LateralMove(l) => {
+            if let Some(to) = &l.to {
+                e.collect(fw.check_position("payload.to", to));
+            }
+        }
+        _ => {}
+    }
+    if !fw.competencies.is_empty() {
+        for (i, c) in p.competencies.iter().enumerate() {
+            if !fw.has_competency(c) {
+                e.push(format!("competencies[{i}]"), format!("unknown competency '{c}'"));
+            }
+        }
+    }
+    e.into_result()
+}
+
+/// One event, if the viewer may see its subject.
+pub async fn get(store: &dyn Store, viewer: &Viewer, id: EventId) -> Result<Event, AppError> {
+    let mut e = store.event(viewer.org_id, id).await?;
+    let scope = Scope::load(store, viewer.clone()).await?;
+    if !scope.can_read(e.subject) {
+        return Err(AppError::NotFound);
+    }
+    redact_body(viewer.role, scope.relation(e.subject), &mut e.body);
+    Ok(e)
+}
+
+/// A page of one person's events, filtered.
+pub async fn list(store: &dyn Store, viewer: &Viewer, subject: PersonId, mut q: EventQuery) -> Result<Page<Event>, AppError> {
+    let scope = Scope::load(store, viewer.clone()).await?;
+    if !scope.can_read(subject) {
+        return Err(AppError::NotFound);
+    }
+    // Existence check after the access check, so a 404 says nothing either way.
+    store.person(viewer.org_id, subject).await?;
+    q.subject = Some(subject);
+    let rel = scope.relation(subject);
+    Ok(store.events(viewer.org_id, &q).await?.map(|mut e| {
+        redact_body(viewer.role, rel, &mut e.body);
+        e
+    }))
+}

@@ -1,0 +1,123 @@
+//! People: created and changed through ledger events, read from the projection.
+
+use serde::{Deserialize, Serialize};
+
+use rungs_core::event::{Event, EventBody, EventInput};
+use rungs_core::page::Page;
+use rungs_core::person::Person;
+use rungs_core::store::{IdempotencyClaim, PeopleQuery, Store};
+use rungs_core::{EventId, PersonId};
+
+use crate::access::{Scope, redact_body, redact_person};
+use crate::{AppError, Viewer, events};
+
+/// Create a person: records a `hired` event whose payload is `hire` (the body of
+/// `POST /api/v1/people`). People-team only.
+pub async fn create(
+    store: &dyn Store,
+    viewer: &Viewer,
+    hire: serde_json::Value,
+    occurred_at: Option<serde_json::Value>,
+    claim: Option<IdempotencyClaim>,
+) -> Result<Person, AppError> {
+    let id = PersonId::new();
+    let input = EventInput {
+        subject: serde_json::Value::String(id.to_string()),
+        kind: "hired".into(),
+        occurred_at: occurred_at.unwrap_or(serde_json::Value::Null),
+        payload: hire,
+        ..Default::default()
+    };
+    if !viewer.is_admin() {
+        return Err(AppError::Forbidden("only the people team can add people".into()));
+    }
+    let appended = events::record(store, viewer, vec![input], claim).await?;
+    let subject = appended.events.first().map(|e| e.subject).ok_or(AppError::NotFound)?;
+    get(store, viewer, subject).await
+}
+
+/// Change profile fields: records a `profile_updated` event. People-team only.
+pub async fn update(
+    store: &dyn Store,
+    viewer: &Viewer,
+    id: PersonId,
+    changes: serde_json::Value,
+    claim: Option<IdempotencyClaim>,
+) -> Result<Person, AppError> {
+    get(store, viewer, id).await?;
+    if !viewer.is_admin() {
+        return Err(AppError::Forbidden("only the people team can change profiles".into()));
+    }
+    let input = EventInput {
+        subject: serde_json::Value::String(id.to_string()),
+        kind: "profile_updated".into(),
+        payload: changes,
+        ..Default::default()
+    };
+    events::record(store, viewer, vec![input], claim).await?;
+    get(store, viewer, id).await
+}
+
+/// A person, redacted for the viewer; `NotFound` if they may not see them.
+pub async fn get(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<Person, AppError> {
+    let scope = Scope::load(store, viewer.clone()).await?;
+    if !scope.can_read(id) {
+        return Err(AppError::NotFound);
+    }
+    let p = store.person(viewer.org_id, id).await?;
+    Ok(redact_person(viewer.role, scope.relation(id), p))
+}
+
+/// People the viewer may see: everyone for the people team, self and reports for a
+/// manager, self for an employee.
+pub async fn list(store: &dyn Store, viewer: &Viewer, mut q: PeopleQuery) -> Result<Page<Person>, AppError> {
+    let scope = Scope::load(store, viewer.clone()).await?;
+    if !viewer.is_admin() {
+        let mut only: Vec<PersonId> = scope.reports().iter().copied().collect();
+        only.extend(viewer.person_id);
+        q.only = Some(only);
+    }
+    let page = store.people(viewer.org_id, &q).await?;
+    Ok(page.map(|p| {
+        let rel = scope.relation(p.id);
+        redact_person(viewer.role, rel, p)
+    }))
+}
+
+/// One line of a person's timeline: an event and what later happened to it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TimelineEntry {
+    pub event: Event,
+    /// The reversal that cancelled this event, if any. The event stays in the ledger.
+    pub reversed_by: Option<EventId>,
+    /// Validations of this win by managers or peers.
+    pub validations: Vec<EventId>,
+}
+
+/// A person's whole timeline, newest first.
+pub async fn timeline(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<Vec<TimelineEntry>, AppError> {
+    let person = get(store, viewer, id).await?;
+    let scope = Scope::load(store, viewer.clone()).await?;
+    let rel = scope.relation(person.id);
+    let events = store.subject_events(viewer.org_id, id).await?;
+    let mut reversed_by = std::collections::HashMap::new();
+    let mut validations: std::collections::HashMap<EventId, Vec<EventId>> = std::collections::HashMap::new();
+    for e in &events {
+        match &e.body {
+            EventBody::Reversal(r) => {
+                reversed_by.insert(r.target, e.id);
+            }
+            EventBody::Validation(v) => validations.entry(v.target).or_default().push(e.id),
+            _ => {}
+        }
+    }
+    let mut out: Vec<TimelineEntry> = events
+        .into_iter()
+        .map(|mut e| {
+            redact_body(viewer.role, rel, &mut e.body);
+            TimelineEntry { reversed_by: reversed_by.get(&e.id).copied(), validations: validations.remove(&e.id).unwrap_or_default(), event: e }
+        })
+        .collect();
+    out.sort_by(|a, b| (b.event.occurred_at, b.event.seq).cmp(&(a.event.occurred_at, a.event.seq)));
+    Ok(out)
+}

@@ -1,0 +1,80 @@
+//! API tokens: random secrets shown once, stored only as SHA-256 digests.
+
+use chrono::Utc;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use rungs_core::person::Role;
+use rungs_core::store::{Store, StoreError, TokenRecord};
+use rungs_core::{OrgId, PersonId, TokenId};
+
+use crate::{AppError, Viewer};
+
+/// Prefix that makes a leaked token easy to recognise in logs and secret scanners.
+pub const PREFIX: &str = "rungs_";
+
+/// SHA-256 of a token secret. Tokens are 256 random bits, so a fast hash is enough:
+/// there is nothing to brute-force.
+pub fn hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+fn generate() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{PREFIX}{}", hex::encode(bytes))
+}
+
+/// Create a token for `person` with `role`; returns the record and the secret, which
+/// is never stored and cannot be shown again.
+pub async fn create(store: &dyn Store, org: OrgId, person: PersonId, role: Role, label: &str) -> Result<(TokenRecord, String), AppError> {
+    store.person(org, person).await.map_err(|e| match e {
+        StoreError::NotFound => AppError::invalid("person_id", "no such person"),
+        other => other.into(),
+    })?;
+    let label = rungs_core::text::parse_text("label", label, 100)?;
+    let secret = generate();
+    let record = TokenRecord {
+        id: TokenId::new(),
+        org_id: org,
+        person_id: person,
+        role,
+        label,
+        hash: hash(&secret),
+        created_at: Utc::now(),
+        revoked_at: None,
+    };
+    store.create_token(&record).await?;
+    Ok((record, secret))
+}
+
+/// Resolve a bearer secret to a viewer. Any failure is `Unauthorized`, saying nothing
+/// about why.
+pub async fn authenticate(store: &dyn Store, secret: &str) -> Result<Viewer, AppError> {
+    if !secret.starts_with(PREFIX) || secret.len() > 200 {
+        return Err(AppError::Unauthorized);
+    }
+    match store.token_by_hash(&hash(secret)).await {
+        Ok(t) => Ok(Viewer { org_id: t.org_id, person_id: Some(t.person_id), role: t.role, token_id: Some(t.id) }),
+        Err(StoreError::NotFound) => Err(AppError::Unauthorized),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revoke a token: the people team any, anyone their own.
+pub async fn revoke(store: &dyn Store, viewer: &Viewer, id: TokenId) -> Result<TokenRecord, AppError> {
+    let own = store.tokens(viewer.org_id, viewer.person_id).await?.iter().any(|t| t.id == id);
+    if !viewer.is_admin() && !own {
+        return Err(AppError::NotFound);
+    }
+    Ok(store.revoke_token(viewer.org_id, id, Utc::now()).await?)
+}
+
+/// Tokens the viewer may see: all for the people team, their own otherwise.
+pub async fn list(store: &dyn Store, viewer: &Viewer) -> Result<Vec<TokenRecord>, AppError> {
+    let person = if viewer.is_admin() { None } else { viewer.person_id };
+    if person.is_none() && !viewer.is_admin() {
+        return Ok(vec![]);
+    }
+    Ok(store.tokens(viewer.org_id, person).await?)
+}
