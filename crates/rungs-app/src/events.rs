@@ -96,15 +96,16 @@ async fn prepare(store: &dyn Store, scope: &Scope, fw: &Framework, p: ParsedEven
     }
     check_framework(fw, &p)?;
     let mut own_target = false;
-    if let Some(target) = p.body.target() {
-        if kind == EventKind::Reversal && !viewer.is_admin() {
-            // Only look the target up for non-admins: admins may reverse anything and
-            // the store checks existence inside its transaction.
-            match store.event(viewer.org_id, target).await {
-                Ok(t) => own_target = viewer.person_id.is_some() && t.actor == viewer.person_id,
-                Err(rungs_core::store::StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
+    if let Some(target) = p.body.target()
+        && kind == EventKind::Reversal
+        && !viewer.is_admin()
+    {
+        // Only look the target up for non-admins: admins may reverse anything and
+        // the store checks existence inside its transaction.
+        match store.event(viewer.org_id, target).await {
+            Ok(t) => own_target = viewer.person_id.is_some() && t.actor == viewer.person_id,
+            Err(rungs_core::store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     if !can_record(viewer.role, rel, kind, own_target) {
@@ -120,10 +121,11 @@ async fn prepare(store: &dyn Store, scope: &Scope, fw: &Framework, p: ParsedEven
     if let EventBody::Validation(v) = &mut body {
         v.role = if rel == Relation::Manager { ValidatorRole::Manager } else { ValidatorRole::Peer };
     }
-    if let EventBody::Recognition(_) = &body {
-        if viewer.person_id.is_none() && !viewer.is_admin() {
-            return Err(AppError::invalid("actor", "recognition needs a person to give it"));
-        }
+    if let EventBody::Recognition(_) = &body
+        && viewer.person_id.is_none()
+        && !viewer.is_admin()
+    {
+        return Err(AppError::invalid("actor", "recognition needs a person to give it"));
     }
     Ok(NewEvent {
         id: p.id.unwrap_or_default(),

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod error;
 pub mod events;
+pub mod framework;
 pub mod ledger_file;
 pub mod org;
 pub mod people;

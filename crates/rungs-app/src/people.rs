@@ -118,6 +118,6 @@ pub async fn timeline(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Resul
             TimelineEntry { reversed_by: reversed_by.get(&e.id).copied(), validations: validations.remove(&e.id).unwrap_or_default(), event: e }
         })
         .collect();
-    out.sort_by(|a, b| (b.event.occurred_at, b.event.seq).cmp(&(a.event.occurred_at, a.event.seq)));
+    out.sort_by_key(|e| std::cmp::Reverse((e.event.occurred_at, e.event.seq)));
     Ok(out)
 }

@@ -28,6 +28,35 @@ fn generate() -> String {
 /// Create a token for `person` with `role`; returns the record and the secret, which
 /// is never stored and cannot be shown again.
 pub async fn create(store: &dyn Store, org: OrgId, person: PersonId, role: Role, label: &str) -> Result<(TokenRecord, String), AppError> {
+    create_with_id(store, org, TokenId::new(), person, role, label).await
+}
+
+/// Create a token on behalf of a viewer: people team only. `id` lets a caller derive
+/// the id from an idempotency key, so a repeated request is detected without ever
+/// storing the secret: a second request with the same id is a conflict.
+pub async fn issue(
+    store: &dyn Store,
+    viewer: &Viewer,
+    id: Option<TokenId>,
+    person: PersonId,
+    role: Role,
+    label: &str,
+) -> Result<(TokenRecord, String), AppError> {
+    if !viewer.is_admin() {
+        return Err(AppError::Forbidden("only the people team can create tokens".into()));
+    }
+    if let Some(id) = id
+        && store.tokens(viewer.org_id, None).await?.iter().any(|t| t.id == id)
+    {
+        return Err(AppError::Conflict {
+            field: "Idempotency-Key".into(),
+            reason: format!("this key already created token {id}; its secret was shown once and is never stored, so it cannot be shown again"),
+        });
+    }
+    create_with_id(store, viewer.org_id, id.unwrap_or_default(), person, role, label).await
+}
+
+async fn create_with_id(store: &dyn Store, org: OrgId, id: TokenId, person: PersonId, role: Role, label: &str) -> Result<(TokenRecord, String), AppError> {
     store.person(org, person).await.map_err(|e| match e {
         StoreError::NotFound => AppError::invalid("person_id", "no such person"),
         other => other.into(),
@@ -35,7 +64,7 @@ pub async fn create(store: &dyn Store, org: OrgId, person: PersonId, role: Role,
     let label = rungs_core::text::parse_text("label", label, 100)?;
     let secret = generate();
     let record = TokenRecord {
-        id: TokenId::new(),
+        id,
         org_id: org,
         person_id: person,
         role,

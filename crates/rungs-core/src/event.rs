@@ -325,7 +325,7 @@ impl EventBody {
         let de = serde_json::from_value::<Value>(v).map_err(|e| ValidationError::single("payload", e.to_string()))?;
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." || path.is_empty() { "payload".to_string() } else { path.replacen("payload", "payload", 1) };
+            let field = if path == "." || path.is_empty() { "payload".to_string() } else { path };
             ValidationError::single(field, e.into_inner().to_string())
         })
     }

@@ -1,1 +1,68 @@
-//! Rungs web.
+//! Rungs HTTP interface: the JSON API under `/api/v1` with its OpenAPI document,
+//! problem+json errors, bearer-token authentication, `/healthz` and `/metrics`.
+//! Every rule about who may do what lives in `rungs-app`; this crate only translates
+//! between HTTP and those use cases.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod extract;
+pub mod metrics;
+mod middleware;
+mod router;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use rungs_core::store::Store;
+
+pub use api::error::ApiError;
+pub use metrics::Metrics;
+pub use router::{openapi, router};
+
+/// Limits of the HTTP layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebConfig {
+    /// Largest request body accepted by every route but the bulk import.
+    pub max_body_bytes: usize,
+    /// Largest request body accepted by `POST /api/v1/events/bulk`.
+    pub max_bulk_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { max_body_bytes: 1024 * 1024, max_bulk_body_bytes: 32 * 1024 * 1024 }
+    }
+}
+
+/// What every handler can reach: the store, the metrics registry and the limits.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub metrics: Arc<Metrics>,
+    pub config: WebConfig,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AppState { store, metrics: Arc::new(Metrics::default()), config: WebConfig::default() }
+    }
+
+    pub fn with_config(mut self, config: WebConfig) -> Self {
+        self.config = config;
+        self
+    }
+}
+
+/// Serve the API on an already bound listener until `shutdown` resolves, then finish
+/// the requests in flight. Taking the listener (not an address) lets tests bind
+/// `127.0.0.1:0` and the binary report the real port.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, backend = state.store.backend(), "listening");
+    }
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

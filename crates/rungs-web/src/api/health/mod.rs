@@ -1,0 +1,2 @@
+//! `GET /healthz`.
+pub mod get;

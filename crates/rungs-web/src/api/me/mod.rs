@@ -1,0 +1,2 @@
+//! `GET /api/v1/me`.
+pub mod get;

@@ -1,0 +1,2 @@
+//! `GET /metrics`.
+pub mod get;

@@ -1,0 +1,114 @@
+//! The JSON API: one module per resource, one file per action, DTOs beside the
+//! handler. The route table is in `router.rs`.
+
+pub mod error;
+pub mod events;
+pub mod framework;
+pub mod health;
+pub mod me;
+pub mod metrics;
+pub mod openapi;
+pub mod people;
+pub mod tokens;
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use error::{PROBLEM_JSON, Problem};
+
+pub type ApiResult<T> = Result<T, error::ApiError>;
+
+/// A 201 with a `Location` header and the created resource.
+pub type Created<T> = (axum::http::StatusCode, [(axum::http::HeaderName, String); 1], axum::Json<T>);
+
+pub fn created<T>(location: String, body: T) -> Created<T> {
+    (axum::http::StatusCode::CREATED, [(axum::http::header::LOCATION, location)], axum::Json(body))
+}
+
+/// The skeleton of the document; paths are added by the `OpenApiRouter`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rungs API",
+        description = "Career-progression ledger. Errors are RFC 9457 `application/problem+json` \
+            documents naming each offending field. Lists use cursor pagination: pass `next_cursor` \
+            back as `cursor`. Every POST honours an `Idempotency-Key` header: a repeat with the same \
+            key and body replays the first response and records nothing; the same key with a \
+            different body (or on another endpoint) is a 409.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(Problem, rungs_core::FieldError)),
+    tags(
+        (name = "system", description = "Health, metrics and this document."),
+        (name = "people", description = "People and their timelines."),
+        (name = "events", description = "The ledger: append-only events about people."),
+        (name = "tokens", description = "API tokens."),
+        (name = "framework", description = "Tracks, levels and competencies."),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut OpenApiDoc) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Add the problem+json error responses each operation can give, so the handlers'
+/// annotations list only their successes. 401/403 for authenticated operations, 404
+/// where the path names a resource, 400/413/415/422 where a body or query is read,
+/// 409 where an `Idempotency-Key` can conflict, and 500 everywhere.
+pub fn document_errors(api: &mut OpenApiDoc) {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let has_id = path.contains('{');
+        let ops = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, false),
+        ];
+        for (op, writes) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut add = |code: &str, what: &str| {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| problem_response(what).into());
+            };
+            if has_body || has_params {
+                add("400", "Malformed request: bad JSON syntax, a bad path parameter or query string.");
+            }
+            if secured {
+                add("401", "Missing, unknown or revoked bearer token.");
+                add("403", "The caller may see the resource but not do this.");
+            }
+            if has_id {
+                add("404", "No such resource, or the caller may not see it.");
+            }
+            if writes && path != "/api/v1/framework" {
+                add("409", "Conflict: a uniqueness rule or a reused Idempotency-Key.");
+            }
+            if has_body {
+                add("413", "The body is larger than this endpoint accepts.");
+                add("415", "The body is not application/json.");
+            }
+            if has_body || has_params {
+                add("422", "The input parsed but is invalid; `errors` names each field.");
+            }
+            add("500", "Unexpected error; logged, details withheld.");
+        }
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
+}

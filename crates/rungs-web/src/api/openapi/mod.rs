@@ -1,0 +1,2 @@
+//! `GET /api/openapi.json`.
+pub mod get;

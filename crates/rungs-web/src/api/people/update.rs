@@ -1,0 +1,45 @@
+//! `PATCH /api/v1/people/{id}`: change profile fields (records `profile_updated`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, Uri};
+use rungs_core::PersonId;
+use rungs_core::event::ProfileUpdated;
+use rungs_core::person::Person;
+use serde_json::{Map, Value};
+
+use super::payload_as_body;
+use crate::AppState;
+use crate::api::ApiResult;
+use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
+
+/// Change profile fields (people team only). Absent fields stay as they are;
+/// `"manager_id": null` removes the manager. Honours `Idempotency-Key`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/people/{id}",
+    tag = "people",
+    security(("bearer" = [])),
+    params(
+        ("id" = PersonId, Path, description = "Person id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request."),
+    ),
+    request_body = ProfileUpdated,
+    responses((status = 200, description = "The person after the change.", body = Person))
+)]
+#[tracing::instrument(skip_all)]
+pub async fn update_person(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    PathId(id): PathId<PersonId>,
+    key: IdempotencyKey,
+    method: Method,
+    uri: Uri,
+    body: JsonBody<Map<String, Value>>,
+) -> ApiResult<Json<Person>> {
+    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
+    let person = rungs_app::people::update(state.store.as_ref(), &viewer, id, Value::Object(body.value), claim)
+        .await
+        .map_err(|e| payload_as_body(e.into()))?;
+    Ok(Json(person))
+}

@@ -1,0 +1,74 @@
+//! `POST /api/v1/tokens`: issue a token (people team only).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use rungs_core::person::Role;
+use rungs_core::store::TokenRecord;
+use rungs_core::{PersonId, TokenId};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api::ApiResult;
+use crate::extract::{Auth, IdempotencyKey, JsonBody};
+
+/// Whom the token is for and what it may do.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    pub person_id: PersonId,
+    pub role: Role,
+    /// What the token is for, e.g. `HRIS sync`.
+    pub label: String,
+}
+
+/// A new token. `secret` is shown only in this response and cannot be retrieved later.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: TokenRecord,
+    /// Send as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// Issue a token (people team only).
+///
+/// `Idempotency-Key`: the secret is never stored, so a repeat cannot be replayed. A
+/// key derives the token's id instead: the first request creates the token, and any
+/// later request with the same key (whatever its body) is refused with 409 naming
+/// `Idempotency-Key`, so a retried request never creates a second live token. Find
+/// the token with `GET /api/v1/tokens`, revoke it and create a new one if its secret
+/// was lost.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a repeated key is a 409, never a second token.")),
+    request_body = CreateToken,
+    responses((status = 201, description = "Created; the secret is shown this once.", body = CreatedToken))
+)]
+#[tracing::instrument(skip_all)]
+pub async fn create_token(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    key: IdempotencyKey,
+    method: Method,
+    uri: Uri,
+    body: JsonBody<CreateToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
+    let id = claim.map(|c| token_id(&viewer.org_id.to_string(), &c.scope, &c.key));
+    let req = body.value;
+    let (token, secret) = rungs_app::tokens::issue(state.store.as_ref(), &viewer, id, req.person_id, req.role, &req.label).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
+}
+
+/// A stable token id for (organization, caller, key): a UUIDv8 from a SHA-256.
+fn token_id(org: &str, scope: &str, key: &str) -> TokenId {
+    let digest = Sha256::digest(format!("rungs-token\0{org}\0{scope}\0{key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    TokenId(uuid::Builder::from_custom_bytes(bytes).into_uuid())
+}

@@ -1,0 +1,40 @@
+//! Authentication as an extractor: `Authorization: Bearer rungs_…` resolved to a
+//! [`Viewer`] by `rungs-app`. What the viewer may do is decided there, not here.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use rungs_app::{AppError, Viewer};
+
+use crate::AppState;
+use crate::api::error::ApiError;
+
+/// The authenticated caller. Rejects with 401 and `WWW-Authenticate: Bearer`.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Viewer);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(AUTHORIZATION) else {
+            return Err(ApiError::unauthorized("send a bearer token: Authorization: Bearer rungs_…", "Bearer"));
+        };
+        let secret = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, secret)| secret.trim());
+        let Some(secret) = secret else {
+            return Err(ApiError::unauthorized("the Authorization header must use the Bearer scheme", "Bearer"));
+        };
+        match rungs_app::tokens::authenticate(state.store.as_ref(), secret).await {
+            Ok(viewer) => Ok(Auth(viewer)),
+            Err(AppError::Unauthorized) => {
+                Err(ApiError::unauthorized("the bearer token is unknown or revoked", "Bearer error=\"invalid_token\""))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Extractors: how a request becomes typed input, and how it fails as problem+json.
+
+pub mod auth;
+pub mod idempotency;
+pub mod json;
+pub mod path;
+pub mod query;
+
+pub use auth::Auth;
+pub use idempotency::IdempotencyKey;
+pub use json::JsonBody;
+pub use path::PathId;

@@ -1,0 +1,58 @@
+//! The one route table. Routes go through utoipa-axum's `OpenApiRouter`, so a route
+//! cannot exist without its entry in the OpenAPI document.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use crate::api::error::ApiError;
+use crate::api::{self, ApiDoc};
+use crate::{AppState, WebConfig, middleware};
+
+/// Every route with its spec entry; body limits are per route.
+fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
+    use api::{events, framework, health, me, metrics, openapi, people, tokens};
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::get::get_health))
+        .routes(routes!(metrics::get::get_metrics))
+        .routes(routes!(openapi::get::get_openapi))
+        .routes(routes!(me::get::get_me))
+        .routes(routes!(people::create::create_person, people::list::list_people))
+        .routes(routes!(people::get::get_person, people::update::update_person))
+        .routes(routes!(people::timeline::get_timeline))
+        .routes(routes!(people::events::list_person_events))
+        .routes(routes!(events::create::create_event))
+        .routes(routes!(events::bulk::create_events).layer(DefaultBodyLimit::max(config.max_bulk_body_bytes)))
+        .routes(routes!(events::get::get_event))
+        .routes(routes!(tokens::create::create_token, tokens::list::list_tokens))
+        .routes(routes!(tokens::revoke::revoke_token))
+        .routes(routes!(framework::get::get_framework, framework::update::update_framework))
+}
+
+/// The application: routes, then (inside out) the small default body limit, request
+/// logging and metrics under the matched route, and problem+json for whatever error
+/// axum produces by itself.
+pub fn router(state: AppState) -> Router {
+    let (router, _) = routes(&state.config).split_for_parts();
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn(middleware::problemize))
+        .layer(from_fn_with_state(state.clone(), middleware::track))
+        .with_state(state)
+}
+
+/// The OpenAPI 3.1 document for every route, with the error responses filled in.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = routes(&WebConfig::default()).split_for_parts();
+    api::document_errors(&mut doc);
+    doc
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no route matches this path; see /api/openapi.json")
+}
