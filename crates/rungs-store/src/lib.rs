@@ -1,1 +1,99 @@
-//! Rungs storage.
+//! Rungs storage: the backends behind [`rungs_core::store::Store`]. SQLite is the
+//! embedded default (one file, nothing to install); PostgreSQL comes later under the
+//! same trait and the same conformance suite (`tests/it`). Nothing above this crate
+//! sees a driver type.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rungs_core::store::Store;
+
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("PostgreSQL backend not built yet; use sqlite://PATH or a file path")]
+    PostgresNotBuilt,
+    #[error("unsupported database URL '{0}': use sqlite://PATH, sqlite:PATH or a file path")]
+    UnsupportedUrl(String),
+    #[error("cannot open SQLite database {path}: {reason}")]
+    Sqlite { path: PathBuf, reason: String },
+    #[error("migration {version} ({name}) failed: {reason}")]
+    Migration { version: i64, name: &'static str, reason: String },
+    #[error("the database has schema version {found}, newer than this build knows ({known}); upgrade rungs")]
+    SchemaTooNew { found: i64, known: i64 },
+}
+
+/// Open the store named by `url`: `sqlite://PATH`, `sqlite:PATH` or a bare file
+/// path (created if missing, migrations applied). `postgres://` is refused for now.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+    match parse_url(url)? {
+        Target::Sqlite(path) => Ok(Arc::new(open_sqlite(&path).await?)),
+    }
+}
+
+/// Open (creating if needed) and migrate the SQLite database at `path`.
+pub async fn open_sqlite(path: &Path) -> Result<SqliteStore, OpenError> {
+    SqliteStore::open(path).await
+}
+
+enum Target {
+    Sqlite(PathBuf),
+}
+
+fn parse_url(url: &str) -> Result<Target, OpenError> {
+    let url = url.trim();
+    if let Some((scheme, _)) = url.split_once("://") {
+        return match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Err(OpenError::PostgresNotBuilt),
+            "sqlite" => sqlite_path(url, &url["sqlite://".len()..]),
+            _ => Err(OpenError::UnsupportedUrl(url.to_string())),
+        };
+    }
+    match url.strip_prefix("sqlite:") {
+        Some(rest) => sqlite_path(url, rest),
+        None => sqlite_path(url, url),
+    }
+}
+
+fn sqlite_path(url: &str, rest: &str) -> Result<Target, OpenError> {
+    // sqlx-style options (`?mode=rwc`) are accepted and ignored: we always create.
+    let path = rest.split('?').next().unwrap_or_default();
+    // Several connections must see one database, which an in-memory one cannot give.
+    if path.is_empty() || path == ":memory:" {
+        return Err(OpenError::UnsupportedUrl(url.to_string()));
+    }
+    Ok(Target::Sqlite(PathBuf::from(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(url: &str) -> PathBuf {
+        match parse_url(url) {
+            Ok(Target::Sqlite(p)) => p,
+            Err(e) => panic!("{url}: {e}"),
+        }
+    }
+
+    #[test]
+    fn sqlite_urls_and_bare_paths_name_a_file() {
+        assert_eq!(path("sqlite:///var/lib/rungs.db"), PathBuf::from("/var/lib/rungs.db"));
+        assert_eq!(path("sqlite://rungs.db?mode=rwc"), PathBuf::from("rungs.db"));
+        assert_eq!(path("sqlite:data/rungs.db"), PathBuf::from("data/rungs.db"));
+        assert_eq!(path("rungs.db"), PathBuf::from("rungs.db"));
+    }
+
+    #[test]
+    fn postgres_and_unknown_schemes_are_refused_clearly() {
+        assert!(matches!(parse_url("postgres://u@h/db"), Err(OpenError::PostgresNotBuilt)));
+        assert!(matches!(parse_url("postgresql://u@h/db"), Err(OpenError::PostgresNotBuilt)));
+        assert!(matches!(parse_url("mysql://h/db"), Err(OpenError::UnsupportedUrl(_))));
+        assert!(matches!(parse_url("sqlite::memory:"), Err(OpenError::UnsupportedUrl(_))));
+    }
+}

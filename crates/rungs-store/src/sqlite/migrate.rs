@@ -1,0 +1,76 @@
+//! Versioned schema migrations, embedded in the binary and applied on open.
+//!
+//! Files live in `migrations/sqlite/NNNN_name.sql`; a future `migrations/postgres/`
+//! uses the same version numbers. Released files are never edited: a change is a new
+//! version. Applied versions are recorded in `schema_migrations`.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::OpenError;
+
+/// One migration: its version, a name for messages, and its SQL.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every SQLite migration, in order.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "ledger", sql: include_str!("../../migrations/sqlite/0001_ledger.sql") },
+    Migration { version: 2, name: "people", sql: include_str!("../../migrations/sqlite/0002_people.sql") },
+    Migration { version: 3, name: "access", sql: include_str!("../../migrations/sqlite/0003_access.sql") },
+];
+
+/// Apply every migration newer than the database, all in one IMMEDIATE transaction:
+/// two processes opening the same new file cannot both migrate it, and a failure
+/// leaves the schema as it was. Returns the versions applied now.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<Vec<i64>, OpenError> {
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
+    let fail = |version: i64, name: &'static str| move |e: rusqlite::Error| OpenError::Migration { version, name, reason: e.to_string() };
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail(0, "begin"))?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version     INTEGER PRIMARY KEY,
+             name        TEXT    NOT NULL,
+             applied_at  INTEGER NOT NULL
+         )",
+    )
+    .map_err(fail(0, "schema_migrations"))?;
+    let current: i64 = tx
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get::<_, Option<i64>>(0))
+        .optional()
+        .map_err(fail(0, "schema_migrations"))?
+        .flatten()
+        .unwrap_or(0);
+    if current > known {
+        return Err(OpenError::SchemaTooNew { found: current, known });
+    }
+    let mut applied = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.execute_batch(m.sql).map_err(fail(m.version, m.name))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![m.version, m.name, chrono::Utc::now().timestamp_micros()],
+        )
+        .map_err(fail(m.version, m.name))?;
+        applied.push(m.version);
+    }
+    tx.commit().map_err(fail(known, "commit"))?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied SQLite migrations");
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+        }
+    }
+}

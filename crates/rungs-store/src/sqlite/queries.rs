@@ -1,0 +1,367 @@
+//! `impl Store for SqliteStore`: writes go through the writer thread, reads through
+//! the reader pool. Cursors are opaque strings: `e<seq>` for events and
+//! `p<hex id><hex name>` for people (hex keeps them URL-safe without a dependency).
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use rungs_core::event::Event;
+use rungs_core::framework::Framework;
+use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
+use rungs_core::person::{Organization, Person};
+use rungs_core::projection;
+use rungs_core::store::{
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord,
+};
+use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
+use tracing::instrument;
+
+use super::SqliteStore;
+use super::append::{event_by_id, subject_events};
+use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, TOKEN_COLS, hex, micros, unhex};
+
+/// Largest chunk `export_events` returns at once.
+const MAX_EXPORT: u32 = 10_000;
+
+fn limit(l: u32) -> u32 {
+    if l == 0 { DEFAULT_PAGE } else { l.min(MAX_PAGE) }
+}
+
+fn bad_cursor() -> StoreError {
+    ValidationError::single("cursor", "is not a cursor from this listing").into()
+}
+
+fn blob(b: &[u8; 16]) -> Value {
+    Value::Blob(b.to_vec())
+}
+
+fn org_exists(conn: &Connection, org: OrgId) -> StoreResult<()> {
+    let found = conn.prepare_cached("SELECT 1 FROM organizations WHERE id = ?1").and_then(|mut s| s.exists([org.as_bytes()])).db()?;
+    if found { Ok(()) } else { Err(StoreError::NotFound) }
+}
+
+fn query<T>(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut s = conn.prepare_cached(sql).db()?;
+    s.query_map(args, f).db()?.collect::<rusqlite::Result<Vec<T>>>().db()
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    #[instrument(skip_all, fields(org = %org.id))]
+    async fn create_org(&self, org: &Organization) -> StoreResult<()> {
+        let org = org.clone();
+        self.writer
+            .exec(move |tx| {
+                let sql = "INSERT INTO organizations (id, name, created_at) VALUES (?1, ?2, ?3)";
+                tx.execute(sql, params![org.id.as_bytes(), org.name, micros(org.created_at)]).db().map(drop)
+            })
+            .await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn org(&self, org: OrgId) -> StoreResult<Organization> {
+        self.read(move |c| c.query_row(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = ?1"), [org.as_bytes()], rows::org).db())
+            .await
+    }
+
+    #[instrument(skip_all)]
+    async fn default_org(&self) -> StoreResult<Option<Organization>> {
+        let sql = format!("SELECT {ORG_COLS} FROM organizations ORDER BY rowid LIMIT 1");
+        self.read(move |c| c.query_row(&sql, [], rows::org).optional().db()).await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn save_framework(&self, org: OrgId, framework: &Framework) -> StoreResult<()> {
+        let body = serde_json::to_string(framework).map_err(StoreError::unexpected)?;
+        self.writer
+            .exec(move |tx| {
+                let sql = "INSERT INTO frameworks (org_id, body, updated_at) VALUES (?1, ?2, ?3) \
+                           ON CONFLICT (org_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at";
+                tx.execute(sql, params![org.as_bytes(), body, Utc::now().timestamp_micros()]).db().map(drop)
+            })
+            .await
+    }
+
+    /// An organization without a saved framework has the empty one.
+    #[instrument(skip_all, fields(%org))]
+    async fn framework(&self, org: OrgId) -> StoreResult<Framework> {
+        self.read(move |c| {
+            let body: Option<String> =
+                c.query_row("SELECT body FROM frameworks WHERE org_id = ?1", [org.as_bytes()], |r| r.get(0)).optional().db()?;
+            match body {
+                Some(b) => serde_json::from_str(&b).map_err(StoreError::unexpected),
+                None => org_exists(c, org).map(|()| Framework::default()),
+            }
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(org = %batch.org_id, events = batch.events.len()))]
+    async fn append(&self, batch: AppendBatch) -> StoreResult<Appended> {
+        self.writer.append(batch).await
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn event(&self, org: OrgId, id: EventId) -> StoreResult<Event> {
+        self.read(move |c| event_by_id(c, org, id)?.ok_or(StoreError::NotFound)).await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn events(&self, org: OrgId, q: &EventQuery) -> StoreResult<Page<Event>> {
+        let after = match q.cursor.as_deref() {
+            None => None,
+            Some(c) => Some(c.strip_prefix('e').and_then(|s| s.parse::<i64>().ok()).filter(|s| *s >= 0).ok_or_else(bad_cursor)?),
+        };
+        let n = limit(q.limit);
+        // Without a subject this walks the rowid (seq) B-tree, filtering by org: one
+        // tenant per file is the norm for SQLite. With a subject it uses
+        // events_by_subject and sorts that person's few events by seq.
+        let mut sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?");
+        let mut args = vec![blob(org.as_bytes())];
+        if let Some(a) = after {
+            sql.push_str(" AND seq > ?");
+            args.push(Value::Integer(a));
+        }
+        if let Some(s) = q.subject {
+            sql.push_str(" AND subject = ?");
+            args.push(blob(s.as_bytes()));
+        }
+        if !q.kinds.is_empty() {
+            sql.push_str(&format!(" AND kind IN ({})", vec!["?"; q.kinds.len()].join(", ")));
+            args.extend(q.kinds.iter().map(|k| Value::Text(k.as_str().into())));
+        }
+        if let Some(f) = q.from {
+            sql.push_str(" AND occurred_at >= ?");
+            args.push(Value::Integer(micros(f)));
+        }
+        if let Some(t) = q.to {
+            sql.push_str(" AND occurred_at < ?");
+            args.push(Value::Integer(micros(t)));
+        }
+        sql.push_str(" ORDER BY seq LIMIT ?");
+        args.push(Value::Integer(i64::from(n) + 1));
+        self.read(move |c| {
+            let mut items = query(c, &sql, params_from_iter(args), rows::event)?;
+            let next = (items.len() > n as usize).then(|| {
+                items.truncate(n as usize);
+                items.last().map(|e| format!("e{}", e.seq))
+            });
+            Ok(Page { items, next_cursor: next.flatten() })
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org, %subject))]
+    async fn subject_events(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<Event>> {
+        self.read(move |c| subject_events(c, org, subject)).await
+    }
+
+    #[instrument(skip_all, fields(%org, %subject))]
+    async fn reversed_ids(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<EventId>> {
+        self.read(move |c| {
+            let sql = "SELECT target FROM events WHERE subject = ?1 AND org_id = ?2 AND kind = 'reversal' ORDER BY seq";
+            let ids = query(c, sql, params![subject.as_bytes(), org.as_bytes()], |r| r.get::<_, [u8; 16]>(0))?;
+            Ok(ids.into_iter().map(EventId::from_bytes).collect())
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org, after_seq))]
+    async fn export_events(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Event>> {
+        let n = limit.clamp(1, MAX_EXPORT);
+        let sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
+        self.read(move |c| query(c, &sql, params![org.as_bytes(), after_seq, n], rows::event)).await
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn person(&self, org: OrgId, id: PersonId) -> StoreResult<Person> {
+        let sql = format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1 AND org_id = ?2");
+        self.read(move |c| c.query_row(&sql, params![id.as_bytes(), org.as_bytes()], rows::person).db()).await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn person_by_email(&self, org: OrgId, email: &str) -> StoreResult<Person> {
+        // Emails are lowercased when parsed, so the lookup is too.
+        let email = email.trim().to_lowercase();
+        let sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = ?1 AND email = ?2");
+        self.read(move |c| c.query_row(&sql, params![org.as_bytes(), email], rows::person).db()).await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn people(&self, org: OrgId, q: &PeopleQuery) -> StoreResult<Page<Person>> {
+        if q.only.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Page { items: vec![], next_cursor: None });
+        }
+        let n = limit(q.limit);
+        let mut sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = ?");
+        let mut args = vec![blob(org.as_bytes())];
+        if let Some(c) = q.cursor.as_deref() {
+            let (id, name) = decode_people_cursor(c).ok_or_else(bad_cursor)?;
+            sql.push_str(" AND (name, id) > (?, ?)");
+            args.extend([Value::Text(name), Value::Blob(id)]);
+        }
+        if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            // LIKE is case-insensitive for ASCII; `\` escapes the user's wildcards.
+            let pattern = format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            sql.push_str(r" AND (name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')");
+            args.extend([Value::Text(pattern.clone()), Value::Text(pattern)]);
+        }
+        if let Some(only) = &q.only {
+            // One JSON parameter instead of thousands of `?`s for a big org chart.
+            let ids: Vec<String> = only.iter().map(|p| hex(p.as_bytes())).collect();
+            sql.push_str(" AND id IN (SELECT unhex(value) FROM json_each(?))");
+            args.push(Value::Text(serde_json::to_string(&ids).map_err(StoreError::unexpected)?));
+        }
+        sql.push_str(" ORDER BY name, id LIMIT ?");
+        args.push(Value::Integer(i64::from(n) + 1));
+        self.read(move |c| {
+            let mut items = query(c, &sql, params_from_iter(args), rows::person)?;
+            let next = (items.len() > n as usize).then(|| {
+                items.truncate(n as usize);
+                items.last().map(|p| format!("p{}{}", hex(p.id.as_bytes()), hex(p.name.as_bytes())))
+            });
+            Ok(Page { items, next_cursor: next.flatten() })
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn all_people(&self, org: OrgId) -> StoreResult<Vec<Person>> {
+        let sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = ?1 ORDER BY id");
+        self.read(move |c| query(c, &sql, [org.as_bytes()], rows::person)).await
+    }
+
+    #[instrument(skip_all, fields(%org, %manager))]
+    async fn reports(&self, org: OrgId, manager: PersonId) -> StoreResult<Vec<PersonId>> {
+        // UNION (not UNION ALL) drops rows already produced, so a cycle in the
+        // manager chain ends the recursion instead of looping forever.
+        let sql = "WITH RECURSIVE r(id) AS ( \
+                       SELECT id FROM people WHERE org_id = ?1 AND manager_id = ?2 \
+                       UNION \
+                       SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = ?1 \
+                   ) SELECT id FROM r WHERE id <> ?2 ORDER BY id";
+        self.read(move |c| {
+            let ids = query(c, sql, params![org.as_bytes(), manager.as_bytes()], |r| r.get::<_, [u8; 16]>(0))?;
+            Ok(ids.into_iter().map(PersonId::from_bytes).collect())
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn rebuild(&self, org: OrgId) -> StoreResult<RebuildReport> {
+        self.writer.exec(move |tx| rebuild(tx, org)).await
+    }
+
+    #[instrument(skip_all, fields(id = %token.id))]
+    async fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        let t = token.clone();
+        self.writer
+            .exec(move |tx| {
+                let sql = format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                tx.execute(
+                    &sql,
+                    params![
+                        t.id.as_bytes(),
+                        t.org_id.as_bytes(),
+                        t.person_id.as_bytes(),
+                        t.role.as_str(),
+                        t.label,
+                        t.hash,
+                        micros(t.created_at),
+                        t.revoked_at.map(micros)
+                    ],
+                )
+                .db()
+                .map(drop)
+            })
+            .await
+    }
+
+    #[instrument(skip_all)]
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> StoreResult<TokenRecord> {
+        let hash = *hash;
+        let sql = format!("SELECT {TOKEN_COLS} FROM tokens WHERE hash = ?1 AND revoked_at IS NULL");
+        self.read(move |c| c.query_row(&sql, [hash], rows::token).db()).await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn tokens(&self, org: OrgId, person: Option<PersonId>) -> StoreResult<Vec<TokenRecord>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLS} FROM tokens WHERE org_id = ?1 AND (?2 IS NULL OR person_id = ?2) ORDER BY created_at, id"
+        );
+        self.read(move |c| query(c, &sql, params![org.as_bytes(), person.as_ref().map(PersonId::as_bytes)], rows::token)).await
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn revoke_token(&self, org: OrgId, id: TokenId, at: DateTime<Utc>) -> StoreResult<TokenRecord> {
+        self.writer
+            .exec(move |tx| {
+                // COALESCE keeps the first revocation time: revoking twice changes nothing.
+                let sql = "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?3) WHERE org_id = ?1 AND id = ?2";
+                if tx.execute(sql, params![org.as_bytes(), id.as_bytes(), micros(at)]).db()? == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.query_row(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE id = ?1"), [id.as_bytes()], rows::token).db()
+            })
+            .await
+    }
+
+    /// `events` is max(seq): rows are never deleted and seqs are max+1, so it equals
+    /// the count without scanning 50 M rows. `people` is a count over the smallest
+    /// index (100 k rows: about a millisecond).
+    #[instrument(skip_all)]
+    async fn stats(&self) -> StoreResult<StoreStats> {
+        let depth = self.writer.queue_depth();
+        self.read(move |c| {
+            let events: i64 = c.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0)).db()?;
+            let people: i64 = c.query_row("SELECT count(*) FROM people", [], |r| r.get(0)).db()?;
+            Ok(StoreStats { events: events.max(0) as u64, people: people.max(0) as u64, write_queue_depth: depth })
+        })
+        .await
+    }
+}
+
+fn decode_people_cursor(c: &str) -> Option<(Vec<u8>, String)> {
+    let rest = c.strip_prefix('p')?;
+    let (id, name) = (rest.get(..32)?, rest.get(32..)?);
+    Some((unhex(id)?, String::from_utf8(unhex(name)?).ok()?))
+}
+
+/// Replace the org's people rows with a fold of every subject's events. Streams the
+/// ledger in events_by_subject order (subject, occurred_at, seq), so memory holds one
+/// person's history at a time and no sort is needed.
+fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
+    org_exists(tx, org)?;
+    tx.execute("DELETE FROM people WHERE org_id = ?1", [org.as_bytes()]).db()?;
+    let mut report = RebuildReport::default();
+    let mut stmt =
+        tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 ORDER BY subject, occurred_at, seq")).db()?;
+    let mut cursor = stmt.query_map([org.as_bytes()], rows::event).db()?;
+    let mut history: Vec<Event> = Vec::new();
+    let flush = |history: &mut Vec<Event>, report: &mut RebuildReport| -> StoreResult<()> {
+        if let Some(p) = projection::fold(history) {
+            rows::upsert_person(tx, &p).db()?;
+            report.people += 1;
+        }
+        history.clear();
+        Ok(())
+    };
+    while let Some(e) = cursor.next().transpose().db()? {
+        if history.last().is_some_and(|last| last.subject != e.subject) {
+            flush(&mut history, &mut report)?;
+        }
+        report.events += 1;
+        history.push(e);
+    }
+    flush(&mut history, &mut report)?;
+    Ok(report)
+}

@@ -1,0 +1,267 @@
+//! Row mapping for the SQLite backend, and the one place rusqlite errors become
+//! [`StoreError`]s. Ids are 16-byte BLOBs, times INTEGER microseconds UTC, payloads and
+//! lists JSON text (see `migrations/sqlite/0001_ledger.sql`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+use rusqlite::{Connection, ErrorCode, Row, ffi, params};
+use rungs_core::event::{Event, EventBody, EventKind};
+use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
+use rungs_core::store::{StoreError, StoreResult, TokenRecord};
+use rungs_core::{EventId, OrgId, PersonId, TokenId};
+
+/// Times are stored with microsecond precision; everything entering the store is
+/// truncated first so what an append returns equals what a later read returns.
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros(t)).unwrap_or(t)
+}
+
+fn bad(idx: usize, ty: Type, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, ty, e.into())
+}
+
+fn time(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let us: i64 = row.get(idx)?;
+    DateTime::from_timestamp_micros(us).ok_or_else(|| bad(idx, Type::Integer, "time out of range"))
+}
+
+fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match row.get::<_, Option<i64>>(idx)? {
+        None => Ok(None),
+        Some(us) => DateTime::from_timestamp_micros(us).map(Some).ok_or_else(|| bad(idx, Type::Integer, "time out of range")),
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let s = row.get_ref(idx)?.as_str()?;
+    serde_json::from_str(s).map_err(|e| bad(idx, Type::Text, e))
+}
+
+/// A list of strings as JSON; the common empty case skips the serializer.
+pub(crate) fn list_json(v: &[String]) -> String {
+    if v.is_empty() { "[]".to_string() } else { serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string()) }
+}
+
+/// The payload column: the body's inner struct serialised directly, which is what
+/// `EventBody::payload_json` produces but without the detour through a `Value`.
+pub(crate) fn payload_json(body: &EventBody) -> String {
+    let r = match body {
+        EventBody::Hired(p) => serde_json::to_string(p),
+        EventBody::ProfileUpdated(p) => serde_json::to_string(p),
+        EventBody::MicroProgression(p) => serde_json::to_string(p),
+        EventBody::Validation(p) => serde_json::to_string(p),
+        EventBody::MicroPromotion(p) => serde_json::to_string(p),
+        EventBody::Promotion(p) => serde_json::to_string(p),
+        EventBody::LateralMove(p) => serde_json::to_string(p),
+        EventBody::Recognition(p) => serde_json::to_string(p),
+        EventBody::Departure(p) => serde_json::to_string(p),
+        EventBody::Reversal(p) => serde_json::to_string(p),
+    };
+    // These are plain derived structs with string keys: serialising cannot fail.
+    r.unwrap_or_else(|_| "{}".to_string())
+}
+
+/// Columns of `events`, in the order [`event`] reads them.
+pub(crate) const EVENT_COLS: &str =
+    "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload, competencies, evidence, idempotency_key";
+
+pub(crate) fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let kind = row.get_ref(5)?.as_str()?;
+    let kind = EventKind::parse(kind).ok_or_else(|| bad(5, Type::Text, format!("unknown event kind '{kind}'")))?;
+    let payload = row.get_ref(8)?.as_str()?;
+    // Parse the stored payload once, straight into the adjacently tagged body.
+    let tagged = format!(r#"{{"kind":"{}","payload":{payload}}}"#, kind.as_str());
+    let body: EventBody = serde_json::from_str(&tagged).map_err(|e| bad(8, Type::Text, e))?;
+    Ok(Event {
+        seq: row.get(0)?,
+        id: EventId::from_bytes(row.get(1)?),
+        org_id: OrgId::from_bytes(row.get(2)?),
+        subject: PersonId::from_bytes(row.get(3)?),
+        actor: row.get::<_, Option<[u8; 16]>>(4)?.map(PersonId::from_bytes),
+        occurred_at: time(row, 6)?,
+        recorded_at: time(row, 7)?,
+        body,
+        competencies: json(row, 9)?,
+        evidence: json(row, 10)?,
+        idempotency_key: row.get(11)?,
+    })
+}
+
+/// Columns of `people`, in the order [`person`] reads and [`upsert_person`] writes them.
+pub(crate) const PERSON_COLS: &str = "id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, \
+     end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, \
+     micro_promotions, promotions, recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force";
+
+pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
+    let status = row.get_ref(8)?.as_str()?;
+    let status = PersonStatus::parse(status).ok_or_else(|| bad(8, Type::Text, format!("unknown status '{status}'")))?;
+    Ok(Person {
+        id: PersonId::from_bytes(row.get(0)?),
+        org_id: OrgId::from_bytes(row.get(1)?),
+        name: row.get(2)?,
+        email: row.get(3)?,
+        manager_id: row.get::<_, Option<[u8; 16]>>(4)?.map(PersonId::from_bytes),
+        department: row.get(5)?,
+        location: row.get(6)?,
+        hired_at: time(row, 7)?,
+        status,
+        ended_at: opt_time(row, 9)?,
+        end_reason: row.get(10)?,
+        position: Position { track: row.get(11)?, level: row.get(12)?, title: row.get(13)? },
+        scope: row.get(14)?,
+        level_since: time(row, 15)?,
+        last_promotion_at: opt_time(row, 16)?,
+        last_progression_at: opt_time(row, 17)?,
+        micro_progressions: row.get(18)?,
+        micro_promotions: row.get(19)?,
+        promotions: row.get(20)?,
+        recognitions_received: row.get(21)?,
+        pay_band: row.get(22)?,
+        sensitive: json::<BTreeMap<String, String>>(row, 23)?,
+        last_occurred_at: time(row, 24)?,
+        events_in_force: row.get(25)?,
+    })
+}
+
+/// Insert or update a person row. An upsert on `id`, never `INSERT OR REPLACE`:
+/// REPLACE would silently delete *another* person whose email collides, where we
+/// want the `UNIQUE (org_id, email)` error.
+pub(crate) fn upsert_person(conn: &Connection, p: &Person) -> rusqlite::Result<()> {
+    let sql = format!(
+        "INSERT INTO people ({PERSON_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
+         name = excluded.name, email = excluded.email, manager_id = excluded.manager_id, department = excluded.department, \
+         location = excluded.location, hired_at = excluded.hired_at, status = excluded.status, ended_at = excluded.ended_at, \
+         end_reason = excluded.end_reason, track = excluded.track, level = excluded.level, title = excluded.title, \
+         scope = excluded.scope, level_since = excluded.level_since, last_promotion_at = excluded.last_promotion_at, \
+         last_progression_at = excluded.last_progression_at, micro_progressions = excluded.micro_progressions, \
+         micro_promotions = excluded.micro_promotions, promotions = excluded.promotions, \
+         recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
+         sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
+         events_in_force = excluded.events_in_force"
+    );
+    let sensitive = if p.sensitive.is_empty() { "{}".to_string() } else { serde_json::to_string(&p.sensitive).unwrap_or_default() };
+    conn.prepare_cached(&sql)?.execute(params![
+        p.id.as_bytes(),
+        p.org_id.as_bytes(),
+        p.name,
+        p.email,
+        p.manager_id.as_ref().map(PersonId::as_bytes),
+        p.department,
+        p.location,
+        micros(p.hired_at),
+        p.status.as_str(),
+        p.ended_at.map(micros),
+        p.end_reason,
+        p.position.track,
+        p.position.level,
+        p.position.title,
+        p.scope,
+        micros(p.level_since),
+        p.last_promotion_at.map(micros),
+        p.last_progression_at.map(micros),
+        p.micro_progressions,
+        p.micro_promotions,
+        p.promotions,
+        p.recognitions_received,
+        p.pay_band,
+        sensitive,
+        micros(p.last_occurred_at),
+        p.events_in_force,
+    ])?;
+    Ok(())
+}
+
+pub(crate) const ORG_COLS: &str = "id, name, created_at";
+
+pub(crate) fn org(row: &Row<'_>) -> rusqlite::Result<Organization> {
+    Ok(Organization { id: OrgId::from_bytes(row.get(0)?), name: row.get(1)?, created_at: time(row, 2)? })
+}
+
+pub(crate) const TOKEN_COLS: &str = "id, org_id, person_id, role, label, hash, created_at, revoked_at";
+
+pub(crate) fn token(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
+    let role = row.get_ref(3)?.as_str()?;
+    let role = Role::parse(role).ok_or_else(|| bad(3, Type::Text, format!("unknown role '{role}'")))?;
+    Ok(TokenRecord {
+        id: TokenId::from_bytes(row.get(0)?),
+        org_id: OrgId::from_bytes(row.get(1)?),
+        person_id: PersonId::from_bytes(row.get(2)?),
+        role,
+        label: row.get(4)?,
+        hash: row.get(5)?,
+        created_at: time(row, 6)?,
+        revoked_at: opt_time(row, 7)?,
+    })
+}
+
+/// Map a driver error to the store's vocabulary. Constraint names are recognised
+/// here, once, so callers match on `StoreError::Conflict { field }`, never on text.
+pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+        rusqlite::Error::SqliteFailure(f, msg) if f.code == ErrorCode::ConstraintViolation => match f.extended_code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                let (field, reason) = unique_violation(msg.as_deref().unwrap_or_default());
+                StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }
+            }
+            // Every foreign key points at `organizations`: the tenant does not exist.
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => StoreError::NotFound,
+            _ => StoreError::unexpected(e),
+        },
+        _ => StoreError::unexpected(e),
+    }
+}
+
+/// The field and reason for a UNIQUE failure, from SQLite's message
+/// ("UNIQUE constraint failed: people.org_id, people.email").
+fn unique_violation(msg: &str) -> (&'static str, &'static str) {
+    let cols = msg.rsplit(": ").next().unwrap_or_default();
+    match cols {
+        "people.org_id, people.email" => ("payload.email", "is already used by another person"),
+        "events.org_id, events.idempotency_key" => ("idempotency_key", "was already used for another event"),
+        "events.target" | "index 'events_reversed_once'" => ("payload.target", "that event has already been reversed"),
+        "events.id" => ("id", "an event with this id already exists"),
+        "people.id" => ("subject", "this person already exists"),
+        "organizations.id" => ("id", "an organization with this id already exists"),
+        "tokens.id" => ("id", "a token with this id already exists"),
+        "tokens.hash" => ("hash", "a token with this secret already exists"),
+        "idempotency.org_id, idempotency.scope, idempotency.key" => ("Idempotency-Key", "was already used"),
+        _ => ("", "conflicts with an existing record"),
+    }
+}
+
+/// `?`-friendly mapping: `conn.execute(..).db()?`.
+pub(crate) trait Db<T> {
+    fn db(self) -> StoreResult<T>;
+}
+
+impl<T> Db<T> for rusqlite::Result<T> {
+    fn db(self) -> StoreResult<T> {
+        self.map_err(db_error)
+    }
+}
+
+/// Lowercase hex, for opaque cursors and the idempotency table's id list.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+}

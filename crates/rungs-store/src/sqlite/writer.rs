@@ -1,0 +1,186 @@
+//! The single writer: one OS thread owns the only write connection, and appends reach
+//! it over a channel. SQLite allows one writer at a time anyway; owning it in one
+//! place removes lock contention and enables GROUP COMMIT: the thread drains every
+//! pending append, runs them in one transaction (each batch in its own SAVEPOINT, so
+//! a bad batch fails alone), commits once — one fsync for all — and only then
+//! replies. Nobody hears "ok" before their events are on disk.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rungs_core::store::{AppendBatch, Appended, StoreError, StoreResult};
+use tokio::sync::{mpsc, oneshot};
+
+use super::append::append_batch;
+use super::rows::Db;
+
+/// Most appends folded into one commit. Caps bound the latency of the last caller in
+/// a group and the size of the WAL a single commit writes.
+const MAX_GROUP_BATCHES: usize = 1000;
+/// Most events folded into one commit (a bulk batch counts all its events).
+const MAX_GROUP_EVENTS: usize = 20_000;
+/// Commands that may wait for the writer before senders are slowed down.
+const QUEUE_CAPACITY: usize = 4096;
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+enum Command {
+    Append(AppendBatch, oneshot::Sender<StoreResult<Appended>>),
+    /// Any other write (orgs, frameworks, tokens, rebuild), in its own transaction.
+    Exec(Job),
+}
+
+/// The handle the store keeps: a sender to the writer thread and the queue depth.
+/// Dropping it ends the thread, which closes (and checkpoints) the connection.
+pub(crate) struct Writer {
+    tx: mpsc::Sender<Command>,
+    depth: Arc<AtomicU64>,
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Unexpected("the SQLite writer thread has stopped".into())
+}
+
+impl Writer {
+    pub(crate) fn spawn(conn: Connection) -> std::io::Result<Writer> {
+        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let depth = Arc::new(AtomicU64::new(0));
+        let d = depth.clone();
+        std::thread::Builder::new().name("rungs-sqlite-writer".into()).spawn(move || run(conn, rx, d))?;
+        Ok(Writer { tx, depth })
+    }
+
+    /// Appends waiting for the writer thread to pick them up.
+    pub(crate) fn queue_depth(&self) -> u64 {
+        self.depth.load(Ordering::Relaxed)
+    }
+
+    async fn send(&self, c: Command) -> StoreResult<()> {
+        self.depth.fetch_add(1, Ordering::Relaxed);
+        if self.tx.send(c).await.is_err() {
+            self.depth.fetch_sub(1, Ordering::Relaxed);
+            return Err(writer_gone());
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn append(&self, batch: AppendBatch) -> StoreResult<Appended> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Append(batch, tx)).await?;
+        rx.await.map_err(|_| writer_gone())?
+    }
+
+    /// Run `f` on the writer connection inside its own IMMEDIATE transaction,
+    /// committed when `f` returns Ok.
+    pub(crate) async fn exec<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut Connection| {
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let t = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+                let v = f(&t)?;
+                t.commit().db()?;
+                Ok(v)
+            }))
+            .unwrap_or_else(|_| Err(StoreError::Unexpected("a write panicked".into())));
+            let _ = tx.send(r);
+        });
+        self.send(Command::Exec(job)).await?;
+        rx.await.map_err(|_| writer_gone())?
+    }
+}
+
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, depth: Arc<AtomicU64>) {
+    let mut appends = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
+        let mut events = 0;
+        let mut taken = 0u64;
+        let mut next = Some(first);
+        while let Some(c) = next.take() {
+            taken += 1;
+            match c {
+                Command::Append(b, reply) => {
+                    events += b.events.len();
+                    appends.push((b, reply));
+                }
+                Command::Exec(job) => jobs.push(job),
+            }
+            if appends.len() < MAX_GROUP_BATCHES && events < MAX_GROUP_EVENTS {
+                next = rx.try_recv().ok();
+            }
+        }
+        depth.fetch_sub(taken, Ordering::Relaxed);
+        if !appends.is_empty() {
+            commit_group(&mut conn, std::mem::take(&mut appends));
+        }
+        for job in jobs.drain(..) {
+            job(&mut conn);
+        }
+    }
+    tracing::debug!("SQLite writer stopped");
+}
+
+/// One transaction for the whole group; each batch in a savepoint of its own.
+#[tracing::instrument(skip_all, fields(batches = group.len()))]
+fn commit_group(conn: &mut Connection, group: Vec<(AppendBatch, oneshot::Sender<StoreResult<Appended>>)>) {
+    let fail_all = |group: Vec<(AppendBatch, oneshot::Sender<StoreResult<Appended>>)>, e: &StoreError| {
+        for (_, reply) in group {
+            let _ = reply.send(Err(StoreError::Unexpected(e.to_string())));
+        }
+    };
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").db() {
+        tracing::error!(error = %e, "cannot begin the group transaction");
+        return fail_all(group, &e);
+    }
+    let mut results = Vec::with_capacity(group.len());
+    let mut replies = Vec::with_capacity(group.len());
+    let mut broken = None;
+    for (batch, reply) in group {
+        replies.push(reply);
+        if broken.is_some() {
+            continue;
+        }
+        match run_in_savepoint(conn, batch) {
+            Ok(r) => results.push(r),
+            Err(e) => broken = Some(e),
+        }
+    }
+    let outcome = match broken {
+        Some(e) => Err(e),
+        None => conn.execute_batch("COMMIT").db(),
+    };
+    match outcome {
+        Ok(()) => {
+            for (reply, r) in replies.into_iter().zip(results) {
+                let _ = reply.send(r);
+            }
+        }
+        Err(e) => {
+            // The transaction is unusable: nothing of this group was committed.
+            tracing::error!(error = %e, "group commit failed; every batch in it is refused");
+            let _ = conn.execute_batch("ROLLBACK");
+            for reply in replies {
+                let _ = reply.send(Err(StoreError::Unexpected(e.to_string())));
+            }
+        }
+    }
+}
+
+/// Run one batch between SAVEPOINT and RELEASE, rolling back to the savepoint on
+/// error. The outer `Err` means the transaction itself is broken.
+fn run_in_savepoint(conn: &Connection, batch: AppendBatch) -> StoreResult<StoreResult<Appended>> {
+    conn.prepare_cached("SAVEPOINT batch").and_then(|mut s| s.execute([])).db()?;
+    let r = catch_unwind(AssertUnwindSafe(|| append_batch(conn, batch)))
+        .unwrap_or_else(|_| Err(StoreError::Unexpected("an append panicked".into())));
+    if r.is_err() {
+        conn.prepare_cached("ROLLBACK TO batch").and_then(|mut s| s.execute([])).db()?;
+    }
+    conn.prepare_cached("RELEASE batch").and_then(|mut s| s.execute([])).db()?;
+    Ok(r)
+}
