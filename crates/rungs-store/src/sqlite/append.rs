@@ -40,7 +40,7 @@ pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch) -> StoreResult
     for (i, e) in events.into_iter().enumerate() {
         match b.append(i, e, may_replay).map_err(|e| at(i, e))? {
             Step::Appended(e) => out.push(e),
-            Step::Replayed(e) => return Ok(Appended { events: vec![*e], replayed: true }),
+            Step::Replayed(e) => return Ok(Appended { events: vec![e], replayed: true }),
         }
     }
     b.flush().map_err(|(i, e)| at(i, e))?;
@@ -99,7 +99,7 @@ pub(crate) fn subject_events(conn: &Connection, org: OrgId, subject: PersonId) -
 
 enum Step {
     Appended(Event),
-    Replayed(Box<Event>),
+    Replayed(Event),
 }
 
 /// A subject's state while the batch runs.
@@ -136,7 +136,7 @@ impl Batch<'_> {
             && let Some(existing) = self.event_by_key(key)?
         {
             if may_replay {
-                return Ok(Step::Replayed(Box::new(existing)));
+                return Ok(Step::Replayed(existing));
             }
             return Err(StoreError::Conflict { field: "idempotency_key".into(), reason: "was already used for another event".into() });
         }

@@ -1,0 +1,126 @@
+//! The people projection: lookups, pagination, search, the org chart, emails.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rungs_core::PersonId;
+use rungs_core::event::{EventBody, LateralMove, ProfileUpdated};
+use rungs_core::person::PersonStatus;
+use rungs_core::store::{PeopleQuery, Store, StoreError};
+
+use crate::support::*;
+
+pub async fn people_pagination_and_search(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let mut ids = vec![];
+    for i in 0..25 {
+        // Two people share each name, so the cursor must carry the id too.
+        ids.push(hire(&store, org, &format!("Person {:02} {}", i / 2, i)).await);
+    }
+    let pairs = ["Zoë Twin", "Zoë Twin"];
+    for (i, name) in pairs.iter().enumerate() {
+        let id = PersonId::new();
+        append1(&store, event(org, id, day(0), hired(name, &format!("zoe{i}@example.com")))).await;
+    }
+    let mut seen = vec![];
+    let mut cursor = None;
+    loop {
+        let page = store.people(org, &PeopleQuery { cursor, limit: 4, ..Default::default() }).await.unwrap();
+        seen.extend(page.items.iter().map(|p| (p.name.clone(), p.id)));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 27);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "ordered by (name, id), each once");
+
+    let q = |s: &str| PeopleQuery { search: Some(s.into()), limit: 100, ..Default::default() };
+    assert_eq!(store.people(org, &q("person 03")).await.unwrap().items.len(), 2, "case-insensitive");
+    assert_eq!(store.people(org, &q("zoe1@")).await.unwrap().items.len(), 1, "matches emails");
+    assert_eq!(store.people(org, &q("%")).await.unwrap().items.len(), 0, "wildcards are literal");
+
+    let only = PeopleQuery { only: Some(vec![ids[3], ids[7]]), limit: 100, ..Default::default() };
+    let got: HashSet<_> = store.people(org, &only).await.unwrap().items.iter().map(|p| p.id).collect();
+    assert_eq!(got, HashSet::from([ids[3], ids[7]]));
+    let none = PeopleQuery { only: Some(vec![]), ..Default::default() };
+    assert!(store.people(org, &none).await.unwrap().items.is_empty());
+
+    let err = store.people(org, &PeopleQuery { cursor: Some("nonsense".into()), ..Default::default() }).await.unwrap_err();
+    assert_eq!(fields(&err), vec!["cursor"]);
+
+    let all = store.all_people(org).await.unwrap();
+    assert_eq!(all.len(), 27);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(store.person_by_email(org, "ZOE0@example.com").await.unwrap().name, "Zoë Twin");
+    assert!(matches!(store.person(org, PersonId::new()).await, Err(StoreError::NotFound)));
+}
+
+pub async fn reports_include_indirect_reports(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let ceo = hire(&store, org, "Ceo").await;
+    let mk = |name: &str, manager| {
+        let id = PersonId::new();
+        (id, event(org, id, day(0), hired_under(name, &format!("{}@example.com", name.to_lowercase()), manager)))
+    };
+    let (vp, e) = mk("Vp", ceo);
+    append1(&store, e).await;
+    let (lead, e) = mk("Lead", vp);
+    append1(&store, e).await;
+    let (dev, e) = mk("Dev", lead);
+    append1(&store, e).await;
+    let (other, e) = mk("Other", ceo);
+    append1(&store, e).await;
+
+    let mut want = vec![lead, dev];
+    want.sort();
+    assert_eq!(store.reports(org, vp).await.unwrap(), want);
+    assert_eq!(store.reports(org, ceo).await.unwrap().len(), 4);
+    assert!(store.reports(org, dev).await.unwrap().is_empty());
+
+    // A move changes the chart; a cycle (ceo reporting to dev) still terminates.
+    let mv = EventBody::LateralMove(LateralMove { to: None, department: None, manager_id: Some(other), note: None });
+    append1(&store, event(org, lead, day(5), mv)).await;
+    assert!(store.reports(org, vp).await.unwrap().is_empty());
+    let cyc = EventBody::ProfileUpdated(ProfileUpdated { manager_id: Some(Some(dev)), ..Default::default() });
+    append1(&store, event(org, ceo, day(6), cyc)).await;
+    let mut r = store.reports(org, ceo).await.unwrap();
+    r.sort();
+    let mut want = vec![vp, lead, dev, other];
+    want.sort();
+    assert_eq!(r, want, "the manager is never their own report");
+}
+
+pub async fn duplicate_email_is_a_conflict(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    let bob = hire(&store, org, "Bob").await;
+    let conflict = |e: StoreError| match e {
+        StoreError::Conflict { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    let e = try_append1(&store, event(org, PersonId::new(), day(1), hired("Ada 2", "ada@example.com"))).await.unwrap_err();
+    assert_eq!(conflict(e), "payload.email");
+    let e = try_append1(&store, event(org, bob, day(1), email_change("ada@example.com"))).await.unwrap_err();
+    assert_eq!(conflict(e), "payload.email");
+    // Within one batch, against a person hired earlier in the same batch.
+    let (x, y) = (PersonId::new(), PersonId::new());
+    let b = batch(org, vec![event(org, x, day(1), hired("X", "same@example.com")), event(org, y, day(1), hired("Y", "same@example.com"))]);
+    assert_eq!(conflict(store.append(b).await.unwrap_err()), "events[1].payload.email");
+    // Keeping one's own email, or freeing and taking one in a batch, is fine.
+    append1(&store, event(org, ada, day(2), email_change("ada@example.com"))).await;
+    let b = batch(org, vec![event(org, ada, day(3), email_change("ada.l@example.com")), event(org, bob, day(3), email_change("ada@example.com"))]);
+    store.append(b).await.unwrap();
+    assert_eq!(store.person_by_email(org, "ada@example.com").await.unwrap().id, bob);
+    // Another organization may use the same email.
+    let org2 = new_org(&store).await;
+    append1(&store, event(org2, PersonId::new(), day(0), hired("Ada", "ada@example.com"))).await;
+}
+
+pub async fn a_departure_ends_employment(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    append1(&store, event(org, ada, day(30), departure())).await;
+    let p = store.person(org, ada).await.unwrap();
+    assert_eq!((p.status, p.ended_at, p.end_reason.as_deref()), (PersonStatus::Departed, Some(day(30)), Some("voluntary")));
+}
