@@ -79,12 +79,12 @@ impl ApiError {
     }
 
     /// Rename fields, e.g. a use case's `payload.name` to the `name` the client sent.
-    pub fn map_fields(mut self, f: impl Fn(&str) -> String) -> Self {
+    pub fn map_fields(mut self, f: impl Fn(&FieldError) -> String) -> Self {
         if self.errors.is_empty() {
             return self;
         }
         for e in &mut self.errors {
-            e.field = f(&e.field);
+            e.field = f(e);
         }
         self.detail = self.errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
         self

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod people;
 pub mod tokens;
 
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -60,9 +61,10 @@ impl Modify for BearerAuth {
 }
 
 /// Add the problem+json error responses each operation can give, so the handlers'
-/// annotations list only their successes. 401/403 for authenticated operations, 404
-/// where the path names a resource, 400/413/415/422 where a body or query is read,
-/// 409 where an `Idempotency-Key` can conflict, and 500 everywhere.
+/// annotations list only their successes: 401/403 for authenticated operations, 404
+/// where the path names a resource, 400 where a body, query or path parameter is
+/// read, 413/415 where a body is read, 422 where a body or query is validated, 409
+/// where an `Idempotency-Key` can conflict, and 500 everywhere.
 pub fn document_errors(api: &mut OpenApiDoc) {
     for (path, item) in api.paths.paths.iter_mut() {
         let has_id = path.contains('{');
@@ -77,11 +79,12 @@ pub fn document_errors(api: &mut OpenApiDoc) {
             let Some(op) = op.as_mut() else { continue };
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let has_body = op.request_body.is_some();
-            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
             let mut add = |code: &str, what: &str| {
                 op.responses.responses.entry(code.to_string()).or_insert_with(|| problem_response(what).into());
             };
-            if has_body || has_params {
+            if has_body || has_query || has_id {
                 add("400", "Malformed request: bad JSON syntax, a bad path parameter or query string.");
             }
             if secured {
@@ -98,7 +101,7 @@ pub fn document_errors(api: &mut OpenApiDoc) {
                 add("413", "The body is larger than this endpoint accepts.");
                 add("415", "The body is not application/json.");
             }
-            if has_body || has_params {
+            if has_body || has_query {
                 add("422", "The input parsed but is invalid; `errors` names each field.");
             }
             add("500", "Unexpected error; logged, details withheld.");

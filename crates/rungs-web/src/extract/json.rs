@@ -66,6 +66,6 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// `missing field `name` at line 1 column 2` → `name`.
-fn missing_field(msg: &str) -> Option<&str> {
+pub(crate) fn missing_field(msg: &str) -> Option<&str> {
     msg.strip_prefix("missing field `")?.split('`').next()
 }

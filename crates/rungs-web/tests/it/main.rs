@@ -1,1 +1,11 @@
-//! API tests.
+//! Integration tests for the HTTP API: in-process through `Router::oneshot`, a fresh
+//! SQLite database per test. One binary, one module per resource.
+
+mod access;
+mod events;
+mod framework;
+mod idempotency;
+mod people;
+mod support;
+mod system;
+mod tokens;

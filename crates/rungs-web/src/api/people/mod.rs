@@ -11,11 +11,18 @@ pub mod update;
 use crate::api::error::ApiError;
 
 /// The use cases name payload fields as `payload.x`; this API takes the payload as the
-/// whole body, so report them as `x` (and the payload itself as `body`).
+/// whole body, so report them as `x`, the payload itself as `body`, and a missing
+/// field by its own name.
 pub(crate) fn payload_as_body(e: ApiError) -> ApiError {
-    e.map_fields(|f| match f.strip_prefix("payload") {
-        Some("") => "body".to_string(),
-        Some(rest) => rest.trim_start_matches('.').to_string(),
-        None => f.to_string(),
+    e.map_fields(|e| match e.field.strip_prefix("payload") {
+        Some("") => crate::extract::json::missing_field(&e.reason).unwrap_or("body").to_string(),
+        Some(rest) if rest.starts_with('.') => {
+            let rest = &rest[1..];
+            match crate::extract::json::missing_field(&e.reason) {
+                Some(name) => format!("{rest}.{name}"),
+                None => rest.to_string(),
+            }
+        }
+        _ => e.field.clone(),
     })
 }

@@ -1,0 +1,143 @@
+//! Health, the OpenAPI document, metrics and what happens off the route table.
+
+use axum::http::{Method, StatusCode, header};
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn health_answers_ok_and_names_the_backend_without_a_token() {
+    let app = TestApp::new().await;
+    let res = app.get_anonymous("/healthz").await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json(), serde_json::json!({"status": "ok", "backend": "sqlite"}));
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id() {
+    let app = TestApp::new().await;
+    let res = app.get_anonymous("/api/openapi.json").await;
+    res.assert_status(StatusCode::OK);
+    let doc = res.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            ops.push(format!("{} {path} {}", method.to_uppercase(), op["operationId"].as_str().unwrap()));
+        }
+    }
+    ops.sort();
+    let want = [
+        "DELETE /api/v1/tokens/{id} revoke_token",
+        "GET /api/openapi.json get_openapi",
+        "GET /api/v1/events/{id} get_event",
+        "GET /api/v1/framework get_framework",
+        "GET /api/v1/me get_me",
+        "GET /api/v1/people list_people",
+        "GET /api/v1/people/{id} get_person",
+        "GET /api/v1/people/{id}/events list_person_events",
+        "GET /api/v1/people/{id}/timeline get_timeline",
+        "GET /api/v1/tokens list_tokens",
+        "GET /healthz get_health",
+        "GET /metrics get_metrics",
+        "PATCH /api/v1/people/{id} update_person",
+        "POST /api/v1/events create_event",
+        "POST /api/v1/events/bulk create_events",
+        "POST /api/v1/people create_person",
+        "POST /api/v1/tokens create_token",
+        "PUT /api/v1/framework update_framework",
+    ];
+    assert_eq!(ops, want);
+    // The served document is the one the binary dumps.
+    assert_eq!(doc, serde_json::to_value(rungs_web::openapi()).unwrap());
+    // Error responses are documented as problem+json.
+    let get_person = &doc["paths"]["/api/v1/people/{id}"]["get"]["responses"];
+    for code in ["401", "404", "500"] {
+        assert!(get_person[code]["content"]["application/problem+json"].is_object(), "{code}: {get_person}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_label_requests_by_route_template_and_report_ledger_sizes() {
+    let app = TestApp::new().await;
+    let id = app.admin_id;
+    app.get(&format!("/api/v1/people/{id}"), &app.admin).await.assert_status(StatusCode::OK);
+    app.get("/api/v1/people/not-a-uuid", &app.admin).await;
+    let res = app.get_anonymous("/metrics").await;
+    res.assert_status(StatusCode::OK);
+    assert!(res.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+    let text = res.text();
+    assert!(text.contains(r#"http_requests_total{route="/api/v1/people/{id}",method="GET",status="200"} 1"#), "{text}");
+    assert!(text.contains(r#"http_requests_total{route="/api/v1/people/{id}",method="GET",status="400"} 1"#), "{text}");
+    assert!(text.contains(r#"http_request_duration_seconds_bucket{route="/api/v1/people/{id}",le="+Inf"} 2"#), "{text}");
+    assert!(!text.contains(&id.to_string()), "raw URIs leak into labels: {text}");
+    assert!(!text.contains("not-a-uuid"), "{text}");
+    assert!(text.contains("\nrungs_ledger_events 1\n"), "{text}");
+    assert!(text.contains("\nrungs_people 1\n"), "{text}");
+    assert!(text.contains("\nrungs_write_queue_depth "), "{text}");
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_problem_404() {
+    let app = TestApp::new().await;
+    app.get("/api/v1/nothing-here", &app.admin).await.problem(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_problem_405_that_keeps_the_allow_header() {
+    let app = TestApp::new().await;
+    let res = app.send(Method::DELETE, "/api/v1/people", Some(&app.admin), None, &[]).await;
+    res.problem(StatusCode::METHOD_NOT_ALLOWED);
+    let allow = res.headers[header::ALLOW].to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+}
+
+#[tokio::test]
+async fn me_names_the_token_holder_and_their_role() {
+    let app = TestApp::new().await;
+    let res = app.get("/api/v1/me", &app.admin).await;
+    res.assert_status(StatusCode::OK);
+    let me = res.json();
+    assert_eq!(me["role"], "admin");
+    assert_eq!(me["person"]["id"], app.admin_id.to_string());
+    assert_eq!(me["person"]["email"], "ada@example.com");
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot() {
+    // Any change to the API shows up as a diff of tests/it/snapshots/openapi.json.
+    // Review it, then accept with UPDATE_SNAPSHOTS=1 cargo test -p rungs-web.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots/openapi.json");
+    let now = rungs_web::openapi().to_pretty_json().unwrap() + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &now).unwrap();
+    }
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(saved == now, "the OpenAPI document changed; review and run with UPDATE_SNAPSHOTS=1 to accept");
+}
+
+#[tokio::test]
+async fn serve_answers_on_a_real_socket_and_stops_gracefully_on_shutdown() {
+    use std::io::{Read, Write};
+
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(rungs_web::serve(listener, rungs_web::AppState::new(app.store.clone()), async {
+        let _ = stopped.await;
+    }));
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        reply
+    })
+    .await
+    .unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains(r#""status":"ok""#), "{reply}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
