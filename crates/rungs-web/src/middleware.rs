@@ -23,7 +23,12 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut res = next.run(req).instrument(span.clone()).await;
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
-    state.metrics.observe(&route, method.as_str(), status, elapsed);
+    // Extension methods are client-chosen strings: fold them so labels stay bounded.
+    let method_label = match method.as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "OTHER",
+    };
+    state.metrics.observe(&route, method_label, status, elapsed);
     span.in_scope(|| {
         tracing::info!(%method, %route, status, latency_ms = elapsed.as_secs_f64() * 1000.0, "request finished");
     });
