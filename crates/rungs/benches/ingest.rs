@@ -1,1 +1,304 @@
-fn main() {}
+//! Ingestion benchmarks, each beside its baseline (PRODUCT.md, performance table):
+//!
+//! * `bulk`: N events (default 1,000,000) appended through `Store::append` in batches
+//!   of 10,000 — the path `rungs import events` and the demo take — versus raw
+//!   batched rusqlite inserts of the same rows into the same tables and indexes.
+//! * `post`: single-event `POST /api/v1/events` from 64 concurrent HTTP clients against
+//!   a real server on loopback, versus one fsync'd SQLite transaction per event.
+//!
+//! Run: `cargo bench -p rungs --bench ingest -- [bulk|post|all] [--events N] [--requests N]`.
+//! Results go to standard output; copy them into docs/BENCHMARKS.md.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use rungs_core::event::*;
+use rungs_core::person::{Organization, Position};
+use rungs_core::store::{AppendBatch, Store};
+use rungs_core::{EventId, OrgId, PersonId};
+
+const BATCH: usize = 10_000;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let what = std::env::args().skip(1).find(|a| ["bulk", "post", "all"].contains(&a.as_str())).unwrap_or_else(|| "all".into());
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    if what == "bulk" || what == "all" {
+        rt.block_on(bulk(arg("--events", 1_000_000)));
+    }
+    if what == "post" || what == "all" {
+        rt.block_on(post(arg("--requests", 50_000), arg("--clients", 64)));
+    }
+}
+
+/// A realistic event stream: one hire per 50 events, then wins spread over everyone.
+fn events(org: OrgId, n: usize) -> Vec<NewEvent> {
+    let people = (n / 50).max(1);
+    let ids: Vec<PersonId> = (0..people).map(|_| PersonId::new()).collect();
+    let t0 = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
+    let mut out = Vec::with_capacity(n);
+    for (i, id) in ids.iter().enumerate() {
+        out.push(NewEvent {
+            id: EventId::new(),
+            org_id: org,
+            subject: *id,
+            actor: None,
+            occurred_at: t0,
+            recorded_at: t0,
+            body: EventBody::Hired(Hired {
+                name: format!("Person {i}"),
+                email: format!("p{i}@bench.example"),
+                manager_id: None,
+                department: Some("Engineering".into()),
+                location: None,
+                position: Position { track: "engineering".into(), level: "e2".into(), title: "Engineer".into() },
+                pay_band: None,
+                sensitive: Default::default(),
+            }),
+            competencies: vec![],
+            evidence: vec![],
+            idempotency_key: None,
+        });
+    }
+    let mut k = 0u64;
+    while out.len() < n {
+        k += 1;
+        let subject = ids[(k.wrapping_mul(2_654_435_761) % people as u64) as usize];
+        let at = t0 + chrono::Duration::seconds(k as i64);
+        out.push(NewEvent {
+            id: EventId::new(),
+            org_id: org,
+            subject,
+            actor: Some(subject),
+            occurred_at: at,
+            recorded_at: at,
+            body: EventBody::MicroProgression(MicroProgression {
+                category: Category::Skill,
+                magnitude: Magnitude::Nano,
+                title: format!("Win number {k}"),
+                description: None,
+            }),
+            competencies: vec!["testing".into()],
+            evidence: vec![format!("https://git.example.com/pr/{k}")],
+            idempotency_key: None,
+        });
+    }
+    out
+}
+
+async fn fresh_store(dir: &std::path::Path, name: &str) -> (Arc<dyn Store>, OrgId, String) {
+    let path = dir.join(name).to_string_lossy().into_owned();
+    let store = rungs_store::open(&path).await.expect("open store");
+    let org = Organization { id: OrgId::new(), name: "Bench".into(), created_at: Utc::now() };
+    store.create_org(&org).await.expect("org");
+    store.save_framework(org.id, &rungs_app::org::starter_framework()).await.expect("framework");
+    (store, org.id, path)
+}
+
+async fn bulk(n: usize) {
+    let dir = tempfile::tempdir().expect("tmp");
+    println!("## bulk import of {n} events, batches of {BATCH}");
+
+    // Rungs: Store::append, with checks and projections in the same transaction.
+    let (store, org, _) = fresh_store(dir.path(), "rungs.db").await;
+    let evs = events(org, n);
+    let started = Instant::now();
+    for chunk in evs.chunks(BATCH) {
+        store.append(AppendBatch { org_id: org, events: chunk.to_vec(), claim: None }).await.expect("append");
+    }
+    let rungs_secs = started.elapsed().as_secs_f64();
+    assert_eq!(store.stats().await.expect("stats").events as usize, n);
+    drop(store);
+
+    // Baseline: the same rows, raw prepared inserts, same tables and indexes, same
+    // pragmas, same transaction size.
+    let (store, org2, path) = fresh_store(dir.path(), "baseline.db").await;
+    drop(store);
+    let evs: Vec<NewEvent> = evs.into_iter().map(|mut e| {
+        e.org_id = org2;
+        e
+    }).collect();
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").expect("pragmas");
+    let started = Instant::now();
+    for chunk in evs.chunks(BATCH) {
+        baseline_insert(&conn, chunk);
+    }
+    let base_secs = started.elapsed().as_secs_f64();
+
+    let (r, b) = (n as f64 / rungs_secs, n as f64 / base_secs);
+    println!("| path | seconds | events/s |");
+    println!("|---|---|---|");
+    println!("| Rungs `Store::append` | {rungs_secs:.2} | {r:.0} |");
+    println!("| baseline: raw batched inserts | {base_secs:.2} | {b:.0} |");
+    println!("ratio Rungs / baseline = {:.2} (target >= 0.5; and >= 50,000 events/s)\n", r / b);
+}
+
+/// Raw inserts of events, plus one people row per hire, in one transaction.
+fn baseline_insert(conn: &rusqlite::Connection, chunk: &[NewEvent]) {
+    conn.execute_batch("BEGIN").expect("begin");
+    {
+        let mut ev = conn
+            .prepare_cached(
+                "INSERT INTO events (id, org_id, subject, actor, kind, occurred_at, recorded_at, payload, competencies, evidence, idempotency_key, target)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )
+            .expect("prepare events");
+        let mut people = conn
+            .prepare_cached(
+                "INSERT INTO people (id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, end_reason,
+                    track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, micro_promotions,
+                    promotions, recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force)
+                 VALUES (?1, ?2, ?3, ?4, NULL, ?5, NULL, ?6, 'active', NULL, NULL, ?7, ?8, ?9, NULL, ?6, NULL, NULL, 0, 0, 0, 0, NULL, '{}', ?6, 1)",
+            )
+            .expect("prepare people");
+        for e in chunk {
+            ev.execute(rusqlite::params![
+                e.id.as_bytes().as_slice(),
+                e.org_id.as_bytes().as_slice(),
+                e.subject.as_bytes().as_slice(),
+                e.actor.map(|a| a.as_bytes().to_vec()),
+                e.body.kind().as_str(),
+                e.occurred_at.timestamp_micros(),
+                e.recorded_at.timestamp_micros(),
+                e.body.payload_json().to_string(),
+                serde_json::to_string(&e.competencies).expect("json"),
+                serde_json::to_string(&e.evidence).expect("json"),
+                e.idempotency_key,
+                e.body.target().map(|t| t.as_bytes().to_vec()),
+            ])
+            .expect("insert event");
+            if let EventBody::Hired(h) = &e.body {
+                people
+                    .execute(rusqlite::params![
+                        e.subject.as_bytes().as_slice(),
+                        e.org_id.as_bytes().as_slice(),
+                        h.name,
+                        h.email,
+                        h.department,
+                        e.occurred_at.timestamp_micros(),
+                        h.position.track,
+                        h.position.level,
+                        h.position.title,
+                    ])
+                    .expect("insert person");
+            }
+        }
+    }
+    conn.execute_batch("COMMIT").expect("commit");
+}
+
+async fn post(requests: usize, clients: usize) {
+    let dir = tempfile::tempdir().expect("tmp");
+    println!("## single-event POST, {clients} concurrent clients, {requests} requests");
+    let (store, org, path) = fresh_store(dir.path(), "post.db").await;
+    drop(store);
+    // `init` needs an empty database; make the admin on the store we just created.
+    let store = rungs_store::open(&path).await.expect("reopen");
+    let admin = PersonId::new();
+    let now = Utc::now();
+    store
+        .append(AppendBatch {
+            org_id: org,
+            events: vec![NewEvent {
+                id: EventId::new(),
+                org_id: org,
+                subject: admin,
+                actor: None,
+                occurred_at: now,
+                recorded_at: now,
+                body: EventBody::Hired(Hired {
+                    name: "Admin".into(),
+                    email: "admin@bench.example".into(),
+                    manager_id: None,
+                    department: None,
+                    location: None,
+                    position: Position { track: "operations".into(), level: "o4".into(), title: "Lead".into() },
+                    pay_band: None,
+                    sensitive: Default::default(),
+                }),
+                competencies: vec![],
+                evidence: vec![],
+                idempotency_key: None,
+            }],
+            claim: None,
+        })
+        .await
+        .expect("admin");
+    let (_, token) = rungs_app::tokens::create(store.as_ref(), org, admin, rungs_core::person::Role::Admin, "bench").await.expect("token");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = rungs_web::AppState::new(store.clone());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(rungs_web::serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
+    let url = format!("http://{addr}/api/v1/events");
+    let body = serde_json::to_vec(&serde_json::json!({
+        "subject": admin.to_string(), "kind": "micro_progression",
+        "payload": {"category": "skill", "magnitude": "nano", "title": "bench win"}
+    }))
+    .expect("json");
+    let per = requests / clients;
+    let started = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..clients {
+        let (client, url, body, token) = (client.clone(), url.clone(), body.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(per);
+            for _ in 0..per {
+                let t = Instant::now();
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .expect("send");
+                assert_eq!(r.status(), 201);
+                let _ = r.bytes().await;
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut lat: Vec<Duration> = vec![];
+    for t in tasks {
+        lat.extend(t.await.expect("task"));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    let acked = lat.len();
+    let stored = store.stats().await.expect("stats").events as usize - 1;
+    assert_eq!(stored, acked, "every acknowledged event is in the ledger");
+    let rate = acked as f64 / secs;
+
+    // Baseline: one fsync'd transaction per event, one connection.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;").expect("pragmas");
+    let base_n = 2_000;
+    let evs = events(org, base_n + base_n / 49 + 2);
+    let wins: Vec<&NewEvent> = evs.iter().filter(|e| e.body.kind() == EventKind::MicroProgression).take(base_n).collect();
+    let t = Instant::now();
+    for e in &wins {
+        baseline_insert(&conn, std::slice::from_ref(*e));
+    }
+    let base_rate = wins.len() as f64 / t.elapsed().as_secs_f64();
+
+    println!("| path | events/s | p50 ms | p99 ms |");
+    println!("|---|---|---|---|");
+    println!("| Rungs POST /api/v1/events (group commit) | {rate:.0} | {:.2} | {:.2} |", pct(0.50), pct(0.99));
+    println!("| baseline: one fsync'd transaction per event | {base_rate:.0} | | |");
+    println!("ratio Rungs / baseline = {:.2} (target >= 8,000 events/s, p99 <= 20 ms)\n", rate / base_rate);
+}

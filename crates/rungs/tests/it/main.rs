@@ -1,1 +1,5 @@
-//! CLI tests.
+//! End-to-end tests of the `rungs` binary: real processes, real files, real sockets.
+
+mod cli;
+mod durability;
+mod support;

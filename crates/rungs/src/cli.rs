@@ -1,0 +1,180 @@
+//! Command-line interface: one subcommand per job.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+/// Rungs: promotions and the small wins between them, on one ledger.
+#[derive(Debug, Parser)]
+#[command(name = "rungs", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// SQLite file path (or sqlite://PATH); postgres:// URLs once that backend lands.
+    #[arg(long, env = "RUNGS_DB", default_value = "./rungs.db")]
+    pub db: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "RUNGS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Create the organization and its first admin; prints the admin's token.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long, default_value = "People Team Admin")]
+        admin_name: String,
+        #[arg(long, default_value = "My Organization")]
+        org_name: String,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Import people (CSV) or ledger events (JSONL).
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Write the whole ledger as JSONL (re-importable into an empty database).
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output file; standard output when absent.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Recompute every projection from the ledger and check it equals the live state.
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create a realistic demo organization (if the database is empty) and serve it.
+    Demo {
+        #[arg(long, env = "RUNGS_DB", default_value = "./rungs-demo.db")]
+        db: String,
+        /// Number of people to generate.
+        #[arg(long, default_value_t = 300)]
+        people: usize,
+        /// Random seed: the same seed gives the same organization.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, env = "RUNGS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Generate and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token for a person (by email); prints it once.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long, default_value = "created with rungs token create")]
+        label: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[command(flatten)]
+        db: DbArgs,
+        id: String,
+    },
+    /// List tokens (ids, people, roles; never secrets).
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Employee,
+    Manager,
+    Admin,
+}
+
+impl From<RoleArg> for rungs_core::person::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Employee => Self::Employee,
+            RoleArg::Manager => Self::Manager,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportWhat {
+    /// People from an HR-system CSV export (one row per person).
+    People {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+        /// Import the good rows even if some rows are bad.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Ledger events from JSONL (the format `rungs export` writes).
+    Events {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+    },
+}
+
+/// Parse arguments, run the command, turn errors into a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    commands::init_tracing();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(commands::run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

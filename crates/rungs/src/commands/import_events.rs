@@ -1,0 +1,101 @@
+//! `rungs import events FILE.jsonl`: every line is parsed first and every bad line is
+//! reported with its number; only a clean file is appended, in atomic batches.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use rungs_app::ledger_file::{Parsed, parse_line};
+use rungs_core::event::NewEvent;
+use rungs_core::store::{AppendBatch, Store, StoreError};
+
+/// Events per append (one transaction each).
+pub const BATCH: usize = 10_000;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    pub appended: u64,
+    pub replayed: u64,
+}
+
+pub async fn import_events_from(store: &dyn Store, path: &Path) -> anyhow::Result<ImportReport> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut org = store.default_org().await?;
+    let now = Utc::now();
+    let mut events: Vec<(usize, NewEvent)> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line_no = i + 1;
+        let line = line.with_context(|| format!("{}:{line_no}: cannot read", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(&line, org.as_ref().map(|o| o.id), now) {
+            Ok(Parsed::Organization(o)) => match &org {
+                Some(existing) if existing.id != o.id => {
+                    errors.push(format!("line {line_no}: organization {} is not this database's organization {}", o.id, existing.id))
+                }
+                Some(_) => {}
+                None => {
+                    store.create_org(&o).await?;
+                    org = Some(o);
+                }
+            },
+            Ok(Parsed::Framework(f)) => match &org {
+                Some(o) => store.save_framework(o.id, &f).await?,
+                None => errors.push(format!("line {line_no}: the framework came before the organization line")),
+            },
+            Ok(Parsed::Event(e)) => events.push((line_no, *e)),
+            Err(v) => {
+                for fe in v.errors {
+                    errors.push(format!("line {line_no}: {}: {}", fe.field, fe.reason));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        for e in errors.iter().take(200) {
+            eprintln!("{}: {e}", path.display());
+        }
+        bail!("{} bad line(s) in {}; nothing was imported", errors.len(), path.display());
+    }
+    let Some(org) = org else { bail!("no organization: run `rungs init` or import a file that starts with an organization line") };
+    let mut report = ImportReport::default();
+    let bar = progress(events.len() as u64);
+    for chunk in events.chunks(BATCH) {
+        let batch = AppendBatch { org_id: org.id, events: chunk.iter().map(|(_, e)| e.clone()).collect(), claim: None };
+        match store.append(batch).await {
+            Ok(a) => {
+                report.appended += a.events.len() as u64;
+                bar.inc(chunk.len() as u64);
+            }
+            Err(e) => {
+                bar.abandon();
+                let (line, msg) = locate(chunk, e);
+                bail!("{}:{line}: {msg}; the {} events before this batch were imported", path.display(), report.appended);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+/// Find the line of the event a store error names (`events[i].…`).
+fn locate(chunk: &[(usize, NewEvent)], e: StoreError) -> (usize, String) {
+    let msg = e.to_string();
+    let idx = msg.split("events[").nth(1).and_then(|s| s.split(']').next()).and_then(|s| s.parse::<usize>().ok());
+    match idx.and_then(|i| chunk.get(i)) {
+        Some((line, _)) => (*line, msg),
+        None => (chunk.first().map_or(0, |c| c.0), msg),
+    }
+}
+
+/// A progress bar on a terminal, nothing otherwise.
+pub fn progress(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}

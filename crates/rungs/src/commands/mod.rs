@@ -1,0 +1,95 @@
+//! One function per subcommand; `run` dispatches.
+
+mod export;
+mod import_events;
+mod import_people;
+mod rebuild;
+mod serve;
+mod token;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use rungs_core::person::Organization;
+use rungs_core::store::Store;
+
+use crate::cli::{Command, ImportWhat, TokenAction};
+
+pub use export::export_to;
+pub use import_events::{import_events_from, progress as import_events_progress};
+pub use serve::{serve_until_signal, shutdown_signal};
+
+/// Log to stderr; `RUNGS_LOG` sets the filter (default `info`), `RUNGS_LOG_FORMAT=json`
+/// switches to one JSON object per line for log shippers.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUNGS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if std::env::var("RUNGS_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.compact().try_init()
+    };
+}
+
+/// Open the store named by `--db` / `RUNGS_DB`, applying migrations.
+pub async fn open_store(db: &str) -> anyhow::Result<Arc<dyn Store>> {
+    rungs_store::open(db).await.with_context(|| format!("cannot open database {db}"))
+}
+
+/// The organization of a single-tenant install.
+pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
+    match store.default_org().await? {
+        Some(o) => Ok(o),
+        None => bail!("the database has no organization yet: run `rungs init --admin-email you@example.com` first"),
+    }
+}
+
+pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Serve { db, listen } => {
+            let store = open_store(&db.db).await?;
+            serve_until_signal(store, &listen, None).await?;
+        }
+        Command::Init { db, admin_email, admin_name, org_name } => {
+            let store = open_store(&db.db).await?;
+            let done = rungs_app::org::init(store.as_ref(), &org_name, &admin_email, &admin_name).await?;
+            println!("Created organization \"{}\" ({})", done.org.name, done.org.id);
+            println!("Admin: {} <{}>", done.admin.name, done.admin.email);
+            println!("Admin token (shown once, keep it safe):\n{}", done.token);
+        }
+        Command::Token { action } => match action {
+            TokenAction::Create { db, email, role, label } => token::create(&db.db, &email, role.into(), &label).await?,
+            TokenAction::Revoke { db, id } => token::revoke(&db.db, &id).await?,
+            TokenAction::List { db } => token::list(&db.db).await?,
+        },
+        Command::Import { what } => match what {
+            ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,
+            ImportWhat::Events { db, file } => {
+                let store = open_store(&db.db).await?;
+                let report = import_events_from(store.as_ref(), &file).await?;
+                println!("imported {} events ({} already present)", report.appended, report.replayed);
+            }
+        },
+        Command::Export { db, out } => {
+            let store = open_store(&db.db).await?;
+            let n = match out {
+                Some(path) => {
+                    let f = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+                    export_to(store.as_ref(), std::io::BufWriter::new(f)).await?
+                }
+                None => export_to(store.as_ref(), std::io::BufWriter::new(std::io::stdout().lock())).await?,
+            };
+            eprintln!("exported {n} events");
+        }
+        Command::Rebuild { db } => return rebuild::run(&db.db).await,
+        Command::Demo { db, people, seed, listen, no_serve } => {
+            return crate::demo::run(&db, people, seed, &listen, no_serve).await;
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,44 @@
+//! `rungs serve`: bind, serve, stop gracefully on SIGINT or SIGTERM.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use rungs_core::store::Store;
+use tokio::net::TcpListener;
+
+/// Serve `store` on `listen` until SIGINT/SIGTERM. `on_ready` runs once the socket is
+/// bound (the demo prints its logins there).
+pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = store.backend(), "rungs is listening");
+    if let Some(f) = on_ready {
+        f(addr);
+    }
+    let state = rungs_web::AppState::new(store);
+    rungs_web::serve(listener, state, shutdown_signal()).await.context("server error")?;
+    tracing::info!("rungs stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

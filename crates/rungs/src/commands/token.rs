@@ -1,0 +1,44 @@
+//! `rungs token create|revoke|list`.
+
+use anyhow::Context;
+use rungs_core::person::Role;
+use rungs_core::store::StoreError;
+
+use super::{open_store, the_org};
+
+pub async fn create(db: &str, email: &str, role: Role, label: &str) -> anyhow::Result<()> {
+    let store = open_store(db).await?;
+    let org = the_org(store.as_ref()).await?;
+    let email = rungs_core::text::parse_email("email", email)?;
+    let person = match store.person_by_email(org.id, &email).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => anyhow::bail!("no person with email {email}"),
+        Err(e) => return Err(e.into()),
+    };
+    let (record, secret) = rungs_app::tokens::create(store.as_ref(), org.id, person.id, role, label).await?;
+    eprintln!("token {} for {} <{}> as {}", record.id, person.name, person.email, role.as_str());
+    println!("{secret}");
+    Ok(())
+}
+
+pub async fn revoke(db: &str, id: &str) -> anyhow::Result<()> {
+    let store = open_store(db).await?;
+    let org = the_org(store.as_ref()).await?;
+    let id = id.parse().context("the token id must be a UUID")?;
+    let t = store.revoke_token(org.id, id, chrono::Utc::now()).await.map_err(|e| match e {
+        StoreError::NotFound => anyhow::anyhow!("no token with id {id}"),
+        other => other.into(),
+    })?;
+    println!("revoked token {} ({})", t.id, t.label);
+    Ok(())
+}
+
+pub async fn list(db: &str) -> anyhow::Result<()> {
+    let store = open_store(db).await?;
+    let org = the_org(store.as_ref()).await?;
+    for t in store.tokens(org.id, None).await? {
+        let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+        println!("{}\t{}\t{}\t{}\t{}", t.id, t.person_id, t.role.as_str(), state, t.label);
+    }
+    Ok(())
+}

@@ -1,0 +1,440 @@
+//! The demo organization generator: an org chart simulated month by month over 30
+//! months, from a seed. The same seed and end date give the same ledger.
+//!
+//! Hidden truths (documented in docs/DEMO.md; later analytics must recover them):
+//! 1. **Stallers**: about 10% of individual contributors stop progressing at a random
+//!    month in the first half of the window: their micro-progression rate drops to 5%
+//!    and they are never promoted afterwards.
+//! 2. **Cadence drives promotion**: the monthly promotion hazard is proportional to
+//!    the number of micro-progressions in the last 12 months (capped), after at least
+//!    12 months in level.
+//! 3. **Stagnation drives attrition**: the monthly hazard of leaving is
+//!    `0.006 · e^(0.10 · months since the last progression of any kind)`, capped at 12%.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, Months, TimeZone, Utc};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use rungs_core::event::*;
+use rungs_core::framework::Framework;
+use rungs_core::person::Position;
+use rungs_core::{EventId, OrgId, PersonId};
+
+use super::names::*;
+
+/// Parameters of the built-in effects, written to the truths file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Effects {
+    pub staller_share: f64,
+    pub staller_rate_factor: f64,
+    pub promotion_hazard_per_recent_win: f64,
+    pub promotion_min_months_in_level: u32,
+    pub attrition_base_hazard: f64,
+    pub attrition_growth_per_stagnant_month: f64,
+    pub attrition_hazard_cap: f64,
+}
+
+pub const EFFECTS: Effects = Effects {
+    staller_share: 0.10,
+    staller_rate_factor: 0.05,
+    promotion_hazard_per_recent_win: 0.003,
+    promotion_min_months_in_level: 12,
+    attrition_base_hazard: 0.006,
+    attrition_growth_per_stagnant_month: 0.10,
+    attrition_hazard_cap: 0.12,
+};
+
+/// Months of simulated history.
+pub const MONTHS: u32 = 30;
+
+/// What the analytics should find, written beside the database.
+#[derive(Debug, Clone, Serialize)]
+pub struct Truths {
+    pub seed: u64,
+    pub people_at_start: usize,
+    pub history_start: DateTime<Utc>,
+    pub history_end: DateTime<Utc>,
+    pub effects: Effects,
+    /// People made to stall, and from when.
+    pub stallers: Vec<(PersonId, DateTime<Utc>)>,
+}
+
+struct Sim {
+    id: PersonId,
+    manager: Option<usize>,
+    dept: usize,
+    track: &'static str,
+    level: usize,
+    active: bool,
+    joined: DateTime<Utc>,
+    is_manager: bool,
+    last_progression: DateTime<Utc>,
+    level_since: DateTime<Utc>,
+    rate: f64,
+    stall_from: Option<DateTime<Utc>>,
+    wins: Vec<DateTime<Utc>>,
+}
+
+const DEPTS: &[(&str, &str, f64)] = &[
+    ("Platform Engineering", "engineering", 0.30),
+    ("Product Engineering", "engineering", 0.30),
+    ("Sales", "sales", 0.20),
+    ("Operations", "operations", 0.12),
+    ("People", "operations", 0.08),
+];
+
+fn competencies(track: &str) -> &'static [&'static str] {
+    match track {
+        "engineering" => &["code-quality", "system-design", "testing", "operations", "delivery", "ownership", "communication", "mentoring", "collaboration"],
+        "sales" => &["prospecting", "negotiation", "customer-insight", "communication", "delivery", "collaboration"],
+        "management" => &["people-leadership", "strategy", "hiring", "communication", "mentoring", "delivery"],
+        _ => &["process-improvement", "communication", "delivery", "ownership", "collaboration"],
+    }
+}
+
+/// Generates the ledger month by month, handing each month's events (sorted by time)
+/// to `sink`.
+pub struct Generator<'a> {
+    rng: ChaCha8Rng,
+    org: OrgId,
+    fw: &'a Framework,
+    people: Vec<Sim>,
+    emails: HashMap<String, u32>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    month: Vec<NewEvent>,
+    pub truths: Truths,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(org: OrgId, fw: &'a Framework, seed: u64, end: DateTime<Utc>) -> Self {
+        let start = end - Months::new(MONTHS);
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            org,
+            fw,
+            people: vec![],
+            emails: HashMap::new(),
+            start,
+            end,
+            month: vec![],
+            truths: Truths { seed, people_at_start: 0, history_start: start, history_end: end, effects: EFFECTS, stallers: vec![] },
+        }
+    }
+
+    /// Run the whole simulation. `sink` receives batches in ledger order.
+    pub async fn run<F, Fut>(mut self, n: usize, mut sink: F) -> anyhow::Result<Truths>
+    where
+        F: FnMut(Vec<NewEvent>) -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<()>>,
+    {
+        self.staff(n.max(8));
+        self.truths.people_at_start = self.people.len();
+        let mut hires = std::mem::take(&mut self.month);
+        hires.sort_by_key(|e| e.occurred_at);
+        sink(hires).await?;
+        for m in 0..MONTHS {
+            let from = self.start + Months::new(m);
+            let to = (from + Months::new(1)).min(self.end);
+            self.simulate_month(from, to);
+            let mut batch = std::mem::take(&mut self.month);
+            batch.sort_by_key(|e| e.occurred_at);
+            sink(batch).await?;
+        }
+        Ok(self.truths)
+    }
+
+    fn at(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {
+        let span = (to - from).num_minutes().max(1);
+        from + Duration::minutes(self.rng.gen_range(0..span))
+    }
+
+    fn push(&mut self, subject: usize, actor: Option<usize>, at: DateTime<Utc>, body: EventBody, competencies: Vec<String>, evidence: Vec<String>) -> EventId {
+        let id = EventId::new();
+        self.month.push(NewEvent {
+            id,
+            org_id: self.org,
+            subject: self.people[subject].id,
+            actor: actor.map(|a| self.people[a].id),
+            occurred_at: at,
+            recorded_at: at + Duration::minutes(self.rng.gen_range(1..600)),
+            body,
+            competencies,
+            evidence,
+            idempotency_key: None,
+        });
+        id
+    }
+
+    fn title(&self, track: &str, level: usize) -> String {
+        self.fw.track(track).and_then(|t| t.levels.get(level)).map_or_else(|| "Staff".to_string(), |l| l.title.clone())
+    }
+
+    fn levels(&self, track: &str) -> usize {
+        self.fw.track(track).map_or(1, |t| t.levels.len())
+    }
+
+    /// Hire one person at `at`; returns their index.
+    fn hire(&mut self, at: DateTime<Utc>, manager: Option<usize>, dept: usize, track: &'static str, level: usize, title: Option<&str>) -> usize {
+        let first = *FIRST.choose(&mut self.rng).unwrap_or(&"Alex");
+        let last = *LAST.choose(&mut self.rng).unwrap_or(&"Doe");
+        let base = format!("{}.{}", first.to_lowercase(), last.to_lowercase());
+        let n = self.emails.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let email = if *n == 1 { format!("{base}@northwind.example") } else { format!("{base}{n}@northwind.example") };
+        let rate = (self.rng.gen_range(-0.6f64..0.6) + self.normal() * 0.35).exp() * 0.8;
+        let key = self.fw.track(track).and_then(|t| t.levels.get(level)).map_or("l1".to_string(), |l| l.key.clone());
+        let title = title.map_or_else(|| self.title(track, level), str::to_string);
+        let band = format!("{}{}", key.to_uppercase(), ["A", "B", "C"][self.rng.gen_range(0..3)]);
+        let gender = ["female", "male", "female", "male", "nonbinary"][self.rng.gen_range(0..5usize).min(4)];
+        let age = ["20-29", "30-39", "40-49", "50-59"][self.rng.gen_range(0..4)];
+        let idx = self.people.len();
+        self.people.push(Sim {
+            id: PersonId::new(),
+            manager,
+            dept,
+            track,
+            level,
+            active: true,
+            joined: at,
+            is_manager: false,
+            last_progression: at,
+            level_since: at,
+            rate,
+            stall_from: None,
+            wins: vec![],
+        });
+        let body = EventBody::Hired(Hired {
+            name: format!("{first} {last}"),
+            email,
+            manager_id: manager.map(|m| self.people[m].id),
+            department: Some(DEPTS[dept].0.to_string()),
+            location: LOCATIONS.choose(&mut self.rng).map(|s| s.to_string()),
+            position: Position { track: track.to_string(), level: key, title },
+            pay_band: Some(band),
+            sensitive: [("gender".to_string(), gender.to_string()), ("age_band".to_string(), age.to_string())].into(),
+        });
+        self.push(idx, None, at, body, vec![], vec![]);
+        idx
+    }
+
+    fn normal(&mut self) -> f64 {
+        // Box-Muller: good enough for demo rates.
+        let (u1, u2): (f64, f64) = (self.rng.gen_range(1e-9..1.0), self.rng.gen_range(0.0..1.0));
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+
+    fn poisson(&mut self, lambda: f64) -> u32 {
+        let (l, mut k, mut p) = ((-lambda).exp(), 0u32, 1.0f64);
+        loop {
+            p *= self.rng.gen_range(0.0..1.0);
+            if p <= l {
+                return k;
+            }
+            k += 1;
+        }
+    }
+
+    /// The org chart at the start of the window: CEO, a director per department,
+    /// managers, and individual contributors in teams of about seven.
+    fn staff(&mut self, n: usize) {
+        let long_ago = self.start - Months::new(72);
+        let start = self.start - Months::new(1);
+        let ceo_at = long_ago;
+        let ceo = self.hire(ceo_at, None, 0, "management", 5, Some("Chief Executive Officer"));
+        self.people[ceo].is_manager = true;
+        let depts = if n < 40 { 3 } else { DEPTS.len() };
+        let remaining = n - 1 - depts;
+        for d in 0..depts {
+            let share = DEPTS[d].2 / DEPTS[..depts].iter().map(|x| x.2).sum::<f64>();
+            let size = ((remaining as f64) * share).round() as usize;
+            let at = self.at(long_ago, start);
+            let title = if DEPTS[d].0 == "People" { Some("Head of People") } else { None };
+            let director = self.hire(at, Some(ceo), d, "management", 3, title);
+            self.people[director].is_manager = true;
+            let managers = (size / 8).max(1);
+            let ics = size.saturating_sub(managers);
+            let mut team_leads = vec![];
+            for _ in 0..managers {
+                let at = self.at(long_ago, start);
+                let lvl = self.rng.gen_range(0..3);
+                let m = self.hire(at, Some(director), d, "management", lvl, None);
+                self.people[m].is_manager = true;
+                team_leads.push(m);
+            }
+            let track = DEPTS[d].1;
+            let top = self.levels(track);
+            for i in 0..ics {
+                let at = self.at(long_ago, start);
+                let level = [0usize, 1, 1, 2, 2, 2, 3, 3, 4].choose(&mut self.rng).copied().unwrap_or(1).min(top - 1);
+                let m = team_leads[i % team_leads.len()];
+                let p = self.hire(at, Some(m), d, track, level, None);
+                self.people[p].level_since = self.at(at.max(self.start - Months::new(30)), start).max(at);
+                self.people[p].last_progression = self.at(self.start - Months::new(6), start).max(at);
+                if self.rng.gen_bool(EFFECTS.staller_share) {
+                    let from = self.at(self.start, self.start + Months::new(MONTHS / 2));
+                    self.people[p].stall_from = Some(from);
+                    self.truths.stallers.push((self.people[p].id, from));
+                }
+            }
+        }
+    }
+
+    fn rate(&self, p: usize, at: DateTime<Utc>) -> f64 {
+        let s = &self.people[p];
+        match s.stall_from {
+            Some(f) if at >= f => s.rate * EFFECTS.staller_rate_factor,
+            _ => s.rate,
+        }
+    }
+
+    fn simulate_month(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
+        let n = self.people.len();
+        for p in 0..n {
+            if !self.people[p].active {
+                continue;
+            }
+            self.wins(p, from, to);
+            self.recognise(p, from, to);
+            self.career(p, from, to);
+        }
+    }
+
+    fn wins(&mut self, p: usize, from: DateTime<Utc>, to: DateTime<Utc>) {
+        let k = self.poisson(self.rate(p, from));
+        let track = self.people[p].track;
+        for _ in 0..k {
+            let at = self.at(from, to);
+            let category = *Category::ALL.choose(&mut self.rng).unwrap_or(&Category::Skill);
+            let title = self.win_title(category);
+            let comps = competencies(track);
+            let how_many = self.rng.gen_range(1..=2);
+            let mut cs: Vec<String> = comps.choose_multiple(&mut self.rng, how_many).map(|s| s.to_string()).collect();
+            cs.sort();
+            let evidence = if self.rng.gen_bool(0.4) { vec![format!("https://git.northwind.example/changes/{}", self.rng.gen_range(1000..99999))] } else { vec![] };
+            let manager = self.people[p].manager.filter(|&m| self.people[m].active);
+            let actor = if manager.is_some() && self.rng.gen_bool(0.2) { manager } else { Some(p) };
+            let magnitude = if self.rng.gen_bool(0.6) { Magnitude::Nano } else { Magnitude::Micro };
+            let id = self.push(p, actor, at, EventBody::MicroProgression(MicroProgression { category, magnitude, title, description: None }), cs, evidence);
+            let reversed = self.rng.gen_bool(0.01);
+            if let Some(m) = manager.filter(|_| !reversed && self.rng.gen_bool(0.5)) {
+                let vat = (at + Duration::hours(self.rng.gen_range(1..96))).min(to - Duration::seconds(1)).max(at);
+                self.push(p, Some(m), vat, EventBody::Validation(Validation { target: id, role: ValidatorRole::Manager, note: None }), vec![], vec![]);
+            }
+            if reversed {
+                let rat = (at + Duration::minutes(30)).min(to - Duration::seconds(1)).max(at);
+                self.push(p, Some(p), rat, EventBody::Reversal(Reversal { target: id, reason: "logged twice by mistake".into() }), vec![], vec![]);
+            } else {
+                self.people[p].wins.push(at);
+                self.people[p].last_progression = self.people[p].last_progression.max(at);
+            }
+        }
+    }
+
+    fn win_title(&mut self, c: Category) -> String {
+        let r = &mut self.rng;
+        let pick = |r: &mut ChaCha8Rng, xs: &[&str]| xs.choose(r).copied().unwrap_or("something").to_string();
+        match c {
+            Category::Skill => format!("Learned {}", pick(r, TECH)),
+            Category::Certification => format!("Passed {}", pick(r, CERTS)),
+            Category::Feedback => format!("Praise from stakeholders on {}", pick(r, PROJECTS)),
+            Category::TaskMastered => format!("Ran {} solo for the first time", pick(r, TASKS)),
+            Category::ProjectCompleted => format!("Shipped {}", pick(r, PROJECTS)),
+            Category::Learning => format!("Completed: {}", pick(r, COURSES)),
+            Category::Mentoring => "Mentored a new hire through their first month".to_string(),
+            Category::Responsibility => format!("Took ownership of {}", pick(r, AREAS)),
+        }
+    }
+
+    fn recognise(&mut self, p: usize, from: DateTime<Utc>, to: DateTime<Utc>) {
+        if !self.rng.gen_bool(0.25) {
+            return;
+        }
+        let Some(m) = self.people[p].manager else { return };
+        let team: Vec<usize> = (0..self.people.len()).filter(|&q| q != p && self.people[q].active && self.people[q].joined < from && self.people[q].manager == Some(m)).collect();
+        let Some(&to_whom) = team.choose(&mut self.rng) else { return };
+        let at = self.at(from, to);
+        let message = THANKS.choose(&mut self.rng).unwrap_or(&"Thank you!").to_string();
+        let points = [10, 10, 20, 25, 50][self.rng.gen_range(0..5)];
+        self.push(to_whom, Some(p), at, EventBody::Recognition(Recognition { message, points, public: true }), vec![], vec![]);
+    }
+
+    fn months_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
+        (b - a).num_days() as f64 / 30.44
+    }
+
+    fn career(&mut self, p: usize, from: DateTime<Utc>, to: DateTime<Utc>) {
+        let s = &self.people[p];
+        let manager = s.manager;
+        let stalled = s.stall_from.is_some_and(|f| from >= f);
+        let recent = s.wins.iter().filter(|w| **w > from - Months::new(12)).count() as f64;
+        let in_level = Self::months_between(s.level_since, from);
+        let top = self.levels(s.track);
+        // Micro-promotion: a new scope, granted by the manager.
+        if !stalled && manager.is_some() && self.rng.gen_bool((0.006 + 0.002 * recent.min(10.0)).min(0.05)) {
+            let at = self.at(from, to);
+            let scope = SCOPES.choose(&mut self.rng).unwrap_or(&"project lead").to_string();
+            self.push(p, manager, at, EventBody::MicroPromotion(MicroPromotion { scope, note: None }), vec![], vec![]);
+            self.people[p].last_progression = self.people[p].last_progression.max(at);
+        }
+        // Promotion (hidden truth 2).
+        let (is_manager, track, level) = (self.people[p].is_manager, self.people[p].track, self.people[p].level + 1);
+        if !stalled && !is_manager && level < top && in_level >= f64::from(EFFECTS.promotion_min_months_in_level) {
+            let h = (EFFECTS.promotion_hazard_per_recent_win * recent.min(15.0)).min(0.08);
+            if self.rng.gen_bool(h) {
+                let at = self.at(from, to);
+                let key = self.fw.track(track).and_then(|t| t.levels.get(level)).map_or(String::new(), |l| l.key.clone());
+                let to_pos = Position { track: track.to_string(), level: key.clone(), title: self.title(track, level) };
+                let band = format!("{}A", key.to_uppercase());
+                self.push(p, None, at, EventBody::Promotion(Promotion { to: to_pos, pay_band: Some(band), note: Some("Promotion cycle decision".into()) }), vec![], vec![]);
+                let s = &mut self.people[p];
+                s.level = level;
+                s.level_since = at;
+                s.last_progression = s.last_progression.max(at);
+                s.wins.clear();
+            }
+        }
+        // Lateral move to another team in the same department.
+        if !self.people[p].is_manager && self.rng.gen_bool(0.003) {
+            let dept = self.people[p].dept;
+            let leads: Vec<usize> = (0..self.people.len())
+                .filter(|&q| self.people[q].is_manager && self.people[q].active && self.people[q].dept == dept && Some(q) != manager && self.people[q].track == "management")
+                .collect();
+            if let Some(&m) = leads.choose(&mut self.rng) {
+                let at = self.at(from, to);
+                let body = EventBody::LateralMove(LateralMove { to: None, department: None, manager_id: Some(self.people[m].id), note: Some("Team change".into()) });
+                self.push(p, None, at, body, vec![], vec![]);
+                self.people[p].manager = Some(m);
+                self.people[p].last_progression = self.people[p].last_progression.max(at);
+            }
+        }
+        // Departure (hidden truth 3); individual contributors only, then a backfill.
+        let (is_manager, last_progression, dept, track) = (self.people[p].is_manager, self.people[p].last_progression, self.people[p].dept, self.people[p].track);
+        if !is_manager {
+            let stagnant = Self::months_between(last_progression, from).max(0.0);
+            let h = (EFFECTS.attrition_base_hazard * (EFFECTS.attrition_growth_per_stagnant_month * stagnant).exp()).min(EFFECTS.attrition_hazard_cap);
+            if self.rng.gen_bool(h) {
+                // Leave at the end of the month, after this month's other events.
+                let at = self.at(to - Duration::days(2), to - Duration::hours(1));
+                let reason = if self.rng.gen_bool(0.85) { DepartureReason::Voluntary } else { DepartureReason::Involuntary };
+                self.push(p, None, at, EventBody::Departure(Departure { reason, note: None }), vec![], vec![]);
+                self.people[p].active = false;
+                let hire_at = (at + Duration::minutes(30)).min(to - Duration::seconds(1));
+                if hire_at < self.end && manager.is_some() {
+                    let level = self.rng.gen_range(0..2);
+                    self.hire(hire_at, manager, dept, track, level, None);
+                }
+            }
+        }
+    }
+}
+
+/// Midnight UTC today: the end of the demo's history.
+pub fn today() -> DateTime<Utc> {
+    let now = Utc::now();
+    Utc.with_ymd_and_hms(now.year(), now.month(), now.day(), 0, 0, 0).single().unwrap_or(now)
+}

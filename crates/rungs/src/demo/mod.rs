@@ -1,0 +1,106 @@
+//! `rungs demo`: generate a realistic organization into an empty database (see
+//! `generator` for what it simulates and the hidden truths), print logins, serve.
+
+pub mod generator;
+mod names;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rungs_core::event::NewEvent;
+use rungs_core::person::{Organization, Person, PersonStatus, Role};
+use rungs_core::store::{AppendBatch, Store};
+use rungs_core::OrgId;
+
+use crate::commands::{open_store, serve_until_signal};
+
+/// Events per append when loading the demo.
+const BATCH: usize = 10_000;
+
+/// Generate the demo organization into `store` (which must be empty).
+pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime<Utc>) -> anyhow::Result<generator::Truths> {
+    let org = Organization { id: OrgId::new(), name: "Northwind Labs".into(), created_at: end - chrono::Months::new(generator::MONTHS) };
+    store.create_org(&org).await?;
+    let fw = rungs_app::org::starter_framework();
+    store.save_framework(org.id, &fw).await?;
+    let bar = crate::commands::import_events_progress(0);
+    let sink = |events: Vec<NewEvent>| {
+        let bar = bar.clone();
+        async move {
+            for chunk in events.chunks(BATCH) {
+                store.append(AppendBatch { org_id: org.id, events: chunk.to_vec(), claim: None }).await?;
+                bar.inc(chunk.len() as u64);
+            }
+            Ok(())
+        }
+    };
+    let truths = generator::Generator::new(org.id, &fw, seed, end).run(people, sink).await?;
+    bar.finish_and_clear();
+    Ok(truths)
+}
+
+/// The three people whose logins the demo prints: the head of people (admin), the
+/// manager with the largest engineering team, and that manager's first report.
+pub async fn pick_logins(store: &dyn Store, org: OrgId) -> anyhow::Result<[(Role, Person); 3]> {
+    let people = store.all_people(org).await?;
+    let active: Vec<&Person> = people.iter().filter(|p| p.status == PersonStatus::Active).collect();
+    let admin = active.iter().find(|p| p.position.title == "Head of People").or_else(|| active.first()).context("the demo has no people")?;
+    let reports_of = |m: &Person| {
+        let mut r: Vec<&Person> = active.iter().copied().filter(|p| p.manager_id == Some(m.id) && p.position.track != "management").collect();
+        r.sort_by(|a, b| a.email.cmp(&b.email));
+        r
+    };
+    let manager = active
+        .iter()
+        .filter(|p| p.position.track == "management" && p.department.as_deref().is_some_and(|d| d.contains("Engineering")))
+        .max_by(|a, b| reports_of(a).len().cmp(&reports_of(b).len()).then(b.email.cmp(&a.email)))
+        .context("the demo has no engineering manager")?;
+    let employee = reports_of(manager).into_iter().next().context("the manager has no reports")?;
+    Ok([(Role::Employee, employee.clone()), (Role::Manager, (*manager).clone()), (Role::Admin, (*admin).clone())])
+}
+
+pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: bool) -> anyhow::Result<ExitCode> {
+    let store: Arc<dyn Store> = open_store(db).await?;
+    let org = match store.default_org().await? {
+        Some(org) => {
+            eprintln!("{db} already holds {}; serving it as it is", org.name);
+            org
+        }
+        None => {
+            let started = Instant::now();
+            eprintln!("generating a demo organization of {people} people (seed {seed})...");
+            let truths = generate(store.as_ref(), people, seed, generator::today()).await?;
+            let stats = store.stats().await?;
+            eprintln!("generated {} people and {} ledger events in {:.1}s", stats.people, stats.events, started.elapsed().as_secs_f64());
+            let path = truths_path(db);
+            std::fs::write(&path, serde_json::to_vec_pretty(&truths)?).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("hidden truths written to {} (see docs/DEMO.md)", path.display());
+            store.default_org().await?.context("the demo organization vanished")?
+        }
+    };
+    let mut lines = vec![];
+    for (role, person) in pick_logins(store.as_ref(), org.id).await? {
+        let (_, secret) = rungs_app::tokens::create(store.as_ref(), org.id, person.id, role, "rungs demo").await?;
+        lines.push(format!("  {:<9} {} <{}>\n            token: {secret}", role.as_str(), person.name, person.email));
+    }
+    if no_serve {
+        println!("{}", lines.join("\n"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let on_ready = Box::new(move |addr: std::net::SocketAddr| {
+        println!("\nRungs demo is ready at http://{addr}\n\nLogins (API tokens):\n{}\n", lines.join("\n"));
+        println!("Try:  curl -H \"Authorization: Bearer <token>\" http://{addr}/api/v1/me");
+        println!("API:  http://{addr}/api/openapi.json    Stop with Ctrl-C.\n");
+    });
+    serve_until_signal(store, listen, Some(on_ready)).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn truths_path(db: &str) -> PathBuf {
+    let path = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")).unwrap_or(db);
+    PathBuf::from(format!("{path}.truths.json"))
+}

@@ -1,0 +1,57 @@
+//! An event answered with 2xx survives `kill -9` of the server right after.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_events_survive_kill_9() {
+    let dir = tempdir();
+    let db = db(dir.path(), "kill.db");
+    let token = init(&db);
+    let server = Server::start(&db);
+    let client = reqwest::Client::new();
+    let me: Value = client.get(format!("{}/api/v1/me", server.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let subject = me["person"]["id"].as_str().expect("me.person.id").to_string();
+
+    // 16 concurrent writers, 40 events each; keep every id the server acknowledged.
+    let mut tasks = vec![];
+    for w in 0..16 {
+        let (client, base, token, subject) = (client.clone(), server.base.clone(), token.clone(), subject.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acked = vec![];
+            for i in 0..40 {
+                let body = json!({"subject": subject, "kind": "micro_progression",
+                    "payload": {"category": "skill", "magnitude": "nano", "title": format!("win {w}-{i}")}});
+                let r = client.post(format!("{base}/api/v1/events")).bearer_auth(&token).json(&body).send().await.unwrap();
+                assert_eq!(r.status(), 201);
+                let e: Value = r.json().await.unwrap();
+                acked.push(e["id"].as_str().unwrap().to_string());
+            }
+            acked
+        }));
+    }
+    let mut acked = HashSet::new();
+    for t in tasks {
+        acked.extend(t.await.unwrap());
+    }
+    server.kill_9();
+
+    let store = rungs_store::open(&db).await.unwrap();
+    let org = store.default_org().await.unwrap().unwrap();
+    let mut found = HashSet::new();
+    let mut after = 0;
+    loop {
+        let chunk = store.export_events(org.id, after, 1000).await.unwrap();
+        let Some(last) = chunk.last() else { break };
+        after = last.seq;
+        found.extend(chunk.into_iter().map(|e| e.id.to_string()));
+    }
+    assert_eq!(acked.len(), 640);
+    let lost: Vec<_> = acked.difference(&found).collect();
+    assert!(lost.is_empty(), "{} acknowledged events lost after kill -9", lost.len());
+    let person = store.person(org.id, subject.parse().unwrap()).await.unwrap();
+    assert_eq!(person.micro_progressions, 640, "the projection committed with the events");
+}
