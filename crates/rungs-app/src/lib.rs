@@ -10,6 +10,7 @@ pub mod framework;
 pub mod ledger_file;
 pub mod org;
 pub mod people;
+pub mod people_csv;
 pub mod tokens;
 
 pub use access::Viewer;

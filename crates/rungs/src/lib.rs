@@ -6,4 +6,3 @@
 pub mod cli;
 pub mod commands;
 pub mod demo;
-pub mod people_csv;

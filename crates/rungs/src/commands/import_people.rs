@@ -1,19 +1,17 @@
 //! `rungs import people FILE.csv`.
 
 use std::collections::{HashMap, HashSet};
+
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::Utc;
-use rungs_core::event::{Departure, DepartureReason, EventBody, Hired, NewEvent};
-use rungs_core::person::Position;
 use rungs_core::store::AppendBatch;
-use rungs_core::{EventId, OrgId, PersonId};
+use rungs_core::PersonId;
 
 use super::import_events::{BATCH, progress};
 use super::{open_store, the_org};
-use crate::people_csv::{self, PersonRow};
+use rungs_app::people_csv::{self, to_events};
 
 pub async fn run(db: &str, file: &Path, skip_invalid: bool) -> anyhow::Result<ExitCode> {
     let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -49,54 +47,3 @@ pub async fn run(db: &str, file: &Path, skip_invalid: bool) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// `hired` (and `departure`) events for rows not yet in Rungs, managers first.
-/// Returns the events and how many rows were already present.
-pub fn to_events(org: OrgId, rows: &[PersonRow], mut ids: HashMap<String, PersonId>) -> (Vec<NewEvent>, usize) {
-    let now = Utc::now();
-    let mut events = Vec::with_capacity(rows.len());
-    let mut skipped = 0;
-    for r in rows {
-        if ids.contains_key(&r.email) {
-            skipped += 1;
-            continue;
-        }
-        let id = PersonId::new();
-        ids.insert(r.email.clone(), id);
-        let manager_id = r.manager_email.as_ref().and_then(|m| ids.get(m).copied());
-        let ev = |at, body| NewEvent {
-            id: EventId::new(),
-            org_id: org,
-            subject: id,
-            actor: None,
-            occurred_at: at,
-            recorded_at: now,
-            body,
-            competencies: vec![],
-            evidence: vec![],
-            idempotency_key: None,
-        };
-        events.push(ev(
-            r.hired_at,
-            EventBody::Hired(Hired {
-                name: r.name.clone(),
-                email: r.email.clone(),
-                manager_id,
-                department: r.department.clone(),
-                location: r.location.clone(),
-                position: Position { track: r.track.clone(), level: r.level.clone(), title: r.title.clone() },
-                pay_band: r.pay_band.clone(),
-                sensitive: r.sensitive.clone(),
-            }),
-        ));
-        if let Some(end) = r.ended_at {
-            let reason = match r.end_reason.as_deref() {
-                Some("voluntary") => DepartureReason::Voluntary,
-                Some("involuntary") => DepartureReason::Involuntary,
-                Some("retirement") => DepartureReason::Retirement,
-                _ => DepartureReason::Other,
-            };
-            events.push(ev(end, EventBody::Departure(Departure { reason, note: None })));
-        }
-    }
-    (events, skipped)
-}

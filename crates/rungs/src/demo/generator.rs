@@ -249,11 +249,11 @@ impl<'a> Generator<'a> {
         self.people[ceo].is_manager = true;
         let depts = if n < 40 { 3 } else { DEPTS.len() };
         let remaining = n - 1 - depts;
-        for d in 0..depts {
-            let share = DEPTS[d].2 / DEPTS[..depts].iter().map(|x| x.2).sum::<f64>();
+        for (d, &(dept_name, track, weight)) in DEPTS.iter().enumerate().take(depts) {
+            let share = weight / DEPTS[..depts].iter().map(|x| x.2).sum::<f64>();
             let size = ((remaining as f64) * share).round() as usize;
             let at = self.at(long_ago, start);
-            let title = if DEPTS[d].0 == "People" { Some("Head of People") } else { None };
+            let title = if dept_name == "People" { Some("Head of People") } else { None };
             let director = self.hire(at, Some(ceo), d, "management", 3, title);
             self.people[director].is_manager = true;
             let managers = (size / 8).max(1);
@@ -266,7 +266,6 @@ impl<'a> Generator<'a> {
                 self.people[m].is_manager = true;
                 team_leads.push(m);
             }
-            let track = DEPTS[d].1;
             let top = self.levels(track);
             for i in 0..ics {
                 let at = self.at(long_ago, start);

@@ -1,7 +1,7 @@
 use super::*;
 
 fn fw() -> Framework {
-    rungs_app::org::starter_framework()
+    crate::org::starter_framework()
 }
 
 #[test]

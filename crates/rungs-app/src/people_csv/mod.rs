@@ -7,6 +7,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rungs_core::event::{Departure, DepartureReason, EventBody, Hired, NewEvent};
+use rungs_core::person::Position;
+use rungs_core::{EventId, OrgId, PersonId};
 use rungs_core::framework::Framework;
 use rungs_core::text::{parse_email, parse_optional_text, parse_text};
 
@@ -118,7 +121,7 @@ pub fn parse(data: &[u8], fw: &Framework, known_emails: &HashSet<String>) -> Res
     if !has(Col::Email) {
         missing.push("email");
     }
-    if !has(Col::Name) && !(has(Col::FirstName) && has(Col::LastName)) {
+    if !(has(Col::Name) || (has(Col::FirstName) && has(Col::LastName))) {
         missing.push("name (or first_name and last_name)");
     }
     for (c, n) in [(Col::HireDate, "hire_date"), (Col::Track, "track"), (Col::Level, "level")] {
@@ -223,10 +226,10 @@ fn parse_row<'r>(line: u64, get: &dyn Fn(Col) -> &'r str, fw: &Framework, sensit
         "" => None,
         s => parse_date("end_date", s).map_err(|e| reasons.push(e)).ok(),
     };
-    if let (Some(h), Some(e)) = (hired_at, ended_at) {
-        if e < h {
-            reasons.push("end_date: is before hire_date".into());
-        }
+    if let (Some(h), Some(e)) = (hired_at, ended_at)
+        && e < h
+    {
+        reasons.push("end_date: is before hire_date".into());
     }
     let end_reason = match (get(Col::EndReason).to_lowercase().as_str(), ended_at) {
         ("", Some(_)) => Some("other".to_string()),
@@ -244,7 +247,7 @@ fn parse_row<'r>(line: u64, get: &dyn Fn(Col) -> &'r str, fw: &Framework, sensit
     if title.chars().count() > 200 {
         reasons.push("title: must be at most 200 characters".into());
     }
-    if email.is_empty() == false && manager_email.as_deref() == Some(email.as_str()) {
+    if !email.is_empty() && manager_email.as_deref() == Some(email.as_str()) {
         reasons.push("manager_email: a person cannot manage themself".into());
     }
     let sensitive = sensitive_cols.iter().filter_map(|(i, k)| rec.get(*i).filter(|v| !v.is_empty()).map(|v| (k.clone(), v.to_string()))).collect();
@@ -275,11 +278,12 @@ fn check_managers(out: &mut ParsedFile, known: &HashSet<String>) {
     let in_file: HashSet<String> = out.rows.iter().map(|r| r.email.clone()).collect();
     let mut bad = HashSet::new();
     for r in &out.rows {
-        if let Some(m) = &r.manager_email {
-            if !in_file.contains(m) && !known.contains(m) {
-                out.errors.push(RowError { line: r.line, reasons: vec![format!("manager_email: {m} is neither in this file nor in Rungs")] });
-                bad.insert(r.email.clone());
-            }
+        if let Some(m) = &r.manager_email
+            && !in_file.contains(m)
+            && !known.contains(m)
+        {
+            out.errors.push(RowError { line: r.line, reasons: vec![format!("manager_email: {m} is neither in this file nor in Rungs")] });
+            bad.insert(r.email.clone());
         }
     }
     // Topological order; rows left over sit on a management loop.
@@ -312,6 +316,58 @@ fn check_managers(out: &mut ParsedFile, known: &HashSet<String>) {
         out.errors.push(RowError { line: r.line, reasons: vec![reason] });
     }
     out.rows = order;
+}
+
+/// `hired` (and `departure`) events for rows not yet in Rungs, managers first.
+/// Returns the events and how many rows were already present.
+pub fn to_events(org: OrgId, rows: &[PersonRow], mut ids: HashMap<String, PersonId>) -> (Vec<NewEvent>, usize) {
+    let now = Utc::now();
+    let mut events = Vec::with_capacity(rows.len());
+    let mut skipped = 0;
+    for r in rows {
+        if ids.contains_key(&r.email) {
+            skipped += 1;
+            continue;
+        }
+        let id = PersonId::new();
+        ids.insert(r.email.clone(), id);
+        let manager_id = r.manager_email.as_ref().and_then(|m| ids.get(m).copied());
+        let ev = |at, body| NewEvent {
+            id: EventId::new(),
+            org_id: org,
+            subject: id,
+            actor: None,
+            occurred_at: at,
+            recorded_at: now,
+            body,
+            competencies: vec![],
+            evidence: vec![],
+            idempotency_key: None,
+        };
+        events.push(ev(
+            r.hired_at,
+            EventBody::Hired(Hired {
+                name: r.name.clone(),
+                email: r.email.clone(),
+                manager_id,
+                department: r.department.clone(),
+                location: r.location.clone(),
+                position: Position { track: r.track.clone(), level: r.level.clone(), title: r.title.clone() },
+                pay_band: r.pay_band.clone(),
+                sensitive: r.sensitive.clone(),
+            }),
+        ));
+        if let Some(end) = r.ended_at {
+            let reason = match r.end_reason.as_deref() {
+                Some("voluntary") => DepartureReason::Voluntary,
+                Some("involuntary") => DepartureReason::Involuntary,
+                Some("retirement") => DepartureReason::Retirement,
+                _ => DepartureReason::Other,
+            };
+            events.push(ev(end, EventBody::Departure(Departure { reason, note: None })));
+        }
+    }
+    (events, skipped)
 }
 
 #[cfg(test)]
