@@ -7,7 +7,7 @@ use Role::*;
 fn read_matrix() {
     let cases = [
         (Employee, Myself, true),
-        (Employee, Manager, false),
+        (Employee, Relation::Manager, false),
         (Employee, Other, false),
         (Role::Manager, Myself, true),
         (Role::Manager, Relation::Manager, true),
