@@ -9,6 +9,7 @@ pub mod ids;
 pub mod page;
 pub mod person;
 pub mod projection;
+pub mod session_store;
 pub mod store;
 pub mod text;
 

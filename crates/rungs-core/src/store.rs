@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, EventKind, NewEvent};
 use crate::framework::Framework;
 use crate::page::Page;
+use crate::session_store::SessionStore;
 use crate::person::{Organization, Person, Role};
 use crate::{EventId, OrgId, PersonId, TokenId, ValidationError};
 
@@ -125,9 +126,10 @@ pub struct RebuildReport {
     pub people: u64,
 }
 
-/// The storage interface, held as `Arc<dyn Store>`.
+/// The storage interface, held as `Arc<dyn Store>`. Sign-in credentials and sessions
+/// are a separate capability ([`SessionStore`]) every backend also provides.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: SessionStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

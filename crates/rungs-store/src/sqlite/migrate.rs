@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "ledger", sql: include_str!("../../migrations/sqlite/0001_ledger.sql") },
     Migration { version: 2, name: "people", sql: include_str!("../../migrations/sqlite/0002_people.sql") },
     Migration { version: 3, name: "access", sql: include_str!("../../migrations/sqlite/0003_access.sql") },
+    Migration { version: 4, name: "sessions", sql: include_str!("../../migrations/sqlite/0004_sessions.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:

@@ -10,6 +10,7 @@ mod append;
 pub mod migrate;
 mod queries;
 mod rows;
+mod sessions;
 mod writer;
 
 use std::path::{Path, PathBuf};

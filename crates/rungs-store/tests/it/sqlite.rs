@@ -42,6 +42,8 @@ sqlite_conformance!(
     rebuild::rebuild_of_an_unknown_org_is_not_found,
     admin::organizations_and_frameworks_round_trip,
     admin::revoked_tokens_no_longer_authenticate,
+    sessions::a_password_follows_the_persons_current_email,
+    sessions::sessions_expire_and_can_be_deleted,
 );
 
 #[tokio::test]

@@ -6,3 +6,4 @@ pub mod idempotency;
 pub mod ledger;
 pub mod people;
 pub mod rebuild;
+pub mod sessions;
