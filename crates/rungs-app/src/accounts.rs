@@ -1,0 +1,270 @@
+//! Local accounts for the web interface: passwords (argon2id), sign-in with a rate
+//! limit on failures, browser sessions and their CSRF tokens, sign-out.
+//!
+//! Secrets never reach the store: a password is kept as an argon2id PHC string, a
+//! session as the SHA-256 of its 256-bit cookie secret (like API tokens, a fast hash
+//! is enough for 256 random bits). The CSRF token of a session is derived from its
+//! secret, so it needs no storage and is useless without the cookie.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Utc;
+use rand::{Rng, RngCore};
+use sha2::{Digest, Sha256};
+
+use rungs_core::person::{Person, PersonStatus, Role};
+use rungs_core::session_store::{Credential, SessionRecord};
+use rungs_core::store::{Store, StoreError};
+use rungs_core::OrgId;
+
+use crate::{AppError, Viewer};
+
+/// How long a session lasts after sign-in (absolute: activity does not extend it).
+pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+/// Shortest password accepted.
+pub const MIN_PASSWORD: usize = 10;
+/// Longest password accepted (argon2 would hash more, but nobody types this much).
+pub const MAX_PASSWORD: usize = 1024;
+/// Failed sign-ins allowed per email and per client address within [`THROTTLE_WINDOW`].
+pub const MAX_FAILURES: usize = 5;
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// A fresh 256-bit secret as 64 hex characters (session cookies, pre-session CSRF).
+pub fn new_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Compare two strings in time independent of where they differ.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// The CSRF token of the session whose cookie secret is `secret`.
+pub fn csrf_token(secret: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"rungs csrf v1\0");
+    h.update(secret.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// A readable random password: 20 characters from 32 unambiguous ones (100 bits).
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..4)
+        .map(|_| (0..5).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Unexpected(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(e.to_string()))?
+}
+
+async fn verify_password(password: String, phc: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&phc).map_err(|e| AppError::Unexpected(format!("stored password hash is malformed: {e}")))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(e.to_string()))?
+}
+
+/// A hash to verify against when the email is unknown, so that case takes as long
+/// as a wrong password and the timing does not reveal who has an account.
+async fn dummy_hash() -> Result<String, AppError> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DUMMY.get() {
+        return Ok(h.clone());
+    }
+    let h = hash_password(new_secret()).await?;
+    Ok(DUMMY.get_or_init(|| h).clone())
+}
+
+/// Set the password (and sign-in role) of the person with `email` in `org`. `role`
+/// `None` keeps the role they had, or `employee` for a first password. Every session
+/// of that person ends: a changed password signs them out everywhere.
+pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Option<Role>, password: &str) -> Result<(Person, Role), AppError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD {
+        return Err(AppError::invalid("password", format!("must be at least {MIN_PASSWORD} characters")));
+    }
+    if n > MAX_PASSWORD {
+        return Err(AppError::invalid("password", format!("must be at most {MAX_PASSWORD} characters")));
+    }
+    let email = rungs_core::text::parse_email("email", email)?;
+    let person = store.person_by_email(org, &email).await.map_err(|e| match e {
+        StoreError::NotFound => AppError::invalid("email", "no person has this email"),
+        other => other.into(),
+    })?;
+    if person.status != PersonStatus::Active {
+        return Err(AppError::invalid("email", "this person has left the organization"));
+    }
+    let role = match role {
+        Some(r) => r,
+        None => match store.credential_by_email(&email).await {
+            Ok(c) if c.person_id == person.id => c.role,
+            Ok(_) | Err(StoreError::NotFound) => Role::Employee,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let password_hash = hash_password(password.to_string()).await?;
+    store.set_password_hash(&Credential { org_id: org, person_id: person.id, role, password_hash, updated_at: Utc::now() }).await?;
+    store.delete_sessions_of(org, person.id).await?;
+    Ok((person, role))
+}
+
+/// Failed sign-ins remembered in memory, per email and per client address. Per
+/// process: several instances behind a load balancer each allow [`MAX_FAILURES`].
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl LoginThrottle {
+    fn keys(email: &str, ip: Option<IpAddr>) -> Vec<String> {
+        let mut k = vec![format!("email:{email}")];
+        k.extend(ip.map(|ip| format!("ip:{ip}")));
+        k
+    }
+
+    /// `Err(wait)` when any key has used up its failures within the window.
+    fn check(&self, keys: &[String], now: Instant) -> Result<(), Duration> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut wait = Duration::ZERO;
+        for k in keys {
+            if let Some(q) = map.get_mut(k) {
+                while q.front().is_some_and(|t| now.duration_since(*t) >= THROTTLE_WINDOW) {
+                    q.pop_front();
+                }
+                if q.len() >= MAX_FAILURES
+                    && let Some(first) = q.front()
+                {
+                    wait = wait.max(THROTTLE_WINDOW - now.duration_since(*first));
+                }
+            }
+        }
+        if wait.is_zero() { Ok(()) } else { Err(wait) }
+    }
+
+    fn fail(&self, keys: &[String], now: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        // Bound memory under a spray of made-up emails: drop stale entries first.
+        if map.len() > 100_000 {
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < THROTTLE_WINDOW));
+        }
+        for k in keys {
+            let q = map.entry(k.clone()).or_default();
+            q.push_back(now);
+            while q.len() > MAX_FAILURES {
+                q.pop_front();
+            }
+        }
+    }
+
+    fn forget(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+/// Why a sign-in failed. `Invalid` never says whether the email or the password was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("the email or password is not right")]
+    Invalid,
+    #[error("too many failed sign-ins; try again in {} minutes", retry_after.as_secs().div_ceil(60))]
+    Throttled { retry_after: Duration },
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// A new session: give `secret` to the browser (cookie), never store it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub viewer: Viewer,
+    pub secret: String,
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+/// Check an email and password and open a session.
+pub async fn login(store: &dyn Store, throttle: &LoginThrottle, email: &str, password: &str, ip: Option<IpAddr>) -> Result<SignedIn, LoginError> {
+    let email = email.trim().to_lowercase();
+    let keys = LoginThrottle::keys(&email, ip);
+    throttle.check(&keys, Instant::now()).map_err(|retry_after| LoginError::Throttled { retry_after })?;
+    let found = if password.len() > MAX_PASSWORD * 4 || email.len() > 254 {
+        None
+    } else {
+        match store.credential_by_email(&email).await {
+            Ok(c) => Some(c),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(AppError::from(e).into()),
+        }
+    };
+    let ok = match &found {
+        Some(c) => verify_password(password.to_string(), c.password_hash.clone()).await?,
+        None => {
+            verify_password(password.to_string(), dummy_hash().await?).await?;
+            false
+        }
+    };
+    let active = match (&found, ok) {
+        (Some(c), true) => store.person(c.org_id, c.person_id).await.map(|p| p.status == PersonStatus::Active).map_err(AppError::from)?,
+        _ => false,
+    };
+    let Some(c) = found.filter(|_| ok && active) else {
+        throttle.fail(&keys, Instant::now());
+        tracing::info!(email_known = false, "failed sign-in");
+        return Err(LoginError::Invalid);
+    };
+    throttle.forget(&keys[0]);
+    let secret = new_secret();
+    let now = Utc::now();
+    let record = SessionRecord { hash: digest(&secret), org_id: c.org_id, person_id: c.person_id, role: c.role, created_at: now, expires_at: now + SESSION_LIFETIME };
+    store.create_session(&record).await.map_err(AppError::from)?;
+    let viewer = Viewer { org_id: c.org_id, person_id: Some(c.person_id), role: c.role, token_id: None };
+    Ok(SignedIn { viewer, secret, expires_at: record.expires_at })
+}
+
+/// Resolve a session cookie to a viewer. Unknown, expired, malformed, or belonging to
+/// someone who has left: `Unauthorized`, without saying which.
+pub async fn session(store: &dyn Store, secret: &str) -> Result<Viewer, AppError> {
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::Unauthorized);
+    }
+    let s = match store.session_by_hash(&digest(secret), Utc::now()).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => return Err(AppError::Unauthorized),
+        Err(e) => return Err(e.into()),
+    };
+    match store.person(s.org_id, s.person_id).await {
+        Ok(p) if p.status == PersonStatus::Active => {}
+        Ok(_) | Err(StoreError::NotFound) => return Err(AppError::Unauthorized),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Viewer { org_id: s.org_id, person_id: Some(s.person_id), role: s.role, token_id: None })
+}
+
+/// End the session with this cookie secret (sign-out). Unknown secrets are fine.
+pub async fn logout(store: &dyn Store, secret: &str) -> Result<(), AppError> {
+    Ok(store.delete_session(&digest(secret)).await?)
+}
+
+#[cfg(test)]
+mod tests;

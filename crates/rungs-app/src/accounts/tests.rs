@@ -1,0 +1,66 @@
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use rungs_core::person::Role;
+use rungs_core::store::Store;
+
+use super::*;
+
+async fn setup() -> (tempfile::TempDir, Arc<dyn Store>, crate::org::Initialized) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(rungs_store::open_sqlite(&dir.path().join("a.db")).await.unwrap());
+    let init = crate::org::init(store.as_ref(), "Acme", "ada@example.com", "Ada").await.unwrap();
+    (dir, store, init)
+}
+
+const IP: Option<IpAddr> = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+
+#[tokio::test]
+async fn a_set_password_signs_in_and_the_session_resolves_to_the_person() {
+    let (_d, store, init) = setup().await;
+    let (p, role) = set_password(store.as_ref(), init.org.id, "ADA@example.com", Some(Role::Admin), "correct horse battery").await.unwrap();
+    assert_eq!((p.id, role), (init.admin.id, Role::Admin));
+    let t = LoginThrottle::default();
+    let s = login(store.as_ref(), &t, " Ada@Example.com ", "correct horse battery", IP).await.unwrap();
+    assert_eq!(s.viewer.person_id, Some(init.admin.id));
+    assert_eq!(session(store.as_ref(), &s.secret).await.unwrap(), s.viewer);
+    assert_ne!(csrf_token(&s.secret), s.secret);
+    logout(store.as_ref(), &s.secret).await.unwrap();
+    assert!(matches!(session(store.as_ref(), &s.secret).await, Err(AppError::Unauthorized)));
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_emails_fail_alike_and_are_throttled() {
+    let (_d, store, init) = setup().await;
+    set_password(store.as_ref(), init.org.id, "ada@example.com", None, "correct horse battery").await.unwrap();
+    let t = LoginThrottle::default();
+    assert!(matches!(login(store.as_ref(), &t, "nobody@example.com", "x", IP).await, Err(LoginError::Invalid)));
+    for _ in 0..MAX_FAILURES {
+        assert!(matches!(login(store.as_ref(), &t, "ada@example.com", "wrong", None).await, Err(LoginError::Invalid)));
+    }
+    let r = login(store.as_ref(), &t, "ada@example.com", "correct horse battery", None).await;
+    assert!(matches!(r, Err(LoginError::Throttled { .. })), "even the right password waits: {r:?}");
+}
+
+#[tokio::test]
+async fn a_short_password_is_refused_and_a_new_password_ends_old_sessions() {
+    let (_d, store, init) = setup().await;
+    let e = set_password(store.as_ref(), init.org.id, "ada@example.com", None, "short").await.unwrap_err();
+    assert!(matches!(e, AppError::Invalid(ref v) if v.errors[0].field == "password"), "{e:?}");
+    let e = set_password(store.as_ref(), init.org.id, "who@example.com", None, "long enough pw").await.unwrap_err();
+    assert!(matches!(e, AppError::Invalid(ref v) if v.errors[0].field == "email"), "{e:?}");
+    let (_, role) = set_password(store.as_ref(), init.org.id, "ada@example.com", None, "first password").await.unwrap();
+    assert_eq!(role, Role::Employee, "first password without a role: employee");
+    let t = LoginThrottle::default();
+    let s = login(store.as_ref(), &t, "ada@example.com", "first password", IP).await.unwrap();
+    set_password(store.as_ref(), init.org.id, "ada@example.com", None, "second password").await.unwrap();
+    assert!(matches!(session(store.as_ref(), &s.secret).await, Err(AppError::Unauthorized)));
+}
+
+#[test]
+fn generated_passwords_are_long_enough_and_differ() {
+    let (a, b) = (generate_password(), generate_password());
+    assert_ne!(a, b);
+    assert!(a.len() >= MIN_PASSWORD, "{a}");
+    assert!(same(&a, &a) && !same(&a, &b));
+}
