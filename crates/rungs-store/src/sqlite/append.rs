@@ -112,6 +112,9 @@ struct Cached {
     stale: bool,
     /// Index of the last event of the batch about this subject, to name it in errors.
     last: usize,
+    /// The indexed columns (name, email, manager) as the `people` row has them, when
+    /// there is a row: if they are unchanged at flush, a narrower UPDATE suffices.
+    stored: Option<(String, String, Option<PersonId>)>,
 }
 
 struct Batch<'c> {
@@ -197,11 +200,12 @@ impl Batch<'_> {
             .prepare_cached(&format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1 AND org_id = ?2"))
             .and_then(|mut s| s.query_row(params![id.as_bytes(), self.org.as_bytes()], rows::person).optional())
             .db()?;
+        let stored = person.as_ref().map(|p| (p.name.clone(), p.email.clone(), p.manager_id));
         if let Some(p) = &person {
             self.emails.insert(p.email.clone(), id);
         }
         // `last == usize::MAX` marks "not touched by this batch yet".
-        self.people.insert(id, Cached { person, stale: false, last: usize::MAX });
+        self.people.insert(id, Cached { person, stale: false, last: usize::MAX, stored });
         Ok(())
     }
 
@@ -282,7 +286,9 @@ impl Batch<'_> {
             let Some(p) = &c.person else {
                 return Err((i, StoreError::unexpected(format!("no hire in force for {id} after refold"))));
             };
-            rows::upsert_person(self.conn, p).db().map_err(|e| (i, e))?;
+            let unchanged = c.stored.as_ref().is_some_and(|(n, e, m)| *n == p.name && *e == p.email && *m == p.manager_id);
+            let r = if unchanged { rows::update_person_unindexed(self.conn, p) } else { rows::upsert_person(self.conn, p) };
+            r.db().map_err(|e| (i, e))?;
         }
         Ok(())
     }

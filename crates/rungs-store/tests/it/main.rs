@@ -3,5 +3,6 @@
 //! fresh SQLite file each and adds the SQLite-only checks.
 
 mod conformance;
+mod perf;
 mod sqlite;
 mod support;
