@@ -242,9 +242,9 @@ pub async fn login(store: &dyn Store, throttle: &LoginThrottle, email: &str, pas
     Ok(SignedIn { viewer, secret, expires_at: record.expires_at })
 }
 
-/// Resolve a session cookie to a viewer. Unknown, expired, malformed, or belonging to
+/// Resolve a session cookie to a viewer and their person record. Unknown, expired, malformed, or belonging to
 /// someone who has left: `Unauthorized`, without saying which.
-pub async fn session(store: &dyn Store, secret: &str) -> Result<Viewer, AppError> {
+pub async fn session(store: &dyn Store, secret: &str) -> Result<(Viewer, Person), AppError> {
     if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::Unauthorized);
     }
@@ -253,12 +253,12 @@ pub async fn session(store: &dyn Store, secret: &str) -> Result<Viewer, AppError
         Err(StoreError::NotFound) => return Err(AppError::Unauthorized),
         Err(e) => return Err(e.into()),
     };
-    match store.person(s.org_id, s.person_id).await {
-        Ok(p) if p.status == PersonStatus::Active => {}
+    let person = match store.person(s.org_id, s.person_id).await {
+        Ok(p) if p.status == PersonStatus::Active => p,
         Ok(_) | Err(StoreError::NotFound) => return Err(AppError::Unauthorized),
         Err(e) => return Err(e.into()),
-    }
-    Ok(Viewer { org_id: s.org_id, person_id: Some(s.person_id), role: s.role, token_id: None })
+    };
+    Ok((Viewer { org_id: s.org_id, person_id: Some(s.person_id), role: s.role, token_id: None }, person))
 }
 
 /// End the session with this cookie secret (sign-out). Unknown secrets are fine.

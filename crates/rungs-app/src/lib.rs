@@ -12,6 +12,7 @@ pub mod ledger_file;
 pub mod org;
 pub mod people;
 pub mod people_csv;
+pub mod people_import;
 pub mod tokens;
 
 pub use access::Viewer;

@@ -84,6 +84,45 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, mut q: PeopleQuery) -> Res
     }))
 }
 
+/// Someone is *stalled* when they have been with the organization at least this long
+/// and have had no progression of any kind (micro-progression, micro-promotion,
+/// promotion, lateral move) for this long. Six months: two review quarters.
+pub const STALL_AFTER: chrono::Duration = chrono::Duration::days(182);
+
+/// The stall marker managers see on their team (see [`STALL_AFTER`]).
+pub fn is_stalled(p: &Person, now: chrono::DateTime<chrono::Utc>) -> bool {
+    p.status == rungs_core::person::PersonStatus::Active && now - p.last_progression_at.unwrap_or(p.hired_at) >= STALL_AFTER
+}
+
+/// Names of the people who acted on a timeline the viewer may read (who recognised or
+/// validated them): seeing an event includes seeing who recorded it. Unknown ids are
+/// left out.
+pub async fn actor_names(
+    store: &dyn Store,
+    viewer: &Viewer,
+    timeline: &[TimelineEntry],
+) -> Result<std::collections::HashMap<PersonId, String>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    let Some(first) = timeline.first() else { return Ok(out) };
+    // The caller got `timeline` from [`timeline`], which checked access; check again
+    // here so this function is safe on its own.
+    get(store, viewer, first.event.subject).await?;
+    for e in timeline {
+        if let Some(a) = e.event.actor
+            && !out.contains_key(&a)
+        {
+            match store.person(viewer.org_id, a).await {
+                Ok(p) => {
+                    out.insert(a, p.name);
+                }
+                Err(rungs_core::store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// One line of a person's timeline: an event and what later happened to it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimelineEntry {

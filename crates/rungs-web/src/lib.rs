@@ -1,11 +1,13 @@
 //! Rungs HTTP interface: the JSON API under `/api/v1` with its OpenAPI document,
-//! problem+json errors, bearer-token authentication, `/healthz` and `/metrics`.
+//! problem+json errors, bearer-token authentication, `/healthz` and `/metrics`; and
+//! the server-rendered web pages (`html/`) with session sign-in.
 //! Every rule about who may do what lives in `rungs-app`; this crate only translates
 //! between HTTP and those use cases.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod extract;
+pub mod html;
 pub mod metrics;
 mod middleware;
 mod router;
@@ -34,17 +36,19 @@ impl Default for WebConfig {
     }
 }
 
-/// What every handler can reach: the store, the metrics registry and the limits.
+/// What every handler can reach: the store, the metrics registry, the limits and
+/// the failed-sign-in counters (in memory, so per instance).
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
     pub config: WebConfig,
+    pub throttle: Arc<rungs_app::accounts::LoginThrottle>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState { store, metrics: Arc::new(Metrics::default()), config: WebConfig::default() }
+        AppState { store, metrics: Arc::new(Metrics::default()), config: WebConfig::default(), throttle: Arc::default() }
     }
 
     pub fn with_config(mut self, config: WebConfig) -> Self {
@@ -64,5 +68,7 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, backend = state.store.backend(), "listening");
     }
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    // The peer address feeds the per-address sign-in rate limit.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

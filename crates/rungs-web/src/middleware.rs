@@ -43,7 +43,9 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 pub async fn problemize(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
-    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    let ct = res.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+    // Pages answer errors with an HTML page of their own; leave those alone.
+    let is_problem = ct.starts_with(PROBLEM_JSON.as_bytes()) || ct.starts_with(b"text/html");
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return res;
     }

@@ -1,5 +1,6 @@
-//! The one route table. Routes go through utoipa-axum's `OpenApiRouter`, so a route
-//! cannot exist without its entry in the OpenAPI document.
+//! The one route table. API routes go through utoipa-axum's `OpenApiRouter`, so a
+//! route cannot exist without its entry in the OpenAPI document; the HTML pages
+//! (`html::routes`) are merged beside them and are not part of the document.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +40,7 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (router, _) = routes(&state.config).split_for_parts();
     router
+        .merge(crate::html::routes(&state.config))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn(middleware::problemize))
@@ -53,6 +55,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no route matches this path; see /api/openapi.json")
+/// Unknown paths: problem+json under `/api` and for API clients, the HTML 404 page for
+/// browsers.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_html = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if wants_html && !uri.path().starts_with("/api") {
+        return crate::html::HtmlError::NotFound.into_response();
+    }
+    ApiError::new(StatusCode::NOT_FOUND, "no route matches this path; see /api/openapi.json").into_response()
 }

@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Manage sign-in accounts for the web interface.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Import people (CSV) or ledger events (JSONL).
     Import {
         #[command(subcommand)]
@@ -110,6 +115,21 @@ pub enum TokenAction {
     List {
         #[command(flatten)]
         db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Set a person's web password (and role). Reads the password from standard input
+    /// when it is piped; otherwise generates one and prints it once.
+    SetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        /// What signing in lets them do; keeps their current role (or employee) if absent.
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
     },
 }
 

@@ -23,7 +23,7 @@ async fn a_set_password_signs_in_and_the_session_resolves_to_the_person() {
     let t = LoginThrottle::default();
     let s = login(store.as_ref(), &t, " Ada@Example.com ", "correct horse battery", IP).await.unwrap();
     assert_eq!(s.viewer.person_id, Some(init.admin.id));
-    assert_eq!(session(store.as_ref(), &s.secret).await.unwrap(), s.viewer);
+    assert_eq!(session(store.as_ref(), &s.secret).await.unwrap().0, s.viewer);
     assert_ne!(csrf_token(&s.secret), s.secret);
     logout(store.as_ref(), &s.secret).await.unwrap();
     assert!(matches!(session(store.as_ref(), &s.secret).await, Err(AppError::Unauthorized)));

@@ -5,8 +5,10 @@ pub mod idempotency;
 pub mod json;
 pub mod path;
 pub mod query;
+pub mod session;
 
 pub use auth::Auth;
 pub use idempotency::IdempotencyKey;
 pub use json::JsonBody;
 pub use path::PathId;
+pub use session::Session;

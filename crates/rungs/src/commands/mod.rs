@@ -6,6 +6,7 @@ mod import_people;
 mod rebuild;
 mod serve;
 mod token;
+mod user;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use anyhow::{Context, bail};
 use rungs_core::person::Organization;
 use rungs_core::store::Store;
 
-use crate::cli::{Command, ImportWhat, TokenAction};
+use crate::cli::{Command, ImportWhat, TokenAction, UserAction};
 
 pub use export::export_to;
 pub use import_events::{import_events_from, progress as import_events_progress};
@@ -58,11 +59,17 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             println!("Created organization \"{}\" ({})", done.org.name, done.org.id);
             println!("Admin: {} <{}>", done.admin.name, done.admin.email);
             println!("Admin token (shown once, keep it safe):\n{}", done.token);
+            let password = rungs_app::accounts::generate_password();
+            rungs_app::accounts::set_password(store.as_ref(), done.org.id, &done.admin.email, Some(rungs_core::person::Role::Admin), &password).await?;
+            println!("Admin password for the web interface (shown once; change it with `rungs user set-password`):\n{password}");
         }
         Command::Token { action } => match action {
             TokenAction::Create { db, email, role, label } => token::create(&db.db, &email, role.into(), &label).await?,
             TokenAction::Revoke { db, id } => token::revoke(&db.db, &id).await?,
             TokenAction::List { db } => token::list(&db.db).await?,
+        },
+        Command::User { action } => match action {
+            UserAction::SetPassword { db, email, role } => user::set_password(&db.db, &email, role.map(Into::into)).await?,
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,

@@ -85,14 +85,23 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
     let mut lines = vec![];
     for (role, person) in pick_logins(store.as_ref(), org.id).await? {
         let (_, secret) = rungs_app::tokens::create(store.as_ref(), org.id, person.id, role, "rungs demo").await?;
-        lines.push(format!("  {:<9} {} <{}>\n            token: {secret}", role.as_str(), person.name, person.email));
+        // A fresh password on every run: the demo database may be served again later.
+        let password = rungs_app::accounts::generate_password();
+        rungs_app::accounts::set_password(store.as_ref(), org.id, &person.email, Some(role), &password).await?;
+        lines.push(format!(
+            "  {:<9} {} <{}>\n            email:    {}\n            password: {password}\n            token:    {secret}",
+            role.as_str(),
+            person.name,
+            person.email,
+            person.email
+        ));
     }
     if no_serve {
         println!("{}", lines.join("\n"));
         return Ok(ExitCode::SUCCESS);
     }
     let on_ready = Box::new(move |addr: std::net::SocketAddr| {
-        println!("\nRungs demo is ready at http://{addr}\n\nLogins (API tokens):\n{}\n", lines.join("\n"));
+        println!("\nRungs demo is ready at http://{addr}\n\nSign in at http://{addr}/login (password), or call the API (token):\n{}\n", lines.join("\n"));
         println!("Try:  curl -H \"Authorization: Bearer <token>\" http://{addr}/api/v1/me");
         println!("API:  http://{addr}/api/openapi.json    Stop with Ctrl-C.\n");
     });

@@ -1,0 +1,59 @@
+//! Importing people from an HR-system CSV on behalf of a viewer (the web import page):
+//! the same reader as `rungs import people`, the people team only, every change
+//! attributed to the viewer.
+
+use std::collections::{HashMap, HashSet};
+
+use rungs_core::PersonId;
+use rungs_core::store::{AppendBatch, Store};
+
+use crate::people_csv::{self, RowError};
+use crate::{AppError, Viewer};
+
+/// Events per append, so a large file does not become one huge transaction.
+const BATCH: usize = 5_000;
+
+/// What an import did, or would have done.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// Every bad row with its line number and reasons.
+    pub errors: Vec<RowError>,
+    /// Good rows in the file.
+    pub good_rows: usize,
+    /// People added now.
+    pub added: usize,
+    /// Rows whose email was already in Rungs (left as they are).
+    pub already_present: usize,
+    /// True when something was written.
+    pub imported: bool,
+}
+
+/// Read `data` and add its people. Any bad row means nothing is imported, unless
+/// `skip_invalid`, in which case the good rows are. A file that cannot be read as
+/// CSV at all is an `Invalid` error on the field `file`.
+pub async fn import(store: &dyn Store, viewer: &Viewer, data: &[u8], skip_invalid: bool) -> Result<ImportReport, AppError> {
+    if !viewer.is_admin() {
+        return Err(AppError::Forbidden("only the people team can import people".into()));
+    }
+    let org = viewer.org_id;
+    let framework = store.framework(org).await?;
+    let existing = store.all_people(org).await?;
+    let known: HashSet<String> = existing.iter().map(|p| p.email.clone()).collect();
+    let parsed = people_csv::parse(data, &framework, &known).map_err(|e| AppError::invalid("file", e))?;
+    let mut report = ImportReport { good_rows: parsed.rows.len(), errors: parsed.errors, ..Default::default() };
+    if (!report.errors.is_empty() && !skip_invalid) || parsed.rows.is_empty() {
+        return Ok(report);
+    }
+    let ids: HashMap<String, PersonId> = existing.iter().map(|p| (p.email.clone(), p.id)).collect();
+    let (mut events, skipped) = people_csv::to_events(org, &parsed.rows, ids);
+    for e in &mut events {
+        e.actor = viewer.person_id;
+    }
+    for chunk in events.chunks(BATCH) {
+        store.append(AppendBatch { org_id: org, events: chunk.to_vec(), claim: None }).await?;
+    }
+    report.already_present = skipped;
+    report.added = parsed.rows.len() - skipped;
+    report.imported = !events.is_empty();
+    Ok(report)
+}

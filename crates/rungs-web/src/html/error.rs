@@ -1,0 +1,81 @@
+//! The one conversion from failures to HTML responses: an error page with the right
+//! status that leaks nothing, or a redirect to the sign-in page.
+
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use rungs_app::AppError;
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum HtmlError {
+    /// Not signed in (or the session ended): go to the sign-in page, then come back.
+    SignIn { next: String },
+    NotFound,
+    Forbidden(String),
+    BadRequest(String),
+    Unexpected(String),
+}
+
+impl From<AppError> for HtmlError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => HtmlError::NotFound,
+            AppError::Forbidden(m) => HtmlError::Forbidden(m),
+            AppError::Unauthorized => HtmlError::SignIn { next: "/".into() },
+            AppError::Invalid(v) => HtmlError::BadRequest(v.to_string()),
+            AppError::Conflict { field, reason } => HtmlError::BadRequest(format!("{field} {reason}")),
+            AppError::Unexpected(m) => HtmlError::Unexpected(m),
+        }
+    }
+}
+
+impl From<rungs_core::store::StoreError> for HtmlError {
+    fn from(e: rungs_core::store::StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+/// A local path to return to after signing in; anything else becomes `/`, so the
+/// parameter cannot send people to another site.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next } else { "/" }
+}
+
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+impl IntoResponse for HtmlError {
+    fn into_response(self) -> Response {
+        let (status, heading, detail) = match self {
+            HtmlError::SignIn { next } => {
+                let next = safe_next(&next);
+                let to = if next == "/" { "/login".to_string() } else { format!("/login?next={}", encode(next)) };
+                return see_other(&to);
+            }
+            HtmlError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is nothing here, or it is not yours to see.".to_string()),
+            HtmlError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", format!("You cannot do this: {m}.")),
+            HtmlError::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m),
+            HtmlError::Unexpected(m) => {
+                tracing::error!(error = %m, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The error has been logged. Please try again.".to_string())
+            }
+        };
+        let ctx = minijinja::context! { layout => (), status => status.as_u16(), heading, detail };
+        let body = super::render_string("error.html", ctx).unwrap_or_else(|_| format!("{} {heading}", status.as_u16()));
+        (status, Html(body)).into_response()
+    }
+}
+
+/// Percent-encode a path for a query parameter (RFC 3986 unreserved kept, `/` too).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

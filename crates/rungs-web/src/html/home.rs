@@ -1,0 +1,73 @@
+//! Home: where I stand (position, time in level, next rung), my last progressions and
+//! the recognition I received.
+
+use axum::extract::State;
+use axum::response::Response;
+use chrono::Utc;
+use rungs_core::event::EventKind;
+use serde::Serialize;
+
+use super::timeline::{Row, rows};
+use super::{HtmlError, Layout, fmt, render};
+use crate::AppState;
+use crate::extract::Session;
+
+#[derive(Serialize)]
+struct Position {
+    title: String,
+    track: String,
+    level: String,
+    level_number: String,
+    next_level: Option<String>,
+    time_in_level: String,
+    since: String,
+    department: Option<String>,
+    scope: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response, HtmlError> {
+    let store = state.store.as_ref();
+    let me = s.person.id;
+    let now = Utc::now();
+    let fw = store.framework(s.viewer.org_id).await?;
+    let p = rungs_app::people::get(store, &s.viewer, me).await?;
+    let track = fw.track(&p.position.track);
+    let rank = fw.level_rank(&p.position.track, &p.position.level);
+    let position = Position {
+        title: p.position.title.clone(),
+        track: track.map_or_else(|| p.position.track.clone(), |t| t.name.clone()),
+        level: p.position.level.to_uppercase(),
+        level_number: match (rank, track) {
+            (Some(r), Some(t)) => format!("level {} of {}", r + 1, t.levels.len()),
+            _ => String::new(),
+        },
+        next_level: rank.and_then(|r| track?.levels.get(r + 1)).map(|l| l.title.clone()),
+        time_in_level: fmt::span(p.level_since, now),
+        since: fmt::date(p.level_since),
+        department: p.department.clone(),
+        scope: p.scope.clone(),
+    };
+    let timeline = rungs_app::people::timeline(store, &s.viewer, me).await?;
+    let names = rungs_app::people::actor_names(store, &s.viewer, &timeline).await?;
+    let all: Vec<Row> = rows(&timeline, &names, &s, &fw, now, false);
+    let progressions: Vec<&Row> = all.iter().filter(|r| r.progression && !r.reversed).take(5).collect();
+    let recognition: Vec<&Row> = all.iter().filter(|r| r.kind == EventKind::Recognition.as_str() && !r.reversed).take(5).collect();
+    let last_progression = p.last_progression_at.map(|t| fmt::ago(t, now));
+    render(
+        "home.html",
+        minijinja::context! {
+            layout => Layout::new(&s, "home", "Home"),
+            first_name => p.name.split_whitespace().next().unwrap_or(&p.name),
+            position,
+            last_progression,
+            counts => minijinja::context! {
+                wins => p.micro_progressions,
+                micro_promotions => p.micro_promotions,
+                promotions => p.promotions,
+                recognitions => p.recognitions_received,
+            },
+            progressions,
+            recognition,
+        },
+    )
+}

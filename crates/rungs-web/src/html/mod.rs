@@ -1,0 +1,107 @@
+//! The web interface: server-rendered HTML pages that work without JavaScript.
+//! One file per page; every page calls `rungs-app` use cases and renders a template
+//! from `templates/` (minijinja, HTML autoescape, strict undefined). Templates and
+//! the stylesheet are embedded in the binary. See docs/WEB.md.
+
+mod assets;
+mod error;
+mod export;
+mod fmt;
+mod home;
+mod import;
+mod login;
+mod people;
+mod team;
+mod timeline;
+mod wins;
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::{AppState, WebConfig};
+use crate::extract::Session;
+
+pub use error::HtmlError;
+
+/// Every page route. Plain axum routes: pages are not part of the OpenAPI document.
+pub fn routes(config: &WebConfig) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/wins/new", get(wins::form))
+        .route("/wins", post(wins::submit))
+        .route("/timeline", get(timeline::mine))
+        .route("/people/{id}/timeline", get(timeline::of_person))
+        .route("/people/{id}/validations", post(timeline::validate))
+        .route("/export", get(export::download))
+        .route("/team", get(team::show))
+        .route("/people", get(people::list))
+        .route("/people/import", get(import::form).post(import::submit).layer(DefaultBodyLimit::max(config.max_bulk_body_bytes)))
+        .route("/static/{file}", get(assets::get))
+}
+
+/// The templates, compiled once. They are constants embedded in the binary (not
+/// configuration), so one process-wide environment is the simplest correct choice;
+/// it also lets error responses render without reaching the state.
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    // Autoescape is on for `.html` names by default; strict undefined makes a typo in
+    // a template an error instead of an empty string.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    for (name, src) in TEMPLATE_FILES {
+        if let Err(e) = env.add_template(name, src) {
+            panic!("template {name} does not compile: {e}");
+        }
+    }
+    env
+});
+
+const TEMPLATE_FILES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("win_new.html", include_str!("../../templates/win_new.html")),
+    ("timeline.html", include_str!("../../templates/timeline.html")),
+    ("team.html", include_str!("../../templates/team.html")),
+    ("people.html", include_str!("../../templates/people.html")),
+    ("import.html", include_str!("../../templates/import.html")),
+];
+
+/// Render `name` with `ctx` to a string.
+pub fn render_string(name: &str, ctx: impl Serialize) -> Result<String, HtmlError> {
+    TEMPLATES
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| HtmlError::Unexpected(format!("rendering {name}: {e:#}")))
+}
+
+/// Render a page as a 200 response.
+pub fn render(name: &str, ctx: impl Serialize) -> Result<Response, HtmlError> {
+    Ok(Html(render_string(name, ctx)?).into_response())
+}
+
+/// What the layout needs on every signed-in page: who is signed in, their role's
+/// navigation, the CSRF token for the sign-out form, and which nav item is current.
+#[derive(Debug, Serialize)]
+pub struct Layout {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub current: &'static str,
+    pub title: String,
+}
+
+impl Layout {
+    pub fn new(s: &Session, current: &'static str, title: impl Into<String>) -> Self {
+        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into() }
+    }
+}

@@ -1,0 +1,142 @@
+//! Log a win: a micro-progression form. The submission goes through
+//! `rungs_app::events::record`, exactly as the API does; its field errors are shown
+//! beside the inputs and everything typed is kept.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rungs_app::AppError;
+use rungs_core::event::{Category, EventInput};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::error::see_other;
+use super::{HtmlError, Layout, fmt, render_string};
+use crate::AppState;
+use crate::extract::Session;
+
+/// What was typed, kept for the re-rendered form.
+#[derive(Debug, Default, Serialize)]
+struct Input {
+    category: String,
+    magnitude: String,
+    title: String,
+    description: String,
+    competencies: Vec<String>,
+    evidence: String,
+}
+
+impl Input {
+    fn from_pairs(pairs: &[(String, String)]) -> (Input, String) {
+        let mut i = Input::default();
+        let mut csrf = String::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "category" => i.category = v.clone(),
+                "magnitude" => i.magnitude = v.clone(),
+                "title" => i.title = v.clone(),
+                "description" => i.description = v.clone(),
+                "competencies" => i.competencies.push(v.clone()),
+                "evidence" => i.evidence = v.clone(),
+                "csrf" => csrf = v.clone(),
+                _ => {}
+            }
+        }
+        (i, csrf)
+    }
+
+    fn to_event(&self, subject: &str) -> EventInput {
+        let opt = |s: &str| if s.trim().is_empty() { Value::Null } else { Value::String(s.to_string()) };
+        let mut payload = json!({ "category": opt(&self.category), "magnitude": opt(&self.magnitude), "title": self.title });
+        if !self.description.trim().is_empty() {
+            payload["description"] = self.description.clone().into();
+        }
+        let evidence: Vec<&str> = if self.evidence.trim().is_empty() { vec![] } else { vec![self.evidence.trim()] };
+        EventInput {
+            subject: subject.into(),
+            kind: "micro_progression".into(),
+            payload,
+            competencies: json!(self.competencies),
+            evidence: json!(evidence),
+            ..Default::default()
+        }
+    }
+}
+
+/// Which form input an error field from the use case belongs to.
+fn input_of(field: &str) -> &'static str {
+    let f = field.strip_prefix("payload.").unwrap_or(field);
+    match f.split(['[', '.']).next().unwrap_or("") {
+        "category" => "category",
+        "magnitude" => "magnitude",
+        "title" => "title",
+        "description" => "description",
+        "competencies" => "competencies",
+        "evidence" => "evidence",
+        _ => "form",
+    }
+}
+
+/// `magnitude: unknown variant…` reads badly in a form: say what to do instead.
+fn friendly(input: &str, reason: &str) -> String {
+    match input {
+        "category" if reason.contains("null") || reason.contains("missing") || reason.contains("variant") || reason.contains("type") => "Choose a category.".into(),
+        "magnitude" if reason.contains("null") || reason.contains("missing") || reason.contains("variant") || reason.contains("type") => "Choose nano or micro.".into(),
+        _ => {
+            let mut c = reason.chars();
+            let s: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
+            if s.ends_with('.') { s } else { format!("{s}.") }
+        }
+    }
+}
+
+async fn page(state: &AppState, s: &Session, input: &Input, errors: &HashMap<&'static str, String>, status: StatusCode) -> Result<Response, HtmlError> {
+    let fw = state.store.framework(s.viewer.org_id).await?;
+    let categories: Vec<_> = Category::ALL.iter().map(|c| minijinja::context! { value => fmt::category_key(*c), label => fmt::category(*c) }).collect();
+    let mut groups: Vec<(String, Vec<minijinja::Value>)> = vec![];
+    for c in &fw.competencies {
+        let item = minijinja::context! { value => c.key.clone(), label => c.name.clone(), checked => input.competencies.contains(&c.key) };
+        match groups.iter_mut().find(|(g, _)| *g == c.category) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((c.category.clone(), vec![item])),
+        }
+    }
+    let groups: Vec<_> = groups.into_iter().map(|(name, items)| minijinja::context! { name, items }).collect();
+    let body = render_string(
+        "win_new.html",
+        minijinja::context! {
+            layout => Layout::new(s, "win", "Log a win"),
+            input,
+            errors,
+            categories,
+            groups,
+        },
+    )?;
+    Ok((status, axum::response::Html(body)).into_response())
+}
+
+pub async fn form(State(state): State<AppState>, s: Session) -> Result<Response, HtmlError> {
+    let input = Input { magnitude: "micro".into(), ..Default::default() };
+    page(&state, &s, &input, &HashMap::new(), StatusCode::OK).await
+}
+
+pub async fn submit(State(state): State<AppState>, s: Session, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+    let (input, csrf) = Input::from_pairs(&pairs);
+    s.check_csrf(&csrf)?;
+    let me = s.person.id.to_string();
+    match rungs_app::events::record(state.store.as_ref(), &s.viewer, vec![input.to_event(&me)], None).await {
+        Ok(_) => Ok(see_other("/timeline?logged=1")),
+        Err(AppError::Invalid(v)) => {
+            let mut errors: HashMap<&'static str, String> = HashMap::new();
+            for e in v.errors {
+                let at = input_of(&e.field);
+                errors.entry(at).or_insert_with(|| friendly(at, &e.reason));
+            }
+            page(&state, &s, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
