@@ -8,6 +8,7 @@
 //! of the batch rather than after every such event.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use rungs_core::event::{Event, EventBody, NewEvent};
@@ -17,6 +18,12 @@ use rungs_core::store::{AppendBatch, Appended, IdempotencyClaim, StoreError, Sto
 use rungs_core::{EventId, OrgId, PersonId, ValidationError};
 
 use super::rows::{self, Db, EVENT_COLS, PERSON_COLS, micros};
+
+// Hot statements, formatted once rather than on every call.
+static EVENT_BY_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {EVENT_COLS} FROM events WHERE id = ?1 AND org_id = ?2"));
+static EVENT_BY_KEY: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 AND idempotency_key = ?2"));
+static PERSON_BY_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1 AND org_id = ?2"));
 
 /// Append `batch` on `conn`, which is inside a transaction (savepoint) the caller
 /// commits or rolls back; on `Err` the caller rolls back, so partial work is harmless.
@@ -86,7 +93,7 @@ fn claimed(conn: &Connection, org: OrgId, c: &IdempotencyClaim) -> StoreResult<O
 }
 
 pub(crate) fn event_by_id(conn: &Connection, org: OrgId, id: EventId) -> StoreResult<Option<Event>> {
-    conn.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE id = ?1 AND org_id = ?2"))
+    conn.prepare_cached(&EVENT_BY_ID)
         .and_then(|mut s| s.query_row(params![id.as_bytes(), org.as_bytes()], rows::event).optional())
         .db()
 }
@@ -197,7 +204,7 @@ impl Batch<'_> {
         }
         let person = self
             .conn
-            .prepare_cached(&format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1 AND org_id = ?2"))
+            .prepare_cached(&PERSON_BY_ID)
             .and_then(|mut s| s.query_row(params![id.as_bytes(), self.org.as_bytes()], rows::person).optional())
             .db()?;
         let stored = person.as_ref().map(|p| (p.name.clone(), p.email.clone(), p.manager_id));
@@ -233,7 +240,7 @@ impl Batch<'_> {
 
     fn event_by_key(&self, key: &str) -> StoreResult<Option<Event>> {
         self.conn
-            .prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 AND idempotency_key = ?2"))
+            .prepare_cached(&EVENT_BY_KEY)
             .and_then(|mut s| s.query_row(params![self.org.as_bytes(), key], rows::event).optional())
             .db()
     }

@@ -3,6 +3,7 @@
 //! lists JSON text (see `migrations/sqlite/0001_ledger.sql`).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
@@ -133,7 +134,8 @@ pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
 /// REPLACE would silently delete *another* person whose email collides, where we
 /// want the `UNIQUE (org_id, email)` error.
 pub(crate) fn upsert_person(conn: &Connection, p: &Person) -> rusqlite::Result<()> {
-    let sql = format!(
+    // Built once: this runs for every person a batch touches.
+    static SQL: LazyLock<String> = LazyLock::new(|| format!(
         "INSERT INTO people ({PERSON_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
          ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
          name = excluded.name, email = excluded.email, manager_id = excluded.manager_id, department = excluded.department, \
@@ -145,9 +147,9 @@ pub(crate) fn upsert_person(conn: &Connection, p: &Person) -> rusqlite::Result<(
          recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
          sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
          events_in_force = excluded.events_in_force"
-    );
+    ));
     let sensitive = if p.sensitive.is_empty() { "{}".to_string() } else { serde_json::to_string(&p.sensitive).unwrap_or_default() };
-    conn.prepare_cached(&sql)?.execute(params![
+    conn.prepare_cached(&SQL)?.execute(params![
         p.id.as_bytes(),
         p.org_id.as_bytes(),
         p.name,
