@@ -30,6 +30,7 @@ pub struct Row {
     pub iso: String,
     pub summary: fmt::Summary,
     pub by: Option<String>,
+    pub by_label: &'static str,
     pub competencies: Vec<String>,
     pub evidence: Vec<String>,
     pub reversed: bool,
@@ -61,6 +62,7 @@ pub fn rows(entries: &[TimelineEntry], names: &HashMap<PersonId, String>, s: &Se
                 Some(a) if a != ev.subject => names.get(&a).cloned(),
                 _ => None,
             };
+            let by_label = if kind == EventKind::Recognition { "From" } else { "Recorded by" };
             Row {
                 id: ev.id.to_string(),
                 kind: kind.as_str(),
@@ -69,6 +71,7 @@ pub fn rows(entries: &[TimelineEntry], names: &HashMap<PersonId, String>, s: &Se
                 iso: ev.occurred_at.format("%Y-%m-%d").to_string(),
                 summary: fmt::summary(&ev.body),
                 by,
+                by_label,
                 competencies: ev.competencies.iter().map(|c| comp_name(c)).collect(),
                 evidence: ev.evidence.clone(),
                 reversed: e.reversed_by.is_some(),

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::extract::Session;
 
 /// What was typed, kept for the re-rendered form.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 struct Input {
     category: String,
     magnitude: String,
@@ -127,6 +127,28 @@ pub async fn submit(State(state): State<AppState>, s: Session, Form(pairs): Form
     let (input, csrf) = Input::from_pairs(&pairs);
     s.check_csrf(&csrf)?;
     let me = s.person.id.to_string();
+    // The payload is read as a whole, so a missing category would hide every other
+    // mistake. Say what is missing here, check the rest with placeholders (parsing
+    // only, nothing recorded), and show all errors at once.
+    let mut missing: HashMap<&'static str, String> = HashMap::new();
+    if input.category.trim().is_empty() {
+        missing.insert("category", "Choose a category.".into());
+    }
+    if input.magnitude.trim().is_empty() {
+        missing.insert("magnitude", "Choose nano or micro.".into());
+    }
+    if !missing.is_empty() {
+        let mut probe = input.clone();
+        probe.category = if probe.category.trim().is_empty() { "skill".into() } else { probe.category };
+        probe.magnitude = if probe.magnitude.trim().is_empty() { "micro".into() } else { probe.magnitude };
+        if let Err(v) = probe.to_event(&me).parse() {
+            for e in v.errors {
+                let at = input_of(&e.field);
+                missing.entry(at).or_insert_with(|| friendly(at, &e.reason));
+            }
+        }
+        return page(&state, &s, &input, &missing, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     match rungs_app::events::record(state.store.as_ref(), &s.viewer, vec![input.to_event(&me)], None).await {
         Ok(_) => Ok(see_other("/timeline?logged=1")),
         Err(AppError::Invalid(v)) => {
