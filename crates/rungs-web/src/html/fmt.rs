@@ -26,6 +26,9 @@ pub fn span(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
 }
 
 pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if (now - t).num_days() < 1 {
+        return "today".into();
+    }
     format!("{} ago", span(t, now))
 }
 

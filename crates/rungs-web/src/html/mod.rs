@@ -29,6 +29,11 @@ use crate::extract::Session;
 
 pub use error::HtmlError;
 
+/// Percent-encode a value for an `application/x-www-form-urlencoded` body or a query.
+pub fn encode_form(s: &str) -> String {
+    error::encode(s).replace('/', "%2F")
+}
+
 /// Every page route. Plain axum routes: pages are not part of the OpenAPI document.
 pub fn routes(config: &WebConfig) -> Router<AppState> {
     Router::new()

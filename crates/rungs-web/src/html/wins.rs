@@ -105,12 +105,18 @@ async fn page(state: &AppState, s: &Session, input: &Input, errors: &HashMap<&'s
         }
     }
     let groups: Vec<_> = groups.into_iter().map(|(name, items)| minijinja::context! { name, items }).collect();
+    // The error summary lists problems in the order the fields appear.
+    let summary: Vec<_> = ["title", "category", "magnitude", "description", "competencies", "evidence", "form"]
+        .iter()
+        .filter_map(|f| errors.get(f).map(|m| minijinja::context! { name => *f, msg => m }))
+        .collect();
     let body = render_string(
         "win_new.html",
         minijinja::context! {
             layout => Layout::new(s, "win", "Log a win"),
             input,
             errors,
+            summary,
             categories,
             groups,
         },

@@ -5,6 +5,7 @@ mod access;
 mod events;
 mod framework;
 mod idempotency;
+mod pages;
 mod people;
 mod support;
 mod system;

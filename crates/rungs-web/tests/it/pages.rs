@@ -1,0 +1,246 @@
+//! The web pages, in process: every page renders for its role, hostile text is
+//! escaped, forms need their CSRF token, sessions and cookies behave.
+
+use axum::http::{Method, StatusCode, header};
+use rungs_core::PersonId;
+use rungs_core::person::Role;
+use serde_json::json;
+
+use crate::support::*;
+
+const PASSWORD: &str = "a long test password";
+
+/// A signed-in browser: its session cookie and CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+impl TestApp {
+    async fn sign_in(&self, email: &str, role: Role) -> Browser {
+        rungs_app::accounts::set_password(self.store.as_ref(), self.org, email, Some(role), PASSWORD).await.expect("set password");
+        let login = self.send(Method::GET, "/login", None, None, &[]).await;
+        login.assert_status(StatusCode::OK);
+        let pre = set_cookie_value(&login, "rungs_login_csrf");
+        let body = form(&[("email", email), ("password", PASSWORD), ("csrf", &pre), ("next", "/")]);
+        let res = self.form_post("/login", &format!("rungs_login_csrf={pre}"), body, &[]).await;
+        res.assert_status(StatusCode::SEE_OTHER);
+        let cookie = format!("rungs_session={}", set_cookie_value(&res, "rungs_session"));
+        let home = self.page("/", &cookie).await;
+        home.assert_status(StatusCode::OK);
+        let csrf = hidden(&home.text(), "csrf");
+        Browser { cookie, csrf }
+    }
+
+    async fn page(&self, path: &str, cookie: &str) -> TestResponse {
+        self.send(Method::GET, path, None, None, &[(header::COOKIE.as_str(), cookie), ("accept", "text/html")]).await
+    }
+
+    async fn form_post(&self, path: &str, cookie: &str, body: String, extra: &[(&str, &str)]) -> TestResponse {
+        let mut headers = vec![(header::COOKIE.as_str(), cookie), (header::CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded")];
+        headers.extend_from_slice(extra);
+        let req = {
+            let mut b = axum::http::Request::builder().method(Method::POST).uri(path);
+            for (k, v) in headers {
+                b = b.header(k, v);
+            }
+            b.body(axum::body::Body::from(body)).unwrap()
+        };
+        self.request(req).await
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{k}={}", rungs_web::html::encode_form(v))).collect::<Vec<_>>().join("&")
+}
+
+fn set_cookie_value(res: &TestResponse, name: &str) -> String {
+    res.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", res.headers))
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[track_caller]
+fn assert_html(res: &TestResponse, status: StatusCode) -> String {
+    res.assert_status(status);
+    let ct = res.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(ct.starts_with("text/html"), "{ct}");
+    let body = res.text();
+    assert!(body.starts_with("<!doctype html>") && body.contains("<h1"), "{body}");
+    body
+}
+
+#[tokio::test]
+async fn every_page_renders_for_the_people_team() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    // The admin manages Mona, so "My team" has people in it.
+    app.patch_json(&format!("/api/v1/people/{}", team.manager_id), &app.admin, &json!({"manager_id": app.admin_id})).await.assert_status(StatusCode::OK);
+    app.record(&team.report, &win(team.report_id, "Shipped the thing")).await.assert_status(StatusCode::CREATED);
+    let b = app.sign_in("ada@example.com", Role::Admin).await;
+    for path in ["/", "/wins/new", "/timeline", "/timeline?kind=hired", "/team", "/people", "/people?q=rex", "/people/import", &format!("/people/{}/timeline", team.report_id)] {
+        let body = assert_html(&app.page(path, &b.cookie).await, StatusCode::OK);
+        assert!(body.contains("Sign out"), "{path}");
+    }
+    let team_page = app.page("/team", &b.cookie).await.text();
+    assert!(team_page.contains("Mona Manager") && team_page.contains("Rex Report"), "{team_page}");
+    assert!(!team_page.contains("Olga Outsider"), "only reports are on my team");
+    let people = app.page("/people?q=rex", &b.cookie).await.text();
+    assert!(people.contains("Rex Report") && !people.contains("Olga Outsider"), "{people}");
+    assert_html(&app.page("/no/such/page", &b.cookie).await, StatusCode::NOT_FOUND);
+    let css = app.page("/static/rungs.css", &b.cookie).await;
+    css.assert_status(StatusCode::OK);
+    assert!(css.text().contains(":focus-visible"));
+}
+
+#[tokio::test]
+async fn hostile_names_and_titles_are_escaped() {
+    let app = TestApp::new().await;
+    let evil = "<script>alert(1)</script>";
+    let id = app.hire(evil, None).await;
+    let token = app.token_for(id, Role::Employee).await;
+    app.record(&token, &win(id, evil)).await.assert_status(StatusCode::CREATED);
+    let b = app.sign_in("ada@example.com", Role::Admin).await;
+    for path in ["/people".to_string(), format!("/people/{id}/timeline")] {
+        let body = app.page(&path, &b.cookie).await.text();
+        // minijinja's HTML escaping also encodes `/` (as `&#x2f;`).
+        assert!(body.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{path}: {body}");
+        assert!(!body.contains(evil), "{path} must not contain raw markup");
+    }
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
+    let app = TestApp::new().await;
+    let res = app.send(Method::GET, "/timeline?kind=promotion", None, None, &[]).await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(res.headers[header::LOCATION], "/login?next=/timeline%3Fkind%3Dpromotion");
+    let login = assert_html(&app.send(Method::GET, "/login?next=//evil.example", None, None, &[]).await, StatusCode::OK);
+    assert!(login.contains("name=\"next\" value=\"&#x2f;\""), "off-site next is dropped: {login}");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_hardened_and_secure_behind_tls() {
+    let app = TestApp::new().await;
+    rungs_app::accounts::set_password(app.store.as_ref(), app.org, "ada@example.com", None, PASSWORD).await.unwrap();
+    let body = form(&[("email", "ada@example.com"), ("password", PASSWORD), ("csrf", &"a".repeat(64))]);
+    let res = app.form_post("/login", &format!("rungs_login_csrf={}", "a".repeat(64)), body, &[("x-forwarded-proto", "https")]).await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let c = res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).find(|v| v.starts_with("rungs_session=")).unwrap();
+    for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(c.contains(attr), "{c}");
+    }
+    let secret = c.split(';').next().unwrap().trim_start_matches("rungs_session=");
+    assert_eq!(secret.len(), 64, "256 random bits");
+}
+
+#[tokio::test]
+async fn sign_in_needs_the_double_submit_token_and_wrong_passwords_are_limited() {
+    let app = TestApp::new().await;
+    rungs_app::accounts::set_password(app.store.as_ref(), app.org, "ada@example.com", None, PASSWORD).await.unwrap();
+    let tok = "b".repeat(64);
+    let cookie = format!("rungs_login_csrf={tok}");
+    let no_cookie = app.form_post("/login", "", form(&[("email", "ada@example.com"), ("password", PASSWORD), ("csrf", &tok)]), &[]).await;
+    assert_html(&no_cookie, StatusCode::FORBIDDEN);
+    for _ in 0..rungs_app::accounts::MAX_FAILURES {
+        let res = app.form_post("/login", &cookie, form(&[("email", "ada@example.com"), ("password", "wrong password"), ("csrf", &tok)]), &[]).await;
+        assert!(assert_html(&res, StatusCode::UNAUTHORIZED).contains("do not match"));
+    }
+    let res = app.form_post("/login", &cookie, form(&[("email", "ada@example.com"), ("password", PASSWORD), ("csrf", &tok)]), &[]).await;
+    assert!(assert_html(&res, StatusCode::TOO_MANY_REQUESTS).contains("Too many failed sign-ins"));
+}
+
+#[tokio::test]
+async fn logging_a_win_keeps_input_on_errors_and_needs_the_csrf_token() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let b = app.sign_in("rex.report@example.com", Role::Employee).await;
+    assert_html(&app.page("/wins/new", &b.cookie).await, StatusCode::OK);
+    let before = app.counts().await;
+    let bad = form(&[("csrf", &b.csrf), ("title", ""), ("category", ""), ("magnitude", "micro"), ("evidence", "ftp://x.example/y")]);
+    let body = assert_html(&app.form_post("/wins", &b.cookie, bad, &[]).await, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["title-error", "category-error", "evidence-error"] {
+        assert!(body.contains(&format!("id=\"{id}\"")), "{id} in {body}");
+    }
+    assert!(body.contains("value=\"ftp:&#x2f;&#x2f;x.example&#x2f;y\""), "input is kept");
+    let good = form(&[("csrf", &b.csrf), ("title", "Learned Rust"), ("category", "learning"), ("magnitude", "nano"), ("competencies", "testing"), ("evidence", "https://x.example/y")]);
+    let forged = good.replace(&b.csrf, &"0".repeat(64));
+    assert_html(&app.form_post("/wins", &b.cookie, forged, &[]).await, StatusCode::FORBIDDEN);
+    assert_eq!(app.counts().await, before, "refusals changed nothing");
+    let res = app.form_post("/wins", &b.cookie, good, &[]).await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let timeline = app.page("/timeline", &b.cookie).await.text();
+    assert!(timeline.contains("Learned Rust") && timeline.contains("Win"), "{timeline}");
+    let export = app.page("/export", &b.cookie).await;
+    export.assert_status(StatusCode::OK);
+    assert!(export.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(export.json()["person"]["id"], team.report_id.to_string());
+}
+
+#[tokio::test]
+async fn a_manager_validates_a_reports_win_and_an_employee_cannot_see_others() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    let win_id = app.record(&team.report, &win(team.report_id, "Fixed the flaky test")).await.json()["id"].as_str().unwrap().to_string();
+    let employee = app.sign_in("rex.report@example.com", Role::Employee).await;
+    for other in [team.manager_id, team.outsider_id, PersonId::new()] {
+        assert_html(&app.page(&format!("/people/{other}/timeline"), &employee.cookie).await, StatusCode::NOT_FOUND);
+    }
+    assert_html(&app.page("/people/import", &employee.cookie).await, StatusCode::FORBIDDEN);
+
+    let m = app.sign_in("mona.manager@example.com", Role::Manager).await;
+    let path = format!("/people/{}/timeline", team.report_id);
+    assert!(assert_html(&app.page("/team", &m.cookie).await, StatusCode::OK).contains("Rex Report"));
+    assert!(app.page(&path, &m.cookie).await.text().contains(">Validate<"));
+    let res = app.form_post(&format!("/people/{}/validations", team.report_id), &m.cookie, form(&[("csrf", &m.csrf), ("target", &win_id)]), &[]).await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let after = app.page(&format!("{path}?validated=1"), &m.cookie).await.text();
+    assert!(after.contains("Win validated") && after.contains("✓ Validated"), "{after}");
+    assert!(!after.contains(">Validate<"), "no second validation");
+
+    // Validating one's own win is refused by the same rule as the API.
+    let own = app.form_post(&format!("/people/{}/validations", team.report_id), &employee.cookie, form(&[("csrf", &employee.csrf), ("target", &win_id)]), &[]).await;
+    assert_html(&own, StatusCode::FORBIDDEN);
+
+    let out = app.form_post("/logout", &m.cookie, form(&[("csrf", &m.csrf)]), &[]).await;
+    out.assert_status(StatusCode::SEE_OTHER);
+    app.page("/team", &m.cookie).await.assert_status(StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_csv_import_page_shows_every_bad_row_and_imports_nothing_unless_asked() {
+    let app = TestApp::new().await;
+    let b = app.sign_in("ada@example.com", Role::Admin).await;
+    let csv = "email,name,hire_date,track,level,title\nnew@example.com,New Person,2024-01-02,engineering,e2,Engineer\nbad,Bad,2024-01-02,engineering,e2,Engineer\nx@example.com,,nope,engineering,e2,Engineer\n";
+    let upload = |skip: bool| {
+        let boundary = "XyZ";
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n", b.csrf);
+        if skip {
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"skip_invalid\"\r\n\r\n1\r\n"));
+        }
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"));
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/people/import")
+            .header(header::COOKIE, &b.cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let before = app.counts().await;
+    let body = assert_html(&app.request(upload(false)).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Nothing was imported") && body.contains("<th scope=\"row\">3</th>") && body.contains("<th scope=\"row\">4</th>"), "{body}");
+    assert_eq!(app.counts().await, before);
+    let body = assert_html(&app.request(upload(true)).await, StatusCode::OK);
+    assert!(body.contains("Imported 1 person"), "{body}");
+    assert_eq!(app.counts().await.1, before.1 + 1);
+}
