@@ -89,7 +89,7 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
         let password = rungs_app::accounts::generate_password();
         rungs_app::accounts::set_password(store.as_ref(), org.id, &person.email, Some(role), &password).await?;
         lines.push(format!(
-            "  {:<9} {} <{}>\n            email:    {}\n            password: {password}\n            token:    {secret}",
+            "  {:<9} {} <{}>\n            email: {}\n            password: {password}\n            token: {secret}",
             role.as_str(),
             person.name,
             person.email,
