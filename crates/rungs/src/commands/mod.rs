@@ -58,10 +58,11 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let done = rungs_app::org::init(store.as_ref(), &org_name, &admin_email, &admin_name).await?;
             println!("Created organization \"{}\" ({})", done.org.name, done.org.id);
             println!("Admin: {} <{}>", done.admin.name, done.admin.email);
-            println!("Admin token (shown once, keep it safe):\n{}", done.token);
             let password = rungs_app::accounts::generate_password();
             rungs_app::accounts::set_password(store.as_ref(), done.org.id, &done.admin.email, Some(rungs_core::person::Role::Admin), &password).await?;
             println!("Admin password for the web interface (shown once; change it with `rungs user set-password`):\n{password}");
+            // The token stays the last line: scripts take it with `tail -1`.
+            println!("Admin token (shown once, keep it safe):\n{}", done.token);
         }
         Command::Token { action } => match action {
             TokenAction::Create { db, email, role, label } => token::create(&db.db, &email, role.into(), &label).await?,
