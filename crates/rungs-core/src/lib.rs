@@ -6,6 +6,7 @@ pub mod error;
 pub mod event;
 pub mod framework;
 pub mod ids;
+pub mod jobs;
 pub mod page;
 pub mod person;
 pub mod projection;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, EventKind, NewEvent};
 use crate::framework::Framework;
 use crate::page::Page;
+use crate::jobs::JobQueue;
 use crate::session_store::SessionStore;
 use crate::person::{Organization, Person, Role};
 use crate::{EventId, OrgId, PersonId, TokenId, ValidationError};
@@ -127,9 +128,10 @@ pub struct RebuildReport {
 }
 
 /// The storage interface, held as `Arc<dyn Store>`. Sign-in credentials and sessions
-/// are a separate capability ([`SessionStore`]) every backend also provides.
+/// ([`SessionStore`]) and background jobs ([`JobQueue`]) are separate capabilities
+/// every backend also provides.
 #[async_trait::async_trait]
-pub trait Store: SessionStore + Send + Sync + 'static {
+pub trait Store: SessionStore + JobQueue + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -1,7 +1,7 @@
 //! Rungs storage: the backends behind [`rungs_core::store::Store`]. SQLite is the
-//! embedded default (one file, nothing to install); PostgreSQL comes later under the
-//! same trait and the same conformance suite (`tests/it`). Nothing above this crate
-//! sees a driver type.
+//! embedded default (one file, nothing to install); PostgreSQL serves larger
+//! organizations and several server instances, under the same trait and the same
+//! conformance suite (`tests/it`). Nothing above this crate sees a driver type.
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -9,16 +9,18 @@ use std::sync::Arc;
 
 use rungs_core::store::Store;
 
+pub mod postgres;
 pub mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("PostgreSQL backend not built yet; use sqlite://PATH or a file path")]
-    PostgresNotBuilt,
-    #[error("unsupported database URL '{0}': use sqlite://PATH, sqlite:PATH or a file path")]
+    #[error("cannot open PostgreSQL database: {reason}")]
+    Postgres { reason: String },
+    #[error("unsupported database URL '{0}': use postgres://..., sqlite://PATH, sqlite:PATH or a file path")]
     UnsupportedUrl(String),
     #[error("cannot open SQLite database {path}: {reason}")]
     Sqlite { path: PathBuf, reason: String },
@@ -29,10 +31,21 @@ pub enum OpenError {
 }
 
 /// Open the store named by `url`: `sqlite://PATH`, `sqlite:PATH` or a bare file
-/// path (created if missing, migrations applied). `postgres://` is refused for now.
+/// path (created if missing), or `postgres://...` / `postgresql://...` (see
+/// [`postgres::PgOptions`] for the pool options). Migrations are applied.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
     match parse_url(url)? {
         Target::Sqlite(path) => Ok(Arc::new(open_sqlite(&path).await?)),
+        Target::Postgres(url) => Ok(Arc::new(PgStore::open(&url).await?)),
+    }
+}
+
+/// Open and migrate the PostgreSQL database at `url` as its concrete type (the
+/// `migrate-store` command needs its bulk import).
+pub async fn open_postgres(url: &str) -> Result<PgStore, OpenError> {
+    match parse_url(url)? {
+        Target::Postgres(url) => PgStore::open(&url).await,
+        Target::Sqlite(_) => Err(OpenError::UnsupportedUrl(format!("{url} (a postgres:// URL is needed here)"))),
     }
 }
 
@@ -43,13 +56,14 @@ pub async fn open_sqlite(path: &Path) -> Result<SqliteStore, OpenError> {
 
 enum Target {
     Sqlite(PathBuf),
+    Postgres(String),
 }
 
 fn parse_url(url: &str) -> Result<Target, OpenError> {
     let url = url.trim();
     if let Some((scheme, _)) = url.split_once("://") {
         return match scheme.to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" => Err(OpenError::PostgresNotBuilt),
+            "postgres" | "postgresql" => Ok(Target::Postgres(url.to_string())),
             "sqlite" => sqlite_path(url, &url["sqlite://".len()..]),
             _ => Err(OpenError::UnsupportedUrl(url.to_string())),
         };
@@ -77,6 +91,7 @@ mod tests {
     fn path(url: &str) -> PathBuf {
         match parse_url(url) {
             Ok(Target::Sqlite(p)) => p,
+            Ok(Target::Postgres(_)) => panic!("{url}: not a SQLite path"),
             Err(e) => panic!("{url}: {e}"),
         }
     }
@@ -90,9 +105,9 @@ mod tests {
     }
 
     #[test]
-    fn postgres_and_unknown_schemes_are_refused_clearly() {
-        assert!(matches!(parse_url("postgres://u@h/db"), Err(OpenError::PostgresNotBuilt)));
-        assert!(matches!(parse_url("postgresql://u@h/db"), Err(OpenError::PostgresNotBuilt)));
+    fn postgres_urls_open_postgres_and_unknown_schemes_are_refused() {
+        assert!(matches!(parse_url("postgres://u@h/db"), Ok(Target::Postgres(u)) if u == "postgres://u@h/db"));
+        assert!(matches!(parse_url("postgresql://u@h/db"), Ok(Target::Postgres(_))));
         assert!(matches!(parse_url("mysql://h/db"), Err(OpenError::UnsupportedUrl(_))));
         assert!(matches!(parse_url("sqlite::memory:"), Err(OpenError::UnsupportedUrl(_))));
     }

@@ -1,7 +1,7 @@
 //! Versioned schema migrations, embedded in the binary and applied on open.
 //!
-//! Files live in `migrations/sqlite/NNNN_name.sql`; a future `migrations/postgres/`
-//! uses the same version numbers. Released files are never edited: a change is a new
+//! Files live in `migrations/sqlite/NNNN_name.sql`; `migrations/postgres/` has the
+//! same version numbers and names (a test asserts it). Released files are never edited: a change is a new
 //! version. Applied versions are recorded in `schema_migrations`.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "people", sql: include_str!("../../migrations/sqlite/0002_people.sql") },
     Migration { version: 3, name: "access", sql: include_str!("../../migrations/sqlite/0003_access.sql") },
     Migration { version: 4, name: "sessions", sql: include_str!("../../migrations/sqlite/0004_sessions.sql") },
+    Migration { version: 5, name: "jobs", sql: include_str!("../../migrations/sqlite/0005_jobs.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:

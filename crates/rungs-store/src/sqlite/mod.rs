@@ -7,9 +7,10 @@
 //! on power loss, which PRODUCT.md promises never happens.
 
 mod append;
+mod jobs;
 pub mod migrate;
 mod queries;
-mod rows;
+pub(crate) mod rows;
 mod sessions;
 mod writer;
 

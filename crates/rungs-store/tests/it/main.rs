@@ -1,8 +1,11 @@
 //! Store conformance suite (one test binary, see STYLE.md 19). `conformance/` holds
 //! backend-agnostic checks taking `Arc<dyn Store>`; `sqlite.rs` runs them against a
-//! fresh SQLite file each and adds the SQLite-only checks.
+//! fresh SQLite file each, `postgres.rs` against a fresh PostgreSQL database each
+//! (when RUNGS_TEST_PG_URL is set), and each adds its backend-only checks.
 
+#[macro_use]
 mod conformance;
 mod perf;
+mod postgres;
 mod sqlite;
 mod support;

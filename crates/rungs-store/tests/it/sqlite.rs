@@ -8,43 +8,7 @@ use rungs_core::store::Store;
 
 use crate::support::*;
 
-/// One `#[tokio::test]` per conformance function, each on a fresh database file.
-macro_rules! sqlite_conformance {
-    ($($module:ident :: $name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let db = SqliteDb::new().await;
-            crate::conformance::$module::$name(db.store.clone()).await;
-        }
-    )*};
-}
-
-sqlite_conformance!(
-    ledger::appends_and_reads_back_events,
-    ledger::a_batch_with_one_bad_event_appends_nothing,
-    ledger::unknown_subject_is_refused,
-    ledger::hiring_someone_twice_is_refused,
-    ledger::an_event_before_the_hire_is_refused,
-    ledger::reversal_of_a_reversal_is_refused,
-    ledger::a_reversal_must_target_an_event_of_the_same_person,
-    ledger::an_event_is_reversed_at_most_once,
-    ledger::concurrent_writers_lose_and_duplicate_nothing,
-    ledger::cursor_pagination_visits_every_event_once,
-    idempotency::idempotency_key_replays_and_appends_nothing,
-    idempotency::same_key_different_body_is_a_conflict,
-    idempotency::a_refused_request_does_not_use_up_its_key,
-    idempotency::an_event_key_replays_a_lone_event_and_conflicts_in_a_batch,
-    people::people_pagination_and_search,
-    people::reports_include_indirect_reports,
-    people::duplicate_email_is_a_conflict,
-    people::a_departure_ends_employment,
-    rebuild::rebuild_equals_live_state,
-    rebuild::rebuild_of_an_unknown_org_is_not_found,
-    admin::organizations_and_frameworks_round_trip,
-    admin::revoked_tokens_no_longer_authenticate,
-    sessions::a_password_follows_the_persons_current_email,
-    sessions::sessions_expire_and_can_be_deleted,
-);
+conformance_suite!(Some(SqliteDb::new().await));
 
 #[tokio::test]
 async fn ledger_rows_cannot_be_updated_or_deleted() {
@@ -91,12 +55,6 @@ async fn a_newer_schema_is_refused() {
     drop(conn);
     let err = rungs_store::open_sqlite(&path).await.err().expect("refused");
     assert!(matches!(err, rungs_store::OpenError::SchemaTooNew { found: 9999, .. }), "{err}");
-}
-
-#[tokio::test]
-async fn postgres_urls_are_refused_for_now() {
-    let err = rungs_store::open("postgres://rungs@localhost/rungs").await.err().expect("refused");
-    assert!(err.to_string().contains("PostgreSQL backend not built yet"), "{err}");
 }
 
 #[tokio::test]

@@ -27,6 +27,87 @@ impl SqliteDb {
     }
 }
 
+/// The admin URL of the PostgreSQL server tests may use, from `RUNGS_TEST_PG_URL`.
+/// Without it the PostgreSQL half of the suite skips, saying so loudly once.
+pub fn pg_admin_url() -> Option<String> {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    match std::env::var("RUNGS_TEST_PG_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            // Straight to the stderr handle: the test harness captures eprintln!.
+            WARNED.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),"\n*** SKIPPED: PostgreSQL tests (set RUNGS_TEST_PG_URL, e.g. postgres://postgres@127.0.0.1:5432/test) ***\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced by `db` (query options kept).
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{db}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn admin_exec(admin: &str, sql: &str) {
+    let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await.expect("connect to RUNGS_TEST_PG_URL");
+    let task = tokio::spawn(conn);
+    client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    drop(client);
+    let _ = task.await;
+}
+
+/// A fresh PostgreSQL database for one test, dropped (connections and all) when
+/// this guard is dropped.
+pub struct PgDb {
+    pub name: String,
+    pub admin: String,
+    pub url: String,
+    pub store: Arc<dyn Store>,
+    pg: Arc<rungs_store::PgStore>,
+}
+
+impl PgDb {
+    /// `None` (after a loud message) when `RUNGS_TEST_PG_URL` is not set.
+    pub async fn new() -> Option<Self> {
+        let admin = pg_admin_url()?;
+        let name = format!("rungs_test_{}", uuid::Uuid::now_v7().simple());
+        admin_exec(&admin, &format!("CREATE DATABASE {name}")).await;
+        let url = with_database(&admin, &name);
+        let pg = Arc::new(rungs_store::open_postgres(&format!("{url}{}pool_max_size=8", if url.contains('?') { "&" } else { "?" })).await.expect("open postgres"));
+        let store: Arc<dyn Store> = pg.clone();
+        Some(PgDb { name, admin, url, store, pg })
+    }
+
+    /// Another store on the same database: a second server instance.
+    pub async fn another_instance(&self) -> Arc<dyn Store> {
+        Arc::new(rungs_store::open_postgres(&self.url).await.expect("open postgres"))
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        self.pg.close();
+        let (admin, sql) = (self.admin.clone(), format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        // Drop runs inside the test's runtime; a thread with its own runtime may block.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(admin_exec(&admin, &sql));
+        })
+        .join();
+    }
+}
+
 /// Day `n` of the test calendar, at 09:00 UTC.
 pub fn day(n: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).unwrap() + Duration::days(n)

@@ -61,3 +61,10 @@ pub async fn revoked_tokens_no_longer_authenticate(store: Arc<dyn Store>) {
     assert!(matches!(store.revoke_token(org, TokenId::new(), Utc::now()).await, Err(StoreError::NotFound)));
     assert!(matches!(store.revoke_token(new_org(&store).await, t.id, at).await, Err(StoreError::NotFound)), "scoped by org");
 }
+
+pub async fn appending_to_an_unknown_org_is_not_found(store: Arc<dyn Store>) {
+    let ghost = OrgId::new();
+    let err = try_append1(&store, event(ghost, PersonId::new(), day(0), hired("Ada", "ada@example.com"))).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert_eq!(store.stats().await.unwrap().events, 0);
+}

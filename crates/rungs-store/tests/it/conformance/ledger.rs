@@ -199,3 +199,22 @@ pub async fn cursor_pagination_visits_every_event_once(store: Arc<dyn Store>) {
         assert_eq!(fields(&err), vec!["cursor"], "{bad:?}");
     }
 }
+
+/// Earlier events of a batch are visible to later ones: a reversal may target an
+/// event of the same batch, a second reversal of it is refused, and the subject is
+/// refolded once at the end.
+pub async fn a_batch_may_reverse_its_own_events(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    let w = event(org, ada, day(2), win("mistake"));
+    let early = event(org, ada, day(1), win("backdated"));
+    let (wid, rev) = (w.id, event(org, ada, day(3), reversal(w.id)));
+    let out = store.append(batch(org, vec![w, early, rev])).await.unwrap();
+    assert_eq!(out.events.len(), 3);
+    assert!(out.events.windows(2).all(|p| p[0].seq < p[1].seq));
+    let p = store.person(org, ada).await.unwrap();
+    assert_eq!((p.micro_progressions, p.events_in_force), (1, 2), "the reversed win is out, the backdated one in");
+    let again = batch(org, vec![event(org, ada, day(4), win("x")), event(org, ada, day(4), reversal(wid))]);
+    let err = store.append(again).await.unwrap_err();
+    assert_eq!(fields(&err), vec!["events[1].payload.target"], "{err}");
+}

@@ -1,9 +1,59 @@
 //! The conformance suite: every function takes `Arc<dyn Store>` and knows nothing of
-//! the backend, so SQLite and (later) PostgreSQL run the same checks.
+//! the backend. [`conformance_suite!`] lists them once; `sqlite.rs` and `postgres.rs`
+//! each expand it with their own fresh-database setup, so both backends run exactly
+//! the same checks.
 
 pub mod admin;
 pub mod idempotency;
+pub mod jobs;
 pub mod ledger;
 pub mod people;
 pub mod rebuild;
 pub mod sessions;
+
+/// One `#[tokio::test]` per conformance function. `$setup` is an expression (it may
+/// `.await`) giving `Option<DB>` where `DB` has a `store: Arc<dyn Store>` field and
+/// drops its database; `None` skips the test (PostgreSQL without RUNGS_TEST_PG_URL).
+macro_rules! conformance_suite {
+    ($setup:expr) => {
+        conformance_suite!(@tests $setup;
+            ledger::appends_and_reads_back_events,
+            ledger::a_batch_with_one_bad_event_appends_nothing,
+            ledger::unknown_subject_is_refused,
+            ledger::hiring_someone_twice_is_refused,
+            ledger::an_event_before_the_hire_is_refused,
+            ledger::reversal_of_a_reversal_is_refused,
+            ledger::a_reversal_must_target_an_event_of_the_same_person,
+            ledger::an_event_is_reversed_at_most_once,
+            ledger::concurrent_writers_lose_and_duplicate_nothing,
+            ledger::cursor_pagination_visits_every_event_once,
+            ledger::a_batch_may_reverse_its_own_events,
+            idempotency::idempotency_key_replays_and_appends_nothing,
+            idempotency::same_key_different_body_is_a_conflict,
+            idempotency::a_refused_request_does_not_use_up_its_key,
+            idempotency::an_event_key_replays_a_lone_event_and_conflicts_in_a_batch,
+            people::people_pagination_and_search,
+            people::reports_include_indirect_reports,
+            people::duplicate_email_is_a_conflict,
+            people::a_departure_ends_employment,
+            rebuild::rebuild_equals_live_state,
+            rebuild::rebuild_of_an_unknown_org_is_not_found,
+            admin::organizations_and_frameworks_round_trip,
+            admin::revoked_tokens_no_longer_authenticate,
+            admin::appending_to_an_unknown_org_is_not_found,
+            sessions::a_password_follows_the_persons_current_email,
+            sessions::sessions_expire_and_can_be_deleted,
+            jobs::a_job_is_claimed_by_one_worker_until_its_lease_expires,
+            jobs::periodic_jobs_are_registered_once_and_rescheduled,
+            jobs::concurrent_claimers_never_share_a_job,
+            jobs::sweep_removes_expired_sessions_and_old_idempotency_claims,
+        );
+    };
+    (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let Some(db) = $setup else { return };
+            crate::conformance::$module::$name(db.store.clone()).await;
+        }
+    )*};
+}

@@ -1,0 +1,57 @@
+//! Versioned PostgreSQL migrations, embedded and applied on open. Same version numbers
+//! and names as `migrations/sqlite/` (a test asserts it); released files are never
+//! edited. Applied under a transaction-scoped advisory lock, so instances starting at
+//! the same time migrate one after the other, never twice.
+
+use deadpool_postgres::Object;
+
+use crate::OpenError;
+use crate::sqlite::migrate::Migration;
+
+/// Every PostgreSQL migration, in order.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "ledger", sql: include_str!("../../migrations/postgres/0001_ledger.sql") },
+    Migration { version: 2, name: "people", sql: include_str!("../../migrations/postgres/0002_people.sql") },
+    Migration { version: 3, name: "access", sql: include_str!("../../migrations/postgres/0003_access.sql") },
+    Migration { version: 4, name: "sessions", sql: include_str!("../../migrations/postgres/0004_sessions.sql") },
+    Migration { version: 5, name: "jobs", sql: include_str!("../../migrations/postgres/0005_jobs.sql") },
+];
+
+/// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7275_6e67_732d_6d69;
+
+/// Apply every migration newer than the database in one transaction. Returns the
+/// versions applied now.
+pub(crate) async fn migrate(conn: &mut Object) -> Result<Vec<i64>, OpenError> {
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
+    let fail = |version: i64, name: &'static str| move |e: tokio_postgres::Error| OpenError::Migration { version, name, reason: e.to_string() };
+    let tx = conn.transaction().await.map_err(fail(0, "begin"))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(fail(0, "lock"))?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version     bigint      PRIMARY KEY,
+             name        text        NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now()
+         )",
+    )
+    .await
+    .map_err(fail(0, "schema_migrations"))?;
+    let current: i64 =
+        tx.query_one("SELECT COALESCE(max(version), 0) FROM schema_migrations", &[]).await.map_err(fail(0, "schema_migrations"))?.get(0);
+    if current > known {
+        return Err(OpenError::SchemaTooNew { found: current, known });
+    }
+    let mut applied = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.batch_execute(m.sql).await.map_err(fail(m.version, m.name))?;
+        tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&m.version, &m.name])
+            .await
+            .map_err(fail(m.version, m.name))?;
+        applied.push(m.version);
+    }
+    tx.commit().await.map_err(fail(known, "commit"))?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied PostgreSQL migrations");
+    }
+    Ok(applied)
+}

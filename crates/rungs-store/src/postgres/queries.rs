@@ -1,0 +1,353 @@
+//! `impl Store for PgStore`. Cursors are the same opaque strings as SQLite's: `e<seq>`
+//! for events and `p<hex id><hex name>` for people.
+
+use chrono::{DateTime, Utc};
+use rungs_core::event::{Event, EventKind};
+use rungs_core::framework::Framework;
+use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
+use rungs_core::person::{Organization, Person};
+use rungs_core::projection;
+use rungs_core::store::{
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord,
+};
+use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
+use tokio_postgres::types::ToSql;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::PgStore;
+use super::append::{append_batch, lock_head, subject_events};
+use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, PersonParams, TOKEN_COLS, UPSERT_PERSON};
+use crate::sqlite::rows::{hex, unhex};
+
+const MAX_EXPORT: u32 = 10_000;
+/// Events fetched per round trip while a rebuild streams the ledger.
+const REBUILD_CHUNK: i32 = 5_000;
+
+fn limit(l: u32) -> u32 {
+    if l == 0 { DEFAULT_PAGE } else { l.min(MAX_PAGE) }
+}
+
+fn bad_cursor() -> StoreError {
+    ValidationError::single("cursor", "is not a cursor from this listing").into()
+}
+
+/// Append `text` to `sql` with its `?` numbered as the next parameter, `arg`.
+fn cond<'a>(sql: &mut String, args: &mut Vec<&'a (dyn ToSql + Sync)>, text: &str, arg: &'a (dyn ToSql + Sync)) {
+    args.push(arg);
+    sql.push_str(&text.replace('?', &format!("${}", args.len())));
+}
+
+fn one<T>(row: Option<tokio_postgres::Row>, f: fn(&tokio_postgres::Row) -> StoreResult<T>) -> StoreResult<T> {
+    row.as_ref().map(f).unwrap_or(Err(StoreError::NotFound))
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    #[instrument(skip_all, fields(org = %org.id))]
+    async fn create_org(&self, org: &Organization) -> StoreResult<()> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.db()?;
+        tx.execute("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)", &[&org.id.0, &org.name, &org.created_at])
+            .await
+            .db()?;
+        tx.execute("INSERT INTO ledger_heads (org_id) VALUES ($1)", &[&org.id.0]).await.db()?;
+        tx.commit().await.db()
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn org(&self, org: OrgId) -> StoreResult<Organization> {
+        let c = self.conn().await?;
+        one(c.query_opt(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = $1"), &[&org.0]).await.db()?, rows::org)
+    }
+
+    #[instrument(skip_all)]
+    async fn default_org(&self) -> StoreResult<Option<Organization>> {
+        let c = self.conn().await?;
+        let row = c.query_opt(&format!("SELECT {ORG_COLS} FROM organizations ORDER BY ord LIMIT 1"), &[]).await.db()?;
+        row.as_ref().map(rows::org).transpose()
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn save_framework(&self, org: OrgId, framework: &Framework) -> StoreResult<()> {
+        let body = serde_json::to_string(framework).map_err(StoreError::unexpected)?;
+        let c = self.conn().await?;
+        c.execute(
+            "INSERT INTO frameworks (org_id, body, updated_at) VALUES ($1, $2::text::jsonb, now()) \
+             ON CONFLICT (org_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            &[&org.0, &body],
+        )
+        .await
+        .db()
+        .map(drop)
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn framework(&self, org: OrgId) -> StoreResult<Framework> {
+        let c = self.conn().await?;
+        // One round trip: the org row decides NotFound, the framework row may be absent.
+        let row = c
+            .query_opt("SELECT f.body::text FROM organizations o LEFT JOIN frameworks f ON f.org_id = o.id WHERE o.id = $1", &[&org.0])
+            .await
+            .db()?
+            .ok_or(StoreError::NotFound)?;
+        match rows::get::<Option<&str>>(&row, 0)? {
+            Some(b) => serde_json::from_str(b).map_err(StoreError::unexpected),
+            None => Ok(Framework::default()),
+        }
+    }
+
+    #[instrument(skip_all, fields(org = %batch.org_id, events = batch.events.len()))]
+    async fn append(&self, batch: AppendBatch) -> StoreResult<Appended> {
+        let mut c = self.conn().await?;
+        append_batch(&mut c, batch).await
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn event(&self, org: OrgId, id: EventId) -> StoreResult<Event> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE id = $1 AND org_id = $2")).await.db()?;
+        one(c.query_opt(&stmt, &[&id.0, &org.0]).await.db()?, rows::event)
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn events(&self, org: OrgId, q: &EventQuery) -> StoreResult<Page<Event>> {
+        let after = match q.cursor.as_deref() {
+            None => None,
+            Some(c) => Some(c.strip_prefix('e').and_then(|s| s.parse::<i64>().ok()).filter(|s| *s >= 0).ok_or_else(bad_cursor)?),
+        };
+        let n = limit(q.limit);
+        let kinds: Vec<&str> = q.kinds.iter().map(EventKind::as_str).collect();
+        let subject = q.subject.map(|s| s.0);
+        let fetch = i64::from(n) + 1;
+        let mut sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1");
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&org.0];
+        if let Some(a) = &after {
+            cond(&mut sql, &mut args, " AND seq > ?", a);
+        }
+        if let Some(s) = &subject {
+            cond(&mut sql, &mut args, " AND subject = ?", s);
+        }
+        if !kinds.is_empty() {
+            cond(&mut sql, &mut args, " AND kind = ANY(?)", &kinds);
+        }
+        if let Some(f) = &q.from {
+            cond(&mut sql, &mut args, " AND occurred_at >= ?", f);
+        }
+        if let Some(t) = &q.to {
+            cond(&mut sql, &mut args, " AND occurred_at < ?", t);
+        }
+        cond(&mut sql, &mut args, " ORDER BY seq LIMIT ?", &fetch);
+        let c = self.conn().await?;
+        let mut items = rows::events(&c.query(&sql, &args).await.db()?)?;
+        let next = (items.len() > n as usize).then(|| {
+            items.truncate(n as usize);
+            items.last().map(|e| format!("e{}", e.seq))
+        });
+        Ok(Page { items, next_cursor: next.flatten() })
+    }
+
+    #[instrument(skip_all, fields(%org, %subject))]
+    async fn subject_events(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<Event>> {
+        let c = self.conn().await?;
+        subject_events(&c, org, subject).await
+    }
+
+    #[instrument(skip_all, fields(%org, %subject))]
+    async fn reversed_ids(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<EventId>> {
+        let c = self.conn().await?;
+        let sql = "SELECT target FROM events WHERE subject = $1 AND org_id = $2 AND kind = 'reversal' ORDER BY seq";
+        let rows = c.query(sql, &[&subject.0, &org.0]).await.db()?;
+        rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(EventId)).collect()
+    }
+
+    #[instrument(skip_all, fields(%org, after_seq))]
+    async fn export_events(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Event>> {
+        let n = i64::from(limit.clamp(1, MAX_EXPORT));
+        let c = self.conn().await?;
+        let sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        rows::events(&c.query(&sql, &[&org.0, &after_seq, &n]).await.db()?)
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn person(&self, org: OrgId, id: PersonId) -> StoreResult<Person> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1 AND org_id = $2")).await.db()?;
+        one(c.query_opt(&stmt, &[&id.0, &org.0]).await.db()?, rows::person)
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn person_by_email(&self, org: OrgId, email: &str) -> StoreResult<Person> {
+        let email = email.trim().to_lowercase();
+        let c = self.conn().await?;
+        let sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 AND email = $2");
+        one(c.query_opt(&sql, &[&org.0, &email]).await.db()?, rows::person)
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn people(&self, org: OrgId, q: &PeopleQuery) -> StoreResult<Page<Person>> {
+        if q.only.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Page { items: vec![], next_cursor: None });
+        }
+        let n = limit(q.limit);
+        let cursor = q.cursor.as_deref().map(|c| decode_people_cursor(c).ok_or_else(bad_cursor)).transpose()?;
+        let pattern = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| {
+            format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+        });
+        let only: Option<Vec<Uuid>> = q.only.as_ref().map(|o| o.iter().map(|p| p.0).collect());
+        let fetch = i64::from(n) + 1;
+        let mut sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1");
+        let mut args: Vec<&(dyn ToSql + Sync)> = vec![&org.0];
+        if let Some((id, name)) = &cursor {
+            args.extend([name as &(dyn ToSql + Sync), id]);
+            sql.push_str(&format!(" AND (name, id) > (${}, ${})", args.len() - 1, args.len()));
+        }
+        if let Some(p) = &pattern {
+            // ILIKE: case-insensitive, like SQLite's LIKE; `\` escapes the user's wildcards.
+            args.push(p);
+            sql.push_str(&format!(r" AND (name ILIKE ${0} ESCAPE '\' OR email ILIKE ${0} ESCAPE '\')", args.len()));
+        }
+        if let Some(o) = &only {
+            args.push(o);
+            sql.push_str(&format!(" AND id = ANY(${})", args.len()));
+        }
+        args.push(&fetch);
+        sql.push_str(&format!(" ORDER BY name, id LIMIT ${}", args.len()));
+        let c = self.conn().await?;
+        let rows = c.query(&sql, &args).await.db()?;
+        let mut items = rows.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
+        let next = (items.len() > n as usize).then(|| {
+            items.truncate(n as usize);
+            items.last().map(|p| format!("p{}{}", hex(p.id.as_bytes()), hex(p.name.as_bytes())))
+        });
+        Ok(Page { items, next_cursor: next.flatten() })
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn all_people(&self, org: OrgId) -> StoreResult<Vec<Person>> {
+        let c = self.conn().await?;
+        let rows = c.query(&format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 ORDER BY id"), &[&org.0]).await.db()?;
+        rows.iter().map(rows::person).collect()
+    }
+
+    #[instrument(skip_all, fields(%org, %manager))]
+    async fn reports(&self, org: OrgId, manager: PersonId) -> StoreResult<Vec<PersonId>> {
+        // UNION (not UNION ALL) drops rows already produced: a cycle ends the recursion.
+        let sql = "WITH RECURSIVE r(id) AS ( \
+                       SELECT id FROM people WHERE org_id = $1 AND manager_id = $2 \
+                       UNION \
+                       SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = $1 \
+                   ) SELECT id FROM r WHERE id <> $2 ORDER BY id";
+        let c = self.conn().await?;
+        let rows = c.query(sql, &[&org.0, &manager.0]).await.db()?;
+        rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(PersonId)).collect()
+    }
+
+    /// Replace the org's people rows with a fold of every subject's events, holding
+    /// the ledger head lock so no append interleaves. Streams the ledger through a
+    /// portal in (subject, occurred_at, seq) order: one person's history in memory.
+    #[instrument(skip_all, fields(%org))]
+    async fn rebuild(&self, org: OrgId) -> StoreResult<RebuildReport> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.db()?;
+        lock_head(&tx, org).await?.ok_or(StoreError::NotFound)?;
+        tx.execute("DELETE FROM people WHERE org_id = $1", &[&org.0]).await.db()?;
+        let stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 ORDER BY subject, occurred_at, seq")).await.db()?;
+        let portal = tx.bind(&stmt, &[&org.0]).await.db()?;
+        let upsert = tx.prepare_cached(UPSERT_PERSON).await.db()?;
+        let mut report = RebuildReport::default();
+        let mut history: Vec<Event> = Vec::new();
+        let mut folded: Vec<Person> = Vec::new();
+        loop {
+            let chunk = tx.query_portal(&portal, REBUILD_CHUNK).await.db()?;
+            let done = chunk.len() < REBUILD_CHUNK as usize;
+            for row in &chunk {
+                let e = rows::event(row)?;
+                if history.last().is_some_and(|last| last.subject != e.subject) {
+                    folded.extend(projection::fold(&history));
+                    history.clear();
+                }
+                report.events += 1;
+                history.push(e);
+            }
+            if done {
+                folded.extend(projection::fold(&history));
+            }
+            // Write what this chunk completed, pipelined, before fetching the next.
+            let params: Vec<PersonParams> = folded.iter().map(PersonParams::new).collect();
+            let writes = folded.iter().zip(&params).map(|(p, pp)| {
+                let upsert = &upsert;
+                let tx = &tx;
+                async move { tx.execute(upsert, &pp.params(p)).await.db() }
+            });
+            futures_util::future::try_join_all(writes).await?;
+            report.people += folded.len() as u64;
+            folded.clear();
+            if done {
+                break;
+            }
+        }
+        tx.commit().await.db()?;
+        Ok(report)
+    }
+
+    #[instrument(skip_all, fields(id = %token.id))]
+    async fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        let c = self.conn().await?;
+        let sql = format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        let t = token;
+        let hash: &[u8] = &t.hash;
+        c.execute(&sql, &[&t.id.0, &t.org_id.0, &t.person_id.0, &t.role.as_str(), &t.label, &hash, &t.created_at, &t.revoked_at])
+            .await
+            .db()
+            .map(drop)
+    }
+
+    #[instrument(skip_all)]
+    async fn token_by_hash(&self, hash: &[u8; 32]) -> StoreResult<TokenRecord> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE hash = $1 AND revoked_at IS NULL")).await.db()?;
+        let hash: &[u8] = hash;
+        one(c.query_opt(&stmt, &[&hash]).await.db()?, rows::token)
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn tokens(&self, org: OrgId, person: Option<PersonId>) -> StoreResult<Vec<TokenRecord>> {
+        let c = self.conn().await?;
+        let sql = format!(
+            "SELECT {TOKEN_COLS} FROM tokens WHERE org_id = $1 AND ($2::uuid IS NULL OR person_id = $2) ORDER BY created_at, id"
+        );
+        let rows = c.query(&sql, &[&org.0, &person.map(|p| p.0)]).await.db()?;
+        rows.iter().map(rows::token).collect()
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn revoke_token(&self, org: OrgId, id: TokenId, at: DateTime<Utc>) -> StoreResult<TokenRecord> {
+        let c = self.conn().await?;
+        // COALESCE keeps the first revocation time: revoking twice changes nothing.
+        let sql = format!("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE org_id = $1 AND id = $2 RETURNING {TOKEN_COLS}");
+        one(c.query_opt(&sql, &[&org.0, &id.0, &at]).await.db()?, rows::token)
+    }
+
+    /// Events from the ledger heads (no count over 50 M rows); people by count.
+    #[instrument(skip_all)]
+    async fn stats(&self) -> StoreResult<StoreStats> {
+        let c = self.conn().await?;
+        let row = c
+            .query_one("SELECT (SELECT COALESCE(sum(events), 0)::bigint FROM ledger_heads), (SELECT count(*) FROM people)", &[])
+            .await
+            .db()?;
+        let (events, people): (i64, i64) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
+        Ok(StoreStats { events: events.max(0) as u64, people: people.max(0) as u64, write_queue_depth: 0 })
+    }
+}
+
+fn decode_people_cursor(c: &str) -> Option<(Uuid, String)> {
+    let rest = c.strip_prefix('p')?;
+    let (id, name) = (rest.get(..32)?, rest.get(32..)?);
+    Some((Uuid::from_slice(&unhex(id)?).ok()?, String::from_utf8(unhex(name)?).ok()?))
+}

@@ -1,0 +1,236 @@
+//! Row mapping for the PostgreSQL backend, and the one place driver errors become
+//! [`StoreError`]s. ids are `uuid`, times `timestamptz`, payloads `jsonb`, lists
+//! `text[]` (see `migrations/postgres/0001_ledger.sql`).
+
+use std::collections::BTreeMap;
+
+use rungs_core::event::{Event, EventBody, EventKind};
+use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
+use rungs_core::store::{StoreError, StoreResult, TokenRecord};
+use rungs_core::{EventId, OrgId, PersonId, TokenId};
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
+use uuid::Uuid;
+
+/// Columns of `events`, in the order [`event`] reads them. The payload is read as
+/// text and parsed once straight into the tagged body, as the SQLite backend does.
+pub(crate) const EVENT_COLS: &str =
+    "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload::text, competencies, evidence, idempotency_key";
+
+fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
+    row.try_get(idx).map_err(|e| StoreError::Unexpected(format!("column {idx}: {e}")))
+}
+
+pub(crate) fn event(row: &Row) -> StoreResult<Event> {
+    let kind: &str = col(row, 5)?;
+    let kind = EventKind::parse(kind).ok_or_else(|| StoreError::Unexpected(format!("unknown event kind '{kind}'")))?;
+    let payload: &str = col(row, 8)?;
+    let tagged = format!(r#"{{"kind":"{}","payload":{payload}}}"#, kind.as_str());
+    let body: EventBody = serde_json::from_str(&tagged).map_err(StoreError::unexpected)?;
+    Ok(Event {
+        seq: col(row, 0)?,
+        id: EventId(col(row, 1)?),
+        org_id: OrgId(col(row, 2)?),
+        subject: PersonId(col(row, 3)?),
+        actor: col::<Option<Uuid>>(row, 4)?.map(PersonId),
+        occurred_at: col(row, 6)?,
+        recorded_at: col(row, 7)?,
+        body,
+        competencies: col(row, 9)?,
+        evidence: col(row, 10)?,
+        idempotency_key: col(row, 11)?,
+    })
+}
+
+pub(crate) fn events(rows: &[Row]) -> StoreResult<Vec<Event>> {
+    rows.iter().map(event).collect()
+}
+
+/// Columns of `people`, in the order [`person`] reads and the upsert writes them.
+pub(crate) const PERSON_COLS: &str = "id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, \
+     end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, \
+     micro_promotions, promotions, recognitions_received, pay_band, sensitive::text, last_occurred_at, events_in_force";
+
+fn count(row: &Row, idx: usize) -> StoreResult<u32> {
+    let n: i64 = col(row, idx)?;
+    u32::try_from(n).map_err(StoreError::unexpected)
+}
+
+pub(crate) fn person(row: &Row) -> StoreResult<Person> {
+    let status: &str = col(row, 8)?;
+    let status = PersonStatus::parse(status).ok_or_else(|| StoreError::Unexpected(format!("unknown status '{status}'")))?;
+    let sensitive: &str = col(row, 23)?;
+    Ok(Person {
+        id: PersonId(col(row, 0)?),
+        org_id: OrgId(col(row, 1)?),
+        name: col(row, 2)?,
+        email: col(row, 3)?,
+        manager_id: col::<Option<Uuid>>(row, 4)?.map(PersonId),
+        department: col(row, 5)?,
+        location: col(row, 6)?,
+        hired_at: col(row, 7)?,
+        status,
+        ended_at: col(row, 9)?,
+        end_reason: col(row, 10)?,
+        position: Position { track: col(row, 11)?, level: col(row, 12)?, title: col(row, 13)? },
+        scope: col(row, 14)?,
+        level_since: col(row, 15)?,
+        last_promotion_at: col(row, 16)?,
+        last_progression_at: col(row, 17)?,
+        micro_progressions: count(row, 18)?,
+        micro_promotions: count(row, 19)?,
+        promotions: count(row, 20)?,
+        recognitions_received: count(row, 21)?,
+        pay_band: col(row, 22)?,
+        sensitive: serde_json::from_str::<BTreeMap<String, String>>(sensitive).map_err(StoreError::unexpected)?,
+        last_occurred_at: col(row, 24)?,
+        events_in_force: count(row, 25)?,
+    })
+}
+
+/// Insert or update a person row: an upsert on `id`, so an email collision with
+/// another person is the `people_email_unique` error, never a silent replacement.
+pub(crate) const UPSERT_PERSON: &str = "INSERT INTO people (id, org_id, name, email, manager_id, department, location, \
+     hired_at, status, ended_at, end_reason, track, level, title, scope, level_since, last_promotion_at, \
+     last_progression_at, micro_progressions, micro_promotions, promotions, recognitions_received, pay_band, sensitive, \
+     last_occurred_at, events_in_force) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+     $17, $18, $19, $20, $21, $22, $23, $24::text::jsonb, $25, $26) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
+     name = excluded.name, email = excluded.email, manager_id = excluded.manager_id, department = excluded.department, \
+     location = excluded.location, hired_at = excluded.hired_at, status = excluded.status, ended_at = excluded.ended_at, \
+     end_reason = excluded.end_reason, track = excluded.track, level = excluded.level, title = excluded.title, \
+     scope = excluded.scope, level_since = excluded.level_since, last_promotion_at = excluded.last_promotion_at, \
+     last_progression_at = excluded.last_progression_at, micro_progressions = excluded.micro_progressions, \
+     micro_promotions = excluded.micro_promotions, promotions = excluded.promotions, \
+     recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
+     sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
+     events_in_force = excluded.events_in_force";
+
+/// The owned parameters of [`UPSERT_PERSON`] for one person.
+pub(crate) struct PersonParams {
+    ids: [Option<Uuid>; 3],
+    counts: [i64; 5],
+    status: &'static str,
+    sensitive: String,
+}
+
+impl PersonParams {
+    pub(crate) fn new(p: &Person) -> Self {
+        let sensitive = if p.sensitive.is_empty() { "{}".to_string() } else { serde_json::to_string(&p.sensitive).unwrap_or_default() };
+        PersonParams {
+            ids: [Some(p.id.0), Some(p.org_id.0), p.manager_id.map(|m| m.0)],
+            counts: [
+                i64::from(p.micro_progressions),
+                i64::from(p.micro_promotions),
+                i64::from(p.promotions),
+                i64::from(p.recognitions_received),
+                i64::from(p.events_in_force),
+            ],
+            status: p.status.as_str(),
+            sensitive,
+        }
+    }
+
+    pub(crate) fn params<'a>(&'a self, p: &'a Person) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 26] {
+        [
+            &self.ids[0],
+            &self.ids[1],
+            &p.name,
+            &p.email,
+            &self.ids[2],
+            &p.department,
+            &p.location,
+            &p.hired_at,
+            &self.status,
+            &p.ended_at,
+            &p.end_reason,
+            &p.position.track,
+            &p.position.level,
+            &p.position.title,
+            &p.scope,
+            &p.level_since,
+            &p.last_promotion_at,
+            &p.last_progression_at,
+            &self.counts[0],
+            &self.counts[1],
+            &self.counts[2],
+            &self.counts[3],
+            &p.pay_band,
+            &self.sensitive,
+            &p.last_occurred_at,
+            &self.counts[4],
+        ]
+    }
+}
+
+pub(crate) const ORG_COLS: &str = "id, name, created_at";
+
+pub(crate) fn org(row: &Row) -> StoreResult<Organization> {
+    Ok(Organization { id: OrgId(col(row, 0)?), name: col(row, 1)?, created_at: col(row, 2)? })
+}
+
+pub(crate) const TOKEN_COLS: &str = "id, org_id, person_id, role, label, hash, created_at, revoked_at";
+
+pub(crate) fn role(row: &Row, idx: usize) -> StoreResult<Role> {
+    let s: &str = col(row, idx)?;
+    Role::parse(s).ok_or_else(|| StoreError::Unexpected(format!("unknown role '{s}'")))
+}
+
+pub(crate) fn hash32(row: &Row, idx: usize) -> StoreResult<[u8; 32]> {
+    let b: &[u8] = col(row, idx)?;
+    b.try_into().map_err(|_| StoreError::unexpected("a stored hash is not 32 bytes"))
+}
+
+pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
+    Ok(TokenRecord {
+        id: TokenId(col(row, 0)?),
+        org_id: OrgId(col(row, 1)?),
+        person_id: PersonId(col(row, 2)?),
+        role: role(row, 3)?,
+        label: col(row, 4)?,
+        hash: hash32(row, 5)?,
+        created_at: col(row, 6)?,
+        revoked_at: col(row, 7)?,
+    })
+}
+
+pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
+    col(row, idx)
+}
+
+/// Map a driver error to the store's vocabulary, once: constraint names become
+/// `Conflict { field }` exactly as the SQLite backend names them.
+pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
+    let Some(db) = e.as_db_error() else { return StoreError::unexpected(e) };
+    let code = db.code();
+    if *code == SqlState::FOREIGN_KEY_VIOLATION {
+        // Every foreign key points at `organizations`: the tenant does not exist.
+        return StoreError::NotFound;
+    }
+    if *code != SqlState::UNIQUE_VIOLATION {
+        return StoreError::unexpected(e);
+    }
+    let (field, reason) = match db.constraint().unwrap_or_default() {
+        "people_email_unique" => ("payload.email", "is already used by another person"),
+        "events_idempotency_key" => ("idempotency_key", "was already used for another event"),
+        "events_reversed_once" => ("payload.target", "that event has already been reversed"),
+        "events_id_key" => ("id", "an event with this id already exists"),
+        "people_pkey" => ("subject", "this person already exists"),
+        "organizations_pkey" => ("id", "an organization with this id already exists"),
+        "tokens_pkey" => ("id", "a token with this id already exists"),
+        "tokens_hash_unique" => ("hash", "a token with this secret already exists"),
+        "idempotency_pkey" => ("Idempotency-Key", "was already used"),
+        _ => ("", "conflicts with an existing record"),
+    };
+    StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }
+}
+
+/// `?`-friendly mapping: `tx.execute(..).await.db()?`.
+pub(crate) trait Db<T> {
+    fn db(self) -> StoreResult<T>;
+}
+
+impl<T> Db<T> for Result<T, tokio_postgres::Error> {
+    fn db(self) -> StoreResult<T> {
+        self.map_err(db_error)
+    }
+}
