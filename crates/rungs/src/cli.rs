@@ -18,7 +18,8 @@ pub struct Cli {
 /// Where the database is.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
-    /// SQLite file path (or sqlite://PATH); postgres:// URLs once that backend lands.
+    /// SQLite file path (or sqlite://PATH), or postgres://USER@HOST:PORT/DB
+    /// (pool options: ?pool_max_size=N&pool_wait_secs=N; see docs/operations.md).
     #[arg(long, env = "RUNGS_DB", default_value = "./rungs.db")]
     pub db: String,
 }
@@ -71,6 +72,16 @@ pub enum Command {
     Rebuild {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Copy a deployment into an empty PostgreSQL database and prove the copy equal
+    /// (counts and SHA-256 digests of the ledger and of the people projection).
+    MigrateStore {
+        /// The source database (sqlite://PATH, a file path, or postgres://...).
+        #[arg(long)]
+        from: String,
+        /// The target: an empty PostgreSQL database (postgres://...).
+        #[arg(long)]
+        to: String,
     },
     /// Create a realistic demo organization (if the database is empty) and serve it.
     Demo {

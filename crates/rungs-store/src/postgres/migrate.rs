@@ -27,6 +27,8 @@ pub(crate) async fn migrate(conn: &mut Object) -> Result<Vec<i64>, OpenError> {
     let fail = |version: i64, name: &'static str| move |e: tokio_postgres::Error| OpenError::Migration { version, name, reason: e.to_string() };
     let tx = conn.transaction().await.map_err(fail(0, "begin"))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(fail(0, "lock"))?;
+    // No "already exists, skipping" notice on every start.
+    tx.batch_execute("SET LOCAL client_min_messages = warning").await.map_err(fail(0, "settings"))?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version     bigint      PRIMARY KEY,

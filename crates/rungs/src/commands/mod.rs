@@ -3,6 +3,8 @@
 mod export;
 mod import_events;
 mod import_people;
+pub mod jobs;
+pub mod migrate_store;
 mod rebuild;
 mod serve;
 mod token;
@@ -51,7 +53,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Serve { db, listen } => {
             let store = open_store(&db.db).await?;
+            let runner = jobs::start(store.clone(), jobs::RunnerConfig::from_env()).await?;
             serve_until_signal(store, &listen, None).await?;
+            runner.abort();
         }
         Command::Init { db, admin_email, admin_name, org_name } => {
             let store = open_store(&db.db).await?;
@@ -92,6 +96,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             eprintln!("exported {n} events");
         }
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
+        Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
         Command::Demo { db, people, seed, listen, no_serve } => {
             return crate::demo::run(&db, people, seed, &listen, no_serve).await;
         }

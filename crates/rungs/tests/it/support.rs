@@ -54,11 +54,21 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &str) -> Server {
+        Server::start_with(db, &[], None)
+    }
+
+    /// With extra environment, and stderr (the logs) to `log` when given.
+    pub fn start_with(db: &str, env: &[(&str, &str)], log: Option<&Path>) -> Server {
         let port = free_port();
+        let stderr = match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+            None => Stdio::null(),
+        };
         let child = rungs()
             .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("rungs serve starts");
         let server = Server { child, base: format!("http://127.0.0.1:{port}") };
@@ -95,6 +105,56 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A fresh PostgreSQL database under `RUNGS_TEST_PG_URL`, dropped with this guard;
+/// `None` (after a loud message) when the variable is not set.
+pub struct PgDb {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    pub async fn new() -> Option<PgDb> {
+        let Some(admin) = std::env::var("RUNGS_TEST_PG_URL").ok().filter(|u| !u.trim().is_empty()) else {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: PostgreSQL tests (set RUNGS_TEST_PG_URL, e.g. postgres://postgres@127.0.0.1:5432/test) ***\n");
+            return None;
+        };
+        let name = format!("rungs_test_{}", uuid::Uuid::now_v7().simple());
+        pg_exec(&admin, &format!("CREATE DATABASE {name}")).await;
+        let (base, query) = admin.split_once('?').map_or((admin.as_str(), None), |(b, q)| (b, Some(q)));
+        let host_end = base.rfind('/').filter(|&i| i > base.find("://").map_or(0, |j| j + 2)).unwrap_or(base.len());
+        let url = format!("{}/{name}{}", &base[..host_end], query.map(|q| format!("?{q}")).unwrap_or_default());
+        Some(PgDb { admin, name, url })
+    }
+
+    /// A raw connection, for looking at tables the Store trait does not expose.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(conn);
+        client
+    }
+}
+
+async fn pg_exec(url: &str, sql: &str) {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect to RUNGS_TEST_PG_URL");
+    let task = tokio::spawn(conn);
+    client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    drop(client);
+    let _ = task.await;
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (admin, sql) = (self.admin.clone(), format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(pg_exec(&admin, &sql));
+        })
+        .join();
     }
 }
 

@@ -1,0 +1,110 @@
+//! The job runner `rungs serve` starts: background work shared by every instance
+//! through the database's `jobs` table (see `rungs_core::jobs`). Each instance polls,
+//! claims one due job with a lease, runs it outside the claiming transaction, and
+//! finishes it with its fencing token. If an instance dies mid-job its lease expires
+//! and another instance runs the job, so jobs must be idempotent (the sweep is).
+//!
+//! Today's work: `sweep` (periodic) deletes expired sessions and idempotency claims
+//! past their retention. Badge evaluation and webhook delivery are further kinds.
+//!
+//! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
+//! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use rungs_core::jobs::{ClaimedJob, NewJob};
+use rungs_core::store::Store;
+use tokio::task::JoinHandle;
+
+/// Kind of the periodic sweep job.
+pub const SWEEP: &str = "sweep";
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    pub worker: String,
+    pub poll: Duration,
+    pub lease: chrono::Duration,
+    pub sweep_every_secs: i64,
+    pub idempotency_retention: chrono::Duration,
+}
+
+fn env_num(name: &str, default: i64) -> i64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default)
+}
+
+impl RunnerConfig {
+    pub fn from_env() -> RunnerConfig {
+        RunnerConfig {
+            // Unique per process: the fencing token names its holder.
+            worker: format!("pid{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+            poll: Duration::from_millis(env_num("RUNGS_JOB_POLL_MS", 1000) as u64),
+            lease: chrono::Duration::seconds(env_num("RUNGS_JOB_LEASE_SECS", 300)),
+            sweep_every_secs: env_num("RUNGS_SWEEP_EVERY_SECS", 600),
+            idempotency_retention: chrono::Duration::hours(env_num("RUNGS_IDEMPOTENCY_RETENTION_HOURS", 168)),
+        }
+    }
+}
+
+/// Register the periodic jobs (once per database, whatever the number of instances)
+/// and start polling. The task runs until the process ends.
+pub async fn start(store: Arc<dyn Store>, config: RunnerConfig) -> anyhow::Result<JoinHandle<()>> {
+    let sweep = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: SWEEP.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(config.sweep_every_secs),
+        unique_key: Some(format!("periodic:{SWEEP}")),
+    };
+    store.enqueue_job(&sweep).await?;
+    tracing::info!(worker = %config.worker, "job runner started");
+    Ok(tokio::spawn(run(store, config)))
+}
+
+async fn run(store: Arc<dyn Store>, config: RunnerConfig) {
+    loop {
+        match store.claim_job(&config.worker, Utc::now(), config.lease).await {
+            // Something was due: look again at once, there may be more.
+            Ok(Some(job)) => run_one(store.as_ref(), &config, job).await,
+            Ok(None) => tokio::time::sleep(config.poll).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot claim a job");
+                tokio::time::sleep(config.poll).await;
+            }
+        }
+    }
+}
+
+async fn run_one(store: &dyn Store, config: &RunnerConfig, job: ClaimedJob) {
+    let outcome = match job.kind.as_str() {
+        SWEEP => {
+            let now = Utc::now();
+            store.sweep(now, now - config.idempotency_retention).await.map(|r| format!("{} sessions, {} idempotency claims removed", r.sessions, r.idempotency)).map_err(|e| e.to_string())
+        }
+        // Left for an instance that knows the kind (a newer version during a rolling upgrade).
+        other => Err(format!("unknown job kind '{other}'")),
+    };
+    let now = Utc::now();
+    let kept = match &outcome {
+        Ok(done) => {
+            let kept = store.finish_job(&job, now).await;
+            if matches!(kept, Ok(true)) {
+                tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, worker = %config.worker, %done, "job finished");
+            }
+            kept
+        }
+        Err(e) => {
+            // Back off with the number of attempts, at most an hour.
+            let wait = chrono::Duration::seconds((30 * i64::from(job.attempts.max(1))).min(3600));
+            tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed");
+            store.fail_job(&job, e, now + wait).await
+        }
+    };
+    match kept {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(job = %job.id, kind = %job.kind, "the job's lease expired while it ran; another instance owns it now"),
+        Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot record a job's outcome; it will run again after its lease"),
+    }
+}

@@ -1,0 +1,186 @@
+//! The binary on PostgreSQL: several `rungs serve` instances on one database (one
+//! killed with `kill -9` mid-stream), and `migrate-store` from SQLite. Each test gets
+//! a fresh database; without RUNGS_TEST_PG_URL they skip loudly.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rungs_core::jobs::NewJob;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const JOB_ENV: &[(&str, &str)] = &[
+    ("RUNGS_LOG", "info"),
+    ("RUNGS_LOG_FORMAT", "json"),
+    ("RUNGS_JOB_POLL_MS", "50"),
+    ("RUNGS_JOB_LEASE_SECS", "2"),
+    ("RUNGS_SWEEP_EVERY_SECS", "1"),
+];
+
+/// Ids of the jobs an instance's log says it finished (with its fencing token held).
+fn finished_jobs(log: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "job finished")
+        .filter_map(|v| v["fields"]["job"].as_str().map(String::from))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_one_killed_lose_and_duplicate_nothing() {
+    let Some(pg) = PgDb::new().await else { return };
+    let dir = tempdir();
+    let token = init(&pg.url);
+    let logs: Vec<_> = (0..3).map(|i| path(dir.path(), &format!("serve{i}.log"))).collect();
+    let mut servers: Vec<Option<Server>> = logs.iter().map(|l| Some(Server::start_with(&pg.url, JOB_ENV, Some(l)))).collect();
+    let bases: Vec<String> = servers.iter().map(|s| s.as_ref().unwrap().base.clone()).collect();
+
+    // One-off jobs beside the periodic sweep: every one must run, none twice.
+    let store = rungs_store::open(&pg.url).await.unwrap();
+    let mut one_offs = HashSet::new();
+    for _ in 0..30 {
+        let id = uuid::Uuid::now_v7();
+        let job = NewJob { id, kind: "sweep".into(), payload: json!({}), run_at: chrono::Utc::now(), every_secs: None, unique_key: None };
+        assert!(store.enqueue_job(&job).await.unwrap());
+        one_offs.insert(id.to_string());
+    }
+
+    let client = reqwest::Client::new();
+    let me: Value = client.get(format!("{}/api/v1/me", bases[0])).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let subject = me["person"]["id"].as_str().expect("me.person.id").to_string();
+    let acked_count = Arc::new(AtomicUsize::new(0));
+    let mut tasks = vec![];
+    for w in 0..12 {
+        let (client, base, token, subject, count) = (client.clone(), bases[w % 3].clone(), token.clone(), subject.clone(), acked_count.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acked = vec![];
+            for i in 0..40 {
+                let body = json!({"subject": subject, "kind": "micro_progression",
+                    "payload": {"category": "skill", "magnitude": "nano", "title": format!("win {w}-{i}")}});
+                // The killed instance's writers stop at their first failure.
+                let Ok(r) = client.post(format!("{base}/api/v1/events")).bearer_auth(&token).json(&body).send().await else { break };
+                if r.status() != 201 {
+                    break;
+                }
+                let Ok(e) = r.json::<Value>().await else { break };
+                acked.push(e["id"].as_str().unwrap().to_string());
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            (w, acked)
+        }));
+    }
+    // kill -9 the third instance mid-stream.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked_count.load(Ordering::Relaxed) < 120 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    servers[2].take().unwrap().kill_9();
+    let mut acked = HashSet::new();
+    let mut survivors_acked = 0;
+    for t in tasks {
+        let (w, ids) = t.await.unwrap();
+        if w % 3 != 2 {
+            assert_eq!(ids.len(), 40, "writer {w} talks to a live instance and completes");
+            survivors_acked += ids.len();
+        }
+        acked.extend(ids);
+    }
+    assert_eq!(survivors_acked, 320);
+
+    // No acknowledged event lost, none duplicated.
+    let mut found = Vec::new();
+    let mut after = 0;
+    loop {
+        let org = store.default_org().await.unwrap().unwrap();
+        let chunk = store.export_events(org.id, after, 1000).await.unwrap();
+        let Some(last) = chunk.last() else { break };
+        after = last.seq;
+        found.extend(chunk);
+    }
+    let ids: HashSet<String> = found.iter().map(|e| e.id.to_string()).collect();
+    let lost: Vec<_> = acked.difference(&ids).collect();
+    assert!(lost.is_empty(), "{} acknowledged events lost", lost.len());
+    let mut titles: HashMap<String, usize> = HashMap::new();
+    for e in &found {
+        if let rungs_core::event::EventBody::MicroProgression(m) = &e.body {
+            *titles.entry(m.title.clone()).or_default() += 1;
+        }
+    }
+    assert!(titles.values().all(|&n| n == 1), "an event was recorded twice");
+    assert!(found.windows(2).all(|w| w[1].seq == w[0].seq + 1), "seqs are gapless and ordered");
+
+    // Projections equal a rebuild.
+    let org = store.default_org().await.unwrap().unwrap();
+    let person = store.person(org.id, subject.parse().unwrap()).await.unwrap();
+    assert_eq!(person.micro_progressions as usize, titles.len(), "the projection committed with the events");
+    drop(store);
+    let out = run(&["rebuild", "--db", &pg.url], 0);
+    assert!(stdout(&out).contains("equals the live state"), "{}", stdout(&out));
+
+    // Background work: every one-off job ran (the killed instance's leases expired
+    // and were taken over), none was finished twice, and the periodic sweep exists
+    // once and keeps being rescheduled by the survivors.
+    let client = pg.client().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left: i64 = client.query_one("SELECT count(*) FROM jobs WHERE every_secs IS NULL", &[]).await.unwrap().get(0);
+        if left == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{left} one-off jobs never ran");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let periodic: i64 = client.query_one("SELECT count(*) FROM jobs WHERE kind = 'sweep' AND every_secs IS NOT NULL", &[]).await.unwrap().get(0);
+    assert_eq!(periodic, 1, "three instances registered the periodic sweep once");
+    let before: chrono::DateTime<chrono::Utc> = client.query_one("SELECT run_at FROM jobs WHERE every_secs IS NOT NULL", &[]).await.unwrap().get(0);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let later: chrono::DateTime<chrono::Utc> = client.query_one("SELECT run_at FROM jobs WHERE every_secs IS NOT NULL", &[]).await.unwrap().get(0);
+    assert!(later > before, "the survivors keep running the periodic sweep");
+    drop(servers);
+    let mut finished: HashMap<String, usize> = HashMap::new();
+    for log in &logs {
+        for id in finished_jobs(log) {
+            *finished.entry(id).or_default() += 1;
+        }
+    }
+    for id in &one_offs {
+        assert!(finished.get(id).copied().unwrap_or(0) <= 1, "job {id} was finished twice");
+    }
+    let by_survivors: usize = logs[..2].iter().map(|l| finished_jobs(l).iter().filter(|id| one_offs.contains(*id)).count()).sum();
+    let by_killed = finished_jobs(&logs[2]).iter().filter(|id| one_offs.contains(*id)).count();
+    assert_eq!(by_survivors + by_killed, 30, "every one-off job finished exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_store_round_trips_the_demo_organization() {
+    let Some(pg) = PgDb::new().await else { return };
+    let dir = tempdir();
+    let a = db(dir.path(), "a.db");
+    run(&["demo", "--no-serve", "--people", "300", "--db", &a], 0);
+    let out = run(&["migrate-store", "--from", &format!("sqlite://{a}"), "--to", &pg.url], 0);
+    let text = stdout(&out);
+    assert!(text.contains("the target equals the source"), "{text}");
+    let digests: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("ledger sha256 ")).collect();
+    assert_eq!(digests.len(), 2, "{text}");
+    assert_eq!(digests[0], digests[1]);
+
+    // Compared independently of the command's own check.
+    let (src, dst) = (rungs_store::open(&a).await.unwrap(), rungs_store::open(&pg.url).await.unwrap());
+    let org = src.default_org().await.unwrap().unwrap();
+    assert_eq!(dst.default_org().await.unwrap(), Some(org.clone()));
+    assert_eq!(src.all_people(org.id).await.unwrap(), dst.all_people(org.id).await.unwrap());
+    assert_eq!(src.export_events(org.id, 0, 10_000).await.unwrap(), dst.export_events(org.id, 0, 10_000).await.unwrap());
+    assert_eq!(src.tokens(org.id, None).await.unwrap(), dst.tokens(org.id, None).await.unwrap());
+    assert_eq!(src.framework(org.id).await.unwrap(), dst.framework(org.id).await.unwrap());
+    drop(dst);
+
+    // A non-empty target is refused.
+    let out = run(&["migrate-store", "--from", &a, "--to", &pg.url], 1);
+    assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
+    // And the copy serves: a rebuild on PostgreSQL equals its live state.
+    run(&["rebuild", "--db", &pg.url], 0);
+}
