@@ -58,7 +58,8 @@ pub async fn record(
     std::mem::take(&mut errors).into_result()?;
 
     let framework = store.framework(viewer.org_id).await?;
-    let scope = Scope::load(store, viewer.clone()).await?;
+    let validates = parsed.iter().any(|p| matches!(p.body, EventBody::Validation(_)));
+    let scope = if validates { Scope::load_with_reports(store, viewer.clone()).await? } else { Scope::load(store, viewer.clone()).await? };
     let mut events = Vec::with_capacity(parsed.len());
     for (i, p) in parsed.into_iter().enumerate() {
         match prepare(store, &scope, &framework, p, now).await {

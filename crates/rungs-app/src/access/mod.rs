@@ -45,10 +45,24 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Load the viewer's reports (only needed for managers).
+    /// Load the viewer's reports where access depends on them: for managers. The
+    /// people team may see and do everything, so their reports are not read (one
+    /// query less on every admin request); see [`Scope::load_with_reports`].
     pub async fn load(store: &dyn Store, viewer: Viewer) -> StoreResult<Self> {
+        Self::load_inner(store, viewer, false).await
+    }
+
+    /// Like [`Scope::load`] but also reads an admin's reports, for the few decisions
+    /// that depend on the org chart rather than on rights (a validation by an admin
+    /// who manages the subject counts as a manager's validation).
+    pub async fn load_with_reports(store: &dyn Store, viewer: Viewer) -> StoreResult<Self> {
+        Self::load_inner(store, viewer, true).await
+    }
+
+    async fn load_inner(store: &dyn Store, viewer: Viewer, admin_too: bool) -> StoreResult<Self> {
         let reports = match (viewer.role, viewer.person_id) {
-            (Role::Manager | Role::Admin, Some(me)) => store.reports(viewer.org_id, me).await?.into_iter().collect(),
+            (Role::Manager, Some(me)) => store.reports(viewer.org_id, me).await?.into_iter().collect(),
+            (Role::Admin, Some(me)) if admin_too => store.reports(viewer.org_id, me).await?.into_iter().collect(),
             _ => HashSet::new(),
         };
         Ok(Scope { viewer, reports })

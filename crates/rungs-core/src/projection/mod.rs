@@ -132,10 +132,18 @@ pub fn fold(events: &[Event]) -> Option<Person> {
     Some(p)
 }
 
-/// Whether `e` can be folded onto `p` incrementally, or the subject must be refolded
-/// (a reversal, or an event dated before the latest one already folded).
+/// Whether `e` can be folded onto `p` incrementally, or the subject must be refolded:
+/// a reversal, or an order-sensitive event (one that sets a position, profile field or
+/// status) dated before the latest event already folded. Wins, validations and
+/// recognition only add to counters and take maxima of times, so [`apply`] gives the
+/// same state whatever their order; refolding for them would make every slightly
+/// out-of-order concurrent POST re-read the person's whole history.
 pub fn needs_refold(p: &Person, e: &Event) -> bool {
-    e.kind() == EventKind::Reversal || e.occurred_at < p.last_occurred_at
+    match e.kind() {
+        EventKind::Reversal => true,
+        EventKind::MicroProgression | EventKind::Validation | EventKind::Recognition => false,
+        _ => e.occurred_at < p.last_occurred_at,
+    }
 }
 
 /// What the store knows when checking that an event may join the ledger.

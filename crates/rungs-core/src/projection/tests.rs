@@ -140,3 +140,24 @@ fn reversing_a_reversal_or_a_hire_is_refused() {
     let ctx = AppendContext { subject: Some(&person), target: Some(won), target_reversed: true };
     assert!(check_append(&mk(won), &ctx).is_err(), "an event is reversed at most once");
 }
+
+#[test]
+fn backdated_wins_fold_without_a_refold_and_still_equal_a_rebuild() {
+    let mut s = Script::new();
+    s.push(100, EventBody::Promotion(Promotion { to: pos("l3"), pay_band: None, note: None }));
+    s.push(50, win());
+    let p = hire(&s.events[0]).unwrap();
+    assert!(!needs_refold(&p, &s.events[2]), "a win is order-insensitive");
+    assert!(needs_refold(&fold(&s.events[..2]).unwrap(), &s.events[1].clone_with_day(10)), "a backdated promotion is not");
+    let live = s.incremental();
+    assert_eq!(live, fold(&s.events).unwrap());
+    assert_eq!(live.last_progression_at, Some(s.events[1].occurred_at), "the later promotion stays the last progression");
+}
+
+impl Event {
+    fn clone_with_day(&self, day: i64) -> Event {
+        let mut e = self.clone();
+        e.occurred_at = Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).unwrap() + Duration::days(day);
+        e
+    }
+}

@@ -34,7 +34,7 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
     let mut members = vec![];
     // My team is my reports, direct and indirect, as the access rules define them
     // (the people team would otherwise see everyone through `list`).
-    let scope = Scope::load(store, s.viewer.clone()).await?;
+    let scope = Scope::load_with_reports(store, s.viewer.clone()).await?;
     let only: Vec<_> = scope.reports().iter().copied().collect();
     let mut cursor = None;
     loop {
