@@ -6,8 +6,20 @@
 //! * `post`: single-event `POST /api/v1/events` from 64 concurrent HTTP clients against
 //!   a real server on loopback, versus one fsync'd SQLite transaction per event.
 //!
-//! Run: `cargo bench -p rungs --bench ingest -- [bulk|post|all] [--events N] [--requests N]`.
-//! Results go to standard output; copy them into docs/BENCHMARKS.md.
+//! * `timeline` (part of `bulk`): a person's timeline read (`subject_events` plus
+//!   `person`) on the bulk-imported ledger, p50/p99 over random people.
+//! * `instances` (PostgreSQL only): `post` with one, then two in-process servers, each
+//!   with its own pool, on one database; the clients are split between them.
+//!
+//! Run: `cargo bench -p rungs --bench ingest -- [bulk|post|instances|all] [--events N]
+//! [--requests N] [--db postgres://ADMIN_URL]`. Without `--db` everything runs on
+//! SQLite; with a PostgreSQL URL each measurement gets a fresh database
+//! (`rungs_bench_*`, created through that URL) and the baselines are raw
+//! tokio-postgres inserts. Results go to standard output; copy them into
+//! docs/BENCHMARKS.md.
+
+#[path = "pg/mod.rs"]
+mod pg;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,14 +37,27 @@ fn arg(name: &str, default: usize) -> usize {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// The PostgreSQL admin URL from `--db`, if the benchmark runs on PostgreSQL.
+fn pg_admin() -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let url = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).cloned()?;
+    url.starts_with("postgres").then_some(url)
+}
+
 fn main() {
-    let what = std::env::args().skip(1).find(|a| ["bulk", "post", "all"].contains(&a.as_str())).unwrap_or_else(|| "all".into());
+    let what = std::env::args().skip(1).find(|a| ["bulk", "post", "instances", "all"].contains(&a.as_str())).unwrap_or_else(|| "all".into());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    println!("backend: {}\n", if pg_admin().is_some() { "postgres" } else { "sqlite" });
     if what == "bulk" || what == "all" {
         rt.block_on(bulk(arg("--events", 1_000_000)));
     }
     if what == "post" || what == "all" {
-        rt.block_on(post(arg("--requests", 50_000), arg("--clients", 64)));
+        rt.block_on(post(arg("--requests", 50_000), arg("--clients", 64), 1));
+    }
+    if (what == "instances" || what == "all") && pg_admin().is_some() {
+        for instances in [1, 2] {
+            rt.block_on(post(arg("--requests", 50_000), arg("--clients", 64), instances));
+        }
     }
 }
 
@@ -92,7 +117,10 @@ fn events(org: OrgId, n: usize) -> Vec<NewEvent> {
 }
 
 async fn fresh_store(dir: &std::path::Path, name: &str) -> (Arc<dyn Store>, OrgId, String) {
-    let path = dir.join(name).to_string_lossy().into_owned();
+    let path = match pg_admin() {
+        Some(admin) => pg::fresh_database(&admin, &name.replace(".db", "")).await,
+        None => dir.join(name).to_string_lossy().into_owned(),
+    };
     let store = rungs_store::open(&path).await.expect("open store");
     let org = Organization { id: OrgId::new(), name: "Bench".into(), created_at: Utc::now() };
     store.create_org(&org).await.expect("org");
@@ -113,6 +141,8 @@ async fn bulk(n: usize) {
     }
     let rungs_secs = started.elapsed().as_secs_f64();
     assert_eq!(store.stats().await.expect("stats").events as usize, n);
+    let people: Vec<PersonId> = evs.iter().filter(|e| e.body.kind() == EventKind::Hired).map(|e| e.subject).collect();
+    timeline(&store, org, &people).await;
     drop(store);
 
     // Baseline: the same rows, raw prepared inserts, same tables and indexes, same
@@ -123,11 +153,21 @@ async fn bulk(n: usize) {
         e.org_id = org2;
         e
     }).collect();
-    let conn = rusqlite::Connection::open(&path).expect("open");
-    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").expect("pragmas");
-    let started = Instant::now();
-    for chunk in evs.chunks(BATCH) {
-        baseline_insert(&conn, chunk);
+    let started;
+    if pg_admin().is_some() {
+        let mut c = pg::client(&path).await;
+        started = Instant::now();
+        let mut seq = 1;
+        for chunk in evs.chunks(BATCH) {
+            seq = pg::baseline_insert(&mut c, chunk, seq).await;
+        }
+    } else {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").expect("pragmas");
+        started = Instant::now();
+        for chunk in evs.chunks(BATCH) {
+            baseline_insert(&conn, chunk);
+        }
     }
     let base_secs = started.elapsed().as_secs_f64();
 
@@ -137,6 +177,38 @@ async fn bulk(n: usize) {
     println!("| Rungs `Store::append` | {rungs_secs:.2} | {r:.0} |");
     println!("| baseline: raw batched inserts | {base_secs:.2} | {b:.0} |");
     println!("ratio Rungs / baseline = {:.2} (target >= 0.5; and >= 50,000 events/s)\n", r / b);
+}
+
+/// A person's timeline as the API reads it (their events and their projection), for
+/// 2,000 random people from 4 concurrent readers.
+async fn timeline(store: &Arc<dyn Store>, org: OrgId, people: &[PersonId]) {
+    let per = 500;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..4u64)
+        .map(|r| {
+            let (store, people) = (store.clone(), people.to_vec());
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(per);
+                for i in 0..per as u64 {
+                    let id = people[((r * 7919 + i).wrapping_mul(2_654_435_761) % people.len() as u64) as usize];
+                    let t = Instant::now();
+                    let events = store.subject_events(org, id).await.expect("timeline");
+                    store.person(org, id).await.expect("person");
+                    assert!(!events.is_empty());
+                    lat.push(t.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = vec![];
+    for t in tasks {
+        lat.extend(t.await.expect("task"));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    println!("timeline read (subject_events + person, ~{} events each, 4 readers): {:.0} reads/s, p50 {:.2} ms, p99 {:.2} ms\n", 50, lat.len() as f64 / secs, pct(0.5), pct(0.99));
 }
 
 /// Raw inserts of events, plus one people row per hire, in one transaction.
@@ -193,9 +265,9 @@ fn baseline_insert(conn: &rusqlite::Connection, chunk: &[NewEvent]) {
     conn.execute_batch("COMMIT").expect("commit");
 }
 
-async fn post(requests: usize, clients: usize) {
+async fn post(requests: usize, clients: usize, instances: usize) {
     let dir = tempfile::tempdir().expect("tmp");
-    println!("## single-event POST, {clients} concurrent clients, {requests} requests");
+    println!("## single-event POST, {clients} concurrent clients, {requests} requests, {instances} server instance(s)");
     let (store, org, path) = fresh_store(dir.path(), "post.db").await;
     drop(store);
     // `init` needs an empty database; make the admin on the store we just created.
@@ -231,16 +303,21 @@ async fn post(requests: usize, clients: usize) {
         .await
         .expect("admin");
     let (_, token) = rungs_app::tokens::create(store.as_ref(), org, admin, rungs_core::person::Role::Admin, "bench").await.expect("token");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let state = rungs_web::AppState::new(store.clone());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rungs_web::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
+    // One server per instance, each on a store (pool) of its own, like separate processes.
+    let mut urls = vec![];
+    let mut servers = vec![];
+    for i in 0..instances {
+        let s = if i == 0 { store.clone() } else { rungs_store::open(&path).await.expect("another instance") };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        urls.push(format!("http://{}/api/v1/events", listener.local_addr().expect("addr")));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(rungs_web::serve(listener, rungs_web::AppState::new(s), async {
+            let _ = stop_rx.await;
+        }));
+        servers.push((stop_tx, server));
+    }
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
-    let url = format!("http://{addr}/api/v1/events");
     let body = serde_json::to_vec(&serde_json::json!({
         "subject": admin.to_string(), "kind": "micro_progression",
         "payload": {"category": "skill", "magnitude": "nano", "title": "bench win"}
@@ -249,8 +326,8 @@ async fn post(requests: usize, clients: usize) {
     let per = requests / clients;
     let started = Instant::now();
     let mut tasks = vec![];
-    for _ in 0..clients {
-        let (client, url, body, token) = (client.clone(), url.clone(), body.clone(), token.clone());
+    for c in 0..clients {
+        let (client, url, body, token) = (client.clone(), urls[c % instances].clone(), body.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(per);
             for _ in 0..per {
@@ -275,8 +352,10 @@ async fn post(requests: usize, clients: usize) {
         lat.extend(t.await.expect("task"));
     }
     let secs = started.elapsed().as_secs_f64();
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    for (stop_tx, server) in servers {
+        let _ = stop_tx.send(());
+        let _ = server.await;
+    }
     lat.sort();
     let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
     let acked = lat.len();
@@ -285,20 +364,31 @@ async fn post(requests: usize, clients: usize) {
     let rate = acked as f64 / secs;
 
     // Baseline: one fsync'd transaction per event, one connection.
-    let conn = rusqlite::Connection::open(&path).expect("open");
-    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;").expect("pragmas");
     let base_n = 2_000;
     let evs = events(org, base_n + base_n / 49 + 2);
     let wins: Vec<&NewEvent> = evs.iter().filter(|e| e.body.kind() == EventKind::MicroProgression).take(base_n).collect();
-    let t = Instant::now();
-    for e in &wins {
-        baseline_insert(&conn, std::slice::from_ref(*e));
+    let t;
+    if pg_admin().is_some() {
+        let mut c = pg::client(&path).await;
+        t = Instant::now();
+        // Seqs far above the benchmark's own, in the same table.
+        for (i, e) in wins.iter().enumerate() {
+            pg::baseline_insert(&mut c, std::slice::from_ref(*e), 1_000_000_000 + i as i64).await;
+        }
+    } else {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;").expect("pragmas");
+        t = Instant::now();
+        for e in &wins {
+            baseline_insert(&conn, std::slice::from_ref(*e));
+        }
     }
     let base_rate = wins.len() as f64 / t.elapsed().as_secs_f64();
 
     println!("| path | events/s | p50 ms | p99 ms |");
     println!("|---|---|---|---|");
-    println!("| Rungs POST /api/v1/events (group commit) | {rate:.0} | {:.2} | {:.2} |", pct(0.50), pct(0.99));
+    let how = if pg_admin().is_some() { "one transaction each, per-org head lock" } else { "group commit" };
+    println!("| Rungs POST /api/v1/events ({how}) | {rate:.0} | {:.2} | {:.2} |", pct(0.50), pct(0.99));
     println!("| baseline: one fsync'd transaction per event | {base_rate:.0} | | |");
     println!("ratio Rungs / baseline = {:.2} (target >= 8,000 events/s, p99 <= 20 ms)\n", rate / base_rate);
 }

@@ -66,7 +66,11 @@ CREATE TABLE events (
 );
 
 -- Timelines and refolds read one subject's events; (occurred_at, seq) is fold order.
-CREATE INDEX events_by_subject ON events (subject, occurred_at, seq);
+-- org_id leads so one index matches both equality conditions every such query has:
+-- with only (subject, ...) the planner, before the first ANALYZE of a freshly loaded
+-- table, combined it with the primary key and read the whole organization (measured:
+-- 22 ms instead of 0.1 ms per timeline).
+CREATE INDEX events_by_subject ON events (org_id, subject, occurred_at, seq);
 
 -- An event's own idempotency key is unique per organization; partial, as in SQLite.
 CREATE UNIQUE INDEX events_idempotency_key ON events (org_id, idempotency_key)
