@@ -25,9 +25,40 @@ static EVENT_BY_KEY: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 AND idempotency_key = ?2"));
 static PERSON_BY_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1 AND org_id = ?2"));
 
+/// People as the `people` table holds them after the writer's last commit, kept by the
+/// writer thread across batches so a bulk import does not re-read every person it
+/// touches. Only the writer writes `people`, so the cache stays true as long as it is
+/// updated after each commit and cleared when anything else may have written: another
+/// process (`PRAGMA data_version` changes) or a non-append job such as a rebuild.
+#[derive(Default)]
+pub(crate) struct PeopleCache {
+    people: HashMap<PersonId, Person>,
+}
+
+/// Beyond this many people the cache is dropped and refilled: it bounds memory
+/// (~50 MB) for organizations far larger than the 100,000 people we design for.
+const CACHE_LIMIT: usize = 200_000;
+
+impl PeopleCache {
+    pub(crate) fn clear(&mut self) {
+        self.people.clear();
+    }
+
+    /// Take in the states a committed transaction wrote.
+    pub(crate) fn commit(&mut self, written: Vec<Person>) {
+        if self.people.len() + written.len() > CACHE_LIMIT {
+            self.people.clear();
+        }
+        for p in written {
+            self.people.insert(p.id, p);
+        }
+    }
+}
+
 /// Append `batch` on `conn`, which is inside a transaction (savepoint) the caller
 /// commits or rolls back; on `Err` the caller rolls back, so partial work is harmless.
-pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch) -> StoreResult<Appended> {
+/// Also returns the people it wrote, for the caller to put in `cache` once committed.
+pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch, cache: &PeopleCache) -> StoreResult<(Appended, Vec<Person>)> {
     let AppendBatch { org_id, events, claim } = batch;
     if events.is_empty() {
         return Err(ValidationError::single("events", "must contain at least one event").into());
@@ -35,22 +66,22 @@ pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch) -> StoreResult
     if let Some(c) = &claim
         && let Some(done) = claimed(conn, org_id, c)?
     {
-        return Ok(done);
+        return Ok((done, Vec::new()));
     }
     let many = events.len() > 1;
     // A repeated event key replays the stored event only when that is unambiguous:
     // a lone event with no request-level claim (e.g. a re-run import line).
     let may_replay = !many && claim.is_none();
     let at = |i: usize, e: StoreError| if many { e.nested(&format!("events[{i}]")) } else { e };
-    let mut b = Batch { conn, org: org_id, people: HashMap::new(), emails: HashMap::new(), touched: Vec::new() };
+    let mut b = Batch { conn, org: org_id, cache, people: HashMap::new(), emails: HashMap::new(), touched: Vec::new() };
     let mut out = Vec::with_capacity(events.len());
     for (i, e) in events.into_iter().enumerate() {
         match b.append(i, e, may_replay).map_err(|e| at(i, e))? {
             Step::Appended(e) => out.push(e),
-            Step::Replayed(e) => return Ok(Appended { events: vec![e], replayed: true }),
+            Step::Replayed(e) => return Ok((Appended { events: vec![e], replayed: true }, Vec::new())),
         }
     }
-    b.flush().map_err(|(i, e)| at(i, e))?;
+    let written = b.flush().map_err(|(i, e)| at(i, e))?;
     if let Some(c) = claim {
         let ids: Vec<String> = out.iter().map(|e| e.id.to_string()).collect();
         conn.prepare_cached(
@@ -68,7 +99,7 @@ pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch) -> StoreResult
         })
         .db()?;
     }
-    Ok(Appended { events: out, replayed: false })
+    Ok((Appended { events: out, replayed: false }, written))
 }
 
 /// A claim seen before: replay its events, or refuse a different request.
@@ -127,6 +158,7 @@ struct Cached {
 struct Batch<'c> {
     conn: &'c Connection,
     org: OrgId,
+    cache: &'c PeopleCache,
     people: HashMap<PersonId, Cached>,
     /// Email -> person for cached people, so the in-batch email check is a lookup.
     /// May hold outdated entries; they are verified against `people`.
@@ -202,11 +234,14 @@ impl Batch<'_> {
         if self.people.contains_key(&id) {
             return Ok(());
         }
-        let person = self
-            .conn
-            .prepare_cached(&PERSON_BY_ID)
-            .and_then(|mut s| s.query_row(params![id.as_bytes(), self.org.as_bytes()], rows::person).optional())
-            .db()?;
+        let person = match self.cache.people.get(&id) {
+            Some(p) if p.org_id == self.org => Some(p.clone()),
+            _ => self
+                .conn
+                .prepare_cached(&PERSON_BY_ID)
+                .and_then(|mut s| s.query_row(params![id.as_bytes(), self.org.as_bytes()], rows::person).optional())
+                .db()?,
+        };
         let stored = person.as_ref().map(|p| (p.name.clone(), p.email.clone(), p.manager_id));
         if let Some(p) = &person {
             self.emails.insert(p.email.clone(), id);
@@ -281,7 +316,8 @@ impl Batch<'_> {
 
     /// Refold stale subjects and write every touched person once. Errors carry the
     /// index of the last event about the person concerned.
-    fn flush(&mut self) -> Result<(), (usize, StoreError)> {
+    fn flush(&mut self) -> Result<Vec<Person>, (usize, StoreError)> {
+        let mut written = Vec::with_capacity(self.touched.len());
         for id in std::mem::take(&mut self.touched) {
             let Some(c) = self.people.get_mut(&id) else { continue };
             let i = c.last;
@@ -296,7 +332,8 @@ impl Batch<'_> {
             let unchanged = c.stored.as_ref().is_some_and(|(n, e, m)| *n == p.name && *e == p.email && *m == p.manager_id);
             let r = if unchanged { rows::update_person_unindexed(self.conn, p) } else { rows::upsert_person(self.conn, p) };
             r.db().map_err(|e| (i, e))?;
+            written.push(p.clone());
         }
-        Ok(())
+        Ok(written)
     }
 }

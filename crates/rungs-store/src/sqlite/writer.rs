@@ -13,7 +13,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rungs_core::store::{AppendBatch, Appended, StoreError, StoreResult};
 use tokio::sync::{mpsc, oneshot};
 
-use super::append::append_batch;
+use super::append::{PeopleCache, append_batch};
 use super::rows::Db;
 
 /// Most appends folded into one commit. Caps bound the latency of the last caller in
@@ -104,7 +104,16 @@ impl Writer {
 fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, depth: Arc<AtomicU64>) {
     let mut appends = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
+    let mut cache = PeopleCache::default();
+    let mut seen_version = data_version(&conn);
     while let Some(first) = rx.blocking_recv() {
+        // Another process committed (e.g. `rungs import` beside `rungs serve`): what
+        // the cache remembers of `people` may be stale.
+        let version = data_version(&conn);
+        if version != seen_version {
+            cache.clear();
+            seen_version = version;
+        }
         let mut events = 0;
         let mut taken = 0u64;
         let mut next = Some(first);
@@ -124,12 +133,16 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, depth: Arc<AtomicU
         depth.fetch_sub(taken, Ordering::Relaxed);
         let (large, small): (Vec<_>, Vec<_>) = appends.drain(..).partition(|(b, _)| b.events.len() > MAX_GROUPED_EVENTS);
         if small.len() == 1 {
-            commit_alone(&mut conn, small);
+            commit_alone(&mut conn, small, &mut cache);
         } else if !small.is_empty() {
-            commit_group(&mut conn, small);
+            commit_group(&mut conn, small, &mut cache);
         }
         for batch in large {
-            commit_alone(&mut conn, vec![batch]);
+            commit_alone(&mut conn, vec![batch], &mut cache);
+        }
+        if !jobs.is_empty() {
+            // Other writes (a rebuild rewrites `people`) go around the cache.
+            cache.clear();
         }
         for job in jobs.drain(..) {
             job(&mut conn);
@@ -142,22 +155,31 @@ type Pending = (AppendBatch, oneshot::Sender<StoreResult<Appended>>);
 
 /// One batch, one transaction: nothing to isolate it from, so no savepoint.
 #[tracing::instrument(skip_all, fields(events = one[0].0.events.len()))]
-fn commit_alone(conn: &mut Connection, one: Vec<Pending>) {
+fn commit_alone(conn: &mut Connection, one: Vec<Pending>, cache: &mut PeopleCache) {
     for (batch, reply) in one {
         let r = catch_unwind(AssertUnwindSafe(|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-            let r = append_batch(&tx, batch)?;
+            let (r, written) = append_batch(&tx, batch, cache)?;
             tx.commit().db()?;
+            cache.commit(written);
             Ok(r)
         }))
-        .unwrap_or_else(|_| Err(StoreError::Unexpected("an append panicked".into())));
+        .unwrap_or_else(|_| {
+            cache.clear();
+            Err(StoreError::Unexpected("an append panicked".into()))
+        });
         let _ = reply.send(r);
     }
 }
 
+/// SQLite's counter of commits by other connections to this database file.
+fn data_version(conn: &Connection) -> i64 {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap_or(-1)
+}
+
 /// One transaction for the whole group; each batch in a savepoint of its own.
 #[tracing::instrument(skip_all, fields(batches = group.len()))]
-fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
+fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCache) {
     let fail_all = |group: Vec<Pending>, e: &StoreError| {
         for (_, reply) in group {
             let _ = reply.send(Err(StoreError::Unexpected(e.to_string())));
@@ -175,8 +197,14 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
         if broken.is_some() {
             continue;
         }
-        match run_in_savepoint(conn, batch) {
-            Ok(r) => results.push(r),
+        match run_in_savepoint(conn, batch, cache) {
+            Ok(Ok((r, w))) => {
+                // Later batches of the group must see this one's people: they are in
+                // the same transaction, and the cache is read before the table.
+                cache.commit(w);
+                results.push(Ok(r));
+            }
+            Ok(Err(e)) => results.push(Err(e)),
             Err(e) => broken = Some(e),
         }
     }
@@ -191,7 +219,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
             }
         }
         Err(e) => {
-            // The transaction is unusable: nothing of this group was committed.
+            // The transaction is unusable: nothing of this group was committed, so
+            // neither is what the cache took in from its batches.
+            cache.clear();
             tracing::error!(error = %e, "group commit failed; every batch in it is refused");
             let _ = conn.execute_batch("ROLLBACK");
             for reply in replies {
@@ -203,9 +233,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>) {
 
 /// Run one batch between SAVEPOINT and RELEASE, rolling back to the savepoint on
 /// error. The outer `Err` means the transaction itself is broken.
-fn run_in_savepoint(conn: &Connection, batch: AppendBatch) -> StoreResult<StoreResult<Appended>> {
+fn run_in_savepoint(conn: &Connection, batch: AppendBatch, cache: &PeopleCache) -> StoreResult<StoreResult<(Appended, Vec<rungs_core::person::Person>)>> {
     conn.prepare_cached("SAVEPOINT batch").and_then(|mut s| s.execute([])).db()?;
-    let r = catch_unwind(AssertUnwindSafe(|| append_batch(conn, batch)))
+    let r = catch_unwind(AssertUnwindSafe(|| append_batch(conn, batch, cache)))
         .unwrap_or_else(|_| Err(StoreError::Unexpected("an append panicked".into())));
     if r.is_err() {
         conn.prepare_cached("ROLLBACK TO batch").and_then(|mut s| s.execute([])).db()?;

@@ -89,3 +89,23 @@ async fn a_bad_batch_in_a_commit_group_fails_alone() {
     }
     assert_eq!(store.person(org, ada).await.unwrap().micro_progressions, 30);
 }
+
+#[tokio::test]
+async fn a_second_process_writing_the_same_file_is_not_overwritten_by_the_writers_people_cache() {
+    let db = SqliteDb::new().await;
+    let org = new_org(&db.store).await;
+    let ada = hire(&db.store, org, "Ada").await;
+    append1(&db.store, event(org, ada, day(10), win("first"))).await;
+    // Another process (think `rungs import` beside `rungs serve`) promotes Ada.
+    let other: Arc<dyn Store> = Arc::new(rungs_store::open_sqlite(&db.path()).await.unwrap());
+    append1(&other, event(org, ada, day(20), promotion("l3"))).await;
+    drop(other);
+    // The first store's writer remembers Ada at l2; its next append must see the promotion.
+    append1(&db.store, event(org, ada, day(30), win("second"))).await;
+    let p = db.store.person(org, ada).await.unwrap();
+    assert_eq!(p.position.level, "l3", "the promotion written by the other process survives");
+    assert_eq!(p.micro_progressions, 2);
+    let before = db.store.all_people(org).await.unwrap();
+    db.store.rebuild(org).await.unwrap();
+    assert_eq!(db.store.all_people(org).await.unwrap(), before);
+}
