@@ -1,21 +1,92 @@
-//! Reading and replacing an organization's career framework.
+//! Reading, replacing and importing an organization's career framework. Every change
+//! saves a new version (old ones are kept); imports can be previewed first.
 
-use rungs_core::framework::Framework;
+use chrono::Utc;
+use rungs_core::framework::matrix::{self, MatrixPreview};
+use rungs_core::framework::{Framework, FrameworkVersion, yaml};
 use rungs_core::store::Store;
 
 use crate::{AppError, Viewer};
+
+/// Largest framework file accepted (YAML or CSV).
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// The framework: anyone signed in may read it (it is what everyone grows along).
 pub async fn get(store: &dyn Store, viewer: &Viewer) -> Result<Framework, AppError> {
     Ok(store.framework(viewer.org_id).await?)
 }
 
-/// Replace the framework: people team only; validated before it is saved.
+/// Every saved version, oldest first: anyone signed in may read them.
+pub async fn versions(store: &dyn Store, viewer: &Viewer) -> Result<Vec<FrameworkVersion>, AppError> {
+    Ok(store.framework_versions(viewer.org_id).await?)
+}
+
+fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
+    if viewer.is_admin() { Ok(()) } else { Err(AppError::Forbidden("only the people team can change the framework".into())) }
+}
+
+/// Replace the framework: people team only; validated before it is saved as a new
+/// version.
 pub async fn replace(store: &dyn Store, viewer: &Viewer, framework: Framework) -> Result<Framework, AppError> {
-    if !viewer.is_admin() {
-        return Err(AppError::Forbidden("only the people team can change the framework".into()));
-    }
+    admin_only(viewer)?;
     framework.validate()?;
-    store.save_framework(viewer.org_id, &framework).await?;
+    save_if_changed(store, viewer, &framework).await?;
     Ok(framework)
+}
+
+/// Save `fw` as a new version unless it equals the current one: an unchanged framework
+/// is no edit, so a retried import or PUT makes no second version (this is how these
+/// requests honour `Idempotency-Key`: a repeat changes nothing). Returns the version
+/// in force afterwards.
+async fn save_if_changed(store: &dyn Store, viewer: &Viewer, fw: &Framework) -> Result<u32, AppError> {
+    let versions = store.framework_versions(viewer.org_id).await?;
+    if let Some(last) = versions.last()
+        && &last.framework == fw
+    {
+        return Ok(last.version);
+    }
+    Ok(store.save_framework_version(viewer.org_id, fw, Utc::now()).await?)
+}
+
+/// What an import found, and whether it was saved.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportOutcome {
+    /// The version saved; `None` for a preview.
+    pub version: Option<u32>,
+    pub tolerated: Vec<String>,
+    pub framework: Framework,
+}
+
+fn check_size(file: &str, text: &str) -> Result<(), AppError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(AppError::invalid(file, format!("is larger than {MAX_FILE_BYTES} bytes")));
+    }
+    Ok(())
+}
+
+/// Import a whole framework from YAML. With `commit` false nothing is saved.
+pub async fn import_yaml(store: &dyn Store, viewer: &Viewer, file: &str, text: &str, commit: bool) -> Result<ImportOutcome, AppError> {
+    admin_only(viewer)?;
+    check_size(file, text)?;
+    let parsed = yaml::from_yaml(file, text)?;
+    let version = if commit { Some(save_if_changed(store, viewer, &parsed.framework).await?) } else { None };
+    Ok(ImportOutcome { version, tolerated: parsed.tolerated, framework: parsed.framework })
+}
+
+/// Import a CSV competency matrix into one track of the current framework. With
+/// `commit` false nothing is saved; the preview says what would change.
+pub async fn import_matrix(
+    store: &dyn Store,
+    viewer: &Viewer,
+    track: &str,
+    file: &str,
+    text: &str,
+    commit: bool,
+) -> Result<(MatrixPreview, Option<u32>), AppError> {
+    admin_only(viewer)?;
+    check_size(file, text)?;
+    let current = store.framework(viewer.org_id).await?;
+    let (next, preview) = matrix::import(&current, track, file, text)?;
+    let version = if commit { Some(save_if_changed(store, viewer, &next).await?) } else { None };
+    Ok((preview, version))
 }

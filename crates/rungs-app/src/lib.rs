@@ -13,6 +13,7 @@ pub mod org;
 pub mod people;
 pub mod people_csv;
 pub mod people_import;
+pub mod readiness;
 pub mod tokens;
 
 pub use access::Viewer;

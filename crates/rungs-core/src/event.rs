@@ -105,6 +105,20 @@ impl Category {
     ];
 }
 
+/// A category in words, lower case, for sentences ("log a project completed win").
+pub fn category_label(c: Category) -> &'static str {
+    match c {
+        Category::Skill => "skill",
+        Category::Certification => "certification",
+        Category::Feedback => "feedback",
+        Category::TaskMastered => "task mastered",
+        Category::ProjectCompleted => "project completed",
+        Category::Learning => "learning",
+        Category::Mentoring => "mentoring",
+        Category::Responsibility => "responsibility",
+    }
+}
+
 /// How big a micro-progression is: a nano step or a micro step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod page;
 pub mod person;
 pub mod projection;
+pub mod readiness;
 pub mod session_store;
 pub mod store;
 pub mod text;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, EventKind, NewEvent};
-use crate::framework::Framework;
+use crate::framework::{Framework, FrameworkStore};
 use crate::page::Page;
 use crate::jobs::JobQueue;
 use crate::session_store::SessionStore;
@@ -128,10 +128,10 @@ pub struct RebuildReport {
 }
 
 /// The storage interface, held as `Arc<dyn Store>`. Sign-in credentials and sessions
-/// ([`SessionStore`]) and background jobs ([`JobQueue`]) are separate capabilities
-/// every backend also provides.
+/// ([`SessionStore`]), background jobs ([`JobQueue`]) and framework versions
+/// ([`FrameworkStore`]) are separate capabilities every backend also provides.
 #[async_trait::async_trait]
-pub trait Store: SessionStore + JobQueue + Send + Sync + 'static {
+pub trait Store: SessionStore + JobQueue + FrameworkStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

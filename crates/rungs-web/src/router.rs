@@ -26,12 +26,17 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(people::get::get_person, people::update::update_person))
         .routes(routes!(people::timeline::get_timeline))
         .routes(routes!(people::events::list_person_events))
+        .routes(routes!(people::readiness::get_readiness))
+        .routes(routes!(people::recommendations::get_recommendations))
         .routes(routes!(events::create::create_event))
         .routes(routes!(events::bulk::create_events).layer(DefaultBodyLimit::max(config.max_bulk_body_bytes)))
         .routes(routes!(events::get::get_event))
         .routes(routes!(tokens::create::create_token, tokens::list::list_tokens))
         .routes(routes!(tokens::revoke::revoke_token))
         .routes(routes!(framework::get::get_framework, framework::update::update_framework))
+        .routes(routes!(framework::versions::list_framework_versions))
+        .routes(routes!(framework::yaml::export_framework_yaml, framework::yaml::import_framework_yaml))
+        .routes(routes!(framework::matrix::import_framework_matrix))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

@@ -1,5 +1,15 @@
-//! Career framework skeleton: tracks with ordered levels, and competencies. Enough to
-//! place people and tag evidence; expectations and milestone modules come later.
+//! Career frameworks: tracks with ordered levels, competencies grouped by category,
+//! an expectation per competency × level with a checkable criterion, and milestone
+//! modules per level transition. Versioned by the store ([`FrameworkStore`]); read and
+//! written as YAML ([`yaml`]) and imported from a CSV competency matrix ([`matrix`]).
+//! The documented format is `docs/FRAMEWORKS.md` with its JSON Schema beside it.
+
+pub mod matrix;
+mod model;
+mod versions;
+pub mod yaml;
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,11 +44,21 @@ pub struct Competency {
     pub category: String,
 }
 
+pub use model::{Criterion, EvidenceRule, Expectation, MilestoneModule};
+pub use versions::{FrameworkStore, FrameworkVersion, version_in_force};
+
 /// An organization's framework.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Framework {
     pub tracks: Vec<Track>,
     pub competencies: Vec<Competency>,
+    /// What each level expects of each competency (absent pairs expect nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<Expectation>,
+    /// Milestone modules, each on the way into one level of one track.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<MilestoneModule>,
 }
 
 impl Framework {
@@ -53,6 +73,26 @@ impl Framework {
 
     pub fn has_competency(&self, key: &str) -> bool {
         self.competencies.iter().any(|c| c.key == key)
+    }
+
+    pub fn competency(&self, key: &str) -> Option<&Competency> {
+        self.competencies.iter().find(|c| c.key == key)
+    }
+
+    /// The level after `level` in `track`, if there is one.
+    pub fn next_level(&self, track: &str, level: &str) -> Option<&Level> {
+        let rank = self.level_rank(track, level)?;
+        self.track(track)?.levels.get(rank + 1)
+    }
+
+    /// Expectations of one level, in framework order.
+    pub fn expectations_for<'a>(&'a self, track: &'a str, level: &'a str) -> impl Iterator<Item = &'a Expectation> + 'a {
+        self.expectations.iter().filter(move |x| x.track == track && x.level == level)
+    }
+
+    /// Milestone modules on the way into `level` of `track`.
+    pub fn milestones_into<'a>(&'a self, track: &'a str, level: &'a str) -> impl Iterator<Item = &'a MilestoneModule> + 'a {
+        self.milestones.iter().filter(move |m| m.track == track && m.to_level == level)
     }
 
     /// Check a position against the framework; `field` prefixes the error.
@@ -96,7 +136,9 @@ impl Framework {
             if !cs.insert(&c.key) {
                 e.push(format!("competencies[{i}].key"), format!("duplicate competency '{}'", c.key));
             }
+            e.collect(parse_key(&format!("competencies[{i}].category"), &c.category));
         }
+        model::validate(self, &mut e);
         e.into_result()
     }
 }

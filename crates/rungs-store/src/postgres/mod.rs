@@ -14,6 +14,7 @@
 //! to the WAL before the append is acknowledged. Do not turn it off for rungs.
 
 mod append;
+mod frameworks;
 mod jobs;
 pub mod migrate;
 mod queries;

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "access", sql: include_str!("../../migrations/sqlite/0003_access.sql") },
     Migration { version: 4, name: "sessions", sql: include_str!("../../migrations/sqlite/0004_sessions.sql") },
     Migration { version: 5, name: "jobs", sql: include_str!("../../migrations/sqlite/0005_jobs.sql") },
+    Migration { version: 6, name: "framework_versions", sql: include_str!("../../migrations/sqlite/0006_framework_versions.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:

@@ -46,7 +46,8 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "people", description = "People and their timelines."),
         (name = "events", description = "The ledger: append-only events about people."),
         (name = "tokens", description = "API tokens."),
-        (name = "framework", description = "Tracks, levels and competencies."),
+        (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML and CSV matrix import."),
+        (name = "readiness", description = "Readiness for the next level, explained, and the ranked next steps."),
     )
 )]
 pub struct ApiDoc;

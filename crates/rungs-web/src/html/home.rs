@@ -53,6 +53,7 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
     let progressions: Vec<&Row> = all.iter().filter(|r| r.progression && !r.reversed).take(5).collect();
     let recognition: Vec<&Row> = all.iter().filter(|r| r.kind == EventKind::Recognition.as_str() && !r.reversed).take(5).collect();
     let last_progression = p.last_progression_at.map(|t| fmt::ago(t, now));
+    let readiness = rungs_core::readiness::readiness(&fw, &p.position, &timeline.iter().map(|e| e.event.clone()).collect::<Vec<_>>(), now).score;
     render(
         "home.html",
         minijinja::context! {
@@ -60,6 +61,7 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
             first_name => p.name.split_whitespace().next().unwrap_or(&p.name),
             position,
             last_progression,
+            readiness,
             counts => minijinja::context! {
                 wins => p.micro_progressions,
                 micro_promotions => p.micro_promotions,

@@ -11,6 +11,7 @@ mod home;
 mod import;
 mod login;
 mod people;
+mod progress;
 mod team;
 mod timeline;
 mod wins;
@@ -44,6 +45,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/wins", post(wins::submit))
         .route("/timeline", get(timeline::mine))
         .route("/people/{id}/timeline", get(timeline::of_person))
+        .route("/progress", get(progress::mine))
+        .route("/people/{id}/progress", get(progress::of_person))
         .route("/people/{id}/validations", post(timeline::validate))
         .route("/export", get(export::download))
         .route("/team", get(team::show))
@@ -76,6 +79,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("home.html", include_str!("../../templates/home.html")),
     ("win_new.html", include_str!("../../templates/win_new.html")),
     ("timeline.html", include_str!("../../templates/timeline.html")),
+    ("progress.html", include_str!("../../templates/progress.html")),
     ("team.html", include_str!("../../templates/team.html")),
     ("people.html", include_str!("../../templates/people.html")),
     ("import.html", include_str!("../../templates/import.html")),

@@ -50,3 +50,68 @@ async fn an_invalid_framework_is_refused_naming_each_field_and_the_old_one_stays
     assert_eq!(fields, ["tracks[0].levels"]);
     assert_eq!(app.get("/api/v1/framework", &app.admin).await.json(), before);
 }
+
+const MATRIX: &str = "\u{feff}Category,Competency,Engineer,Senior Engineer\r\n\
+    Craft,Testing,Writes tests,Owns the test strategy\r\n\
+    ,Observability,Adds metrics,\"Designs dashboards, alerts\"\r\n";
+
+#[tokio::test]
+async fn a_competency_matrix_previews_then_commits_as_a_new_version() {
+    let app = TestApp::new().await;
+    let before = app.get("/api/v1/framework", &app.admin).await.json();
+    let versions = app.get("/api/v1/framework/versions", &app.admin).await.json()["items"].as_array().unwrap().len();
+    let preview = app.post_raw("/api/v1/framework/matrix?track=engineering&file=ladder.csv", &app.admin, MATRIX).await;
+    preview.assert_status(StatusCode::OK);
+    let p = preview.json();
+    assert_eq!(p["version"], serde_json::Value::Null);
+    assert_eq!(p["preview"]["levels"], json!(["e2", "e3"]));
+    assert_eq!(p["preview"]["competencies"][1], json!({"key": "observability", "name": "Observability", "category": "craft", "new": true}));
+    assert!(p["preview"]["tolerated"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().contains("byte-order mark")));
+    assert_eq!(app.get("/api/v1/framework", &app.admin).await.json(), before, "a preview changes nothing");
+
+    let done = app.post_raw("/api/v1/framework/matrix?track=engineering&commit=true", &app.admin, MATRIX).await.json();
+    assert_eq!(done["version"].as_u64().unwrap() as usize, versions + 1);
+    let again = app.post_raw("/api/v1/framework/matrix?track=engineering&commit=true", &app.admin, MATRIX).await.json();
+    assert_eq!(again["version"], done["version"], "a repeat is no edit and makes no version");
+    let fw = app.get("/api/v1/framework", &app.admin).await.json();
+    assert!(fw["competencies"].as_array().unwrap().iter().any(|c| c["key"] == "observability"));
+    let vs = app.get("/api/v1/framework/versions", &app.admin).await.json();
+    assert_eq!(vs["items"][0]["framework"], before, "the old version is kept");
+}
+
+#[tokio::test]
+async fn a_bad_matrix_names_file_line_and_reason_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    let before = app.get("/api/v1/framework/versions", &app.admin).await.json();
+    let cases = [
+        ("Competency,e1,e2\nA,x,y\nB,x\n", "ladder.csv:3", "ragged row"),
+        ("Competency,e1,e2\nTesting,x,y\nTESTING,x,y\n", "ladder.csv:3", "duplicate competency"),
+        ("Competency,e1,e2\nA,\"open,y\nB,x,y\n", "ladder.csv:2", "unclosed quote"),
+    ];
+    for (csv, field, reason) in cases {
+        let res = app.post_raw("/api/v1/framework/matrix?track=engineering&commit=true&file=ladder.csv", &app.admin, csv).await;
+        let body = res.json();
+        assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), [field], "{body}");
+        assert!(body["errors"][0]["reason"].as_str().unwrap().contains(reason), "{body}");
+    }
+    app.post_raw("/api/v1/framework/matrix?commit=true", &app.admin, MATRIX).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    app.post_raw("/api/v1/framework/matrix?track=engineering&commit=true", &t.manager, MATRIX).await.problem(StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/framework/versions", &app.admin).await.json(), before);
+}
+
+#[tokio::test]
+async fn the_framework_round_trips_through_yaml() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    let res = app.get("/api/v1/framework/yaml", &t.report).await;
+    res.assert_status(StatusCode::OK);
+    let yaml = res.text();
+    assert!(yaml.starts_with("# Rungs career framework"), "{yaml}");
+    let out = app.post_raw("/api/v1/framework/yaml?commit=true", &app.admin, yaml.replace("\n", "\r\n")).await;
+    out.assert_status(StatusCode::OK);
+    assert_eq!(out.json()["framework"], app.get("/api/v1/framework", &app.admin).await.json());
+    let bad = app.post_raw("/api/v1/framework/yaml?file=x.yaml", &app.admin, "tracks: [\n  - key: a\n").await;
+    assert!(bad.fields(StatusCode::UNPROCESSABLE_ENTITY)[0].starts_with("x.yaml:"));
+    app.post_raw("/api/v1/framework/yaml", &t.manager, yaml).await.problem(StatusCode::FORBIDDEN);
+}

@@ -7,6 +7,7 @@ mod framework;
 mod idempotency;
 mod pages;
 mod people;
+mod readiness;
 mod support;
 mod system;
 mod tokens;

@@ -87,7 +87,8 @@ async fn every_page_renders_for_the_people_team() {
     app.patch_json(&format!("/api/v1/people/{}", team.manager_id), &app.admin, &json!({"manager_id": app.admin_id})).await.assert_status(StatusCode::OK);
     app.record(&team.report, &win(team.report_id, "Shipped the thing")).await.assert_status(StatusCode::CREATED);
     let b = app.sign_in("ada@example.com", Role::Admin).await;
-    for path in ["/", "/wins/new", "/timeline", "/timeline?kind=hired", "/team", "/people", "/people?q=rex", "/people/import", &format!("/people/{}/timeline", team.report_id)] {
+    let report_progress = format!("/people/{}/progress", team.report_id);
+    for path in ["/", "/wins/new", "/timeline", "/timeline?kind=hired", "/team", "/people", "/people?q=rex", "/people/import", &format!("/people/{}/timeline", team.report_id), "/progress", &report_progress] {
         let body = assert_html(&app.page(path, &b.cookie).await, StatusCode::OK);
         assert!(body.contains("Sign out"), "{path}");
     }
@@ -243,4 +244,23 @@ async fn the_csv_import_page_shows_every_bad_row_and_imports_nothing_unless_aske
     let body = assert_html(&app.request(upload(true)).await, StatusCode::OK);
     assert!(body.contains("Imported 1 person"), "{body}");
     assert_eq!(app.counts().await.1, before.1 + 1);
+}
+
+#[tokio::test]
+async fn the_progress_page_shows_the_map_readiness_and_next_steps_for_the_employee_and_their_manager() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    app.record(&team.report, &win(team.report_id, "Wrote the contract tests")).await.assert_status(StatusCode::CREATED);
+    let rex = app.sign_in("rex.report@example.com", Role::Employee).await;
+    let body = assert_html(&app.page("/progress", &rex.cookie).await, StatusCode::OK);
+    for want in ["Readiness for Senior Engineer", ">5<", "Milestone map", "Own a service for a quarter", "Next steps", "rank 1 because", "Wrote the contract tests", "1.25 pts", "Missing:"] {
+        assert!(body.contains(want), "{want} in {body}");
+    }
+    let home = app.page("/", &rex.cookie).await.text();
+    assert!(home.contains("5 / 100") && home.contains("href=\"/progress\""), "{home}");
+    assert_html(&app.page(&format!("/people/{}/progress", team.outsider_id), &rex.cookie).await, StatusCode::NOT_FOUND);
+    let mona = app.sign_in("mona.manager@example.com", Role::Manager).await;
+    let body = assert_html(&app.page(&format!("/people/{}/progress", team.report_id), &mona.cookie).await, StatusCode::OK);
+    assert!(body.contains("Rex Report’s progress") && body.contains("Wrote the contract tests"), "{body}");
+    assert!(app.page("/team", &mona.cookie).await.text().contains(&format!("/people/{}/progress", team.report_id)));
 }

@@ -26,7 +26,8 @@ pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime
     let org = Organization { id: OrgId::new(), name: "Northwind Labs".into(), created_at: end - chrono::Months::new(generator::MONTHS) };
     store.create_org(&org).await?;
     let fw = rungs_app::org::starter_framework();
-    store.save_framework(org.id, &fw).await?;
+    // Version 1, in force since the organization began: history is judged by it.
+    store.save_framework_version(org.id, &fw, org.created_at).await?;
     let bar = crate::commands::import_events_progress(0);
     let sink = |events: Vec<NewEvent>| {
         let bar = bar.clone();

@@ -24,6 +24,7 @@ pub async fn organizations_and_frameworks_round_trip(store: Arc<dyn Store>) {
     let fw = Framework {
         tracks: vec![Track { key: "engineering".into(), name: "Engineering".into(), levels: vec![Level { key: "l1".into(), title: "Engineer".into() }] }],
         competencies: vec![Competency { key: "testing".into(), name: "Testing".into(), category: "craft".into() }],
+        ..Framework::default()
     };
     store.save_framework(first.id, &fw).await.unwrap();
     store.save_framework(first.id, &fw).await.unwrap();

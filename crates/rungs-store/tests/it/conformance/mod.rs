@@ -4,6 +4,7 @@
 //! the same checks.
 
 pub mod admin;
+pub mod frameworks;
 pub mod idempotency;
 pub mod jobs;
 pub mod ledger;
@@ -39,6 +40,7 @@ macro_rules! conformance_suite {
             rebuild::rebuild_equals_live_state,
             rebuild::rebuild_of_an_unknown_org_is_not_found,
             admin::organizations_and_frameworks_round_trip,
+            frameworks::every_edit_is_a_new_version_and_old_ones_stay,
             admin::revoked_tokens_no_longer_authenticate,
             admin::appending_to_an_unknown_org_is_not_found,
             sessions::a_password_follows_the_persons_current_email,

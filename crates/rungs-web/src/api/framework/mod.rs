@@ -1,4 +1,16 @@
-//! `/api/v1/framework`: the organization's tracks, levels and competencies.
-
 pub mod get;
+pub mod matrix;
 pub mod update;
+pub mod versions;
+pub mod yaml;
+
+use rungs_core::ValidationError;
+
+/// `commit=true|false` (absent = false: a preview).
+pub(crate) fn commit_flag(raw: Option<&str>) -> Result<bool, ValidationError> {
+    match raw {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ValidationError::single("commit", "must be true or false")),
+    }
+}

@@ -3,6 +3,8 @@
 
 pub mod create;
 pub mod events;
+pub mod readiness;
+pub mod recommendations;
 pub mod get;
 pub mod list;
 pub mod timeline;

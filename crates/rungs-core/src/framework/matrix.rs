@@ -1,0 +1,279 @@
+//! Import of a CSV competency matrix, the form in which many companies publish their
+//! ladder: one row per competency, one column per level, each cell the expectation in
+//! words. An optional `Category` column may be filled on the first row of each group
+//! only.
+//!
+//! Tolerated, and reported: a byte-order mark, CRLF, blank lines, blank cells (that
+//! level expects nothing of the competency), a category only on its group's first row,
+//! HTML tags in cells (stripped). Errors, with file, line and reason, and nothing
+//! imported: ragged rows, duplicate competency names (case-insensitive), an unclosed
+//! quote (most CSV readers swallow the rest of the file silently; this parser does its
+//! own quoting so it can say where the quote opened), unknown level columns.
+//!
+//! The cells become expectations without a criterion: a person adds the checkable
+//! rule afterwards (docs/FRAMEWORKS.md).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Competency, Expectation, Framework};
+use crate::ValidationError;
+
+/// Largest matrix accepted.
+pub const MAX_ROWS: usize = 2_000;
+
+/// What an import would do, shown before it is committed.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MatrixPreview {
+    pub track: String,
+    /// Level keys, in the order of the matrix's columns.
+    pub levels: Vec<String>,
+    /// Every competency of the matrix; `new` when the framework did not have it.
+    pub competencies: Vec<MatrixCompetency>,
+    /// Expectations (text only) the import sets.
+    pub expectations: usize,
+    /// What was tolerated, one line each, with file and line.
+    pub tolerated: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MatrixCompetency {
+    pub key: String,
+    pub name: String,
+    pub category: String,
+    pub new: bool,
+}
+
+/// A record and the line it starts on.
+struct Record {
+    line: usize,
+    cells: Vec<String>,
+}
+
+/// Split CSV text into records, keeping line numbers; an unclosed quote is an error.
+fn records(file: &str, text: &str) -> Result<Vec<Record>, ValidationError> {
+    let mut out = Vec::new();
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let (mut line, mut start) = (1usize, 1usize);
+    let mut chars = text.chars().peekable();
+    let mut quoted_at: Option<usize> = None;
+    let mut after_quote = false;
+    while let Some(c) = chars.next() {
+        if quoted_at.is_some() {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cell.push('"');
+                }
+                '"' => {
+                    quoted_at = None;
+                    after_quote = true;
+                }
+                '\n' => {
+                    line += 1;
+                    cell.push('\n');
+                }
+                '\r' => {}
+                _ => cell.push(c),
+            }
+            continue;
+        }
+        match c {
+            ',' => {
+                cells.push(std::mem::take(&mut cell));
+                after_quote = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                cells.push(std::mem::take(&mut cell));
+                out.push(Record { line: start, cells: std::mem::take(&mut cells) });
+                line += 1;
+                start = line;
+                after_quote = false;
+            }
+            '"' if cell.trim().is_empty() && !after_quote => {
+                cell.clear();
+                quoted_at = Some(line);
+            }
+            _ if after_quote && !c.is_whitespace() => {
+                return Err(ValidationError::single(format!("{file}:{line}"), "text after a closing quote; double a quote inside a quoted cell (\"\")"));
+            }
+            _ if after_quote => {}
+            _ => cell.push(c),
+        }
+    }
+    if let Some(open) = quoted_at {
+        return Err(ValidationError::single(format!("{file}:{open}"), "unclosed quote: this quoted cell never ends"));
+    }
+    if !cell.is_empty() || !cells.is_empty() {
+        cells.push(cell);
+        out.push(Record { line: start, cells });
+    }
+    Ok(out)
+}
+
+/// Strip HTML tags (`<br>` becomes a line break) and trim. Returns whether tags were found.
+fn clean_cell(s: &str) -> (String, bool) {
+    if !s.contains('<') {
+        return (s.trim().to_string(), false);
+    }
+    let (mut out, mut tag, mut in_tag, mut found) = (String::new(), String::new(), false, false);
+    for c in s.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                tag.clear();
+            }
+            '>' if in_tag => {
+                in_tag = false;
+                found = true;
+                let t = tag.trim().trim_start_matches('/').to_ascii_lowercase();
+                if t.starts_with("br") || t == "p" || t == "li" {
+                    out.push('\n');
+                }
+            }
+            _ if in_tag => tag.push(c),
+            _ => out.push(c),
+        }
+    }
+    if in_tag {
+        out.push('<');
+        out.push_str(&tag);
+    }
+    (out.trim().to_string(), found)
+}
+
+/// A machine key from a name: `Technical Skills` → `technical-skills`.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s: String = s.trim_end_matches('-').chars().take(64).collect();
+    if s.is_empty() { "x".into() } else { s }
+}
+
+/// Read a matrix for `track` and apply it to a copy of `fw`: new competencies are
+/// added, each non-blank cell sets the text of that competency × level expectation
+/// (keeping any criterion it had). Nothing is changed on error.
+pub fn import(fw: &Framework, track: &str, file: &str, text: &str) -> Result<(Framework, MatrixPreview), ValidationError> {
+    let at = |line: usize| format!("{file}:{line}");
+    let Some(t) = fw.track(track) else {
+        return Err(ValidationError::single("track", format!("unknown track '{track}'")));
+    };
+    let mut tolerated = Vec::new();
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            tolerated.push(format!("{file}:1: byte-order mark ignored"));
+            rest
+        }
+        None => text,
+    };
+    if text.contains("\r\n") {
+        tolerated.push(format!("{file}: CRLF line ends"));
+    }
+    let mut rows = records(file, text)?.into_iter().filter(|r| {
+        let blank = r.cells.iter().all(|c| c.trim().is_empty());
+        if blank {
+            tolerated.push(format!("{file}:{}: blank line skipped", r.line));
+        }
+        !blank
+    });
+    let Some(header) = rows.next() else { return Err(ValidationError::single(file, "is empty: expected a header row")) };
+    let rows: Vec<Record> = rows.collect();
+    if rows.len() > MAX_ROWS {
+        return Err(ValidationError::single(file, format!("has more than {MAX_ROWS} rows")));
+    }
+    let mut e = ValidationError::new();
+    let (mut name_col, mut cat_col, mut level_cols) = (None, None, Vec::new());
+    for (i, h) in header.cells.iter().enumerate() {
+        let h = h.trim();
+        let lower = h.to_lowercase();
+        match lower.as_str() {
+            "competency" | "name" | "skill" if name_col.is_none() => name_col = Some(i),
+            "category" | "group" | "area" if cat_col.is_none() => cat_col = Some(i),
+            _ => match t.levels.iter().find(|l| l.key == lower || l.title.to_lowercase() == lower) {
+                Some(l) if level_cols.iter().any(|(_, k)| k == &l.key) => e.push(at(header.line), format!("column {} repeats level '{h}'", i + 1)),
+                Some(l) => level_cols.push((i, l.key.clone())),
+                None => e.push(at(header.line), format!("column {}: '{h}' is not a level of track '{track}' (use a level key or title)", i + 1)),
+            },
+        }
+    }
+    let Some(name_col) = name_col else {
+        e.push(at(header.line), "no 'Competency' column");
+        return Err(e);
+    };
+    if level_cols.is_empty() {
+        e.push(at(header.line), "no level columns");
+    }
+    e.into_result()?;
+
+    let mut out = fw.clone();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut comps = Vec::new();
+    let (mut category, mut inherited, mut html, mut expectations) = (String::new(), 0, false, 0);
+    let mut e = ValidationError::new();
+    for r in &rows {
+        if r.cells.len() != header.cells.len() {
+            e.push(at(r.line), format!("ragged row: {} cells where the header has {}", r.cells.len(), header.cells.len()));
+            continue;
+        }
+        let (name, h) = clean_cell(&r.cells[name_col]);
+        html |= h;
+        if name.is_empty() {
+            e.push(at(r.line), "competency name is blank");
+            continue;
+        }
+        if let Some(first) = seen.insert(name.to_lowercase(), r.line) {
+            e.push(at(r.line), format!("duplicate competency '{name}' (first on line {first}; names are compared case-insensitively)"));
+            continue;
+        }
+        if let Some(c) = cat_col {
+            let (cat, _) = clean_cell(&r.cells[c]);
+            if cat.is_empty() {
+                inherited += 1;
+            } else {
+                category = slug(&cat);
+            }
+        }
+        if category.is_empty() {
+            category = "general".into();
+        }
+        let existing = out.competencies.iter().find(|c| c.name.to_lowercase() == name.to_lowercase() || c.key == slug(&name)).cloned();
+        let new = existing.is_none();
+        let comp = existing.unwrap_or_else(|| Competency { key: slug(&name), name: name.clone(), category: category.clone() });
+        if new {
+            out.competencies.push(comp.clone());
+        }
+        for (col, level) in &level_cols {
+            let (cell, h) = clean_cell(&r.cells[*col]);
+            html |= h;
+            if cell.is_empty() {
+                continue;
+            }
+            expectations += 1;
+            match out.expectations.iter_mut().find(|x| x.competency == comp.key && x.track == track && &x.level == level) {
+                Some(x) => x.text = cell,
+                None => out.expectations.push(Expectation { competency: comp.key.clone(), track: track.into(), level: level.clone(), text: cell, criterion: None }),
+            }
+        }
+        comps.push(MatrixCompetency { key: comp.key, name: comp.name, category: comp.category, new });
+    }
+    e.into_result()?;
+    if inherited > 0 {
+        tolerated.push(format!("{file}: {inherited} rows took their category from the row above"));
+    }
+    if html {
+        tolerated.push(format!("{file}: HTML tags in cells were stripped"));
+    }
+    out.validate().map_err(|v| v.nested(file))?;
+    let preview = MatrixPreview { track: track.into(), levels: level_cols.into_iter().map(|(_, k)| k).collect(), competencies: comps, expectations, tolerated };
+    Ok((out, preview))
+}

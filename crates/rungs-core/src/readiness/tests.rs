@@ -1,0 +1,194 @@
+//! The formula of docs/READINESS.md, pinned on cases computed by hand.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::*;
+use crate::event::*;
+use crate::framework::{Competency, Criterion, EvidenceRule, Expectation, Framework, Level, MilestoneModule, Track};
+use crate::{OrgId, PersonId};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, 30, 12, 0, 0).unwrap()
+}
+
+fn rule(min: u32, validated_only: bool, within: Option<u32>) -> EvidenceRule {
+    EvidenceRule { min_events: min, categories: vec![], within_months: within, validated_only }
+}
+
+/// Two levels, three competencies at l2: design needs 3 points, testing needs 2
+/// validated points within 12 months, delivery is the milestone `ship`; `care` has
+/// no criterion.
+fn fw() -> Framework {
+    let comp = |k: &str| Competency { key: k.into(), name: k.to_uppercase(), category: "craft".into() };
+    let exp = |c: &str, criterion| Expectation { competency: c.into(), track: "eng".into(), level: "l2".into(), text: format!("{c} at l2"), criterion };
+    Framework {
+        tracks: vec![Track {
+            key: "eng".into(),
+            name: "Eng".into(),
+            levels: vec![Level { key: "l1".into(), title: "One".into() }, Level { key: "l2".into(), title: "Two".into() }],
+        }],
+        competencies: vec![comp("design"), comp("testing"), comp("delivery"), comp("care")],
+        expectations: vec![
+            exp("design", Some(Criterion::Evidence(rule(3, false, None)))),
+            exp("testing", Some(Criterion::Evidence(rule(2, true, Some(12))))),
+            exp("delivery", Some(Criterion::Milestone("ship".into()))),
+            exp("care", None),
+        ],
+        milestones: vec![MilestoneModule {
+            key: "ship".into(),
+            track: "eng".into(),
+            to_level: "l2".into(),
+            title: "Ship a feature".into(),
+            competencies: vec!["delivery".into()],
+            criterion: EvidenceRule { min_events: 1, categories: vec![Category::ProjectCompleted], within_months: None, validated_only: false },
+        }],
+    }
+}
+
+struct Ledger(Vec<Event>);
+
+impl Ledger {
+    fn push(&mut self, days_ago: i64, body: EventBody, comps: &[&str]) -> EventId {
+        let id = EventId::new();
+        let at = now() - Duration::days(days_ago);
+        self.0.push(Event {
+            id,
+            seq: self.0.len() as i64 + 1,
+            org_id: OrgId(uuid::Uuid::nil()),
+            subject: PersonId(uuid::Uuid::nil()),
+            actor: None,
+            occurred_at: at,
+            recorded_at: at,
+            body,
+            competencies: comps.iter().map(|c| c.to_string()).collect(),
+            evidence: vec![],
+            idempotency_key: None,
+        });
+        id
+    }
+    fn win(&mut self, days_ago: i64, cat: Category, comps: &[&str]) -> EventId {
+        let body = EventBody::MicroProgression(MicroProgression { category: cat, magnitude: Magnitude::Micro, title: format!("win {}", self.0.len()), description: None });
+        self.push(days_ago, body, comps)
+    }
+    fn validate(&mut self, target: EventId) -> EventId {
+        self.push(0, EventBody::Validation(Validation { target, role: ValidatorRole::Manager, note: None }), &[])
+    }
+    fn reverse(&mut self, target: EventId) {
+        self.push(0, EventBody::Reversal(Reversal { target, reason: "mistake".into() }), &[]);
+    }
+}
+
+fn at_l1() -> Position {
+    Position { track: "eng".into(), level: "l1".into(), title: "One".into() }
+}
+
+#[test]
+fn weights_are_one_plus_validation_plus_recency() {
+    assert_eq!(weight(false, false), 1.0);
+    assert_eq!(weight(true, false), 1.5);
+    assert_eq!(weight(false, true), 1.25);
+    assert_eq!(weight(true, true), 1.75);
+}
+
+#[test]
+fn nothing_logged_is_zero_and_everything_is_missing() {
+    let r = readiness(&fw(), &at_l1(), &[], now());
+    assert_eq!((r.score, r.checkable, r.next_level.as_deref()), (0, 3, Some("l2")));
+    assert_eq!(r.competencies.len(), 4, "the unchecked expectation is listed too");
+    assert_eq!(r.competencies[3].coverage, None);
+    assert_eq!(r.competencies[0].missing.as_deref(), Some("3.00 more points of wins evidencing DESIGN"));
+}
+
+#[test]
+fn hand_computed_mix() {
+    let mut l = Ledger(vec![]);
+    // design: an old plain win (1.0) and a recent validated one (1.75) = 2.75 / 3.
+    l.win(400, Category::Skill, &["design"]);
+    let v = l.win(10, Category::Skill, &["design"]);
+    l.validate(v);
+    // testing: validated_only within 12 months. An unvalidated recent win counts 0;
+    // a validated win 200 days ago counts 1.5 -> 1.5 / 2 = 0.75. One 500 days ago is
+    // outside the window.
+    l.win(5, Category::Skill, &["testing"]);
+    let t = l.win(200, Category::Skill, &["testing"]);
+    l.validate(t);
+    let old = l.win(500, Category::Skill, &["testing"]);
+    l.validate(old);
+    // delivery: the milestone needs a project_completed win; a skill win does not count.
+    l.win(3, Category::Skill, &["delivery"]);
+    let r = readiness(&fw(), &at_l1(), &l.0, now());
+    let cov: Vec<_> = r.competencies.iter().map(|c| c.coverage).collect();
+    assert_eq!(cov, vec![Some(2.75 / 3.0), Some(0.75), Some(0.0), None]);
+    // (0.91667 + 0.75 + 0) / 3 = 0.55556 -> 56.
+    assert_eq!(r.score, 56);
+    assert_eq!(r.competencies[0].progress.as_ref().unwrap().counted.len(), 2);
+    assert_eq!(r.competencies[1].progress.as_ref().unwrap().unvalidated.len(), 1);
+    assert!(!r.milestones[0].complete);
+
+    // The ranking: delivery gains 33.3, testing 8.3, design 2.8.
+    let rec = recommend(&r);
+    let order: Vec<_> = rec.iter().map(|x| (x.competency.as_str(), (x.gain * 10.0).round() / 10.0)).collect();
+    assert_eq!(order, vec![("delivery", 33.3), ("testing", 8.3), ("design", 2.8)]);
+    assert!(rec[0].steps[0].contains("Ship a feature"), "{:?}", rec[0].steps);
+    assert!(rec[1].steps[0].contains("validate “win 3”"), "{:?}", rec[1].steps);
+    assert!(rec[0].why.contains("rank 1 because no other of the 3 open gaps adds more"), "{}", rec[0].why);
+}
+
+#[test]
+fn a_win_that_meets_the_milestone_raises_the_score_and_leads_no_more() {
+    let mut l = Ledger(vec![]);
+    l.win(1, Category::ProjectCompleted, &["delivery"]);
+    let r = readiness(&fw(), &at_l1(), &l.0, now());
+    assert!(r.milestones[0].complete);
+    // delivery 1, design 0, testing 0 -> 33.
+    assert_eq!(r.score, 33);
+    assert!(recommend(&r).iter().all(|x| x.competency != "delivery"));
+}
+
+#[test]
+fn reversed_wins_and_reversed_validations_never_count() {
+    let mut l = Ledger(vec![]);
+    let a = l.win(400, Category::Skill, &["design"]);
+    let b = l.win(400, Category::Skill, &["design"]);
+    let c = l.win(400, Category::Skill, &["design"]);
+    l.reverse(a);
+    let v = l.validate(b);
+    l.reverse(v);
+    let r = readiness(&fw(), &at_l1(), &l.0, now());
+    let p = r.competencies[0].progress.clone().unwrap();
+    // b (1.0, its validation reversed) + c (1.0) = 2 / 3 -> coverage 0.6667 -> 22.
+    assert_eq!(p.points, 2.0);
+    assert!(p.counted.iter().all(|x| x.id != a && !x.validated));
+    assert_eq!(r.score, 22);
+    let _ = c;
+}
+
+#[test]
+fn coverage_is_capped_at_one_and_the_top_level_is_ready() {
+    let mut l = Ledger(vec![]);
+    for _ in 0..5 {
+        l.win(1, Category::Skill, &["design"]);
+    }
+    let r = readiness(&fw(), &at_l1(), &l.0, now());
+    assert_eq!(r.competencies[0].coverage, Some(1.0));
+    let top = readiness(&fw(), &Position { level: "l2".into(), ..at_l1() }, &l.0, now());
+    assert_eq!((top.score, top.next_level), (100, None));
+}
+
+#[test]
+fn score_rounds_half_away_from_zero() {
+    assert_eq!(score(0.125 * 4.0, 4), 13);
+    assert_eq!(score(0.0, 0), 100);
+    assert_eq!(score(1.0, 3), 33);
+    assert_eq!(score(2.0, 3), 67);
+}
+
+#[test]
+fn the_same_input_gives_the_same_answer() {
+    let mut l = Ledger(vec![]);
+    l.win(1, Category::Skill, &["design", "testing"]);
+    let a = readiness(&fw(), &at_l1(), &l.0, now());
+    let b = readiness(&fw(), &at_l1(), &l.0, now());
+    assert_eq!(a, b);
+    assert_eq!(recommend(&a), recommend(&b));
+}
