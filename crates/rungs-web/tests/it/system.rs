@@ -147,3 +147,40 @@ async fn serve_answers_on_a_real_socket_and_stops_gracefully_on_shutdown() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// docs/framework.schema.json is the JSON Schema (2020-12) of the framework format,
+/// cut from the OpenAPI components so it cannot drift from the code. Accept a change
+/// with UPDATE_SNAPSHOTS=1 like the OpenAPI snapshot.
+#[tokio::test]
+async fn the_framework_json_schema_in_docs_matches_the_code() {
+    let doc = serde_json::to_value(rungs_web::openapi()).unwrap();
+    let all = &doc["components"]["schemas"];
+    let mut defs = serde_json::Map::new();
+    let mut todo = vec!["Framework".to_string()];
+    while let Some(name) = todo.pop() {
+        if defs.contains_key(&name) {
+            continue;
+        }
+        let schema = all[&name].clone();
+        let text = schema.to_string();
+        for part in text.split("#/components/schemas/").skip(1) {
+            todo.push(part.split('"').next().unwrap().to_string());
+        }
+        defs.insert(name, schema);
+    }
+    let defs = serde_json::Value::Object(defs).to_string().replace("#/components/schemas/", "#/$defs/");
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Rungs career framework",
+        "description": "The format of docs/FRAMEWORKS.md, for YAML files and the JSON API alike. Generated from the code by crates/rungs-web/tests/it/system.rs.",
+        "$ref": "#/$defs/Framework",
+        "$defs": serde_json::from_str::<serde_json::Value>(&defs).unwrap(),
+    });
+    let now = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/framework.schema.json");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &now).unwrap();
+    }
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(saved == now, "docs/framework.schema.json is out of date; review and run with UPDATE_SNAPSHOTS=1 to accept");
+}
