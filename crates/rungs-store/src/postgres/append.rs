@@ -8,7 +8,12 @@
 //! organization's ledger head lock, then reads everything it needs (subjects,
 //! existing keys, targets, reversals, emails) in five pipelined queries, checks
 //! every event in memory in order (earlier events of the same batch shadow the
-//! database), and writes with pipelined statements.
+//! database), and writes each table with one multi-row statement (`unnest` of one
+//! array per column).
+//!
+//! Small batches reach this file through the appender (`group.rs`), which runs all
+//! the small batches waiting for one organization in one transaction:
+//! [`append_group`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,59 +26,209 @@ use rungs_core::store::{AppendBatch, Appended, IdempotencyClaim, StoreError, Sto
 use rungs_core::{EventId, OrgId, PersonId, ValidationError};
 use uuid::Uuid;
 
-use super::rows::{self, Db, EVENT_COLS, PERSON_COLS, PersonParams, UPSERT_PERSON};
+use super::rows::{self, Db, EVENT_COLS, EventArrays, INSERT_EVENTS, PERSON_COLS, PeopleArrays, PersonParams, UPSERT_PEOPLE, UPSERT_PERSON};
 use crate::sqlite::rows::{payload_json, truncate};
+
+const LOCK_HEAD: &str = "SELECT last_seq FROM ledger_heads WHERE org_id = $1 FOR UPDATE";
+const ADVANCE_HEAD: &str = "UPDATE ledger_heads SET last_seq = last_seq + $2, events = events + $2 WHERE org_id = $1";
+const INSERT_CLAIM: &str =
+    "INSERT INTO idempotency (org_id, scope, key, fingerprint, event_ids, created_at) VALUES ($1, $2, $3, $4, $5, now())";
 
 const INSERT_EVENT: &str = "INSERT INTO events (org_id, seq, id, subject, actor, kind, occurred_at, recorded_at, payload, \
      competencies, evidence, idempotency_key, target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13)";
 
 /// Lock the organization's ledger head; `None` when the organization does not exist.
 pub(crate) async fn lock_head(tx: &Transaction<'_>, org: OrgId) -> StoreResult<Option<i64>> {
-    let row = tx.query_opt("SELECT last_seq FROM ledger_heads WHERE org_id = $1 FOR UPDATE", &[&org.0]).await.db()?;
+    let stmt = tx.prepare_cached(LOCK_HEAD).await.db()?;
+    let row = tx.query_opt(&stmt, &[&org.0]).await.db()?;
     row.map(|r| rows::get(&r, 0)).transpose()
 }
 
+/// One batch in a transaction of its own.
 pub(crate) async fn append_batch(conn: &mut Object, batch: AppendBatch) -> StoreResult<Appended> {
+    if batch.events.is_empty() {
+        return Err(ValidationError::single("events", "must contain at least one event").into());
+    }
+    let tx = conn.transaction().await.db()?;
+    let r = append_in(&tx, batch).await?;
+    tx.commit().await.db()?;
+    Ok(r)
+}
+
+/// One batch inside the caller's transaction: lock the head (again, if the caller
+/// holds it already), check, write, advance the head. On `Err` the caller rolls back.
+async fn append_in(tx: &Transaction<'_>, batch: AppendBatch) -> StoreResult<Appended> {
     let AppendBatch { org_id, events, claim } = batch;
     if events.is_empty() {
         return Err(ValidationError::single("events", "must contain at least one event").into());
     }
-    let tx = conn.transaction().await.db()?;
-    let head = lock_head(&tx, org_id).await?;
+    let head = lock_head(tx, org_id).await?;
     if let Some(c) = &claim
-        && let Some(done) = claimed(&tx, org_id, c).await?
+        && let Some(done) = claimed(tx, org_id, c).await?
     {
         return Ok(done);
     }
     let many = events.len() > 1;
     let may_replay = !many && claim.is_none();
     let at = |i: usize, e: StoreError| if many { e.nested(&format!("events[{i}]")) } else { e };
-    let mut b = Batch::preload(&tx, org_id, head, &events).await?;
+    let refs: Vec<&NewEvent> = events.iter().collect();
+    let mut b = Batch::preload(tx, org_id, head, &refs).await?;
     for (i, e) in events.into_iter().enumerate() {
         match b.append(i, e, may_replay).map_err(|e| at(i, e))? {
             Step::Appended => {}
             Step::Replayed(e) => return Ok(Appended { events: vec![*e], replayed: true }),
         }
     }
-    b.write(&tx).await.map_err(|(i, e)| match i {
+    let n = b.out.len() as i64;
+    let ids: Vec<Uuid> = b.out.iter().map(|e| e.id.0).collect();
+    b.write(tx, true).await.map_err(|(i, e)| match i {
         Some(i) => at(i, e),
         None => e,
     })?;
-    let n = b.out.len() as i64;
-    tx.execute("UPDATE ledger_heads SET last_seq = last_seq + $2, events = events + $2 WHERE org_id = $1", &[&org_id.0, &n])
-        .await
-        .db()?;
-    if let Some(c) = claim {
-        let ids: Vec<Uuid> = b.out.iter().map(|e| e.id.0).collect();
-        tx.execute(
-            "INSERT INTO idempotency (org_id, scope, key, fingerprint, event_ids, created_at) VALUES ($1, $2, $3, $4, $5, now())",
-            &[&org_id.0, &c.scope, &c.key, &c.fingerprint, &ids],
-        )
-        .await
-        .db()?;
-    }
-    tx.commit().await.db()?;
+    // The head and the claim, pipelined (after the rows: a failed write may roll back
+    // to its savepoint, and must not take these with it).
+    tokio::try_join!(advance_head(tx, org_id, n), async {
+        match &claim {
+            Some(c) => insert_claim(tx, org_id, c, &ids).await,
+            None => Ok(()),
+        }
+    })?;
     Ok(Appended { events: b.out, replayed: false })
+}
+
+async fn advance_head(tx: &Transaction<'_>, org: OrgId, n: i64) -> StoreResult<()> {
+    let stmt = tx.prepare_cached(ADVANCE_HEAD).await.db()?;
+    tx.execute(&stmt, &[&org.0, &n]).await.db().map(drop)
+}
+
+async fn insert_claim(tx: &Transaction<'_>, org: OrgId, c: &IdempotencyClaim, ids: &[Uuid]) -> StoreResult<()> {
+    let stmt = tx.prepare_cached(INSERT_CLAIM).await.db()?;
+    tx.execute(&stmt, &[&org.0, &c.scope, &c.key, &c.fingerprint, &ids]).await.db().map(drop)
+}
+
+/// Several small batches of one organization in ONE transaction (group commit): the
+/// head is locked once, everything the batches read is loaded in one pipelined round,
+/// each batch is checked in memory in order against the state the earlier ones left
+/// (a failing batch's effects are undone and it gets its own error), and the
+/// survivors are written with one statement per table. Returns one result per batch;
+/// `Err` means the transaction is broken and nothing may be acknowledged. The caller
+/// commits, then replies.
+///
+/// Whatever the in-memory pass cannot decide exactly as separate transactions would
+/// (a claim or idempotency key already used in the group or the database, a subject
+/// a backdated event left to refold, a write the database refuses) goes the slow way:
+/// that batch and the rest of the group run one by one, each in a savepoint, with the
+/// single-batch code, after the fast part is written (or instead of it, rolled back).
+pub(crate) async fn append_group(tx: &Transaction<'_>, org: OrgId, batches: Vec<AppendBatch>) -> StoreResult<Vec<StoreResult<Appended>>> {
+    // The lock first, alone: nothing may be read before it is held.
+    let head = lock_head(tx, org).await?;
+    let refs: Vec<&NewEvent> = batches.iter().flat_map(|b| &b.events).collect();
+    let (scopes, keys): (Vec<&str>, Vec<&str>) = batches.iter().filter_map(|b| b.claim.as_ref()).map(|c| (c.scope.as_str(), c.key.as_str())).unzip();
+    let (_, mut b, stored) = tokio::try_join!(
+        async { tx.batch_execute("SAVEPOINT grp").await.db() },
+        Batch::preload(tx, org, head, &refs),
+        async {
+            if scopes.is_empty() {
+                Ok(vec![])
+            } else {
+                query(tx, "SELECT scope, key FROM idempotency WHERE org_id = $1 AND (scope, key) IN (SELECT * FROM unnest($2::text[], $3::text[]))", &[&org.0, &scopes, &keys])
+                    .await
+                    .db()
+            }
+        },
+    )?;
+    drop(refs);
+    let mut claimed = HashSet::new();
+    for r in &stored {
+        claimed.insert((rows::get::<String>(r, 0)?, rows::get::<String>(r, 1)?));
+    }
+    let mut results: Vec<StoreResult<Appended>> = Vec::with_capacity(batches.len());
+    let mut claims: Vec<(&IdempotencyClaim, Vec<Uuid>)> = Vec::new();
+    let mut cut = batches.len();
+    for (j, batch) in batches.iter().enumerate() {
+        let slow = batch.events.is_empty()
+            || batch.claim.as_ref().is_some_and(|c| !claimed.insert((c.scope.clone(), c.key.clone())))
+            || batch.events.iter().any(|e| {
+                e.idempotency_key.as_ref().is_some_and(|k| b.keys.contains(k)) || b.people.get(&e.subject).is_some_and(|c| c.stale)
+            });
+        if slow {
+            cut = j;
+            break;
+        }
+        let many = batch.events.len() > 1;
+        let may_replay = !many && batch.claim.is_none();
+        let mark = b.mark(&batch.events);
+        let mut outcome = Ok(None);
+        for (i, e) in batch.events.iter().enumerate() {
+            match b.append(i, e.clone(), may_replay) {
+                Ok(Step::Appended) => {}
+                Ok(Step::Replayed(e)) => {
+                    outcome = Ok(Some(*e));
+                    break;
+                }
+                Err(e) => {
+                    outcome = Err(if many { e.nested(&format!("events[{i}]")) } else { e });
+                    break;
+                }
+            }
+        }
+        match outcome {
+            Ok(None) => {
+                let events = b.out[mark.out..].to_vec();
+                if let Some(c) = &batch.claim {
+                    claims.push((c, events.iter().map(|e| e.id.0).collect()));
+                }
+                results.push(Ok(Appended { events, replayed: false }));
+            }
+            Ok(Some(e)) => results.push(Ok(Appended { events: vec![e], replayed: true })),
+            Err(e) => {
+                b.rollback(mark);
+                results.push(Err(e));
+            }
+        }
+    }
+    if !b.out.is_empty() {
+        let n = b.out.len() as i64;
+        // Rows, head and claims in one pipelined flight; on any refusal the savepoint
+        // takes it all back.
+        let written = tokio::try_join!(
+            async { b.write(tx, false).await.map_err(|(_, e)| e) },
+            advance_head(tx, org, n),
+            try_join_all(claims.iter().map(|(c, ids)| insert_claim(tx, org, c, ids))),
+        );
+        if let Err(e) = written {
+            tracing::debug!(error = %e, "group write refused; running its batches one by one");
+            tx.batch_execute("ROLLBACK TO SAVEPOINT grp").await.db()?;
+            results.clear();
+            cut = 0;
+        }
+    }
+    drop(claims);
+    for batch in batches.into_iter().skip(cut) {
+        results.push(in_savepoint(tx, batch).await?);
+    }
+    Ok(results)
+}
+
+/// One batch between SAVEPOINT and RELEASE, rolled back to the savepoint on error.
+/// The outer `Err` means the transaction itself is broken.
+async fn in_savepoint(tx: &Transaction<'_>, batch: AppendBatch) -> StoreResult<StoreResult<Appended>> {
+    tx.batch_execute("SAVEPOINT batch").await.db()?;
+    let r = append_in(tx, batch).await;
+    if r.is_err() {
+        tx.batch_execute("ROLLBACK TO SAVEPOINT batch").await.db()?;
+    }
+    tx.batch_execute("RELEASE SAVEPOINT batch").await.db()?;
+    Ok(r)
+}
+
+/// Where a batch of a group started, and what it may change, to undo it if it fails.
+struct Mark {
+    out: usize,
+    touched: usize,
+    next_seq: Option<i64>,
+    people: Vec<(PersonId, Cached)>,
+    emails: Vec<(String, Option<PersonId>)>,
 }
 
 /// A claim seen before: replay its events, or refuse a different request.
@@ -103,6 +258,7 @@ enum Step {
 }
 
 /// A subject's state while the batch runs (see `sqlite/append.rs`).
+#[derive(Clone)]
 struct Cached {
     person: Option<Person>,
     stale: bool,
@@ -131,7 +287,7 @@ struct Batch {
 }
 
 impl Batch {
-    async fn preload(tx: &Transaction<'_>, org: OrgId, head: Option<i64>, events: &[NewEvent]) -> StoreResult<Batch> {
+    async fn preload(tx: &Transaction<'_>, org: OrgId, head: Option<i64>, events: &[&NewEvent]) -> StoreResult<Batch> {
         let subjects: Vec<Uuid> = events.iter().map(|e| e.subject.0).collect::<HashSet<_>>().into_iter().collect();
         let keys: Vec<&str> = events.iter().filter_map(|e| e.idempotency_key.as_deref()).collect();
         let targets: Vec<Uuid> = events.iter().filter_map(|e| e.body.target().map(|t| t.0)).collect();
@@ -148,18 +304,22 @@ impl Batch {
         let targets_sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND id = ANY($2)");
         // Queries with nothing to look up are not sent. The five run pipelined.
         let (people, keyed, found, reversed, stored) = tokio::try_join!(
-            async { tx.query(&people_sql, &[&org.0, &subjects]).await },
-            async { if keys.is_empty() { Ok(vec![]) } else { tx.query(&keys_sql, &[&org.0, &keys]).await } },
-            async { if targets.is_empty() { Ok(vec![]) } else { tx.query(&targets_sql, &[&org.0, &targets]).await } },
+            async { query(tx, &people_sql, &[&org.0, &subjects]).await },
+            async { if keys.is_empty() { Ok(vec![]) } else { query(tx, &keys_sql, &[&org.0, &keys]).await } },
+            async { if targets.is_empty() { Ok(vec![]) } else { query(tx, &targets_sql, &[&org.0, &targets]).await } },
             async {
                 if targets.is_empty() {
                     Ok(vec![])
                 } else {
-                    tx.query("SELECT target FROM events WHERE target = ANY($1) AND kind = 'reversal'", &[&targets]).await
+                    query(tx, "SELECT target FROM events WHERE target = ANY($1) AND kind = 'reversal'", &[&targets]).await
                 }
             },
             async {
-                if emails.is_empty() { Ok(vec![]) } else { tx.query("SELECT email, id FROM people WHERE org_id = $1 AND email = ANY($2)", &[&org.0, &emails]).await }
+                if emails.is_empty() {
+                    Ok(vec![])
+                } else {
+                    query(tx, "SELECT email, id FROM people WHERE org_id = $1 AND email = ANY($2)", &[&org.0, &emails]).await
+                }
             },
         )
         .db()?;
@@ -263,6 +423,54 @@ impl Batch {
         Ok(Step::Appended)
     }
 
+    /// Remember what appending `events` may change (see [`Batch::rollback`]).
+    fn mark(&self, events: &[NewEvent]) -> Mark {
+        let mut m = Mark { out: self.out.len(), touched: self.touched.len(), next_seq: self.next_seq, people: Vec::new(), emails: Vec::new() };
+        let email = |e: &str, m: &mut Mark| m.emails.push((e.to_string(), self.emails.get(e).copied()));
+        for e in events {
+            if !m.people.iter().any(|(id, _)| *id == e.subject)
+                && let Some(c) = self.people.get(&e.subject)
+            {
+                if let Some(p) = &c.person {
+                    email(&p.email, &mut m);
+                }
+                m.people.push((e.subject, c.clone()));
+            }
+            match &e.body {
+                EventBody::Hired(h) => email(&h.email, &mut m),
+                EventBody::ProfileUpdated(u) if u.email.is_some() => email(u.email.as_deref().unwrap_or_default(), &mut m),
+                _ => {}
+            }
+        }
+        m
+    }
+
+    /// Undo a failed batch of a group: the in-memory state is as if it never ran.
+    fn rollback(&mut self, m: Mark) {
+        for ev in self.out.drain(m.out..) {
+            if self.by_id.get(&ev.id).is_some_and(|&j| j >= m.out) {
+                self.by_id.remove(&ev.id);
+            }
+            if let EventBody::Reversal(r) = &ev.body {
+                self.reversed.remove(&r.target);
+            }
+            if let Some(k) = &ev.idempotency_key {
+                self.keys.remove(k);
+            }
+        }
+        self.touched.truncate(m.touched);
+        self.next_seq = m.next_seq;
+        for (id, c) in m.people {
+            self.people.insert(id, c);
+        }
+        for (email, was) in m.emails.into_iter().rev() {
+            match was {
+                Some(id) => self.emails.insert(email, id),
+                None => self.emails.remove(&email),
+            };
+        }
+    }
+
     /// Refuse an email another person of the org has; cached people are
     /// authoritative over their (possibly outdated) stored row.
     fn check_email(&self, email: &str, subject: PersonId) -> StoreResult<()> {
@@ -280,9 +488,85 @@ impl Batch {
         }
     }
 
-    /// Insert the events, refold stale subjects, write each touched person once.
-    /// Errors carry the index of the event concerned when one is known.
-    async fn write(&mut self, tx: &Transaction<'_>) -> Result<(), (Option<usize>, StoreError)> {
+    /// Insert the events, refold stale subjects, write each touched person once: one
+    /// multi-row statement per table. Errors carry the index (in `out`) of the event
+    /// concerned when one is known; with `exact`, a failed multi-row statement is
+    /// rolled back to a savepoint and redone row by row to find that event.
+    async fn write(&mut self, tx: &Transaction<'_>, exact: bool) -> Result<(), (Option<usize>, StoreError)> {
+        let exact = exact && (self.out.len() > 1 || self.touched.len() > 1);
+        if exact {
+            tx.batch_execute("SAVEPOINT rows").await.db().map_err(|e| (None, e))?;
+        }
+        match self.write_many(tx).await {
+            Ok(()) => Ok(()),
+            Err(Failed::Refold(i, e)) => Err((Some(i), e)),
+            Err(Failed::Insert(e)) if !exact => Err((if self.out.len() == 1 { Some(0) } else { None }, e)),
+            Err(Failed::Upsert(e)) if !exact => {
+                let last = if self.touched.len() == 1 { self.people.get(&self.touched[0]).map(|c| c.last) } else { None };
+                Err((last, e))
+            }
+            Err(Failed::Insert(e) | Failed::Upsert(e)) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT rows").await.db().map_err(|e| (None, e))?;
+                tracing::debug!(error = %e, "multi-row write failed; redoing it row by row to name the event");
+                self.write_rows(tx).await
+            }
+        }
+    }
+
+    /// Refold the stale subjects (after the events are in) and collect the people to write.
+    fn people_to_write(&self) -> Result<Vec<(usize, &Person)>, Indexed> {
+        let mut people = Vec::with_capacity(self.touched.len());
+        for id in &self.touched {
+            let Some(c) = self.people.get(id) else { continue };
+            let Some(p) = &c.person else {
+                return Err((Some(c.last), StoreError::unexpected(format!("no hire in force for {id} after refold"))));
+            };
+            people.push((c.last, p));
+        }
+        Ok(people)
+    }
+
+    async fn refold(&mut self, tx: &Transaction<'_>) -> Result<(), (usize, StoreError)> {
+        let stale: Vec<(PersonId, usize)> =
+            self.touched.iter().filter_map(|id| self.people.get(id).filter(|c| c.stale).map(|c| (*id, c.last))).collect();
+        let org = self.org;
+        let folds = try_join_all(stale.iter().map(|&(id, last)| async move {
+            subject_events(tx, org, id).await.map(|events| (id, projection::fold(&events))).map_err(|e| (last, e))
+        }))
+        .await?;
+        for (id, person) in folds {
+            if let Some(c) = self.people.get_mut(&id) {
+                c.person = person;
+                c.stale = false;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_many(&mut self, tx: &Transaction<'_>) -> Result<(), Failed> {
+        let org = self.org.0;
+        let events = EventArrays::new(self.out.iter());
+        let insert = async {
+            let stmt = tx.prepare_cached(INSERT_EVENTS).await.db()?;
+            tx.execute(&stmt, &events.params(&org)).await.db()
+        };
+        if self.touched.iter().any(|id| self.people.get(id).is_some_and(|c| c.stale)) {
+            insert.await.map_err(Failed::Insert)?;
+            self.refold(tx).await.map_err(|(i, e)| Failed::Refold(i, e))?;
+            let people = self.people_to_write().map_err(|(i, e)| Failed::Refold(i.unwrap_or(0), e))?;
+            upsert_people(tx, &people).await.map_err(Failed::Upsert)?;
+        } else {
+            // Nothing to refold: both statements go out pipelined.
+            let people = self.people_to_write().map_err(|(i, e)| Failed::Refold(i.unwrap_or(0), e))?;
+            let (i, u) = tokio::join!(insert, upsert_people(tx, &people));
+            i.map_err(Failed::Insert)?;
+            u.map_err(Failed::Upsert)?;
+        }
+        Ok(())
+    }
+
+    /// The row-at-a-time write (pipelined), whose errors name their event.
+    async fn write_rows(&mut self, tx: &Transaction<'_>) -> Result<(), (Option<usize>, StoreError)> {
         let insert = tx.prepare_cached(INSERT_EVENT).await.db().map_err(|e| (None, e))?;
         let payloads: Vec<String> = self.out.iter().map(|e| payload_json(&e.body)).collect();
         let kinds: Vec<&str> = self.out.iter().map(|e| e.kind().as_str()).collect();
@@ -313,23 +597,8 @@ impl Batch {
             }
         });
         try_join_all(inserts).await?;
-        let touched = std::mem::take(&mut self.touched);
-        for id in &touched {
-            let Some(c) = self.people.get_mut(id) else { continue };
-            if c.stale {
-                let events = subject_events(tx, self.org, *id).await.map_err(|e| (Some(c.last), e))?;
-                c.person = projection::fold(&events);
-                c.stale = false;
-            }
-        }
-        let mut people = Vec::with_capacity(touched.len());
-        for id in &touched {
-            let Some(c) = self.people.get(id) else { continue };
-            let Some(p) = &c.person else {
-                return Err((Some(c.last), StoreError::unexpected(format!("no hire in force for {id} after refold"))));
-            };
-            people.push((c.last, p));
-        }
+        self.refold(tx).await.map_err(|(i, e)| (Some(i), e))?;
+        let people = self.people_to_write()?;
         let upsert = tx.prepare_cached(UPSERT_PERSON).await.db().map_err(|e| (None, e))?;
         let params: Vec<PersonParams> = people.iter().map(|(_, p)| PersonParams::new(p)).collect();
         let writes = people.iter().zip(&params).map(|((i, p), pp)| {
@@ -339,6 +608,29 @@ impl Batch {
         try_join_all(writes).await?;
         Ok(())
     }
+}
+
+async fn upsert_people(tx: &Transaction<'_>, people: &[(usize, &Person)]) -> StoreResult<u64> {
+    if people.is_empty() {
+        return Ok(0);
+    }
+    let arrays = PeopleArrays::new(people.iter().map(|(_, p)| *p));
+    let stmt = tx.prepare_cached(&UPSERT_PEOPLE).await.db()?;
+    tx.execute(&stmt, &arrays.params()).await.db()
+}
+
+/// An error and the index (in `out`) of the event it is about, when known.
+type Indexed = (Option<usize>, StoreError);
+
+enum Failed {
+    Insert(StoreError),
+    Upsert(StoreError),
+    Refold(usize, StoreError),
+}
+
+async fn query(tx: &Transaction<'_>, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let stmt = tx.prepare_cached(sql).await?;
+    tx.query(&stmt, params).await
 }
 
 /// Every event of one subject, in ledger order.

@@ -6,15 +6,17 @@
 //! `ledger_heads` row (`SELECT ... FOR UPDATE`) and assigns `seq` from it, so appends
 //! to one organization are serialised across all instances and `seq` increases in
 //! commit order (see `migrations/postgres/0001_ledger.sql`). The trade-off: one
-//! organization's write throughput is bounded by one transaction at a time (batches
-//! amortise it; organizations do not wait on each other), in exchange for cursors that
-//! never skip a row and checks (`check_append`) that see every earlier append.
+//! organization's write throughput is bounded by one transaction at a time, in
+//! exchange for cursors that never skip a row and checks (`check_append`) that see
+//! every earlier append. Group commit (`group.rs`) amortises it: an instance's small
+//! appends waiting for one organization share one transaction and one commit.
 //!
 //! Durability: PostgreSQL's default `synchronous_commit = on` — a commit is flushed
 //! to the WAL before the append is acknowledged. Do not turn it off for rungs.
 
 mod append;
 mod frameworks;
+mod group;
 mod jobs;
 pub mod migrate;
 mod queries;
@@ -40,6 +42,7 @@ const DEFAULT_POOL_WAIT: Duration = Duration::from_secs(10);
 /// The PostgreSQL store. Cheap to share behind an `Arc`.
 pub struct PgStore {
     pool: Pool,
+    appender: group::Appender,
 }
 
 /// Connection settings parsed from a `postgres://` URL: the libpq-style URL, minus
@@ -101,7 +104,7 @@ impl PgStore {
         migrate::migrate(&mut conn).await?;
         drop(conn);
         tracing::info!(pool_max_size = opts.pool_max_size, "opened PostgreSQL store");
-        Ok(PgStore { pool })
+        Ok(PgStore { appender: group::Appender::new(pool.clone()), pool })
     }
 
     async fn conn(&self) -> StoreResult<Object> {

@@ -62,7 +62,8 @@ impl Store for PgStore {
     #[instrument(skip_all, fields(%org))]
     async fn org(&self, org: OrgId) -> StoreResult<Organization> {
         let c = self.conn().await?;
-        one(c.query_opt(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = $1"), &[&org.0]).await.db()?, rows::org)
+        let stmt = c.prepare_cached(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = $1")).await.db()?;
+        one(c.query_opt(&stmt, &[&org.0]).await.db()?, rows::org)
     }
 
     #[instrument(skip_all)]
@@ -90,8 +91,9 @@ impl Store for PgStore {
     async fn framework(&self, org: OrgId) -> StoreResult<Framework> {
         let c = self.conn().await?;
         // One round trip: the org row decides NotFound, the framework row may be absent.
+        let stmt = c.prepare_cached("SELECT f.body::text FROM organizations o LEFT JOIN frameworks f ON f.org_id = o.id WHERE o.id = $1").await.db()?;
         let row = c
-            .query_opt("SELECT f.body::text FROM organizations o LEFT JOIN frameworks f ON f.org_id = o.id WHERE o.id = $1", &[&org.0])
+            .query_opt(&stmt, &[&org.0])
             .await
             .db()?
             .ok_or(StoreError::NotFound)?;
@@ -103,8 +105,12 @@ impl Store for PgStore {
 
     #[instrument(skip_all, fields(org = %batch.org_id, events = batch.events.len()))]
     async fn append(&self, batch: AppendBatch) -> StoreResult<Appended> {
-        let mut c = self.conn().await?;
-        append_batch(&mut c, batch).await
+        if batch.events.is_empty() || batch.events.len() > super::group::MAX_GROUPED_EVENTS {
+            // Refused at once, or large enough to be its own group (imports).
+            let mut c = self.conn().await?;
+            return append_batch(&mut c, batch).await;
+        }
+        self.appender.append(batch).await
     }
 
     #[instrument(skip_all, fields(%org, %id))]
@@ -161,7 +167,8 @@ impl Store for PgStore {
     async fn reversed_ids(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<EventId>> {
         let c = self.conn().await?;
         let sql = "SELECT target FROM events WHERE subject = $1 AND org_id = $2 AND kind = 'reversal' ORDER BY seq";
-        let rows = c.query(sql, &[&subject.0, &org.0]).await.db()?;
+        let stmt = c.prepare_cached(sql).await.db()?;
+        let rows = c.query(&stmt, &[&subject.0, &org.0]).await.db()?;
         rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(EventId)).collect()
     }
 
@@ -185,7 +192,8 @@ impl Store for PgStore {
         let email = email.trim().to_lowercase();
         let c = self.conn().await?;
         let sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 AND email = $2");
-        one(c.query_opt(&sql, &[&org.0, &email]).await.db()?, rows::person)
+        let stmt = c.prepare_cached(&sql).await.db()?;
+        one(c.query_opt(&stmt, &[&org.0, &email]).await.db()?, rows::person)
     }
 
     #[instrument(skip_all, fields(%org))]
@@ -243,7 +251,8 @@ impl Store for PgStore {
                        SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = $1 \
                    ) SELECT id FROM r WHERE id <> $2 ORDER BY id";
         let c = self.conn().await?;
-        let rows = c.query(sql, &[&org.0, &manager.0]).await.db()?;
+        let stmt = c.prepare_cached(sql).await.db()?;
+        let rows = c.query(&stmt, &[&org.0, &manager.0]).await.db()?;
         rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(PersonId)).collect()
     }
 

@@ -234,3 +234,218 @@ impl<T> Db<T> for Result<T, tokio_postgres::Error> {
         self.map_err(db_error)
     }
 }
+
+/// Many events in one statement: one array per column, `unnest`ed server-side. Lists
+/// go as PostgreSQL array literals (`unnest` of a `text[][]` would flatten them).
+pub(crate) const INSERT_EVENTS: &str = "INSERT INTO events (org_id, seq, id, subject, actor, kind, occurred_at, \
+     recorded_at, payload, competencies, evidence, idempotency_key, target) \
+     SELECT $1, seq, id, subject, actor, kind, occurred_at, recorded_at, payload::jsonb, competencies::text[], \
+     evidence::text[], idempotency_key, target \
+     FROM unnest($2::int8[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::timestamptz[], $8::timestamptz[], \
+     $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[]) \
+     AS u(seq, id, subject, actor, kind, occurred_at, recorded_at, payload, competencies, evidence, idempotency_key, target)";
+
+/// A list of strings as a PostgreSQL array literal, every element quoted.
+fn array_literal(items: &[String]) -> String {
+    let mut s = String::with_capacity(2 + items.iter().map(|i| i.len() + 3).sum::<usize>());
+    s.push('{');
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            s.push(',');
+        }
+        s.push('"');
+        for ch in item.chars() {
+            if ch == '"' || ch == '\\' {
+                s.push('\\');
+            }
+            s.push(ch);
+        }
+        s.push('"');
+    }
+    s.push('}');
+    s
+}
+
+/// The column arrays of [`INSERT_EVENTS`] for events of one organization.
+pub(crate) struct EventArrays {
+    seq: Vec<i64>,
+    id: Vec<Uuid>,
+    subject: Vec<Uuid>,
+    actor: Vec<Option<Uuid>>,
+    kind: Vec<&'static str>,
+    occurred_at: Vec<chrono::DateTime<chrono::Utc>>,
+    recorded_at: Vec<chrono::DateTime<chrono::Utc>>,
+    payload: Vec<String>,
+    competencies: Vec<String>,
+    evidence: Vec<String>,
+    key: Vec<Option<String>>,
+    target: Vec<Option<Uuid>>,
+}
+
+impl EventArrays {
+    pub(crate) fn new<'a>(events: impl ExactSizeIterator<Item = &'a Event>) -> Self {
+        let n = events.len();
+        let mut a = EventArrays {
+            seq: Vec::with_capacity(n),
+            id: Vec::with_capacity(n),
+            subject: Vec::with_capacity(n),
+            actor: Vec::with_capacity(n),
+            kind: Vec::with_capacity(n),
+            occurred_at: Vec::with_capacity(n),
+            recorded_at: Vec::with_capacity(n),
+            payload: Vec::with_capacity(n),
+            competencies: Vec::with_capacity(n),
+            evidence: Vec::with_capacity(n),
+            key: Vec::with_capacity(n),
+            target: Vec::with_capacity(n),
+        };
+        for e in events {
+            a.seq.push(e.seq);
+            a.id.push(e.id.0);
+            a.subject.push(e.subject.0);
+            a.actor.push(e.actor.map(|x| x.0));
+            a.kind.push(e.kind().as_str());
+            a.occurred_at.push(e.occurred_at);
+            a.recorded_at.push(e.recorded_at);
+            a.payload.push(crate::sqlite::rows::payload_json(&e.body));
+            a.competencies.push(array_literal(&e.competencies));
+            a.evidence.push(array_literal(&e.evidence));
+            a.key.push(e.idempotency_key.clone());
+            a.target.push(e.body.target().map(|t| t.0));
+        }
+        a
+    }
+
+    pub(crate) fn params<'a>(&'a self, org: &'a Uuid) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 13] {
+        [
+            org,
+            &self.seq,
+            &self.id,
+            &self.subject,
+            &self.actor,
+            &self.kind,
+            &self.occurred_at,
+            &self.recorded_at,
+            &self.payload,
+            &self.competencies,
+            &self.evidence,
+            &self.key,
+            &self.target,
+        ]
+    }
+}
+
+/// [`UPSERT_PERSON`] for many people in one statement (each id at most once).
+pub(crate) static UPSERT_PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let on_conflict = UPSERT_PERSON.split_once(" ON CONFLICT").map(|(_, c)| c).unwrap_or_default();
+    format!(
+        "INSERT INTO people ({PERSON_COLS_PLAIN}) SELECT id, org_id, name, email, manager_id, department, location, hired_at, \
+         status, ended_at, end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, \
+         micro_progressions, micro_promotions, promotions, recognitions_received, pay_band, sensitive::jsonb, \
+         last_occurred_at, events_in_force FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], \
+         $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], \
+         $14::text[], $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::int8[], $20::int8[], \
+         $21::int8[], $22::int8[], $23::text[], $24::text[], $25::timestamptz[], $26::int8[]) AS u(id, org_id, name, \
+         email, manager_id, department, location, hired_at, status, ended_at, end_reason, track, level, title, scope, \
+         level_since, last_promotion_at, last_progression_at, micro_progressions, micro_promotions, promotions, \
+         recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force) ON CONFLICT{on_conflict}"
+    )
+});
+
+const PERSON_COLS_PLAIN: &str = "id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, \
+     end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, \
+     micro_promotions, promotions, recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force";
+
+type Time = chrono::DateTime<chrono::Utc>;
+
+/// The column arrays of [`UPSERT_PEOPLE`].
+#[derive(Default)]
+pub(crate) struct PeopleArrays<'a> {
+    id: Vec<Uuid>,
+    org_id: Vec<Uuid>,
+    name: Vec<&'a str>,
+    email: Vec<&'a str>,
+    manager_id: Vec<Option<Uuid>>,
+    department: Vec<Option<&'a str>>,
+    location: Vec<Option<&'a str>>,
+    hired_at: Vec<Time>,
+    status: Vec<&'static str>,
+    ended_at: Vec<Option<Time>>,
+    end_reason: Vec<Option<&'a str>>,
+    track: Vec<&'a str>,
+    level: Vec<&'a str>,
+    title: Vec<&'a str>,
+    scope: Vec<Option<&'a str>>,
+    level_since: Vec<Time>,
+    last_promotion_at: Vec<Option<Time>>,
+    last_progression_at: Vec<Option<Time>>,
+    counts: [Vec<i64>; 5],
+    pay_band: Vec<Option<&'a str>>,
+    sensitive: Vec<String>,
+    last_occurred_at: Vec<Time>,
+}
+
+impl<'a> PeopleArrays<'a> {
+    pub(crate) fn new(people: impl Iterator<Item = &'a Person>) -> Self {
+        let mut a = PeopleArrays::default();
+        for p in people {
+            let pp = PersonParams::new(p);
+            a.id.push(p.id.0);
+            a.org_id.push(p.org_id.0);
+            a.name.push(&p.name);
+            a.email.push(&p.email);
+            a.manager_id.push(p.manager_id.map(|m| m.0));
+            a.department.push(p.department.as_deref());
+            a.location.push(p.location.as_deref());
+            a.hired_at.push(p.hired_at);
+            a.status.push(pp.status);
+            a.ended_at.push(p.ended_at);
+            a.end_reason.push(p.end_reason.as_deref());
+            a.track.push(&p.position.track);
+            a.level.push(&p.position.level);
+            a.title.push(&p.position.title);
+            a.scope.push(p.scope.as_deref());
+            a.level_since.push(p.level_since);
+            a.last_promotion_at.push(p.last_promotion_at);
+            a.last_progression_at.push(p.last_progression_at);
+            for (v, c) in a.counts.iter_mut().zip(pp.counts) {
+                v.push(c);
+            }
+            a.pay_band.push(p.pay_band.as_deref());
+            a.sensitive.push(pp.sensitive);
+            a.last_occurred_at.push(p.last_occurred_at);
+        }
+        a
+    }
+
+    pub(crate) fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 26] {
+        [
+            &self.id,
+            &self.org_id,
+            &self.name,
+            &self.email,
+            &self.manager_id,
+            &self.department,
+            &self.location,
+            &self.hired_at,
+            &self.status,
+            &self.ended_at,
+            &self.end_reason,
+            &self.track,
+            &self.level,
+            &self.title,
+            &self.scope,
+            &self.level_since,
+            &self.last_promotion_at,
+            &self.last_progression_at,
+            &self.counts[0],
+            &self.counts[1],
+            &self.counts[2],
+            &self.counts[3],
+            &self.pay_band,
+            &self.sensitive,
+            &self.last_occurred_at,
+            &self.counts[4],
+        ]
+    }
+}

@@ -9,11 +9,8 @@ use rungs_core::event::Event;
 use rungs_core::store::{StoreError, StoreResult};
 
 use super::PgStore;
-use super::rows::Db;
-use crate::sqlite::rows::payload_json;
+use super::rows::{Db, EventArrays, INSERT_EVENTS};
 
-const INSERT: &str = "INSERT INTO events (org_id, seq, id, subject, actor, kind, occurred_at, recorded_at, payload, \
-     competencies, evidence, idempotency_key, target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13)";
 
 impl PgStore {
     /// Whether the database holds no organization, event, person or token yet.
@@ -42,34 +39,14 @@ impl PgStore {
         if events[0].seq <= head || events.windows(2).any(|w| w[1].seq <= w[0].seq) || events.iter().any(|e| e.org_id != org) {
             return Err(StoreError::unexpected("imported events must be of one organization, in ascending seq after the ledger head"));
         }
-        let stmt = tx.prepare_cached(INSERT).await.db()?;
-        let payloads: Vec<String> = events.iter().map(|e| payload_json(&e.body)).collect();
-        let writes = events.iter().zip(&payloads).map(|(e, payload)| {
+        // One multi-row statement per 10,000 events, pipelined.
+        let stmt = tx.prepare_cached(INSERT_EVENTS).await.db()?;
+        let chunks: Vec<EventArrays> = events.chunks(10_000).map(|c| EventArrays::new(c.iter())).collect();
+        try_join_all(chunks.iter().map(|a| {
             let (tx, stmt) = (&tx, &stmt);
-            async move {
-                tx.execute(
-                    stmt,
-                    &[
-                        &e.org_id.0,
-                        &e.seq,
-                        &e.id.0,
-                        &e.subject.0,
-                        &e.actor.map(|a| a.0),
-                        &e.kind().as_str(),
-                        &e.occurred_at,
-                        &e.recorded_at,
-                        payload,
-                        &e.competencies,
-                        &e.evidence,
-                        &e.idempotency_key,
-                        &e.body.target().map(|t| t.0),
-                    ],
-                )
-                .await
-                .db()
-            }
-        });
-        try_join_all(writes).await?;
+            async move { tx.execute(stmt, &a.params(&org.0)).await.db() }
+        }))
+        .await?;
         let last = events[events.len() - 1].seq;
         let n = events.len() as i64;
         tx.execute("UPDATE ledger_heads SET last_seq = $2, events = events + $3 WHERE org_id = $1", &[&org.0, &last, &n]).await.db()?;
