@@ -72,6 +72,9 @@ pub async fn record(
     let appended = store
         .append(AppendBatch { org_id: viewer.org_id, events, claim })
         .await?;
+    if !appended.replayed {
+        crate::milestones::after_append(store, &framework, viewer.org_id, &appended.events, now).await;
+    }
     Ok(redact_appended(&scope, appended))
 }
 
@@ -156,6 +159,9 @@ pub fn check_framework(fw: &Framework, p: &ParsedEvent) -> Result<(), Validation
             if let Some(to) = &l.to {
                 e.collect(fw.check_position("payload.to", to));
             }
+        }
+        EventBody::MilestoneCompleted(m) if !fw.milestones.iter().any(|x| x.key == m.milestone && x.track == m.track && x.to_level == m.to_level) => {
+            e.push("payload.milestone", format!("no milestone '{}' into {}/{} in the framework", m.milestone, m.track, m.to_level));
         }
         _ => {}
     }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod framework;
 pub mod ledger_file;
+pub mod milestones;
 pub mod org;
 pub mod people;
 pub mod people_csv;

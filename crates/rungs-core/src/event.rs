@@ -33,10 +33,11 @@ pub enum EventKind {
     Recognition,
     Departure,
     Reversal,
+    MilestoneCompleted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Hired,
         EventKind::ProfileUpdated,
         EventKind::MicroProgression,
@@ -47,6 +48,7 @@ impl EventKind {
         EventKind::Recognition,
         EventKind::Departure,
         EventKind::Reversal,
+        EventKind::MilestoneCompleted,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -61,6 +63,7 @@ impl EventKind {
             EventKind::Recognition => "recognition",
             EventKind::Departure => "departure",
             EventKind::Reversal => "reversal",
+            EventKind::MilestoneCompleted => "milestone_completed",
         }
     }
 
@@ -293,6 +296,26 @@ pub struct Reversal {
     pub reason: String,
 }
 
+/// `milestone_completed`: a milestone module of the subject's next transition was
+/// completed. Recorded by the system, once per person and module (its event key is
+/// `milestone:<subject>:<track>:<module>`), when a win or validation completes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneCompleted {
+    /// The module's key in the framework.
+    pub milestone: String,
+    pub track: String,
+    /// The level the module leads into.
+    pub to_level: String,
+    pub title: String,
+    /// The framework version in force when it was completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework_version: Option<u32>,
+    /// The wins that completed it.
+    #[serde(default)]
+    pub counted: Vec<EventId>,
+}
+
 /// An event's kind together with its kind-specific payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
@@ -307,6 +330,7 @@ pub enum EventBody {
     Recognition(Recognition),
     Departure(Departure),
     Reversal(Reversal),
+    MilestoneCompleted(MilestoneCompleted),
 }
 
 impl EventBody {
@@ -322,6 +346,7 @@ impl EventBody {
             EventBody::Recognition(_) => EventKind::Recognition,
             EventBody::Departure(_) => EventKind::Departure,
             EventBody::Reversal(_) => EventKind::Reversal,
+            EventBody::MilestoneCompleted(_) => EventKind::MilestoneCompleted,
         }
     }
 
@@ -437,6 +462,16 @@ impl EventBody {
             EventBody::Reversal(r) => {
                 let reason = e.collect(parse_text("payload.reason", &r.reason, 2000));
                 EventBody::Reversal(Reversal { reason: reason.unwrap_or_default(), ..r })
+            }
+            EventBody::MilestoneCompleted(m) => {
+                e.collect(parse_key("payload.milestone", &m.milestone));
+                e.collect(parse_key("payload.track", &m.track));
+                e.collect(parse_key("payload.to_level", &m.to_level));
+                let title = e.collect(parse_text("payload.title", &m.title, 200));
+                if m.counted.len() > 100 {
+                    e.push("payload.counted", "must list at most 100 events");
+                }
+                EventBody::MilestoneCompleted(MilestoneCompleted { title: title.unwrap_or_default(), ..m })
             }
         };
         e.into_result().map(|()| body)

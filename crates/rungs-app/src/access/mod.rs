@@ -112,6 +112,8 @@ pub fn can_record(role: Role, rel: Relation, kind: EventKind, own_target: bool) 
         EventKind::Validation | EventKind::Recognition => rel != Relation::Myself,
         EventKind::MicroPromotion => manager,
         EventKind::Reversal => own_target || manager,
+        // Recorded by the system when a win completes a module (`milestones`).
+        EventKind::MilestoneCompleted => false,
     }
 }
 

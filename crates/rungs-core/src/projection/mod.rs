@@ -98,6 +98,8 @@ pub fn apply(p: &mut Person, e: &Event) {
             }
         }
         EventBody::Recognition(_) => p.recognitions_received += 1,
+        // Recorded for the milestone map and credentials; no profile field changes.
+        EventBody::MilestoneCompleted(_) => {}
         EventBody::Departure(d) => {
             p.status = PersonStatus::Departed;
             p.ended_at = Some(at);
@@ -134,14 +136,14 @@ pub fn fold(events: &[Event]) -> Option<Person> {
 
 /// Whether `e` can be folded onto `p` incrementally, or the subject must be refolded:
 /// a reversal, or an order-sensitive event (one that sets a position, profile field or
-/// status) dated before the latest event already folded. Wins, validations and
-/// recognition only add to counters and take maxima of times, so [`apply`] gives the
+/// status) dated before the latest event already folded. Wins, validations,
+/// milestone completions and recognition only add to counters and take maxima of times, so [`apply`] gives the
 /// same state whatever their order; refolding for them would make every slightly
 /// out-of-order concurrent POST re-read the person's whole history.
 pub fn needs_refold(p: &Person, e: &Event) -> bool {
     match e.kind() {
         EventKind::Reversal => true,
-        EventKind::MicroProgression | EventKind::Validation | EventKind::Recognition => false,
+        EventKind::MicroProgression | EventKind::Validation | EventKind::Recognition | EventKind::MilestoneCompleted => false,
         _ => e.occurred_at < p.last_occurred_at,
     }
 }

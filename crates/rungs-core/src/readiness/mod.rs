@@ -132,13 +132,44 @@ pub struct MilestoneProgress {
     pub title: String,
     pub competencies: Vec<String>,
     pub rule: EvidenceRule,
+    /// Its rule is met now, or its completion is on the ledger.
     pub complete: bool,
+    /// A `milestone_completed` event in force records it: it stays complete even
+    /// when its wins later leave the rule's window.
+    pub recorded: bool,
     pub progress: RuleProgress,
 }
 
-pub fn milestone_progress(m: &MilestoneModule, wins: &[Win], now: DateTime<Utc>) -> MilestoneProgress {
-    let progress = check_rule(&m.criterion, &m.competencies, wins, now);
-    MilestoneProgress { key: m.key.clone(), title: m.title.clone(), competencies: m.competencies.clone(), rule: m.criterion.clone(), complete: progress.met(), progress }
+/// Progress of one module; `recorded` when the ledger already says it is complete
+/// (its coverage is then 1).
+pub fn milestone_progress(m: &MilestoneModule, wins: &[Win], now: DateTime<Utc>, recorded: bool) -> MilestoneProgress {
+    let mut progress = check_rule(&m.criterion, &m.competencies, wins, now);
+    if recorded {
+        progress.coverage = 1.0;
+    }
+    MilestoneProgress {
+        key: m.key.clone(),
+        title: m.title.clone(),
+        competencies: m.competencies.clone(),
+        rule: m.criterion.clone(),
+        complete: progress.met(),
+        recorded,
+        progress,
+    }
+}
+
+/// Keys of the modules of `track` whose completion is on the ledger (in force).
+pub fn recorded_milestones(events: &[Event], track: &str) -> HashSet<String> {
+    let reversed: HashSet<EventId> =
+        events.iter().filter_map(|e| if let EventBody::Reversal(r) = &e.body { Some(r.target) } else { None }).collect();
+    events
+        .iter()
+        .filter(|e| !reversed.contains(&e.id))
+        .filter_map(|e| match &e.body {
+            EventBody::MilestoneCompleted(m) if m.track == track => Some(m.milestone.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One competency's expectation at the next level and how far it is covered.
@@ -189,7 +220,9 @@ pub fn readiness(fw: &Framework, position: &Position, events: &[Event], now: Dat
         milestones: Vec::new(),
     };
     let Some(next) = next else { return out };
-    out.milestones = fw.milestones_into(&position.track, &next.key).map(|m| milestone_progress(m, &wins, now)).collect();
+    let recorded = recorded_milestones(events, &position.track);
+    out.milestones =
+        fw.milestones_into(&position.track, &next.key).map(|m| milestone_progress(m, &wins, now, recorded.contains(&m.key))).collect();
     let by_key: HashMap<&str, &MilestoneProgress> = out.milestones.iter().map(|m| (m.key.as_str(), m)).collect();
     let mut sum = 0.0;
     for x in fw.expectations_for(&position.track, &next.key) {

@@ -192,3 +192,23 @@ fn the_same_input_gives_the_same_answer() {
     assert_eq!(a, b);
     assert_eq!(recommend(&a), recommend(&b));
 }
+
+#[test]
+fn a_recorded_milestone_stays_complete_after_its_wins_leave_the_window_or_are_reversed() {
+    let mut l = Ledger(vec![]);
+    let w = l.win(1, Category::ProjectCompleted, &["delivery"]);
+    l.reverse(w);
+    let body = EventBody::MilestoneCompleted(MilestoneCompleted {
+        milestone: "ship".into(),
+        track: "eng".into(),
+        to_level: "l2".into(),
+        title: "Ship a feature".into(),
+        framework_version: Some(1),
+        counted: vec![w],
+    });
+    l.push(0, body, &["delivery"]);
+    let r = readiness(&fw(), &at_l1(), &l.0, now());
+    assert!(r.milestones[0].complete && r.milestones[0].recorded);
+    assert_eq!(r.milestones[0].progress.points, 0.0, "the reversed win does not count, the completion does");
+    assert_eq!(r.score, 33);
+}

@@ -70,6 +70,7 @@ pub fn kind_label(kind: rungs_core::event::EventKind) -> &'static str {
         K::Recognition => "Recognition",
         K::Departure => "Departure",
         K::Reversal => "Correction",
+        K::MilestoneCompleted => "Milestone",
     }
 }
 
@@ -101,6 +102,11 @@ pub fn summary(body: &EventBody) -> Summary {
         EventBody::Recognition(r) => Summary { title: r.message.clone(), detail: None, tags: vec![format!("{} points", r.points)] },
         EventBody::Departure(d) => s(format!("Left ({})", d.reason.as_str()), d.note.clone()),
         EventBody::Reversal(r) => s("Corrected an earlier entry".into(), Some(r.reason.clone())),
+        EventBody::MilestoneCompleted(m) => Summary {
+            title: format!("Milestone complete: {}", m.title),
+            detail: None,
+            tags: vec![format!("toward {}", m.to_level.to_uppercase())],
+        },
     }
 }
 

@@ -66,3 +66,47 @@ async fn readiness_has_the_timelines_access() {
     app.get(&format!("/api/v1/people/{}/readiness", PersonId::new()), &app.admin).await.problem(StatusCode::NOT_FOUND);
     app.get_anonymous(&path).await.problem(StatusCode::UNAUTHORIZED);
 }
+
+fn design_win(subject: PersonId, title: &str) -> serde_json::Value {
+    json!({
+        "subject": subject,
+        "kind": "micro_progression",
+        "payload": {"category": "project_completed", "magnitude": "micro", "title": title},
+        "competencies": ["system-design"]
+    })
+}
+
+async fn milestone_events(app: &TestApp, t: &Team) -> Vec<serde_json::Value> {
+    let res = app.get(&format!("/api/v1/people/{}/events?kind=milestone_completed", t.report_id), &t.report).await.json();
+    res["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_win_that_completes_a_milestone_puts_it_on_the_ledger_exactly_once() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    // Into e3, "Lead a design review" needs one project-completed or responsibility win
+    // evidencing system design or communication.
+    let win_id = app.record(&t.report, &design_win(t.report_id, "Led the storage design review")).await.json()["id"].as_str().unwrap().to_string();
+    let got = milestone_events(&app, &t).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["payload"]["milestone"], "e3-design-review");
+    assert_eq!(got[0]["payload"]["counted"], json!([win_id]));
+    assert_eq!(got[0]["actor"], serde_json::Value::Null, "recorded by the system");
+    app.record(&t.report, &design_win(t.report_id, "Led another review")).await.assert_status(StatusCode::CREATED);
+    let (a, b) = tokio::join!(
+        rungs_app::milestones::award(app.store.as_ref(), app.org, t.report_id, chrono::Utc::now()),
+        rungs_app::milestones::award(app.store.as_ref(), app.org, t.report_id, chrono::Utc::now()),
+    );
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(milestone_events(&app, &t).await.len(), 1, "never twice, also when two checks race");
+    let r = app.get(&format!("/api/v1/people/{}/readiness", t.report_id), &t.report).await.json();
+    let m = r["readiness"]["milestones"].as_array().unwrap().iter().find(|m| m["key"] == "e3-design-review").unwrap().clone();
+    assert_eq!((m["complete"].as_bool(), m["recorded"].as_bool()), (Some(true), Some(true)));
+    // Nobody but the system records completions.
+    let forged = json!({"subject": t.report_id, "kind": "milestone_completed", "payload": {"milestone": "e3-own-a-service", "track": "engineering", "to_level": "e3", "title": "x"}});
+    app.record(&t.manager, &forged).await.problem(StatusCode::FORBIDDEN);
+    let unknown = json!({"subject": t.report_id, "kind": "milestone_completed", "payload": {"milestone": "nope", "track": "engineering", "to_level": "e3", "title": "x"}});
+    assert_eq!(app.record(&app.admin, &unknown).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["payload.milestone"]);
+}

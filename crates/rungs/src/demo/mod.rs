@@ -41,6 +41,11 @@ pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime
     };
     let truths = generator::Generator::new(org.id, &fw, seed, end).run(people, sink).await?;
     bar.finish_and_clear();
+    // The generator appends directly, past the use case that records milestone
+    // completions as wins arrive: record them once at the end, as of `end`.
+    for p in store.all_people(org.id).await? {
+        rungs_app::milestones::award(store, org.id, p.id, end).await?;
+    }
     Ok(truths)
 }
 

@@ -1,0 +1,108 @@
+//! Milestone completion on the ledger: when a win or a validation completes a module
+//! of its subject's next transition, a `milestone_completed` event is appended by the
+//! system, exactly once per person and module. "Exactly once" is the store's: the
+//! event carries the key `milestone:<subject>:<track>:<module>`, and a second append
+//! with a seen event key replays the first instead of adding another, also when two
+//! requests race.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rungs_core::event::{Event, EventBody, MilestoneCompleted, NewEvent};
+use rungs_core::framework::Framework;
+use rungs_core::person::PersonStatus;
+use rungs_core::readiness::readiness;
+use rungs_core::store::{AppendBatch, Store};
+use rungs_core::{EventId, OrgId, PersonId};
+
+use crate::AppError;
+
+/// The event key that makes a completion unique.
+pub fn event_key(subject: PersonId, track: &str, milestone: &str) -> String {
+    format!("milestone:{subject}:{track}:{milestone}")
+}
+
+/// Append `milestone_completed` for every module of `subject`'s next transition that
+/// is complete and not on the ledger yet. Returns the events appended (or replayed).
+pub async fn award(store: &dyn Store, org: OrgId, subject: PersonId, now: DateTime<Utc>) -> Result<Vec<Event>, AppError> {
+    let person = store.person(org, subject).await?;
+    if person.status != PersonStatus::Active {
+        return Ok(vec![]);
+    }
+    let fw = store.framework(org).await?;
+    let events = store.subject_events(org, subject).await?;
+    let r = readiness(&fw, &person.position, &events, now);
+    let Some(next) = r.next_level.clone() else { return Ok(vec![]) };
+    let due: Vec<_> = r.milestones.iter().filter(|m| m.complete && !m.recorded).collect();
+    if due.is_empty() {
+        return Ok(vec![]);
+    }
+    let version = store.framework_versions(org).await?.last().map(|v| v.version);
+    let mut out = Vec::new();
+    for m in due {
+        // Dated when its last counted win happened, so the date does not depend on
+        // when the check ran.
+        let occurred_at = m.progress.counted.iter().map(|c| c.occurred_at).max().unwrap_or(now).min(now);
+        // Sorted and unique, the ledger's canonical form (as `EventInput::parse` makes it).
+        let mut competencies = m.competencies.clone();
+        competencies.sort();
+        competencies.dedup();
+        let event = NewEvent {
+            id: EventId::new(),
+            org_id: org,
+            subject,
+            actor: None,
+            occurred_at,
+            recorded_at: now,
+            body: EventBody::MilestoneCompleted(MilestoneCompleted {
+                milestone: m.key.clone(),
+                track: person.position.track.clone(),
+                to_level: next.clone(),
+                title: m.title.clone(),
+                framework_version: version,
+                counted: m.progress.counted.iter().map(|c| c.id).collect(),
+            }),
+            competencies,
+            evidence: vec![],
+            idempotency_key: Some(event_key(subject, &person.position.track, &m.key)),
+        };
+        let appended = store.append(AppendBatch { org_id: org, events: vec![event], claim: None }).await?;
+        out.extend(appended.events);
+    }
+    Ok(out)
+}
+
+/// After an append: award milestones to the subjects whose new wins or validations
+/// may have completed a module. Cheap when nothing can: only a subject with a module
+/// into their next level that shares a competency with the win is checked in full.
+/// Failures are logged, not returned: the appended events are already acknowledged,
+/// and the next win of that person checks again.
+pub async fn after_append(store: &dyn Store, fw: &Framework, org: OrgId, appended: &[Event], now: DateTime<Utc>) {
+    if fw.milestones.is_empty() {
+        return;
+    }
+    let mut checked = HashSet::new();
+    for e in appended {
+        let comps = match &e.body {
+            EventBody::MicroProgression(_) => e.competencies.clone(),
+            EventBody::Validation(v) => match store.event(org, v.target).await {
+                Ok(t) => t.competencies,
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
+        if checked.contains(&e.subject) {
+            continue;
+        }
+        let Ok(person) = store.person(org, e.subject).await else { continue };
+        let Some(next) = fw.next_level(&person.position.track, &person.position.level) else { continue };
+        let mut modules = fw.milestones_into(&person.position.track, &next.key);
+        if !modules.any(|m| m.competencies.iter().any(|c| comps.contains(c))) {
+            continue;
+        }
+        checked.insert(e.subject);
+        if let Err(err) = award(store, org, e.subject, now).await {
+            tracing::warn!(subject = %e.subject, error = %err, "cannot record milestone completion; the next win checks again");
+        }
+    }
+}
