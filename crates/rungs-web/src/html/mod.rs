@@ -7,6 +7,7 @@ mod assets;
 mod error;
 mod export;
 mod fmt;
+mod framework;
 mod home;
 mod import;
 mod login;
@@ -51,6 +52,9 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/export", get(export::download))
         .route("/team", get(team::show))
         .route("/people", get(people::list))
+        .route("/framework", get(framework::show))
+        .route("/framework.yaml", get(framework::download))
+        .route("/framework/matrix", post(framework::import))
         .route("/people/import", get(import::form).post(import::submit).layer(DefaultBodyLimit::max(config.max_bulk_body_bytes)))
         .route("/static/{file}", get(assets::get))
 }
@@ -83,6 +87,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("team.html", include_str!("../../templates/team.html")),
     ("people.html", include_str!("../../templates/people.html")),
     ("import.html", include_str!("../../templates/import.html")),
+    ("framework.html", include_str!("../../templates/framework.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -88,7 +88,7 @@ async fn every_page_renders_for_the_people_team() {
     app.record(&team.report, &win(team.report_id, "Shipped the thing")).await.assert_status(StatusCode::CREATED);
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let report_progress = format!("/people/{}/progress", team.report_id);
-    for path in ["/", "/wins/new", "/timeline", "/timeline?kind=hired", "/team", "/people", "/people?q=rex", "/people/import", &format!("/people/{}/timeline", team.report_id), "/progress", &report_progress] {
+    for path in ["/", "/wins/new", "/timeline", "/timeline?kind=hired", "/team", "/people", "/people?q=rex", "/people/import", &format!("/people/{}/timeline", team.report_id), "/progress", &report_progress, "/framework"] {
         let body = assert_html(&app.page(path, &b.cookie).await, StatusCode::OK);
         assert!(body.contains("Sign out"), "{path}");
     }
@@ -263,4 +263,60 @@ async fn the_progress_page_shows_the_map_readiness_and_next_steps_for_the_employ
     let body = assert_html(&app.page(&format!("/people/{}/progress", team.report_id), &mona.cookie).await, StatusCode::OK);
     assert!(body.contains("Rex Report’s progress") && body.contains("Wrote the contract tests"), "{body}");
     assert!(app.page("/team", &mona.cookie).await.text().contains(&format!("/people/{}/progress", team.report_id)));
+}
+
+/// A multipart body with text fields and one file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str)>) -> (String, String) {
+    let b = "XyZzYboundary";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+    }
+    if let Some((name, content)) = file {
+        body.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"));
+    }
+    body.push_str(&format!("--{b}--\r\n"));
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[tokio::test]
+async fn the_people_team_previews_then_saves_a_competency_matrix_and_errors_name_the_line() {
+    let app = TestApp::new().await;
+    let b = app.sign_in("ada@example.com", Role::Admin).await;
+    let csv = "Category,Competency,Engineer,Senior Engineer\nCraft,Observability,Adds metrics,\"Designs dashboards, alerts\"\n";
+    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (ct, body) = multipart(&f, file);
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/framework/matrix")
+            .header(header::COOKIE, b.cookie.clone())
+            .header(header::CONTENT_TYPE, ct)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.request(req)
+    };
+    let versions = || async { app.store.framework_versions(app.org).await.unwrap().len() };
+    let before = versions().await;
+    let preview = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "preview".into()), ("track", "engineering".into())], Some(("ladder.csv", csv))).await, StatusCode::OK);
+    assert!(preview.contains("Preview: 1 competencies") && preview.contains("Observability") && preview.contains("Save as a new version"), "{preview}");
+    assert_eq!(versions().await, before, "a preview saves nothing");
+    let content = hidden(&preview, "content");
+    assert!(content.contains("Observability"));
+    let saved = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "commit".into()), ("track", "engineering".into()), ("content", csv.into())], None).await, StatusCode::OK);
+    assert!(saved.contains("Saved as framework version"), "{saved}");
+    assert_eq!(versions().await, before + 1);
+    let bad = "Competency,e1,e2\nA,\"open,y\nB,x,y\n";
+    let page = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "commit".into()), ("track", "engineering".into())], Some(("bad.csv", bad))).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("bad.csv:2") && page.contains("unclosed quote"), "{page}");
+    assert_eq!(versions().await, before + 1, "a bad file changes nothing");
+    let forged = post(vec![("csrf", "0".repeat(64)), ("action", "commit".into()), ("track", "engineering".into())], Some(("ladder.csv", csv))).await;
+    assert_html(&forged, StatusCode::FORBIDDEN);
+    let yaml = app.page("/framework.yaml", &b.cookie).await;
+    yaml.assert_status(StatusCode::OK);
+    assert!(yaml.text().contains("observability"));
+    app.hire("Rex Report", None).await;
+    let rex = app.sign_in("rex.report@example.com", Role::Employee).await;
+    let view = assert_html(&app.page("/framework", &rex.cookie).await, StatusCode::OK);
+    assert!(!view.contains("Import a competency matrix"), "only the people team sees the import");
 }
