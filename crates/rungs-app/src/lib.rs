@@ -11,6 +11,7 @@ pub mod framework;
 pub mod ledger_file;
 pub mod milestones;
 pub mod org;
+pub mod packet;
 pub mod people;
 pub mod people_csv;
 pub mod people_import;

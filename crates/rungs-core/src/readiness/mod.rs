@@ -207,8 +207,14 @@ pub struct Readiness {
 
 /// Compute readiness for someone at `position`, from their events, under `fw`.
 pub fn readiness(fw: &Framework, position: &Position, events: &[Event], now: DateTime<Utc>) -> Readiness {
+    readiness_toward(fw, position, fw.next_level(&position.track, &position.level), events, now)
+}
+
+/// Readiness for `target`, a level of the person's track (the next one for
+/// [`readiness`]; any level for a promotion packet). `None` means the top of the track.
+pub fn readiness_toward(fw: &Framework, position: &Position, target: Option<&crate::framework::Level>, events: &[Event], now: DateTime<Utc>) -> Readiness {
     let wins = wins(events, now);
-    let next = fw.next_level(&position.track, &position.level);
+    let next = target;
     let mut out = Readiness {
         track: position.track.clone(),
         level: position.level.clone(),

@@ -11,6 +11,7 @@ mod framework;
 mod home;
 mod import;
 mod login;
+mod packet;
 mod people;
 mod progress;
 mod team;
@@ -48,6 +49,7 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/people/{id}/timeline", get(timeline::of_person))
         .route("/progress", get(progress::mine))
         .route("/people/{id}/progress", get(progress::of_person))
+        .route("/people/{id}/packet", get(packet::show))
         .route("/people/{id}/validations", post(timeline::validate))
         .route("/export", get(export::download))
         .route("/team", get(team::show))
@@ -84,6 +86,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("win_new.html", include_str!("../../templates/win_new.html")),
     ("timeline.html", include_str!("../../templates/timeline.html")),
     ("progress.html", include_str!("../../templates/progress.html")),
+    ("packet.html", include_str!("../../templates/packet.html")),
     ("team.html", include_str!("../../templates/team.html")),
     ("people.html", include_str!("../../templates/people.html")),
     ("import.html", include_str!("../../templates/import.html")),

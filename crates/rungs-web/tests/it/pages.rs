@@ -263,6 +263,10 @@ async fn the_progress_page_shows_the_map_readiness_and_next_steps_for_the_employ
     let body = assert_html(&app.page(&format!("/people/{}/progress", team.report_id), &mona.cookie).await, StatusCode::OK);
     assert!(body.contains("Rex Report’s progress") && body.contains("Wrote the contract tests"), "{body}");
     assert!(app.page("/team", &mona.cookie).await.text().contains(&format!("/people/{}/progress", team.report_id)));
+    let packet = assert_html(&app.page(&format!("/people/{}/packet", team.report_id), &mona.cookie).await, StatusCode::OK);
+    assert!(packet.contains("Promotion packet: Rex Report for Senior Engineer") && packet.contains("Wrote the contract tests"), "{packet}");
+    let bad = assert_html(&app.page(&format!("/people/{}/packet?level=e1", team.report_id), &mona.cookie).await, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("level: &#x27;e1&#x27; is not above"), "{bad}");
 }
 
 /// A multipart body with text fields and one file.

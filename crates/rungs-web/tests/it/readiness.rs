@@ -110,3 +110,26 @@ async fn a_win_that_completes_a_milestone_puts_it_on_the_ledger_exactly_once() {
     let unknown = json!({"subject": t.report_id, "kind": "milestone_completed", "payload": {"milestone": "nope", "track": "engineering", "to_level": "e3", "title": "x"}});
     assert_eq!(app.record(&app.admin, &unknown).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["payload.milestone"]);
 }
+
+#[tokio::test]
+async fn the_promotion_packet_groups_evidence_per_competency_of_the_target_level() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    app.record(&t.report, &win(t.report_id, "Wrote the contract tests")).await.assert_status(StatusCode::CREATED);
+    let other = json!({"subject": t.report_id, "kind": "micro_progression", "payload": {"category": "skill", "magnitude": "nano", "title": "Learned the sales pitch"}, "competencies": ["prospecting"]});
+    app.record(&t.report, &other).await.assert_status(StatusCode::CREATED);
+    let p = app.get(&format!("/api/v1/people/{}/packet", t.report_id), &t.manager).await.json();
+    assert_eq!((p["target_level"].as_str(), p["target_title"].as_str()), (Some("e3"), Some("Senior Engineer")));
+    assert_eq!(p["summary"]["wins"], 2);
+    assert_eq!(p["summary"]["readiness"], 5);
+    let testing = p["competencies"].as_array().unwrap().iter().find(|c| c["competency"] == "testing").unwrap().clone();
+    assert_eq!(testing["evidence"][0]["title"], "Wrote the contract tests");
+    assert_eq!(p["other_evidence"][0]["title"], "Learned the sales pitch");
+    let e5 = app.get(&format!("/api/v1/people/{}/packet?level=e5", t.report_id), &t.report).await.json();
+    assert_eq!(e5["target_title"], "Senior Staff Engineer");
+    for bad in ["e2", "e1", "m3"] {
+        let res = app.get(&format!("/api/v1/people/{}/packet?level={bad}", t.report_id), &t.manager).await;
+        assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), ["level"], "{bad}");
+    }
+    app.get(&format!("/api/v1/people/{}/packet", t.report_id), &t.outsider).await.problem(StatusCode::NOT_FOUND);
+}

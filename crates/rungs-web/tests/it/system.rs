@@ -37,6 +37,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/people list_people",
         "GET /api/v1/people/{id} get_person",
         "GET /api/v1/people/{id}/events list_person_events",
+        "GET /api/v1/people/{id}/packet get_promotion_packet",
         "GET /api/v1/people/{id}/readiness get_readiness",
         "GET /api/v1/people/{id}/recommendations get_recommendations",
         "GET /api/v1/people/{id}/timeline get_timeline",

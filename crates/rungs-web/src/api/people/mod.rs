@@ -7,6 +7,7 @@ pub mod readiness;
 pub mod recommendations;
 pub mod get;
 pub mod list;
+pub mod packet;
 pub mod timeline;
 pub mod update;
 
