@@ -224,6 +224,88 @@ test("a manager sees the team with stall markers and validates the report's win"
   await page.context().close();
 });
 
+async function readiness(token, id) {
+  const r = await fetch(`${base}/api/v1/people/${id}/readiness`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+test('an employee sees the milestone map, readiness and next steps, and a win for the top gap moves it', async () => {
+  const page = await newPage();
+  await signIn(page, 'employee');
+  await page.getByRole('link', { name: 'My progress' }).click();
+  await page.waitForURL(`${base}/progress`);
+  await visit(page, 'progress-employee');
+  const id = await personId(logins.employee.token);
+  const before = await readiness(logins.employee.token, id);
+  if (!before.readiness.next_level) {
+    await page.getByText('Top of this track').waitFor();
+    await page.context().close();
+    return;
+  }
+  await page.getByRole('heading', { name: 'Milestone map' }).waitFor();
+  await page.getByRole('heading', { name: 'Next steps' }).waitFor();
+  // The first gap whose criterion an unvalidated win can move.
+  const rules = (c) => {
+    const crit = c.criterion ?? {};
+    if (crit.evidence) return { rule: crit.evidence, competency: c.competency };
+    const m = before.readiness.milestones.find((x) => x.key === crit.milestone);
+    return m ? { rule: m.rule, competency: m.competencies[0] } : null;
+  };
+  const byKey = Object.fromEntries(before.readiness.competencies.map((c) => [c.competency, c]));
+  const pick = before.recommendations.map((r) => ({ r, x: rules(byKey[r.competency]) })).find(({ x }) => x);
+  if (before.recommendations.length) {
+    const first = await page.locator('.recs > li').first().locator('.event-title').innerText();
+    assert.ok(first.startsWith(before.recommendations[0].name), `the largest gap is named first: ${first}`);
+  }
+  if (!pick) { await page.context().close(); return; }
+  const title = `Closed a gap in ${pick.r.name} ${Date.now()}`;
+  await page.getByRole('link', { name: 'Log a win' }).first().click();
+  await page.waitForURL(`${base}/wins/new`);
+  await page.getByLabel('What did you achieve?').fill(title);
+  await page.getByLabel('Category').selectOption(pick.x.rule.categories?.[0] ?? 'skill');
+  await page.locator('#magnitude-micro').check();
+  await page.locator(`input[name="competencies"][value="${pick.x.competency}"]`).check();
+  await page.getByRole('button', { name: 'Log this win' }).click();
+  await page.waitForURL(/\/timeline\?logged=1/);
+  if (pick.x.rule.validated_only) {
+    // Only validated wins count here: the employee's manager validates it.
+    const t = await (await fetch(`${base}/api/v1/people/${id}/timeline`, { headers: { Authorization: `Bearer ${logins.employee.token}` } })).json();
+    const win = t.items.find((e) => e.event.payload?.title === title);
+    const v = await fetch(`${base}/api/v1/events`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${logins.manager.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ subject: id, kind: 'validation', payload: { target: win.event.id } }),
+    });
+    assert.equal(v.status, 201);
+  }
+  const after = await readiness(logins.employee.token, id);
+  const cov = (r) => r.readiness.competencies.find((c) => c.competency === pick.r.competency).coverage;
+  assert.ok(cov(after) > cov(before), `coverage of ${pick.r.competency} rose: ${cov(before)} -> ${cov(after)}`);
+  assert.ok(after.readiness.score >= before.readiness.score);
+  await page.goto(`${base}/progress`);
+  assert.equal(await page.locator('.score-n').innerText(), String(after.readiness.score));
+  await page.context().close();
+});
+
+test('the people team reads the framework and previews a competency matrix before saving it', async () => {
+  const page = await newPage();
+  await signIn(page, 'admin');
+  await page.getByRole('link', { name: 'Framework' }).click();
+  await page.waitForURL(`${base}/framework`);
+  await visit(page, 'framework');
+  const csv = join(dir, 'ladder.csv');
+  writeFileSync(csv, 'Category,Competency,Engineer,Senior Engineer\nCraft,Observability,Adds metrics,"Designs dashboards, alerts"\n');
+  await page.getByLabel('Track').selectOption('engineering');
+  await page.getByLabel('CSV file').setInputFiles(csv);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByText(/Preview: 1 competencies/).waitFor();
+  await visit(page, 'framework-preview');
+  await page.getByRole('button', { name: 'Save as a new version' }).click();
+  await page.getByText(/Saved as framework version/).waitFor();
+  await page.context().close();
+});
+
 test('the people team searches people and sees every bad row of a CSV import', async () => {
   const page = await newPage();
   await signIn(page, 'admin');

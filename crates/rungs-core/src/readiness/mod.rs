@@ -120,7 +120,8 @@ pub fn check_rule(rule: &EvidenceRule, competencies: &[String], wins: &[Win], no
         }
     }
     counted.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(a.id.0.cmp(&b.id.0)));
-    let points: f64 = counted.iter().map(|c| c.weight).sum();
+    // `+ 0.0`: an empty f64 sum is -0.0, which would print as "-0.00".
+    let points: f64 = counted.iter().map(|c| c.weight).sum::<f64>() + 0.0;
     let coverage = (points / f64::from(rule.min_events.max(1))).min(1.0);
     RuleProgress { points, required: rule.min_events, coverage, counted, unvalidated }
 }

@@ -97,6 +97,9 @@ fn nothing_logged_is_zero_and_everything_is_missing() {
     assert_eq!(r.competencies.len(), 4, "the unchecked expectation is listed too");
     assert_eq!(r.competencies[3].coverage, None);
     assert_eq!(r.competencies[0].missing.as_deref(), Some("3.00 more points of wins evidencing DESIGN"));
+    let p = r.competencies[0].progress.as_ref().unwrap();
+    assert!(p.points.is_sign_positive(), "no negative zero to print as -0.00");
+    assert!(recommend(&r)[0].why.contains("is 0% covered (0.00 of"), "{}", recommend(&r)[0].why);
 }
 
 #[test]
