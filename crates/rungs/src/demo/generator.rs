@@ -107,6 +107,11 @@ pub struct Generator<'a> {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     month: Vec<NewEvent>,
+    /// Manager -> people on their team at the start of the month (joined before it).
+    teams: HashMap<usize, Vec<usize>>,
+    /// Department -> its team leads. Managers neither leave nor move in the
+    /// simulation, so this is computed once after staffing.
+    leads: HashMap<usize, Vec<usize>>,
     pub truths: Truths,
 }
 
@@ -122,6 +127,8 @@ impl<'a> Generator<'a> {
             start,
             end,
             month: vec![],
+            teams: HashMap::new(),
+            leads: HashMap::new(),
             truths: Truths { seed, people_at_start: 0, history_start: start, history_end: end, effects: EFFECTS, stallers: vec![] },
         }
     }
@@ -133,6 +140,11 @@ impl<'a> Generator<'a> {
         Fut: std::future::Future<Output = anyhow::Result<()>>,
     {
         self.staff(n.max(8));
+        for (q, s) in self.people.iter().enumerate() {
+            if s.is_manager && s.track == "management" {
+                self.leads.entry(s.dept).or_default().push(q);
+            }
+        }
         self.truths.people_at_start = self.people.len();
         let mut hires = std::mem::take(&mut self.month);
         hires.sort_by_key(|e| e.occurred_at);
@@ -293,6 +305,15 @@ impl<'a> Generator<'a> {
 
     fn simulate_month(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
         let n = self.people.len();
+        // Teams once a month, not a scan of everyone per recognition: the scan made
+        // 100,000 people quadratic.
+        self.teams.clear();
+        for q in 0..n {
+            let s = &self.people[q];
+            if let Some(m) = s.manager.filter(|_| s.active && s.joined < from) {
+                self.teams.entry(m).or_default().push(q);
+            }
+        }
         for p in 0..n {
             if !self.people[p].active {
                 continue;
@@ -354,7 +375,11 @@ impl<'a> Generator<'a> {
             return;
         }
         let Some(m) = self.people[p].manager else { return };
-        let team: Vec<usize> = (0..self.people.len()).filter(|&q| q != p && self.people[q].active && self.people[q].joined < from && self.people[q].manager == Some(m)).collect();
+        let team: Vec<usize> = self
+            .teams
+            .get(&m)
+            .map(|t| t.iter().copied().filter(|&q| q != p && self.people[q].active && self.people[q].manager == Some(m)).collect())
+            .unwrap_or_default();
         let Some(&to_whom) = team.choose(&mut self.rng) else { return };
         let at = self.at(from, to);
         let message = THANKS.choose(&mut self.rng).unwrap_or(&"Thank you!").to_string();
@@ -400,9 +425,7 @@ impl<'a> Generator<'a> {
         // Lateral move to another team in the same department.
         if !self.people[p].is_manager && self.rng.gen_bool(0.003) {
             let dept = self.people[p].dept;
-            let leads: Vec<usize> = (0..self.people.len())
-                .filter(|&q| self.people[q].is_manager && self.people[q].active && self.people[q].dept == dept && Some(q) != manager && self.people[q].track == "management")
-                .collect();
+            let leads: Vec<usize> = self.leads.get(&dept).map(|l| l.iter().copied().filter(|&q| Some(q) != manager).collect()).unwrap_or_default();
             if let Some(&m) = leads.choose(&mut self.rng) {
                 let at = self.at(from, to);
                 let body = EventBody::LateralMove(LateralMove { to: None, department: None, manager_id: Some(self.people[m].id), note: Some("Team change".into()) });
