@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rungs_core::event::{Event, EventBody, MilestoneCompleted, NewEvent};
 use rungs_core::framework::Framework;
-use rungs_core::person::PersonStatus;
+use rungs_core::person::{Person, PersonStatus};
 use rungs_core::readiness::readiness;
 use rungs_core::store::{AppendBatch, Store};
 use rungs_core::{EventId, OrgId, PersonId};
@@ -26,50 +26,59 @@ pub fn event_key(subject: PersonId, track: &str, milestone: &str) -> String {
 /// is complete and not on the ledger yet. Returns the events appended (or replayed).
 pub async fn award(store: &dyn Store, org: OrgId, subject: PersonId, now: DateTime<Utc>) -> Result<Vec<Event>, AppError> {
     let person = store.person(org, subject).await?;
-    if person.status != PersonStatus::Active {
-        return Ok(vec![]);
-    }
     let fw = store.framework(org).await?;
     let events = store.subject_events(org, subject).await?;
-    let r = readiness(&fw, &person.position, &events, now);
-    let Some(next) = r.next_level.clone() else { return Ok(vec![]) };
-    let due: Vec<_> = r.milestones.iter().filter(|m| m.complete && !m.recorded).collect();
-    if due.is_empty() {
-        return Ok(vec![]);
-    }
     let version = store.framework_versions(org).await?.last().map(|v| v.version);
     let mut out = Vec::new();
-    for m in due {
-        // Dated when its last counted win happened, so the date does not depend on
-        // when the check ran.
-        let occurred_at = m.progress.counted.iter().map(|c| c.occurred_at).max().unwrap_or(now).min(now);
-        // Sorted and unique, the ledger's canonical form (as `EventInput::parse` makes it).
-        let mut competencies = m.competencies.clone();
-        competencies.sort();
-        competencies.dedup();
-        let event = NewEvent {
-            id: EventId::new(),
-            org_id: org,
-            subject,
-            actor: None,
-            occurred_at,
-            recorded_at: now,
-            body: EventBody::MilestoneCompleted(MilestoneCompleted {
-                milestone: m.key.clone(),
-                track: person.position.track.clone(),
-                to_level: next.clone(),
-                title: m.title.clone(),
-                framework_version: version,
-                counted: m.progress.counted.iter().map(|c| c.id).collect(),
-            }),
-            competencies,
-            evidence: vec![],
-            idempotency_key: Some(event_key(subject, &person.position.track, &m.key)),
-        };
-        let appended = store.append(AppendBatch { org_id: org, events: vec![event], claim: None }).await?;
-        out.extend(appended.events);
+    // One append per completion: a lone event whose key was seen replays, where a
+    // batch with a seen key would be refused as a conflict.
+    for event in due(&fw, version, &person, &events, now) {
+        out.extend(store.append(AppendBatch { org_id: org, events: vec![event], claim: None }).await?.events);
     }
     Ok(out)
+}
+
+/// The `milestone_completed` events `person` is due: modules of their next transition
+/// that are complete under `fw` and not on the ledger yet. Pure; `version` is the
+/// framework version recorded in each.
+pub fn due(fw: &Framework, version: Option<u32>, person: &Person, events: &[Event], now: DateTime<Utc>) -> Vec<NewEvent> {
+    if person.status != PersonStatus::Active {
+        return vec![];
+    }
+    let r = readiness(fw, &person.position, events, now);
+    let Some(next) = r.next_level.clone() else { return vec![] };
+    r.milestones
+        .iter()
+        .filter(|m| m.complete && !m.recorded)
+        .map(|m| {
+            // Dated when its last counted win happened, so the date does not depend on
+            // when the check ran.
+            let occurred_at = m.progress.counted.iter().map(|c| c.occurred_at).max().unwrap_or(now).min(now);
+            // Sorted and unique, the ledger's canonical form (as `EventInput::parse` makes it).
+            let mut competencies = m.competencies.clone();
+            competencies.sort();
+            competencies.dedup();
+            NewEvent {
+                id: EventId::new(),
+                org_id: person.org_id,
+                subject: person.id,
+                actor: None,
+                occurred_at,
+                recorded_at: now,
+                body: EventBody::MilestoneCompleted(MilestoneCompleted {
+                    milestone: m.key.clone(),
+                    track: person.position.track.clone(),
+                    to_level: next.clone(),
+                    title: m.title.clone(),
+                    framework_version: version,
+                    counted: m.progress.counted.iter().map(|c| c.id).collect(),
+                }),
+                competencies,
+                evidence: vec![],
+                idempotency_key: Some(event_key(person.id, &person.position.track, &m.key)),
+            }
+        })
+        .collect()
 }
 
 /// After an append: award milestones to the subjects whose new wins or validations

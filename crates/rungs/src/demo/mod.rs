@@ -43,8 +43,19 @@ pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime
     bar.finish_and_clear();
     // The generator appends directly, past the use case that records milestone
     // completions as wins arrive: record them once at the end, as of `end`.
+    // Framework and version read once; completions appended in batches (a fresh
+    // ledger has none of their keys yet).
+    let version = store.framework_versions(org.id).await?.last().map(|v| v.version);
+    let mut due = Vec::new();
     for p in store.all_people(org.id).await? {
-        rungs_app::milestones::award(store, org.id, p.id, end).await?;
+        let events = store.subject_events(org.id, p.id).await?;
+        due.extend(rungs_app::milestones::due(&fw, version, &p, &events, end));
+        if due.len() >= BATCH {
+            store.append(AppendBatch { org_id: org.id, events: std::mem::take(&mut due), claim: None }).await?;
+        }
+    }
+    if !due.is_empty() {
+        store.append(AppendBatch { org_id: org.id, events: due, claim: None }).await?;
     }
     Ok(truths)
 }
