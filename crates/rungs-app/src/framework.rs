@@ -90,3 +90,24 @@ pub async fn import_matrix(
     let version = if commit { Some(save_if_changed(store, viewer, &next).await?) } else { None };
     Ok((preview, version))
 }
+
+/// What changed from version `from` to version `to` (default: the newest, and the one
+/// before it).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VersionDiff {
+    pub from: u32,
+    pub to: u32,
+    pub changes: Vec<rungs_core::framework::diff::Change>,
+}
+
+pub async fn diff(store: &dyn Store, viewer: &Viewer, from: Option<u32>, to: Option<u32>) -> Result<VersionDiff, AppError> {
+    let versions = store.framework_versions(viewer.org_id).await?;
+    let newest = versions.last().map_or(0, |v| v.version);
+    let to = to.unwrap_or(newest);
+    let from = from.unwrap_or(to.saturating_sub(1));
+    let find = |field: &str, n: u32| {
+        versions.iter().find(|v| v.version == n).ok_or_else(|| AppError::invalid(field, format!("there is no framework version {n} (the newest is {newest})")))
+    };
+    let (a, b) = (find("from", from)?, find("to", to)?);
+    Ok(VersionDiff { from, to, changes: rungs_core::framework::diff::diff(&a.framework, &b.framework) })
+}

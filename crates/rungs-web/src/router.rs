@@ -36,6 +36,7 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke::revoke_token))
         .routes(routes!(framework::get::get_framework, framework::update::update_framework))
         .routes(routes!(framework::versions::list_framework_versions))
+        .routes(routes!(framework::diff::get_framework_diff))
         .routes(routes!(framework::yaml::export_framework_yaml, framework::yaml::import_framework_yaml))
         .routes(routes!(framework::matrix::import_framework_matrix))
 }

@@ -4,6 +4,7 @@
 //! written as YAML ([`yaml`]) and imported from a CSV competency matrix ([`matrix`]).
 //! The documented format is `docs/FRAMEWORKS.md` with its JSON Schema beside it.
 
+pub mod diff;
 pub mod matrix;
 mod model;
 mod versions;

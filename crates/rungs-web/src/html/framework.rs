@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use rungs_app::AppError;
@@ -18,6 +18,8 @@ use crate::extract::Session;
 /// What the import part of the page shows.
 #[derive(Default)]
 struct ImportState {
+    /// `?changes=N`: what changed in version N.
+    changes: Option<rungs_app::framework::VersionDiff>,
     preview: Option<MatrixPreview>,
     saved: Option<u32>,
     errors: Vec<(String, String)>,
@@ -61,6 +63,7 @@ async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState
             tracks,
             categories => groups.into_iter().map(|(k, v)| minijinja::context! { name => k, competencies => v }).collect::<Vec<_>>(),
             versions,
+            changes => im.changes,
             preview => im.preview,
             saved => im.saved,
             errors => im.errors.into_iter().map(|(f, r)| minijinja::context! { at => f, reason => r }).collect::<Vec<_>>(),
@@ -72,8 +75,18 @@ async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState
     Ok((status, Html(body)).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response, HtmlError> {
-    page(&state, &s, StatusCode::OK, ImportState::default()).await
+#[derive(Debug, serde::Deserialize)]
+pub struct ShowParams {
+    #[serde(default)]
+    changes: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<ShowParams>) -> Result<Response, HtmlError> {
+    let mut im = ImportState::default();
+    if let Some(n) = q.changes.as_deref().and_then(|c| c.parse::<u32>().ok()).filter(|n| *n > 1) {
+        im.changes = Some(rungs_app::framework::diff(state.store.as_ref(), &s.viewer, Some(n - 1), Some(n)).await?);
+    }
+    page(&state, &s, StatusCode::OK, im).await
 }
 
 /// Preview (`action=preview`, with a file) or save (`action=commit`, with the content

@@ -77,6 +77,13 @@ async fn a_competency_matrix_previews_then_commits_as_a_new_version() {
     assert!(fw["competencies"].as_array().unwrap().iter().any(|c| c["key"] == "observability"));
     let vs = app.get("/api/v1/framework/versions", &app.admin).await.json();
     assert_eq!(vs["items"][0]["framework"], before, "the old version is kept");
+    let d = app.get("/api/v1/framework/diff", &app.admin).await.json();
+    assert_eq!((d["from"].as_u64(), d["to"].as_u64()), (Some(versions as u64), Some(versions as u64 + 1)));
+    let changes: Vec<String> = d["changes"].as_array().unwrap().iter().map(|c| format!("{} {} {}", c["op"].as_str().unwrap(), c["what"].as_str().unwrap(), c["key"].as_str().unwrap())).collect();
+    assert!(changes.contains(&"added competency observability".to_string()), "{changes:?}");
+    assert!(changes.contains(&"changed expectation testing @ engineering/e3".to_string()), "{changes:?}");
+    assert_eq!(app.get("/api/v1/framework/diff?from=99", &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["from"]);
+    assert_eq!(app.get("/api/v1/framework/diff?to=x", &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["to"]);
 }
 
 #[tokio::test]

@@ -314,6 +314,8 @@ async fn the_people_team_previews_then_saves_a_competency_matrix_and_errors_name
     let page = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "commit".into()), ("track", "engineering".into())], Some(("bad.csv", bad))).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("bad.csv:2") && page.contains("unclosed quote"), "{page}");
     assert_eq!(versions().await, before + 1, "a bad file changes nothing");
+    let changes = assert_html(&app.page(&format!("/framework?changes={}", before + 1), &b.cookie).await, StatusCode::OK);
+    assert!(changes.contains("Changes from version") && changes.contains("observability"), "{changes}");
     let forged = post(vec![("csrf", "0".repeat(64)), ("action", "commit".into()), ("track", "engineering".into())], Some(("ladder.csv", csv))).await;
     assert_html(&forged, StatusCode::FORBIDDEN);
     let yaml = app.page("/framework.yaml", &b.cookie).await;

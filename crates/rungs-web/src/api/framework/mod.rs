@@ -1,3 +1,4 @@
+pub mod diff;
 pub mod get;
 pub mod matrix;
 pub mod update;
