@@ -55,7 +55,7 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
-    /// Import people (CSV) or ledger events (JSONL).
+    /// Import people (CSV), ledger events (JSONL) or a framework (YAML, CSV matrix).
     Import {
         #[command(subcommand)]
         what: ImportWhat,
@@ -177,6 +177,19 @@ pub enum ImportWhat {
         #[command(flatten)]
         db: DbArgs,
         file: PathBuf,
+    },
+    /// A career framework: YAML (docs/FRAMEWORKS.md), or a CSV competency matrix into
+    /// one track. Shows what it found; saves a new version only with --commit.
+    Framework {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+        /// For a CSV matrix: the track whose levels its columns are.
+        #[arg(long)]
+        track: Option<String>,
+        /// Save it as a new framework version (otherwise only a preview).
+        #[arg(long)]
+        commit: bool,
     },
 }
 

@@ -114,3 +114,26 @@ fn tokens_are_created_listed_and_revoked_from_the_cli() {
     assert!(stderr(&out).contains("no person with email"), "{}", stderr(&out));
     run(&["init", "--db", &a, "--admin-email", "x@acme.test"], 1);
 }
+
+#[test]
+fn a_framework_imports_from_yaml_and_a_csv_matrix_previewing_first() {
+    let dir = tempdir();
+    let a = db(dir.path(), "a.db");
+    init(&a);
+    let yaml = path(dir.path(), "ladder.yaml");
+    std::fs::write(&yaml, "tracks:\n\t- {key: research, name: Research, levels: [{key: r1, title: Researcher}, {key: r2, title: Senior Researcher}]}\ncompetencies: [{key: rigour, name: Rigour, category: craft}]\n").unwrap();
+    let out = run(&["import", "framework", "--db", &a, yaml.to_str().unwrap()], 0);
+    let text = stdout(&out);
+    assert!(text.contains("1 tracks, 1 competencies") && text.contains("tolerated: ladder.yaml:2: tab") && text.contains("preview only"), "{text}");
+    let out = run(&["import", "framework", "--db", &a, "--commit", yaml.to_str().unwrap()], 0);
+    assert!(stdout(&out).contains("saved as framework version 2"), "{}", stdout(&out));
+    let csv = path(dir.path(), "matrix.csv");
+    std::fs::write(&csv, "Competency,Researcher,Senior Researcher\nRigour,Checks results,Designs studies\nrigour,x,y\n").unwrap();
+    let out = run(&["import", "framework", "--db", &a, "--track", "research", "--commit", csv.to_str().unwrap()], 1);
+    let err = stderr(&out);
+    assert!(err.contains("matrix.csv:3: duplicate competency 'rigour'") && err.contains("nothing was imported"), "{err}");
+    std::fs::write(&csv, "Competency,Researcher,Senior Researcher\nRigour,Checks results,Designs studies\n").unwrap();
+    let out = run(&["import", "framework", "--db", &a, "--track", "research", "--commit", csv.to_str().unwrap()], 0);
+    assert!(stdout(&out).contains("saved as framework version 3"), "{}", stdout(&out));
+    run(&["import", "framework", "--db", &a, csv.to_str().unwrap()], 1);
+}
