@@ -32,7 +32,8 @@ impl FrameworkStore for SqliteStore {
                 .db()?;
                 tx.execute(
                     "INSERT INTO frameworks (org_id, body, updated_at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (org_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                     ON CONFLICT (org_id) DO UPDATE SET body = excluded.body, \
+                           updated_at = MAX(excluded.updated_at, frameworks.updated_at + 1)",
                     params![org.as_bytes(), body, micros(at)],
                 )
                 .db()?;

@@ -15,11 +15,13 @@ pub(crate) mod rows;
 mod sessions;
 mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::Connection;
+use rungs_core::OrgId;
 use rungs_core::store::StoreResult;
 use tokio::sync::Semaphore;
 
@@ -35,6 +37,11 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Arc<ReadPool>,
     path: PathBuf,
+    /// Parsed frameworks by organization, with the `updated_at` they were read at.
+    /// Every write of an event checks the framework, and parsing its JSON was the
+    /// largest single cost of a POST; a changed `updated_at` (from any process)
+    /// invalidates the entry.
+    frameworks: Arc<Mutex<HashMap<OrgId, (i64, rungs_core::framework::Framework)>>>,
 }
 
 impl SqliteStore {
@@ -57,7 +64,7 @@ impl SqliteStore {
         let writer = Writer::spawn(conn).map_err(|e| fail(&e))?;
         let readers = Arc::new(ReadPool { path: path.clone(), conns: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)) });
         tracing::info!(path = %path.display(), "opened SQLite store");
-        Ok(SqliteStore { writer, readers, path })
+        Ok(SqliteStore { writer, readers, path, frameworks: Arc::default() })
     }
 
     /// The database file.

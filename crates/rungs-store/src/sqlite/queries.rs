@@ -85,7 +85,8 @@ impl Store for SqliteStore {
         self.writer
             .exec(move |tx| {
                 let sql = "INSERT INTO frameworks (org_id, body, updated_at) VALUES (?1, ?2, ?3) \
-                           ON CONFLICT (org_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at";
+                           ON CONFLICT (org_id) DO UPDATE SET body = excluded.body, \
+                           updated_at = MAX(excluded.updated_at, frameworks.updated_at + 1)";
                 tx.execute(sql, params![org.as_bytes(), body, Utc::now().timestamp_micros()]).db().map(drop)
             })
             .await
@@ -94,13 +95,23 @@ impl Store for SqliteStore {
     /// An organization without a saved framework has the empty one.
     #[instrument(skip_all, fields(%org))]
     async fn framework(&self, org: OrgId) -> StoreResult<Framework> {
+        let cache = self.frameworks.clone();
         self.read(move |c| {
-            let body: Option<String> =
-                c.query_row("SELECT body FROM frameworks WHERE org_id = ?1", [org.as_bytes()], |r| r.get(0)).optional().db()?;
-            match body {
-                Some(b) => serde_json::from_str(&b).map_err(StoreError::unexpected),
-                None => org_exists(c, org).map(|()| Framework::default()),
+            let stamp: Option<i64> = c
+                .prepare_cached("SELECT updated_at FROM frameworks WHERE org_id = ?1")
+                .and_then(|mut s| s.query_row([org.as_bytes()], |r| r.get(0)).optional())
+                .db()?;
+            let Some(stamp) = stamp else { return org_exists(c, org).map(|()| Framework::default()) };
+            if let Some((at, fw)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&org)
+                && *at == stamp
+            {
+                return Ok(fw.clone());
             }
+            let (stamp, body): (i64, String) =
+                c.query_row("SELECT updated_at, body FROM frameworks WHERE org_id = ?1", [org.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
+            let fw: Framework = serde_json::from_str(&body).map_err(StoreError::unexpected)?;
+            cache.lock().unwrap_or_else(|e| e.into_inner()).insert(org, (stamp, fw.clone()));
+            Ok(fw)
         })
         .await
     }

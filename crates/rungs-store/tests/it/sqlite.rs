@@ -109,3 +109,16 @@ async fn a_second_process_writing_the_same_file_is_not_overwritten_by_the_writer
     db.store.rebuild(org).await.unwrap();
     assert_eq!(db.store.all_people(org).await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn the_framework_cache_sees_a_change_made_by_another_process() {
+    let db = SqliteDb::new().await;
+    let org = new_org(&db.store).await;
+    let mut fw = rungs_core::framework::Framework::default();
+    db.store.save_framework(org, &fw).await.unwrap();
+    assert_eq!(db.store.framework(org).await.unwrap(), fw, "read once: now cached");
+    let other: Arc<dyn Store> = Arc::new(rungs_store::open_sqlite(&db.path()).await.unwrap());
+    fw.competencies.push(rungs_core::framework::Competency { key: "testing".into(), name: "Testing".into(), category: "craft".into() });
+    other.save_framework(org, &fw).await.unwrap();
+    assert_eq!(db.store.framework(org).await.unwrap(), fw, "the cached copy was replaced");
+}
