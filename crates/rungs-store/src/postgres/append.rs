@@ -11,6 +11,10 @@
 //! database), and writes each table with one multi-row statement (`unnest` of one
 //! array per column).
 //!
+//! Past 600 lines on purpose: the pipelined reads, the in-memory checks and the
+//! multi-row writes share one `Batch` state and must stay in step with each other
+//! and with `sqlite/append.rs`; split apart they would be harder to compare.
+//!
 //! Small batches reach this file through the appender (`group.rs`), which runs all
 //! the small batches waiting for one organization in one transaction:
 //! [`append_group`].
