@@ -169,13 +169,7 @@ pub fn import(fw: &Framework, track: &str, file: &str, text: &str) -> Result<(Fr
         return Err(ValidationError::single("track", format!("unknown track '{track}'")));
     };
     let mut tolerated = Vec::new();
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => {
-            tolerated.push(format!("{file}:1: byte-order mark ignored"));
-            rest
-        }
-        None => text,
-    };
+    let text = super::strip_bom(file, text, &mut tolerated);
     if text.contains("\r\n") {
         tolerated.push(format!("{file}: CRLF line ends"));
     }

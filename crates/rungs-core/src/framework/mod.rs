@@ -143,3 +143,15 @@ impl Framework {
         e.into_result()
     }
 }
+
+/// Drop a leading byte-order mark (spreadsheets and Windows editors write one), noting
+/// it in `tolerated` so the import preview says what was forgiven.
+pub(crate) fn strip_bom<'a>(file: &str, text: &'a str, tolerated: &mut Vec<String>) -> &'a str {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            tolerated.push(format!("{file}:1: byte-order mark ignored"));
+            rest
+        }
+        None => text,
+    }
+}

@@ -19,13 +19,7 @@ pub struct Parsed {
 /// Parse and validate a framework. `file` names the input in error messages.
 pub fn from_yaml(file: &str, text: &str) -> Result<Parsed, ValidationError> {
     let mut tolerated = Vec::new();
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => {
-            tolerated.push(format!("{file}:1: byte-order mark ignored"));
-            rest
-        }
-        None => text,
-    };
+    let text = super::strip_bom(file, text, &mut tolerated);
     if text.contains("\r\n") {
         tolerated.push(format!("{file}: CRLF line ends read as LF"));
     }
