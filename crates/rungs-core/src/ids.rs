@@ -69,3 +69,11 @@ id_type!(
     /// An API token (the id, never the secret).
     TokenId
 );
+id_type!(
+    /// A stretch project or gig on the opportunity board.
+    OpportunityId
+);
+id_type!(
+    /// Somebody's application to an opportunity.
+    ApplicationId
+);

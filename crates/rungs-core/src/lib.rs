@@ -7,6 +7,7 @@ pub mod event;
 pub mod framework;
 pub mod ids;
 pub mod jobs;
+pub mod opportunity;
 pub mod packet;
 pub mod page;
 pub mod person;
@@ -17,4 +18,4 @@ pub mod store;
 pub mod text;
 
 pub use error::{FieldError, ValidationError};
-pub use ids::{EventId, OrgId, PersonId, TokenId};
+pub use ids::{ApplicationId, EventId, OpportunityId, OrgId, PersonId, TokenId};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, EventKind, NewEvent};
 use crate::framework::{Framework, FrameworkStore};
+use crate::opportunity::OpportunityStore;
 use crate::page::Page;
 use crate::jobs::JobQueue;
 use crate::session_store::SessionStore;
@@ -131,7 +132,7 @@ pub struct RebuildReport {
 /// ([`SessionStore`]), background jobs ([`JobQueue`]) and framework versions
 /// ([`FrameworkStore`]) are separate capabilities every backend also provides.
 #[async_trait::async_trait]
-pub trait Store: SessionStore + JobQueue + FrameworkStore + Send + Sync + 'static {
+pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
@@ -156,6 +157,10 @@ pub trait Store: SessionStore + JobQueue + FrameworkStore + Send + Sync + 'stati
     async fn reversed_ids(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<EventId>>;
     /// Stream the whole ledger in seq order to `sink`, in chunks (export).
     async fn export_events(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Event>>;
+    /// The organization's events of the kinds readiness reads
+    /// ([`FACT_KINDS`](crate::readiness::org::FACT_KINDS)), reduced to their facts, in
+    /// seq order: at most `limit` with `seq > after_seq` (organization-wide readiness).
+    async fn readiness_facts(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<crate::readiness::org::Fact>>;
 
     async fn person(&self, org: OrgId, id: PersonId) -> StoreResult<Person>;
     async fn person_by_email(&self, org: OrgId, email: &str) -> StoreResult<Person>;

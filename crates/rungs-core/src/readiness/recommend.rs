@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::{CompetencyReadiness, Readiness, RuleProgress, categories_text, weight};
 use crate::framework::{Criterion, EvidenceRule};
+use crate::opportunity::OpportunityMatch;
 
 /// One gap to close, with why it ranks where it does and what to do next.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -22,6 +23,9 @@ pub struct Recommendation {
     pub why: String,
     /// Concrete next micro-steps, most useful first.
     pub steps: Vec<String>,
+    /// Open opportunities on the board that build this competency, best match first
+    /// (filled in by the caller with [`crate::opportunity::matches_for`]; empty here).
+    pub opportunities: Vec<OpportunityMatch>,
 }
 
 /// Rank the open gaps of `r`: by gain, largest first; equal gains by competency key.
@@ -57,7 +61,7 @@ pub fn recommend(r: &Readiness) -> Vec<Recommendation> {
                 r.score,
                 i + 1,
             );
-            Recommendation { rank: i as u32 + 1, competency: c.competency.clone(), name: c.name.clone(), gain, coverage: cov, why, steps: steps(r, c) }
+            Recommendation { rank: i as u32 + 1, competency: c.competency.clone(), name: c.name.clone(), gain, coverage: cov, why, steps: steps(r, c), opportunities: vec![] }
         })
         .collect()
 }

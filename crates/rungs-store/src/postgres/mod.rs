@@ -15,9 +15,11 @@
 //! to the WAL before the append is acknowledged. Do not turn it off for rungs.
 
 mod append;
+mod facts;
 mod frameworks;
 mod group;
 mod jobs;
+mod opportunities;
 pub mod migrate;
 mod queries;
 mod rows;

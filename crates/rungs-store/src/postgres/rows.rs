@@ -219,6 +219,7 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
         "tokens_pkey" => ("id", "a token with this id already exists"),
         "tokens_hash_unique" => ("hash", "a token with this secret already exists"),
         "idempotency_pkey" => ("Idempotency-Key", "was already used"),
+        "applications_opportunity_id_applicant_id_key" => ("applicant", "already applied to this opportunity"),
         _ => ("", "conflicts with an existing record"),
     };
     StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }

@@ -7,8 +7,10 @@
 //! on power loss, which PRODUCT.md promises never happens.
 
 mod append;
+mod facts;
 mod frameworks;
 mod jobs;
+mod opportunities;
 pub mod migrate;
 mod queries;
 pub(crate) mod rows;

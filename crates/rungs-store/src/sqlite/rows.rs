@@ -27,19 +27,19 @@ fn bad(idx: usize, ty: Type, e: impl Into<Box<dyn std::error::Error + Send + Syn
     rusqlite::Error::FromSqlConversionFailure(idx, ty, e.into())
 }
 
-fn time(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn time(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
     let us: i64 = row.get(idx)?;
     DateTime::from_timestamp_micros(us).ok_or_else(|| bad(idx, Type::Integer, "time out of range"))
 }
 
-fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+pub(crate) fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
     match row.get::<_, Option<i64>>(idx)? {
         None => Ok(None),
         Some(us) => DateTime::from_timestamp_micros(us).map(Some).ok_or_else(|| bad(idx, Type::Integer, "time out of range")),
     }
 }
 
-fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
     let s = row.get_ref(idx)?.as_str()?;
     serde_json::from_str(s).map_err(|e| bad(idx, Type::Text, e))
 }

@@ -8,6 +8,7 @@ pub mod frameworks;
 pub mod idempotency;
 pub mod jobs;
 pub mod ledger;
+pub mod opportunities;
 pub mod people;
 pub mod rebuild;
 pub mod sessions;
@@ -49,6 +50,10 @@ macro_rules! conformance_suite {
             jobs::periodic_jobs_are_registered_once_and_rescheduled,
             jobs::concurrent_claimers_never_share_a_job,
             jobs::sweep_removes_expired_sessions_and_old_idempotency_claims,
+            opportunities::opportunities_and_applications_round_trip,
+            opportunities::the_board_filters_and_pages_newest_first,
+            opportunities::the_last_place_is_taken_once_under_concurrency,
+            opportunities::a_withdrawn_or_declined_applicant_may_apply_again,
         );
     };
     (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(

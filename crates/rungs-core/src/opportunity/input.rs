@@ -1,0 +1,144 @@
+//! Client input for the opportunity board, parsed in two steps (JSON values, then typed
+//! fields) so every error names its field and all of them are reported at once.
+//! Whether the competencies exist in the framework is the application layer's check.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::text::{parse_key, parse_optional_text, parse_text};
+use crate::{PersonId, ValidationError};
+
+/// Most competencies one opportunity may be tagged with.
+pub const MAX_OPPORTUNITY_COMPETENCIES: usize = 10;
+/// Most places one opportunity may offer.
+pub const MAX_CAPACITY: u32 = 100;
+
+/// An opportunity as a client posts it (`POST /api/v1/opportunities`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpportunityInput {
+    /// One line: what the work is.
+    #[schema(value_type = String)]
+    pub title: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub description: Value,
+    /// Competency keys the work builds: 1 to 10.
+    #[schema(value_type = Vec<String>)]
+    pub competencies: Value,
+    /// Places: 1 to 100; defaults to 1.
+    #[serde(default)]
+    #[schema(value_type = Option<u32>)]
+    pub capacity: Value,
+    /// Post on behalf of this person (people team only); defaults to the poster.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub owner: Value,
+}
+
+/// The parsed, shape-checked form of an [`OpportunityInput`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOpportunity {
+    pub title: String,
+    pub description: Option<String>,
+    /// Sorted and unique.
+    pub competencies: Vec<String>,
+    pub capacity: u32,
+    pub owner: Option<PersonId>,
+}
+
+fn string_of<'a>(e: &mut ValidationError, field: &str, v: &'a Value, required: bool) -> Option<&'a str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Null if required => {
+            e.push(field, "is required");
+            None
+        }
+        Value::Null => None,
+        _ => {
+            e.push(field, "must be a string");
+            None
+        }
+    }
+}
+
+impl OpportunityInput {
+    /// Parse every field, collecting all errors.
+    pub fn parse(self) -> Result<NewOpportunity, ValidationError> {
+        let mut e = ValidationError::new();
+        let title = string_of(&mut e, "title", &self.title, true).and_then(|s| e.collect(parse_text("title", s, 200)));
+        let description =
+            string_of(&mut e, "description", &self.description, false).and_then(|s| e.collect(parse_optional_text("description", Some(s), 4000)).flatten());
+        let mut competencies = Vec::new();
+        match &self.competencies {
+            Value::Array(items) => {
+                if items.is_empty() {
+                    e.push("competencies", "must name at least one competency the work builds");
+                }
+                if items.len() > MAX_OPPORTUNITY_COMPETENCIES {
+                    e.push("competencies", format!("must name at most {MAX_OPPORTUNITY_COMPETENCIES} competencies"));
+                }
+                for (i, c) in items.iter().enumerate() {
+                    let field = format!("competencies[{i}]");
+                    match c {
+                        Value::String(s) => competencies.extend(e.collect(parse_key(&field, s))),
+                        _ => e.push(field, "must be a string (a competency key)"),
+                    }
+                }
+            }
+            Value::Null => e.push("competencies", "is required: the competencies the work builds"),
+            _ => e.push("competencies", "must be an array of competency keys"),
+        }
+        competencies.sort();
+        competencies.dedup();
+        let capacity = match &self.capacity {
+            Value::Null => Some(1),
+            Value::Number(n) => match n.as_u64() {
+                Some(c) if (1..=u64::from(MAX_CAPACITY)).contains(&c) => Some(c as u32),
+                _ => {
+                    e.push("capacity", format!("must be a whole number from 1 to {MAX_CAPACITY}"));
+                    None
+                }
+            },
+            _ => {
+                e.push("capacity", format!("must be a number from 1 to {MAX_CAPACITY}"));
+                None
+            }
+        };
+        let owner = match &self.owner {
+            Value::Null => None,
+            Value::String(s) => s.parse::<PersonId>().map_err(|_| e.push("owner", "must be a UUID")).ok(),
+            _ => {
+                e.push("owner", "must be a string (UUID)");
+                None
+            }
+        };
+        e.into_result()?;
+        Ok(NewOpportunity {
+            title: title.unwrap_or_default(),
+            description,
+            competencies,
+            capacity: capacity.unwrap_or(1),
+            owner,
+        })
+    }
+}
+
+/// An application as a client sends it (`POST /api/v1/opportunities/{id}/applications`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyInput {
+    /// Why you want it, for the owner (optional, up to 2000 characters).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub note: Value,
+}
+
+impl ApplyInput {
+    pub fn parse(self) -> Result<Option<String>, ValidationError> {
+        let mut e = ValidationError::new();
+        let note = string_of(&mut e, "note", &self.note, false).and_then(|s| e.collect(parse_optional_text("note", Some(s), 2000)).flatten());
+        e.into_result().map(|()| note)
+    }
+}
