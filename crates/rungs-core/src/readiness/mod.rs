@@ -2,6 +2,7 @@
 //! Pure and deterministic: the same events, framework and `now` give the same answer.
 //! The formula is documented in docs/READINESS.md and pinned by `tests.rs`.
 
+pub mod org;
 mod recommend;
 #[cfg(test)]
 mod tests;

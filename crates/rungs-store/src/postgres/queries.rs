@@ -180,6 +180,12 @@ impl Store for PgStore {
         rows::events(&c.query(&sql, &[&org.0, &after_seq, &n]).await.db()?)
     }
 
+    #[instrument(skip_all, fields(%org, after_seq))]
+    async fn readiness_facts(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<rungs_core::readiness::org::Fact>> {
+        let c = self.conn().await?;
+        super::facts::readiness_facts(&c, org, after_seq, limit).await
+    }
+
     #[instrument(skip_all, fields(%org, %id))]
     async fn person(&self, org: OrgId, id: PersonId) -> StoreResult<Person> {
         let c = self.conn().await?;

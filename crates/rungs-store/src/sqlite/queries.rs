@@ -193,6 +193,11 @@ impl Store for SqliteStore {
         self.read(move |c| query(c, &sql, params![org.as_bytes(), after_seq, n], rows::event)).await
     }
 
+    #[instrument(skip_all, fields(%org, after_seq))]
+    async fn readiness_facts(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<rungs_core::readiness::org::Fact>> {
+        self.read(move |c| super::facts::readiness_facts(c, org, after_seq, limit)).await
+    }
+
     #[instrument(skip_all, fields(%org, %id))]
     async fn person(&self, org: OrgId, id: PersonId) -> StoreResult<Person> {
         let sql = format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1 AND org_id = ?2");

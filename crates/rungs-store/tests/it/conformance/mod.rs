@@ -4,6 +4,7 @@
 //! the same checks.
 
 pub mod admin;
+pub mod facts;
 pub mod frameworks;
 pub mod idempotency;
 pub mod jobs;
@@ -30,6 +31,7 @@ macro_rules! conformance_suite {
             ledger::concurrent_writers_lose_and_duplicate_nothing,
             ledger::cursor_pagination_visits_every_event_once,
             ledger::a_batch_may_reverse_its_own_events,
+            facts::readiness_facts_are_the_wins_validations_reversals_and_completions_in_ledger_order,
             idempotency::idempotency_key_replays_and_appends_nothing,
             idempotency::same_key_different_body_is_a_conflict,
             idempotency::a_refused_request_does_not_use_up_its_key,

@@ -1,0 +1,77 @@
+//! `readiness_facts` for SQLite: the events organization-wide readiness reads, in seq
+//! order, decoded straight into [`Fact`]s. The scan walks the table in rowid (seq)
+//! order, which is the table's own order: sequential pages, no index lookups per row.
+//! Validation and reversal targets come from the denormalised `target` column, and
+//! only wins and completions have their payload read.
+
+use chrono::DateTime;
+use rusqlite::types::Type;
+use rusqlite::{Connection, Row, params};
+use rungs_core::event::Category;
+use rungs_core::readiness::org::{Fact, FactBody};
+use rungs_core::store::StoreResult;
+use rungs_core::{EventId, OrgId, PersonId};
+
+use super::rows::Db;
+
+/// Largest chunk one call returns.
+pub(super) const MAX_FACTS: u32 = 100_000;
+
+const SQL: &str = "SELECT seq, id, subject, kind, occurred_at, target, \
+       CASE WHEN kind IN ('micro_progression', 'milestone_completed') THEN payload END, \
+       CASE WHEN kind = 'micro_progression' THEN competencies END \
+     FROM events \
+     WHERE org_id = ?1 AND seq > ?2 AND kind IN ('micro_progression', 'validation', 'reversal', 'milestone_completed') \
+     ORDER BY seq LIMIT ?3";
+
+/// The fields of a win's payload readiness needs (the stored payload has more).
+#[derive(serde::Deserialize)]
+struct WinPayload {
+    category: Category,
+}
+
+#[derive(serde::Deserialize)]
+struct CompletionPayload {
+    milestone: String,
+    track: String,
+}
+
+fn bad(idx: usize, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, e.into())
+}
+
+fn json<'a, T: serde::Deserialize<'a>>(row: &'a Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    serde_json::from_str(row.get_ref(idx)?.as_str()?).map_err(|e| bad(idx, e))
+}
+
+fn target(row: &Row<'_>) -> rusqlite::Result<EventId> {
+    row.get::<_, Option<[u8; 16]>>(5)?.map(EventId::from_bytes).ok_or_else(|| bad(5, "a validation or reversal without a target"))
+}
+
+fn fact(row: &Row<'_>) -> rusqlite::Result<Fact> {
+    let body = match row.get_ref(3)?.as_str()? {
+        "micro_progression" => {
+            let p: WinPayload = json(row, 6)?;
+            FactBody::Win { category: p.category, competencies: json(row, 7)? }
+        }
+        "validation" => FactBody::Validation { target: target(row)? },
+        "reversal" => FactBody::Reversal { target: target(row)? },
+        _ => {
+            let p: CompletionPayload = json(row, 6)?;
+            FactBody::MilestoneCompleted { track: p.track, milestone: p.milestone }
+        }
+    };
+    let us: i64 = row.get(4)?;
+    Ok(Fact {
+        seq: row.get(0)?,
+        id: EventId::from_bytes(row.get(1)?),
+        subject: PersonId::from_bytes(row.get(2)?),
+        occurred_at: DateTime::from_timestamp_micros(us).ok_or_else(|| bad(4, "time out of range"))?,
+        body,
+    })
+}
+
+pub(super) fn readiness_facts(conn: &Connection, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Fact>> {
+    let mut s = conn.prepare_cached(SQL).db()?;
+    s.query_map(params![org.as_bytes(), after_seq, limit.clamp(1, MAX_FACTS)], fact).db()?.collect::<rusqlite::Result<Vec<_>>>().db()
+}
