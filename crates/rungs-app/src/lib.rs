@@ -11,6 +11,7 @@ pub mod framework;
 pub mod ledger_file;
 pub mod milestones;
 pub mod org;
+pub mod org_readiness;
 pub mod packet;
 pub mod people;
 pub mod people_csv;

@@ -25,15 +25,27 @@ pub fn event_key(subject: PersonId, track: &str, milestone: &str) -> String {
 /// Append `milestone_completed` for every module of `subject`'s next transition that
 /// is complete and not on the ledger yet. Returns the events appended (or replayed).
 pub async fn award(store: &dyn Store, org: OrgId, subject: PersonId, now: DateTime<Utc>) -> Result<Vec<Event>, AppError> {
-    let person = store.person(org, subject).await?;
-    let fw = store.framework(org).await?;
-    let events = store.subject_events(org, subject).await?;
-    let version = store.framework_versions(org).await?.last().map(|v| v.version);
+    award_each(store, org, &[subject], now).await
+}
+
+/// [`award`] for each of `subjects` in turn, with the framework read once: after a
+/// bulk import, which appends past the per-win check, each affected person is
+/// evaluated once. Judged by the framework version in force at `now`, which each
+/// completion records.
+pub async fn award_each(store: &dyn Store, org: OrgId, subjects: &[PersonId], now: DateTime<Utc>) -> Result<Vec<Event>, AppError> {
+    let (fw, version) = crate::readiness::framework_at(store, org, now).await?;
     let mut out = Vec::new();
-    // One append per completion: a lone event whose key was seen replays, where a
-    // batch with a seen key would be refused as a conflict.
-    for event in due(&fw, version, &person, &events, now) {
-        out.extend(store.append(AppendBatch { org_id: org, events: vec![event], claim: None }).await?.events);
+    if fw.milestones.is_empty() {
+        return Ok(out);
+    }
+    for &subject in subjects {
+        let person = store.person(org, subject).await?;
+        let events = store.subject_events(org, subject).await?;
+        // One append per completion: a lone event whose key was seen replays, where a
+        // batch with a seen key would be refused as a conflict.
+        for event in due(&fw, version, &person, &events, now) {
+            out.extend(store.append(AppendBatch { org_id: org, events: vec![event], claim: None }).await?.events);
+        }
     }
     Ok(out)
 }

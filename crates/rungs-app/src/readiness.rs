@@ -1,10 +1,16 @@
 //! Readiness and next steps for a person, on behalf of a viewer: the same access as
-//! the timeline (oneself, one's managers, the people team).
+//! the timeline (oneself, one's managers, the people team). History is judged as it
+//! stood: readiness at a past instant uses the person's position then, the events that
+//! had happened by then, and the framework version in force then
+//! (docs/READINESS.md, "Which framework version").
 
 use chrono::{DateTime, Utc};
-use rungs_core::PersonId;
+use rungs_core::event::{Event, EventKind};
+use rungs_core::framework::{Framework, version_in_force};
+use rungs_core::person::Person;
 use rungs_core::readiness::{Readiness, Recommendation, readiness, recommend};
-use rungs_core::store::Store;
+use rungs_core::store::{Store, StoreResult};
+use rungs_core::{OrgId, PersonId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,12 +21,13 @@ use crate::{AppError, Viewer};
 pub struct ReadinessReport {
     pub person_id: PersonId,
     pub name: String,
-    /// The person's current title.
+    /// The person's title at `computed_at`.
     pub title: String,
-    /// The framework version the score was computed under (`None` if the framework
-    /// was never versioned, e.g. set before versions existed).
+    /// The framework version the score was computed under: the one in force at
+    /// `computed_at` (`None` if the framework was never versioned, e.g. set before
+    /// versions existed).
     pub framework_version: Option<u32>,
-    /// When it was computed: recency and windows are measured from here.
+    /// The instant it was computed for: recency and windows are measured from here.
     pub computed_at: DateTime<Utc>,
     pub readiness: Readiness,
     /// Gaps ranked by how much closing each raises readiness.
@@ -29,18 +36,52 @@ pub struct ReadinessReport {
 
 /// Readiness of `id` now, under the framework version in force now (the current one).
 pub async fn get(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<ReadinessReport, AppError> {
-    get_at(store, viewer, id, Utc::now()).await
+    let mut report = get_at(store, viewer, id, Utc::now()).await?;
+    // Open opportunities are today's: they are suggested now, not in a view of the past.
+    crate::opportunities::attach_matches(store, viewer.org_id, id, &mut report.recommendations).await?;
+    Ok(report)
 }
 
-/// Readiness of `id` at `now`.
-pub async fn get_at(store: &dyn Store, viewer: &Viewer, id: PersonId, now: DateTime<Utc>) -> Result<ReadinessReport, AppError> {
+/// Readiness of `id` as it stood at `at`.
+pub async fn get_at(store: &dyn Store, viewer: &Viewer, id: PersonId, at: DateTime<Utc>) -> Result<ReadinessReport, AppError> {
     // Access as for the timeline: `people::get` answers 404 to those who may not see.
     let person = crate::people::get(store, viewer, id).await?;
-    let events = store.subject_events(viewer.org_id, id).await?;
-    let fw = store.framework(viewer.org_id).await?;
-    let versions = store.framework_versions(viewer.org_id).await?;
-    let framework_version = versions.last().map(|v| v.version);
-    let r = readiness(&fw, &person.position, &events, now);
+    let events = as_of(store.subject_events(viewer.org_id, id).await?, at);
+    let then = person_at(&person, &events, at)?;
+    let (fw, framework_version) = framework_at(store, viewer.org_id, at).await?;
+    let r = readiness(&fw, &then.position, &events, at);
     let recommendations = recommend(&r);
-    Ok(ReadinessReport { person_id: id, name: person.name, title: person.position.title, framework_version, computed_at: now, readiness: r, recommendations })
+    Ok(ReadinessReport { person_id: id, name: person.name, title: then.position.title, framework_version, computed_at: at, readiness: r, recommendations })
+}
+
+/// The ledger as it stood at `at`, as known now: the events that happened at or
+/// before `at`, and every reversal whenever recorded (a win reversed as a mistake
+/// never counted, also in hindsight).
+pub fn as_of(mut events: Vec<Event>, at: DateTime<Utc>) -> Vec<Event> {
+    events.retain(|e| e.occurred_at <= at || e.kind() == EventKind::Reversal);
+    events
+}
+
+/// `person` as they were at `at` (position, level since...), folded from `events`
+/// (already cut at `at`); an error naming `at` if they were not hired yet.
+pub fn person_at(person: &Person, events: &[Event], at: DateTime<Utc>) -> Result<Person, AppError> {
+    rungs_core::projection::fold(events)
+        .ok_or_else(|| AppError::invalid("at", format!("{} was not hired yet at {}", person.name, at.format("%Y-%m-%dT%H:%M:%SZ"))))
+}
+
+/// The framework to judge the instant `at` by, and its version number: the version
+/// in force at `at`. From the newest version's start on (and when no version was ever
+/// saved) that is the current framework.
+pub async fn framework_at(store: &dyn Store, org: OrgId, at: DateTime<Utc>) -> StoreResult<(Framework, Option<u32>)> {
+    let versions = store.framework_versions(org).await?;
+    match versions.last() {
+        Some(newest) if at < newest.created_at => {
+            let v = version_in_force(&versions, at).unwrap_or(newest);
+            Ok((v.framework.clone(), Some(v.version)))
+        }
+        newest => {
+            let version = newest.map(|v| v.version);
+            Ok((store.framework(org).await?, version))
+        }
+    }
 }

@@ -29,6 +29,7 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(people::readiness::get_readiness))
         .routes(routes!(people::recommendations::get_recommendations))
         .routes(routes!(people::packet::get_promotion_packet))
+        .routes(routes!(api::readiness::list::list_readiness))
         .routes(routes!(events::create::create_event))
         .routes(routes!(events::bulk::create_events).layer(DefaultBodyLimit::max(config.max_bulk_body_bytes)))
         .routes(routes!(events::get::get_event))

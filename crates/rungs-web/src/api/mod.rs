@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod people;
 pub mod tokens;
+pub mod readiness;
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};

@@ -326,3 +326,22 @@ async fn the_people_team_previews_then_saves_a_competency_matrix_and_errors_name
     let view = assert_html(&app.page("/framework", &rex.cookie).await, StatusCode::OK);
     assert!(!view.contains("Import a competency matrix"), "only the people team sees the import");
 }
+
+#[tokio::test]
+async fn my_team_shows_each_reports_readiness_and_top_gap_as_the_progress_page_computes_them() {
+    let app = TestApp::new().await;
+    let team = app.team().await;
+    app.record(&team.report, &win(team.report_id, "Wrote the contract tests")).await.assert_status(StatusCode::CREATED);
+    // What the per-person answer says, to compare the team page with.
+    let r = app.get(&format!("/api/v1/people/{}/readiness", team.report_id), &team.manager).await.json();
+    let score = r["readiness"]["score"].as_u64().unwrap();
+    let top = r["recommendations"][0]["name"].as_str().unwrap().to_string();
+    assert!(score > 0, "the win counts: {r}");
+    let m = app.sign_in("mona.manager@example.com", Role::Manager).await;
+    let page = assert_html(&app.page("/team", &m.cookie).await, StatusCode::OK);
+    let row = page.split("<tr>").find(|row| row.contains("Rex Report")).expect("a row for the report");
+    let progress = format!("href=\"/people/{}/progress\"", team.report_id);
+    assert!(row.contains(&format!(">{score}%</a>")), "readiness {score}% in {row}");
+    assert!(row.contains(&format!(">{top}</a>")), "top gap {top} in {row}");
+    assert!(row.matches(progress.as_str()).count() >= 2, "score and gap link to the progress page: {row}");
+}

@@ -133,3 +133,69 @@ async fn the_promotion_packet_groups_evidence_per_competency_of_the_target_level
     }
     app.get(&format!("/api/v1/people/{}/packet", t.report_id), &t.outsider).await.problem(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn readiness_in_the_past_is_judged_by_the_framework_version_in_force_then() {
+    let app = TestApp::new().await;
+    let now = chrono::Utc::now();
+    let ago = |days: i64| (now - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // Hired 60 days ago at e2; a win evidencing testing 10 days ago.
+    let rex = PersonId::new();
+    let hire = json!({"subject": rex, "kind": "hired", "occurred_at": ago(60), "payload": hire_body("Rex Report", None)});
+    app.record(&app.admin, &hire).await.assert_status(StatusCode::CREATED);
+    let mut w = win(rex, "Wrote the contract tests");
+    w["occurred_at"] = json!(ago(10));
+    app.record(&app.admin, &w).await.assert_status(StatusCode::CREATED);
+    let path = |at: Option<&str>| match at {
+        Some(at) => format!("/api/v1/people/{rex}/readiness?at={at}"),
+        None => format!("/api/v1/people/{rex}/readiness"),
+    };
+    let five_days_ago = ago(5);
+    let before_edit = app.get(&path(Some(&five_days_ago)), &app.admin).await.json();
+    assert!(score(&before_edit) > 0, "the win counts under the first version: {before_edit}");
+
+    // The framework is edited after the win: testing into e3 now asks for 50 points.
+    let mut fw = app.get("/api/v1/framework", &app.admin).await.json();
+    let x = fw["expectations"].as_array_mut().unwrap().iter_mut().find(|x| x["competency"] == "testing" && x["level"] == "e3").unwrap();
+    x["criterion"]["evidence"]["min_events"] = json!(50);
+    app.put_json("/api/v1/framework", &app.admin, &fw).await.assert_status(StatusCode::OK);
+
+    let then = app.get(&path(Some(&five_days_ago)), &app.admin).await.json();
+    let now_r = app.get(&path(None), &app.admin).await.json();
+    assert_eq!(score(&then), score(&before_edit), "the past keeps the criteria in force then");
+    assert_eq!(then["framework_version"], before_edit["framework_version"]);
+    assert_eq!(now_r["framework_version"].as_u64(), then["framework_version"].as_u64().map(|v| v + 1), "now: the edited version");
+    assert!(score(&now_r) < score(&then), "the new criterion is harder: {} vs {}", score(&now_r), score(&then));
+    let testing = |r: &serde_json::Value| r["readiness"]["competencies"].as_array().unwrap().iter().find(|c| c["competency"] == "testing").unwrap()["progress"]["required"].clone();
+    assert_eq!((testing(&then), testing(&now_r)), (json!(3), json!(50)));
+
+    // Before the hire there is nothing to judge; a malformed instant names the field.
+    assert_eq!(app.get(&path(Some(&ago(90))), &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["at"]);
+    assert_eq!(app.get(&path(Some("yesterday")), &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["at"]);
+}
+
+#[tokio::test]
+async fn the_readiness_list_shows_a_manager_only_their_reports_and_the_people_team_everyone() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    app.record(&t.report, &win(t.report_id, "Wrote the contract tests")).await.assert_status(StatusCode::CREATED);
+    let mine = app.get("/api/v1/readiness", &t.manager).await.json();
+    let names: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Rex Report"], "a manager sees their reports only");
+    let single = app.get(&format!("/api/v1/people/{}/readiness", t.report_id), &t.manager).await.json();
+    assert_eq!(mine["items"][0]["readiness"]["score"], single["readiness"]["score"], "the same score as the person's own answer");
+    assert_eq!(mine["items"][0]["readiness"]["top_gap"]["competency"], single["recommendations"][0]["competency"]);
+    let me = app.get("/api/v1/readiness", &t.outsider).await.json();
+    assert_eq!(me["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect::<Vec<_>>(), ["Olga Outsider"]);
+
+    // The people team sees everyone active, highest score first, a page at a time.
+    let all = app.get("/api/v1/readiness?limit=2", &app.admin).await.json();
+    assert_eq!(all["total"], 4, "admin, manager, report, outsider: {all}");
+    assert_eq!(all["items"][0]["name"], "Rex Report", "the only one with a win ranks first: {all}");
+    let next = all["next_cursor"].as_str().unwrap();
+    let rest = app.get(&format!("/api/v1/readiness?limit=2&cursor={next}"), &app.admin).await.json();
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2);
+    assert_eq!(rest["next_cursor"], serde_json::Value::Null);
+    assert_eq!(app.get("/api/v1/readiness?cursor=zzz", &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["cursor"]);
+    app.get_anonymous("/api/v1/readiness").await.problem(StatusCode::UNAUTHORIZED);
+}

@@ -42,6 +42,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/people/{id}/readiness get_readiness",
         "GET /api/v1/people/{id}/recommendations get_recommendations",
         "GET /api/v1/people/{id}/timeline get_timeline",
+        "GET /api/v1/readiness list_readiness",
         "GET /api/v1/tokens list_tokens",
         "GET /healthz get_health",
         "GET /metrics get_metrics",

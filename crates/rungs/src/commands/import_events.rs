@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use rungs_app::ledger_file::{Parsed, parse_line};
-use rungs_core::event::NewEvent;
+use rungs_core::event::{EventKind, NewEvent};
 use rungs_core::store::{AppendBatch, Store, StoreError};
 
 /// Events per append (one transaction each).
@@ -17,6 +17,8 @@ pub const BATCH: usize = 10_000;
 pub struct ImportReport {
     pub appended: u64,
     pub replayed: u64,
+    /// `milestone_completed` events the imported wins and validations were due.
+    pub milestones: u64,
 }
 
 pub async fn import_events_from(store: &dyn Store, path: &Path) -> anyhow::Result<ImportReport> {
@@ -62,12 +64,17 @@ pub async fn import_events_from(store: &dyn Store, path: &Path) -> anyhow::Resul
     }
     let Some(org) = org else { bail!("no organization: run `rungs init` or import a file that starts with an organization line") };
     let mut report = ImportReport::default();
+    // Whose wins or validations were appended, each once, in ledger order.
+    let mut affected = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let bar = progress(events.len() as u64);
     for chunk in events.chunks(BATCH) {
         let batch = AppendBatch { org_id: org.id, events: chunk.iter().map(|(_, e)| e.clone()).collect(), claim: None };
         match store.append(batch).await {
             Ok(a) => {
                 report.appended += a.events.len() as u64;
+                let wins = a.events.iter().filter(|e| matches!(e.kind(), EventKind::MicroProgression | EventKind::Validation));
+                affected.extend(wins.map(|e| e.subject).filter(|s| seen.insert(*s)));
                 bar.inc(chunk.len() as u64);
             }
             Err(e) => {
@@ -78,6 +85,10 @@ pub async fn import_events_from(store: &dyn Store, path: &Path) -> anyhow::Resul
         }
     }
     bar.finish_and_clear();
+    // The import appended past the per-win milestone check (`rungs_app::events::record`):
+    // evaluate each affected person once now. Completions already in the file (an
+    // export carries them) are seen by their event keys and not added again.
+    report.milestones = rungs_app::milestones::award_each(store, org.id, &affected, now).await?.len() as u64;
     Ok(report)
 }
 

@@ -83,7 +83,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             ImportWhat::Events { db, file } => {
                 let store = open_store(&db.db).await?;
                 let report = import_events_from(store.as_ref(), &file).await?;
-                println!("imported {} events ({} already present)", report.appended, report.replayed);
+                println!("imported {} events ({} already present); {} milestone completions recorded", report.appended, report.replayed, report.milestones);
             }
         },
         Command::Export { db, out } => {

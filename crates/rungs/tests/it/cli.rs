@@ -137,3 +137,40 @@ fn a_framework_imports_from_yaml_and_a_csv_matrix_previewing_first() {
     assert!(stdout(&out).contains("saved as framework version 3"), "{}", stdout(&out));
     run(&["import", "framework", "--db", &a, csv.to_str().unwrap()], 1);
 }
+
+#[test]
+fn importing_events_records_the_milestones_they_complete_once() {
+    let dir = tempdir();
+    let a = db(dir.path(), "a.db");
+    init(&a);
+    let rex = uuid::Uuid::now_v7();
+    let hire = serde_json::json!({"subject": rex, "kind": "hired", "occurred_at": "2024-01-02T09:00:00Z", "payload": {
+        "name": "Rex Report", "email": "rex@acme.test", "position": {"track": "engineering", "level": "e2", "title": "Engineer"}}});
+    // Into e3, "Lead a design review" needs one project-completed or responsibility win
+    // evidencing system design or communication.
+    let design = |title: &str| {
+        serde_json::json!({"subject": rex, "kind": "micro_progression", "competencies": ["system-design"],
+            "payload": {"category": "project_completed", "magnitude": "micro", "title": title}})
+    };
+    let first = path(dir.path(), "first.jsonl");
+    std::fs::write(&first, format!("{hire}\n{}\n", design("Led the storage design review"))).unwrap();
+    let out = run(&["import", "events", "--db", &a, first.to_str().unwrap()], 0);
+    assert!(stdout(&out).contains("imported 2 events (0 already present); 1 milestone completions recorded"), "{}", stdout(&out));
+    let second = path(dir.path(), "second.jsonl");
+    std::fs::write(&second, format!("{}\n", design("Led another review"))).unwrap();
+    let out = run(&["import", "events", "--db", &a, second.to_str().unwrap()], 0);
+    assert!(stdout(&out).contains("0 milestone completions recorded"), "once only: {}", stdout(&out));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = rungs_store::open(&a).await.unwrap();
+        let org = s.default_org().await.unwrap().unwrap();
+        let events = s.subject_events(org.id, rungs_core::PersonId(rex)).await.unwrap();
+        let done: Vec<_> = events.iter().filter(|e| e.kind() == rungs_core::event::EventKind::MilestoneCompleted).collect();
+        assert_eq!(done.len(), 1, "{done:?}");
+        let rungs_core::event::EventBody::MilestoneCompleted(m) = &done[0].body else { unreachable!() };
+        assert_eq!(m.milestone, "e3-design-review");
+        let version = s.framework_versions(org.id).await.unwrap().last().map(|v| v.version);
+        assert_eq!(m.framework_version, version, "the version in force is recorded");
+    });
+}

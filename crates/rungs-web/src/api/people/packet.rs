@@ -3,20 +3,24 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::Utc;
-use rungs_core::PersonId;
+use rungs_core::{PersonId, ValidationError};
 use rungs_core::packet::PromotionPacket;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::{Auth, PathId};
+use crate::extract::{Auth, PathId, query};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PacketParams {
     /// Target level key in the person's track, above their current level; default the next.
     pub level: Option<String>,
+    /// Assemble the packet as the record stood at this instant (RFC 3339) — e.g. the
+    /// day a past promotion was decided — with the person's level then and the
+    /// framework version in force then; default now.
+    pub at: Option<String>,
 }
 
 /// The promotion packet: every win in force grouped per competency of the target
@@ -38,5 +42,9 @@ pub async fn get_promotion_packet(
     PathId(id): PathId<PersonId>,
     Query(p): Query<PacketParams>,
 ) -> ApiResult<Json<PromotionPacket>> {
-    Ok(Json(rungs_app::packet::get(state.store.as_ref(), &viewer, id, p.level.as_deref().filter(|l| !l.is_empty()), Utc::now()).await?))
+    let mut e = ValidationError::new();
+    let at = query::instant(&mut e, "at", p.at.as_deref().filter(|s| !s.is_empty()));
+    e.into_result()?;
+    let level = p.level.as_deref().filter(|l| !l.is_empty());
+    Ok(Json(rungs_app::packet::get(state.store.as_ref(), &viewer, id, level, at.unwrap_or_else(Utc::now)).await?))
 }

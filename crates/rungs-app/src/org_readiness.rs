@@ -1,0 +1,144 @@
+//! Readiness in brief for many people at once: the people team's whole organization,
+//! a manager's reports. Same score and top gap as the per-person answer
+//! (`readiness::get`), computed by `rungs_core::readiness::org` from one streaming read
+//! of the ledger instead of one read per person (docs/READINESS.md, "Many people").
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rungs_core::framework::Framework;
+use rungs_core::person::{Person, PersonStatus, Role};
+use rungs_core::readiness::org::{Fact, OrgReadiness, Summary};
+use rungs_core::store::{Store, StoreError, StoreResult};
+use rungs_core::{OrgId, PersonId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::Scope;
+use crate::{AppError, Viewer};
+
+/// Up to this many people, each one's ledger is read on its own (a manager's team);
+/// above it, the organization's relevant events are read once, in ledger order. At
+/// about 0.6 ms per person read and ~1 µs per event scanned (docs/BENCHMARKS.md), one
+/// scan of a 50-events-per-person ledger pays off from a few hundred people.
+pub const BULK_FROM: usize = 300;
+/// Facts per store read while scanning.
+const CHUNK: u32 = 50_000;
+
+/// One person's readiness in brief.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PersonReadiness {
+    pub person_id: PersonId,
+    pub name: String,
+    pub title: String,
+    pub track: String,
+    pub level: String,
+    pub manager_id: Option<PersonId>,
+    pub readiness: Summary,
+}
+
+/// Readiness of everyone the viewer may see, closest to their next level first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrgReadinessReport {
+    /// The framework version the scores were computed under (the current one).
+    pub framework_version: Option<u32>,
+    pub computed_at: DateTime<Utc>,
+    /// Active people the viewer may see: everyone for the people team, a manager's
+    /// direct and indirect reports, an employee themself.
+    pub people: Vec<PersonReadiness>,
+}
+
+/// Readiness now of every active person `viewer` may see: those with a next level
+/// first, by score (highest first), then name, then id; people at the top of their
+/// track (nothing ahead to be ready for) last.
+pub async fn list(store: &dyn Store, viewer: &Viewer, now: DateTime<Utc>) -> Result<OrgReadinessReport, AppError> {
+    let people: Vec<Person> = match (viewer.role, viewer.person_id) {
+        (Role::Admin, _) => store.all_people(viewer.org_id).await?,
+        (Role::Manager, Some(_)) => {
+            let scope = Scope::load(store, viewer.clone()).await?;
+            let mut out = Vec::with_capacity(scope.reports().len());
+            for id in scope.reports() {
+                out.push(store.person(viewer.org_id, *id).await?);
+            }
+            out
+        }
+        (_, Some(me)) => vec![store.person(viewer.org_id, me).await?],
+        (_, None) => vec![],
+    };
+    let people: Vec<Person> = people.into_iter().filter(|p| p.status == PersonStatus::Active).collect();
+    let fw = store.framework(viewer.org_id).await?;
+    let framework_version = store.framework_versions(viewer.org_id).await?.last().map(|v| v.version);
+    let summaries = summaries(store, viewer.org_id, fw, &people, now).await?;
+    let mut out: Vec<PersonReadiness> = people
+        .into_iter()
+        .zip(summaries)
+        .map(|(p, readiness)| PersonReadiness {
+            person_id: p.id,
+            name: p.name,
+            title: p.position.title,
+            track: p.position.track,
+            level: p.position.level,
+            manager_id: p.manager_id,
+            readiness,
+        })
+        .collect();
+    // Those with a level ahead first, closest to it first; the top of each track last.
+    out.sort_by(|a, b| {
+        (a.readiness.next_level.is_none(), std::cmp::Reverse(a.readiness.score), &a.name, a.person_id.0)
+            .cmp(&(b.readiness.next_level.is_none(), std::cmp::Reverse(b.readiness.score), &b.name, b.person_id.0))
+    });
+    Ok(OrgReadinessReport { framework_version, computed_at: now, people: out })
+}
+
+/// Readiness in brief of each of `people` (in their order) at `now` under `fw`. No
+/// access check: callers decide who may be seen.
+pub async fn summaries(store: &dyn Store, org: OrgId, fw: Framework, people: &[Person], now: DateTime<Utc>) -> StoreResult<Vec<Summary>> {
+    if people.len() < BULK_FROM {
+        let mut acc = OrgReadiness::new(&fw);
+        for p in people {
+            for e in store.subject_events(org, p.id).await? {
+                acc.add_event(&e);
+            }
+        }
+        return Ok(people.iter().map(|p| acc.summary(p.id, &p.position, now)).collect());
+    }
+    // Read and fold at the same time: the store reads the next chunk on its thread
+    // while this one is folded in on a blocking thread, which then computes everyone.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Fact>>(2);
+    let who: Arc<Vec<(PersonId, rungs_core::person::Position)>> = Arc::new(people.iter().map(|p| (p.id, p.position.clone())).collect());
+    let worker = tokio::task::spawn_blocking(move || {
+        let mut acc = OrgReadiness::new(&fw);
+        while let Some(chunk) = rx.blocking_recv() {
+            for f in chunk {
+                acc.add(f);
+            }
+        }
+        compute_parallel(&acc, &who, now)
+    });
+    let mut after = 0;
+    loop {
+        let chunk = store.readiness_facts(org, after, CHUNK).await?;
+        let Some(last) = chunk.last() else { break };
+        after = last.seq;
+        let done = chunk.len() < CHUNK as usize;
+        if tx.send(chunk).await.is_err() || done {
+            break;
+        }
+    }
+    drop(tx);
+    worker.await.map_err(StoreError::unexpected)
+}
+
+/// Everyone's summary, split over the available cores.
+fn compute_parallel(acc: &OrgReadiness<'_>, who: &[(PersonId, rungs_core::person::Position)], now: DateTime<Utc>) -> Vec<Summary> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let per = who.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            who.chunks(per).map(|part| s.spawn(move || part.iter().map(|(id, pos)| acc.summary(*id, pos, now)).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
+#[cfg(test)]
+mod tests;
