@@ -2,13 +2,15 @@
 //! saves a new version (old ones are kept); imports can be previewed first.
 
 use chrono::Utc;
-use rungs_core::framework::matrix::{self, MatrixPreview};
+use rungs_core::framework::drift::Confirmations;
+use rungs_core::framework::ladder::MatrixPreview;
+use rungs_core::framework::{markdown, matrix};
 use rungs_core::framework::{Framework, FrameworkVersion, yaml};
 use rungs_core::store::Store;
 
 use crate::{AppError, Viewer};
 
-/// Largest framework file accepted (YAML or CSV).
+/// Largest framework file accepted (YAML, CSV or Markdown).
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// The framework: anyone signed in may read it (it is what everyone grows along).
@@ -74,21 +76,49 @@ pub async fn import_yaml(store: &dyn Store, viewer: &Viewer, file: &str, text: &
 }
 
 /// Import a CSV competency matrix into one track of the current framework. With
-/// `commit` false nothing is saved; the preview says what would change.
+/// `commit` false nothing is saved; the preview says what would change. A commit is
+/// refused while rows with near names are not confirmed same or different.
 pub async fn import_matrix(
     store: &dyn Store,
     viewer: &Viewer,
     track: &str,
     file: &str,
     text: &str,
+    confirm: &Confirmations,
     commit: bool,
 ) -> Result<(MatrixPreview, Option<u32>), AppError> {
     admin_only(viewer)?;
     check_size(file, text)?;
     let current = store.framework(viewer.org_id).await?;
-    let (next, preview) = matrix::import(&current, track, file, text)?;
-    let version = if commit { Some(save_if_changed(store, viewer, &next).await?) } else { None };
-    Ok((preview, version))
+    let (next, preview) = matrix::import(&current, track, file, text, confirm)?;
+    commit_ladder(store, viewer, next, preview, commit).await
+}
+
+/// Import a Markdown career ladder into `track`, or into the track its top heading
+/// names (created when new). Previews and commits like [`import_matrix`].
+pub async fn import_markdown(
+    store: &dyn Store,
+    viewer: &Viewer,
+    track: Option<&str>,
+    file: &str,
+    text: &str,
+    confirm: &Confirmations,
+    commit: bool,
+) -> Result<(MatrixPreview, Option<u32>), AppError> {
+    admin_only(viewer)?;
+    check_size(file, text)?;
+    let current = store.framework(viewer.org_id).await?;
+    let (next, preview) = markdown::import(&current, track, file, text, confirm)?;
+    commit_ladder(store, viewer, next, preview, commit).await
+}
+
+async fn commit_ladder(store: &dyn Store, viewer: &Viewer, next: Framework, preview: MatrixPreview, commit: bool) -> Result<(MatrixPreview, Option<u32>), AppError> {
+    if !commit {
+        return Ok((preview, None));
+    }
+    preview.require_confirmed()?;
+    let version = save_if_changed(store, viewer, &next).await?;
+    Ok((preview, Some(version)))
 }
 
 /// What changed from version `from` to version `to` (default: the newest, and the one

@@ -178,15 +178,24 @@ pub enum ImportWhat {
         db: DbArgs,
         file: PathBuf,
     },
-    /// A career framework: YAML (docs/FRAMEWORKS.md), or a CSV competency matrix into
-    /// one track. Shows what it found; saves a new version only with --commit.
+    /// A career framework: YAML (docs/FRAMEWORKS.md), a CSV competency matrix into one
+    /// track, or a Markdown career ladder (`.md`). Shows what it found; saves a new
+    /// version only with --commit.
     Framework {
         #[command(flatten)]
         db: DbArgs,
         file: PathBuf,
-        /// For a CSV matrix: the track whose levels its columns are.
+        /// The track whose levels a CSV matrix's columns (required) or a Markdown
+        /// ladder's headings are (default: the track its top heading names).
         #[arg(long)]
         track: Option<String>,
+        /// A pair of names flagged as possibly one competency, confirmed the same:
+        /// "Name=Other name" (repeat for each pair).
+        #[arg(long, value_name = "A=B")]
+        same: Vec<String>,
+        /// A flagged pair confirmed to be two competencies: "Name=Other name".
+        #[arg(long, value_name = "A=B")]
+        different: Vec<String>,
         /// Save it as a new framework version (otherwise only a preview).
         #[arg(long)]
         commit: bool,

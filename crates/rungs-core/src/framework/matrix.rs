@@ -11,40 +11,20 @@
 //! own quoting so it can say where the quote opened), unknown level columns.
 //!
 //! The cells become expectations without a criterion: a person adds the checkable
-//! rule afterwards (docs/FRAMEWORKS.md).
+//! rule afterwards (docs/FRAMEWORKS.md). Rows whose names are near ([`super::drift`])
+//! wait for a person to confirm them the same or different.
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
-use super::{Competency, Expectation, Framework};
+use super::drift::{Confirmations, identity};
+use super::ladder::{self, Entry, Ladder, LevelLabel, strip_html as clean_cell};
+use super::Framework;
 use crate::ValidationError;
+
+pub use super::ladder::{MatrixCompetency, MatrixPreview, slug};
 
 /// Largest matrix accepted.
 pub const MAX_ROWS: usize = 2_000;
-
-/// What an import would do, shown before it is committed.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct MatrixPreview {
-    pub track: String,
-    /// Level keys, in the order of the matrix's columns.
-    pub levels: Vec<String>,
-    /// Every competency of the matrix; `new` when the framework did not have it.
-    pub competencies: Vec<MatrixCompetency>,
-    /// Expectations (text only) the import sets.
-    pub expectations: usize,
-    /// What was tolerated, one line each, with file and line.
-    pub tolerated: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct MatrixCompetency {
-    pub key: String,
-    pub name: String,
-    pub category: String,
-    pub new: bool,
-}
 
 /// A record and the line it starts on.
 struct Record {
@@ -115,55 +95,17 @@ fn records(file: &str, text: &str) -> Result<Vec<Record>, ValidationError> {
     Ok(out)
 }
 
-/// Strip HTML tags (`<br>` becomes a line break) and trim. Returns whether tags were found.
-fn clean_cell(s: &str) -> (String, bool) {
-    if !s.contains('<') {
-        return (s.trim().to_string(), false);
-    }
-    let (mut out, mut tag, mut in_tag, mut found) = (String::new(), String::new(), false, false);
-    for c in s.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                tag.clear();
-            }
-            '>' if in_tag => {
-                in_tag = false;
-                found = true;
-                let t = tag.trim().trim_start_matches('/').to_ascii_lowercase();
-                if t.starts_with("br") || t == "p" || t == "li" {
-                    out.push('\n');
-                }
-            }
-            _ if in_tag => tag.push(c),
-            _ => out.push(c),
-        }
-    }
-    if in_tag {
-        out.push('<');
-        out.push_str(&tag);
-    }
-    (out.trim().to_string(), found)
+/// Read a matrix for `track` and apply it to a copy of `fw` ([`ladder::apply`]): new
+/// competencies are added, each non-blank cell sets the text of that competency × level
+/// expectation (keeping any criterion it had), rows with near names wait for
+/// `confirm`. Nothing is changed on error.
+pub fn import(fw: &Framework, track: &str, file: &str, text: &str, confirm: &Confirmations) -> Result<(Framework, MatrixPreview), ValidationError> {
+    let ladder = read(fw, track, file, text)?;
+    ladder::apply(fw, Some(track), ladder, confirm)
 }
 
-/// A machine key from a name: `Technical Skills` → `technical-skills`.
-pub fn slug(name: &str) -> String {
-    let mut s = String::new();
-    for c in name.trim().to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c);
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    let s: String = s.trim_end_matches('-').chars().take(64).collect();
-    if s.is_empty() { "x".into() } else { s }
-}
-
-/// Read a matrix for `track` and apply it to a copy of `fw`: new competencies are
-/// added, each non-blank cell sets the text of that competency × level expectation
-/// (keeping any criterion it had). Nothing is changed on error.
-pub fn import(fw: &Framework, track: &str, file: &str, text: &str) -> Result<(Framework, MatrixPreview), ValidationError> {
+/// Read a matrix whose level columns belong to `track` of `fw`.
+pub fn read(fw: &Framework, track: &str, file: &str, text: &str) -> Result<Ladder, ValidationError> {
     let at = |line: usize| format!("{file}:{line}");
     let Some(t) = fw.track(track) else {
         return Err(ValidationError::single("track", format!("unknown track '{track}'")));
@@ -209,10 +151,9 @@ pub fn import(fw: &Framework, track: &str, file: &str, text: &str) -> Result<(Fr
     }
     e.into_result()?;
 
-    let mut out = fw.clone();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut comps = Vec::new();
-    let (mut category, mut inherited, mut html, mut expectations) = (String::new(), 0, false, 0);
+    let mut entries = Vec::new();
+    let (mut category, mut inherited, mut html) = (None, 0, false);
     let mut e = ValidationError::new();
     for r in &rows {
         if r.cells.len() != header.cells.len() {
@@ -225,8 +166,8 @@ pub fn import(fw: &Framework, track: &str, file: &str, text: &str) -> Result<(Fr
             e.push(at(r.line), "competency name is blank");
             continue;
         }
-        if let Some(first) = seen.insert(name.to_lowercase(), r.line) {
-            e.push(at(r.line), format!("duplicate competency '{name}' (first on line {first}; names are compared case-insensitively)"));
+        if let Some(first) = seen.insert(identity(&name), r.line) {
+            e.push(at(r.line), format!("duplicate competency '{name}' (first on line {first}; names are compared ignoring case and spacing)"));
             continue;
         }
         if let Some(c) = cat_col {
@@ -234,31 +175,20 @@ pub fn import(fw: &Framework, track: &str, file: &str, text: &str) -> Result<(Fr
             if cat.is_empty() {
                 inherited += 1;
             } else {
-                category = slug(&cat);
+                category = Some(cat);
             }
         }
-        if category.is_empty() {
-            category = "general".into();
-        }
-        let existing = out.competencies.iter().find(|c| c.name.to_lowercase() == name.to_lowercase() || c.key == slug(&name)).cloned();
-        let new = existing.is_none();
-        let comp = existing.unwrap_or_else(|| Competency { key: slug(&name), name: name.clone(), category: category.clone() });
-        if new {
-            out.competencies.push(comp.clone());
-        }
-        for (col, level) in &level_cols {
+        let before = entries.len();
+        for (level, (col, _)) in level_cols.iter().enumerate() {
             let (cell, h) = clean_cell(&r.cells[*col]);
             html |= h;
-            if cell.is_empty() {
-                continue;
-            }
-            expectations += 1;
-            match out.expectations.iter_mut().find(|x| x.competency == comp.key && x.track == track && &x.level == level) {
-                Some(x) => x.text = cell,
-                None => out.expectations.push(Expectation { competency: comp.key.clone(), track: track.into(), level: level.clone(), text: cell, criterion: None }),
+            if !cell.is_empty() {
+                entries.push(Entry { name: name.clone(), category: category.clone(), level: Some(level), text: cell, line: r.line });
             }
         }
-        comps.push(MatrixCompetency { key: comp.key, name: comp.name, category: comp.category, new });
+        if entries.len() == before {
+            entries.push(Entry { name: name.clone(), category: category.clone(), level: None, text: String::new(), line: r.line });
+        }
     }
     e.into_result()?;
     if inherited > 0 {
@@ -267,7 +197,6 @@ pub fn import(fw: &Framework, track: &str, file: &str, text: &str) -> Result<(Fr
     if html {
         tolerated.push(format!("{file}: HTML tags in cells were stripped"));
     }
-    out.validate().map_err(|v| v.nested(file))?;
-    let preview = MatrixPreview { track: track.into(), levels: level_cols.into_iter().map(|(_, k)| k).collect(), competencies: comps, expectations, tolerated };
-    Ok((out, preview))
+    let levels = level_cols.into_iter().map(|(_, key)| LevelLabel { label: key, line: header.line }).collect();
+    Ok(Ladder { file: file.into(), track: None, levels, entries, tolerated })
 }

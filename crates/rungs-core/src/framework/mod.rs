@@ -1,10 +1,16 @@
 //! Career frameworks: tracks with ordered levels, competencies grouped by category,
 //! an expectation per competency × level with a checkable criterion, and milestone
 //! modules per level transition. Versioned by the store ([`FrameworkStore`]); read and
-//! written as YAML ([`yaml`]) and imported from a CSV competency matrix ([`matrix`]).
+//! written as YAML ([`yaml`]) and imported from a CSV competency matrix ([`matrix`])
+//! or a Markdown ladder ([`markdown`]), both through [`ladder`], which also flags
+//! competency names that drift ([`drift`]).
 //! The documented format is `docs/FRAMEWORKS.md` with its JSON Schema beside it.
 
 pub mod diff;
+pub mod drift;
+pub mod format;
+pub mod ladder;
+pub mod markdown;
 pub mod matrix;
 mod model;
 mod versions;

@@ -73,7 +73,7 @@ fn matrix_imports_with_tolerances() {
                \r\n\
                ,Testing,Writes tests,\"Owns the\r\ntest strategy\"\r\n\
                Impact,Delivery,Ships,Ships big things\r\n";
-    let (fw, p) = import(&base(), "eng", "m.csv", csv).unwrap();
+    let (fw, p) = import(&base(), "eng", "m.csv", csv, &Default::default()).unwrap();
     assert_eq!(p.levels, vec!["l1", "l2"]);
     let names: Vec<_> = p.competencies.iter().map(|c| (c.key.as_str(), c.category.as_str(), c.new)).collect();
     assert_eq!(names, vec![("design", "craft", false), ("testing", "craft", true), ("delivery", "impact", true)]);
@@ -90,7 +90,7 @@ fn matrix_imports_with_tolerances() {
 }
 
 fn err(csv: &str) -> (String, String) {
-    let e = import(&base(), "eng", "m.csv", csv).unwrap_err();
+    let e = import(&base(), "eng", "m.csv", csv, &Default::default()).unwrap_err();
     (e.errors[0].field.clone(), e.errors[0].reason.clone())
 }
 
@@ -110,7 +110,7 @@ fn matrix_reports_ragged_rows_duplicates_and_unclosed_quotes() {
     assert!(r.contains("'Wizard' is not a level"), "{r}");
     let (f, _) = err("Name,l1\n\"A\"x,y\n");
     assert_eq!(f, "m.csv:2");
-    assert_eq!(import(&base(), "nope", "m.csv", "Competency,l1\n").unwrap_err().errors[0].field, "track");
+    assert_eq!(import(&base(), "nope", "m.csv", "Competency,l1\n", &Default::default()).unwrap_err().errors[0].field, "track");
 }
 
 #[test]

@@ -47,7 +47,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "people", description = "People and their timelines."),
         (name = "events", description = "The ledger: append-only events about people."),
         (name = "tokens", description = "API tokens."),
-        (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML and CSV matrix import."),
+        (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML, CSV matrix and Markdown ladder import."),
         (name = "readiness", description = "Readiness for the next level, explained, and the ranked next steps."),
     )
 )]

@@ -57,6 +57,7 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/framework", get(framework::show))
         .route("/framework.yaml", get(framework::download))
         .route("/framework/matrix", post(framework::import))
+        .route("/framework/import", post(framework::import))
         .route("/people/import", get(import::form).post(import::submit).layer(DefaultBodyLimit::max(config.max_bulk_body_bytes)))
         .route("/static/{file}", get(assets::get))
 }

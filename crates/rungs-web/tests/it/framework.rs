@@ -122,3 +122,79 @@ async fn the_framework_round_trips_through_yaml() {
     assert!(bad.fields(StatusCode::UNPROCESSABLE_ENTITY)[0].starts_with("x.yaml:"));
     app.post_raw("/api/v1/framework/yaml", &t.manager, yaml).await.problem(StatusCode::FORBIDDEN);
 }
+
+/// A Markdown ladder for a new track, with a name that drifts between levels.
+const LADDER: &str = "\u{feff}# Research\r\n\r\n## R1 — Researcher\r\n\r\n### Rigour\r\n- Checks results **twice**\r\n\r\n### Mentoring\r\n- Helps an intern\r\n\r\n## R2 — Senior Researcher\r\n\r\n### Rigour\r\n- Designs studies\r\n\r\n### Mentorship\r\n- Mentors two people\r\n";
+
+#[tokio::test]
+async fn a_markdown_ladder_previews_waits_for_drift_to_be_confirmed_then_commits() {
+    let app = TestApp::new().await;
+    let before = app.get("/api/v1/framework/versions", &app.admin).await.json();
+    let n = before["items"].as_array().unwrap().len();
+    let p = app.post_raw("/api/v1/framework/markdown?file=research.md", &app.admin, LADDER).await.json();
+    assert_eq!(p["version"], serde_json::Value::Null);
+    assert_eq!((p["preview"]["track"].as_str(), p["preview"]["new_track"].as_bool()), (Some("research"), Some(true)));
+    assert_eq!(p["preview"]["levels"], json!(["r1", "r2"]));
+    assert_eq!(p["preview"]["drift"], json!([{
+        "a": {"name": "Mentoring", "levels": ["r1"], "at": ["research.md:8"]},
+        "b": {"name": "Mentorship", "levels": ["r2"], "at": ["research.md:16"]},
+        "why": "same word stems",
+        "decision": null
+    }]));
+    assert!(p["preview"]["tolerated"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().contains("byte-order mark")));
+    assert_eq!(app.get("/api/v1/framework/versions", &app.admin).await.json(), before, "a preview changes nothing");
+
+    let refused = app.post_raw("/api/v1/framework/markdown?file=research.md&commit=true", &app.admin, LADDER).await;
+    let body = refused.json();
+    assert_eq!(refused.fields(StatusCode::UNPROCESSABLE_ENTITY), ["confirm"], "{body}");
+    assert!(body["errors"][0]["reason"].as_str().unwrap().contains("'Mentoring' (research.md:8) and 'Mentorship' (research.md:16)"), "{body}");
+    assert_eq!(app.get("/api/v1/framework/versions", &app.admin).await.json(), before, "an unconfirmed commit changes nothing");
+
+    let done = app.post_raw("/api/v1/framework/markdown?commit=true&same=Mentoring%3DMentorship", &app.admin, LADDER).await.json();
+    assert_eq!(done["version"].as_u64(), Some(n as u64 + 1));
+    assert_eq!(done["preview"]["drift"][0]["decision"], "same");
+    assert_eq!(done["preview"]["competencies"][1]["aliases"], json!(["Mentorship"]));
+    let fw = app.get("/api/v1/framework", &app.admin).await.json();
+    assert!(fw["tracks"].as_array().unwrap().iter().any(|t| t["key"] == "research"));
+    let mentoring: Vec<_> = fw["expectations"].as_array().unwrap().iter().filter(|x| x["competency"] == "mentoring" && x["track"] == "research").map(|x| x["level"].as_str().unwrap()).collect();
+    assert_eq!(mentoring, ["r1", "r2"], "merged under the first name");
+    assert!(!fw["competencies"].as_array().unwrap().iter().any(|c| c["key"] == "mentorship"));
+}
+
+#[tokio::test]
+async fn a_bad_markdown_ladder_names_file_line_and_reason_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    let before = app.get("/api/v1/framework/versions", &app.admin).await.json();
+    let cases = [
+        ("# Research\n- Checks results\n## R1\n### Rigour\n- x\n", "x.md:2", "criterion before any level or competency heading"),
+        ("## e1\n### Testing\n- a\n### TESTING\n- b\n", "x.md:4", "duplicate competency 'TESTING' at level 'e1'"),
+        ("## L99\n### Testing\n- a\n", "x.md:1", "is not a level of track 'engineering'"),
+        ("", "x.md", "is empty"),
+    ];
+    for (md, field, reason) in cases {
+        let res = app.post_raw("/api/v1/framework/markdown?track=engineering&commit=true&file=x.md", &app.admin, md).await;
+        let body = res.json();
+        assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), [field], "{body}");
+        assert!(body["errors"][0]["reason"].as_str().unwrap().contains(reason), "{body}");
+    }
+    let res = app.post_raw("/api/v1/framework/markdown?commit=true&same=Rigour%3DMentoring", &app.admin, LADDER).await;
+    assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), ["same"]);
+    app.post_raw("/api/v1/framework/markdown?commit=maybe", &app.admin, LADDER).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    app.post_raw("/api/v1/framework/markdown?commit=true&same=Mentoring%3DMentorship", &t.manager, LADDER).await.problem(StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/framework/versions", &app.admin).await.json(), before);
+}
+
+#[tokio::test]
+async fn near_rows_of_a_matrix_are_flagged_and_kept_apart_when_confirmed_different() {
+    let app = TestApp::new().await;
+    let csv = "Competency,Engineer,Senior Engineer\nMentoring,Helps a peer,\nMentorship,,Mentors two people\n";
+    let p = app.post_raw("/api/v1/framework/matrix?track=engineering", &app.admin, csv).await.json();
+    assert_eq!((p["preview"]["drift"][0]["a"]["name"].as_str(), p["preview"]["drift"][0]["b"]["name"].as_str()), (Some("Mentoring"), Some("Mentorship")));
+    let refused = app.post_raw("/api/v1/framework/matrix?track=engineering&commit=true", &app.admin, csv).await;
+    assert_eq!(refused.fields(StatusCode::UNPROCESSABLE_ENTITY), ["confirm"]);
+    let done = app.post_raw("/api/v1/framework/matrix?track=engineering&commit=true&different=Mentorship%3DMentoring", &app.admin, csv).await.json();
+    assert!(done["version"].as_u64().is_some(), "{done}");
+    let fw = app.get("/api/v1/framework", &app.admin).await.json();
+    assert!(fw["competencies"].as_array().unwrap().iter().any(|c| c["key"] == "mentorship"), "kept apart");
+}

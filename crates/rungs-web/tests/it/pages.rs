@@ -345,3 +345,53 @@ async fn my_team_shows_each_reports_readiness_and_top_gap_as_the_progress_page_c
     assert!(row.contains(&format!(">{top}</a>")), "top gap {top} in {row}");
     assert!(row.matches(progress.as_str()).count() >= 2, "score and gap link to the progress page: {row}");
 }
+
+#[tokio::test]
+async fn the_people_team_imports_a_markdown_ladder_confirming_a_drifting_name_and_pastes_yaml() {
+    let app = TestApp::new().await;
+    let b = app.sign_in("ada@example.com", Role::Admin).await;
+    let md = "# Research\n\n## R1 — Researcher\n### Mentoring\n- Helps an intern\n\n## R2 — Senior Researcher\n### Mentorship\n- Mentors two people\n";
+    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (ct, body) = multipart(&f, file);
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/framework/import")
+            .header(header::COOKIE, b.cookie.clone())
+            .header(header::CONTENT_TYPE, ct)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.request(req)
+    };
+    let versions = || async { app.store.framework_versions(app.org).await.unwrap().len() };
+    let before = versions().await;
+    let base = || vec![("csrf", b.csrf.clone()), ("format", "auto".to_string()), ("track", String::new())];
+    let preview = assert_html(&post([base(), vec![("action", "preview".into())]].concat(), Some(("research.md", md))).await, StatusCode::OK);
+    assert!(preview.contains("Preview: 2 competencies") && preview.contains("(a new track)") && preview.contains("Names to confirm"), "{preview}");
+    assert!(preview.contains("research.md:4") && preview.contains("research.md:8"), "both lines are shown: {preview}");
+    assert_eq!(hidden(&preview, "pair0"), "Mentoring=Mentorship");
+    assert_eq!(versions().await, before, "a preview saves nothing");
+
+    let commit = |decision: Option<&'static str>| {
+        let mut f = [base(), vec![("action", "commit".into()), ("file_name", "research.md".into()), ("content", md.into()), ("pair0", "Mentoring=Mentorship".into())]].concat();
+        if let Some(d) = decision {
+            f.push(("decision0", d.into()));
+        }
+        post(f, None)
+    };
+    let unconfirmed = assert_html(&commit(None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unconfirmed.contains("Nothing was imported") && unconfirmed.contains("may be one competency") && unconfirmed.contains("Names to confirm"), "{unconfirmed}");
+    assert_eq!(versions().await, before, "an unconfirmed pair saves nothing");
+    let saved = assert_html(&commit(Some("different")).await, StatusCode::OK);
+    assert!(saved.contains("Saved as framework version"), "{saved}");
+    assert_eq!(versions().await, before + 1);
+    let fw = app.store.framework(app.org).await.unwrap();
+    assert!(fw.track("research").is_some() && fw.has_competency("mentorship"), "kept apart as confirmed");
+
+    let yaml = rungs_core::framework::yaml::to_yaml(&fw);
+    let pasted = assert_html(&post([base(), vec![("action", "preview".into()), ("content", yaml)]].concat(), None).await, StatusCode::OK);
+    assert!(pasted.contains("This replaces the whole framework") && pasted.contains("Researcher → Senior Researcher"), "{pasted}");
+    let empty = assert_html(&post([base(), vec![("action", "preview".into())]].concat(), None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("Choose a file to upload, or paste its text."), "{empty}");
+    assert_eq!(versions().await, before + 1);
+}

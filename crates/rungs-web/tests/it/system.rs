@@ -49,6 +49,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "PATCH /api/v1/people/{id} update_person",
         "POST /api/v1/events create_event",
         "POST /api/v1/events/bulk create_events",
+        "POST /api/v1/framework/markdown import_framework_markdown",
         "POST /api/v1/framework/matrix import_framework_matrix",
         "POST /api/v1/framework/yaml import_framework_yaml",
         "POST /api/v1/people create_person",

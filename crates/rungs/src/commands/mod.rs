@@ -79,7 +79,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,
-            ImportWhat::Framework { db, file, track, commit } => return import_framework::run(&db.db, &file, track.as_deref(), commit).await,
+            ImportWhat::Framework { db, file, track, same, different, commit } => return import_framework::run(&db.db, &file, track.as_deref(), (same, different), commit).await,
             ImportWhat::Events { db, file } => {
                 let store = open_store(&db.db).await?;
                 let report = import_events_from(store.as_ref(), &file).await?;

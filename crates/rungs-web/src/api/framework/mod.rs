@@ -1,5 +1,7 @@
 pub mod diff;
 pub mod get;
+pub mod ladder_params;
+pub mod markdown;
 pub mod matrix;
 pub mod update;
 pub mod versions;

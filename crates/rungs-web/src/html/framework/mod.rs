@@ -1,15 +1,17 @@
 //! The career framework (`/framework`): tracks and levels, competencies by category,
 //! expectations and milestone modules per level, the saved versions; for the people
-//! team, the CSV competency-matrix import with a preview before anything is saved.
-//! The work is `rungs_app::framework::import_matrix`.
+//! team, the import of a YAML framework, a CSV matrix or a Markdown ladder with a
+//! preview before anything is saved ([`import`]).
+
+mod import;
+
+pub use import::import;
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use rungs_app::AppError;
-use rungs_core::framework::matrix::MatrixPreview;
 
 use super::{HtmlError, Layout, fmt, render_string};
 use crate::AppState;
@@ -20,14 +22,18 @@ use crate::extract::Session;
 struct ImportState {
     /// `?changes=N`: what changed in version N.
     changes: Option<rungs_app::framework::VersionDiff>,
-    preview: Option<MatrixPreview>,
+    /// A CSV matrix or Markdown ladder preview.
+    preview: Option<rungs_core::framework::ladder::MatrixPreview>,
+    /// A YAML framework preview.
+    whole: Option<rungs_app::framework::ImportOutcome>,
     saved: Option<u32>,
     errors: Vec<(String, String)>,
+    /// `auto`, `yaml`, `matrix` or `markdown`, as chosen.
+    format: String,
     track: String,
     file: String,
     content: String,
 }
-
 async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let fw = rungs_app::framework::get(store, &s.viewer).await?;
@@ -64,8 +70,11 @@ async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState
             categories => groups.into_iter().map(|(k, v)| minijinja::context! { name => k, competencies => v }).collect::<Vec<_>>(),
             versions,
             changes => im.changes,
+            drift => im.preview.as_ref().map(import::drift_choices).unwrap_or_default(),
             preview => im.preview,
+            whole => im.whole.as_ref().map(import::summary),
             saved => im.saved,
+            format => im.format,
             errors => im.errors.into_iter().map(|(f, r)| minijinja::context! { at => f, reason => r }).collect::<Vec<_>>(),
             track => im.track,
             file => im.file,
@@ -87,58 +96,6 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Sho
         im.changes = Some(rungs_app::framework::diff(state.store.as_ref(), &s.viewer, Some(n - 1), Some(n)).await?);
     }
     page(&state, &s, StatusCode::OK, im).await
-}
-
-/// Preview (`action=preview`, with a file) or save (`action=commit`, with the content
-/// the preview carried) a competency matrix.
-pub async fn import(State(state): State<AppState>, s: Session, mut form: Multipart) -> Result<Response, HtmlError> {
-    let mut im = ImportState::default();
-    let (mut csrf, mut commit) = (String::new(), false);
-    let bad = |e: axum::extract::multipart::MultipartError| HtmlError::BadRequest(format!("the upload could not be read: {e}"));
-    while let Some(field) = form.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.map_err(bad)?,
-            "track" => im.track = field.text().await.map_err(bad)?,
-            "action" => commit = field.text().await.map_err(bad)? == "commit",
-            "content" => im.content = field.text().await.map_err(bad)?,
-            "file" => {
-                let name = field.file_name().unwrap_or("matrix.csv").to_string();
-                let bytes = field.bytes().await.map_err(bad)?;
-                if !bytes.is_empty() {
-                    im.file = name;
-                    im.content = String::from_utf8(bytes.to_vec()).map_err(|_| HtmlError::BadRequest("the file is not UTF-8 text".into()))?;
-                }
-            }
-            "file_name" if im.file.is_empty() => im.file = field.text().await.map_err(bad)?,
-            _ => {}
-        }
-    }
-    s.check_csrf(&csrf)?;
-    if !s.viewer.is_admin() {
-        return Err(HtmlError::Forbidden("only the people team can change the framework".into()));
-    }
-    if im.file.is_empty() {
-        im.file = "matrix.csv".into();
-    }
-    if im.content.trim().is_empty() {
-        im.errors.push(("file".into(), "Choose a CSV file to upload.".into()));
-        return page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, im).await;
-    }
-    match rungs_app::framework::import_matrix(state.store.as_ref(), &s.viewer, &im.track, &im.file, &im.content, commit).await {
-        Ok((preview, version)) => {
-            im.preview = Some(preview);
-            im.saved = version;
-            if version.is_some() {
-                im.content.clear();
-            }
-            page(&state, &s, StatusCode::OK, im).await
-        }
-        Err(AppError::Invalid(v)) => {
-            im.errors = v.errors.into_iter().map(|e| (e.field, e.reason)).collect();
-            page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, im).await
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// The framework as a YAML download (the API route needs a bearer token).

@@ -1,0 +1,177 @@
+//! Competency names that may be one competency written two ways ("Mentoring" at one
+//! level, "Mentorship" at the next; or two rows of a matrix). The import never merges
+//! or splits these by itself: it lists each pair as needing confirmation, and a person
+//! says "same" (merge) or "different" (keep apart).
+//!
+//! The rule, deterministic and documented in docs/FRAMEWORKS.md: two names whose
+//! identity ([`identity`]: case and spacing ignored) differ are *near* when
+//! 1. their word stems are the same set ("Mentoring" / "Mentorship", "System design" /
+//!    "Systems design"), or
+//! 2. the stems of one are all among the stems of the other ("Code quality" /
+//!    "Code quality & review"), or
+//! 3. they are at most two letter edits apart and at least six letters long
+//!    ("Comunication" / "Communication").
+//!
+//! Stems are words lowercased, with `&`, punctuation and the words "and", "of", "the",
+//! "for", "in", "to", "a", "an", "with" dropped, and a few English endings removed
+//! (`-ship`, `-ment`, `-ing`, `-ness`, `-ity`, `-ies`, `-es`, `-s`, `-al`, `-ive`).
+//! The edit distance is written here rather than taken from a crate: it is ten lines.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What names a competency: case and runs of whitespace ignored.
+pub fn identity(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+const STOP: &[&str] = &["and", "of", "the", "for", "in", "to", "a", "an", "with"];
+const ENDINGS: &[&str] = &["ship", "ment", "ing", "ness", "ity", "ies", "es", "s", "al", "ive"];
+
+fn stem(word: &str) -> String {
+    for end in ENDINGS {
+        if let Some(root) = word.strip_suffix(end)
+            && root.chars().count() >= 3
+        {
+            return root.to_string();
+        }
+    }
+    word.to_string()
+}
+
+fn stems(name: &str) -> BTreeSet<String> {
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOP.contains(w))
+        .map(stem)
+        .collect()
+}
+
+/// Levenshtein distance in characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(diag + usize::from(ca != *cb));
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// Why two different names look like one competency, or `None`.
+pub fn near(a: &str, b: &str) -> Option<&'static str> {
+    let (ia, ib) = (identity(a), identity(b));
+    if ia == ib {
+        return None;
+    }
+    let (sa, sb) = (stems(a), stems(b));
+    if !sa.is_empty() && sa == sb {
+        return Some("same word stems");
+    }
+    if !sa.is_empty() && !sb.is_empty() && (sa.is_subset(&sb) || sb.is_subset(&sa)) {
+        return Some("one name's words are all in the other");
+    }
+    if ia.chars().count().min(ib.chars().count()) >= 6 && edits(&ia, &ib) <= 2 {
+        return Some("at most two letters apart");
+    }
+    None
+}
+
+/// A person's answer for one flagged pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// One competency: merge them under the first name.
+    Same,
+    /// Two competencies: keep them apart.
+    Different,
+}
+
+/// One side of a flagged pair: the name as written, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DriftName {
+    pub name: String,
+    /// Level keys this name describes.
+    pub levels: Vec<String>,
+    /// Where it is written, `file:line` each.
+    pub at: Vec<String>,
+}
+
+/// Two names that may be one competency, and what a person decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Drift {
+    pub a: DriftName,
+    pub b: DriftName,
+    /// Which part of the rule flagged them.
+    pub why: String,
+    /// `null` until confirmed: a commit is refused while any pair is unconfirmed.
+    pub decision: Option<Decision>,
+}
+
+impl Drift {
+    /// How to confirm this pair: `A=B`, the form of `same=` / `different=` / `--same`.
+    pub fn pair(&self) -> String {
+        format!("{}={}", self.a.name, self.b.name)
+    }
+}
+
+/// The person's answers, as given: `A=B` strings for `same` and `different`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Confirmations {
+    pub given: Vec<(Decision, String)>,
+}
+
+impl Confirmations {
+    pub fn add(&mut self, decision: Decision, pair: impl Into<String>) {
+        self.given.push((decision, pair.into()));
+    }
+}
+
+/// Split `A=B` where both sides name one of `names` (by identity). Names may contain
+/// `=`, so every split point is tried, leftmost first.
+pub fn split_pair(raw: &str, names: &[String]) -> Option<(String, String)> {
+    let known = |s: &str| names.iter().any(|n| identity(n) == identity(s));
+    raw.match_indices('=').map(|(i, _)| (&raw[..i], &raw[i + 1..])).find(|(a, b)| known(a) && known(b)).map(|(a, b)| (identity(a), identity(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_names_are_flagged_with_the_reason() {
+        for (a, b, why) in [
+            ("Mentoring", "Mentorship", "same word stems"),
+            ("System design", "Systems Design", "same word stems"),
+            ("Code Quality", "Code quality & review", "one name's words are all in the other"),
+            ("Communication", "Written communication", "one name's words are all in the other"),
+            ("Comunication", "Communication", "at most two letters apart"),
+        ] {
+            assert_eq!(near(a, b), Some(why), "{a} / {b}");
+            assert_eq!(near(b, a), Some(why), "symmetric: {b} / {a}");
+        }
+    }
+
+    #[test]
+    fn distinct_names_and_case_variants_are_not_flagged() {
+        for (a, b) in [("Technical skills", "Technical leadership"), ("Testing", "Delivery"), ("Code  quality", "code quality"), ("Ops", "Oops"), ("Impact", "Influence")] {
+            assert_eq!(near(a, b), None, "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn a_pair_splits_where_both_sides_are_known_names() {
+        let names = vec!["A=B".to_string(), "C".to_string(), "A".to_string()];
+        assert_eq!(split_pair("A=B=C", &names), Some(("a=b".into(), "c".into())));
+        assert_eq!(split_pair(" a =C", &names), Some(("a".into(), "c".into())));
+        assert_eq!(split_pair("X=C", &names), None);
+        assert_eq!(edits("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,186 @@
+//! The import form of `/framework` (`POST /framework/import`, and the older
+//! `/framework/matrix`): a YAML framework, a CSV matrix or a Markdown ladder, uploaded or
+//! pasted, its format detected or chosen. `action=preview` shows what would change;
+//! `action=commit` (with the content the preview carried, and an answer for each pair
+//! of names that may be one competency) saves a new version. The work is in
+//! `rungs_app::framework`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use rungs_app::{AppError, Viewer};
+use rungs_app::framework::ImportOutcome;
+use rungs_core::framework::drift::{Confirmations, Decision};
+use rungs_core::framework::format::Format;
+use rungs_core::framework::ladder::MatrixPreview;
+use rungs_core::store::Store;
+
+use super::{ImportState, page};
+use crate::AppState;
+use crate::extract::Session;
+use crate::html::HtmlError;
+
+/// Each flagged pair as the preview's radio group shows it.
+pub(super) fn drift_choices(p: &MatrixPreview) -> Vec<minijinja::Value> {
+    let side = |n: &rungs_core::framework::drift::DriftName| format!("{} ({})", n.levels.join(", "), n.at.join(", "));
+    p.drift
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let decision = match d.decision {
+                Some(Decision::Same) => "same",
+                Some(Decision::Different) => "different",
+                None => "",
+            };
+            minijinja::context! { i, a => d.a.name, b => d.b.name, a_at => side(&d.a), b_at => side(&d.b), why => d.why, pair => d.pair(), decision }
+        })
+        .collect()
+}
+
+/// A YAML framework in a line: what it holds.
+pub(super) fn summary(o: &ImportOutcome) -> minijinja::Value {
+    let f = &o.framework;
+    let tracks: Vec<_> = f.tracks.iter().map(|t| minijinja::context! { name => t.name, levels => t.levels.iter().map(|l| l.title.clone()).collect::<Vec<_>>() }).collect();
+    minijinja::context! {
+        tracks, competencies => f.competencies.len(), expectations => f.expectations.len(),
+        milestones => f.milestones.len(), tolerated => o.tolerated,
+    }
+}
+
+/// The fields of the form, as sent.
+#[derive(Default)]
+struct Sent {
+    csrf: String,
+    commit: bool,
+    pairs: BTreeMap<usize, String>,
+    decisions: BTreeMap<usize, String>,
+}
+
+impl Sent {
+    fn confirmations(&self) -> Confirmations {
+        let mut c = Confirmations::default();
+        for (i, pair) in &self.pairs {
+            match self.decisions.get(i).map(String::as_str) {
+                Some("same") => c.add(Decision::Same, pair.clone()),
+                Some("different") => c.add(Decision::Different, pair.clone()),
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
+async fn read_form(form: &mut Multipart, im: &mut ImportState) -> Result<Sent, HtmlError> {
+    let mut sent = Sent::default();
+    let bad = |e: axum::extract::multipart::MultipartError| HtmlError::BadRequest(format!("the upload could not be read: {e}"));
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        let index = |prefix: &str| name.strip_prefix(prefix).and_then(|n| n.parse::<usize>().ok());
+        match name.as_str() {
+            "csrf" => sent.csrf = field.text().await.map_err(bad)?,
+            "track" => im.track = field.text().await.map_err(bad)?,
+            "format" => im.format = field.text().await.map_err(bad)?,
+            "action" => sent.commit = field.text().await.map_err(bad)? == "commit",
+            "content" if im.content.is_empty() => im.content = field.text().await.map_err(bad)?,
+            "file" => {
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(bad)?;
+                if !bytes.is_empty() {
+                    im.file = file_name;
+                    // An upload wins over pasted text.
+                    im.content = String::from_utf8(bytes.to_vec()).map_err(|_| HtmlError::BadRequest("the file is not UTF-8 text".into()))?;
+                }
+            }
+            "file_name" if im.file.is_empty() => im.file = field.text().await.map_err(bad)?,
+            _ => {
+                if let Some(i) = index("pair") {
+                    sent.pairs.insert(i, field.text().await.map_err(bad)?);
+                } else if let Some(i) = index("decision") {
+                    sent.decisions.insert(i, field.text().await.map_err(bad)?);
+                }
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// What a ladder import reads.
+struct Input {
+    track: String,
+    file: String,
+    content: String,
+}
+
+/// Import a CSV matrix or Markdown ladder.
+async fn ladder(store: &dyn Store, viewer: &Viewer, format: Format, input: &Input, confirm: &Confirmations, commit: bool) -> Result<(MatrixPreview, Option<u32>), AppError> {
+    let Input { track, file, content } = input;
+    match format {
+        Format::Markdown => {
+            let track = Some(track.as_str()).filter(|t| !t.is_empty());
+            rungs_app::framework::import_markdown(store, viewer, track, file, content, confirm, commit).await
+        }
+        _ if track.is_empty() => Err(AppError::invalid("track", "Choose the track whose levels the matrix's columns are.")),
+        _ => rungs_app::framework::import_matrix(store, viewer, track, file, content, confirm, commit).await,
+    }
+}
+
+/// Preview or save an uploaded or pasted framework file.
+pub async fn import(State(state): State<AppState>, s: Session, mut form: Multipart) -> Result<Response, HtmlError> {
+    let mut im = ImportState::default();
+    let sent = read_form(&mut form, &mut im).await?;
+    s.check_csrf(&sent.csrf)?;
+    if !s.viewer.is_admin() {
+        return Err(HtmlError::Forbidden("only the people team can change the framework".into()));
+    }
+    if im.content.trim().is_empty() {
+        im.errors.push(("file".into(), "Choose a file to upload, or paste its text.".into()));
+        return page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, im).await;
+    }
+    let format = Format::parse(&im.format).unwrap_or_else(|| Format::detect(&im.file, &im.content));
+    if im.file.is_empty() {
+        im.file = match format {
+            Format::Yaml => "framework.yaml",
+            Format::Matrix => "matrix.csv",
+            Format::Markdown => "ladder.md",
+        }
+        .into();
+    }
+    let store = state.store.as_ref();
+    let confirm = sent.confirmations();
+    let input = Input { track: im.track.clone(), file: im.file.clone(), content: im.content.clone() };
+    let result = match format {
+        Format::Yaml => rungs_app::framework::import_yaml(store, &s.viewer, &im.file, &im.content, sent.commit).await.map(|o| {
+            im.saved = o.version;
+            im.whole = Some(o);
+        }),
+        _ => match ladder(store, &s.viewer, format, &input, &confirm, sent.commit).await {
+            Ok((preview, version)) => {
+                im.saved = version;
+                im.preview = Some(preview);
+                Ok(())
+            }
+            // Names still to confirm: show the preview again beside the reason.
+            Err(AppError::Invalid(v)) if sent.commit && v.errors.iter().all(|e| e.field == "confirm") => {
+                let (preview, _) = ladder(store, &s.viewer, format, &input, &confirm, false).await?;
+                im.preview = Some(preview);
+                Err(AppError::Invalid(v))
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => {
+            if im.saved.is_some() {
+                im.content.clear();
+            }
+            page(&state, &s, StatusCode::OK, im).await
+        }
+        Err(AppError::Invalid(v)) => {
+            im.errors = v.errors.into_iter().map(|e| (e.field, e.reason)).collect();
+            page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, im).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
