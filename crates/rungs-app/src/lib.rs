@@ -10,6 +10,7 @@ pub mod events;
 pub mod framework;
 pub mod ledger_file;
 pub mod milestones;
+pub mod opportunities;
 pub mod org;
 pub mod org_readiness;
 pub mod packet;

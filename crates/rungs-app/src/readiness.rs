@@ -38,7 +38,7 @@ pub struct ReadinessReport {
 pub async fn get(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<ReadinessReport, AppError> {
     let mut report = get_at(store, viewer, id, Utc::now()).await?;
     // Open opportunities are today's: they are suggested now, not in a view of the past.
-    crate::opportunities::attach_matches(store, viewer.org_id, id, &mut report.recommendations).await?;
+    crate::opportunities::attach_matches(store, viewer.org_id, id, &report.readiness, &mut report.recommendations).await?;
     Ok(report)
 }
 

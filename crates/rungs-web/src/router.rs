@@ -16,7 +16,7 @@ use crate::{AppState, WebConfig, middleware};
 
 /// Every route with its spec entry; body limits are per route.
 fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
-    use api::{events, framework, health, me, metrics, openapi, people, tokens};
+    use api::{events, framework, health, me, metrics, openapi, opportunities, people, tokens};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::get::get_health))
         .routes(routes!(metrics::get::get_metrics))
@@ -41,6 +41,11 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(framework::yaml::export_framework_yaml, framework::yaml::import_framework_yaml))
         .routes(routes!(framework::matrix::import_framework_matrix))
         .routes(routes!(framework::markdown::import_framework_markdown))
+        .routes(routes!(opportunities::list::list_opportunities, opportunities::create::create_opportunity))
+        .routes(routes!(opportunities::get::get_opportunity))
+        .routes(routes!(opportunities::close::close_opportunity))
+        .routes(routes!(opportunities::apply::apply_to_opportunity))
+        .routes(routes!(opportunities::decide::decide_application))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

@@ -106,6 +106,24 @@ impl Category {
         Category::Mentoring,
         Category::Responsibility,
     ];
+
+    /// The wire name, as serde writes it (`task_mastered`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Category::Skill => "skill",
+            Category::Certification => "certification",
+            Category::Feedback => "feedback",
+            Category::TaskMastered => "task_mastered",
+            Category::ProjectCompleted => "project_completed",
+            Category::Learning => "learning",
+            Category::Mentoring => "mentoring",
+            Category::Responsibility => "responsibility",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
 }
 
 /// A category in words, lower case, for sentences ("log a project completed win").

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::event::Category;
 use crate::text::{parse_key, parse_optional_text, parse_text};
 use crate::{PersonId, ValidationError};
 
@@ -27,6 +28,11 @@ pub struct OpportunityInput {
     /// Competency keys the work builds: 1 to 10.
     #[schema(value_type = Vec<String>)]
     pub competencies: Value,
+    /// The kind of win completing it records: a micro-progression category
+    /// (default `project_completed`).
+    #[serde(default)]
+    #[schema(value_type = Option<Category>)]
+    pub category: Value,
     /// Places: 1 to 100; defaults to 1.
     #[serde(default)]
     #[schema(value_type = Option<u32>)]
@@ -44,6 +50,7 @@ pub struct NewOpportunity {
     pub description: Option<String>,
     /// Sorted and unique.
     pub competencies: Vec<String>,
+    pub category: Category,
     pub capacity: u32,
     pub owner: Option<PersonId>,
 }
@@ -92,6 +99,15 @@ impl OpportunityInput {
         }
         competencies.sort();
         competencies.dedup();
+        let category = match &self.category {
+            Value::Null => Some(Category::ProjectCompleted),
+            Value::String(c) if Category::parse(c).is_some() => Category::parse(c),
+            _ => {
+                let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                e.push("category", format!("must be one of {}", names.join(", ")));
+                None
+            }
+        };
         let capacity = match &self.capacity {
             Value::Null => Some(1),
             Value::Number(n) => match n.as_u64() {
@@ -119,6 +135,7 @@ impl OpportunityInput {
             title: title.unwrap_or_default(),
             description,
             competencies,
+            category: category.unwrap_or(Category::ProjectCompleted),
             capacity: capacity.unwrap_or(1),
             owner,
         })

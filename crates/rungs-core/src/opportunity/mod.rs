@@ -19,11 +19,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::event::Category;
 use crate::store::{StoreError, StoreResult};
 use crate::{ApplicationId, EventId, OpportunityId, OrgId, PersonId};
 
 pub use input::{ApplyInput, NewOpportunity, OpportunityInput, MAX_CAPACITY, MAX_OPPORTUNITY_COMPETENCIES};
-pub use matching::{OpportunityMatch, matches_for};
+pub use matching::{Gap, OpportunityMatch, matches_for};
 
 /// Whether an opportunity takes applications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -60,6 +61,9 @@ pub struct Opportunity {
     pub description: Option<String>,
     /// Competency keys the work builds (at least one).
     pub competencies: Vec<String>,
+    /// The kind of win completing it records (default `project_completed`): a
+    /// criterion counts it only if it accepts this category.
+    pub category: Category,
     /// How many people it can take.
     pub capacity: u32,
     pub status: OpportunityStatus,

@@ -12,6 +12,7 @@ fn opp(capacity: u32, taken: u32) -> Opportunity {
         title: "Build the on-call dashboard".into(),
         description: None,
         competencies: vec!["observability".into()],
+        category: crate::event::Category::ProjectCompleted,
         capacity,
         status: OpportunityStatus::Open,
         created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
@@ -88,13 +89,14 @@ fn input_errors_name_every_field_at_once() {
         title: json!("  "),
         description: json!(7),
         competencies: json!(["ok_key", 3, "Not A Key!"]),
+        category: json!("napping"),
         capacity: json!(0),
         owner: json!("nope"),
     };
     let err = bad.parse().unwrap_err();
     let mut fields: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
     fields.sort();
-    assert_eq!(fields, ["capacity", "competencies[1]", "competencies[2]", "description", "owner", "title"]);
+    assert_eq!(fields, ["capacity", "category", "competencies[1]", "competencies[2]", "description", "owner", "title"]);
     let missing = OpportunityInput::default().parse().unwrap_err();
     let fields: Vec<&str> = missing.errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["title", "competencies"]);
@@ -111,30 +113,35 @@ fn input_is_trimmed_sorted_and_defaults_to_one_place() {
     .unwrap();
     assert_eq!(ok.title, "Run the Q3 load test");
     assert_eq!(ok.competencies, ["observability", "testing"]);
-    assert_eq!((ok.capacity, ok.description, ok.owner), (1, None, None));
+    assert_eq!((ok.capacity, ok.description, ok.owner, ok.category), (1, None, None, crate::event::Category::ProjectCompleted));
     let many = OpportunityInput { title: json!("x"), competencies: json!((0..11).map(|i| format!("c{i}")).collect::<Vec<_>>()), ..Default::default() };
     assert_eq!(many.parse().unwrap_err().errors[0].field, "competencies");
 }
 
 #[test]
 fn matches_prefer_opportunities_that_close_more_gaps_and_say_why() {
+    use crate::event::Category;
     let me = PersonId::new();
-    let gaps = vec![("observability".to_string(), "Observability".to_string()), ("testing".to_string(), "Testing".to_string())];
+    let gap = |k: &str, n: &str, c: &[Category]| Gap { key: k.into(), name: n.into(), categories: c.to_vec() };
+    let gaps = vec![gap("observability", "Observability", &[]), gap("testing", "Testing", &[Category::ProjectCompleted, Category::Skill])];
     let one = opp(3, 1);
     let mut two = opp(1, 0);
     two.competencies = vec!["observability".into(), "testing".into()];
     let mut mine = opp(1, 0);
     mine.owner = me;
     let full = opp(1, 1);
-    let mut other = opp(1, 0);
-    other.competencies = vec!["writing".into()];
     let mut applied = opp(2, 0);
     applied.competencies = vec!["observability".into()];
-    let open = vec![one.clone(), two.clone(), mine, full, other, applied.clone()];
-    let got = matches_for("observability", &gaps, me, &open, &[applied.id]);
+    // Tagged testing, but completing it records a mentoring win, which testing does not count.
+    let mut wrong_kind = opp(5, 0);
+    wrong_kind.competencies = vec!["testing".into()];
+    wrong_kind.category = Category::Mentoring;
+    let open = vec![one.clone(), two.clone(), mine, full, applied.clone(), wrong_kind];
+    let got = matches_for(&gaps[0], &gaps, me, &open, &[applied.id]);
     assert_eq!(got.iter().map(|m| m.id).collect::<Vec<_>>(), [two.id, one.id]);
     assert_eq!(got[0].gaps, ["observability", "testing"]);
-    assert_eq!(got[0].why, "Builds Observability, and Testing, another of your open gaps; 1 place left of 1.");
-    assert_eq!(got[1].why, "Builds Observability; 2 places left of 3.");
-    assert!(matches_for("writing", &gaps, me, &open, &[]).iter().all(|m| m.gaps.is_empty()));
+    assert_eq!(got[0].why, "Builds Observability, and Testing, another of your open gaps; completing it records a project completed win, which counts here; 1 place left of 1.");
+    assert_eq!(got[1].why, "Builds Observability; completing it records a project completed win, which counts here; 2 places left of 3.");
+    let testing = matches_for(&gaps[1], &gaps, me, &open, &[]);
+    assert_eq!(testing.iter().map(|m| m.id).collect::<Vec<_>>(), [two.id], "the mentoring gig does not count toward testing");
 }

@@ -9,6 +9,7 @@ CREATE TABLE opportunities (
     title         text        NOT NULL,
     description   text,
     competencies  text[]      NOT NULL,          -- competency keys, sorted
+    category      text        NOT NULL,          -- the win category completing it records
     capacity      integer     NOT NULL CHECK (capacity > 0),
     status        text        NOT NULL CHECK (status IN ('open', 'closed')),
     created_at    timestamptz NOT NULL,

@@ -13,6 +13,7 @@ CREATE TABLE opportunities (
     title         TEXT    NOT NULL,
     description   TEXT,
     competencies  TEXT    NOT NULL,          -- JSON array of competency keys, sorted
+    category      TEXT    NOT NULL,          -- the win category completing it records
     capacity      INTEGER NOT NULL CHECK (capacity > 0),
     status        TEXT    NOT NULL CHECK (status IN ('open', 'closed')),
     created_at    INTEGER NOT NULL,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rungs_core::opportunity::{
     Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus, OpportunityStore, check_apply, check_move,
 };
+use rungs_core::event::Category;
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{ApplicationId, EventId, OpportunityId, OrgId, PersonId, ValidationError};
@@ -18,7 +19,7 @@ use uuid::Uuid;
 use super::PgStore;
 use super::rows::{Db, get};
 
-const OPP_COLS: &str = "o.id, o.org_id, o.owner_id, o.title, o.description, o.competencies, o.capacity, o.status, o.created_at, o.closed_at, \
+const OPP_COLS: &str = "o.id, o.org_id, o.owner_id, o.title, o.description, o.competencies, o.capacity, o.status, o.created_at, o.closed_at, o.category, \
      (SELECT COUNT(*) FROM applications a WHERE a.opportunity_id = o.id AND a.status IN ('accepted', 'completed')), \
      (SELECT COUNT(*) FROM applications a WHERE a.opportunity_id = o.id AND a.status = 'applied')";
 
@@ -41,8 +42,12 @@ fn opportunity_row(row: &Row) -> StoreResult<Opportunity> {
         status: OpportunityStatus::parse(status).ok_or_else(|| StoreError::Unexpected(format!("unknown opportunity status '{status}'")))?,
         created_at: get(row, 8)?,
         closed_at: get(row, 9)?,
-        taken: count(row, 10)?,
-        pending: count(row, 11)?,
+        category: {
+            let c: &str = get(row, 10)?;
+            Category::parse(c).ok_or_else(|| StoreError::Unexpected(format!("unknown category '{c}'")))?
+        },
+        taken: count(row, 11)?,
+        pending: count(row, 12)?,
     })
 }
 
@@ -98,9 +103,9 @@ impl OpportunityStore for PgStore {
         person_exists(&c, o.org_id, o.owner, "owner").await?;
         let capacity = i32::try_from(o.capacity).map_err(StoreError::unexpected)?;
         c.execute(
-            "INSERT INTO opportunities (id, org_id, owner_id, title, description, competencies, capacity, status, created_at, closed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &[&o.id.0, &o.org_id.0, &o.owner.0, &o.title, &o.description, &o.competencies, &capacity, &o.status.as_str(), &o.created_at, &o.closed_at],
+            "INSERT INTO opportunities (id, org_id, owner_id, title, description, competencies, capacity, status, created_at, closed_at, category) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[&o.id.0, &o.org_id.0, &o.owner.0, &o.title, &o.description, &o.competencies, &capacity, &o.status.as_str(), &o.created_at, &o.closed_at, &o.category.as_str()],
         )
         .await
         .db()

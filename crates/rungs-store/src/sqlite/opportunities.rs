@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use rungs_core::opportunity::{
     Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus, OpportunityStore, check_apply, check_move,
 };
+use rungs_core::event::Category;
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{ApplicationId, EventId, OpportunityId, OrgId, PersonId, ValidationError};
@@ -15,7 +16,7 @@ use tracing::instrument;
 use super::SqliteStore;
 use super::rows::{Db, json, list_json, micros, opt_time, time};
 
-const OPP_COLS: &str = "o.id, o.org_id, o.owner_id, o.title, o.description, o.competencies, o.capacity, o.status, o.created_at, o.closed_at, \
+const OPP_COLS: &str = "o.id, o.org_id, o.owner_id, o.title, o.description, o.competencies, o.capacity, o.status, o.created_at, o.closed_at, o.category, \
      (SELECT COUNT(*) FROM applications a WHERE a.opportunity_id = o.id AND a.status IN ('accepted', 'completed')), \
      (SELECT COUNT(*) FROM applications a WHERE a.opportunity_id = o.id AND a.status = 'applied')";
 
@@ -42,8 +43,9 @@ fn opportunity_row(row: &Row<'_>) -> rusqlite::Result<Opportunity> {
         status: OpportunityStatus::parse(status).ok_or_else(|| bad(7, "opportunity status"))?,
         created_at: time(row, 8)?,
         closed_at: opt_time(row, 9)?,
-        taken: row.get(10)?,
-        pending: row.get(11)?,
+        category: Category::parse(row.get_ref(10)?.as_str()?).ok_or_else(|| bad(10, "category"))?,
+        taken: row.get(11)?,
+        pending: row.get(12)?,
     })
 }
 
@@ -94,8 +96,8 @@ impl OpportunityStore for SqliteStore {
             .exec(move |tx| {
                 person_exists(tx, o.org_id, o.owner, "owner")?;
                 tx.execute(
-                    "INSERT INTO opportunities (id, org_id, owner_id, title, description, competencies, capacity, status, created_at, closed_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO opportunities (id, org_id, owner_id, title, description, competencies, capacity, status, created_at, closed_at, category) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
                         o.id.as_bytes(),
                         o.org_id.as_bytes(),
@@ -107,6 +109,7 @@ impl OpportunityStore for SqliteStore {
                         o.status.as_str(),
                         micros(o.created_at),
                         o.closed_at.map(micros),
+                        o.category.as_str(),
                     ],
                 )
                 .db()

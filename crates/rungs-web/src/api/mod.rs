@@ -8,9 +8,10 @@ pub mod health;
 pub mod me;
 pub mod metrics;
 pub mod openapi;
+pub mod opportunities;
 pub mod people;
-pub mod tokens;
 pub mod readiness;
+pub mod tokens;
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -49,6 +50,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "tokens", description = "API tokens."),
         (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML, CSV matrix and Markdown ladder import."),
         (name = "readiness", description = "Readiness for the next level, explained, and the ranked next steps."),
+        (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
     )
 )]
 pub struct ApiDoc;

@@ -48,3 +48,13 @@ impl IdempotencyKey {
         }))
     }
 }
+
+/// A stable id for what a keyed request creates, from (kind, organization, caller,
+/// key): a UUIDv8 from a SHA-256. A retry with the same key names the same thing, so
+/// the use case can find it and answer as the first time instead of creating another.
+pub fn derived_id(kind: &str, org: &str, claim: &IdempotencyClaim) -> uuid::Uuid {
+    let digest = Sha256::digest(format!("rungs-{kind}\0{org}\0{}\0{}", claim.scope, claim.key).as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}

@@ -11,6 +11,7 @@ mod framework;
 mod home;
 mod import;
 mod login;
+mod opportunities;
 mod packet;
 mod people;
 mod progress;
@@ -59,6 +60,12 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/framework/matrix", post(framework::import))
         .route("/framework/import", post(framework::import))
         .route("/people/import", get(import::form).post(import::submit).layer(DefaultBodyLimit::max(config.max_bulk_body_bytes)))
+        .route("/opportunities", get(opportunities::board).post(opportunities::create))
+        .route("/opportunities/new", get(opportunities::new_form))
+        .route("/opportunities/{id}", get(opportunities::detail))
+        .route("/opportunities/{id}/apply", post(opportunities::apply))
+        .route("/opportunities/{id}/close", post(opportunities::close))
+        .route("/opportunities/{id}/applications/{app}/{action}", post(opportunities::decide))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -92,6 +99,9 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("people.html", include_str!("../../templates/people.html")),
     ("import.html", include_str!("../../templates/import.html")),
     ("framework.html", include_str!("../../templates/framework.html")),
+    ("opportunities.html", include_str!("../../templates/opportunities.html")),
+    ("opportunity.html", include_str!("../../templates/opportunity.html")),
+    ("opportunity_new.html", include_str!("../../templates/opportunity_new.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -130,6 +130,7 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId) -> Result
             competencies,
             recommendations => report.recommendations.iter().map(|x| minijinja::context! {
                 rank => x.rank, name => x.name, gain => format!("{:.1}", x.gain), why => x.why, steps => x.steps,
+                opportunities => x.opportunities,
             }).collect::<Vec<_>>(),
         },
     )

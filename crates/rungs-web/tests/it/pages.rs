@@ -11,13 +11,13 @@ use crate::support::*;
 const PASSWORD: &str = "a long test password";
 
 /// A signed-in browser: its session cookie and CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 impl TestApp {
-    async fn sign_in(&self, email: &str, role: Role) -> Browser {
+    pub async fn sign_in(&self, email: &str, role: Role) -> Browser {
         rungs_app::accounts::set_password(self.store.as_ref(), self.org, email, Some(role), PASSWORD).await.expect("set password");
         let login = self.send(Method::GET, "/login", None, None, &[]).await;
         login.assert_status(StatusCode::OK);
@@ -32,11 +32,11 @@ impl TestApp {
         Browser { cookie, csrf }
     }
 
-    async fn page(&self, path: &str, cookie: &str) -> TestResponse {
+    pub async fn page(&self, path: &str, cookie: &str) -> TestResponse {
         self.send(Method::GET, path, None, None, &[(header::COOKIE.as_str(), cookie), ("accept", "text/html")]).await
     }
 
-    async fn form_post(&self, path: &str, cookie: &str, body: String, extra: &[(&str, &str)]) -> TestResponse {
+    pub async fn form_post(&self, path: &str, cookie: &str, body: String, extra: &[(&str, &str)]) -> TestResponse {
         let mut headers = vec![(header::COOKIE.as_str(), cookie), (header::CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded")];
         headers.extend_from_slice(extra);
         let req = {
@@ -50,7 +50,7 @@ impl TestApp {
     }
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub fn form(pairs: &[(&str, &str)]) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={}", rungs_web::html::encode_form(v))).collect::<Vec<_>>().join("&")
 }
 
@@ -63,14 +63,14 @@ fn set_cookie_value(res: &TestResponse, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} cookie in {:?}", res.headers))
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in {html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
 #[track_caller]
-fn assert_html(res: &TestResponse, status: StatusCode) -> String {
+pub fn assert_html(res: &TestResponse, status: StatusCode) -> String {
     res.assert_status(status);
     let ct = res.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     assert!(ct.starts_with("text/html"), "{ct}");

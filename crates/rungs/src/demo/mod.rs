@@ -3,6 +3,7 @@
 
 pub mod generator;
 mod names;
+mod opportunities;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,8 +77,34 @@ pub async fn pick_logins(store: &dyn Store, org: OrgId) -> anyhow::Result<[(Role
         .filter(|p| p.position.track == "management" && p.department.as_deref().is_some_and(|d| d.contains("Engineering")))
         .max_by(|a, b| reports_of(a).len().cmp(&reports_of(b).len()).then(b.email.cmp(&a.email)))
         .context("the demo has no engineering manager")?;
-    let employee = reports_of(manager).into_iter().next().context("the manager has no reports")?;
+    let reports = reports_of(manager);
+    let employee = match showcase(store, org, &reports).await? {
+        Some(p) => p,
+        None => reports.first().copied().context("the manager has no reports")?,
+    };
     Ok([(Role::Employee, employee.clone()), (Role::Manager, (*manager).clone()), (Role::Admin, (*admin).clone())])
+}
+
+/// The first of `reports` (by email) whose progress page shows what Rungs is for: a
+/// readiness between 30 and 70, preferably with one gap standing out (its gain at
+/// least two points above the next one's; several untouched expectations often tie).
+async fn showcase<'a>(store: &dyn Store, org: OrgId, reports: &[&'a Person]) -> anyhow::Result<Option<&'a Person>> {
+    let fw = store.framework(org).await?;
+    let now = Utc::now();
+    let mut midway = None;
+    for p in reports {
+        let events = store.subject_events(org, p.id).await?;
+        let r = rungs_core::readiness::readiness(&fw, &p.position, &events, now);
+        if !(30..=70).contains(&r.score) {
+            continue;
+        }
+        let gains: Vec<f64> = rungs_core::readiness::recommend(&r).iter().map(|g| g.gain).collect();
+        if gains.len() >= 2 && gains[0] >= gains[1] + 2.0 {
+            return Ok(Some(*p));
+        }
+        midway = midway.or(Some(*p));
+    }
+    Ok(midway)
 }
 
 pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: bool) -> anyhow::Result<ExitCode> {
@@ -96,7 +123,11 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
             let path = truths_path(db);
             std::fs::write(&path, serde_json::to_vec_pretty(&truths)?).with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("hidden truths written to {} (see docs/DEMO.md)", path.display());
-            store.default_org().await?.context("the demo organization vanished")?
+            let org = store.default_org().await?.context("the demo organization vanished")?;
+            let [(_, employee), ..] = pick_logins(store.as_ref(), org.id).await?;
+            let posted = opportunities::seed(store.as_ref(), org.id, seed, &employee).await?;
+            eprintln!("posted {posted} opportunities on the board");
+            org
         }
     };
     let mut lines = vec![];

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rungs_core::opportunity::{
     Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus,
 };
+use rungs_core::event::Category;
 use rungs_core::store::{Store, StoreError};
 use rungs_core::{ApplicationId, EventId, OpportunityId, OrgId, PersonId};
 
@@ -24,6 +25,7 @@ fn opportunity(org: OrgId, owner: PersonId, capacity: u32, competencies: &[&str]
         title: "Lead the incident review rota".into(),
         description: Some("Six weeks, two hours a week.".into()),
         competencies: competencies.iter().map(|c| c.to_string()).collect(),
+        category: Category::Responsibility,
         capacity,
         status: OpportunityStatus::Open,
         created_at: at(1),

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use chrono::Utc;
 use rungs_app::readiness::ReadinessReport;
 use rungs_core::{PersonId, ValidationError};
 use serde::Deserialize;
@@ -43,5 +42,10 @@ pub async fn get_readiness(
     let mut e = ValidationError::new();
     let at = query::instant(&mut e, "at", p.at.as_deref().filter(|s| !s.is_empty()));
     e.into_result()?;
-    Ok(Json(rungs_app::readiness::get_at(state.store.as_ref(), &viewer, id, at.unwrap_or_else(Utc::now)).await?))
+    // Now: with today's matching open opportunities; at a past instant: as it stood.
+    let report = match at {
+        Some(at) => rungs_app::readiness::get_at(state.store.as_ref(), &viewer, id, at).await?,
+        None => rungs_app::readiness::get(state.store.as_ref(), &viewer, id).await?,
+    };
+    Ok(Json(report))
 }

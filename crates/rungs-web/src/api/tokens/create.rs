@@ -7,11 +7,11 @@ use rungs_core::person::Role;
 use rungs_core::store::TokenRecord;
 use rungs_core::{PersonId, TokenId};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::api::ApiResult;
+use crate::extract::idempotency::derived_id;
 use crate::extract::{Auth, IdempotencyKey, JsonBody};
 
 /// Whom the token is for and what it may do.
@@ -59,16 +59,8 @@ pub async fn create_token(
     body: JsonBody<CreateToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
-    let id = claim.map(|c| token_id(&viewer.org_id.to_string(), &c.scope, &c.key));
+    let id = claim.map(|c| TokenId(derived_id("token", &viewer.org_id.to_string(), &c)));
     let req = body.value;
     let (token, secret) = rungs_app::tokens::issue(state.store.as_ref(), &viewer, id, req.person_id, req.role, &req.label).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
-}
-
-/// A stable token id for (organization, caller, key): a UUIDv8 from a SHA-256.
-fn token_id(org: &str, scope: &str, key: &str) -> TokenId {
-    let digest = Sha256::digest(format!("rungs-token\0{org}\0{scope}\0{key}").as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    TokenId(uuid::Builder::from_custom_bytes(bytes).into_uuid())
 }
