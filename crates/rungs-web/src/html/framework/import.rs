@@ -83,7 +83,9 @@ async fn read_form(form: &mut Multipart, im: &mut ImportState) -> Result<Sent, H
             "track" => im.track = field.text().await.map_err(bad)?,
             "format" => im.format = field.text().await.map_err(bad)?,
             "action" => sent.commit = field.text().await.map_err(bad)? == "commit",
-            "content" if im.content.is_empty() => im.content = field.text().await.map_err(bad)?,
+            // Browsers send form text with CRLF line ends whatever the file had: not
+            // something to report back as tolerated.
+            "content" if im.content.is_empty() => im.content = field.text().await.map_err(bad)?.replace("\r\n", "\n"),
             "file" => {
                 let file_name = field.file_name().unwrap_or("").to_string();
                 let bytes = field.bytes().await.map_err(bad)?;

@@ -1,0 +1,75 @@
+// Browser test for the framework import: the people team uploads a Markdown ladder
+// whose competency name drifts between levels, confirms the pair, commits, and sees
+// the new version. Harness in support.js.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useDemo, demo, newPage, signIn, visit } from './support.js';
+
+useDemo();
+
+const LADDER = `# Data Science
+
+What we expect of data scientists at each level.
+
+## D1 — Data Scientist
+
+### Analysis
+- Answers a well-posed question with a **reproducible** notebook
+- Examples:
+  - Churn analysis for one product line
+
+### Mentoring
+- Helps a new joiner find their way around the data
+
+## D2 — Senior Data Scientist
+
+### Analysis
+- Frames the question before answering it
+
+### Mentorship
+- Mentors two people through their first project
+`;
+
+test('the people team imports a Markdown ladder, confirms a drifting name and sees the new version', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rungs-fw-'));
+  const file = join(dir, 'data-science.md');
+  writeFileSync(file, LADDER);
+  const page = await newPage();
+  await signIn(page, 'admin');
+  assert.ok(demo.logins.admin, 'the demo prints a people-team login');
+  await page.goto(`${demo.base}/framework`);
+  const before = await page.getByRole('heading', { level: 1, name: 'Career framework' }).locator('xpath=..').innerText();
+  const version = Number(/Version (\d+)/.exec(before)[1]);
+
+  await page.getByLabel('CSV file, Markdown ladder or YAML framework').setInputFiles(file);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('heading', { name: /Preview: 3 competencies, 4 expectations for levels d1, d2 of data-science \(a new track\)/ }).waitFor();
+  await page.getByRole('heading', { name: 'Names to confirm' }).waitFor();
+  const pair = page.getByRole('group', { name: '“Mentoring” and “Mentorship”' });
+  assert.match(await pair.innerText(), /data-science\.md:12/);
+  assert.match(await pair.innerText(), /data-science\.md:20/);
+  await visit(page, 'framework-markdown-preview');
+
+  // Saving without an answer is refused and nothing is saved.
+  await page.getByRole('button', { name: 'Save as a new version' }).evaluate((b) => b.form.noValidate = true);
+  await page.getByRole('button', { name: 'Save as a new version' }).click();
+  await page.getByRole('alert').getByText(/may be one competency/).waitFor();
+  await visit(page, 'framework-markdown-unconfirmed');
+
+  await page.getByRole('group', { name: '“Mentoring” and “Mentorship”' }).getByLabel(/Same competency/).check();
+  await page.getByRole('button', { name: 'Save as a new version' }).click();
+  await page.getByText(`Saved as framework version ${version + 1}.`).waitFor();
+  await visit(page, 'framework-markdown-saved');
+
+  await page.goto(`${demo.base}/framework`);
+  await page.getByRole('heading', { level: 2, name: 'Data Science' }).waitFor();
+  assert.match(await page.locator('main').innerText(), new RegExp(`Version ${version + 1}, in force since`));
+  await page.getByRole('link', { name: `what changed in version ${version + 1}` }).click();
+  const changes = await page.getByRole('heading', { name: `Changes from version ${version} to ${version + 1}` }).locator('xpath=..').innerText();
+  assert.match(changes, /added track data-science/);
+  assert.doesNotMatch(changes, /added competency mentorship/, 'Mentorship was merged into Mentoring');
+  await page.context().close();
+});
