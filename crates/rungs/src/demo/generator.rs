@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use rungs_core::event::*;
-use rungs_core::framework::Framework;
+use rungs_core::framework::{Criterion, Framework};
 use rungs_core::person::Position;
 use rungs_core::{EventId, OrgId, PersonId};
 
@@ -75,6 +75,8 @@ struct Sim {
     last_progression: DateTime<Utc>,
     level_since: DateTime<Utc>,
     rate: f64,
+    /// Share of their wins aimed at what their next level expects (see `wins`).
+    focus: f64,
     stall_from: Option<DateTime<Utc>>,
     wins: Vec<DateTime<Utc>>,
 }
@@ -96,6 +98,17 @@ fn competencies(track: &str) -> &'static [&'static str] {
     }
 }
 
+/// Share of wins a manager validates. High because the next levels' criteria count
+/// validated wins only (docs/READINESS.md): with half, nobody in the demo got ready.
+const VALIDATED_SHARE: f64 = 0.75;
+
+/// What a win aimed at one checkable expectation of the next level looks like: the
+/// competencies that evidence it and the categories its rule counts (empty: any).
+struct Target<'a> {
+    competencies: &'a [String],
+    categories: &'a [Category],
+}
+
 /// Generates the ledger month by month, handing each month's events (sorted by time)
 /// to `sink`.
 pub struct Generator<'a> {
@@ -112,6 +125,8 @@ pub struct Generator<'a> {
     /// Department -> its team leads. Managers neither leave nor move in the
     /// simulation, so this is computed once after staffing.
     leads: HashMap<usize, Vec<usize>>,
+    /// (track, level index) -> the targets of the next level's checkable expectations.
+    targets: HashMap<(&'static str, usize), Vec<Target<'a>>>,
     pub truths: Truths,
 }
 
@@ -129,6 +144,7 @@ impl<'a> Generator<'a> {
             month: vec![],
             teams: HashMap::new(),
             leads: HashMap::new(),
+            targets: HashMap::new(),
             truths: Truths { seed, people_at_start: 0, history_start: start, history_end: end, effects: EFFECTS, stallers: vec![] },
         }
     }
@@ -199,6 +215,8 @@ impl<'a> Generator<'a> {
         *n += 1;
         let email = if *n == 1 { format!("{base}@northwind.example") } else { format!("{base}{n}@northwind.example") };
         let rate = (self.rng.gen_range(-0.6f64..0.6) + self.normal() * 0.35).exp() * 0.8;
+        // Some people steer their work by the ladder, some barely look at it.
+        let focus = self.rng.gen_range(0.15..0.9);
         let key = self.fw.track(track).and_then(|t| t.levels.get(level)).map_or("l1".to_string(), |l| l.key.clone());
         let title = title.map_or_else(|| self.title(track, level), str::to_string);
         let band = format!("{}{}", key.to_uppercase(), ["A", "B", "C"][self.rng.gen_range(0..3)]);
@@ -217,6 +235,7 @@ impl<'a> Generator<'a> {
             last_progression: at,
             level_since: at,
             rate,
+            focus,
             stall_from: None,
             wins: vec![],
         });
@@ -329,19 +348,17 @@ impl<'a> Generator<'a> {
         let track = self.people[p].track;
         for _ in 0..k {
             let at = self.at(from, to);
-            let category = *Category::ALL.choose(&mut self.rng).unwrap_or(&Category::Skill);
-            let title = self.win_title(category);
-            let comps = competencies(track);
-            let how_many = self.rng.gen_range(1..=2);
-            let mut cs: Vec<String> = comps.choose_multiple(&mut self.rng, how_many).map(|s| s.to_string()).collect();
+            let (category, mut cs) = self.win_content(p, track);
             cs.sort();
+            cs.dedup();
+            let title = self.win_title(category);
             let evidence = if self.rng.gen_bool(0.4) { vec![format!("https://git.northwind.example/changes/{}", self.rng.gen_range(1000..99999))] } else { vec![] };
             let manager = self.people[p].manager.filter(|&m| self.people[m].active);
             let actor = if manager.is_some() && self.rng.gen_bool(0.2) { manager } else { Some(p) };
             let magnitude = if self.rng.gen_bool(0.6) { Magnitude::Nano } else { Magnitude::Micro };
             let id = self.push(p, actor, at, EventBody::MicroProgression(MicroProgression { category, magnitude, title, description: None }), cs, evidence);
             let reversed = self.rng.gen_bool(0.01);
-            if let Some(m) = manager.filter(|_| !reversed && self.rng.gen_bool(0.5)) {
+            if let Some(m) = manager.filter(|_| !reversed && self.rng.gen_bool(VALIDATED_SHARE)) {
                 let vat = (at + Duration::hours(self.rng.gen_range(1..96))).min(to - Duration::seconds(1)).max(at);
                 self.push(p, Some(m), vat, EventBody::Validation(Validation { target: id, role: ValidatorRole::Manager, note: None }), vec![], vec![]);
             }
@@ -353,6 +370,34 @@ impl<'a> Generator<'a> {
                 self.people[p].last_progression = self.people[p].last_progression.max(at);
             }
         }
+    }
+
+    /// What a win is about: with the person's `focus`, aimed at one checkable
+    /// expectation of their next level (its competency, a category its rule counts,
+    /// half the time a second competency that level expects); otherwise any category
+    /// and one or two competencies of the track.
+    fn win_content(&mut self, p: usize, track: &'static str) -> (Category, Vec<String>) {
+        let comps = competencies(track);
+        let level = self.people[p].level;
+        if self.rng.gen_bool(self.people[p].focus) {
+            let fw = self.fw;
+            let targets = self.targets.entry((track, level)).or_insert_with(|| next_level_targets(fw, track, level));
+            if !targets.is_empty() {
+                let t = &targets[self.rng.gen_range(0..targets.len())];
+                let (tc, tk) = (t.competencies, t.categories);
+                let mut cs: Vec<String> = tc.choose(&mut self.rng).map(|c| vec![c.clone()]).unwrap_or_default();
+                // Real work often evidences a second thing the level expects.
+                if self.rng.gen_bool(0.5) {
+                    let other = &targets[self.rng.gen_range(0..targets.len())];
+                    cs.extend(other.competencies.choose(&mut self.rng).cloned());
+                }
+                let category = tk.choose(&mut self.rng).or_else(|| Category::ALL.choose(&mut self.rng)).copied().unwrap_or(Category::Skill);
+                return (category, cs);
+            }
+        }
+        let category = *Category::ALL.choose(&mut self.rng).unwrap_or(&Category::Skill);
+        let how_many = self.rng.gen_range(1..=2);
+        (category, comps.choose_multiple(&mut self.rng, how_many).map(|s| s.to_string()).collect())
     }
 
     fn win_title(&mut self, c: Category) -> String {
@@ -453,6 +498,20 @@ impl<'a> Generator<'a> {
             }
         }
     }
+}
+
+/// The targets of the checkable expectations of the level after `level` of `track`.
+fn next_level_targets<'a>(fw: &'a Framework, track: &'a str, level: usize) -> Vec<Target<'a>> {
+    let Some(next) = fw.track(track).and_then(|t| t.levels.get(level + 1)) else { return vec![] };
+    fw.expectations_for(track, &next.key)
+        .filter_map(|x| match x.criterion.as_ref()? {
+            Criterion::Evidence(rule) => Some(Target { competencies: std::slice::from_ref(&x.competency), categories: &rule.categories }),
+            Criterion::Milestone(key) => {
+                let m = fw.milestones.iter().find(|m| &m.key == key)?;
+                Some(Target { competencies: &m.competencies, categories: &m.criterion.categories })
+            }
+        })
+        .collect()
 }
 
 /// Midnight UTC today: the end of the demo's history.

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `rungs` binary: real processes, real files, real sockets.
 
 mod cli;
+mod demo;
 mod durability;
 mod postgres;
 mod support;
