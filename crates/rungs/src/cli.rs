@@ -68,6 +68,18 @@ pub enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// List the opportunity board: id, status, owner, places, competencies, title
+    /// (tab-separated), or every field and application as JSON.
+    Opportunities {
+        #[command(flatten)]
+        db: DbArgs,
+        /// open, closed or all.
+        #[arg(long, default_value = "open")]
+        status: String,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recompute every projection from the ledger and check it equals the live state.
     Rebuild {
         #[command(flatten)]

@@ -110,7 +110,7 @@ pub async fn board(State(state): State<AppState>, s: Session, Query(p): Query<Bo
         cards.push((score, c));
     }
     // What builds more of the viewer's gaps comes first; otherwise newest first.
-    cards.sort_by(|a, b| b.0.cmp(&a.0));
+    cards.sort_by_key(|c| std::cmp::Reverse(c.0));
     // Closed opportunities the viewer posted or applied to stay visible to them.
     if let Some(me) = me {
         let closed = rungs_app::opportunities::list(store, &s.viewer, &OpportunityQuery { status: Some(OpportunityStatus::Closed), limit: 200, ..Default::default() }).await?;

@@ -6,6 +6,7 @@ mod import_framework;
 mod import_people;
 pub mod jobs;
 pub mod migrate_store;
+mod opportunities;
 mod rebuild;
 mod serve;
 mod token;
@@ -98,6 +99,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             eprintln!("exported {n} events");
         }
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
+        Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
         Command::Demo { db, people, seed, listen, no_serve } => {
             return crate::demo::run(&db, people, seed, &listen, no_serve).await;

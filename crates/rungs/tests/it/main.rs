@@ -3,5 +3,6 @@
 mod cli;
 mod demo;
 mod durability;
+mod opportunities;
 mod postgres;
 mod support;
