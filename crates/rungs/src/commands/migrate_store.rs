@@ -2,19 +2,24 @@
 //! into an empty PostgreSQL database, then prove the two are equal.
 //!
 //! Copied: the organization, its framework, the ledger in seq order exactly as it is
-//! (ids, seqs, times, actors, idempotency keys), API tokens (hashes) and password
-//! credentials (argon2 hashes). The people projection is rebuilt at the target with
+//! (ids, seqs, times, actors, idempotency keys), API tokens (hashes), password
+//! credentials (argon2 hashes), and the opportunity board (every opportunity and
+//! application with its status, times and evidence, replayed through the board's own
+//! moves). The people projection is rebuilt at the target with
 //! the same folds. Not copied: browser sessions (people sign in again) and request
 //! idempotency claims (stop the server while migrating, so no request is in flight).
 //!
 //! The check compares counts and two SHA-256 digests computed the same way on both
 //! sides: of the ledger (each event's canonical JSON, one per line, in seq order) and
-//! of `all_people` (each person's JSON, in id order).
+//! of `all_people` (each person's JSON, in id order), and of the board (each
+//! opportunity's JSON with its applications, in id order).
 
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use rungs_core::OrgId;
+use rungs_core::opportunity::{Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus};
+use rungs_core::page::MAX_PAGE;
 use rungs_core::session_store::SessionStore;
 use rungs_core::store::Store;
 use sha2::{Digest, Sha256};
@@ -31,8 +36,11 @@ pub struct Summary {
     pub people: u64,
     pub tokens: u64,
     pub credentials: u64,
+    pub opportunities: u64,
+    pub applications: u64,
     pub ledger_sha256: String,
     pub people_sha256: String,
+    pub board_sha256: String,
 }
 
 pub async fn run(from: &str, to: &str) -> anyhow::Result<ExitCode> {
@@ -73,14 +81,15 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<ExitCode> {
             dst.set_password_hash(&c).await?;
         }
     }
-    println!("copied organization \"{}\" ({}): {copied} events, {} people rebuilt", org.name, org.id, rebuilt.people);
+    let opportunities = copy_board(src.as_ref(), &dst, org.id).await?;
+    println!("copied organization \"{}\" ({}): {copied} events, {} people rebuilt, {opportunities} opportunities", org.name, org.id, rebuilt.people);
     let dst: std::sync::Arc<dyn Store> = std::sync::Arc::new(dst);
     let (a, b) = (summary(src.as_ref(), org.id).await?, summary(dst.as_ref(), org.id).await?);
     let same_framework = src.framework(org.id).await? == dst.framework(org.id).await?;
     for (side, s) in [("source", &a), ("target", &b)] {
         println!(
-            "{side}: {} events, {} people, {} tokens, {} credentials\n  ledger sha256 {}\n  people sha256 {}",
-            s.events, s.people, s.tokens, s.credentials, s.ledger_sha256, s.people_sha256
+            "{side}: {} events, {} people, {} tokens, {} credentials, {} opportunities, {} applications\n  ledger sha256 {}\n  people sha256 {}\n  board sha256 {}",
+            s.events, s.people, s.tokens, s.credentials, s.opportunities, s.applications, s.ledger_sha256, s.people_sha256, s.board_sha256
         );
     }
     if a == b && same_framework {
@@ -119,14 +128,78 @@ pub async fn summary(store: &dyn Store, org: OrgId) -> anyhow::Result<Summary> {
     }
     let mut tokens = store.tokens(org, None).await?;
     tokens.sort_by_key(|t| t.id);
+    let mut board = Sha256::new();
+    let mut opportunities = all_opportunities(store, org).await?;
+    opportunities.sort_by_key(|o| o.id);
+    let mut applications = 0u64;
+    for o in &opportunities {
+        board.update(serde_json::to_vec(o)?);
+        board.update(b"\n");
+        let mut apps = store.applications(org, &ApplicationQuery { opportunity: Some(o.id), applicant: None }).await?;
+        apps.sort_by_key(|a| a.id);
+        for a in &apps {
+            board.update(serde_json::to_vec(a)?);
+            board.update(b"\n");
+        }
+        applications += apps.len() as u64;
+    }
     Ok(Summary {
         events,
         people: people.len() as u64,
         tokens: tokens.len() as u64,
         credentials,
+        opportunities: opportunities.len() as u64,
+        applications,
         ledger_sha256: hex(&ledger.finalize()),
         people_sha256: hex(&folded.finalize()),
+        board_sha256: hex(&board.finalize()),
     })
+}
+
+/// Every opportunity of `org`, newest first.
+async fn all_opportunities(store: &dyn Store, org: OrgId) -> anyhow::Result<Vec<Opportunity>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.opportunities(org, &OpportunityQuery { cursor, limit: MAX_PAGE, ..Default::default() }).await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Copy the board: each opportunity as open, every application as applied, then the
+/// moves that bring each to its status (at the time it last changed), then the
+/// closing. Replaying the moves keeps the board's rules checked at the target.
+async fn copy_board(src: &dyn Store, dst: &dyn Store, org: OrgId) -> anyhow::Result<u64> {
+    let mut opportunities = all_opportunities(src, org).await?;
+    opportunities.sort_by_key(|o| o.id);
+    for o in &opportunities {
+        dst.create_opportunity(&Opportunity { status: OpportunityStatus::Open, closed_at: None, taken: 0, pending: 0, ..o.clone() }).await?;
+        let apps = src.applications(org, &ApplicationQuery { opportunity: Some(o.id), applicant: None }).await?;
+        for a in &apps {
+            dst.apply(&Application { status: ApplicationStatus::Applied, updated_at: a.created_at, evidence: None, ..a.clone() }).await?;
+        }
+        for a in &apps {
+            let moves: &[Move] = match a.status {
+                ApplicationStatus::Applied => &[],
+                ApplicationStatus::Accepted => &[Move::Accept],
+                ApplicationStatus::Completed => &[Move::Accept, Move::Complete],
+                ApplicationStatus::Declined => &[Move::Decline],
+                ApplicationStatus::Withdrawn => &[Move::Withdraw],
+            };
+            for mv in moves {
+                let evidence = if *mv == Move::Complete { a.evidence } else { None };
+                dst.move_application(org, a.id, *mv, a.updated_at, evidence).await?;
+            }
+        }
+        if let (OpportunityStatus::Closed, Some(at)) = (o.status, o.closed_at) {
+            dst.close_opportunity(org, o.id, at).await?;
+        }
+    }
+    Ok(opportunities.len() as u64)
 }
 
 fn hex(bytes: &[u8]) -> String {

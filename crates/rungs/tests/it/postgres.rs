@@ -176,6 +176,20 @@ async fn migrate_store_round_trips_the_demo_organization() {
     assert_eq!(src.export_events(org.id, 0, 10_000).await.unwrap(), dst.export_events(org.id, 0, 10_000).await.unwrap());
     assert_eq!(src.tokens(org.id, None).await.unwrap(), dst.tokens(org.id, None).await.unwrap());
     assert_eq!(src.framework(org.id).await.unwrap(), dst.framework(org.id).await.unwrap());
+    // The opportunity board, every status and evidence link included.
+    let board = |s: &std::sync::Arc<dyn rungs_core::store::Store>| {
+        let s = s.clone();
+        async move {
+            let q = rungs_core::opportunity::OpportunityQuery { limit: 1000, ..Default::default() };
+            let opps = s.opportunities(org.id, &q).await.unwrap().items;
+            let apps = s.applications(org.id, &Default::default()).await.unwrap();
+            (opps, apps)
+        }
+    };
+    let (from, to) = (board(&src).await, board(&dst).await);
+    assert!(from.0.len() >= 7 && from.1.iter().any(|a| a.evidence.is_some()), "the demo has a board: {from:?}");
+    assert_eq!(from, to);
+    assert!(text.contains("board sha256"), "{text}");
     drop(dst);
 
     // A non-empty target is refused.
