@@ -3,13 +3,15 @@
 // checked with axe-core and screenshotted at desktop width and 375 px (support.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demo, useDemo, visit, checkA11y, shoot, newPage, signIn, personId } from './support.js';
+import { demo, useDemo, visit, newPage, signIn, personId } from './support.js';
 
 useDemo();
 const dir = mkdtempSync(join(tmpdir(), 'rungs-e2e-files-'));
+const WIN = `Ran the on-call handover ${Date.now()}`;
+
 test('the demo printed an employee, a manager and an admin login', () => {
   assert.deepEqual(Object.keys(demo.logins).sort(), ['admin', 'employee', 'manager']);
 });
