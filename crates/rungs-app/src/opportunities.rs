@@ -26,6 +26,7 @@ use rungs_core::{ApplicationId, EventId, OpportunityId, PersonId, ValidationErro
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::access::{Relation, Scope};
 use crate::{AppError, Viewer};
 
 /// An opportunity with what this viewer may see of its applications.
@@ -238,44 +239,32 @@ async fn complete(store: &dyn Store, viewer: &Viewer, opp: &Opportunity, app: &A
     // Check the move before writing anything (the store checks again when it moves).
     rungs_core::opportunity::check_move(opp, app, Move::Complete)?;
     let fw = store.framework(viewer.org_id).await?;
-    let applicant = store.person(viewer.org_id, app.applicant).await?;
     // The framework may have changed since the opportunity was posted.
     let competencies: Vec<String> = opp.competencies.iter().filter(|c| fw.has_competency(c)).cloned().collect();
     let (win_key, validation_key) = event_keys(app.id);
-    let title: String = format!("Completed the stretch project “{}”", opp.title).chars().take(200).collect();
-    let win = NewEvent {
+    let event = |body: EventBody, competencies: Vec<String>, key: String| NewEvent {
         id: EventId::new(),
         org_id: viewer.org_id,
         subject: app.applicant,
         actor: viewer.person_id,
         occurred_at: at,
         recorded_at: at,
-        body: EventBody::MicroProgression(MicroProgression {
-            category: opp.category,
-            magnitude: Magnitude::Micro,
-            title,
-            description: opp.description.clone(),
-        }),
+        body,
         competencies,
         evidence: vec![],
-        idempotency_key: Some(win_key),
+        idempotency_key: Some(key),
     };
-    let win = store.append(AppendBatch { org_id: viewer.org_id, events: vec![win], claim: None }).await?.events.remove(0);
-    let role = if viewer.person_id.is_some() && applicant.manager_id == viewer.person_id { ValidatorRole::Manager } else { ValidatorRole::Peer };
+    let title: String = format!("Completed the stretch project “{}”", opp.title).chars().take(200).collect();
+    let body = EventBody::MicroProgression(MicroProgression { category: opp.category, magnitude: Magnitude::Micro, title, description: opp.description.clone() });
+    let win = store.append(AppendBatch { org_id: viewer.org_id, events: vec![event(body, competencies, win_key)], claim: None }).await?.events.remove(0);
     let mut appended = vec![win.clone()];
     if viewer.person_id.is_some() {
-        let validation = NewEvent {
-            id: EventId::new(),
-            org_id: viewer.org_id,
-            subject: app.applicant,
-            actor: viewer.person_id,
-            occurred_at: at,
-            recorded_at: at,
-            body: EventBody::Validation(Validation { target: win.id, role, note: Some("Confirmed as done by the opportunity's owner.".into()) }),
-            competencies: vec![],
-            evidence: vec![],
-            idempotency_key: Some(validation_key),
-        };
+        // A validation by one of the applicant's (direct or indirect) managers counts
+        // as a manager's, as on the timeline.
+        let scope = Scope::load_with_reports(store, viewer.clone()).await?;
+        let role = if scope.relation(app.applicant) == Relation::Manager { ValidatorRole::Manager } else { ValidatorRole::Peer };
+        let note = Some("Confirmed as done by the opportunity's owner.".to_string());
+        let validation = event(EventBody::Validation(Validation { target: win.id, role, note }), vec![], validation_key);
         appended.extend(store.append(AppendBatch { org_id: viewer.org_id, events: vec![validation], claim: None }).await?.events);
     }
     crate::milestones::after_append(store, &fw, viewer.org_id, &appended, at).await;
