@@ -115,18 +115,39 @@ pub async fn summaries(store: &dyn Store, org: OrgId, fw: Framework, people: &[P
         }
         compute_parallel(&acc, &who, now)
     });
-    let mut after = 0;
+    // The ledger is read as two (or more, one per core) seq ranges at once: reading is
+    // most of the work. The last range is open-ended, so a low estimate of the last
+    // seq only makes it longer, never misses events.
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4) as i64;
+    let last_seq = store.stats().await?.events as i64;
+    let step = (last_seq / readers).max(1);
+    let ranges: Vec<(i64, Option<i64>)> = (0..readers).map(|i| (i * step, (i + 1 < readers).then_some((i + 1) * step))).collect();
+    // Concurrent on this task; each read runs on the store's own threads.
+    let reads = futures_util::future::try_join_all(ranges.into_iter().map(|(from, to)| read_range(store, org, from, to, tx.clone())));
+    let read = reads.await;
+    drop(tx);
+    let summaries = worker.await.map_err(StoreError::unexpected)?;
+    read?;
+    Ok(summaries)
+}
+
+/// Stream the facts with `from < seq <= to` (no upper end if `to` is `None`) to `tx`.
+async fn read_range(store: &dyn Store, org: OrgId, from: i64, to: Option<i64>, tx: tokio::sync::mpsc::Sender<Vec<Fact>>) -> StoreResult<()> {
+    let mut after = from;
     loop {
-        let chunk = store.readiness_facts(org, after, CHUNK).await?;
-        let Some(last) = chunk.last() else { break };
+        let mut chunk = store.readiness_facts(org, after, CHUNK).await?;
+        let Some(last) = chunk.last() else { return Ok(()) };
         after = last.seq;
-        let done = chunk.len() < CHUNK as usize;
-        if tx.send(chunk).await.is_err() || done {
-            break;
+        let short = chunk.len() < CHUNK as usize;
+        let past_end = to.is_some_and(|to| after >= to);
+        if let Some(to) = to {
+            chunk.retain(|f| f.seq <= to);
+        }
+        // The folding side is gone only if it failed; its error is reported instead.
+        if tx.send(chunk).await.is_err() || short || past_end {
+            return Ok(());
         }
     }
-    drop(tx);
-    worker.await.map_err(StoreError::unexpected)
 }
 
 /// Everyone's summary, split over the available cores.
