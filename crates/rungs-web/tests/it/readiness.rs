@@ -199,3 +199,30 @@ async fn the_readiness_list_shows_a_manager_only_their_reports_and_the_people_te
     assert_eq!(app.get("/api/v1/readiness?cursor=zzz", &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["cursor"]);
     app.get_anonymous("/api/v1/readiness").await.problem(StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_packet_for_a_past_promotion_is_assembled_as_the_record_stood_then() {
+    let app = TestApp::new().await;
+    let now = chrono::Utc::now();
+    let ago = |days: i64| (now - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let rex = PersonId::new();
+    let hire = json!({"subject": rex, "kind": "hired", "occurred_at": ago(200), "payload": hire_body("Rex Report", None)});
+    app.record(&app.admin, &hire).await.assert_status(StatusCode::CREATED);
+    let mut before = win(rex, "Wrote the contract tests");
+    before["occurred_at"] = json!(ago(100));
+    app.record(&app.admin, &before).await.assert_status(StatusCode::CREATED);
+    let promotion = json!({"subject": rex, "kind": "promotion", "occurred_at": ago(50),
+        "payload": {"to": {"track": "engineering", "level": "e3", "title": "Senior Engineer"}}});
+    app.record(&app.admin, &promotion).await.assert_status(StatusCode::CREATED);
+    let mut after = win(rex, "Fixed the flaky suite");
+    after["occurred_at"] = json!(ago(10));
+    app.record(&app.admin, &after).await.assert_status(StatusCode::CREATED);
+
+    // The day before the promotion: an Engineer up for Senior, with the evidence then.
+    let then = app.get(&format!("/api/v1/people/{rex}/packet?at={}", ago(51)), &app.admin).await.json();
+    assert_eq!((then["level"].as_str(), then["target_level"].as_str()), (Some("e2"), Some("e3")), "{then}");
+    assert_eq!(then["summary"]["wins"], 1, "the later win had not happened yet");
+    let now_p = app.get(&format!("/api/v1/people/{rex}/packet"), &app.admin).await.json();
+    assert_eq!((now_p["level"].as_str(), now_p["target_level"].as_str()), (Some("e3"), Some("e4")));
+    assert_eq!(now_p["summary"]["wins"], 2);
+}
