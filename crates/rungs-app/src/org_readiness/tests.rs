@@ -25,7 +25,7 @@ fn event(org: OrgId, subject: PersonId, at: DateTime<Utc>, body: EventBody, comp
 /// A random person of `fw` and their ledger: wins of any category and competency
 /// (sometimes one the framework does not know, sometimes after `now`), validations,
 /// reversals of wins, validations and completions, recorded completions.
-fn random_ledger(rng: &mut StdRng, fw: &Framework, org: OrgId, i: usize) -> (Position, Vec<NewEvent>) {
+fn random_ledger(rng: &mut StdRng, fw: &Framework, org: OrgId, i: usize, manager: Option<PersonId>) -> (Position, Vec<NewEvent>) {
     let track = fw.tracks.choose(rng).unwrap();
     let level = track.levels.choose(rng).unwrap();
     let position = Position { track: track.key.clone(), level: level.key.clone(), title: level.title.clone() };
@@ -33,7 +33,7 @@ fn random_ledger(rng: &mut StdRng, fw: &Framework, org: OrgId, i: usize) -> (Pos
     let hire = Hired {
         name: format!("Person {i}"),
         email: format!("p{i}@example.com"),
-        manager_id: None,
+        manager_id: manager,
         department: None,
         location: None,
         position: position.clone(),
@@ -109,7 +109,7 @@ fn the_brief_answer_equals_the_full_answer_on_random_ledgers() {
     let org = OrgId::new();
     let (mut scores, mut gaps) = (std::collections::BTreeSet::new(), 0);
     for i in 0..600 {
-        let (position, new) = random_ledger(&mut rng, &fw, org, i);
+        let (position, new) = random_ledger(&mut rng, &fw, org, i, None);
         let events = as_events(&new);
         let mut acc = OrgReadiness::new(&fw);
         for e in &events {
@@ -131,9 +131,10 @@ async fn the_organization_scan_and_the_per_person_reads_give_the_same_answers() 
     let init = crate::org::init(&store, "Acme", "ada@example.com", "Ada").await.unwrap();
     let fw = store.framework(init.org.id).await.unwrap();
     let mut rng = StdRng::seed_from_u64(7);
+    // Everyone reports to the admin, so a manager's list takes the bulk path too.
     let mut batch = vec![];
     for i in 0..BULK_FROM + 20 {
-        batch.extend(random_ledger(&mut rng, &fw, init.org.id, i).1);
+        batch.extend(random_ledger(&mut rng, &fw, init.org.id, i, Some(init.admin.id)).1);
     }
     store.append(AppendBatch { org_id: init.org.id, events: batch, claim: None }).await.unwrap();
     let people: Vec<Person> = store.all_people(init.org.id).await.unwrap();
@@ -145,4 +146,12 @@ async fn the_organization_scan_and_the_per_person_reads_give_the_same_answers() 
     }
     let few = summaries(&store, init.org.id, fw.clone(), &people[..20], now()).await.unwrap();
     assert_eq!(few, bulk[..20]);
+
+    // The admin as a manager sees exactly their reports (everyone but themself).
+    let viewer = Viewer { org_id: init.org.id, person_id: Some(init.admin.id), role: Role::Manager, token_id: None };
+    let mine = list(&store, &viewer, now()).await.unwrap();
+    assert_eq!(mine.people.len(), people.len() - 1);
+    assert!(mine.people.iter().all(|p| p.person_id != init.admin.id && p.manager_id == Some(init.admin.id)));
+    let by_id: std::collections::HashMap<_, _> = people.iter().map(|p| p.id).zip(&bulk).collect();
+    assert!(mine.people.iter().all(|p| &p.readiness == by_id[&p.person_id]));
 }
