@@ -73,7 +73,7 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, now: DateTime<Utc>) -> Res
     };
     let people: Vec<Person> = people.into_iter().filter(|p| p.status == PersonStatus::Active).collect();
     let fw = store.framework(viewer.org_id).await?;
-    let framework_version = store.framework_versions(viewer.org_id).await?.last().map(|v| v.version);
+    let framework_version = store.latest_framework_version(viewer.org_id).await?.map(|(v, _)| v);
     let summaries = summaries(store, viewer.org_id, fw, &people, now).await?;
     let mut out: Vec<PersonReadiness> = people
         .into_iter()

@@ -73,15 +73,14 @@ pub fn person_at(person: &Person, events: &[Event], at: DateTime<Utc>) -> Result
 /// in force at `at`. From the newest version's start on (and when no version was ever
 /// saved) that is the current framework.
 pub async fn framework_at(store: &dyn Store, org: OrgId, at: DateTime<Utc>) -> StoreResult<(Framework, Option<u32>)> {
-    let versions = store.framework_versions(org).await?;
-    match versions.last() {
-        Some(newest) if at < newest.created_at => {
-            let v = version_in_force(&versions, at).unwrap_or(newest);
+    // The common case, "now", needs only the newest version's number and start; the
+    // bodies of older versions are read only for an instant before that start.
+    match store.latest_framework_version(org).await? {
+        Some((_, since)) if at < since => {
+            let versions = store.framework_versions(org).await?;
+            let v = version_in_force(&versions, at).or(versions.last()).ok_or(rungs_core::store::StoreError::NotFound)?;
             Ok((v.framework.clone(), Some(v.version)))
         }
-        newest => {
-            let version = newest.map(|v| v.version);
-            Ok((store.framework(org).await?, version))
-        }
+        latest => Ok((store.framework(org).await?, latest.map(|(v, _)| v))),
     }
 }

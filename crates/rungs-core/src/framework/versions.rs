@@ -28,6 +28,12 @@ pub trait FrameworkStore: Send + Sync {
     async fn save_framework_version(&self, org: OrgId, framework: &Framework, at: DateTime<Utc>) -> StoreResult<u32>;
     /// Every saved version, oldest first (frameworks are small and edited rarely).
     async fn framework_versions(&self, org: OrgId) -> StoreResult<Vec<FrameworkVersion>>;
+    /// The newest version's number and when it came into force, without reading any
+    /// framework body: what judging "now" needs, on every win. Backends override this
+    /// with a one-row query.
+    async fn latest_framework_version(&self, org: OrgId) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
+        Ok(self.framework_versions(org).await?.last().map(|v| (v.version, v.created_at)))
+    }
 }
 
 /// The version in force at `at`: the newest one created at or before it. Before the

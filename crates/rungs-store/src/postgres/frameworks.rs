@@ -65,4 +65,14 @@ impl FrameworkStore for PgStore {
             })
             .collect()
     }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn latest_framework_version(&self, org: OrgId) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
+        let c = self.conn().await?;
+        let row = c
+            .query_opt("SELECT version, created_at FROM framework_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1", &[&org.0])
+            .await
+            .db()?;
+        row.map(|r| Ok((u32::try_from(rows::get::<i32>(&r, 0)?).map_err(StoreError::unexpected)?, rows::get(&r, 1)?))).transpose()
+    }
 }

@@ -2,7 +2,7 @@
 //! The writer thread runs one transaction at a time, so max+1 is the next version.
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use rungs_core::OrgId;
 use rungs_core::framework::{Framework, FrameworkStore, FrameworkVersion};
 use rungs_core::store::{StoreError, StoreResult};
@@ -60,6 +60,18 @@ impl FrameworkStore for SqliteStore {
                     })
                 })
                 .collect()
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn latest_framework_version(&self, org: OrgId) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
+        self.read(move |c| {
+            let row = c
+                .prepare_cached("SELECT version, created_at FROM framework_versions WHERE org_id = ?1 ORDER BY version DESC LIMIT 1")
+                .and_then(|mut s| s.query_row([org.as_bytes()], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?))).optional())
+                .db()?;
+            row.map(|(v, us)| Ok((v, DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::unexpected("time out of range"))?))).transpose()
         })
         .await
     }

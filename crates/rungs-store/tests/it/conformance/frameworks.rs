@@ -31,14 +31,17 @@ fn fw(min_events: u32) -> Framework {
 pub async fn every_edit_is_a_new_version_and_old_ones_stay(store: Arc<dyn Store>) {
     let org = new_org(&store).await;
     assert!(store.framework_versions(org).await.unwrap().is_empty());
+    assert_eq!(store.latest_framework_version(org).await.unwrap(), None);
     assert_eq!(store.save_framework_version(org, &fw(2), day(1)).await.unwrap(), 1);
     assert_eq!(store.save_framework_version(org, &fw(3), day(5)).await.unwrap(), 2);
     assert_eq!(store.framework(org).await.unwrap(), fw(3), "the newest version is the current framework");
     let vs = store.framework_versions(org).await.unwrap();
     assert_eq!(vs.iter().map(|v| (v.version, v.created_at)).collect::<Vec<_>>(), vec![(1, day(1)), (2, day(5))]);
     assert_eq!(vs[0].framework, fw(2), "old versions are kept as they were");
+    assert_eq!(store.latest_framework_version(org).await.unwrap(), Some((2, day(5))), "the newest, read alone");
     assert_eq!(version_in_force(&vs, day(3)).unwrap().framework, fw(2));
     assert!(matches!(store.save_framework_version(OrgId::new(), &fw(2), day(1)).await, Err(StoreError::NotFound)));
     let other = new_org(&store).await;
     assert!(store.framework_versions(other).await.unwrap().is_empty(), "versions belong to one organization");
+    assert_eq!(store.latest_framework_version(other).await.unwrap(), None);
 }
