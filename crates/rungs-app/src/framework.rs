@@ -141,3 +141,26 @@ pub async fn diff(store: &dyn Store, viewer: &Viewer, from: Option<u32>, to: Opt
     let (a, b) = (find("from", from)?, find("to", to)?);
     Ok(VersionDiff { from, to, changes: rungs_core::framework::diff::diff(&a.framework, &b.framework) })
 }
+
+/// Most characters of text a competency suggestion reads.
+pub const MAX_SUGGEST_TEXT: usize = 4000;
+
+/// Competencies a free-text win seems to evidence (`rungs_core::framework::suggest`),
+/// for `track` or, when absent, the viewer's own track.
+pub async fn suggest(store: &dyn Store, viewer: &Viewer, text: &str, track: Option<&str>) -> Result<Vec<rungs_core::framework::suggest::Suggestion>, AppError> {
+    if text.chars().count() > MAX_SUGGEST_TEXT {
+        return Err(AppError::invalid("text", format!("must be at most {MAX_SUGGEST_TEXT} characters")));
+    }
+    let fw = store.framework(viewer.org_id).await?;
+    let own = match (track, viewer.person_id) {
+        (None, Some(me)) => Some(store.person(viewer.org_id, me).await?.position.track),
+        _ => None,
+    };
+    let track = track.or(own.as_deref());
+    if let Some(t) = track
+        && fw.track(t).is_none()
+    {
+        return Err(AppError::invalid("track", format!("no track '{t}' in the framework")));
+    }
+    Ok(rungs_core::framework::suggest::suggest(&fw, track, text, 3))
+}

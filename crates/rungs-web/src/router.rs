@@ -40,6 +40,7 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(framework::diff::get_framework_diff))
         .routes(routes!(framework::yaml::export_framework_yaml, framework::yaml::import_framework_yaml))
         .routes(routes!(framework::matrix::import_framework_matrix))
+        .routes(routes!(framework::suggest::suggest_competencies))
         .routes(routes!(framework::markdown::import_framework_markdown))
         .routes(routes!(opportunities::list::list_opportunities, opportunities::create::create_opportunity))
         .routes(routes!(opportunities::get::get_opportunity))

@@ -30,7 +30,7 @@ pub fn identity(name: &str) -> String {
 const STOP: &[&str] = &["and", "of", "the", "for", "in", "to", "a", "an", "with"];
 const ENDINGS: &[&str] = &["ship", "ment", "ing", "ness", "ity", "ies", "es", "s", "al", "ive"];
 
-fn stem(word: &str) -> String {
+pub(crate) fn stem(word: &str) -> String {
     for end in ENDINGS {
         if let Some(root) = word.strip_suffix(end)
             && root.chars().count() >= 3

@@ -12,6 +12,7 @@ pub mod format;
 pub mod ladder;
 pub mod markdown;
 pub mod matrix;
+pub mod suggest;
 mod model;
 mod versions;
 pub mod yaml;

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rungs_app::AppError;
 use rungs_core::event::{Category, EventInput};
+use rungs_core::framework::suggest::Suggestion;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -93,7 +94,25 @@ fn friendly(input: &str, reason: &str) -> String {
     }
 }
 
+/// Competencies suggested from what was typed, shown above the checkboxes.
+#[derive(Debug, Default, Serialize)]
+struct Suggested {
+    asked: bool,
+    items: Vec<Suggestion>,
+}
+
 async fn page(state: &AppState, s: &Session, input: &Input, errors: &HashMap<&'static str, String>, status: StatusCode) -> Result<Response, HtmlError> {
+    page_with(state, s, input, errors, &Suggested::default(), status).await
+}
+
+async fn page_with(
+    state: &AppState,
+    s: &Session,
+    input: &Input,
+    errors: &HashMap<&'static str, String>,
+    suggested: &Suggested,
+    status: StatusCode,
+) -> Result<Response, HtmlError> {
     let fw = state.store.framework(s.viewer.org_id).await?;
     let categories: Vec<_> = Category::ALL.iter().map(|c| minijinja::context! { value => fmt::category_key(*c), label => fmt::category(*c) }).collect();
     let mut groups: Vec<(String, Vec<minijinja::Value>)> = vec![];
@@ -119,6 +138,7 @@ async fn page(state: &AppState, s: &Session, input: &Input, errors: &HashMap<&'s
             summary,
             categories,
             groups,
+            suggested,
         },
     )?;
     Ok((status, axum::response::Html(body)).into_response())
@@ -130,8 +150,19 @@ pub async fn form(State(state): State<AppState>, s: Session) -> Result<Response,
 }
 
 pub async fn submit(State(state): State<AppState>, s: Session, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
-    let (input, csrf) = Input::from_pairs(&pairs);
+    let (mut input, csrf) = Input::from_pairs(&pairs);
     s.check_csrf(&csrf)?;
+    if pairs.iter().any(|(k, v)| k == "action" && v == "suggest") {
+        // Nothing is recorded: tick what the text points at and show why.
+        let text = format!("{}\n{}", input.title, input.description);
+        let items = rungs_app::framework::suggest(state.store.as_ref(), &s.viewer, &text, None).await.unwrap_or_default();
+        for x in &items {
+            if !input.competencies.contains(&x.competency) {
+                input.competencies.push(x.competency.clone());
+            }
+        }
+        return page_with(&state, &s, &input, &HashMap::new(), &Suggested { asked: true, items }, StatusCode::OK).await;
+    }
     let me = s.person.id.to_string();
     // The payload is read as a whole, so a missing category would hide every other
     // mistake. Say what is missing here, check the rest with placeholders (parsing

@@ -198,3 +198,20 @@ async fn near_rows_of_a_matrix_are_flagged_and_kept_apart_when_confirmed_differe
     let fw = app.get("/api/v1/framework", &app.admin).await.json();
     assert!(fw["competencies"].as_array().unwrap().iter().any(|c| c["key"] == "mentorship"), "kept apart");
 }
+
+#[tokio::test]
+async fn suggestions_name_the_competencies_a_free_text_win_evidences_and_why() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    let res = app.get("/api/v1/framework/suggest?text=Wrote%20the%20postmortem%20for%20the%20checkout%20incident", &t.report).await;
+    res.assert_status(StatusCode::OK);
+    let items = res.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items[0]["competency"], "operations", "{items:?}");
+    assert!(items[0]["why"].as_str().unwrap().contains("“postmortem”"), "{items:?}");
+    // Bad input names its field.
+    assert_eq!(app.get("/api/v1/framework/suggest", &t.report).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["text"]);
+    assert_eq!(app.get("/api/v1/framework/suggest?text=x&track=nope", &t.report).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["track"]);
+    let long = "a".repeat(4001);
+    assert_eq!(app.get(&format!("/api/v1/framework/suggest?text={long}"), &t.report).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["text"]);
+    assert!(app.get("/api/v1/framework/suggest?text=the%20and%20of", &t.report).await.json()["items"].as_array().unwrap().is_empty());
+}

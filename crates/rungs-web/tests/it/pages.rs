@@ -395,3 +395,18 @@ async fn the_people_team_imports_a_markdown_ladder_confirming_a_drifting_name_an
     assert!(empty.contains("Choose a file to upload, or paste its text."), "{empty}");
     assert_eq!(versions().await, before + 1);
 }
+
+#[tokio::test]
+async fn the_win_form_ticks_suggested_competencies_without_recording_anything() {
+    let app = TestApp::new().await;
+    let _t = app.team().await;
+    let rex = app.sign_in("rex.report@example.com", Role::Employee).await;
+    let (events, _) = app.counts().await;
+    let body = form(&[("csrf", &rex.csrf), ("title", "Wrote the postmortem for the checkout incident"), ("category", "task_mastered"), ("magnitude", "micro"), ("action", "suggest")]);
+    let res = app.form_post("/wins", &rex.cookie, body, &[]).await;
+    let html = assert_html(&res, StatusCode::OK);
+    assert!(html.contains("Ticked from what you wrote") && html.contains("Operating production"), "{html}");
+    assert!(html.contains("value=\"operations\" checked"), "the suggestion is ticked: {html}");
+    assert!(html.contains("value=\"Wrote the postmortem for the checkout incident\""), "input kept");
+    assert_eq!(app.counts().await.0, events, "suggesting records nothing");
+}

@@ -32,6 +32,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/events/{id} get_event",
         "GET /api/v1/framework get_framework",
         "GET /api/v1/framework/diff get_framework_diff",
+        "GET /api/v1/framework/suggest suggest_competencies",
         "GET /api/v1/framework/versions list_framework_versions",
         "GET /api/v1/framework/yaml export_framework_yaml",
         "GET /api/v1/me get_me",
