@@ -236,3 +236,19 @@ test('the people team searches people and sees every bad row of a CSV import', a
   assert.match(page.url(), /\/login\?next=%2Fteam|\/login\?next=\/team/, 'signed out: pages ask to sign in again');
   await page.context().close();
 });
+
+test('the win form suggests the competencies a free-text win evidences, and the person decides', async () => {
+  const page = await newPage();
+  await signIn(page, 'employee');
+  await page.goto(`${demo.base}/wins/new`);
+  await page.getByLabel('What did you achieve?').fill('Wrote the postmortem for the checkout incident');
+  await page.getByRole('button', { name: 'Suggest competencies' }).click();
+  const status = page.locator('#suggested');
+  await status.waitFor();
+  assert.match(await status.innerText(), /Operating production/);
+  assert.match(await status.innerText(), /“postmortem”/);
+  assert.ok(await page.locator('input[name="competencies"][value="operations"]').isChecked(), 'the suggestion is ticked');
+  assert.equal(await page.getByLabel('What did you achieve?').inputValue(), 'Wrote the postmortem for the checkout incident', 'input is kept');
+  await visit(page, 'win-suggested');
+  await page.context().close();
+});
