@@ -30,17 +30,33 @@ pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime
     // Version 1, in force since the organization began: history is judged by it.
     store.save_framework_version(org.id, &fw, org.created_at).await?;
     let bar = crate::commands::import_events_progress(0);
-    let sink = |events: Vec<NewEvent>| {
-        let bar = bar.clone();
-        async move {
-            for chunk in events.chunks(BATCH) {
-                store.append(AppendBatch { org_id: org.id, events: chunk.to_vec(), claim: None }).await?;
-                bar.inc(chunk.len() as u64);
-            }
-            Ok(())
-        }
+    // Generation and loading overlap: the generator simulates the next month while the
+    // store's writer thread appends the last one (a bounded queue of two months).
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<NewEvent>>(2);
+    let generate = async move {
+        let sink = |events: Vec<NewEvent>| {
+            let tx = tx.clone();
+            async move { tx.send(events).await.map_err(|_| anyhow::anyhow!("the demo loader stopped")) }
+        };
+        generator::Generator::new(org.id, &fw, seed, end).run(people, sink).await
     };
-    let truths = generator::Generator::new(org.id, &fw, seed, end).run(people, sink).await?;
+    let load = async {
+        while let Some(mut events) = rx.recv().await {
+            // Batches of BATCH, moved (not copied) out of the month.
+            while !events.is_empty() {
+                let rest = events.split_off(events.len().min(BATCH));
+                let n = events.len() as u64;
+                store.append(AppendBatch { org_id: org.id, events, claim: None }).await?;
+                bar.inc(n);
+                events = rest;
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    };
+    let (truths, loaded) = tokio::join!(generate, load);
+    loaded?;
+    let truths = truths?;
+    let fw = rungs_app::org::starter_framework();
     bar.finish_and_clear();
     // The generator appends directly, past the use case that records milestone
     // completions as wins arrive: record them once at the end, as of `end`.
