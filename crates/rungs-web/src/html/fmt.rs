@@ -110,6 +110,20 @@ pub fn summary(body: &EventBody) -> Summary {
     }
 }
 
+/// The framework's competencies grouped by category, in framework order, as the
+/// `competency_checks` template macro takes them; `checked` keys are ticked.
+pub fn competency_groups(fw: &rungs_core::framework::Framework, checked: &[String]) -> Vec<minijinja::Value> {
+    let mut groups: Vec<(String, Vec<minijinja::Value>)> = vec![];
+    for c in &fw.competencies {
+        let item = minijinja::context! { value => c.key.clone(), label => c.name.clone(), checked => checked.contains(&c.key) };
+        match groups.iter_mut().find(|(g, _)| *g == c.category) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((c.category.clone(), vec![item])),
+        }
+    }
+    groups.into_iter().map(|(name, items)| minijinja::context! { name, items }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

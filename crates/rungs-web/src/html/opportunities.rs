@@ -195,15 +195,7 @@ fn sentence(reason: &str) -> String {
 
 async fn new_page(state: &AppState, s: &Session, draft: &Draft, errors: &HashMap<&'static str, String>, status: StatusCode) -> Result<Response, HtmlError> {
     let fw = state.store.framework(s.viewer.org_id).await?;
-    let mut groups: Vec<(String, Vec<minijinja::Value>)> = vec![];
-    for c in &fw.competencies {
-        let item = minijinja::context! { value => c.key.clone(), label => c.name.clone(), checked => draft.competencies.contains(&c.key) };
-        match groups.iter_mut().find(|(g, _)| *g == c.category) {
-            Some((_, items)) => items.push(item),
-            None => groups.push((c.category.clone(), vec![item])),
-        }
-    }
-    let groups: Vec<_> = groups.into_iter().map(|(name, items)| minijinja::context! { name, items }).collect();
+    let groups = fmt::competency_groups(&fw, &draft.competencies);
     let categories: Vec<_> = Category::ALL.iter().map(|c| minijinja::context! { value => c.as_str(), label => fmt::category(*c) }).collect();
     let summary: Vec<_> = ["title", "description", "competencies", "category", "capacity", "form"]
         .iter()

@@ -115,15 +115,7 @@ async fn page_with(
 ) -> Result<Response, HtmlError> {
     let fw = state.store.framework(s.viewer.org_id).await?;
     let categories: Vec<_> = Category::ALL.iter().map(|c| minijinja::context! { value => fmt::category_key(*c), label => fmt::category(*c) }).collect();
-    let mut groups: Vec<(String, Vec<minijinja::Value>)> = vec![];
-    for c in &fw.competencies {
-        let item = minijinja::context! { value => c.key.clone(), label => c.name.clone(), checked => input.competencies.contains(&c.key) };
-        match groups.iter_mut().find(|(g, _)| *g == c.category) {
-            Some((_, items)) => items.push(item),
-            None => groups.push((c.category.clone(), vec![item])),
-        }
-    }
-    let groups: Vec<_> = groups.into_iter().map(|(name, items)| minijinja::context! { name, items }).collect();
+    let groups = fmt::competency_groups(&fw, &input.competencies);
     // The error summary lists problems in the order the fields appear.
     let summary: Vec<_> = ["title", "category", "magnitude", "description", "competencies", "evidence", "form"]
         .iter()
