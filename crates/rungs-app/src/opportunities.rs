@@ -268,7 +268,14 @@ async fn complete(store: &dyn Store, viewer: &Viewer, opp: &Opportunity, app: &A
         appended.extend(store.append(AppendBatch { org_id: viewer.org_id, events: vec![validation], claim: None }).await?.events);
     }
     crate::milestones::after_append(store, &fw, viewer.org_id, &appended, at).await;
-    Ok(store.move_application(viewer.org_id, app.id, Move::Complete, at, Some(win.id)).await?)
+    match store.move_application(viewer.org_id, app.id, Move::Complete, at, Some(win.id)).await {
+        // A concurrent completion won the move: the work is recorded once either way.
+        Err(rungs_core::store::StoreError::Conflict { .. }) => match store.application(viewer.org_id, app.id).await? {
+            done if done.status == ApplicationStatus::Completed => Ok(done),
+            _ => Err(AppError::Conflict { field: "status".into(), reason: "the application changed while it was being completed".into() }),
+        },
+        other => Ok(other?),
+    }
 }
 
 /// Close an opportunity to new applications.

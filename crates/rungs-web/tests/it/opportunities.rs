@@ -179,3 +179,20 @@ async fn a_keyed_post_is_posted_once() {
     assert_eq!(other.status, StatusCode::CONFLICT);
     assert_eq!(app.get("/api/v1/opportunities", &t.report).await.json()["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn concurrent_completions_record_the_work_once() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    let opp = post(&app, &t.outsider, &post_body("Ship the billing export", &["delivery"], 1)).await;
+    let application = apply(&app, &t.report, &opp).await;
+    act(&app, &t.outsider, &opp, &application, "accept").await.assert_status(StatusCode::OK);
+    let (before, _) = app.counts().await;
+    let path = format!("/api/v1/opportunities/{opp}/applications/{application}/complete");
+    let empty = json!({});
+    let (a, b) = tokio::join!(app.post_json(&path, &t.outsider, &empty), app.post_json(&path, &app.admin, &empty));
+    a.assert_status(StatusCode::OK);
+    b.assert_status(StatusCode::OK);
+    assert_eq!(a.json()["evidence"], b.json()["evidence"]);
+    assert_eq!(app.counts().await.0, before + 2, "one win and one validation, whoever clicked");
+}
