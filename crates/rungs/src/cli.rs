@@ -68,6 +68,18 @@ pub enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// A person's readiness for their next level: coverage per competency, what is
+    /// missing, the ranked next steps and matching open opportunities.
+    Readiness {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The person's work email.
+        #[arg(long)]
+        email: String,
+        /// Print the whole report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the opportunity board: id, status, owner, places, competencies, title
     /// (tab-separated), or every field and application as JSON.
     Opportunities {

@@ -51,7 +51,7 @@ pub fn recommend(r: &Readiness) -> Vec<Recommendation> {
             } else if i == 0 {
                 format!("no other of the {total} open gaps adds more")
             } else {
-                format!("{} open gaps add as much or more", i)
+                format!("{i} open {} as much or more", if i == 1 { "gap adds" } else { "gaps add" })
             };
             let why = format!(
                 "{} is {:.0}% covered ({points:.2} of {required} points). It is one of {n} checkable expectations for {next}, \

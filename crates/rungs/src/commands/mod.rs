@@ -7,6 +7,7 @@ mod import_people;
 pub mod jobs;
 pub mod migrate_store;
 mod opportunities;
+mod readiness;
 mod rebuild;
 mod serve;
 mod token;
@@ -100,6 +101,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
+        Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
         Command::Demo { db, people, seed, listen, no_serve } => {
             return crate::demo::run(&db, people, seed, &listen, no_serve).await;

@@ -1,6 +1,8 @@
 //! The CLI commands end to end: demo, export/import round trip, rebuild, CSV import,
 //! tokens.
 
+use serde_json::Value;
+
 use crate::support::*;
 
 #[test]
@@ -194,4 +196,21 @@ fn a_markdown_ladder_imports_only_once_its_drifting_names_are_answered() {
     assert!(text.contains("confirmed the same") && text.contains("saved as framework version 2"), "{text}");
     let out = run(&["import", "framework", "--db", &a, "--commit", "--different", "Code quality=Nope", md.to_str().unwrap()], 1);
     assert!(stderr(&out).contains("--different: 'Code quality=Nope' is not a pair flagged"), "{}", stderr(&out));
+}
+
+#[test]
+fn rungs_readiness_prints_the_score_the_gaps_and_the_next_steps() {
+    let dir = tempdir();
+    let a = db(dir.path(), "a.db");
+    let out = run(&["demo", "--db", &a, "--people", "60", "--seed", "5", "--no-serve"], 0);
+    let text = stdout(&out);
+    let email = text.lines().skip_while(|l| !l.trim_start().starts_with("employee")).find_map(|l| l.trim().strip_prefix("email:")).unwrap().trim().to_string();
+    let report: Value = serde_json::from_str(&stdout(&run(&["readiness", "--db", &a, "--email", &email, "--json"], 0))).unwrap();
+    let score = report["readiness"]["score"].as_u64().unwrap();
+    let lines = stdout(&run(&["readiness", "--db", &a, "--email", &email], 0));
+    assert!(lines.starts_with(&format!("{} (", report["name"].as_str().unwrap())), "{lines}");
+    assert!(lines.contains(&format!("readiness {score} / 100 for ")), "{lines}");
+    assert!(lines.contains("next steps:") && lines.contains("1. ") && lines.contains("* opportunity "), "{lines}");
+    let unknown = run(&["readiness", "--db", &a, "--email", "nobody@example.com"], 1);
+    assert!(stderr(&unknown).contains("no person with email nobody@example.com"), "{}", stderr(&unknown));
 }
