@@ -36,6 +36,20 @@ impl TestApp {
         self.send(Method::GET, path, None, None, &[(header::COOKIE.as_str(), cookie), ("accept", "text/html")]).await
     }
 
+    /// POST a multipart form (text fields and an optional file) with the session cookie.
+    pub async fn multipart_post(&self, path: &str, cookie: &str, fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>) -> TestResponse {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (ct, body) = multipart(&f, file);
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, ct)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.request(req).await
+    }
+
     pub async fn form_post(&self, path: &str, cookie: &str, body: String, extra: &[(&str, &str)]) -> TestResponse {
         let mut headers = vec![(header::COOKIE.as_str(), cookie), (header::CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded")];
         headers.extend_from_slice(extra);
@@ -288,18 +302,7 @@ async fn the_people_team_previews_then_saves_a_competency_matrix_and_errors_name
     let app = TestApp::new().await;
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let csv = "Category,Competency,Engineer,Senior Engineer\nCraft,Observability,Adds metrics,\"Designs dashboards, alerts\"\n";
-    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| {
-        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (ct, body) = multipart(&f, file);
-        let req = axum::http::Request::builder()
-            .method(Method::POST)
-            .uri("/framework/matrix")
-            .header(header::COOKIE, b.cookie.clone())
-            .header(header::CONTENT_TYPE, ct)
-            .body(axum::body::Body::from(body))
-            .unwrap();
-        app.request(req)
-    };
+    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| app.multipart_post("/framework/matrix", &b.cookie, fields, file);
     let versions = || async { app.store.framework_versions(app.org).await.unwrap().len() };
     let before = versions().await;
     let preview = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "preview".into()), ("track", "engineering".into())], Some(("ladder.csv", csv))).await, StatusCode::OK);
@@ -351,18 +354,7 @@ async fn the_people_team_imports_a_markdown_ladder_confirming_a_drifting_name_an
     let app = TestApp::new().await;
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let md = "# Research\n\n## R1 — Researcher\n### Mentoring\n- Helps an intern\n\n## R2 — Senior Researcher\n### Mentorship\n- Mentors two people\n";
-    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| {
-        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (ct, body) = multipart(&f, file);
-        let req = axum::http::Request::builder()
-            .method(Method::POST)
-            .uri("/framework/import")
-            .header(header::COOKIE, b.cookie.clone())
-            .header(header::CONTENT_TYPE, ct)
-            .body(axum::body::Body::from(body))
-            .unwrap();
-        app.request(req)
-    };
+    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| app.multipart_post("/framework/import", &b.cookie, fields, file);
     let versions = || async { app.store.framework_versions(app.org).await.unwrap().len() };
     let before = versions().await;
     let base = || vec![("csrf", b.csrf.clone()), ("format", "auto".to_string()), ("track", String::new())];

@@ -44,6 +44,17 @@ pub async fn open_store(db: &str) -> anyhow::Result<Arc<dyn Store>> {
     rungs_store::open(db).await.with_context(|| format!("cannot open database {db}"))
 }
 
+/// The person with work email `email` (checked and lower-cased first), or an error
+/// that names the email.
+pub async fn person_by_email(store: &dyn Store, org: rungs_core::OrgId, email: &str) -> anyhow::Result<rungs_core::person::Person> {
+    let email = rungs_core::text::parse_email("email", email)?;
+    match store.person_by_email(org, &email).await {
+        Ok(p) => Ok(p),
+        Err(rungs_core::store::StoreError::NotFound) => bail!("no person with email {email}"),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The organization of a single-tenant install.
 pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
     match store.default_org().await? {

@@ -3,19 +3,13 @@
 //! people team sees it (the same use case as `GET /api/v1/people/{id}/readiness`).
 
 use rungs_app::Viewer;
-use rungs_core::store::StoreError;
 
-use super::{open_store, the_org};
+use super::{open_store, person_by_email, the_org};
 
 pub async fn run(db: &str, email: &str, json: bool) -> anyhow::Result<()> {
     let store = open_store(db).await?;
     let org = the_org(store.as_ref()).await?;
-    let email = rungs_core::text::parse_email("email", email)?;
-    let person = match store.person_by_email(org.id, &email).await {
-        Ok(p) => p,
-        Err(StoreError::NotFound) => anyhow::bail!("no person with email {email}"),
-        Err(e) => return Err(e.into()),
-    };
+    let person = person_by_email(store.as_ref(), org.id, email).await?;
     let report = rungs_app::readiness::get(store.as_ref(), &Viewer::system(org.id), person.id).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -4,17 +4,12 @@ use anyhow::Context;
 use rungs_core::person::Role;
 use rungs_core::store::StoreError;
 
-use super::{open_store, the_org};
+use super::{open_store, person_by_email, the_org};
 
 pub async fn create(db: &str, email: &str, role: Role, label: &str) -> anyhow::Result<()> {
     let store = open_store(db).await?;
     let org = the_org(store.as_ref()).await?;
-    let email = rungs_core::text::parse_email("email", email)?;
-    let person = match store.person_by_email(org.id, &email).await {
-        Ok(p) => p,
-        Err(StoreError::NotFound) => anyhow::bail!("no person with email {email}"),
-        Err(e) => return Err(e.into()),
-    };
+    let person = person_by_email(store.as_ref(), org.id, email).await?;
     let (record, secret) = rungs_app::tokens::create(store.as_ref(), org.id, person.id, role, label).await?;
     eprintln!("token {} for {} <{}> as {}", record.id, person.name, person.email, role.as_str());
     println!("{secret}");
