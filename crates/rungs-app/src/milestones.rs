@@ -105,6 +105,7 @@ pub async fn after_append(store: &dyn Store, fw: &Framework, org: OrgId, appende
     let mut checked = HashSet::new();
     for e in appended {
         let comps = match &e.body {
+            EventBody::MicroProgression(_) if e.competencies.is_empty() => continue,
             EventBody::MicroProgression(_) => e.competencies.clone(),
             EventBody::Validation(v) => match store.event(org, v.target).await {
                 Ok(t) => t.competencies,
@@ -112,7 +113,9 @@ pub async fn after_append(store: &dyn Store, fw: &Framework, org: OrgId, appende
             },
             _ => continue,
         };
-        if checked.contains(&e.subject) {
+        // No module anywhere builds these competencies: nothing to read for them (a
+        // win without competencies, the common case, costs no read at all).
+        if checked.contains(&e.subject) || !fw.milestones.iter().any(|m| m.competencies.iter().any(|c| comps.contains(c))) {
             continue;
         }
         let Ok(person) = store.person(org, e.subject).await else { continue };
