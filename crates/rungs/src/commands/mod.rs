@@ -27,11 +27,14 @@ pub use import_events::{import_events_from, progress as import_events_progress};
 pub use serve::{serve_until_signal, shutdown_signal};
 
 /// Log to stderr; `RUNGS_LOG` sets the filter (default `info`), `RUNGS_LOG_FORMAT=json`
-/// switches to one JSON object per line for log shippers.
+/// switches to one JSON object per line for log shippers. Colour codes only when stderr
+/// is a terminal (and `NO_COLOR` is unset): a log file or journal gets plain text.
 pub fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("RUNGS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     let _ = if std::env::var("RUNGS_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().try_init()
     } else {

@@ -38,6 +38,17 @@ fn rebuild_reports_that_the_rebuilt_state_equals_the_live_state() {
 }
 
 #[test]
+fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {
+    let dir = tempdir();
+    let a = db(dir.path(), "a.db");
+    let out = rungs().args(["demo", "--db", &a, "--people", "20", "--seed", "5", "--no-serve"]).env("RUNGS_LOG", "info").output().unwrap();
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("INFO"), "the demo logs at info: {log}");
+    assert!(!log.contains('\x1b'), "escape codes in a piped log: {log:?}");
+}
+
+#[test]
 fn the_demo_prints_three_logins_and_is_reproducible_from_its_seed() {
     let dir = tempdir();
     let (a, b) = (db(dir.path(), "a.db"), db(dir.path(), "b.db"));
