@@ -198,3 +198,68 @@ async fn migrate_store_round_trips_the_demo_organization() {
     // And the copy serves: a rebuild on PostgreSQL equals its live state.
     run(&["rebuild", "--db", &pg.url], 0);
 }
+
+/// `rungs demo --db postgres://…` end to end: it generates, seeds the board, writes
+/// the truths to `./rungs-demo.truths.json` (a URL is not a path), prints the three
+/// logins and serves them. It used to stop after generating, writing
+/// `postgres://…/db.truths.json` as a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_end_to_end_on_postgres_and_serves_its_logins() {
+    use std::io::{BufRead, BufReader};
+    let Some(pg) = PgDb::new().await else { return };
+    let dir = tempdir();
+    let port = free_port();
+    let mut child = rungs()
+        .current_dir(dir.path())
+        .args(["demo", "--db", &pg.url, "--people", "40", "--seed", "3", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rungs demo starts");
+    // Read stdout on a thread until the banner ends (the server is then listening).
+    let pipe = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            text.push_str(&line);
+            text.push('\n');
+            if line.contains("Stop with Ctrl-C") {
+                break;
+            }
+        }
+        let _ = tx.send(text);
+    });
+    let text = match rx.recv_timeout(Duration::from_secs(180)) {
+        Ok(t) if t.contains("Stop with Ctrl-C") => t,
+        other => {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("the demo did not come up: {other:?}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+    };
+    let tokens: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("token: ")).collect();
+    assert_eq!(tokens.len(), 3, "three logins: {text}");
+    assert_eq!(text.matches("password: ").count(), 3, "{text}");
+
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    for t in &tokens {
+        let res = client.get(format!("{base}/api/v1/me")).bearer_auth(t).send().await.unwrap();
+        assert_eq!(res.status(), 200, "the printed token signs in");
+    }
+    let board: Value = client.get(format!("{base}/api/v1/opportunities")).bearer_auth(tokens[0]).send().await.unwrap().json().await.unwrap();
+    assert!(board["items"].as_array().is_some_and(|a| !a.is_empty()), "the board is seeded: {board}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let truths: Value = serde_json::from_slice(&std::fs::read(dir.path().join("rungs-demo.truths.json")).expect("the truths file in the current directory")).unwrap();
+    assert_eq!(truths["seed"], 3, "{truths}");
+
+    // Run again: the database is kept and served as it is, with fresh logins; an
+    // explicit --truths is not needed then (nothing new is generated).
+    let out = rungs().current_dir(dir.path()).args(["demo", "--db", &pg.url, "--no-serve"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stderr(&out).contains("already holds"), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches("token: rungs_").count(), 3, "{}", stdout(&out));
+}
