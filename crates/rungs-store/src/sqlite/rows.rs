@@ -245,6 +245,9 @@ pub(crate) fn token(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
 /// Map a driver error to the store's vocabulary. Constraint names are recognised
 /// here, once, so callers match on `StoreError::Conflict { field }`, never on text.
 pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
+    if let Some(reason) = unavailable(&e) {
+        return StoreError::unavailable(reason, e);
+    }
     match &e {
         rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
         rusqlite::Error::SqliteFailure(f, msg) if f.code == ErrorCode::ConstraintViolation => match f.extended_code {
@@ -258,6 +261,22 @@ pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
         },
         _ => StoreError::unexpected(e),
     }
+}
+
+/// Why the database cannot take writes now, for the errors that say so: the disk or
+/// the file, not the request (a retry may succeed once the operator acts).
+fn unavailable(e: &rusqlite::Error) -> Option<&'static str> {
+    let rusqlite::Error::SqliteFailure(f, _) = e else { return None };
+    Some(match f.code {
+        ErrorCode::DiskFull => "the disk holding the database is full (SQLITE_FULL)",
+        ErrorCode::ReadOnly => "the database file is read-only (SQLITE_READONLY)",
+        ErrorCode::SystemIoFailure => "an I/O error on the database file (SQLITE_IOERR)",
+        ErrorCode::CannotOpen => "the database file cannot be opened (SQLITE_CANTOPEN)",
+        ErrorCode::PermissionDenied => "permission denied on the database file (SQLITE_PERM)",
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => "the database is locked by another process (SQLITE_BUSY)",
+        ErrorCode::FileLockingProtocolFailed => "the database file cannot be locked (SQLITE_PROTOCOL)",
+        _ => return None,
+    })
 }
 
 /// The field and reason for a UNIQUE failure, from SQLite's message
