@@ -325,3 +325,28 @@ pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
     }
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: std::os::raw::c_int) -> StoreError {
+        db_error(rusqlite::Error::SqliteFailure(ffi::Error::new(code), None))
+    }
+
+    #[test]
+    fn a_disk_or_file_that_cannot_write_is_unavailable_and_says_why() {
+        for (code, says) in [
+            (ffi::SQLITE_FULL, "full"),
+            (ffi::SQLITE_READONLY, "read-only"),
+            (ffi::SQLITE_IOERR, "I/O error"),
+            (ffi::SQLITE_IOERR_WRITE, "I/O error"),
+            (ffi::SQLITE_CANTOPEN, "cannot be opened"),
+            (ffi::SQLITE_BUSY, "locked"),
+        ] {
+            let e = failure(code);
+            assert!(matches!(&e, StoreError::Unavailable { reason, source: Some(_) } if reason.contains(says)), "{code}: {e}");
+        }
+        assert!(matches!(failure(ffi::SQLITE_CORRUPT), StoreError::Unexpected(_)));
+    }
+}
