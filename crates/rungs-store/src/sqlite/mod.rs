@@ -77,7 +77,7 @@ impl SqliteStore {
 
     /// The readiness probe (see `health`): a small write committed by the writer.
     pub(crate) async fn probe(&self) -> StoreResult<()> {
-        self.writer.exec(|tx| health::probe(tx)).await
+        self.writer.exec(health::probe).await
     }
 
     /// The database file.
