@@ -20,6 +20,13 @@ pub enum AppError {
     /// A uniqueness rule (email, idempotency key).
     #[error("conflict on {field}: {reason}")]
     Conflict { field: String, reason: String },
+    /// The store cannot take this now (disk full, read-only, unreachable): retry later.
+    #[error("storage unavailable: {reason}")]
+    Unavailable {
+        reason: String,
+        #[source]
+        source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+    },
     #[error("{0}")]
     Unexpected(String),
 }
@@ -30,6 +37,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { field, reason } => AppError::Conflict { field, reason },
             StoreError::Invalid(v) => AppError::Invalid(v),
+            StoreError::Unavailable { reason, source } => AppError::Unavailable { reason, source },
             StoreError::Unexpected(m) => AppError::Unexpected(m),
         }
     }

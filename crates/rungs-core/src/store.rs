@@ -2,6 +2,8 @@
 //! above it knows which one runs. Methods are use-case sized so each backend can do a
 //! whole operation in one transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +17,8 @@ use crate::person::{Organization, Person, Role};
 use crate::{EventId, OrgId, PersonId, TokenId, ValidationError};
 
 /// What can go wrong in a store. Driver errors are mapped once, inside the backend.
-#[derive(Debug, thiserror::Error)]
+/// Clone, because one failed group commit answers every append in the group.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The thing asked for does not exist (in this organization).
     #[error("not found")]
@@ -26,7 +29,18 @@ pub enum StoreError {
     /// The input contradicts ledger state (unknown subject, reversing a reversal...).
     #[error(transparent)]
     Invalid(#[from] ValidationError),
-    /// Anything else: I/O, corruption, a bug. Logged, never shown to clients.
+    /// The store cannot take writes (or cannot be reached) right now: disk full, a
+    /// read-only file or database, an I/O error, a lost connection. Nothing was
+    /// written; the same request may succeed later, so clients are told to retry
+    /// (HTTP 503 with `Retry-After`) and readiness reports it. `reason` says why in
+    /// words an operator can act on; `source` keeps the driver's error.
+    #[error("storage unavailable: {reason}")]
+    Unavailable {
+        reason: String,
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
+    /// Anything else: corruption, a bug. Logged, never shown to clients.
     #[error("unexpected storage error: {0}")]
     Unexpected(String),
 }
@@ -34,6 +48,15 @@ pub enum StoreError {
 impl StoreError {
     pub fn unexpected(e: impl std::fmt::Display) -> Self {
         StoreError::Unexpected(e.to_string())
+    }
+
+    /// [`StoreError::Unavailable`] for `reason`, keeping the driver error as source.
+    pub fn unavailable(reason: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unavailable { reason: reason.into(), source: Some(Arc::new(source)) }
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
     }
 
     /// Prefix the fields of an `Invalid` or `Conflict` error (batch item positions).
@@ -182,4 +205,10 @@ pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + S
     async fn revoke_token(&self, org: OrgId, id: TokenId, at: DateTime<Utc>) -> StoreResult<TokenRecord>;
 
     async fn stats(&self) -> StoreResult<StoreStats>;
+
+    /// Commit a small write (about 64 KiB, then given back) to a scratch table, to
+    /// learn whether the store can take writes now: `Unavailable` when the disk is
+    /// full, the database read-only or unreachable. Readiness (`/readyz`) calls it at
+    /// most every few seconds; it never touches the ledger.
+    async fn probe_write(&self) -> StoreResult<()>;
 }

@@ -24,6 +24,10 @@ pub enum OpenError {
     UnsupportedUrl(String),
     #[error("cannot open SQLite database {path}: {reason}")]
     Sqlite { path: PathBuf, reason: String },
+    #[error(
+        "the SQLite database {path} is read-only ({reason}); rungs writes to it: make the file writable (and its directory, for the -wal and -shm files beside it)"
+    )]
+    ReadOnly { path: PathBuf, reason: String },
     #[error("migration {version} ({name}) failed: {reason}")]
     Migration { version: i64, name: &'static str, reason: String },
     #[error("the database has schema version {found}, newer than this build knows ({known}); upgrade rungs")]

@@ -1,5 +1,5 @@
 //! Rungs HTTP interface: the JSON API under `/api/v1` with its OpenAPI document,
-//! problem+json errors, bearer-token authentication, `/healthz` and `/metrics`; and
+//! problem+json errors, bearer-token authentication, `/healthz`, `/readyz` and `/metrics`; and
 //! the server-rendered web pages (`html/`) with session sign-in.
 //! Every rule about who may do what lives in `rungs-app`; this crate only translates
 //! between HTTP and those use cases.
@@ -10,6 +10,7 @@ pub mod extract;
 pub mod html;
 pub mod metrics;
 mod middleware;
+pub mod readiness;
 mod router;
 
 use std::future::Future;
@@ -44,11 +45,25 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub config: WebConfig,
     pub throttle: Arc<rungs_app::accounts::LoginThrottle>,
+    /// Can the store take writes? What `/readyz` answers (see [`readiness`]).
+    pub readiness: Arc<readiness::Readiness>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState { store, metrics: Arc::new(Metrics::default()), config: WebConfig::default(), throttle: Arc::default() }
+        AppState {
+            store,
+            metrics: Arc::new(Metrics::default()),
+            config: WebConfig::default(),
+            throttle: Arc::default(),
+            readiness: Arc::default(),
+        }
+    }
+
+    /// Probe the store's writes at most this often for `/readyz` (default 5 s).
+    pub fn with_ready_probe_every(mut self, every: std::time::Duration) -> Self {
+        self.readiness = Arc::new(readiness::Readiness::new(every));
+        self
     }
 
     pub fn with_config(mut self, config: WebConfig) -> Self {

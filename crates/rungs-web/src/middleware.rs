@@ -21,6 +21,9 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let request_id = uuid::Uuid::now_v7();
     let span = tracing::info_span!("request", %method, %route, %request_id);
     let mut res = next.run(req).instrument(span.clone()).await;
+    if let Some(crate::readiness::StoreUnavailable(reason)) = res.extensions_mut().remove() {
+        state.readiness.note_unavailable(&reason);
+    }
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
     // Extension methods are client-chosen strings: fold them so labels stay bounded.

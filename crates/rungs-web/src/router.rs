@@ -19,6 +19,7 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
     use api::{events, framework, health, me, metrics, openapi, opportunities, people, tokens};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::get::get_health))
+        .routes(routes!(health::ready::get_ready))
         .routes(routes!(metrics::get::get_metrics))
         .routes(routes!(openapi::get::get_openapi))
         .routes(routes!(me::get::get_me))

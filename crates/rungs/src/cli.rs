@@ -122,6 +122,10 @@ pub enum Command {
         /// Generate and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Where to write the hidden truths (JSON). Default: next to a SQLite file
+        /// (`<db>.truths.json`), or `./rungs-demo.truths.json` for PostgreSQL.
+        #[arg(long)]
+        truths: Option<std::path::PathBuf>,
     },
     /// Print the OpenAPI document.
     Openapi,

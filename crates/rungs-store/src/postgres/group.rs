@@ -119,8 +119,9 @@ async fn commit(conn: Conn, org: OrgId, group: Vec<(AppendBatch, Reply)>) -> Opt
     let mut conn = match got {
         Ok(c) => c,
         Err(e) => {
+            let e = super::rows::pool_error(e);
             for (_, reply) in group {
-                let _ = reply.send(Err(StoreError::Unexpected(format!("no PostgreSQL connection: {e}"))));
+                let _ = reply.send(Err(e.clone()));
             }
             return None;
         }
@@ -151,7 +152,7 @@ async fn commit(conn: Conn, org: OrgId, group: Vec<(AppendBatch, Reply)>) -> Opt
             // Nothing of this group was committed (or the commit's fate is unknown).
             tracing::error!(error = %e, "group commit failed; every batch in it is refused");
             for reply in replies {
-                let _ = reply.send(Err(StoreError::Unexpected(e.to_string())));
+                let _ = reply.send(Err(e.clone()));
             }
             // The connection may be broken: back to the pool, which checks it.
             None

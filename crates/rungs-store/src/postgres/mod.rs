@@ -18,6 +18,7 @@ mod append;
 mod facts;
 mod frameworks;
 mod group;
+mod health;
 mod jobs;
 mod opportunities;
 pub mod migrate;
@@ -29,7 +30,7 @@ pub mod transfer;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
-use rungs_core::store::{StoreError, StoreResult};
+use rungs_core::store::StoreResult;
 use tokio_postgres::NoTls;
 
 use crate::OpenError;
@@ -110,7 +111,7 @@ impl PgStore {
     }
 
     async fn conn(&self) -> StoreResult<Object> {
-        self.pool.get().await.map_err(|e| StoreError::Unexpected(format!("no PostgreSQL connection: {e}")))
+        self.pool.get().await.map_err(rows::pool_error)
     }
 
     /// Close every pooled connection (tests drop their database afterwards).

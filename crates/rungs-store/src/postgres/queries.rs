@@ -359,6 +359,10 @@ impl Store for PgStore {
         let (events, people): (i64, i64) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
         Ok(StoreStats { events: events.max(0) as u64, people: people.max(0) as u64, write_queue_depth: 0 })
     }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        self.probe().await
+    }
 }
 
 fn decode_people_cursor(c: &str) -> Option<(Uuid, String)> {

@@ -200,6 +200,9 @@ pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: 
 /// Map a driver error to the store's vocabulary, once: constraint names become
 /// `Conflict { field }` exactly as the SQLite backend names them.
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
+    if let Some(reason) = unavailable(&e) {
+        return StoreError::unavailable(reason, e);
+    }
     let Some(db) = e.as_db_error() else { return StoreError::unexpected(e) };
     let code = db.code();
     if *code == SqlState::FOREIGN_KEY_VIOLATION {
@@ -223,6 +226,34 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
         _ => ("", "conflicts with an existing record"),
     };
     StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }
+}
+
+/// Why PostgreSQL cannot take writes now, for the errors that say so: the server, its
+/// disk or the connection, not the request (a retry may succeed).
+fn unavailable(e: &tokio_postgres::Error) -> Option<String> {
+    let Some(db) = e.as_db_error() else {
+        // No answer from the server: the connection closed or an I/O error.
+        let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
+        return (e.is_closed() || io).then(|| format!("the connection to PostgreSQL was lost: {e}"));
+    };
+    let code = db.code().code();
+    let what = match code {
+        "53100" => "PostgreSQL's disk is full",
+        "25006" => "the PostgreSQL database is read-only (a standby, or default_transaction_read_only)",
+        "53000" | "53200" => "PostgreSQL is out of resources",
+        "53300" => "PostgreSQL has too many connections",
+        "57P01" | "57P02" | "57P03" => "PostgreSQL is shutting down or starting up",
+        "58030" => "an I/O error on the PostgreSQL server",
+        c if c.starts_with("08") => "the connection to PostgreSQL failed",
+        _ => return None,
+    };
+    Some(format!("{what} (SQLSTATE {code})"))
+}
+
+/// A connection could not be had from the pool: the server is unreachable, refuses
+/// connections or is slower than the pool's wait.
+pub(crate) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
+    StoreError::unavailable(format!("no PostgreSQL connection: {e}"), e)
 }
 
 /// `?`-friendly mapping: `tx.execute(..).await.db()?`.

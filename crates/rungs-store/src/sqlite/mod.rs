@@ -9,6 +9,7 @@
 mod append;
 mod facts;
 mod frameworks;
+mod health;
 mod jobs;
 mod opportunities;
 pub mod migrate;
@@ -60,13 +61,23 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
         }
-        let mut conn = connect(&path, Role::Writer).map_err(|e| fail(&e))?;
+        health::refuse_read_only(&path, None)?;
+        let mut conn = connect(&path, Role::Writer).map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly) => OpenError::ReadOnly { path: path.clone(), reason: e.to_string() },
+            _ => fail(&e),
+        })?;
+        health::refuse_read_only(&path, Some(&conn))?;
         migrate::migrate(&mut conn)?;
         let readers = (0..READERS).map(|_| connect(&path, Role::Reader)).collect::<rusqlite::Result<Vec<_>>>().map_err(|e| fail(&e))?;
         let writer = Writer::spawn(conn).map_err(|e| fail(&e))?;
         let readers = Arc::new(ReadPool { path: path.clone(), conns: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)) });
         tracing::info!(path = %path.display(), "opened SQLite store");
         Ok(SqliteStore { writer, readers, path, frameworks: Arc::default() })
+    }
+
+    /// The readiness probe (see `health`): a small write committed by the writer.
+    pub(crate) async fn probe(&self) -> StoreResult<()> {
+        self.writer.exec(health::probe).await
     }
 
     /// The database file.

@@ -344,6 +344,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        self.probe().await
+    }
 }
 
 fn decode_people_cursor(c: &str) -> Option<(Vec<u8>, String)> {

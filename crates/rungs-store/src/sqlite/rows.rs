@@ -245,6 +245,9 @@ pub(crate) fn token(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
 /// Map a driver error to the store's vocabulary. Constraint names are recognised
 /// here, once, so callers match on `StoreError::Conflict { field }`, never on text.
 pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
+    if let Some(reason) = unavailable(&e) {
+        return StoreError::unavailable(reason, e);
+    }
     match &e {
         rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
         rusqlite::Error::SqliteFailure(f, msg) if f.code == ErrorCode::ConstraintViolation => match f.extended_code {
@@ -258,6 +261,22 @@ pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
         },
         _ => StoreError::unexpected(e),
     }
+}
+
+/// Why the database cannot take writes now, for the errors that say so: the disk or
+/// the file, not the request (a retry may succeed once the operator acts).
+fn unavailable(e: &rusqlite::Error) -> Option<&'static str> {
+    let rusqlite::Error::SqliteFailure(f, _) = e else { return None };
+    Some(match f.code {
+        ErrorCode::DiskFull => "the disk holding the database is full (SQLITE_FULL)",
+        ErrorCode::ReadOnly => "the database file is read-only (SQLITE_READONLY)",
+        ErrorCode::SystemIoFailure => "an I/O error on the database file (SQLITE_IOERR)",
+        ErrorCode::CannotOpen => "the database file cannot be opened (SQLITE_CANTOPEN)",
+        ErrorCode::PermissionDenied => "permission denied on the database file (SQLITE_PERM)",
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => "the database is locked by another process (SQLITE_BUSY)",
+        ErrorCode::FileLockingProtocolFailed => "the database file cannot be locked (SQLITE_PROTOCOL)",
+        _ => return None,
+    })
 }
 
 /// The field and reason for a UNIQUE failure, from SQLite's message
@@ -305,4 +324,29 @@ pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: std::os::raw::c_int) -> StoreError {
+        db_error(rusqlite::Error::SqliteFailure(ffi::Error::new(code), None))
+    }
+
+    #[test]
+    fn a_disk_or_file_that_cannot_write_is_unavailable_and_says_why() {
+        for (code, says) in [
+            (ffi::SQLITE_FULL, "full"),
+            (ffi::SQLITE_READONLY, "read-only"),
+            (ffi::SQLITE_IOERR, "I/O error"),
+            (ffi::SQLITE_IOERR_WRITE, "I/O error"),
+            (ffi::SQLITE_CANTOPEN, "cannot be opened"),
+            (ffi::SQLITE_BUSY, "locked"),
+        ] {
+            let e = failure(code);
+            assert!(matches!(&e, StoreError::Unavailable { reason, source: Some(_) } if reason.contains(says)), "{code}: {e}");
+        }
+        assert!(matches!(failure(ffi::SQLITE_CORRUPT), StoreError::Unexpected(_)));
+    }
 }

@@ -182,7 +182,7 @@ fn data_version(conn: &Connection) -> i64 {
 fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCache) {
     let fail_all = |group: Vec<Pending>, e: &StoreError| {
         for (_, reply) in group {
-            let _ = reply.send(Err(StoreError::Unexpected(e.to_string())));
+            let _ = reply.send(Err(e.clone()));
         }
     };
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").db() {
@@ -224,8 +224,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCa
             cache.clear();
             tracing::error!(error = %e, "group commit failed; every batch in it is refused");
             let _ = conn.execute_batch("ROLLBACK");
+            // Every batch gets the cause (a full disk stays `Unavailable`).
             for reply in replies {
-                let _ = reply.send(Err(StoreError::Unexpected(e.to_string())));
+                let _ = reply.send(Err(e.clone()));
             }
         }
     }

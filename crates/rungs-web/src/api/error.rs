@@ -37,23 +37,29 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     /// `WWW-Authenticate` challenge for 401s.
     challenge: Option<&'static str>,
+    /// For 503s: why the store cannot take the request (readiness notes it).
+    unavailable: Option<String>,
 }
+
+/// Seconds a client is asked to wait (`Retry-After`) when the store is unavailable:
+/// the readiness probe's default interval, after which the store is tried again.
+pub const RETRY_AFTER_SECS: u64 = 5;
 
 impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        ApiError { status, detail: detail.into(), errors: vec![], challenge: None }
+        ApiError { status, detail: detail.into(), errors: vec![], challenge: None, unavailable: None }
     }
 
     /// A problem with one named field.
     pub fn field(status: StatusCode, field: impl Into<String>, reason: impl Into<String>) -> Self {
         let (field, reason) = (field.into(), reason.into());
-        ApiError { status, detail: format!("{field}: {reason}"), errors: vec![FieldError { field, reason }], challenge: None }
+        ApiError { errors: vec![FieldError { field: field.clone(), reason: reason.clone() }], ..ApiError::new(status, format!("{field}: {reason}")) }
     }
 
     /// 422 for input that parsed but says something unacceptable.
     pub fn invalid(v: ValidationError) -> Self {
         let detail = v.errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, detail, errors: v.errors, challenge: None }
+        ApiError { errors: v.errors, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail) }
     }
 
     pub fn unauthorized(detail: &str, challenge: &'static str) -> Self {
@@ -68,6 +74,18 @@ impl ApiError {
     pub fn unexpected(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "unexpected error while handling a request");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; it has been logged")
+    }
+
+    /// A 503 with `Retry-After`: the store cannot take this now (disk full, read-only,
+    /// unreachable). The reason is shown (it names a condition, never a path or a
+    /// secret); the driver's error is logged.
+    pub fn unavailable(reason: String, source: Option<&(dyn std::error::Error + Send + Sync)>) -> Self {
+        match source {
+            Some(s) => tracing::warn!(reason, source = %s, "storage unavailable"),
+            None => tracing::warn!(reason, "storage unavailable"),
+        }
+        let detail = format!("the server cannot store this right now: {reason}; retry later (a retry with the same Idempotency-Key is safe)");
+        ApiError { unavailable: Some(reason), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, detail) }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -108,6 +126,7 @@ pub fn problem(status: StatusCode, detail: String, errors: Vec<FieldError>) -> P
         415 => "unsupported-media-type",
         422 => "invalid-input",
         500 => "internal-error",
+        503 => "unavailable",
         _ => "http-error",
     };
     Problem {
@@ -132,6 +151,10 @@ impl IntoResponse for ApiError {
         if let Some(c) = self.challenge {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
         }
+        if let Some(reason) = self.unavailable {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+            res.extensions_mut().insert(crate::readiness::StoreUnavailable(reason));
+        }
         res
     }
 }
@@ -144,6 +167,7 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, why),
             AppError::Unauthorized => ApiError::unauthorized("a valid bearer token is required", "Bearer"),
             AppError::Conflict { field, reason } => ApiError::field(StatusCode::CONFLICT, field, reason),
+            AppError::Unavailable { reason, source } => ApiError::unavailable(reason, source.as_deref()),
             AppError::Unexpected(cause) => ApiError::unexpected(cause),
         }
     }

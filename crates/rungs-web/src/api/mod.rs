@@ -68,7 +68,8 @@ impl Modify for BearerAuth {
 /// annotations list only their successes: 401/403 for authenticated operations, 404
 /// where the path names a resource, 400 where a body, query or path parameter is
 /// read, 413/415 where a body is read, 422 where a body or query is validated, 409
-/// where an `Idempotency-Key` can conflict, and 500 everywhere.
+/// where an `Idempotency-Key` can conflict, 500 everywhere, and 503 wherever the
+/// store is reached.
 pub fn document_errors(api: &mut OpenApiDoc) {
     for (path, item) in api.paths.paths.iter_mut() {
         let has_id = path.contains('{');
@@ -109,6 +110,9 @@ pub fn document_errors(api: &mut OpenApiDoc) {
                 add("422", "The input parsed but is invalid; `errors` names each field.");
             }
             add("500", "Unexpected error; logged, details withheld.");
+            if path != "/healthz" && path != "/api/openapi.json" && path != "/metrics" {
+                add("503", "The store cannot take this now (disk full, read-only, unreachable); `Retry-After` says when to retry.");
+            }
         }
     }
 }

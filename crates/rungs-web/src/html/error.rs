@@ -13,6 +13,8 @@ pub enum HtmlError {
     NotFound,
     Forbidden(String),
     BadRequest(String),
+    /// The store cannot take this now (disk full, read-only, unreachable): 503.
+    Unavailable(String),
     Unexpected(String),
 }
 
@@ -24,6 +26,13 @@ impl From<AppError> for HtmlError {
             AppError::Unauthorized => HtmlError::SignIn { next: "/".into() },
             AppError::Invalid(v) => HtmlError::BadRequest(v.to_string()),
             AppError::Conflict { field, reason } => HtmlError::BadRequest(format!("{field} {reason}")),
+            AppError::Unavailable { reason, source } => {
+                match source {
+                    Some(s) => tracing::warn!(reason, source = %s, "storage unavailable"),
+                    None => tracing::warn!(reason, "storage unavailable"),
+                }
+                HtmlError::Unavailable(reason)
+            }
             AppError::Unexpected(m) => HtmlError::Unexpected(m),
         }
     }
@@ -47,6 +56,7 @@ pub fn see_other(to: &str) -> Response {
 
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
+        let mut unavailable = None;
         let (status, heading, detail) = match self {
             HtmlError::SignIn { next } => {
                 let next = safe_next(&next);
@@ -56,6 +66,11 @@ impl IntoResponse for HtmlError {
             HtmlError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is nothing here, or it is not yours to see.".to_string()),
             HtmlError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", format!("You cannot do this: {m}.")),
             HtmlError::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m),
+            HtmlError::Unavailable(reason) => {
+                let detail = format!("Rungs cannot save or load this right now: {reason}. Nothing was changed; please try again in a minute.");
+                unavailable = Some(reason);
+                (StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", detail)
+            }
             HtmlError::Unexpected(m) => {
                 tracing::error!(error = %m, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The error has been logged. Please try again.".to_string())
@@ -63,7 +78,12 @@ impl IntoResponse for HtmlError {
         };
         let ctx = minijinja::context! { layout => (), status => status.as_u16(), heading, detail };
         let body = super::render_string("error.html", ctx).unwrap_or_else(|_| format!("{} {heading}", status.as_u16()));
-        (status, Html(body)).into_response()
+        let mut res = (status, Html(body)).into_response();
+        if let Some(reason) = unavailable {
+            res.headers_mut().insert(header::RETRY_AFTER, crate::api::error::RETRY_AFTER_SECS.into());
+            res.extensions_mut().insert(crate::readiness::StoreUnavailable(reason));
+        }
+        res
     }
 }
 

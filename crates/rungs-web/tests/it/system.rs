@@ -49,6 +49,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/tokens list_tokens",
         "GET /healthz get_health",
         "GET /metrics get_metrics",
+        "GET /readyz get_ready",
         "PATCH /api/v1/people/{id} update_person",
         "POST /api/v1/events create_event",
         "POST /api/v1/events/bulk create_events",

@@ -117,8 +117,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
-        Command::Demo { db, people, seed, listen, no_serve } => {
-            return crate::demo::run(&db, people, seed, &listen, no_serve).await;
+        Command::Demo { db, people, seed, listen, no_serve, truths } => {
+            return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);

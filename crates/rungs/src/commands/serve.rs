@@ -9,13 +9,23 @@ use tokio::net::TcpListener;
 /// Serve `store` on `listen` until SIGINT/SIGTERM. `on_ready` runs once the socket is
 /// bound (the demo prints its logins there).
 pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>) -> anyhow::Result<()> {
+    // How often `/readyz` may probe the store with a write (docs/operations.md).
+    let probe_every = match std::env::var("RUNGS_READY_PROBE_SECS").ok().filter(|v| !v.trim().is_empty()) {
+        Some(v) => Some(std::time::Duration::from_secs(
+            v.trim().parse().with_context(|| format!("RUNGS_READY_PROBE_SECS='{v}' is not a whole number of seconds"))?,
+        )),
+        None => None,
+    };
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "rungs is listening");
     if let Some(f) = on_ready {
         f(addr);
     }
-    let state = rungs_web::AppState::new(store);
+    let state = match probe_every {
+        Some(every) => rungs_web::AppState::new(store).with_ready_probe_every(every),
+        None => rungs_web::AppState::new(store),
+    };
     rungs_web::serve(listener, state, shutdown_signal()).await.context("server error")?;
     tracing::info!("rungs stopped");
     Ok(())

@@ -123,7 +123,7 @@ async fn showcase<'a>(store: &dyn Store, org: OrgId, reports: &[&'a Person]) -> 
     Ok(midway)
 }
 
-pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: bool) -> anyhow::Result<ExitCode> {
+pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: bool, truths_to: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let store: Arc<dyn Store> = open_store(db).await?;
     let org = match store.default_org().await? {
         Some(org) => {
@@ -136,13 +136,18 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
             let truths = generate(store.as_ref(), people, seed, generator::today()).await?;
             let stats = store.stats().await?;
             eprintln!("generated {} people and {} ledger events in {:.1}s", stats.people, stats.events, started.elapsed().as_secs_f64());
-            let path = truths_path(db);
-            std::fs::write(&path, serde_json::to_vec_pretty(&truths)?).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("hidden truths written to {} (see docs/DEMO.md)", path.display());
             let org = store.default_org().await?.context("the demo organization vanished")?;
             let [(_, employee), ..] = pick_logins(store.as_ref(), org.id).await?;
             let posted = opportunities::seed(store.as_ref(), org.id, seed, &employee).await?;
             eprintln!("posted {posted} opportunities on the board");
+            // The truths are for checking analytics, not for using the demo: a file
+            // that cannot be written is reported, and the demo still gives its logins
+            // (a second run would find the database full and never write them).
+            let path = truths_to.unwrap_or_else(|| truths_path(db));
+            match std::fs::write(&path, serde_json::to_vec_pretty(&truths)?) {
+                Ok(()) => eprintln!("hidden truths written to {} (see docs/DEMO.md)", path.display()),
+                Err(e) => eprintln!("warning: cannot write the hidden truths to {}: {e}; pass --truths PATH to choose another file", path.display()),
+            }
             org
         }
     };
@@ -173,7 +178,32 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where the truths go unless `--truths` says: next to a SQLite file, or
+/// `rungs-demo.truths.json` in the current directory when the database is a server
+/// (a `postgres://` URL is not a path).
 fn truths_path(db: &str) -> PathBuf {
+    let db = db.trim();
+    if let Some((scheme, _)) = db.split_once("://")
+        && !scheme.eq_ignore_ascii_case("sqlite")
+    {
+        return PathBuf::from("rungs-demo.truths.json");
+    }
     let path = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")).unwrap_or(db);
+    let path = path.split('?').next().unwrap_or_default();
     PathBuf::from(format!("{path}.truths.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truths_path;
+    use std::path::PathBuf;
+
+    #[test]
+    fn truths_go_next_to_a_sqlite_file_and_to_the_current_directory_for_a_server() {
+        assert_eq!(truths_path("./rungs-demo.db"), PathBuf::from("./rungs-demo.db.truths.json"));
+        assert_eq!(truths_path("sqlite:///var/lib/r.db?mode=rwc"), PathBuf::from("/var/lib/r.db.truths.json"));
+        assert_eq!(truths_path("sqlite:data/r.db"), PathBuf::from("data/r.db.truths.json"));
+        assert_eq!(truths_path("postgres://u@h:5432/db"), PathBuf::from("rungs-demo.truths.json"));
+        assert_eq!(truths_path("postgresql://u@h/db?sslmode=disable"), PathBuf::from("rungs-demo.truths.json"));
+    }
 }

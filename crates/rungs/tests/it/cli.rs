@@ -225,3 +225,34 @@ fn rungs_readiness_prints_the_score_the_gaps_and_the_next_steps() {
     let unknown = run(&["readiness", "--db", &a, "--email", "nobody@example.com"], 1);
     assert!(stderr(&unknown).contains("no person with email nobody@example.com"), "{}", stderr(&unknown));
 }
+
+/// A database file marked read-only is refused at start with a message naming the
+/// file, instead of serving and answering every write "unexpected storage error".
+#[test]
+fn serve_refuses_a_read_only_database_file_and_names_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let a = db(dir.path(), "a.db");
+    init(&a);
+    std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o444)).unwrap();
+    // Before the fix this served (as root, SQLite writes a 0444 file anyway): give it
+    // a deadline rather than hang.
+    let mut child = rungs()
+        .args(["serve", "--db", &a, "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "serve refuses to start: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&a) && err.contains("read-only") && err.contains("0444"), "{err}");
+    // Writable again, it serves.
+    std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(Server::start(&a));
+}

@@ -198,3 +198,205 @@ async fn migrate_store_round_trips_the_demo_organization() {
     // And the copy serves: a rebuild on PostgreSQL equals its live state.
     run(&["rebuild", "--db", &pg.url], 0);
 }
+
+/// `rungs demo --db postgres://…` end to end: it generates, seeds the board, writes
+/// the truths to `./rungs-demo.truths.json` (a URL is not a path), prints the three
+/// logins and serves them. It used to stop after generating, writing
+/// `postgres://…/db.truths.json` as a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_end_to_end_on_postgres_and_serves_its_logins() {
+    use std::io::{BufRead, BufReader};
+    let Some(pg) = PgDb::new().await else { return };
+    let dir = tempdir();
+    let port = free_port();
+    let mut child = rungs()
+        .current_dir(dir.path())
+        .args(["demo", "--db", &pg.url, "--people", "40", "--seed", "3", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rungs demo starts");
+    // Read stdout on a thread until the banner ends (the server is then listening).
+    let pipe = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            text.push_str(&line);
+            text.push('\n');
+            if line.contains("Stop with Ctrl-C") {
+                break;
+            }
+        }
+        let _ = tx.send(text);
+    });
+    let text = match rx.recv_timeout(Duration::from_secs(180)) {
+        Ok(t) if t.contains("Stop with Ctrl-C") => t,
+        other => {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("the demo did not come up: {other:?}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+    };
+    let tokens: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("token: ")).collect();
+    assert_eq!(tokens.len(), 3, "three logins: {text}");
+    assert_eq!(text.matches("password: ").count(), 3, "{text}");
+
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    for t in &tokens {
+        let res = client.get(format!("{base}/api/v1/me")).bearer_auth(t).send().await.unwrap();
+        assert_eq!(res.status(), 200, "the printed token signs in");
+    }
+    let board: Value = client.get(format!("{base}/api/v1/opportunities")).bearer_auth(tokens[0]).send().await.unwrap().json().await.unwrap();
+    assert!(board["items"].as_array().is_some_and(|a| !a.is_empty()), "the board is seeded: {board}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let truths: Value = serde_json::from_slice(&std::fs::read(dir.path().join("rungs-demo.truths.json")).expect("the truths file in the current directory")).unwrap();
+    assert_eq!(truths["seed"], 3, "{truths}");
+
+    // Run again: the database is kept and served as it is, with fresh logins; an
+    // explicit --truths is not needed then (nothing new is generated).
+    let out = rungs().current_dir(dir.path()).args(["demo", "--db", &pg.url, "--no-serve"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stderr(&out).contains("already holds"), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches("token: rungs_").count(), 3, "{}", stdout(&out));
+}
+
+/// A TCP proxy to PostgreSQL that can be taken down (every connection cut, the port
+/// refusing) and brought back on the same port: "the database is unreachable" for
+/// one server without stopping the shared PostgreSQL.
+struct Proxy {
+    port: u16,
+    target: String,
+    tasks: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Proxy {
+    async fn start(target: &str) -> Proxy {
+        let mut p = Proxy { port: 0, target: target.to_string(), tasks: Arc::default() };
+        p.up().await;
+        p
+    }
+
+    async fn up(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await.expect("proxy port");
+        self.port = listener.local_addr().unwrap().port();
+        let (target, tasks) = (self.target.clone(), self.tasks.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tasks.lock().unwrap().push(conn.abort_handle());
+            }
+        });
+        self.tasks.lock().unwrap().push(accept.abort_handle());
+    }
+
+    /// Cut every connection and stop listening.
+    async fn down(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `postgres://user@host:port/db?q` → (`host:port`, a function putting another
+/// `host:port` in its place).
+fn authority(url: &str) -> (String, impl Fn(&str) -> String + '_) {
+    let start = url.find("://").unwrap() + 3;
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    let host_start = url[start..end].rfind('@').map_or(start, |i| start + i + 1);
+    let hostport = url[host_start..end].to_string();
+    let hostport = if hostport.contains(':') { hostport } else { format!("{hostport}:5432") };
+    (hostport, move |new: &str| format!("{}{new}{}", &url[..host_start], &url[end..]))
+}
+
+/// PostgreSQL unreachable, then read-only, under a running `rungs serve`: writes
+/// answer 503 `unavailable` with `Retry-After` naming the cause (they were 500
+/// `internal-error`), pages a 503 page, `/readyz` 503 while `/healthz` stays 200,
+/// and all recover when the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_unreachable_or_read_only_answers_503_and_readiness_follows() {
+    let Some(pg) = PgDb::new().await else { return };
+    let token = init(&pg.url);
+    let (target, with) = authority(&pg.url);
+    let mut proxy = Proxy::start(&target).await;
+    let url = with(&format!("127.0.0.1:{}", proxy.port));
+    let server = Server::start_with(&url, &[("RUNGS_READY_PROBE_SECS", "0")], None);
+    let base = server.base.clone();
+    let client = reqwest::Client::new();
+    let me: Value = client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let win = |title: &str| {
+        json!({"subject": me["person"]["id"], "kind": "micro_progression", "payload": {"category": "skill", "magnitude": "micro", "title": title}, "competencies": ["testing"]})
+    };
+    let post = |title: String| {
+        let (client, base, token, body) = (client.clone(), base.clone(), token.clone(), win(&title));
+        async move { client.post(format!("{base}/api/v1/events")).bearer_auth(token).json(&body).send().await.unwrap() }
+    };
+    let ready = || {
+        let (client, base) = (client.clone(), base.clone());
+        async move { client.get(format!("{base}/readyz")).send().await.unwrap() }
+    };
+    assert_eq!(ready().await.status(), 200);
+    let res = post("before".into()).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+
+    // Unreachable.
+    proxy.down().await;
+    let res = post("while down".into()).await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:rungs:problem:unavailable", "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("PostgreSQL"), "{problem}");
+    let res = ready().await;
+    assert_eq!(res.status(), 503);
+    assert!(res.text().await.unwrap().contains("PostgreSQL"));
+    assert_eq!(client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200, "alive though not ready");
+    // A page says so too, in HTML (the session lookup needs the database).
+    let res = client.get(format!("{base}/")).header("cookie", format!("rungs_session={}", "ab".repeat(32))).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert!(res.text().await.unwrap().contains("Temporarily unavailable"));
+
+    // Back: readiness returns once a probe write succeeds, and writes work.
+    proxy.up().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ready().await.status() != 200 {
+        assert!(Instant::now() < deadline, "readiness came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(post("after".into()).await.status(), 201);
+
+    // Read-only (as on a standby): SQLSTATE 25006 on every write.
+    let admin = pg.client().await;
+    let db = pg.url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+    admin.batch_execute(&format!("ALTER DATABASE {db} SET default_transaction_read_only = on")).await.unwrap();
+    admin
+        .batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let problem = loop {
+        let res = post("read-only".into()).await;
+        assert_eq!(res.status(), 503, "a write to a read-only database");
+        let p: Value = res.json().await.unwrap();
+        if p["detail"].as_str().unwrap().contains("read-only") {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "{p}");
+    };
+    assert!(problem["detail"].as_str().unwrap().contains("25006"), "{problem}");
+    let res = ready().await;
+    assert_eq!(res.status(), 503);
+    assert!(res.text().await.unwrap().contains("read-only"));
+    drop(server);
+    admin.batch_execute(&format!("ALTER DATABASE {db} RESET default_transaction_read_only")).await.unwrap();
+}

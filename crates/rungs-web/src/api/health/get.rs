@@ -1,4 +1,5 @@
-//! Liveness for load balancers and test harnesses; no authentication.
+//! Liveness for load balancers and test harnesses: the process answers. It stays 200
+//! when the store cannot write; `/readyz` reports that. No authentication.
 
 use axum::Json;
 use axum::extract::State;

@@ -1,2 +1,3 @@
-//! `GET /healthz`.
+//! `GET /healthz` (liveness) and `GET /readyz` (readiness).
 pub mod get;
+pub mod ready;

@@ -1,0 +1,63 @@
+//! Can the SQLite store take writes? The readiness probe (a small committed write to
+//! a scratch table) and the start-up refusal of a read-only database file.
+
+use std::path::Path;
+
+use rusqlite::{Connection, Transaction, params};
+use rungs_core::store::StoreResult;
+
+use super::rows::Db;
+use crate::OpenError;
+
+/// Bytes the probe writes and gives back in one transaction. Enough to need fresh
+/// pages (sixteen at 4 KiB) when the file has no free ones, so a full disk fails the
+/// probe instead of an in-place update slipping through; a successful probe leaves
+/// them free in the file for the next write.
+const PROBE_BYTES: i64 = 64 * 1024;
+
+/// The probe's scratch table is created on first use rather than by a migration:
+/// it holds one row, is no part of the ledger, and exports and copies ignore it.
+pub(super) fn probe(tx: &Transaction<'_>) -> StoreResult<()> {
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS readiness_probe (id INTEGER PRIMARY KEY, probed_at INTEGER NOT NULL, pad BLOB)").db()?;
+    let now = chrono::Utc::now().timestamp_micros();
+    tx.execute(
+        "INSERT INTO readiness_probe (id, probed_at, pad) VALUES (1, ?1, zeroblob(?2)) \
+         ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at, pad = excluded.pad",
+        params![now, PROBE_BYTES],
+    )
+    .db()?;
+    tx.execute("UPDATE readiness_probe SET pad = NULL WHERE id = 1", []).db()?;
+    Ok(())
+}
+
+/// Refuse to serve a database file that cannot be written, naming it: its permission
+/// bits say read-only (even where root could write it anyway), it cannot be opened
+/// for writing (a read-only mount), or SQLite opened it read-only.
+pub(super) fn refuse_read_only(path: &Path, conn: Option<&Connection>) -> Result<(), OpenError> {
+    let read_only = |reason: String| Err(OpenError::ReadOnly { path: path.to_path_buf(), reason });
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().readonly() {
+            return read_only(mode_text(&meta));
+        }
+        if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
+            return read_only(format!("it cannot be opened for writing: {e}"));
+        }
+    }
+    if let Some(c) = conn
+        && c.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
+    {
+        return read_only("SQLite opened it read-only".into());
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn mode_text(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    format!("its permissions are {:04o}", meta.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn mode_text(_: &std::fs::Metadata) -> String {
+    "it is marked read-only".into()
+}
