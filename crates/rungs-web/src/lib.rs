@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod extract;
+mod headers;
 pub mod html;
 pub mod metrics;
 mod middleware;
@@ -36,19 +37,27 @@ impl Default for WebConfig {
     }
 }
 
-/// What every handler can reach: the store, the metrics registry, the limits and
-/// the failed-sign-in counters (in memory, so per instance).
+/// What every handler can reach: the store, the metrics registry, the limits,
+/// the failed-sign-in counters (in memory, so per instance) and the key that signs
+/// sign-in forms.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
     pub config: WebConfig,
     pub throttle: Arc<rungs_app::accounts::LoginThrottle>,
+    pub form_key: Arc<rungs_app::accounts::FormKey>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState { store, metrics: Arc::new(Metrics::default()), config: WebConfig::default(), throttle: Arc::default() }
+        AppState { store, metrics: Arc::new(Metrics::default()), config: WebConfig::default(), throttle: Arc::default(), form_key: Arc::new(rungs_app::accounts::FormKey::random()) }
+    }
+
+    /// Sign sign-in forms with `key` (`RUNGS_SECRET_KEY`: the same on every instance).
+    pub fn with_form_key(mut self, key: rungs_app::accounts::FormKey) -> Self {
+        self.form_key = Arc::new(key);
+        self
     }
 
     pub fn with_config(mut self, config: WebConfig) -> Self {

@@ -5,6 +5,7 @@ mod access;
 mod events;
 mod framework;
 mod idempotency;
+mod login;
 mod opportunities;
 mod opportunity_pages;
 pub mod pages;
