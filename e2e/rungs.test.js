@@ -252,3 +252,23 @@ test('the win form suggests the competencies a free-text win evidences, and the 
   await visit(page, 'win-suggested');
   await page.context().close();
 });
+
+test('no other site can frame a page, and the readiness meter draws without inline styles', async () => {
+  const page = await newPage();
+  await signIn(page, 'employee');
+  await page.goto(`${demo.base}/progress`);
+  const bar = await page.locator('svg.meter rect').evaluate((r) => r.getBoundingClientRect().width);
+  const score = Number((await page.locator('svg.meter').getAttribute('aria-label')).match(/(\d+) out of/)[1]);
+  assert.ok(score === 0 || bar > 0, `the meter shows ${score}: ${bar}px`);
+  assert.deepEqual(page.cspViolations, [], 'no CSP violation on the signed-in pages');
+  // A page elsewhere (another origin) framing the sign-in page gets nothing.
+  const other = await newPage();
+  await other.goto('about:blank');
+  await other.setContent(`<iframe id="f" src="${demo.base}/login"></iframe>`);
+  await other.waitForTimeout(1000);
+  const framed = other.frames().find((f) => f.url().startsWith(demo.base));
+  const content = framed ? await framed.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
+  assert.doesNotMatch(content, /Sign in/, 'the framed page must not render');
+  await page.context().close();
+  await other.context().close();
+});

@@ -82,7 +82,8 @@ export function useDemo() {
 
 /** No serious or critical axe violations on the current page. */
 export async function checkA11y(page, name) {
-  await page.addScriptTag({ content: AXE });
+  // Evaluated, not added as an inline <script>: the pages' CSP forbids inline scripts.
+  await page.evaluate(AXE);
   const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `accessibility of ${name}`);
@@ -98,15 +99,22 @@ export async function shoot(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-/** Accessibility check and screenshots of the current page. */
+/** Accessibility check and screenshots of the current page, and no CSP violation so far. */
 export async function visit(page, name) {
   await checkA11y(page, name);
   await shoot(page, name);
+  assert.deepEqual(page.cspViolations, [], `Content-Security-Policy violations up to ${name}`);
 }
 
+/** A page that records every Content-Security-Policy violation the browser reports. */
 export async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  return context.newPage();
+  const page = await context.newPage();
+  page.cspViolations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) page.cspViolations.push(`${page.url()}: ${m.text()}`);
+  });
+  return page;
 }
 
 export async function signIn(page, role) {

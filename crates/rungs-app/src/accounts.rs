@@ -1,6 +1,11 @@
 //! Local accounts for the web interface: passwords (argon2id), sign-in with a rate
 //! limit on failures, browser sessions and their CSRF tokens, sign-out.
 //!
+//! A sign-in attempt takes its place in the rate limit *before* the password is
+//! hashed (so a burst of parallel guesses cannot all be checked), and hashing goes
+//! through a gate of a few slots with pooled memory ([`hashing`]), so a flood of
+//! sign-ins costs time, not memory.
+//!
 //! Secrets never reach the store: a password is kept as an argon2id PHC string, a
 //! session as the SHA-256 of its 256-bit cookie secret (like API tokens, a fast hash
 //! is enough for 256 random bits). The CSRF token of a session is derived from its
@@ -11,9 +16,6 @@ use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::Utc;
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
@@ -25,6 +27,12 @@ use rungs_core::OrgId;
 
 use crate::{AppError, Viewer};
 
+mod form_key;
+mod hashing;
+
+pub use form_key::{FORM_TOKEN_LIFETIME, FormKey, MIN_KEY_CHARS};
+pub use hashing::slots as hashing_slots;
+
 /// How long a session lasts after sign-in (absolute: activity does not extend it).
 pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 /// Shortest password accepted.
@@ -34,6 +42,10 @@ pub const MAX_PASSWORD: usize = 1024;
 /// Failed sign-ins allowed per email and per client address within [`THROTTLE_WINDOW`].
 pub const MAX_FAILURES: usize = 5;
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a sign-in waits for a free hashing slot before it is told to retry.
+pub const HASH_WAIT: Duration = Duration::from_secs(5);
+/// How long a password change (CLI, admin) waits for a free hashing slot.
+const SET_PASSWORD_WAIT: Duration = Duration::from_secs(60);
 
 /// A fresh 256-bit secret as 64 hex characters (session cookies, pre-session CSRF).
 pub fn new_secret() -> String {
@@ -70,21 +82,10 @@ pub fn generate_password() -> String {
 }
 
 async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Unexpected(e.to_string()))
+    hashing::hash(password, SET_PASSWORD_WAIT).await.map_err(|e| match e {
+        hashing::HashError::Busy => AppError::Unexpected("every password-hashing slot stayed busy; try again".into()),
+        hashing::HashError::App(e) => e,
     })
-    .await
-    .map_err(|e| AppError::Unexpected(e.to_string()))?
-}
-
-async fn verify_password(password: String, phc: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&phc).map_err(|e| AppError::Unexpected(format!("stored password hash is malformed: {e}")))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|e| AppError::Unexpected(e.to_string()))?
 }
 
 /// A hash to verify against when the email is unknown, so that case takes as long
@@ -133,48 +134,81 @@ pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Opti
 
 /// Failed sign-ins remembered in memory, per email and per client address. Per
 /// process: several instances behind a load balancer each allow [`MAX_FAILURES`].
-#[derive(Debug, Default)]
+/// An attempt reserves its place before the password is checked and gives it back
+/// only if it succeeds (or never got checked), so parallel guesses count too.
+#[derive(Debug)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: Mutex<HashMap<String, VecDeque<(Instant, u64)>>>,
+    next_id: std::sync::atomic::AtomicU64,
+    hash_wait: Duration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle::with_hash_wait(HASH_WAIT)
+    }
+}
+
+/// A sign-in attempt's place in the rate limit, held while its password is checked.
+#[derive(Debug)]
+struct Reservation {
+    keys: Vec<String>,
+    id: u64,
 }
 
 impl LoginThrottle {
+    /// A throttle whose sign-ins wait at most `hash_wait` for a hashing slot.
+    pub fn with_hash_wait(hash_wait: Duration) -> Self {
+        LoginThrottle { failures: Mutex::default(), next_id: std::sync::atomic::AtomicU64::new(0), hash_wait }
+    }
+
     fn keys(email: &str, ip: Option<IpAddr>) -> Vec<String> {
         let mut k = vec![format!("email:{email}")];
         k.extend(ip.map(|ip| format!("ip:{ip}")));
         k
     }
 
-    /// `Err(wait)` when any key has used up its failures within the window.
-    fn check(&self, keys: &[String], now: Instant) -> Result<(), Duration> {
+    /// Count an attempt now, before its password is checked: `Err(wait)` when any key
+    /// has used up its failures within the window. Checking and counting happen
+    /// under one lock, so of N parallel attempts at most [`MAX_FAILURES`] get through.
+    fn reserve(&self, keys: Vec<String>, now: Instant) -> Result<Reservation, Duration> {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let mut wait = Duration::ZERO;
-        for k in keys {
+        for k in &keys {
             if let Some(q) = map.get_mut(k) {
-                while q.front().is_some_and(|t| now.duration_since(*t) >= THROTTLE_WINDOW) {
+                while q.front().is_some_and(|(t, _)| now.duration_since(*t) >= THROTTLE_WINDOW) {
                     q.pop_front();
                 }
                 if q.len() >= MAX_FAILURES
-                    && let Some(first) = q.front()
+                    && let Some((first, _)) = q.front()
                 {
                     wait = wait.max(THROTTLE_WINDOW - now.duration_since(*first));
                 }
             }
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
-    }
-
-    fn fail(&self, keys: &[String], now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if !wait.is_zero() {
+            return Err(wait);
+        }
         // Bound memory under a spray of made-up emails: drop stale entries first.
         if map.len() > 100_000 {
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < THROTTLE_WINDOW));
+            map.retain(|_, q| q.back().is_some_and(|(t, _)| now.duration_since(*t) < THROTTLE_WINDOW));
         }
-        for k in keys {
-            let q = map.entry(k.clone()).or_default();
-            q.push_back(now);
-            while q.len() > MAX_FAILURES {
-                q.pop_front();
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for k in &keys {
+            map.entry(k.clone()).or_default().push_back((now, id));
+        }
+        Ok(Reservation { keys, id })
+    }
+
+    /// Give a reserved place back: the attempt succeeded or was never checked.
+    fn release(&self, r: &Reservation) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for k in &r.keys {
+            if let Some(q) = map.get_mut(k) {
+                q.retain(|(_, id)| *id != r.id);
+                if q.is_empty() {
+                    map.remove(k);
+                }
             }
         }
     }
@@ -191,6 +225,9 @@ pub enum LoginError {
     Invalid,
     #[error("too many failed sign-ins; try again in {} minutes", retry_after.as_secs().div_ceil(60))]
     Throttled { retry_after: Duration },
+    /// Every password-checking slot stayed busy; nothing was checked or counted.
+    #[error("the server is busy checking other sign-ins; try again in a few seconds")]
+    Busy { retry_after: Duration },
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -206,40 +243,59 @@ pub struct SignedIn {
 /// Check an email and password and open a session.
 pub async fn login(store: &dyn Store, throttle: &LoginThrottle, email: &str, password: &str, ip: Option<IpAddr>) -> Result<SignedIn, LoginError> {
     let email = email.trim().to_lowercase();
-    let keys = LoginThrottle::keys(&email, ip);
-    throttle.check(&keys, Instant::now()).map_err(|retry_after| LoginError::Throttled { retry_after })?;
+    let reservation = throttle.reserve(LoginThrottle::keys(&email, ip), Instant::now()).map_err(|retry_after| LoginError::Throttled { retry_after })?;
+    match check(store, throttle.hash_wait, &email, password).await {
+        Ok(Some(c)) => {
+            throttle.release(&reservation);
+            throttle.forget(&reservation.keys[0]);
+            let secret = new_secret();
+            let now = Utc::now();
+            let record = SessionRecord { hash: digest(&secret), org_id: c.org_id, person_id: c.person_id, role: c.role, created_at: now, expires_at: now + SESSION_LIFETIME };
+            store.create_session(&record).await.map_err(AppError::from)?;
+            let viewer = Viewer { org_id: c.org_id, person_id: Some(c.person_id), role: c.role, token_id: None };
+            Ok(SignedIn { viewer, secret, expires_at: record.expires_at })
+        }
+        Ok(None) => {
+            tracing::info!("failed sign-in");
+            Err(LoginError::Invalid)
+        }
+        Err(e) => {
+            // Nothing was checked: the attempt does not count against anyone.
+            throttle.release(&reservation);
+            Err(match e {
+                hashing::HashError::Busy => LoginError::Busy { retry_after: Duration::from_secs(5) },
+                hashing::HashError::App(e) => e.into(),
+            })
+        }
+    }
+}
+
+/// The credential `email` and `password` sign in as, if they do and the person is
+/// still active. An unknown email is checked against a dummy hash, so it takes as
+/// long as a wrong password and the timing does not reveal who has an account.
+async fn check(store: &dyn Store, wait: Duration, email: &str, password: &str) -> Result<Option<Credential>, hashing::HashError> {
+    let app = hashing::HashError::App;
     let found = if password.len() > MAX_PASSWORD * 4 || email.len() > 254 {
         None
     } else {
-        match store.credential_by_email(&email).await {
+        match store.credential_by_email(email).await {
             Ok(c) => Some(c),
             Err(StoreError::NotFound) => None,
-            Err(e) => return Err(AppError::from(e).into()),
+            Err(e) => return Err(app(e.into())),
         }
     };
-    let ok = match &found {
-        Some(c) => verify_password(password.to_string(), c.password_hash.clone()).await?,
-        None => {
-            verify_password(password.to_string(), dummy_hash().await?).await?;
-            false
+    let phc = match &found {
+        Some(c) => c.password_hash.clone(),
+        None => dummy_hash().await.map_err(app)?,
+    };
+    let ok = hashing::verify(password.to_string(), phc, wait).await?;
+    match found {
+        Some(c) if ok => {
+            let active = store.person(c.org_id, c.person_id).await.map(|p| p.status == PersonStatus::Active).map_err(|e| app(e.into()))?;
+            Ok(active.then_some(c))
         }
-    };
-    let active = match (&found, ok) {
-        (Some(c), true) => store.person(c.org_id, c.person_id).await.map(|p| p.status == PersonStatus::Active).map_err(AppError::from)?,
-        _ => false,
-    };
-    let Some(c) = found.filter(|_| ok && active) else {
-        throttle.fail(&keys, Instant::now());
-        tracing::info!(email_known = false, "failed sign-in");
-        return Err(LoginError::Invalid);
-    };
-    throttle.forget(&keys[0]);
-    let secret = new_secret();
-    let now = Utc::now();
-    let record = SessionRecord { hash: digest(&secret), org_id: c.org_id, person_id: c.person_id, role: c.role, created_at: now, expires_at: now + SESSION_LIFETIME };
-    store.create_session(&record).await.map_err(AppError::from)?;
-    let viewer = Viewer { org_id: c.org_id, person_id: Some(c.person_id), role: c.role, token_id: None };
-    Ok(SignedIn { viewer, secret, expires_at: record.expires_at })
+        _ => Ok(None),
+    }
 }
 
 /// Resolve a session cookie to a viewer and their person record. Unknown, expired, malformed, or belonging to

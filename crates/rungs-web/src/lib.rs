@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod extract;
+mod headers;
 pub mod html;
 pub mod metrics;
 mod middleware;
@@ -37,8 +38,9 @@ impl Default for WebConfig {
     }
 }
 
-/// What every handler can reach: the store, the metrics registry, the limits and
-/// the failed-sign-in counters (in memory, so per instance).
+/// What every handler can reach: the store, the metrics registry, the limits,
+/// the failed-sign-in counters (in memory, so per instance) and the key that signs
+/// sign-in forms.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -47,6 +49,7 @@ pub struct AppState {
     pub throttle: Arc<rungs_app::accounts::LoginThrottle>,
     /// Can the store take writes? What `/readyz` answers (see [`readiness`]).
     pub readiness: Arc<readiness::Readiness>,
+    pub form_key: Arc<rungs_app::accounts::FormKey>,
 }
 
 impl AppState {
@@ -57,7 +60,14 @@ impl AppState {
             config: WebConfig::default(),
             throttle: Arc::default(),
             readiness: Arc::default(),
+            form_key: Arc::new(rungs_app::accounts::FormKey::random()),
         }
+    }
+
+    /// Sign sign-in forms with `key` (`RUNGS_SECRET_KEY`: the same on every instance).
+    pub fn with_form_key(mut self, key: rungs_app::accounts::FormKey) -> Self {
+        self.form_key = Arc::new(key);
+        self
     }
 
     /// Probe the store's writes at most this often for `/readyz` (default 5 s).

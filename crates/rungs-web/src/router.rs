@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn(middleware::problemize))
         .layer(from_fn_with_state(state.clone(), middleware::track))
+        .layer(from_fn(crate::headers::security))
         .with_state(state)
 }
 

@@ -64,3 +64,39 @@ fn generated_passwords_are_long_enough_and_differ() {
     assert!(a.len() >= MIN_PASSWORD, "{a}");
     assert!(same(&a, &a) && !same(&a, &b));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_are_counted_before_they_are_checked() {
+    let (_d, store, init) = setup().await;
+    set_password(store.as_ref(), init.org.id, "ada@example.com", None, "correct horse battery").await.unwrap();
+    let t = Arc::new(LoginThrottle::default());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (store, t) = (store.clone(), t.clone());
+        tasks.spawn(async move { login(store.as_ref(), &t, "ada@example.com", "wrong", IP).await });
+    }
+    let (mut invalid, mut throttled) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Err(LoginError::Invalid) => invalid += 1,
+            Err(LoginError::Throttled { .. }) => throttled += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((invalid, throttled), (MAX_FAILURES, 20 - MAX_FAILURES), "only {MAX_FAILURES} passwords were checked");
+}
+
+#[tokio::test]
+async fn a_sign_in_that_finds_every_hashing_slot_busy_is_told_to_retry_and_not_counted() {
+    let (_d, store, init) = setup().await;
+    set_password(store.as_ref(), init.org.id, "ada@example.com", None, "correct horse battery").await.unwrap();
+    let held = hashing::hold_every_slot().await;
+    let t = LoginThrottle::with_hash_wait(Duration::from_millis(50));
+    for _ in 0..MAX_FAILURES + 2 {
+        let r = login(store.as_ref(), &t, "ada@example.com", "wrong", IP).await;
+        assert!(matches!(r, Err(LoginError::Busy { retry_after }) if retry_after.as_secs() > 0), "{r:?}");
+    }
+    drop(held);
+    // None of the busy attempts counted: the right password still signs in.
+    assert!(login(store.as_ref(), &t, "ada@example.com", "correct horse battery", IP).await.is_ok());
+}

@@ -44,14 +44,60 @@ impl From<rungs_core::store::StoreError> for HtmlError {
     }
 }
 
+/// Longest `next` kept; a longer one becomes `/`.
+pub const MAX_NEXT: usize = 2048;
+
 /// A local path to return to after signing in; anything else becomes `/`, so the
-/// parameter cannot send people to another site.
+/// parameter cannot send people to another site. Accepted: a path (and query) on
+/// this site that starts with exactly one `/`, made only of visible ASCII (browsers
+/// drop tabs and newlines from URLs, so `/<TAB>/evil.example` would become
+/// `//evil.example`), with no backslash (browsers read `/\` as `//`), no scheme or
+/// host, and no `//` or `/\` at its start once percent-decoded either (in case a
+/// proxy decodes it again).
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next } else { "/" }
+    if is_local_path(next) { next } else { "/" }
 }
 
+fn is_local_path(next: &str) -> bool {
+    let b = next.as_bytes();
+    let starts_cleanly = |p: &[u8]| p.first() == Some(&b'/') && !matches!(p.get(1), Some(b'/' | b'\\'));
+    if next.len() > MAX_NEXT || !starts_cleanly(b) || !b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\') {
+        return false;
+    }
+    // It must be what a request line would carry: a path and query, nothing else.
+    let Ok(pq) = next.parse::<axum::http::uri::PathAndQuery>() else { return false };
+    if pq.as_str() != next {
+        return false;
+    }
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_decode(path);
+    starts_cleanly(&decoded) && !decoded.iter().any(|c| c.is_ascii_control() || *c == b'\\')
+}
+
+/// One round of percent-decoding (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> Vec<u8> {
+    let (b, mut out, mut i) = (s.as_bytes(), Vec::with_capacity(s.len()), 0);
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A 303 to `to`, which callers pass through [`safe_next`] or write themselves; a
+/// value that cannot be a header still redirects, to `/`.
 pub fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+    let location = header::HeaderValue::from_str(to).unwrap_or_else(|_| header::HeaderValue::from_static("/"));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 impl IntoResponse for HtmlError {

@@ -1,11 +1,15 @@
 //! Sign-in and sign-out. The sign-in form has no session yet, so its CSRF protection
-//! is a double submit: GET sets a random `rungs_login_csrf` cookie and puts the same
-//! value in a hidden field; POST requires both to match. Another site can make a
-//! browser post the form but cannot read or set our cookie, so it cannot match it.
+//! is a double submit of a server-signed value: GET sets a `rungs_login_csrf` cookie
+//! holding a token the server issued (a nonce and expiry under an HMAC with the
+//! server's key, see `rungs_app::accounts::FormKey`) and puts the same value in a
+//! hidden field; POST requires both to match and the token to verify. Another site
+//! can make a browser post the form but cannot read our cookie, and one that can
+//! plant a cookie (a sibling subdomain) cannot make up a value that verifies. A POST
+//! the browser marks as cross-site (`Sec-Fetch-Site`) is refused outright.
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rungs_app::accounts::{self, LoginError};
 use serde::Deserialize;
@@ -33,6 +37,10 @@ pub struct LoginForm {
     next: String,
 }
 
+/// An issued token is reused by the sign-in page while it has this long left, so
+/// two open sign-in tabs both work.
+const REUSE_TOKEN_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 fn page(status: StatusCode, csrf: &str, email: &str, next: &str, error: Option<String>, secure: bool) -> Result<Response, HtmlError> {
     let body = render_string(
         "login.html",
@@ -40,7 +48,8 @@ fn page(status: StatusCode, csrf: &str, email: &str, next: &str, error: Option<S
     )?;
     let mut res = (status, axum::response::Html(body)).into_response();
     // Re-set on every render: the cookie and the hidden field always agree.
-    let c = set_cookie(LOGIN_CSRF_COOKIE, csrf, Some(3600), secure);
+    let max_age = i64::try_from(accounts::FORM_TOKEN_LIFETIME.as_secs()).unwrap_or(3600);
+    let c = set_cookie(LOGIN_CSRF_COOKIE, csrf, Some(max_age), secure);
     res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
     Ok(res)
 }
@@ -52,16 +61,19 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     {
         return Ok(see_other(safe_next(&next)));
     }
-    // Keep an existing token so two open sign-in tabs both work.
-    let csrf = cookie(&headers, LOGIN_CSRF_COOKIE).filter(|c| c.len() == 64).unwrap_or_else(accounts::new_secret);
+    // Keep an existing token this server issued, so two open sign-in tabs both work.
+    let csrf = cookie(&headers, LOGIN_CSRF_COOKIE)
+        .filter(|c| state.form_key.remaining(c).is_some_and(|left| left >= REUSE_TOKEN_FOR))
+        .unwrap_or_else(|| state.form_key.issue());
     page(StatusCode::OK, &csrf, "", &next, None, is_https(&headers))
 }
 
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Extensions, Form(f): Form<LoginForm>) -> Result<Response, HtmlError> {
     let secure = is_https(&headers);
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    let fresh = accounts::new_secret();
-    if expected.is_empty() || !accounts::same(&f.csrf, &expected) {
+    let fresh = state.form_key.issue();
+    let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    if cross_site || expected.is_empty() || !accounts::same(&f.csrf, &expected) || state.form_key.remaining(&expected).is_none() {
         let msg = "The sign-in form had expired. Please sign in again.".to_string();
         return page(StatusCode::FORBIDDEN, &fresh, &f.email, &f.next, Some(msg), secure);
     }
@@ -76,7 +88,12 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Exte
             Ok(res)
         }
         Err(LoginError::Invalid) => page(StatusCode::UNAUTHORIZED, &expected, &f.email, &f.next, Some("That email and password do not match an account.".into()), secure),
-        Err(e @ LoginError::Throttled { .. }) => page(StatusCode::TOO_MANY_REQUESTS, &expected, &f.email, &f.next, Some(format!("{}.", capitalise(&e.to_string()))), secure),
+        Err(e @ (LoginError::Throttled { retry_after } | LoginError::Busy { retry_after })) => {
+            let status = if matches!(e, LoginError::Busy { .. }) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::TOO_MANY_REQUESTS };
+            let mut res = page(status, &expected, &f.email, &f.next, Some(format!("{}.", capitalise(&e.to_string()))), secure)?;
+            res.headers_mut().insert(HeaderName::from_static("retry-after"), HeaderValue::from(retry_after.as_secs().max(1)));
+            Ok(res)
+        }
         Err(LoginError::App(e)) => Err(e.into()),
     }
 }

@@ -6,6 +6,7 @@ mod availability;
 mod events;
 mod framework;
 mod idempotency;
+mod login;
 mod opportunities;
 mod opportunity_pages;
 pub mod pages;

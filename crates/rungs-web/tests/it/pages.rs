@@ -68,7 +68,7 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={}", rungs_web::html::encode_form(v))).collect::<Vec<_>>().join("&")
 }
 
-fn set_cookie_value(res: &TestResponse, name: &str) -> String {
+pub fn set_cookie_value(res: &TestResponse, name: &str) -> String {
     res.headers
         .get_all(header::SET_COOKIE)
         .iter()
@@ -147,8 +147,9 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
 async fn the_session_cookie_is_hardened_and_secure_behind_tls() {
     let app = TestApp::new().await;
     rungs_app::accounts::set_password(app.store.as_ref(), app.org, "ada@example.com", None, PASSWORD).await.unwrap();
-    let body = form(&[("email", "ada@example.com"), ("password", PASSWORD), ("csrf", &"a".repeat(64))]);
-    let res = app.form_post("/login", &format!("rungs_login_csrf={}", "a".repeat(64)), body, &[("x-forwarded-proto", "https")]).await;
+    let tok = set_cookie_value(&app.send(Method::GET, "/login", None, None, &[]).await, "rungs_login_csrf");
+    let body = form(&[("email", "ada@example.com"), ("password", PASSWORD), ("csrf", &tok)]);
+    let res = app.form_post("/login", &format!("rungs_login_csrf={tok}"), body, &[("x-forwarded-proto", "https")]).await;
     res.assert_status(StatusCode::SEE_OTHER);
     let c = res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).find(|v| v.starts_with("rungs_session=")).unwrap();
     for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
@@ -162,7 +163,7 @@ async fn the_session_cookie_is_hardened_and_secure_behind_tls() {
 async fn sign_in_needs_the_double_submit_token_and_wrong_passwords_are_limited() {
     let app = TestApp::new().await;
     rungs_app::accounts::set_password(app.store.as_ref(), app.org, "ada@example.com", None, PASSWORD).await.unwrap();
-    let tok = "b".repeat(64);
+    let tok = set_cookie_value(&app.send(Method::GET, "/login", None, None, &[]).await, "rungs_login_csrf");
     let cookie = format!("rungs_login_csrf={tok}");
     let no_cookie = app.form_post("/login", "", form(&[("email", "ada@example.com"), ("password", PASSWORD), ("csrf", &tok)]), &[]).await;
     assert_html(&no_cookie, StatusCode::FORBIDDEN);

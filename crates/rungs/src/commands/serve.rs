@@ -16,6 +16,7 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         )),
         None => None,
     };
+    let form_key = form_key()?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "rungs is listening");
@@ -25,10 +26,23 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
     let state = match probe_every {
         Some(every) => rungs_web::AppState::new(store).with_ready_probe_every(every),
         None => rungs_web::AppState::new(store),
-    };
+    }
+    .with_form_key(form_key);
     rungs_web::serve(listener, state, shutdown_signal()).await.context("server error")?;
     tracing::info!("rungs stopped");
     Ok(())
+}
+
+/// The key that signs sign-in forms: from `RUNGS_SECRET_KEY` (the same on every
+/// instance serving one database), else made now for this process.
+fn form_key() -> anyhow::Result<rungs_app::accounts::FormKey> {
+    match std::env::var("RUNGS_SECRET_KEY") {
+        Ok(s) if !s.is_empty() => rungs_app::accounts::FormKey::from_secret(&s).map_err(|e| anyhow::anyhow!("RUNGS_SECRET_KEY {e}")),
+        _ => {
+            tracing::info!("RUNGS_SECRET_KEY is not set: sign-in forms are signed with a key made at startup (set it when several instances serve one database)");
+            Ok(rungs_app::accounts::FormKey::random())
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

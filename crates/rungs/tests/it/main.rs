@@ -5,4 +5,5 @@ mod demo;
 mod durability;
 mod opportunities;
 mod postgres;
+mod signin;
 mod support;
