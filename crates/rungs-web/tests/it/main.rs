@@ -6,6 +6,7 @@ mod authz_first;
 mod events;
 mod framework;
 mod idempotency;
+mod matrix;
 mod opportunities;
 mod opportunity_pages;
 pub mod pages;
