@@ -164,3 +164,20 @@ async fn a_departure_ends_the_persons_tokens_and_sessions() {
     assert!(!rex.is_empty() && rex.iter().all(|x| x["revoked_at"].is_string()), "{rex:?}");
     app.get("/api/v1/me", &t.manager).await.assert_status(StatusCode::OK);
 }
+
+/// A reversal of an event that does not exist: `422` naming the target to someone who
+/// could reverse something about the person, the usual refusal to anyone else.
+#[tokio::test]
+async fn a_reversal_of_an_unknown_event_is_a_field_error_only_for_who_could_reverse() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    let ghost = rungs_core::EventId::new();
+    let undo = |subject| json!({"subject": subject, "kind": "reversal", "payload": {"target": ghost, "reason": "x"}});
+    assert_eq!(app.record(&t.manager, &undo(t.report_id)).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["payload.target"]);
+    // Anyone may reverse a recognition they gave, so anyone could reverse something.
+    assert_eq!(app.record(&t.report, &undo(t.outsider_id)).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["payload.target"]);
+    // About someone who has left, nobody but the people team.
+    app.record(&app.admin, &json!({"subject": t.outsider_id, "kind": "departure", "payload": {"reason": "voluntary"}})).await.assert_status(StatusCode::CREATED);
+    let p = app.record(&t.report, &undo(t.outsider_id)).await.problem(StatusCode::NOT_FOUND);
+    assert_eq!(p["errors"], json!([]));
+}
