@@ -1,5 +1,7 @@
 //! Recording and reading ledger events on behalf of a viewer.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
@@ -61,9 +63,10 @@ pub async fn record(
     let framework = store.framework(viewer.org_id).await?;
     let validates = parsed.iter().any(|p| matches!(p.body, EventBody::Validation(_)));
     let scope = if validates { Scope::load_with_reports(store, viewer.clone()).await? } else { Scope::load(store, viewer.clone()).await? };
+    let departed = departed_subjects(store, viewer, &parsed).await?;
     let mut events = Vec::with_capacity(parsed.len());
     for (i, p) in parsed.into_iter().enumerate() {
-        match prepare(store, &scope, &framework, p, now).await {
+        match prepare(store, &scope, &departed, &framework, p, now).await {
             Ok(e) => events.push(e),
             Err(AppError::Invalid(v)) => errors.errors.extend(nest(v, bulk, i).errors),
             Err(other) => return Err(other),
@@ -79,6 +82,26 @@ pub async fn record(
     Ok(redact_appended(&scope, appended))
 }
 
+/// Which of the subjects have left, read once per subject, for the access check; the
+/// people team's rights do not depend on it, so nothing is read for them.
+async fn departed_subjects(store: &dyn Store, viewer: &Viewer, parsed: &[ParsedEvent]) -> Result<HashSet<PersonId>, AppError> {
+    let mut departed = HashSet::new();
+    if viewer.is_admin() {
+        return Ok(departed);
+    }
+    let subjects: HashSet<PersonId> = parsed.iter().map(|p| p.subject).collect();
+    for id in subjects {
+        match store.person(viewer.org_id, id).await {
+            Ok(person) if person.status == PersonStatus::Departed => {
+                departed.insert(id);
+            }
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(departed)
+}
+
 fn nest(e: ValidationError, bulk: bool, i: usize) -> ValidationError {
     if bulk { e.nested(&format!("events[{i}]")) } else { e }
 }
@@ -91,11 +114,18 @@ fn redact_appended(scope: &Scope, mut a: Appended) -> Appended {
 }
 
 /// Turn one parsed input into a ledger event the viewer is allowed to record.
-async fn prepare(store: &dyn Store, scope: &Scope, fw: &Framework, p: ParsedEvent, now: DateTime<Utc>) -> Result<NewEvent, AppError> {
+async fn prepare(
+    store: &dyn Store,
+    scope: &Scope,
+    departed: &HashSet<PersonId>,
+    fw: &Framework,
+    p: ParsedEvent,
+    now: DateTime<Utc>,
+) -> Result<NewEvent, AppError> {
     let viewer = &scope.viewer;
     let rel = scope.relation(p.subject);
     // Access first, so a refused request learns nothing from validation errors.
-    check_access(store, scope, &p).await?;
+    check_access(store, scope, departed.contains(&p.subject), &p).await?;
     let occurred_at = p.occurred_at.unwrap_or(now);
     if occurred_at > now + FUTURE_SLACK {
         return Err(AppError::invalid("occurred_at", "must not be in the future"));
@@ -127,20 +157,15 @@ async fn prepare(store: &dyn Store, scope: &Scope, fw: &Framework, p: ParsedEven
 
 /// Refuse what the access table does not allow (`403`, or `404` when the viewer may
 /// not know the person). The people team is allowed everything the table has, about
-/// anyone, so nothing is read for them (bulk imports stay one write); for others the
-/// subject's status is read, and a reversal's target for its kind and actor.
-async fn check_access(store: &dyn Store, scope: &Scope, p: &ParsedEvent) -> Result<(), AppError> {
+/// anyone, so nothing is read for them (bulk imports stay one write); for others a
+/// reversal's target is read for its kind and actor. `left`: the subject has left.
+async fn check_access(store: &dyn Store, scope: &Scope, left: bool, p: &ParsedEvent) -> Result<(), AppError> {
     let viewer = &scope.viewer;
     if viewer.is_admin() {
         return Ok(());
     }
     let rel = scope.relation(p.subject);
     let kind = p.body.kind();
-    let left = match store.person(viewer.org_id, p.subject).await {
-        Ok(person) => person.status == PersonStatus::Departed,
-        Err(StoreError::NotFound) => false,
-        Err(e) => return Err(e.into()),
-    };
     let mut action = Action::Record(kind);
     let mut target = None;
     if kind == EventKind::Reversal

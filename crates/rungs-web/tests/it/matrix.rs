@@ -229,7 +229,12 @@ async fn every_role_relation_and_action_answers_as_the_access_table_says() {
                 let res = app.page(&format!("/people/{s}/{page}"), &b.cookie).await;
                 push(tag(page), read, res.status);
                 if page == "timeline" && res.status == StatusCode::OK {
-                    let may = table::allowed(v.role, rel.table(v.role), Action::Record(EventKind::Validation), Subject { left: rel == Rel::Departed, own_target: false });
+                    let may = table::allowed(
+                        v.role,
+                        rel.table(v.role),
+                        Action::Record(EventKind::Validation),
+                        Subject { left: rel == Rel::Departed, own_target: false },
+                    );
                     let shown = res.text().contains(&format!("action=\"/people/{s}/validations\""));
                     push(tag("Validate button shown"), bool_status(may), bool_status(shown));
                 }
@@ -281,7 +286,9 @@ async fn every_role_relation_and_action_answers_as_the_access_table_says() {
                 // The viewer's own event of this kind, where they may record one.
                 let record = Action::Record(kind);
                 let left = rel == Rel::Departed;
-                if matches!(kind, EventKind::Hired | EventKind::Reversal) || !table::allowed(v.role, rel.table(v.role), record, Subject { left, own_target: false }) {
+                if matches!(kind, EventKind::Hired | EventKind::Reversal)
+                    || !table::allowed(v.role, rel.table(v.role), record, Subject { left, own_target: false })
+                {
                     continue;
                 }
                 let inner = match kind {
@@ -299,12 +306,20 @@ async fn every_role_relation_and_action_answers_as_the_access_table_says() {
         // the viewer themself last (it revokes their token).
         let gone = v.people[&Rel::Departed];
         let res = app.record(&v.token, &event(None, gone, EventKind::Reversal, org.departures.get(&gone).copied(), m)).await;
-        push(format!("reverse a departure as {} about Departed", v.role.as_str()), expected(v.role, Rel::Departed, Action::Reverse(EventKind::Departure), false), res.status);
+        push(
+            format!("reverse a departure as {} about Departed", v.role.as_str()),
+            expected(v.role, Rel::Departed, Action::Reverse(EventKind::Departure), false),
+            res.status,
+        );
         for rel in RELS.into_iter().rev() {
             let res = app.record(&v.token, &event(None, v.people[&rel], EventKind::Departure, None, m)).await;
             // The reversal above brought the one who left back (for the people team).
             let as_rel = if rel == Rel::Departed && v.role == Role::Admin { Rel::DirectReport } else { rel };
-            push(format!("record departure as {} about {rel:?}", v.role.as_str()), expected(v.role, as_rel, Action::Record(EventKind::Departure), false), res.status);
+            push(
+                format!("record departure as {} about {rel:?}", v.role.as_str()),
+                expected(v.role, as_rel, Action::Record(EventKind::Departure), false),
+                res.status,
+            );
         }
     }
 
