@@ -171,6 +171,13 @@ pub fn allowed(role: Role, rel: Relation, action: Action, subject: Subject) -> b
     }
 }
 
+/// May `role` record anything at all about a person who has left? For records made
+/// outside the table's rows (an opportunity's completion puts a win on the
+/// applicant's ledger): the same answer the rows give.
+pub fn records_after_leaving(role: Role) -> bool {
+    RULES.iter().any(|r| matches!(r.action, Action::Record(_)) && r.cell(role).after_leaving && Relation::ALL.iter().any(|rel| r.cell(role).grant(*rel) != No))
+}
+
 /// The table as Markdown, for `docs/SECURITY.md`.
 pub fn render_markdown() -> String {
     let mut out = String::from("| action | employee | manager | admin | about a person who has left |\n|---|---|---|---|---|\n");
