@@ -1,15 +1,18 @@
 //! Recording and reading ledger events on behalf of a viewer.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use rungs_core::event::{Event, EventBody, EventInput, EventKind, NewEvent, ParsedEvent, ValidatorRole};
 use rungs_core::framework::Framework;
 use rungs_core::page::Page;
-use rungs_core::store::{AppendBatch, Appended, EventQuery, IdempotencyClaim, Store};
+use rungs_core::person::PersonStatus;
+use rungs_core::store::{AppendBatch, Appended, EventQuery, IdempotencyClaim, Store, StoreError};
 use rungs_core::{EventId, PersonId, ValidationError};
 
-use crate::access::{Relation, Scope, can_record, redact_body};
+use crate::access::{self, Action, Relation, Scope, Subject, Target, can_record, redact_body, refusal_is_visible};
 use crate::{AppError, Viewer};
 
 /// Most events one bulk request may carry.
@@ -60,9 +63,10 @@ pub async fn record(
     let framework = store.framework(viewer.org_id).await?;
     let validates = parsed.iter().any(|p| matches!(p.body, EventBody::Validation(_)));
     let scope = if validates { Scope::load_with_reports(store, viewer.clone()).await? } else { Scope::load(store, viewer.clone()).await? };
+    let departed = departed_subjects(store, viewer, &parsed).await?;
     let mut events = Vec::with_capacity(parsed.len());
     for (i, p) in parsed.into_iter().enumerate() {
-        match prepare(store, &scope, &framework, p, now).await {
+        match prepare(store, &scope, &departed, &framework, p, now).await {
             Ok(e) => events.push(e),
             Err(AppError::Invalid(v)) => errors.errors.extend(nest(v, bulk, i).errors),
             Err(other) => return Err(other),
@@ -78,6 +82,26 @@ pub async fn record(
     Ok(redact_appended(&scope, appended))
 }
 
+/// Which of the subjects have left, read once per subject, for the access check; the
+/// people team's rights do not depend on it, so nothing is read for them.
+async fn departed_subjects(store: &dyn Store, viewer: &Viewer, parsed: &[ParsedEvent]) -> Result<HashSet<PersonId>, AppError> {
+    let mut departed = HashSet::new();
+    if viewer.is_admin() {
+        return Ok(departed);
+    }
+    let subjects: HashSet<PersonId> = parsed.iter().map(|p| p.subject).collect();
+    for id in subjects {
+        match store.person(viewer.org_id, id).await {
+            Ok(person) if person.status == PersonStatus::Departed => {
+                departed.insert(id);
+            }
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(departed)
+}
+
 fn nest(e: ValidationError, bulk: bool, i: usize) -> ValidationError {
     if bulk { e.nested(&format!("events[{i}]")) } else { e }
 }
@@ -90,37 +114,23 @@ fn redact_appended(scope: &Scope, mut a: Appended) -> Appended {
 }
 
 /// Turn one parsed input into a ledger event the viewer is allowed to record.
-async fn prepare(store: &dyn Store, scope: &Scope, fw: &Framework, p: ParsedEvent, now: DateTime<Utc>) -> Result<NewEvent, AppError> {
+async fn prepare(
+    store: &dyn Store,
+    scope: &Scope,
+    departed: &HashSet<PersonId>,
+    fw: &Framework,
+    p: ParsedEvent,
+    now: DateTime<Utc>,
+) -> Result<NewEvent, AppError> {
     let viewer = &scope.viewer;
     let rel = scope.relation(p.subject);
-    let kind = p.body.kind();
+    // Access first, so a refused request learns nothing from validation errors.
+    check_access(store, scope, departed.contains(&p.subject), &p).await?;
     let occurred_at = p.occurred_at.unwrap_or(now);
     if occurred_at > now + FUTURE_SLACK {
         return Err(AppError::invalid("occurred_at", "must not be in the future"));
     }
     check_framework(fw, &p)?;
-    let mut own_target = false;
-    if let Some(target) = p.body.target()
-        && kind == EventKind::Reversal
-        && !viewer.is_admin()
-    {
-        // Only look the target up for non-admins: admins may reverse anything and
-        // the store checks existence inside its transaction.
-        match store.event(viewer.org_id, target).await {
-            Ok(t) => own_target = viewer.person_id.is_some() && t.actor == viewer.person_id,
-            Err(rungs_core::store::StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if !can_record(viewer.role, rel, kind, own_target) {
-        // Do not reveal people the viewer cannot see.
-        let visible = scope.can_read(p.subject) || matches!(kind, EventKind::Recognition | EventKind::Validation);
-        return Err(if visible {
-            AppError::Forbidden(format!("a {} cannot record a {} for this person", viewer.role.as_str(), kind.as_str()))
-        } else {
-            AppError::NotFound
-        });
-    }
     let mut body = p.body;
     if let EventBody::Validation(v) = &mut body {
         v.role = if rel == Relation::Manager { ValidatorRole::Manager } else { ValidatorRole::Peer };
@@ -142,6 +152,56 @@ async fn prepare(store: &dyn Store, scope: &Scope, fw: &Framework, p: ParsedEven
         competencies: p.competencies,
         evidence: p.evidence,
         idempotency_key: None,
+    })
+}
+
+/// Refuse what the access table does not allow (`403`, or `404` when the viewer may
+/// not know the person). The people team is allowed everything the table has, about
+/// anyone, so nothing is read for them (bulk imports stay one write); for others a
+/// reversal's target is read for its kind and actor. `left`: the subject has left.
+async fn check_access(store: &dyn Store, scope: &Scope, left: bool, p: &ParsedEvent) -> Result<(), AppError> {
+    let viewer = &scope.viewer;
+    if viewer.is_admin() {
+        return Ok(());
+    }
+    let rel = scope.relation(p.subject);
+    let kind = p.body.kind();
+    let mut action = Action::Record(kind);
+    let mut target = None;
+    if kind == EventKind::Reversal
+        && let Some(id) = p.body.target()
+    {
+        match store.event(viewer.org_id, id).await {
+            // A target about someone else is refused by the ledger (422) if allowed here.
+            Ok(t) => {
+                action = Action::Reverse(t.kind());
+                target = Some(Target { kind: t.kind(), own: viewer.person_id.is_some() && t.actor == viewer.person_id });
+            }
+            Err(StoreError::NotFound) => {
+                // Nothing to decide on: say so only to someone who could reverse
+                // something about this person.
+                let could = Action::all().into_iter().filter(|a| matches!(a, Action::Reverse(_))).any(|a| {
+                    access::table::allowed(viewer.role, rel, a, Subject { left, own_target: true })
+                });
+                if could {
+                    return Err(AppError::invalid("payload.target", "no such event"));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if can_record(viewer.role, rel, kind, target, left) {
+        return Ok(());
+    }
+    Err(if refusal_is_visible(viewer.role, rel, action) {
+        let why = if left { " who has left" } else { "" };
+        let what = match action {
+            Action::Reverse(k) => format!("reversal of a {}", k.as_str()),
+            _ => kind.as_str().to_string(),
+        };
+        AppError::Forbidden(format!("a {} cannot record a {what} for this person{why}", viewer.role.as_str()))
+    } else {
+        AppError::NotFound
     })
 }
 

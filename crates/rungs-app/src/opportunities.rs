@@ -238,6 +238,12 @@ pub fn event_keys(app: ApplicationId) -> (String, String) {
 async fn complete(store: &dyn Store, viewer: &Viewer, opp: &Opportunity, app: &Application, at: DateTime<Utc>) -> Result<Application, AppError> {
     // Check the move before writing anything (the store checks again when it moves).
     rungs_core::opportunity::check_move(opp, app, Move::Complete)?;
+    // About someone who has left, only the people team records (the access table).
+    if !crate::access::table::records_after_leaving(viewer.role)
+        && store.person(viewer.org_id, app.applicant).await?.status == rungs_core::person::PersonStatus::Departed
+    {
+        return Err(AppError::Forbidden("the applicant has left: only the people team can record work for them now".into()));
+    }
     let fw = store.framework(viewer.org_id).await?;
     // The framework may have changed since the opportunity was posted.
     let competencies: Vec<String> = opp.competencies.iter().filter(|c| fw.has_competency(c)).cloned().collect();

@@ -8,6 +8,10 @@ use rungs_core::person::{Person, Role};
 use rungs_core::store::{Store, StoreResult};
 use rungs_core::{OrgId, PersonId, TokenId};
 
+pub mod table;
+
+pub use table::{Action, Grant, Subject};
+
 /// Who is asking: resolved from a bearer token, a session, or the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
@@ -30,12 +34,19 @@ impl Viewer {
 }
 
 /// How the viewer relates to a subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Relation {
     Myself,
-    /// The viewer is the subject's direct or indirect manager.
+    /// The viewer is the subject's direct or indirect manager, and acts as one: only
+    /// for manager tokens and sessions (an employee-role viewer has no reports), and
+    /// for the people team where the org chart matters (validations).
     Manager,
+    /// Anyone else: a peer, someone in another department.
     Other,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 3] = [Relation::Myself, Relation::Manager, Relation::Other];
 }
 
 /// The viewer plus the set of their reports, loaded once per request.
@@ -88,33 +99,46 @@ impl Scope {
     }
 }
 
-/// May this viewer read the subject's profile, timeline and events?
+/// May this viewer read the subject's profile, timeline and events? (A person who has
+/// left stays readable under the same rule: their history does not go away.)
 pub fn can_read(role: Role, rel: Relation) -> bool {
-    match role {
-        Role::Admin => true,
-        Role::Manager => rel != Relation::Other,
-        Role::Employee => rel == Relation::Myself,
-    }
+    table::allowed(role, rel, Action::Read, Subject::ACTIVE)
+}
+
+/// The event a reversal points at, as far as access is concerned: its kind, and
+/// whether the viewer recorded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub kind: EventKind,
+    pub own: bool,
 }
 
 /// May this viewer record an event of `kind` about a subject they relate to as `rel`?
-/// `own_target` is true when a reversal targets an event the viewer recorded.
-pub fn can_record(role: Role, rel: Relation, kind: EventKind, own_target: bool) -> bool {
-    if role == Role::Admin {
-        return true;
+///
+/// A `reversal` is decided by the kind it reverses (`target`): reversing needs the
+/// right to record that kind about the subject, and for some grants that the viewer
+/// recorded the target themself (see [`table::RULES`]). A reversal whose target is
+/// unknown (`None`) is allowed to the people team only; the ledger then refuses it.
+/// `left` is true when the subject has left the organization.
+pub fn can_record(role: Role, rel: Relation, kind: EventKind, target: Option<Target>, left: bool) -> bool {
+    match (kind, target) {
+        (EventKind::Reversal, Some(t)) => table::allowed(role, rel, Action::Reverse(t.kind), Subject { left, own_target: t.own }),
+        (EventKind::Reversal, None) => role == Role::Admin,
+        (kind, _) => table::allowed(role, rel, Action::Record(kind), Subject { left, own_target: false }),
     }
-    let manager = role == Role::Manager && rel == Relation::Manager;
-    match kind {
-        // Decided by the organization: the people team records these.
-        EventKind::Hired | EventKind::ProfileUpdated | EventKind::Promotion | EventKind::LateralMove | EventKind::Departure => false,
-        EventKind::MicroProgression => rel == Relation::Myself || manager,
-        // Anyone but the subject may validate a win or recognise a colleague.
-        EventKind::Validation | EventKind::Recognition => rel != Relation::Myself,
-        EventKind::MicroPromotion => manager,
-        EventKind::Reversal => own_target || manager,
-        // Recorded by the system when a win completes a module (`milestones`).
-        EventKind::MilestoneCompleted => false,
-    }
+}
+
+/// When `action` is refused, may the refusal say so (`403`) rather than answer as if
+/// the person did not exist (`404`)? Yes when the viewer may read the person, or when
+/// the action is one anyone may take about anyone (recognition and validation, and
+/// their reversals): the viewer knows the person exists.
+pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
+    let open = |k: EventKind| matches!(k, EventKind::Recognition | EventKind::Validation);
+    can_read(role, rel)
+        || match action {
+            Action::Read => false,
+            Action::Record(k) | Action::Reverse(k) => open(k),
+        }
 }
 
 /// A person as this viewer may see them: pay only for the people team and the person

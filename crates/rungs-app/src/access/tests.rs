@@ -19,33 +19,108 @@ fn read_matrix() {
     }
 }
 
+/// Spot checks of the table, including the review's case: a manager may not undo
+/// what the people team decided (defect 1 of issue 10).
 #[test]
 fn record_matrix() {
-    // (role, relation, kind, own target, allowed)
+    let t = |kind, own| Some(Target { kind, own });
+    // (role, relation, kind, target, subject left, allowed)
     let cases = [
-        (Employee, Myself, MicroProgression, false, true),
-        (Employee, Other, MicroProgression, false, false),
-        (Employee, Myself, Promotion, false, false),
-        (Employee, Myself, Recognition, false, false),
-        (Employee, Other, Recognition, false, true),
-        (Employee, Other, Validation, false, true),
-        (Employee, Myself, Validation, false, false),
-        (Employee, Myself, MicroPromotion, false, false),
-        (Employee, Myself, Reversal, true, true),
-        (Employee, Myself, Reversal, false, false),
-        (Role::Manager, Relation::Manager, MicroPromotion, false, true),
-        (Role::Manager, Other, MicroPromotion, false, false),
-        (Role::Manager, Relation::Manager, Promotion, false, false),
-        (Role::Manager, Relation::Manager, Reversal, false, true),
-        (Role::Manager, Relation::Manager, MicroProgression, false, true),
-        (Admin, Other, Promotion, false, true),
-        (Admin, Other, Hired, false, true),
-        (Employee, Other, Hired, false, false),
-        (Role::Manager, Relation::Manager, Departure, false, false),
+        (Employee, Myself, MicroProgression, None, false, true),
+        (Employee, Other, MicroProgression, None, false, false),
+        (Employee, Myself, Promotion, None, false, false),
+        (Employee, Myself, Recognition, None, false, false),
+        (Employee, Other, Recognition, None, false, true),
+        (Employee, Other, Recognition, None, true, false),
+        (Employee, Other, Validation, None, false, true),
+        (Employee, Myself, Validation, None, false, false),
+        (Employee, Myself, MicroPromotion, None, false, false),
+        (Employee, Myself, Reversal, t(MicroProgression, true), false, true),
+        (Employee, Myself, Reversal, t(MicroProgression, false), false, false),
+        (Employee, Other, Reversal, t(Recognition, true), false, true),
+        (Employee, Other, Reversal, t(Recognition, false), false, false),
+        (Employee, Myself, Reversal, t(Promotion, true), false, false),
+        (Role::Manager, Relation::Manager, MicroPromotion, None, false, true),
+        (Role::Manager, Relation::Manager, MicroPromotion, None, true, false),
+        (Role::Manager, Other, MicroPromotion, None, false, false),
+        (Role::Manager, Relation::Manager, Promotion, None, false, false),
+        (Role::Manager, Relation::Manager, Reversal, t(MicroPromotion, false), false, true),
+        (Role::Manager, Relation::Manager, Reversal, t(MicroProgression, false), false, true),
+        (Role::Manager, Relation::Manager, Reversal, t(Promotion, false), false, false),
+        (Role::Manager, Relation::Manager, Reversal, t(LateralMove, false), false, false),
+        (Role::Manager, Relation::Manager, Reversal, t(ProfileUpdated, false), false, false),
+        (Role::Manager, Relation::Manager, Reversal, t(Departure, false), true, false),
+        (Role::Manager, Relation::Manager, Reversal, t(Promotion, true), false, false),
+        (Role::Manager, Relation::Manager, Reversal, None, false, false),
+        (Role::Manager, Relation::Manager, MicroProgression, None, false, true),
+        (Admin, Other, Promotion, None, false, true),
+        (Admin, Other, Promotion, None, true, true),
+        (Admin, Other, Reversal, t(Departure, false), true, true),
+        (Admin, Other, Reversal, None, false, true),
+        (Admin, Other, Hired, None, false, true),
+        (Employee, Other, Hired, None, false, false),
+        (Role::Manager, Relation::Manager, Departure, None, false, false),
     ];
-    for (role, rel, kind, own, want) in cases {
-        assert_eq!(can_record(role, rel, kind, own), want, "{role:?} {rel:?} {kind:?} own={own}");
+    for (role, rel, kind, target, left, want) in cases {
+        assert_eq!(can_record(role, rel, kind, target, left), want, "{role:?} {rel:?} {kind:?} {target:?} left={left}");
     }
+}
+
+const ROLES: [Role; 3] = [Employee, Role::Manager, Admin];
+
+/// Every kind has a record row and a reverse row (a reversal's own reversal aside),
+/// and nothing else is in the table twice.
+#[test]
+fn the_table_has_one_row_per_action() {
+    let actions = table::Action::all();
+    assert_eq!(actions.len(), table::RULES.len());
+    for a in &actions {
+        assert_eq!(table::RULES.iter().filter(|r| r.action == *a).count(), 1, "{a:?}");
+    }
+    assert!(table::rule(table::Action::Record(Reversal)).is_none());
+    assert!(table::rule(table::Action::Reverse(Reversal)).is_none());
+}
+
+/// The rule behind every reversal row: reversing a kind never goes further than
+/// recording it, for any role, relation or status; and an employee has no reports.
+#[test]
+fn reversing_never_goes_further_than_recording() {
+    for rule in table::RULES {
+        for role in ROLES {
+            assert_eq!(rule.cell(role).grant(Relation::Manager) > Grant::No, role != Employee && rule.cell(role).report > Grant::No);
+            let table::Action::Reverse(kind) = rule.action else { continue };
+            let record = table::rule(table::Action::Record(kind)).unwrap();
+            for rel in Relation::ALL {
+                assert!(rule.cell(role).grant(rel) <= record.cell(role).grant(rel), "{role:?} {rel:?} reverse {kind:?}");
+            }
+            assert!(!rule.cell(role).after_leaving || record.cell(role).after_leaving, "{role:?} reverse {kind:?}");
+        }
+    }
+    for rule in table::RULES {
+        assert_eq!(rule.employee.report, Grant::No, "{:?}", rule.action);
+    }
+}
+
+/// Only the people team records anything about someone who has left; everyone keeps
+/// reading what they could read.
+#[test]
+fn after_leaving_only_the_people_team_records() {
+    for rule in table::RULES {
+        for role in ROLES {
+            let keeps = rule.cell(role).after_leaving;
+            match rule.action {
+                table::Action::Read => assert!(keeps),
+                _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_markdown_table_has_a_line_per_rule() {
+    let md = table::render_markdown();
+    assert_eq!(md.lines().count(), table::RULES.len() + 2);
+    assert!(md.contains("| reverse a `promotion` | — | — | anyone | unchanged |"), "{md}");
 }
 
 #[test]
@@ -84,4 +159,18 @@ fn pay_and_sensitive_attributes_are_redacted_by_role() {
     assert!(mgr.sensitive.is_empty());
     p = redact_person(Admin, Other, p);
     assert_eq!(p.sensitive.len(), 1);
+}
+
+
+/// `docs/SECURITY.md` shows the table the code decides by, between marker comments.
+/// To update it, paste the table this test prints.
+#[test]
+fn docs_security_md_renders_the_table() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/SECURITY.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/SECURITY.md");
+    let (begin, end) = ("<!-- access-table:begin -->\n", "<!-- access-table:end -->");
+    let start = doc.find(begin).expect("the begin marker in docs/SECURITY.md") + begin.len();
+    let stop = doc[start..].find(end).expect("the end marker in docs/SECURITY.md") + start;
+    let want = table::render_markdown();
+    assert!(doc[start..stop] == want, "docs/SECURITY.md's access table differs from the code's; put this between the markers:\n{want}");
 }

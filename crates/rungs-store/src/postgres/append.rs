@@ -497,6 +497,11 @@ impl Batch {
     /// concerned when one is known; with `exact`, a failed multi-row statement is
     /// rolled back to a savepoint and redone row by row to find that event.
     async fn write(&mut self, tx: &Transaction<'_>, exact: bool) -> Result<(), (Option<usize>, StoreError)> {
+        self.write_events(tx, exact).await?;
+        revoke_departed(tx, self.org, &self.out).await.map_err(|e| (None, e))
+    }
+
+    async fn write_events(&mut self, tx: &Transaction<'_>, exact: bool) -> Result<(), (Option<usize>, StoreError)> {
         let exact = exact && (self.out.len() > 1 || self.touched.len() > 1);
         if exact {
             tx.batch_execute("SAVEPOINT rows").await.db().map_err(|e| (None, e))?;
@@ -613,6 +618,21 @@ impl Batch {
         Ok(())
     }
 }
+
+/// A departure ends the person's access in the same transaction: their API tokens are
+/// revoked and their sessions deleted. One statement, sent only when the batch has a
+/// departure.
+async fn revoke_departed(tx: &Transaction<'_>, org: OrgId, events: &[Event]) -> StoreResult<()> {
+    let people: Vec<Uuid> = events.iter().filter(|e| matches!(e.body, EventBody::Departure(_))).map(|e| e.subject.0).collect();
+    if people.is_empty() {
+        return Ok(());
+    }
+    let stmt = tx.prepare_cached(REVOKE_DEPARTED).await.db()?;
+    tx.execute(&stmt, &[&org.0, &people]).await.db().map(drop)
+}
+
+const REVOKE_DEPARTED: &str = "WITH ended AS (DELETE FROM sessions WHERE org_id = $1 AND person_id = ANY($2)) \
+     UPDATE tokens SET revoked_at = now() WHERE org_id = $1 AND person_id = ANY($2) AND revoked_at IS NULL";
 
 async fn upsert_people(tx: &Transaction<'_>, people: &[(usize, &Person)]) -> StoreResult<u64> {
     if people.is_empty() {

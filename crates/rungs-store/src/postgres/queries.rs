@@ -322,10 +322,13 @@ impl Store for PgStore {
             .map(drop)
     }
 
+    /// A token of a person who has left is refused even if it was not revoked (a
+    /// departure revokes them; this is defence in depth), in the same query.
     #[instrument(skip_all)]
     async fn token_by_hash(&self, hash: &[u8; 32]) -> StoreResult<TokenRecord> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE hash = $1 AND revoked_at IS NULL")).await.db()?;
+        let stmt = c.prepare_cached(&format!("SELECT {TOKEN_COLS} FROM tokens t WHERE hash = $1 AND revoked_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = t.org_id AND p.id = t.person_id AND p.status = 'departed')")).await.db()?;
         let hash: &[u8] = hash;
         one(c.query_opt(&stmt, &[&hash]).await.db()?, rows::token)
     }

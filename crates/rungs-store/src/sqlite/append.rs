@@ -82,6 +82,7 @@ pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch, cache: &People
         }
     }
     let written = b.flush().map_err(|(i, e)| at(i, e))?;
+    revoke_departed(conn, org_id, &out)?;
     if let Some(c) = claim {
         let ids: Vec<String> = out.iter().map(|e| e.id.to_string()).collect();
         conn.prepare_cached(
@@ -100,6 +101,19 @@ pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch, cache: &People
         .db()?;
     }
     Ok((Appended { events: out, replayed: false }, written))
+}
+
+/// A departure ends the person's access in the same transaction: their API tokens are
+/// revoked (as of the event's recording) and their sessions deleted.
+fn revoke_departed(conn: &Connection, org: OrgId, events: &[Event]) -> StoreResult<()> {
+    for e in events.iter().filter(|e| matches!(e.body, EventBody::Departure(_))) {
+        let (org, person) = (org.as_bytes(), e.subject.as_bytes());
+        conn.prepare_cached("UPDATE tokens SET revoked_at = ?3 WHERE org_id = ?1 AND person_id = ?2 AND revoked_at IS NULL")
+            .and_then(|mut s| s.execute(params![org, person, micros(e.recorded_at)]))
+            .db()?;
+        conn.prepare_cached("DELETE FROM sessions WHERE org_id = ?1 AND person_id = ?2").and_then(|mut s| s.execute(params![org, person])).db()?;
+    }
+    Ok(())
 }
 
 /// A claim seen before: replay its events, or refuse a different request.

@@ -302,10 +302,13 @@ impl Store for SqliteStore {
             .await
     }
 
+    /// A token of a person who has left is refused even if it was not revoked (a
+    /// departure revokes them; this is defence in depth), in the same query.
     #[instrument(skip_all)]
     async fn token_by_hash(&self, hash: &[u8; 32]) -> StoreResult<TokenRecord> {
         let hash = *hash;
-        let sql = format!("SELECT {TOKEN_COLS} FROM tokens WHERE hash = ?1 AND revoked_at IS NULL");
+        let sql = format!("SELECT {TOKEN_COLS} FROM tokens t WHERE hash = ?1 AND revoked_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = t.org_id AND p.id = t.person_id AND p.status = 'departed')");
         self.read(move |c| c.query_row(&sql, [hash], rows::token).db()).await
     }
 

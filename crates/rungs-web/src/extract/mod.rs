@@ -7,8 +7,8 @@ pub mod path;
 pub mod query;
 pub mod session;
 
-pub use auth::Auth;
+pub use auth::{Admin, Auth};
 pub use idempotency::IdempotencyKey;
 pub use json::JsonBody;
 pub use path::PathId;
-pub use session::Session;
+pub use session::{AdminSession, Session};

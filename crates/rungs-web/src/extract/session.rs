@@ -91,3 +91,21 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
 pub fn client_ip(parts_ext: &axum::http::Extensions) -> Option<IpAddr> {
     parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
 }
+
+/// A signed-in member of the people team, for people-team-only form posts. Put it
+/// where [`Session`] would go: the role is checked before the form or upload is read,
+/// so anyone else gets the 403 page whatever they sent.
+#[derive(Debug, Clone)]
+pub struct AdminSession(pub Session);
+
+impl FromRequestParts<AppState> for AdminSession {
+    type Rejection = HtmlError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let s = Session::from_request_parts(parts, state).await?;
+        if !s.viewer.is_admin() {
+            return Err(HtmlError::Forbidden("only the people team can do this".into()));
+        }
+        Ok(AdminSession(s))
+    }
+}

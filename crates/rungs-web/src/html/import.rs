@@ -10,7 +10,7 @@ use rungs_app::people_import::ImportReport;
 
 use super::{HtmlError, Layout, render_string};
 use crate::AppState;
-use crate::extract::Session;
+use crate::extract::{AdminSession, Session};
 
 fn page(s: &Session, status: StatusCode, report: Option<&ImportReport>, error: Option<String>, skip_invalid: bool) -> Result<Response, HtmlError> {
     let report = report.map(|r| {
@@ -36,7 +36,7 @@ pub async fn form(s: Session) -> Result<Response, HtmlError> {
     page(&s, StatusCode::OK, None, None, false)
 }
 
-pub async fn submit(State(state): State<AppState>, s: Session, mut form: Multipart) -> Result<Response, HtmlError> {
+pub async fn submit(State(state): State<AppState>, AdminSession(s): AdminSession, mut form: Multipart) -> Result<Response, HtmlError> {
     let (mut csrf, mut data, mut skip) = (String::new(), None, false);
     let bad = |e: axum::extract::multipart::MultipartError| HtmlError::BadRequest(format!("the upload could not be read: {e}"));
     while let Some(field) = form.next_field().await.map_err(bad)? {

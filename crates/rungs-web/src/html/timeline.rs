@@ -113,7 +113,8 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q):
     let names = rungs_app::people::actor_names(store, &s.viewer, &timeline).await?;
     let fw = store.framework(s.viewer.org_id).await?;
     let scope = Scope::load(store, s.viewer.clone()).await?;
-    let may_validate = can_record(s.viewer.role, scope.relation(id), EventKind::Validation, false);
+    let left = person.status == rungs_core::person::PersonStatus::Departed;
+    let may_validate = can_record(s.viewer.role, scope.relation(id), EventKind::Validation, None, left);
     let filter = q.kind.as_deref().and_then(EventKind::parse);
     let all = rows(&timeline, &names, &s, &fw, Utc::now(), may_validate);
     let total = all.len();

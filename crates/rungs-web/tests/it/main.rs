@@ -2,11 +2,13 @@
 //! SQLite database per test. One binary, one module per resource.
 
 mod access;
+mod authz_first;
 mod availability;
 mod events;
 mod framework;
 mod idempotency;
 mod login;
+mod matrix;
 mod opportunities;
 mod opportunity_pages;
 pub mod pages;

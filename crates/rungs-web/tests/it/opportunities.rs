@@ -196,3 +196,19 @@ async fn concurrent_completions_record_the_work_once() {
     assert_eq!(a.json()["evidence"], b.json()["evidence"]);
     assert_eq!(app.counts().await.0, before + 2, "one win and one validation, whoever clicked");
 }
+
+/// About someone who has left only the people team records (docs/SECURITY.md): the
+/// owner cannot complete a departed applicant's work; the people team still can.
+#[tokio::test]
+async fn completing_the_work_of_someone_who_has_left_is_for_the_people_team() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    let opp = post(&app, &t.outsider, &post_body("Ship the billing export", &["delivery"], 1)).await;
+    let application = apply(&app, &t.report, &opp).await;
+    act(&app, &t.outsider, &opp, &application, "accept").await.assert_status(StatusCode::OK);
+    app.record(&app.admin, &json!({"subject": t.report_id, "kind": "departure", "payload": {"reason": "voluntary"}})).await.assert_status(StatusCode::CREATED);
+    let before = app.counts().await;
+    act(&app, &t.outsider, &opp, &application, "complete").await.problem(StatusCode::FORBIDDEN);
+    assert_eq!(app.counts().await, before);
+    act(&app, &app.admin, &opp, &application, "complete").await.assert_status(StatusCode::OK);
+}

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use rungs_core::framework::{Competency, Framework, Level, Track};
 use rungs_core::person::{Organization, Role};
+use rungs_core::session_store::SessionRecord;
 use rungs_core::store::{Store, StoreError, TokenRecord};
 use rungs_core::{OrgId, PersonId, TokenId};
 
@@ -68,4 +69,68 @@ pub async fn appending_to_an_unknown_org_is_not_found(store: Arc<dyn Store>) {
     let err = try_append1(&store, event(ghost, PersonId::new(), day(0), hired("Ada", "ada@example.com"))).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     assert_eq!(store.stats().await.unwrap().events, 0);
+}
+
+/// A departure ends the person's access in the same transaction as the event: their
+/// tokens are revoked and their sessions deleted, nobody else's; a batch that fails
+/// revokes nothing; and a token of someone who has left is refused even if it was
+/// created (or left unrevoked) afterwards. Several departures at once (the group
+/// commit path on PostgreSQL) revoke each person's tokens.
+pub async fn a_departure_revokes_tokens_and_ends_sessions(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    let bob = hire(&store, org, "Bob").await;
+    let token = |person: PersonId, b: u8| TokenRecord {
+        id: TokenId::new(),
+        org_id: org,
+        person_id: person,
+        role: Role::Employee,
+        label: "laptop".into(),
+        hash: [b; 32],
+        created_at: day(1),
+        revoked_at: None,
+    };
+    let session = |person: PersonId, b: u8| SessionRecord {
+        hash: [b; 32],
+        org_id: org,
+        person_id: person,
+        role: Role::Employee,
+        created_at: Utc::now(),
+        expires_at: Utc::now() + Duration::hours(12),
+    };
+    for (p, b) in [(ada, 1), (ada, 2), (bob, 3)] {
+        store.create_token(&token(p, b)).await.unwrap();
+        store.create_session(&session(p, b)).await.unwrap();
+    }
+    let live = |b: u8| {
+        let store = store.clone();
+        async move { (store.token_by_hash(&[b; 32]).await.is_ok(), store.session_by_hash(&[b; 32], Utc::now()).await.is_ok()) }
+    };
+
+    let failing = batch(org, vec![event(org, ada, day(30), departure()), event(org, PersonId::new(), day(30), win("nobody"))]);
+    assert!(store.append(failing).await.is_err());
+    assert_eq!(live(1).await, (true, true), "a failed batch revokes nothing");
+
+    append1(&store, event(org, ada, day(30), departure())).await;
+    assert_eq!((live(1).await, live(2).await), ((false, false), (false, false)));
+    assert_eq!(live(3).await, (true, true), "someone else's access stays");
+    assert!(store.tokens(org, Some(ada)).await.unwrap().iter().all(|t| t.revoked_at.is_some()));
+
+    store.create_token(&token(ada, 4)).await.unwrap();
+    assert!(matches!(store.token_by_hash(&[4; 32]).await, Err(StoreError::NotFound)), "a departed person's token is refused");
+
+    let mut many = Vec::new();
+    for i in 0..6 {
+        many.push(hire(&store, org, &format!("Many {i}")).await);
+    }
+    for (i, p) in many.iter().enumerate() {
+        store.create_token(&token(*p, 10 + i as u8)).await.unwrap();
+    }
+    futures_util::future::join_all(many.iter().map(|p| try_append1(&store, event(org, *p, day(30), departure())))).await.into_iter().for_each(|r| {
+        r.unwrap();
+    });
+    for i in 0..many.len() {
+        assert!(matches!(store.token_by_hash(&[10 + i as u8; 32]).await, Err(StoreError::NotFound)));
+    }
+    assert!(store.tokens(org, None).await.unwrap().iter().filter(|t| t.person_id != bob).all(|t| t.revoked_at.is_some() || t.hash == [4; 32]));
 }

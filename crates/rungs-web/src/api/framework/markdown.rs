@@ -7,7 +7,7 @@ use super::ladder_params::LadderParams;
 use super::matrix::MatrixImport;
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::Auth;
+use crate::extract::Admin;
 
 /// Import a career ladder written in Markdown (people team only): `## Level` sections
 /// with `### Competency` lists of criteria, the transposed form (`## Competency`, then
@@ -20,13 +20,13 @@ use crate::extract::Auth;
     post,
     path = "/api/v1/framework/markdown",
     tag = "framework",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(LadderParams),
     request_body(content = String, content_type = "text/markdown"),
     responses((status = 200, body = MatrixImport))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn import_framework_markdown(State(state): State<AppState>, Auth(viewer): Auth, Query(q): Query<Vec<(String, String)>>, body: String) -> ApiResult<Json<MatrixImport>> {
+pub async fn import_framework_markdown(State(state): State<AppState>, Admin(viewer): Admin, Query(q): Query<Vec<(String, String)>>, body: String) -> ApiResult<Json<MatrixImport>> {
     let p = LadderParams::from_pairs(q);
     let commit = p.commit()?;
     let file = p.file.clone().unwrap_or_else(|| "ladder.md".into());

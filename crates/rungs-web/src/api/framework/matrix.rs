@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::ladder_params::LadderParams;
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::Auth;
+use crate::extract::Admin;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatrixImport {
@@ -29,13 +29,13 @@ pub struct MatrixImport {
     post,
     path = "/api/v1/framework/matrix",
     tag = "framework",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(LadderParams),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = MatrixImport))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn import_framework_matrix(State(state): State<AppState>, Auth(viewer): Auth, Query(q): Query<Vec<(String, String)>>, body: String) -> ApiResult<Json<MatrixImport>> {
+pub async fn import_framework_matrix(State(state): State<AppState>, Admin(viewer): Admin, Query(q): Query<Vec<(String, String)>>, body: String) -> ApiResult<Json<MatrixImport>> {
     let p = LadderParams::from_pairs(q);
     let Some(track) = p.track() else {
         return Err(ValidationError::single("track", "is required: the track whose levels the columns are").into());

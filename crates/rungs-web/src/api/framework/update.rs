@@ -6,7 +6,7 @@ use rungs_core::framework::Framework;
 
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Admin, JsonBody};
 
 /// Replace the career framework (people team only). Keys must be well-formed and
 /// unique and every track needs at least one level.
@@ -14,11 +14,11 @@ use crate::extract::{Auth, JsonBody};
     put,
     path = "/api/v1/framework",
     tag = "framework",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     request_body = Framework,
     responses((status = 200, description = "The framework as saved.", body = Framework))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn update_framework(State(state): State<AppState>, Auth(viewer): Auth, body: JsonBody<Framework>) -> ApiResult<Json<Framework>> {
+pub async fn update_framework(State(state): State<AppState>, Admin(viewer): Admin, body: JsonBody<Framework>) -> ApiResult<Json<Framework>> {
     Ok(Json(rungs_app::framework::replace(state.store.as_ref(), &viewer, body.value).await?))
 }

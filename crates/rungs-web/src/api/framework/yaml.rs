@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::Auth;
+use crate::extract::{Admin, Auth};
 
 /// The framework as YAML, in the format of docs/FRAMEWORKS.md (anyone signed in).
 #[utoipa::path(
@@ -42,13 +42,13 @@ pub struct YamlParams {
     post,
     path = "/api/v1/framework/yaml",
     tag = "framework",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(YamlParams),
     request_body(content = String, content_type = "application/yaml"),
     responses((status = 200, body = ImportOutcome))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn import_framework_yaml(State(state): State<AppState>, Auth(viewer): Auth, Query(p): Query<YamlParams>, body: String) -> ApiResult<Json<ImportOutcome>> {
+pub async fn import_framework_yaml(State(state): State<AppState>, Admin(viewer): Admin, Query(p): Query<YamlParams>, body: String) -> ApiResult<Json<ImportOutcome>> {
     let commit = super::commit_flag(p.commit.as_deref())?;
     let file = p.file.unwrap_or_else(|| "framework.yaml".into());
     Ok(Json(rungs_app::framework::import_yaml(state.store.as_ref(), &viewer, &file, &body, commit).await?))

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::payload_as_body;
 use crate::AppState;
 use crate::api::{ApiResult, Created, created};
-use crate::extract::{Auth, IdempotencyKey, JsonBody};
+use crate::extract::{Admin, IdempotencyKey, JsonBody};
 
 /// A new person: the fields of the `hired` event, plus an optional hire date.
 /// (Documentation only: the body is handed to `rungs-app` as JSON.)
@@ -38,7 +38,7 @@ pub struct CreatePerson {
     post,
     path = "/api/v1/people",
     tag = "people",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request.")),
     request_body = CreatePerson,
     responses((status = 201, description = "Created; `Location` points at the person.", body = Person))
@@ -46,7 +46,7 @@ pub struct CreatePerson {
 #[tracing::instrument(skip_all)]
 pub async fn create_person(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Admin(viewer): Admin,
     key: IdempotencyKey,
     method: Method,
     uri: Uri,

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::payload_as_body;
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
+use crate::extract::{Admin, IdempotencyKey, JsonBody, PathId};
 
 /// Change profile fields (people team only). Absent fields stay as they are;
 /// `"manager_id": null` removes the manager. Honours `Idempotency-Key`.
@@ -19,7 +19,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
     patch,
     path = "/api/v1/people/{id}",
     tag = "people",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(
         ("id" = PersonId, Path, description = "Person id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request."),
@@ -30,7 +30,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
 #[tracing::instrument(skip_all)]
 pub async fn update_person(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Admin(viewer): Admin,
     PathId(id): PathId<PersonId>,
     key: IdempotencyKey,
     method: Method,

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::api::ApiResult;
 use crate::extract::idempotency::derived_id;
-use crate::extract::{Auth, IdempotencyKey, JsonBody};
+use crate::extract::{Admin, IdempotencyKey, JsonBody};
 
 /// Whom the token is for and what it may do.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,7 +44,7 @@ pub struct CreatedToken {
     post,
     path = "/api/v1/tokens",
     tag = "tokens",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a repeated key is a 409, never a second token.")),
     request_body = CreateToken,
     responses((status = 201, description = "Created; the secret is shown this once.", body = CreatedToken))
@@ -52,7 +52,7 @@ pub struct CreatedToken {
 #[tracing::instrument(skip_all)]
 pub async fn create_token(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Admin(viewer): Admin,
     key: IdempotencyKey,
     method: Method,
     uri: Uri,

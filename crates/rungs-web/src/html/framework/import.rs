@@ -19,7 +19,7 @@ use rungs_core::store::Store;
 
 use super::{ImportState, page};
 use crate::AppState;
-use crate::extract::Session;
+use crate::extract::AdminSession;
 use crate::html::HtmlError;
 
 /// Each flagged pair as the preview's radio group shows it.
@@ -129,7 +129,7 @@ async fn ladder(store: &dyn Store, viewer: &Viewer, format: Format, input: &Inpu
 }
 
 /// Preview or save an uploaded or pasted framework file.
-pub async fn import(State(state): State<AppState>, s: Session, mut form: Multipart) -> Result<Response, HtmlError> {
+pub async fn import(State(state): State<AppState>, AdminSession(s): AdminSession, mut form: Multipart) -> Result<Response, HtmlError> {
     let mut im = ImportState::default();
     let sent = read_form(&mut form, &mut im).await?;
     s.check_csrf(&sent.csrf)?;

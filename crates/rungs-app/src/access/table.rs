@@ -1,0 +1,231 @@
+//! THE access table: one row per action (read a person; record each event kind;
+//! reverse each event kind), one cell per role, each cell saying for which relations
+//! to the subject the action is allowed, and whether it still is once the subject has
+//! left. Every access decision about people and events is a lookup here
+//! ([`allowed`]); `docs/SECURITY.md` shows [`render_markdown`] verbatim (a test keeps
+//! them equal), and the HTTP matrix test derives every expected status from it.
+//!
+//! The decisions behind the rows:
+//! - The organization decides promotions, lateral moves, hires, departures, profile
+//!   changes; the system records completed milestones: the people team only.
+//! - A reversal needs the right to record the kind it reverses, for the same person.
+//!   Managers may reverse wins, validations, recognition and micro-promotions about
+//!   their reports; anyone may reverse what they recorded themself when they could
+//!   record it now (`own`). Only the people team reverses what the people team
+//!   decides. (The ledger itself refuses reversing a hire or a reversal, whoever asks.)
+//! - About a person who has left, only the people team records anything (corrections,
+//!   late-recorded history, reversing the departure); their record stays readable by
+//!   the same rule as before.
+
+use rungs_core::event::EventKind;
+use rungs_core::person::Role;
+
+use super::Relation;
+
+/// What a viewer does about a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read the profile, timeline and events.
+    Read,
+    /// Record an event of this kind (never `Reversal`: see `Reverse`).
+    Record(EventKind),
+    /// Record a reversal of an event of this kind.
+    Reverse(EventKind),
+}
+
+impl Action {
+    /// Every action the table has a row for, in table order.
+    pub fn all() -> Vec<Action> {
+        let kinds = EventKind::ALL.into_iter().filter(|k| *k != EventKind::Reversal);
+        std::iter::once(Action::Read).chain(kinds.clone().map(Action::Record)).chain(kinds.map(Action::Reverse)).collect()
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Action::Read => "read profile, timeline, events".into(),
+            Action::Record(k) => format!("record `{}`", k.as_str()),
+            Action::Reverse(k) => format!("reverse a `{}`", k.as_str()),
+        }
+    }
+}
+
+/// How far a right goes for one relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grant {
+    No,
+    /// Only for a target event the viewer recorded themself (reversals).
+    Own,
+    Yes,
+}
+
+/// One role's cell of a row: the grant per relation, and whether it holds about a
+/// person who has left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub myself: Grant,
+    pub report: Grant,
+    pub other: Grant,
+    pub after_leaving: bool,
+}
+
+impl Cell {
+    pub fn grant(&self, rel: Relation) -> Grant {
+        match rel {
+            Relation::Myself => self.myself,
+            Relation::Manager => self.report,
+            Relation::Other => self.other,
+        }
+    }
+}
+
+/// One action, one cell per role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub action: Action,
+    pub employee: Cell,
+    pub manager: Cell,
+    pub admin: Cell,
+}
+
+impl Rule {
+    pub fn cell(&self, role: Role) -> &Cell {
+        match role {
+            Role::Employee => &self.employee,
+            Role::Manager => &self.manager,
+            Role::Admin => &self.admin,
+        }
+    }
+}
+
+/// The facts about the subject (and the target) a decision needs beside the relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Subject {
+    /// The subject has left the organization.
+    pub left: bool,
+    /// For reversals: the viewer recorded the target.
+    pub own_target: bool,
+}
+
+impl Subject {
+    pub const ACTIVE: Subject = Subject { left: false, own_target: false };
+}
+
+use Grant::{No, Own, Yes};
+
+const fn cell(myself: Grant, report: Grant, other: Grant, after_leaving: bool) -> Cell {
+    Cell { myself, report, other, after_leaving }
+}
+const NOBODY: Cell = cell(No, No, No, false);
+const ANYONE: Cell = cell(Yes, Yes, Yes, true);
+
+const fn people_team(action: Action) -> Rule {
+    Rule { action, employee: NOBODY, manager: NOBODY, admin: ANYONE }
+}
+
+use EventKind as K;
+
+/// The rules. `report` means a direct or indirect report, for a manager; an
+/// employee-role viewer has no reports, whatever the org chart says.
+pub const RULES: &[Rule] = &[
+    Rule { action: Action::Read, employee: cell(Yes, No, No, true), manager: cell(Yes, Yes, No, true), admin: ANYONE },
+    people_team(Action::Record(K::Hired)),
+    people_team(Action::Record(K::ProfileUpdated)),
+    Rule { action: Action::Record(K::MicroProgression), employee: cell(Yes, No, No, false), manager: cell(Yes, Yes, No, false), admin: ANYONE },
+    Rule { action: Action::Record(K::Validation), employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: ANYONE },
+    Rule { action: Action::Record(K::MicroPromotion), employee: NOBODY, manager: cell(No, Yes, No, false), admin: ANYONE },
+    people_team(Action::Record(K::Promotion)),
+    people_team(Action::Record(K::LateralMove)),
+    Rule { action: Action::Record(K::Recognition), employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: ANYONE },
+    people_team(Action::Record(K::Departure)),
+    people_team(Action::Record(K::MilestoneCompleted)),
+    people_team(Action::Reverse(K::Hired)),
+    people_team(Action::Reverse(K::ProfileUpdated)),
+    Rule { action: Action::Reverse(K::MicroProgression), employee: cell(Own, No, No, false), manager: cell(Own, Yes, No, false), admin: ANYONE },
+    Rule { action: Action::Reverse(K::Validation), employee: cell(No, No, Own, false), manager: cell(No, Yes, Own, false), admin: ANYONE },
+    Rule { action: Action::Reverse(K::MicroPromotion), employee: NOBODY, manager: cell(No, Yes, No, false), admin: ANYONE },
+    people_team(Action::Reverse(K::Promotion)),
+    people_team(Action::Reverse(K::LateralMove)),
+    Rule { action: Action::Reverse(K::Recognition), employee: cell(No, No, Own, false), manager: cell(No, Yes, Own, false), admin: ANYONE },
+    people_team(Action::Reverse(K::Departure)),
+    people_team(Action::Reverse(K::MilestoneCompleted)),
+];
+
+/// The row for `action`; `None` for a reversal of a reversal, which has none (the
+/// ledger refuses it).
+pub fn rule(action: Action) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.action == action)
+}
+
+/// The one decision: may `role`, relating to the subject as `rel`, take `action`?
+/// Actions without a row are the people team's (and the ledger decides).
+pub fn allowed(role: Role, rel: Relation, action: Action, subject: Subject) -> bool {
+    let Some(rule) = rule(action) else { return role == Role::Admin };
+    let cell = rule.cell(role);
+    if subject.left && !cell.after_leaving {
+        return false;
+    }
+    match cell.grant(rel) {
+        Grant::Yes => true,
+        Grant::Own => subject.own_target,
+        Grant::No => false,
+    }
+}
+
+/// May `role` record anything at all about a person who has left? For records made
+/// outside the table's rows (an opportunity's completion puts a win on the
+/// applicant's ledger): the same answer the rows give.
+pub fn records_after_leaving(role: Role) -> bool {
+    RULES.iter().any(|r| matches!(r.action, Action::Record(_)) && r.cell(role).after_leaving && Relation::ALL.iter().any(|rel| r.cell(role).grant(*rel) != No))
+}
+
+/// The table as Markdown, for `docs/SECURITY.md`.
+pub fn render_markdown() -> String {
+    let mut out = String::from("| action | employee | manager | admin | about a person who has left |\n|---|---|---|---|---|\n");
+    for r in RULES {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            r.action.label(),
+            render_cell(&r.employee, Role::Employee),
+            render_cell(&r.manager, Role::Manager),
+            render_cell(&r.admin, Role::Admin),
+            render_after_leaving(r)
+        ));
+    }
+    out
+}
+
+/// Who keeps the right once the subject has left: everyone who has it ("unchanged"),
+/// some roles, or nobody.
+fn render_after_leaving(r: &Rule) -> String {
+    let roles = [Role::Employee, Role::Manager, Role::Admin];
+    let granted = |role: &Role| Relation::ALL.iter().any(|rel| r.cell(*role).grant(*rel) != No);
+    let with: Vec<&Role> = roles.iter().filter(|role| granted(role)).collect();
+    let keep: Vec<&str> = with.iter().filter(|role| r.cell(***role).after_leaving).map(|role| role.as_str()).collect();
+    match keep.len() {
+        0 => "nobody".into(),
+        n if n == with.len() => "unchanged".into(),
+        _ => format!("{} only", keep.join(", ")),
+    }
+}
+
+fn render_cell(c: &Cell, role: Role) -> String {
+    let rels: &[(Relation, &str)] = if role == Role::Manager {
+        &[(Relation::Myself, "self"), (Relation::Manager, "reports"), (Relation::Other, "others")]
+    } else {
+        &[(Relation::Myself, "self"), (Relation::Other, "others")]
+    };
+    let all_yes = rels.iter().all(|(r, _)| c.grant(*r) == Yes);
+    let mut parts: Vec<String> = Vec::new();
+    if all_yes {
+        parts.push("anyone".into());
+    } else {
+        for (r, name) in rels {
+            match c.grant(*r) {
+                Yes => parts.push((*name).into()),
+                Own => parts.push(format!("{name} (own)")),
+                No => {}
+            }
+        }
+    }
+    if parts.is_empty() { "—".into() } else { parts.join(", ") }
+}
