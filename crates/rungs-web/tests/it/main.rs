@@ -2,6 +2,7 @@
 //! SQLite database per test. One binary, one module per resource.
 
 mod access;
+mod contract;
 mod events;
 mod framework;
 mod idempotency;

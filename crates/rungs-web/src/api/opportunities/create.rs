@@ -33,7 +33,7 @@ pub async fn create_opportunity(
     body: JsonBody<OpportunityInput>,
 ) -> ApiResult<Created<OpportunityView>> {
     let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
-    let id = claim.map(|c| OpportunityId(derived_id("opportunity", &viewer.org_id.to_string(), &c)));
-    let view = rungs_app::opportunities::post(state.store.as_ref(), &viewer, body.value, id).await?;
+    let keyed = claim.map(|c| (OpportunityId(derived_id("opportunity", &viewer.org_id.to_string(), &c)), c));
+    let view = rungs_app::opportunities::post(state.store.as_ref(), &viewer, body.value, keyed).await?;
     Ok(created(format!("/api/v1/opportunities/{}", view.opportunity.id), view))
 }
