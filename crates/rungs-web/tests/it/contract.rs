@@ -117,3 +117,97 @@ async fn an_opportunity_or_application_replayed_with_its_key_and_body_is_created
     assert_eq!(board["items"].as_array().unwrap().len(), 1, "{board}");
     assert_eq!(board["items"][0]["applications"].as_array().unwrap().len(), 1, "{board}");
 }
+
+// ---- the OpenAPI document ----------------------------------------------------------
+
+/// The OpenAPI 3.1 meta-schema (2022-10-07), vendored from the PyPI package
+/// `openapi-spec-validator` 0.9.0 (`resources/schemas/v3.1/schema.json`).
+const OAS_31_SCHEMA: &str = include_str!("fixtures/openapi-3.1.schema.json");
+
+#[test]
+fn the_openapi_document_validates_against_the_openapi_3_1_meta_schema() {
+    let doc = serde_json::to_value(rungs_web::openapi()).unwrap();
+    let meta: Value = serde_json::from_str(OAS_31_SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&meta).expect("the meta-schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "the OpenAPI document is not valid OpenAPI 3.1:\n{}", errors.join("\n"));
+    // The meta-schema leaves Schema Objects alone: each must be valid JSON Schema 2020-12.
+    let mut schemas = vec![];
+    collect_schemas(&doc, "", &mut schemas);
+    assert!(schemas.len() > 50, "{}", schemas.len());
+    for (at, schema) in schemas {
+        if let Err(e) = jsonschema::draft202012::meta::validate(schema) {
+            panic!("{at} is not a valid JSON Schema: {e}\n{schema}");
+        }
+    }
+}
+
+/// Every `schema` value and every component schema, with where it is.
+fn collect_schemas<'a>(v: &'a Value, at: &str, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                let here = format!("{at}/{k}");
+                if k == "schema" {
+                    out.push((here.clone(), child));
+                }
+                if at == "/components/schemas" {
+                    out.push((here.clone(), child));
+                }
+                collect_schemas(child, &here, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                collect_schemas(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_ref_in_the_openapi_document_points_at_something() {
+    let doc = serde_json::to_value(rungs_web::openapi()).unwrap();
+    let mut refs = vec![];
+    collect_refs(&doc, &mut refs);
+    assert!(!refs.is_empty());
+    for r in refs {
+        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("{r} is not a local reference"));
+        assert!(doc.pointer(pointer).is_some(), "dangling $ref {r}");
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.push(r.clone());
+            }
+            m.values().for_each(|c| collect_refs(c, out));
+        }
+        Value::Array(items) => items.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn query_parameters_the_schema_refuses_are_refused_naming_them() {
+    let app = TestApp::new().await;
+    let id = app.admin_id;
+    for (path, field) in [
+        ("/api/v1/opportunities?owner=".to_string(), "owner"),
+        ("/api/v1/opportunities?status=".to_string(), "status"),
+        ("/api/v1/opportunities?status=ok".to_string(), "status"),
+        (format!("/api/v1/people/{id}/readiness?at="), "at"),
+        (format!("/api/v1/people/{id}/packet?at="), "at"),
+        ("/api/v1/framework/diff?to=0".to_string(), "to"),
+        ("/api/v1/framework/suggest".to_string(), "text"),
+    ] {
+        assert_eq!(app.get(&path, &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), [field], "{path}");
+    }
+    // A `to` before `from` is an empty range, not an error the schema could not state.
+    let res = app.get(&format!("/api/v1/people/{id}/events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z&kind=hired,%20promotion"), &app.admin).await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["items"], json!([]));
+}

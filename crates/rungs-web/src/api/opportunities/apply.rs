@@ -21,7 +21,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
     security(("bearer" = [])),
     params(
         ("id" = OpportunityId, Path, description = "Opportunity id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$"),
     ),
     request_body = ApplyInput,
     responses((status = 201, description = "Applied.", body = ApplicationView))

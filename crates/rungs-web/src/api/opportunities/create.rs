@@ -19,7 +19,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
     path = "/api/v1/opportunities",
     tag = "opportunities",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = OpportunityInput,
     responses((status = 201, description = "Posted; `Location` points at it.", body = OpportunityView))
 )]
