@@ -21,7 +21,7 @@ use rungs_core::person::PersonStatus;
 use rungs_core::event::Category;
 use rungs_core::framework::Criterion;
 use rungs_core::readiness::{Readiness, Recommendation};
-use rungs_core::store::{AppendBatch, Store};
+use rungs_core::store::{AppendBatch, IdempotencyClaim, Store};
 use rungs_core::{ApplicationId, EventId, OpportunityId, PersonId, ValidationError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -57,17 +57,18 @@ fn may_decide(viewer: &Viewer, opp: &Opportunity) -> bool {
 }
 
 /// Post an opportunity. Its competencies must exist in the framework; only the people
-/// team may post on behalf of someone else (`owner`). `id` comes from an
-/// `Idempotency-Key`: if an opportunity with it exists, a request for the same thing
-/// gets it back and a different one is a conflict.
-pub async fn post(store: &dyn Store, viewer: &Viewer, input: OpportunityInput, id: Option<OpportunityId>) -> Result<OpportunityView, AppError> {
+/// team may post on behalf of someone else (`owner`). `keyed` comes from an
+/// `Idempotency-Key`: the id derived from the key, and the claim with the request's
+/// fingerprint. If the opportunity exists, the same request gets it back and another
+/// one is a 409 naming `Idempotency-Key` (see [`keep_claim`]).
+pub async fn post(store: &dyn Store, viewer: &Viewer, input: OpportunityInput, keyed: Option<(OpportunityId, IdempotencyClaim)>) -> Result<OpportunityView, AppError> {
     let new = input.parse()?;
-    if let Some(id) = id {
-        match store.opportunity(viewer.org_id, id).await {
-            Ok(o) if o.title == new.title && o.competencies == new.competencies && o.capacity == new.capacity && o.description == new.description => {
-                return get(store, viewer, id).await;
+    if let Some((id, claim)) = &keyed {
+        match store.opportunity(viewer.org_id, *id).await {
+            Ok(_) => {
+                keep_claim(store, viewer, claim).await?;
+                return get(store, viewer, *id).await;
             }
-            Ok(_) => return Err(AppError::Conflict { field: "Idempotency-Key".into(), reason: "was already used for another opportunity".into() }),
             Err(rungs_core::store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
@@ -99,8 +100,11 @@ pub async fn post(store: &dyn Store, viewer: &Viewer, input: OpportunityInput, i
         Err(other) => return Err(other.into()),
     };
     e.into_result()?;
+    if let Some((_, claim)) = &keyed {
+        keep_claim(store, viewer, claim).await?;
+    }
     let opp = Opportunity {
-        id: id.unwrap_or_default(),
+        id: keyed.map(|(id, _)| id).unwrap_or_default(),
         org_id: viewer.org_id,
         owner,
         title: new.title,
@@ -117,6 +121,15 @@ pub async fn post(store: &dyn Store, viewer: &Viewer, input: OpportunityInput, i
     store.create_opportunity(&opp).await?;
     let owner_name = owner_person.map(|p| p.name).unwrap_or_default();
     Ok(OpportunityView { opportunity: opp, owner_name, applications: vec![] })
+}
+
+/// Record an `Idempotency-Key` claim for a write that is not a ledger append, as the
+/// ledger records it with an append: the same key with another request (another
+/// body, path or method: the fingerprint covers all three) is a 409 naming
+/// `Idempotency-Key`; the same request passes.
+async fn keep_claim(store: &dyn Store, viewer: &Viewer, claim: &IdempotencyClaim) -> Result<(), AppError> {
+    store.append(AppendBatch { org_id: viewer.org_id, events: vec![], claim: Some(claim.clone()) }).await?;
+    Ok(())
 }
 
 /// Times as the stores keep them (microseconds), so what is returned equals a re-read.
@@ -169,25 +182,29 @@ pub async fn get(store: &dyn Store, viewer: &Viewer, id: OpportunityId) -> Resul
     view(store, viewer, o, apps).await
 }
 
-/// Apply to an opportunity as the viewer. `app_id` comes from an `Idempotency-Key`:
-/// a retry gets the application it made the first time.
-pub async fn apply(store: &dyn Store, viewer: &Viewer, id: OpportunityId, input: ApplyInput, app_id: Option<ApplicationId>) -> Result<ApplicationView, AppError> {
+/// Apply to an opportunity as the viewer. `keyed` comes from an `Idempotency-Key`
+/// (the derived application id and the claim): a retry of the same request gets the
+/// application it made the first time; another request with the key is a 409.
+pub async fn apply(store: &dyn Store, viewer: &Viewer, id: OpportunityId, input: ApplyInput, keyed: Option<(ApplicationId, IdempotencyClaim)>) -> Result<ApplicationView, AppError> {
     let note = input.parse()?;
     let applicant = me(viewer, "applying")?;
-    if let Some(app_id) = app_id {
-        match store.application(viewer.org_id, app_id).await {
-            Ok(a) if a.applicant == applicant && a.opportunity_id == id => {
-                let applicant_name = name_of(store, viewer, applicant).await?;
+    if let Some((app_id, claim)) = &keyed {
+        match store.application(viewer.org_id, *app_id).await {
+            Ok(a) => {
+                keep_claim(store, viewer, claim).await?;
+                let applicant_name = name_of(store, viewer, a.applicant).await?;
                 return Ok(ApplicationView { application: a, applicant_name });
             }
-            Ok(_) => return Err(AppError::Conflict { field: "Idempotency-Key".into(), reason: "was already used for another application".into() }),
             Err(rungs_core::store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
+        // Kept before the write: the store's own refusals (closed, full, one's own)
+        // come after it, so a retry must send the same request to learn the reason.
+        keep_claim(store, viewer, claim).await?;
     }
     let now = micros(Utc::now());
     let app = Application {
-        id: app_id.unwrap_or_default(),
+        id: keyed.map(|(id, _)| id).unwrap_or_default(),
         org_id: viewer.org_id,
         opportunity_id: id,
         applicant,

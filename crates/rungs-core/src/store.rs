@@ -169,7 +169,10 @@ pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + S
 
     /// Append atomically, check [`crate::projection::check_append`] for each event in
     /// order, and update projections in the same transaction. An acknowledged append is
-    /// durable. A seen idempotency key with the same fingerprint replays the first result.
+    /// durable. A seen idempotency key with the same fingerprint replays the first result;
+    /// with another fingerprint it is a `Conflict` on `Idempotency-Key`. A batch of no
+    /// events with a claim only records the claim (for requests whose writes are not
+    /// ledger events, such as posting an opportunity).
     async fn append(&self, batch: AppendBatch) -> StoreResult<Appended>;
     async fn event(&self, org: OrgId, id: EventId) -> StoreResult<Event>;
     /// Events in ledger order (seq ascending), filtered.

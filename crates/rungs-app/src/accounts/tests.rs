@@ -97,6 +97,15 @@ async fn a_sign_in_that_finds_every_hashing_slot_busy_is_told_to_retry_and_not_c
         assert!(matches!(r, Err(LoginError::Busy { retry_after }) if retry_after.as_secs() > 0), "{r:?}");
     }
     drop(held);
-    // None of the busy attempts counted: the right password still signs in.
-    assert!(login(store.as_ref(), &t, "ada@example.com", "correct horse battery", IP).await.is_ok());
+    // None of the busy attempts counted: the right password still signs in. Other tests in
+    // this process share the hashing slots, so a brief Busy here is theirs: wait and retry.
+    let mut r = login(store.as_ref(), &t, "ada@example.com", "correct horse battery", IP).await;
+    for _ in 0..100 {
+        if !matches!(r, Err(LoginError::Busy { .. })) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        r = login(store.as_ref(), &t, "ada@example.com", "correct horse battery", IP).await;
+    }
+    assert!(r.is_ok(), "{r:?}");
 }

@@ -19,14 +19,14 @@ pub const MAX_CAPACITY: u32 = 100;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpportunityInput {
-    /// One line: what the work is.
-    #[schema(value_type = String)]
+    /// One line: what the work is (1-200 characters, not blank).
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Value,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     pub description: Value,
     /// Competency keys the work builds: 1 to 10.
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<String>, min_items = 1, max_items = 10)]
     pub competencies: Value,
     /// The kind of win completing it records: a micro-progression category
     /// (default `project_completed`).
@@ -35,7 +35,7 @@ pub struct OpportunityInput {
     pub category: Value,
     /// Places: 1 to 100; defaults to 1.
     #[serde(default)]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub capacity: Value,
     /// Post on behalf of this person (people team only); defaults to the poster.
     #[serde(default)]
@@ -146,9 +146,10 @@ impl OpportunityInput {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyInput {
-    /// Why you want it, for the owner (optional, up to 2000 characters).
+    /// Why you want it, for the owner (optional, up to 2000 characters; no control
+    /// characters but tab and newline).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$")]
     pub note: Value,
 }
 

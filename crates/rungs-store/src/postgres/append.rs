@@ -50,7 +50,7 @@ pub(crate) async fn lock_head(tx: &Transaction<'_>, org: OrgId) -> StoreResult<O
 
 /// One batch in a transaction of its own.
 pub(crate) async fn append_batch(conn: &mut Object, batch: AppendBatch) -> StoreResult<Appended> {
-    if batch.events.is_empty() {
+    if batch.events.is_empty() && batch.claim.is_none() {
         return Err(ValidationError::single("events", "must contain at least one event").into());
     }
     let tx = conn.transaction().await.db()?;
@@ -63,7 +63,7 @@ pub(crate) async fn append_batch(conn: &mut Object, batch: AppendBatch) -> Store
 /// holds it already), check, write, advance the head. On `Err` the caller rolls back.
 async fn append_in(tx: &Transaction<'_>, batch: AppendBatch) -> StoreResult<Appended> {
     let AppendBatch { org_id, events, claim } = batch;
-    if events.is_empty() {
+    if events.is_empty() && claim.is_none() {
         return Err(ValidationError::single("events", "must contain at least one event").into());
     }
     let head = lock_head(tx, org_id).await?;
@@ -71,6 +71,11 @@ async fn append_in(tx: &Transaction<'_>, batch: AppendBatch) -> StoreResult<Appe
         && let Some(done) = claimed(tx, org_id, c).await?
     {
         return Ok(done);
+    }
+    // A claim alone: a request whose writes are not ledger events keeps its key here.
+    if let (Some(c), true) = (&claim, events.is_empty()) {
+        insert_claim(tx, org_id, c, &[]).await?;
+        return Ok(Appended { events: vec![], replayed: false });
     }
     let many = events.len() > 1;
     let may_replay = !many && claim.is_none();

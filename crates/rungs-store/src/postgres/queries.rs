@@ -371,5 +371,7 @@ impl Store for PgStore {
 fn decode_people_cursor(c: &str) -> Option<(Uuid, String)> {
     let rest = c.strip_prefix('p')?;
     let (id, name) = (rest.get(..32)?, rest.get(32..)?);
-    Some((Uuid::from_slice(&unhex(id)?).ok()?, String::from_utf8(unhex(name)?).ok()?))
+    // The name only positions the page: bytes that are not UTF-8 (or a NUL, which
+    // PostgreSQL text cannot hold) are read lossily rather than refused.
+    Some((Uuid::from_slice(&unhex(id)?).ok()?, String::from_utf8_lossy(&unhex(name)?).replace('\0', "\u{fffd}")))
 }

@@ -60,7 +60,7 @@ impl PeopleCache {
 /// Also returns the people it wrote, for the caller to put in `cache` once committed.
 pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch, cache: &PeopleCache) -> StoreResult<(Appended, Vec<Person>)> {
     let AppendBatch { org_id, events, claim } = batch;
-    if events.is_empty() {
+    if events.is_empty() && claim.is_none() {
         return Err(ValidationError::single("events", "must contain at least one event").into());
     }
     if let Some(c) = &claim
@@ -68,6 +68,8 @@ pub(crate) fn append_batch(conn: &Connection, batch: AppendBatch, cache: &People
     {
         return Ok((done, Vec::new()));
     }
+    // A claim alone (`events` empty) falls through: nothing to append, the claim is
+    // recorded below, so a request whose writes are not ledger events keeps its key.
     let many = events.len() > 1;
     // A repeated event key replays the stored event only when that is unambiguous:
     // a lone event with no request-level claim (e.g. a re-run import line).

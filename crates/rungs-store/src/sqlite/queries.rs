@@ -356,7 +356,9 @@ impl Store for SqliteStore {
 fn decode_people_cursor(c: &str) -> Option<(Vec<u8>, String)> {
     let rest = c.strip_prefix('p')?;
     let (id, name) = (rest.get(..32)?, rest.get(32..)?);
-    Some((unhex(id)?, String::from_utf8(unhex(name)?).ok()?))
+    // The name only positions the page: bytes that are not UTF-8 are read lossily
+    // rather than refused, so any cursor of the documented shape is accepted.
+    Some((unhex(id)?, String::from_utf8_lossy(&unhex(name)?).replace('\0', "\u{fffd}")))
 }
 
 /// Replace the org's people rows with a fold of every subject's events. Streams the

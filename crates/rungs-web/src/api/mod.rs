@@ -42,7 +42,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem, rungs_core::FieldError)),
+    components(schemas(Problem, rungs_core::FieldError, rungs_core::opportunity::Move)),
     tags(
         (name = "system", description = "Health, metrics and this document."),
         (name = "people", description = "People and their timelines."),

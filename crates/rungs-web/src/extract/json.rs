@@ -39,8 +39,13 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Parse JSON, naming the field a type error is at.
+/// Parse JSON, naming the field a type error is at. A key repeated in one object
+/// (`{"subject": A, "subject": B}`), at any depth, is a 422 naming it: serde would
+/// keep the last one silently, so a body could say two things and be read as one.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Err(DupError::Duplicate(field)) = duplicates::check(bytes) {
+        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, "appears more than once in the same object"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -63,6 +68,102 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     de.end().map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "body", format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+use duplicates::DupError;
+
+/// The duplicate-key pre-pass: one walk of the raw bytes with serde_json's streaming
+/// deserializer, keeping only the keys of the objects on the current path. A syntax
+/// error here is left for the real parse to report with its line and column.
+mod duplicates {
+    use std::collections::HashSet;
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+
+    pub enum DupError {
+        /// The path of the first repeated key, e.g. `payload.title` or `events[2].kind`.
+        Duplicate(String),
+        /// Not JSON: the real parse reports it.
+        Other,
+    }
+
+    pub fn check(bytes: &[u8]) -> Result<(), DupError> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let mut found = None;
+        match (Walk { path: String::new(), found: &mut found }).deserialize(&mut de) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(found.map_or(DupError::Other, DupError::Duplicate)),
+        }
+    }
+
+    /// One JSON value at `path` (`""` for the root, then `a.b`, `a[3]`).
+    struct Walk<'a> {
+        path: String,
+        found: &'a mut Option<String>,
+    }
+
+    impl Walk<'_> {
+        fn child(&mut self, step: &str) -> Walk<'_> {
+            let path = if step.starts_with('[') || self.path.is_empty() { format!("{}{step}", self.path) } else { format!("{}.{step}", self.path) };
+            Walk { path, found: self.found }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0usize;
+            while seq.next_element_seed(self.child(&format!("[{i}]")))?.is_some() {
+                i += 1;
+            }
+            Ok(())
+        }
+
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    let path = self.child(&key).path;
+                    *self.found = Some(path);
+                    return Err(A::Error::custom("duplicate key"));
+                }
+                map.next_value_seed(self.child(&key))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `missing field `name` at line 1 column 2` → `name`.

@@ -27,11 +27,12 @@ pub fn cursor(raw: Option<String>) -> Option<String> {
     raw.filter(|c| !c.is_empty())
 }
 
-/// `kind=a,b`: event kinds, each one of the known names.
+/// `kind=a,b`: event kinds, each one of the known names; spaces around a name are
+/// ignored (exactly what the parameter's pattern in the OpenAPI document allows).
 pub fn kinds(e: &mut ValidationError, raw: Option<&str>) -> Vec<EventKind> {
     let Some(raw) = raw else { return vec![] };
     let mut out = Vec::new();
-    for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for name in raw.split(',').map(|s| s.trim_matches(' ')).filter(|s| !s.is_empty()) {
         match EventKind::parse(name) {
             Some(k) if !out.contains(&k) => out.push(k),
             Some(_) => {}

@@ -75,3 +75,26 @@ pub async fn an_event_key_replays_a_lone_event_and_conflicts_in_a_batch(store: A
     assert_eq!(fields(&err), vec!["events[1].idempotency_key"]);
     assert_eq!(store.subject_events(org, ada).await.unwrap().len(), 2);
 }
+
+/// A claim with no events (a keyed request whose writes are not ledger events, such
+/// as posting an opportunity) is kept like any other: the same fingerprint passes as
+/// a replay of nothing, another is a conflict, and a claim an append made conflicts
+/// with a claim-only request. A batch with neither events nor a claim is refused.
+pub async fn a_claim_without_events_is_kept_and_conflicts_like_any_claim(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    let before = store.subject_events(org, ada).await.unwrap().len();
+    let first = store.append(AppendBatch { org_id: org, events: vec![], claim: claim("solo", "a") }).await.unwrap();
+    assert!(first.events.is_empty() && !first.replayed);
+    let again = store.append(AppendBatch { org_id: org, events: vec![], claim: claim("solo", "a") }).await.unwrap();
+    assert!(again.events.is_empty() && again.replayed);
+    let err = store.append(AppendBatch { org_id: org, events: vec![], claim: claim("solo", "b") }).await.unwrap_err();
+    assert_eq!(fields(&err), ["Idempotency-Key"]);
+    let err = store.append(AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("x"))], claim: claim("solo", "c") }).await.unwrap_err();
+    assert_eq!(fields(&err), ["Idempotency-Key"]);
+    store.append(AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("y"))], claim: claim("ledger", "d") }).await.unwrap();
+    let err = store.append(AppendBatch { org_id: org, events: vec![], claim: claim("ledger", "e") }).await.unwrap_err();
+    assert_eq!(fields(&err), ["Idempotency-Key"]);
+    assert!(store.append(AppendBatch { org_id: org, events: vec![], claim: None }).await.is_err());
+    assert_eq!(store.subject_events(org, ada).await.unwrap().len(), before + 1);
+}

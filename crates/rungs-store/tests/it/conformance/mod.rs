@@ -35,6 +35,7 @@ macro_rules! conformance_suite {
             idempotency::idempotency_key_replays_and_appends_nothing,
             idempotency::same_key_different_body_is_a_conflict,
             idempotency::a_refused_request_does_not_use_up_its_key,
+            idempotency::a_claim_without_events_is_kept_and_conflicts_like_any_claim,
             idempotency::an_event_key_replays_a_lone_event_and_conflicts_in_a_batch,
             people::people_pagination_and_search,
             people::reports_include_indirect_reports,

@@ -20,7 +20,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
 #[serde(deny_unknown_fields)]
 pub struct BulkEvents {
     /// 1 to 10,000 events; all are recorded or none.
-    #[schema(value_type = Vec<EventInput>)]
+    #[schema(value_type = Vec<EventInput>, min_items = 1, max_items = 10000)]
     pub events: Vec<Value>,
 }
 
@@ -37,7 +37,7 @@ pub struct BulkRecorded {
     path = "/api/v1/events/bulk",
     tag = "events",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = BulkEvents,
     responses((status = 201, description = "All events recorded.", body = BulkRecorded))
 )]

@@ -20,7 +20,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
     path = "/api/v1/events",
     tag = "events",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = EventInput,
     responses((status = 201, description = "Recorded; `Location` points at the event.", body = Event))
 )]

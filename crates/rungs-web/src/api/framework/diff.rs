@@ -15,10 +15,10 @@ use crate::extract::Auth;
 #[into_params(parameter_in = Query)]
 pub struct DiffParams {
     /// The older version (default: the one before `to`).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub from: Option<String>,
     /// The newer version (default: the newest).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub to: Option<String>,
 }
 

@@ -13,6 +13,7 @@ pub struct LadderParams {
     /// track its single top `#` heading names, created when it does not exist.
     pub track: Option<String>,
     /// `true` to save a new framework version; otherwise only a preview.
+    #[param(pattern = "^(true|false)$")]
     pub commit: Option<String>,
     /// The file's name, used in error messages.
     pub file: Option<String>,

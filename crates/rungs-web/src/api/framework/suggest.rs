@@ -13,7 +13,8 @@ use crate::extract::Auth;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SuggestParams {
-    /// The win's title and details, up to 4,000 characters.
+    /// The win's title and details, up to 4,000 characters; not blank.
+    #[param(required = true, min_length = 1, max_length = 4000, pattern = "\\S")]
     pub text: Option<String>,
     /// The track whose expectations to match (default: the caller's own).
     pub track: Option<String>,

@@ -18,7 +18,7 @@ use crate::extract::{Admin, Auth};
     path = "/api/v1/framework/yaml",
     tag = "framework",
     security(("bearer" = [])),
-    responses((status = 200, description = "The framework as YAML.", body = String, content_type = "application/yaml"))
+    responses((status = 200, description = "The framework as YAML text (`application/yaml`), in the format of docs/FRAMEWORKS.md.", content_type = "application/yaml"))
 )]
 #[tracing::instrument(skip_all)]
 pub async fn export_framework_yaml(State(state): State<AppState>, Auth(viewer): Auth) -> ApiResult<impl IntoResponse> {
@@ -30,6 +30,7 @@ pub async fn export_framework_yaml(State(state): State<AppState>, Auth(viewer): 
 #[into_params(parameter_in = Query)]
 pub struct YamlParams {
     /// `true` to save it as a new framework version; otherwise only a preview.
+    #[param(pattern = "^(true|false)$")]
     pub commit: Option<String>,
     /// The file's name, used in error messages (default `framework.yaml`).
     pub file: Option<String>,

@@ -21,7 +21,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
     security(("bearer" = [])),
     params(
         ("id" = OpportunityId, Path, description = "Opportunity id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$"),
     ),
     request_body = ApplyInput,
     responses((status = 201, description = "Applied.", body = ApplicationView))
@@ -37,7 +37,7 @@ pub async fn apply_to_opportunity(
     body: JsonBody<ApplyInput>,
 ) -> ApiResult<Created<ApplicationView>> {
     let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
-    let app_id = claim.map(|c| ApplicationId(derived_id("application", &viewer.org_id.to_string(), &c)));
-    let view = rungs_app::opportunities::apply(state.store.as_ref(), &viewer, id, body.value, app_id).await?;
+    let keyed = claim.map(|c| (ApplicationId(derived_id("application", &viewer.org_id.to_string(), &c)), c));
+    let view = rungs_app::opportunities::apply(state.store.as_ref(), &viewer, id, body.value, keyed).await?;
     Ok(created(format!("/api/v1/opportunities/{id}/applications/{}", view.application.id), view))
 }

@@ -19,7 +19,7 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
     path = "/api/v1/opportunities",
     tag = "opportunities",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = OpportunityInput,
     responses((status = 201, description = "Posted; `Location` points at it.", body = OpportunityView))
 )]
@@ -33,7 +33,7 @@ pub async fn create_opportunity(
     body: JsonBody<OpportunityInput>,
 ) -> ApiResult<Created<OpportunityView>> {
     let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
-    let id = claim.map(|c| OpportunityId(derived_id("opportunity", &viewer.org_id.to_string(), &c)));
-    let view = rungs_app::opportunities::post(state.store.as_ref(), &viewer, body.value, id).await?;
+    let keyed = claim.map(|c| (OpportunityId(derived_id("opportunity", &viewer.org_id.to_string(), &c)), c));
+    let view = rungs_app::opportunities::post(state.store.as_ref(), &viewer, body.value, keyed).await?;
     Ok(created(format!("/api/v1/opportunities/{}", view.opportunity.id), view))
 }

@@ -17,13 +17,15 @@ use crate::extract::{Auth, query};
 #[into_params(parameter_in = Query)]
 pub struct ListOpportunitiesParams {
     /// `open` or `closed`; both when absent.
+    #[param(value_type = Option<OpportunityStatus>)]
     pub status: Option<String>,
     /// Only opportunities posted by this person.
     #[param(value_type = Option<String>, format = Uuid)]
     pub owner: Option<String>,
     /// Only opportunities building this competency (a key).
     pub competency: Option<String>,
-    /// `next_cursor` from the previous page.
+    /// `next_cursor` from the previous page (empty: the first page).
+    #[param(pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$")]
     pub cursor: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
@@ -58,14 +60,14 @@ pub async fn list_opportunities(
     let mut e = ValidationError::new();
     let limit = query::limit(&mut e, params.limit.as_deref());
     let status = match params.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => OpportunityStatus::parse(s).or_else(|| {
             e.push("status", "must be open or closed");
             None
         }),
     };
     let owner = match params.owner.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => s.parse::<PersonId>().map_err(|_| e.push("owner", "must be a UUID")).ok(),
     };
     e.into_result()?;

@@ -39,7 +39,7 @@ pub struct CreatePerson {
     path = "/api/v1/people",
     tag = "people",
     security(("bearer" = ["admin"])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = CreatePerson,
     responses((status = 201, description = "Created; `Location` points at the person.", body = Person))
 )]

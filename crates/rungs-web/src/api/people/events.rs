@@ -15,7 +15,9 @@ use crate::extract::{Auth, PathId, query};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListEventsParams {
-    /// Comma-separated event kinds, e.g. `micro_progression,promotion`.
+    /// Comma-separated event kinds, e.g. `micro_progression,promotion` (spaces
+    /// around a name are ignored).
+    #[param(pattern = "^ *((hired|profile_updated|micro_progression|validation|micro_promotion|promotion|lateral_move|recognition|departure|reversal|milestone_completed) *)?(, *((hired|profile_updated|micro_progression|validation|micro_promotion|promotion|lateral_move|recognition|departure|reversal|milestone_completed) *)?)*$")]
     pub kind: Option<String>,
     /// Only events that occurred at or after this RFC 3339 time.
     #[param(format = DateTime)]
@@ -23,7 +25,8 @@ pub struct ListEventsParams {
     /// Only events that occurred before this RFC 3339 time.
     #[param(format = DateTime)]
     pub to: Option<String>,
-    /// `next_cursor` from the previous page.
+    /// `next_cursor` from the previous page (empty: the first page).
+    #[param(pattern = "^(e[0-9]{1,18})?$")]
     pub cursor: Option<String>,
     /// Page size, 1 to 1000 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
@@ -59,11 +62,7 @@ pub async fn list_person_events(
     let from = query::instant(&mut e, "from", params.from.as_deref());
     let to = query::instant(&mut e, "to", params.to.as_deref());
     let limit = query::limit(&mut e, params.limit.as_deref());
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        e.push("to", "must not be before from");
-    }
+    // `to` before `from` is an empty range: an empty page, like any range with no events.
     e.into_result()?;
     let q = EventQuery { subject: Some(id), kinds, from, to, cursor: query::cursor(params.cursor), limit };
     let page = rungs_app::events::list(state.store.as_ref(), &viewer, id, q).await?;

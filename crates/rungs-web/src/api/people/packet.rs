@@ -20,6 +20,7 @@ pub struct PacketParams {
     /// Assemble the packet as the record stood at this instant (RFC 3339) — e.g. the
     /// day a past promotion was decided — with the person's level then and the
     /// framework version in force then; default now.
+    #[param(format = DateTime)]
     pub at: Option<String>,
 }
 
@@ -43,7 +44,7 @@ pub async fn get_promotion_packet(
     Query(p): Query<PacketParams>,
 ) -> ApiResult<Json<PromotionPacket>> {
     let mut e = ValidationError::new();
-    let at = query::instant(&mut e, "at", p.at.as_deref().filter(|s| !s.is_empty()));
+    let at = query::instant(&mut e, "at", p.at.as_deref());
     e.into_result()?;
     let level = p.level.as_deref().filter(|l| !l.is_empty());
     Ok(Json(rungs_app::packet::get(state.store.as_ref(), &viewer, id, level, at.unwrap_or_else(Utc::now)).await?))

@@ -16,6 +16,7 @@ use crate::extract::{Auth, PathId, query};
 pub struct ReadinessParams {
     /// Readiness as it stood at this instant (RFC 3339), judged by the framework
     /// version in force then and the person's level then; default now.
+    #[param(format = DateTime)]
     pub at: Option<String>,
 }
 
@@ -40,7 +41,7 @@ pub async fn get_readiness(
     Query(p): Query<ReadinessParams>,
 ) -> ApiResult<Json<ReadinessReport>> {
     let mut e = ValidationError::new();
-    let at = query::instant(&mut e, "at", p.at.as_deref().filter(|s| !s.is_empty()));
+    let at = query::instant(&mut e, "at", p.at.as_deref());
     e.into_result()?;
     // Now: with today's matching open opportunities; at a past instant: as it stood.
     let report = match at {

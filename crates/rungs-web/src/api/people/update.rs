@@ -22,7 +22,7 @@ use crate::extract::{Admin, IdempotencyKey, JsonBody, PathId};
     security(("bearer" = ["admin"])),
     params(
         ("id" = PersonId, Path, description = "Person id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated request."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$"),
     ),
     request_body = ProfileUpdated,
     responses((status = 200, description = "The person after the change.", body = Person))

@@ -20,7 +20,8 @@ use crate::extract::{Admin, IdempotencyKey, JsonBody};
 pub struct CreateToken {
     pub person_id: PersonId,
     pub role: Role,
-    /// What the token is for, e.g. `HRIS sync`.
+    /// What the token is for, e.g. `HRIS sync`: 1-100 characters, not blank.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub label: String,
 }
 
@@ -45,7 +46,7 @@ pub struct CreatedToken {
     path = "/api/v1/tokens",
     tag = "tokens",
     security(("bearer" = ["admin"])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: a repeated key is a 409, never a second token.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; makes a retry safe: a repeated key is a 409, never a second token.", pattern = "^[!-~]{1,200}$")),
     request_body = CreateToken,
     responses((status = 201, description = "Created; the secret is shown this once.", body = CreatedToken))
 )]
