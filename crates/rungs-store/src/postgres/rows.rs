@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use rungs_core::event::{Event, EventBody, EventKind};
+use rungs_core::event::{Event, EventKind};
+use rungs_core::ledger::{Constraint, codec};
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
 use rungs_core::store::{StoreError, StoreResult, TokenRecord};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
@@ -25,8 +26,7 @@ pub(crate) fn event(row: &Row) -> StoreResult<Event> {
     let kind: &str = col(row, 5)?;
     let kind = EventKind::parse(kind).ok_or_else(|| StoreError::Unexpected(format!("unknown event kind '{kind}'")))?;
     let payload: &str = col(row, 8)?;
-    let tagged = format!(r#"{{"kind":"{}","payload":{payload}}}"#, kind.as_str());
-    let body: EventBody = serde_json::from_str(&tagged).map_err(StoreError::unexpected)?;
+    let body = codec::parse_payload(kind.as_str(), payload).map_err(StoreError::unexpected)?;
     Ok(Event {
         seq: col(row, 0)?,
         id: EventId(col(row, 1)?),
@@ -115,7 +115,7 @@ pub(crate) struct PersonParams {
 
 impl PersonParams {
     pub(crate) fn new(p: &Person) -> Self {
-        let sensitive = if p.sensitive.is_empty() { "{}".to_string() } else { serde_json::to_string(&p.sensitive).unwrap_or_default() };
+        let sensitive = codec::sensitive_json(p);
         PersonParams {
             ids: [Some(p.id.0), Some(p.org_id.0), p.manager_id.map(|m| m.0)],
             counts: [
@@ -198,7 +198,7 @@ pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: 
 }
 
 /// Map a driver error to the store's vocabulary, once: constraint names become
-/// `Conflict { field }` exactly as the SQLite backend names them.
+/// the shared [`Constraint`] table's `Conflict { field }`.
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     let Some(db) = e.as_db_error() else { return StoreError::unexpected(e) };
     let code = db.code();
@@ -209,20 +209,25 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     if *code != SqlState::UNIQUE_VIOLATION {
         return StoreError::unexpected(e);
     }
-    let (field, reason) = match db.constraint().unwrap_or_default() {
-        "people_email_unique" => ("payload.email", "is already used by another person"),
-        "events_idempotency_key" => ("idempotency_key", "was already used for another event"),
-        "events_reversed_once" => ("payload.target", "that event has already been reversed"),
-        "events_id_key" => ("id", "an event with this id already exists"),
-        "people_pkey" => ("subject", "this person already exists"),
-        "organizations_pkey" => ("id", "an organization with this id already exists"),
-        "tokens_pkey" => ("id", "a token with this id already exists"),
-        "tokens_hash_unique" => ("hash", "a token with this secret already exists"),
-        "idempotency_pkey" => ("Idempotency-Key", "was already used"),
-        "applications_opportunity_id_applicant_id_key" => ("applicant", "already applied to this opportunity"),
-        _ => ("", "conflicts with an existing record"),
-    };
-    StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }
+    constraint(db.constraint().unwrap_or_default()).conflict()
+}
+
+/// Which constraint a unique violation is, from its PostgreSQL name; what it means
+/// is in [`Constraint`].
+fn constraint(name: &str) -> Constraint {
+    match name {
+        "people_email_unique" => Constraint::PersonEmail,
+        "events_idempotency_key" => Constraint::EventIdempotencyKey,
+        "events_reversed_once" => Constraint::EventReversedOnce,
+        "events_id_key" => Constraint::EventId,
+        "people_pkey" => Constraint::PersonId,
+        "organizations_pkey" => Constraint::OrganizationId,
+        "tokens_pkey" => Constraint::TokenId,
+        "tokens_hash_unique" => Constraint::TokenHash,
+        "idempotency_pkey" => Constraint::IdempotencyKey,
+        "applications_opportunity_id_applicant_id_key" => Constraint::Application,
+        _ => Constraint::Other,
+    }
 }
 
 /// `?`-friendly mapping: `tx.execute(..).await.db()?`.
@@ -308,7 +313,7 @@ impl EventArrays {
             a.kind.push(e.kind().as_str());
             a.occurred_at.push(e.occurred_at);
             a.recorded_at.push(e.recorded_at);
-            a.payload.push(crate::sqlite::rows::payload_json(&e.body));
+            a.payload.push(codec::payload_json(&e.body));
             a.competencies.push(array_literal(&e.competencies));
             a.evidence.push(array_literal(&e.evidence));
             a.key.push(e.idempotency_key.clone());
