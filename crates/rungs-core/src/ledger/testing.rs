@@ -48,9 +48,9 @@ pub const PEOPLE: u8 = 4;
 fn op() -> impl Strategy<Value = Op> {
     let who = 0..PEOPLE;
     prop_oneof![
-        3 => (who.clone(), 0u8..5).prop_map(|(who, email)| Op::Hire { who, email }),
+        1 => (who.clone(), 0u8..(PEOPLE + 2)).prop_map(|(who, email)| Op::Hire { who, email }),
         4 => (who.clone(), proptest::option::weighted(0.2, 0u8..3)).prop_map(|(who, key)| Op::Win { who, key }),
-        1 => (who.clone(), 0u8..5).prop_map(|(who, email)| Op::Email { who, email }),
+        1 => (who.clone(), 0u8..(PEOPLE * 3)).prop_map(|(who, email)| Op::Email { who, email }),
         1 => who.clone().prop_map(|who| Op::Promote { who }),
         1 => who.clone().prop_map(|who| Op::Depart { who }),
         2 => (who.clone(), any::<u16>()).prop_map(|(who, pick)| Op::Reverse { who, pick }),
@@ -60,16 +60,31 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn batch() -> impl Strategy<Value = GenBatch> {
     (
-        prop::collection::vec((op(), 0u16..200).prop_map(|(op, hour)| GenEvent { op, hour }), 1..4),
+        prop_oneof![3 => Just(1usize), 1 => 2usize..4].prop_flat_map(|n| {
+            prop::collection::vec((op(), 0u16..200).prop_map(|(op, hour)| GenEvent { op, hour }), n)
+        }),
         proptest::option::weighted(0.15, (0u8..3, 0u8..2)),
     )
         .prop_map(|(events, claim)| GenBatch { events, claim })
 }
 
 /// Groups of batches: each group arrives at once (what a backend's group commit
-/// takes together); groups arrive one after the other.
+/// takes together); groups arrive one after the other. The first group hires
+/// everyone (their emails may collide, so some hires fail), so most later events
+/// have a subject; later hires are refused as re-hires, or hire whoever was not.
 pub fn groups() -> impl Strategy<Value = Vec<Vec<GenBatch>>> {
-    prop::collection::vec(prop::collection::vec(batch(), 1..5), 1..6)
+    // Mostly their own email; sometimes another's.
+    let hires = prop::collection::vec(proptest::option::weighted(0.2, 0u8..PEOPLE), usize::from(PEOPLE)).prop_map(|emails| {
+        let hire = |(who, email): (usize, Option<u8>)| GenBatch {
+            events: vec![GenEvent { op: Op::Hire { who: who as u8, email: email.unwrap_or(who as u8) }, hour: who as u16 }],
+            claim: None,
+        };
+        emails.into_iter().enumerate().map(hire).collect::<Vec<_>>()
+    });
+    (hires, prop::collection::vec(prop::collection::vec(batch(), 1..6), 1..6)).prop_map(|(first, mut rest)| {
+        rest.insert(0, first);
+        rest
+    })
 }
 
 /// Turns generated batches into real ones for one organization. Ids are derived
@@ -109,7 +124,13 @@ impl Builder {
         let id = EventId::from_bytes(id_bytes(self.org, 2, self.n));
         let pos = |level: &str| Position { track: "engineering".into(), level: level.into(), title: format!("Engineer {level}") };
         let email = |e: u8| format!("p{e}@example.test");
-        let pick = |made: &[(PersonId, EventId)], p: u16| if made.is_empty() { id } else { made[usize::from(p) % made.len()].1 };
+        // A target among the subject's earlier events (any event when it has none).
+        let pick = |made: &[(PersonId, EventId)], who: PersonId, p: u16| {
+            let own: Vec<EventId> = made.iter().filter(|(s, _)| *s == who).map(|(_, e)| *e).collect();
+            let all: Vec<EventId> = made.iter().map(|(_, e)| *e).collect();
+            let from = if own.is_empty() { all } else { own };
+            if from.is_empty() { id } else { from[usize::from(p) % from.len()] }
+        };
         let (who, body, key) = match &g.op {
             Op::Hire { who, email: e } => (
                 *who,
@@ -141,10 +162,10 @@ impl Builder {
             Op::Promote { who } => (*who, EventBody::Promotion(Promotion { to: pos("l3"), pay_band: None, note: None }), None),
             Op::Depart { who } => (*who, EventBody::Departure(Departure { reason: DepartureReason::Voluntary, note: None }), None),
             Op::Reverse { who, pick: p } => {
-                (*who, EventBody::Reversal(Reversal { target: pick(&self.made, *p), reason: "mistake".into() }), None)
+                (*who, EventBody::Reversal(Reversal { target: pick(&self.made, self.person(*who), *p), reason: "mistake".into() }), None)
             }
             Op::Validate { who, pick: p } => {
-                (*who, EventBody::Validation(Validation { target: pick(&self.made, *p), role: ValidatorRole::Peer, note: None }), None)
+                (*who, EventBody::Validation(Validation { target: pick(&self.made, self.person(*who), *p), role: ValidatorRole::Peer, note: None }), None)
             }
         };
         let subject = self.person(who);
@@ -154,7 +175,8 @@ impl Builder {
             org_id: self.org,
             subject,
             actor: None,
-            occurred_at: Self::at(g.hour),
+            // Hires early, everything else after them, in any order.
+            occurred_at: Self::at(if matches!(g.op, Op::Hire { .. }) { g.hour % 8 } else { 8 + g.hour }),
             recorded_at: Self::at(500),
             body,
             competencies: vec![],

@@ -297,7 +297,7 @@ async fn rows_one_by_one(tx: &Transaction<'_>, events: &[PlannedEvent], people: 
         }
     });
     try_join_all(inserts).await?;
-    let upsert = tx.prepare_cached(UPSERT_PERSON).await.db().map_err(|e| (None, e))?;
+    let upsert = tx.prepare_cached(&UPSERT_PERSON).await.db().map_err(|e| (None, e))?;
     let params: Vec<PersonParams> = people.iter().map(|p| PersonParams::new(&p.person)).collect();
     let writes = people.iter().zip(&params).map(|(p, pp)| {
         let upsert = &upsert;
@@ -312,4 +312,17 @@ pub(crate) async fn subject_events<C: deadpool_postgres::GenericClient>(c: &C, o
     let sql = format!("SELECT {EVENT_COLS} FROM events WHERE subject = $1 AND org_id = $2 ORDER BY seq");
     let stmt = c.prepare_cached(&sql).await.db()?;
     rows::events(&c.query(&stmt, &[&subject.0, &org.0]).await.db()?)
+}
+
+impl super::PgStore {
+    /// The snapshot the append plan would be given for `request` now, read under the
+    /// ledger head lock like an append's (for tests and diagnostics).
+    pub async fn snapshot(&self, request: &SnapshotRequest) -> StoreResult<Snapshot> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.db()?;
+        let head = lock_head(&tx, request.org).await?;
+        let s = load(&tx, request, head).await?;
+        tx.commit().await.db()?;
+        Ok(s)
+    }
 }

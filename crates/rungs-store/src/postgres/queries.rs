@@ -273,7 +273,7 @@ impl Store for PgStore {
         tx.execute("DELETE FROM people WHERE org_id = $1", &[&org.0]).await.db()?;
         let stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 ORDER BY subject, occurred_at, seq")).await.db()?;
         let portal = tx.bind(&stmt, &[&org.0]).await.db()?;
-        let upsert = tx.prepare_cached(UPSERT_PERSON).await.db()?;
+        let upsert = tx.prepare_cached(&UPSERT_PERSON).await.db()?;
         let mut fold = RebuildFold::default();
         let mut folded: Vec<Person> = Vec::new();
         loop {

@@ -3,6 +3,7 @@
 //! `text[]` (see `migrations/postgres/0001_ledger.sql`).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use rungs_core::event::{Event, EventKind};
 use rungs_core::ledger::{Constraint, codec};
@@ -12,6 +13,8 @@ use rungs_core::{EventId, OrgId, PersonId, TokenId};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
+
+use crate::people_sql::{ON_ID_CONFLICT_UPDATE, PEOPLE_COLUMNS};
 
 /// Columns of `events`, in the order [`event`] reads them. The payload is read as
 /// text and parsed once straight into the tagged body, as the SQLite backend does.
@@ -90,20 +93,12 @@ pub(crate) fn person(row: &Row) -> StoreResult<Person> {
 
 /// Insert or update a person row: an upsert on `id`, so an email collision with
 /// another person is the `people_email_unique` error, never a silent replacement.
-pub(crate) const UPSERT_PERSON: &str = "INSERT INTO people (id, org_id, name, email, manager_id, department, location, \
-     hired_at, status, ended_at, end_reason, track, level, title, scope, level_since, last_promotion_at, \
-     last_progression_at, micro_progressions, micro_promotions, promotions, recognitions_received, pay_band, sensitive, \
-     last_occurred_at, events_in_force) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-     $17, $18, $19, $20, $21, $22, $23, $24::text::jsonb, $25, $26) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
-     name = excluded.name, email = excluded.email, manager_id = excluded.manager_id, department = excluded.department, \
-     location = excluded.location, hired_at = excluded.hired_at, status = excluded.status, ended_at = excluded.ended_at, \
-     end_reason = excluded.end_reason, track = excluded.track, level = excluded.level, title = excluded.title, \
-     scope = excluded.scope, level_since = excluded.level_since, last_promotion_at = excluded.last_promotion_at, \
-     last_progression_at = excluded.last_progression_at, micro_progressions = excluded.micro_progressions, \
-     micro_promotions = excluded.micro_promotions, promotions = excluded.promotions, \
-     recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
-     sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
-     events_in_force = excluded.events_in_force";
+pub(crate) static UPSERT_PERSON: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO people ({PEOPLE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $17, $18, $19, $20, $21, $22, $23, $24::text::jsonb, $25, $26) {ON_ID_CONFLICT_UPDATE}"
+    )
+});
 
 /// The owned parameters of [`UPSERT_PERSON`] for one person.
 pub(crate) struct PersonParams {
@@ -342,10 +337,9 @@ impl EventArrays {
 }
 
 /// [`UPSERT_PERSON`] for many people in one statement (each id at most once).
-pub(crate) static UPSERT_PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let on_conflict = UPSERT_PERSON.split_once(" ON CONFLICT").map(|(_, c)| c).unwrap_or_default();
+pub(crate) static UPSERT_PEOPLE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO people ({PERSON_COLS_PLAIN}) SELECT id, org_id, name, email, manager_id, department, location, hired_at, \
+        "INSERT INTO people ({PEOPLE_COLUMNS}) SELECT id, org_id, name, email, manager_id, department, location, hired_at, \
          status, ended_at, end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, \
          micro_progressions, micro_promotions, promotions, recognitions_received, pay_band, sensitive::jsonb, \
          last_occurred_at, events_in_force FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], \
@@ -354,13 +348,9 @@ pub(crate) static UPSERT_PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLo
          $21::int8[], $22::int8[], $23::text[], $24::text[], $25::timestamptz[], $26::int8[]) AS u(id, org_id, name, \
          email, manager_id, department, location, hired_at, status, ended_at, end_reason, track, level, title, scope, \
          level_since, last_promotion_at, last_progression_at, micro_progressions, micro_promotions, promotions, \
-         recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force) ON CONFLICT{on_conflict}"
+         recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force) {ON_ID_CONFLICT_UPDATE}"
     )
 });
-
-const PERSON_COLS_PLAIN: &str = "id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, \
-     end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, \
-     micro_promotions, promotions, recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force";
 
 type Time = chrono::DateTime<chrono::Utc>;
 

@@ -224,3 +224,12 @@ pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Re
     }
     Ok(())
 }
+
+impl super::SqliteStore {
+    /// The snapshot the append plan would be given for `request` now, read in a
+    /// write transaction like an append's (for tests and diagnostics).
+    pub async fn snapshot(&self, request: &SnapshotRequest) -> StoreResult<Snapshot> {
+        let r = request.clone();
+        self.writer.exec(move |tx| load(tx, &r, &PeopleCache::default())).await
+    }
+}

@@ -15,6 +15,8 @@ use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
 use rungs_core::store::{StoreError, StoreResult, TokenRecord};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
 
+use crate::people_sql::{ON_ID_CONFLICT_UPDATE, PEOPLE_COLUMNS};
+
 /// The shared encodings, re-exported for this backend's modules.
 pub(crate) use rungs_core::ledger::codec::{list_json, micros};
 
@@ -64,9 +66,7 @@ pub(crate) fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
 }
 
 /// Columns of `people`, in the order [`person`] reads and [`upsert_person`] writes them.
-pub(crate) const PERSON_COLS: &str = "id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, \
-     end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, \
-     micro_promotions, promotions, recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force";
+pub(crate) const PERSON_COLS: &str = PEOPLE_COLUMNS;
 
 pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
     let status = row.get_ref(8)?.as_str()?;
@@ -104,19 +104,12 @@ pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
 /// want the `UNIQUE (org_id, email)` error.
 pub(crate) fn upsert_person(conn: &Connection, p: &Person) -> rusqlite::Result<()> {
     // Built once: this runs for every person a batch touches.
-    static SQL: LazyLock<String> = LazyLock::new(|| format!(
-        "INSERT INTO people ({PERSON_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
-         name = excluded.name, email = excluded.email, manager_id = excluded.manager_id, department = excluded.department, \
-         location = excluded.location, hired_at = excluded.hired_at, status = excluded.status, ended_at = excluded.ended_at, \
-         end_reason = excluded.end_reason, track = excluded.track, level = excluded.level, title = excluded.title, \
-         scope = excluded.scope, level_since = excluded.level_since, last_promotion_at = excluded.last_promotion_at, \
-         last_progression_at = excluded.last_progression_at, micro_progressions = excluded.micro_progressions, \
-         micro_promotions = excluded.micro_promotions, promotions = excluded.promotions, \
-         recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
-         sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
-         events_in_force = excluded.events_in_force"
-    ));
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT INTO people ({PEOPLE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
+             ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) {ON_ID_CONFLICT_UPDATE}"
+        )
+    });
     let sensitive = codec::sensitive_json(p);
     conn.prepare_cached(&SQL)?.execute(params![
         p.id.as_bytes(),
