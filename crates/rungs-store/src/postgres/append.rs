@@ -200,8 +200,8 @@ async fn histories(tx: &Transaction<'_>, org: OrgId, subjects: &[PersonId]) -> S
 /// A write the database refused, and the event it is about when one is known.
 type Refused = (Option<ledger::Origin>, StoreError);
 
-/// Write `plan`: its events and people (one multi-row statement each), the head and
-/// the claims. With `exact`, a refused multi-row statement is rolled back to a
+/// Write `plan`: its events and people (one multi-row statement each), the head,
+/// the claims and the revocation of departed people's credentials. With `exact`, a refused multi-row statement is rolled back to a
 /// savepoint and redone row by row to name the event concerned.
 async fn write(tx: &Transaction<'_>, org: OrgId, plan: &Plan, exact: bool) -> Result<(), Refused> {
     if plan.is_empty() {
@@ -209,7 +209,12 @@ async fn write(tx: &Transaction<'_>, org: OrgId, plan: &Plan, exact: bool) -> Re
     }
     let n = plan.events.len() as i64;
     let head_and_claims = async {
-        tokio::try_join!(advance_head(tx, org, n), try_join_all(plan.claims.iter().map(|c| insert_claim(tx, org, c)))).map(drop)
+        tokio::try_join!(
+            advance_head(tx, org, n),
+            try_join_all(plan.claims.iter().map(|c| insert_claim(tx, org, c))),
+            revoke_credentials(tx, org, &plan.revoke_credentials_of),
+        )
+        .map(drop)
     };
     if exact {
         // The head and claims after the rows: a refused write rolls back to its
@@ -226,6 +231,25 @@ async fn write(tx: &Transaction<'_>, org: OrgId, plan: &Plan, exact: bool) -> Re
 async fn advance_head(tx: &Transaction<'_>, org: OrgId, n: i64) -> StoreResult<()> {
     let stmt = tx.prepare_cached(ADVANCE_HEAD).await.db()?;
     tx.execute(&stmt, &[&org.0, &n]).await.db().map(drop)
+}
+
+/// Departed people's API tokens stop working (a token revoked earlier keeps its
+/// first revocation time) and their browser sessions end, in the departure's
+/// transaction.
+async fn revoke_credentials(tx: &Transaction<'_>, org: OrgId, people: &[PersonId]) -> StoreResult<()> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = people.iter().map(|p| p.0).collect();
+    let revoke = "UPDATE tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND person_id = ANY($2)";
+    let end = "DELETE FROM sessions WHERE org_id = $1 AND person_id = ANY($2)";
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&org.0, &ids];
+    tokio::try_join!(query_execute(tx, revoke, &params), query_execute(tx, end, &params)).map(drop)
+}
+
+async fn query_execute(tx: &Transaction<'_>, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> StoreResult<u64> {
+    let stmt = tx.prepare_cached(sql).await.db()?;
+    tx.execute(&stmt, params).await.db()
 }
 
 async fn insert_claim(tx: &Transaction<'_>, org: OrgId, c: &PlannedClaim) -> StoreResult<()> {

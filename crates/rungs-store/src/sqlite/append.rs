@@ -169,8 +169,8 @@ pub(crate) fn subject_events(conn: &Connection, org: OrgId, subject: PersonId) -
 /// A write the database refused, and the event it is about when one is known.
 pub(crate) type Refused = (Option<Origin>, StoreError);
 
-/// Write `plan` in `conn`'s transaction: its events, people and claims. On `Err`
-/// the caller rolls back.
+/// Write `plan` in `conn`'s transaction: its events, people and claims, and the
+/// revocation of departed people's credentials. On `Err` the caller rolls back.
 pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Refused> {
     let mut insert = conn
         .prepare_cached(
@@ -222,6 +222,23 @@ pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Re
         .db()
         .map_err(|e| (None, e))?;
     }
+    for &person in &plan.revoke_credentials_of {
+        revoke_credentials(conn, org, person).map_err(|e| (None, e))?;
+    }
+    Ok(())
+}
+
+/// A departed person's API tokens stop working (a token revoked earlier keeps its
+/// first revocation time) and their browser sessions end, in the departure's
+/// transaction.
+fn revoke_credentials(conn: &Connection, org: OrgId, person: PersonId) -> StoreResult<()> {
+    let now = micros(chrono::Utc::now());
+    conn.prepare_cached("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?3) WHERE org_id = ?1 AND person_id = ?2")
+        .and_then(|mut s| s.execute(params![org.as_bytes(), person.as_bytes(), now]))
+        .db()?;
+    conn.prepare_cached("DELETE FROM sessions WHERE org_id = ?1 AND person_id = ?2")
+        .and_then(|mut s| s.execute(params![org.as_bytes(), person.as_bytes()]))
+        .db()?;
     Ok(())
 }
 
