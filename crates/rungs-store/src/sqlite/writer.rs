@@ -2,8 +2,8 @@
 //! it over a channel. SQLite allows one writer at a time anyway; owning it in one
 //! place removes lock contention and enables GROUP COMMIT: the thread drains every
 //! pending append, plans them together (`rungs_core::ledger::plan`: a bad batch
-//! fails alone) and writes them in one transaction, commits once — one fsync for all — and only then
-//! replies. Nobody hears "ok" before their events are on disk.
+//! fails alone), writes them in one transaction and commits once — one fsync for
+//! all — and only then replies. Nobody hears "ok" before their events are on disk.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
