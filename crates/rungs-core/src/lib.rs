@@ -7,6 +7,7 @@ pub mod event;
 pub mod framework;
 pub mod ids;
 pub mod jobs;
+pub mod ledger;
 pub mod opportunity;
 pub mod packet;
 pub mod page;

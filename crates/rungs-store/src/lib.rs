@@ -9,11 +9,20 @@ use std::sync::Arc;
 
 use rungs_core::store::Store;
 
+mod people_sql;
 pub mod postgres;
 pub mod sqlite;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// One schema migration of either backend: its version, a name for messages, and
+/// its SQL. Both backends have the same versions and names (a test asserts it).
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
 
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]

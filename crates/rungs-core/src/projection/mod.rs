@@ -159,7 +159,9 @@ pub struct AppendContext<'a> {
 }
 
 /// Invariants that depend on ledger state, checked inside the store's write
-/// transaction so concurrent writers cannot break them.
+/// transaction (by the append plan, `ledger::plan`) so concurrent writers cannot
+/// break them: the subject exists (or, for a hire, does not yet), the target rules,
+/// and nothing is dated before the subject's hire.
 pub fn check_append(e: &NewEvent, ctx: &AppendContext<'_>) -> Result<(), ValidationError> {
     match (&e.body, ctx.subject) {
         (EventBody::Hired(_), Some(_)) => return Err(ValidationError::single("subject", "this person was already hired")),
@@ -167,6 +169,19 @@ pub fn check_append(e: &NewEvent, ctx: &AppendContext<'_>) -> Result<(), Validat
         (_, None) => return Err(ValidationError::single("subject", "no such person")),
         (_, Some(_)) => {}
     }
+    target_rules(e, ctx)?;
+    // A non-hire dated before the hire would make the fold start without a hire and
+    // lose the person.
+    if let Some(p) = ctx.subject
+        && e.occurred_at < p.hired_at
+    {
+        return Err(ValidationError::single("occurred_at", "is before the person was hired"));
+    }
+    Ok(())
+}
+
+/// The rules about the event a reversal or validation targets.
+fn target_rules(e: &NewEvent, ctx: &AppendContext<'_>) -> Result<(), ValidationError> {
     match &e.body {
         EventBody::Reversal(_) | EventBody::Validation(_) => {
             let Some(t) = ctx.target else {

@@ -5,8 +5,7 @@
 
 use deadpool_postgres::Object;
 
-use crate::OpenError;
-use crate::sqlite::migrate::Migration;
+use crate::{Migration, OpenError};
 
 /// Every PostgreSQL migration, in order.
 pub const MIGRATIONS: &[Migration] = &[

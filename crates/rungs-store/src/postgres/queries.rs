@@ -1,12 +1,13 @@
-//! `impl Store for PgStore`. Cursors are the same opaque strings as SQLite's: `e<seq>`
-//! for events and `p<hex id><hex name>` for people.
+//! `impl Store for PgStore`. Cursors are the opaque strings of
+//! `rungs_core::ledger::codec`, the same as SQLite's.
 
 use chrono::{DateTime, Utc};
 use rungs_core::event::{Event, EventKind};
 use rungs_core::framework::Framework;
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
-use rungs_core::projection;
+use rungs_core::ledger::RebuildFold;
+use rungs_core::ledger::codec::{event_cursor, parse_event_cursor, parse_people_cursor, people_cursor};
 use rungs_core::store::{
     AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord,
 };
@@ -18,7 +19,6 @@ use uuid::Uuid;
 use super::PgStore;
 use super::append::{append_batch, lock_head, subject_events};
 use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, PersonParams, TOKEN_COLS, UPSERT_PERSON};
-use crate::sqlite::rows::{hex, unhex};
 
 const MAX_EXPORT: u32 = 10_000;
 /// Events fetched per round trip while a rebuild streams the ledger.
@@ -124,7 +124,7 @@ impl Store for PgStore {
     async fn events(&self, org: OrgId, q: &EventQuery) -> StoreResult<Page<Event>> {
         let after = match q.cursor.as_deref() {
             None => None,
-            Some(c) => Some(c.strip_prefix('e').and_then(|s| s.parse::<i64>().ok()).filter(|s| *s >= 0).ok_or_else(bad_cursor)?),
+            Some(c) => Some(parse_event_cursor(c).ok_or_else(bad_cursor)?),
         };
         let n = limit(q.limit);
         let kinds: Vec<&str> = q.kinds.iter().map(EventKind::as_str).collect();
@@ -152,7 +152,7 @@ impl Store for PgStore {
         let mut items = rows::events(&c.query(&sql, &args).await.db()?)?;
         let next = (items.len() > n as usize).then(|| {
             items.truncate(n as usize);
-            items.last().map(|e| format!("e{}", e.seq))
+            items.last().map(|e| event_cursor(e.seq))
         });
         Ok(Page { items, next_cursor: next.flatten() })
     }
@@ -208,7 +208,7 @@ impl Store for PgStore {
             return Ok(Page { items: vec![], next_cursor: None });
         }
         let n = limit(q.limit);
-        let cursor = q.cursor.as_deref().map(|c| decode_people_cursor(c).ok_or_else(bad_cursor)).transpose()?;
+        let cursor = q.cursor.as_deref().map(|c| parse_people_cursor(c).map(|(id, name)| (id.0, name)).ok_or_else(bad_cursor)).transpose()?;
         let pattern = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| {
             format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
         });
@@ -236,7 +236,7 @@ impl Store for PgStore {
         let mut items = rows.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
         let next = (items.len() > n as usize).then(|| {
             items.truncate(n as usize);
-            items.last().map(|p| format!("p{}{}", hex(p.id.as_bytes()), hex(p.name.as_bytes())))
+            items.last().map(people_cursor)
         });
         Ok(Page { items, next_cursor: next.flatten() })
     }
@@ -273,24 +273,17 @@ impl Store for PgStore {
         tx.execute("DELETE FROM people WHERE org_id = $1", &[&org.0]).await.db()?;
         let stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 ORDER BY subject, occurred_at, seq")).await.db()?;
         let portal = tx.bind(&stmt, &[&org.0]).await.db()?;
-        let upsert = tx.prepare_cached(UPSERT_PERSON).await.db()?;
-        let mut report = RebuildReport::default();
-        let mut history: Vec<Event> = Vec::new();
+        let upsert = tx.prepare_cached(&UPSERT_PERSON).await.db()?;
+        let mut fold = RebuildFold::default();
         let mut folded: Vec<Person> = Vec::new();
         loop {
             let chunk = tx.query_portal(&portal, REBUILD_CHUNK).await.db()?;
             let done = chunk.len() < REBUILD_CHUNK as usize;
             for row in &chunk {
-                let e = rows::event(row)?;
-                if history.last().is_some_and(|last| last.subject != e.subject) {
-                    folded.extend(projection::fold(&history));
-                    history.clear();
-                }
-                report.events += 1;
-                history.push(e);
+                folded.extend(fold.push(rows::event(row)?));
             }
             if done {
-                folded.extend(projection::fold(&history));
+                folded.extend(fold.finish());
             }
             // Write what this chunk completed, pipelined, before fetching the next.
             let params: Vec<PersonParams> = folded.iter().map(PersonParams::new).collect();
@@ -300,14 +293,13 @@ impl Store for PgStore {
                 async move { tx.execute(upsert, &pp.params(p)).await.db() }
             });
             futures_util::future::try_join_all(writes).await?;
-            report.people += folded.len() as u64;
             folded.clear();
             if done {
                 break;
             }
         }
         tx.commit().await.db()?;
-        Ok(report)
+        Ok(fold.report())
     }
 
     #[instrument(skip_all, fields(id = %token.id))]
@@ -366,12 +358,4 @@ impl Store for PgStore {
     async fn probe_write(&self) -> StoreResult<()> {
         self.probe().await
     }
-}
-
-fn decode_people_cursor(c: &str) -> Option<(Uuid, String)> {
-    let rest = c.strip_prefix('p')?;
-    let (id, name) = (rest.get(..32)?, rest.get(32..)?);
-    // The name only positions the page: bytes that are not UTF-8 (or a NUL, which
-    // PostgreSQL text cannot hold) are read lossily rather than refused.
-    Some((Uuid::from_slice(&unhex(id)?).ok()?, String::from_utf8_lossy(&unhex(name)?).replace('\0', "\u{fffd}")))
 }

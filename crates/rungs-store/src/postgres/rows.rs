@@ -3,14 +3,18 @@
 //! `text[]` (see `migrations/postgres/0001_ledger.sql`).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use rungs_core::event::{Event, EventBody, EventKind};
+use rungs_core::event::{Event, EventKind};
+use rungs_core::ledger::{Constraint, codec};
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
 use rungs_core::store::{StoreError, StoreResult, TokenRecord};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
+
+use crate::people_sql::{ON_ID_CONFLICT_UPDATE, PEOPLE_COLUMNS};
 
 /// Columns of `events`, in the order [`event`] reads them. The payload is read as
 /// text and parsed once straight into the tagged body, as the SQLite backend does.
@@ -25,8 +29,7 @@ pub(crate) fn event(row: &Row) -> StoreResult<Event> {
     let kind: &str = col(row, 5)?;
     let kind = EventKind::parse(kind).ok_or_else(|| StoreError::Unexpected(format!("unknown event kind '{kind}'")))?;
     let payload: &str = col(row, 8)?;
-    let tagged = format!(r#"{{"kind":"{}","payload":{payload}}}"#, kind.as_str());
-    let body: EventBody = serde_json::from_str(&tagged).map_err(StoreError::unexpected)?;
+    let body = codec::parse_payload(kind.as_str(), payload).map_err(StoreError::unexpected)?;
     Ok(Event {
         seq: col(row, 0)?,
         id: EventId(col(row, 1)?),
@@ -90,20 +93,12 @@ pub(crate) fn person(row: &Row) -> StoreResult<Person> {
 
 /// Insert or update a person row: an upsert on `id`, so an email collision with
 /// another person is the `people_email_unique` error, never a silent replacement.
-pub(crate) const UPSERT_PERSON: &str = "INSERT INTO people (id, org_id, name, email, manager_id, department, location, \
-     hired_at, status, ended_at, end_reason, track, level, title, scope, level_since, last_promotion_at, \
-     last_progression_at, micro_progressions, micro_promotions, promotions, recognitions_received, pay_band, sensitive, \
-     last_occurred_at, events_in_force) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-     $17, $18, $19, $20, $21, $22, $23, $24::text::jsonb, $25, $26) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
-     name = excluded.name, email = excluded.email, manager_id = excluded.manager_id, department = excluded.department, \
-     location = excluded.location, hired_at = excluded.hired_at, status = excluded.status, ended_at = excluded.ended_at, \
-     end_reason = excluded.end_reason, track = excluded.track, level = excluded.level, title = excluded.title, \
-     scope = excluded.scope, level_since = excluded.level_since, last_promotion_at = excluded.last_promotion_at, \
-     last_progression_at = excluded.last_progression_at, micro_progressions = excluded.micro_progressions, \
-     micro_promotions = excluded.micro_promotions, promotions = excluded.promotions, \
-     recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
-     sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
-     events_in_force = excluded.events_in_force";
+pub(crate) static UPSERT_PERSON: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO people ({PEOPLE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $17, $18, $19, $20, $21, $22, $23, $24::text::jsonb, $25, $26) {ON_ID_CONFLICT_UPDATE}"
+    )
+});
 
 /// The owned parameters of [`UPSERT_PERSON`] for one person.
 pub(crate) struct PersonParams {
@@ -115,7 +110,7 @@ pub(crate) struct PersonParams {
 
 impl PersonParams {
     pub(crate) fn new(p: &Person) -> Self {
-        let sensitive = if p.sensitive.is_empty() { "{}".to_string() } else { serde_json::to_string(&p.sensitive).unwrap_or_default() };
+        let sensitive = codec::sensitive_json(p);
         PersonParams {
             ids: [Some(p.id.0), Some(p.org_id.0), p.manager_id.map(|m| m.0)],
             counts: [
@@ -198,7 +193,7 @@ pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: 
 }
 
 /// Map a driver error to the store's vocabulary, once: constraint names become
-/// `Conflict { field }` exactly as the SQLite backend names them.
+/// the shared [`Constraint`] table's `Conflict { field }`.
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     if let Some(reason) = unavailable(&e) {
         return StoreError::unavailable(reason, e);
@@ -212,20 +207,25 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     if *code != SqlState::UNIQUE_VIOLATION {
         return StoreError::unexpected(e);
     }
-    let (field, reason) = match db.constraint().unwrap_or_default() {
-        "people_email_unique" => ("payload.email", "is already used by another person"),
-        "events_idempotency_key" => ("idempotency_key", "was already used for another event"),
-        "events_reversed_once" => ("payload.target", "that event has already been reversed"),
-        "events_id_key" => ("id", "an event with this id already exists"),
-        "people_pkey" => ("subject", "this person already exists"),
-        "organizations_pkey" => ("id", "an organization with this id already exists"),
-        "tokens_pkey" => ("id", "a token with this id already exists"),
-        "tokens_hash_unique" => ("hash", "a token with this secret already exists"),
-        "idempotency_pkey" => ("Idempotency-Key", "was already used"),
-        "applications_opportunity_id_applicant_id_key" => ("applicant", "already applied to this opportunity"),
-        _ => ("", "conflicts with an existing record"),
-    };
-    StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }
+    constraint(db.constraint().unwrap_or_default()).conflict()
+}
+
+/// Which constraint a unique violation is, from its PostgreSQL name; what it means
+/// is in [`Constraint`].
+fn constraint(name: &str) -> Constraint {
+    match name {
+        "people_email_unique" => Constraint::PersonEmail,
+        "events_idempotency_key" => Constraint::EventIdempotencyKey,
+        "events_reversed_once" => Constraint::EventReversedOnce,
+        "events_id_key" => Constraint::EventId,
+        "people_pkey" => Constraint::PersonId,
+        "organizations_pkey" => Constraint::OrganizationId,
+        "tokens_pkey" => Constraint::TokenId,
+        "tokens_hash_unique" => Constraint::TokenHash,
+        "idempotency_pkey" => Constraint::IdempotencyKey,
+        "applications_opportunity_id_applicant_id_key" => Constraint::Application,
+        _ => Constraint::Other,
+    }
 }
 
 /// Why PostgreSQL cannot take writes now, for the errors that say so: the server, its
@@ -339,7 +339,7 @@ impl EventArrays {
             a.kind.push(e.kind().as_str());
             a.occurred_at.push(e.occurred_at);
             a.recorded_at.push(e.recorded_at);
-            a.payload.push(crate::sqlite::rows::payload_json(&e.body));
+            a.payload.push(codec::payload_json(&e.body));
             a.competencies.push(array_literal(&e.competencies));
             a.evidence.push(array_literal(&e.evidence));
             a.key.push(e.idempotency_key.clone());
@@ -368,10 +368,9 @@ impl EventArrays {
 }
 
 /// [`UPSERT_PERSON`] for many people in one statement (each id at most once).
-pub(crate) static UPSERT_PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let on_conflict = UPSERT_PERSON.split_once(" ON CONFLICT").map(|(_, c)| c).unwrap_or_default();
+pub(crate) static UPSERT_PEOPLE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO people ({PERSON_COLS_PLAIN}) SELECT id, org_id, name, email, manager_id, department, location, hired_at, \
+        "INSERT INTO people ({PEOPLE_COLUMNS}) SELECT id, org_id, name, email, manager_id, department, location, hired_at, \
          status, ended_at, end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, \
          micro_progressions, micro_promotions, promotions, recognitions_received, pay_band, sensitive::jsonb, \
          last_occurred_at, events_in_force FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], \
@@ -380,13 +379,9 @@ pub(crate) static UPSERT_PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLo
          $21::int8[], $22::int8[], $23::text[], $24::text[], $25::timestamptz[], $26::int8[]) AS u(id, org_id, name, \
          email, manager_id, department, location, hired_at, status, ended_at, end_reason, track, level, title, scope, \
          level_since, last_promotion_at, last_progression_at, micro_progressions, micro_promotions, promotions, \
-         recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force) ON CONFLICT{on_conflict}"
+         recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force) {ON_ID_CONFLICT_UPDATE}"
     )
 });
-
-const PERSON_COLS_PLAIN: &str = "id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, \
-     end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, \
-     micro_promotions, promotions, recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force";
 
 type Time = chrono::DateTime<chrono::Utc>;
 

@@ -8,12 +8,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::OpenError;
 
-/// One migration: its version, a name for messages, and its SQL.
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
+pub use crate::Migration;
 
 /// Every SQLite migration, in order.
 pub const MIGRATIONS: &[Migration] = &[

@@ -1,6 +1,5 @@
 //! `impl Store for SqliteStore`: writes go through the writer thread, reads through
-//! the reader pool. Cursors are opaque strings: `e<seq>` for events and
-//! `p<hex id><hex name>` for people (hex keeps them URL-safe without a dependency).
+//! the reader pool. Cursors are the opaque strings of `rungs_core::ledger::codec`.
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -9,7 +8,8 @@ use rungs_core::event::Event;
 use rungs_core::framework::Framework;
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
-use rungs_core::projection;
+use rungs_core::ledger::RebuildFold;
+use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_people_cursor, people_cursor};
 use rungs_core::store::{
     AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord,
 };
@@ -18,7 +18,7 @@ use tracing::instrument;
 
 use super::SqliteStore;
 use super::append::{event_by_id, subject_events};
-use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, TOKEN_COLS, hex, micros, unhex};
+use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, TOKEN_COLS, micros};
 
 /// Largest chunk `export_events` returns at once.
 const MAX_EXPORT: u32 = 10_000;
@@ -130,7 +130,7 @@ impl Store for SqliteStore {
     async fn events(&self, org: OrgId, q: &EventQuery) -> StoreResult<Page<Event>> {
         let after = match q.cursor.as_deref() {
             None => None,
-            Some(c) => Some(c.strip_prefix('e').and_then(|s| s.parse::<i64>().ok()).filter(|s| *s >= 0).ok_or_else(bad_cursor)?),
+            Some(c) => Some(parse_event_cursor(c).ok_or_else(bad_cursor)?),
         };
         let n = limit(q.limit);
         // Without a subject this walks the rowid (seq) B-tree, filtering by org: one
@@ -164,7 +164,7 @@ impl Store for SqliteStore {
             let mut items = query(c, &sql, params_from_iter(args), rows::event)?;
             let next = (items.len() > n as usize).then(|| {
                 items.truncate(n as usize);
-                items.last().map(|e| format!("e{}", e.seq))
+                items.last().map(|e| event_cursor(e.seq))
             });
             Ok(Page { items, next_cursor: next.flatten() })
         })
@@ -221,9 +221,9 @@ impl Store for SqliteStore {
         let mut sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = ?");
         let mut args = vec![blob(org.as_bytes())];
         if let Some(c) = q.cursor.as_deref() {
-            let (id, name) = decode_people_cursor(c).ok_or_else(bad_cursor)?;
+            let (id, name) = parse_people_cursor(c).ok_or_else(bad_cursor)?;
             sql.push_str(" AND (name, id) > (?, ?)");
-            args.extend([Value::Text(name), Value::Blob(id)]);
+            args.extend([Value::Text(name), blob(id.as_bytes())]);
         }
         if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             // LIKE is case-insensitive for ASCII; `\` escapes the user's wildcards.
@@ -243,7 +243,7 @@ impl Store for SqliteStore {
             let mut items = query(c, &sql, params_from_iter(args), rows::person)?;
             let next = (items.len() > n as usize).then(|| {
                 items.truncate(n as usize);
-                items.last().map(|p| format!("p{}{}", hex(p.id.as_bytes()), hex(p.name.as_bytes())))
+                items.last().map(people_cursor)
             });
             Ok(Page { items, next_cursor: next.flatten() })
         })
@@ -353,40 +353,23 @@ impl Store for SqliteStore {
     }
 }
 
-fn decode_people_cursor(c: &str) -> Option<(Vec<u8>, String)> {
-    let rest = c.strip_prefix('p')?;
-    let (id, name) = (rest.get(..32)?, rest.get(32..)?);
-    // The name only positions the page: bytes that are not UTF-8 are read lossily
-    // rather than refused, so any cursor of the documented shape is accepted.
-    Some((unhex(id)?, String::from_utf8_lossy(&unhex(name)?).replace('\0', "\u{fffd}")))
-}
-
 /// Replace the org's people rows with a fold of every subject's events. Streams the
 /// ledger in events_by_subject order (subject, occurred_at, seq), so memory holds one
 /// person's history at a time and no sort is needed.
 fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
     org_exists(tx, org)?;
     tx.execute("DELETE FROM people WHERE org_id = ?1", [org.as_bytes()]).db()?;
-    let mut report = RebuildReport::default();
     let mut stmt =
         tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 ORDER BY subject, occurred_at, seq")).db()?;
     let mut cursor = stmt.query_map([org.as_bytes()], rows::event).db()?;
-    let mut history: Vec<Event> = Vec::new();
-    let flush = |history: &mut Vec<Event>, report: &mut RebuildReport| -> StoreResult<()> {
-        if let Some(p) = projection::fold(history) {
-            rows::upsert_person(tx, &p).db()?;
-            report.people += 1;
-        }
-        history.clear();
-        Ok(())
-    };
+    let mut fold = RebuildFold::default();
     while let Some(e) = cursor.next().transpose().db()? {
-        if history.last().is_some_and(|last| last.subject != e.subject) {
-            flush(&mut history, &mut report)?;
+        if let Some(p) = fold.push(e) {
+            rows::upsert_person(tx, &p).db()?;
         }
-        report.events += 1;
-        history.push(e);
     }
-    flush(&mut history, &mut report)?;
-    Ok(report)
+    if let Some(p) = fold.finish() {
+        rows::upsert_person(tx, &p).db()?;
+    }
+    Ok(fold.report())
 }

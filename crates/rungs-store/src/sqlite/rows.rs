@@ -8,20 +8,17 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, Row, ffi, params};
-use rungs_core::event::{Event, EventBody, EventKind};
+use rungs_core::event::{Event, EventKind};
+use rungs_core::ledger::Constraint;
+use rungs_core::ledger::codec;
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
 use rungs_core::store::{StoreError, StoreResult, TokenRecord};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
 
-/// Times are stored with microsecond precision; everything entering the store is
-/// truncated first so what an append returns equals what a later read returns.
-pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
+use crate::people_sql::{ON_ID_CONFLICT_UPDATE, PEOPLE_COLUMNS};
 
-pub(crate) fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(micros(t)).unwrap_or(t)
-}
+/// The shared encodings, re-exported for this backend's modules.
+pub(crate) use rungs_core::ledger::codec::{list_json, micros};
 
 fn bad(idx: usize, ty: Type, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, ty, e.into())
@@ -44,31 +41,6 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) ->
     serde_json::from_str(s).map_err(|e| bad(idx, Type::Text, e))
 }
 
-/// A list of strings as JSON; the common empty case skips the serializer.
-pub(crate) fn list_json(v: &[String]) -> String {
-    if v.is_empty() { "[]".to_string() } else { serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string()) }
-}
-
-/// The payload column: the body's inner struct serialised directly, which is what
-/// `EventBody::payload_json` produces but without the detour through a `Value`.
-pub(crate) fn payload_json(body: &EventBody) -> String {
-    let r = match body {
-        EventBody::Hired(p) => serde_json::to_string(p),
-        EventBody::ProfileUpdated(p) => serde_json::to_string(p),
-        EventBody::MicroProgression(p) => serde_json::to_string(p),
-        EventBody::Validation(p) => serde_json::to_string(p),
-        EventBody::MicroPromotion(p) => serde_json::to_string(p),
-        EventBody::Promotion(p) => serde_json::to_string(p),
-        EventBody::LateralMove(p) => serde_json::to_string(p),
-        EventBody::Recognition(p) => serde_json::to_string(p),
-        EventBody::Departure(p) => serde_json::to_string(p),
-        EventBody::Reversal(p) => serde_json::to_string(p),
-        EventBody::MilestoneCompleted(p) => serde_json::to_string(p),
-    };
-    // These are plain derived structs with string keys: serialising cannot fail.
-    r.unwrap_or_else(|_| "{}".to_string())
-}
-
 /// Columns of `events`, in the order [`event`] reads them.
 pub(crate) const EVENT_COLS: &str =
     "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload, competencies, evidence, idempotency_key";
@@ -77,9 +49,7 @@ pub(crate) fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
     let kind = row.get_ref(5)?.as_str()?;
     let kind = EventKind::parse(kind).ok_or_else(|| bad(5, Type::Text, format!("unknown event kind '{kind}'")))?;
     let payload = row.get_ref(8)?.as_str()?;
-    // Parse the stored payload once, straight into the adjacently tagged body.
-    let tagged = format!(r#"{{"kind":"{}","payload":{payload}}}"#, kind.as_str());
-    let body: EventBody = serde_json::from_str(&tagged).map_err(|e| bad(8, Type::Text, e))?;
+    let body = codec::parse_payload(kind.as_str(), payload).map_err(|e| bad(8, Type::Text, e))?;
     Ok(Event {
         seq: row.get(0)?,
         id: EventId::from_bytes(row.get(1)?),
@@ -96,9 +66,7 @@ pub(crate) fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
 }
 
 /// Columns of `people`, in the order [`person`] reads and [`upsert_person`] writes them.
-pub(crate) const PERSON_COLS: &str = "id, org_id, name, email, manager_id, department, location, hired_at, status, ended_at, \
-     end_reason, track, level, title, scope, level_since, last_promotion_at, last_progression_at, micro_progressions, \
-     micro_promotions, promotions, recognitions_received, pay_band, sensitive, last_occurred_at, events_in_force";
+pub(crate) const PERSON_COLS: &str = PEOPLE_COLUMNS;
 
 pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
     let status = row.get_ref(8)?.as_str()?;
@@ -136,20 +104,13 @@ pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
 /// want the `UNIQUE (org_id, email)` error.
 pub(crate) fn upsert_person(conn: &Connection, p: &Person) -> rusqlite::Result<()> {
     // Built once: this runs for every person a batch touches.
-    static SQL: LazyLock<String> = LazyLock::new(|| format!(
-        "INSERT INTO people ({PERSON_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
-         name = excluded.name, email = excluded.email, manager_id = excluded.manager_id, department = excluded.department, \
-         location = excluded.location, hired_at = excluded.hired_at, status = excluded.status, ended_at = excluded.ended_at, \
-         end_reason = excluded.end_reason, track = excluded.track, level = excluded.level, title = excluded.title, \
-         scope = excluded.scope, level_since = excluded.level_since, last_promotion_at = excluded.last_promotion_at, \
-         last_progression_at = excluded.last_progression_at, micro_progressions = excluded.micro_progressions, \
-         micro_promotions = excluded.micro_promotions, promotions = excluded.promotions, \
-         recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
-         sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
-         events_in_force = excluded.events_in_force"
-    ));
-    let sensitive = if p.sensitive.is_empty() { "{}".to_string() } else { serde_json::to_string(&p.sensitive).unwrap_or_default() };
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT INTO people ({PEOPLE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
+             ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) {ON_ID_CONFLICT_UPDATE}"
+        )
+    });
+    let sensitive = codec::sensitive_json(p);
     conn.prepare_cached(&SQL)?.execute(params![
         p.id.as_bytes(),
         p.org_id.as_bytes(),
@@ -191,7 +152,7 @@ pub(crate) fn update_person_unindexed(conn: &Connection, p: &Person) -> rusqlite
                last_promotion_at = ?13, last_progression_at = ?14, micro_progressions = ?15, micro_promotions = ?16, \
                promotions = ?17, recognitions_received = ?18, pay_band = ?19, sensitive = ?20, last_occurred_at = ?21, \
                events_in_force = ?22 WHERE id = ?1";
-    let sensitive = if p.sensitive.is_empty() { "{}".to_string() } else { serde_json::to_string(&p.sensitive).unwrap_or_default() };
+    let sensitive = codec::sensitive_json(p);
     conn.prepare_cached(sql)?.execute(params![
         p.id.as_bytes(),
         p.department,
@@ -251,10 +212,7 @@ pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
     match &e {
         rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
         rusqlite::Error::SqliteFailure(f, msg) if f.code == ErrorCode::ConstraintViolation => match f.extended_code {
-            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                let (field, reason) = unique_violation(msg.as_deref().unwrap_or_default());
-                StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }
-            }
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => constraint(msg.as_deref().unwrap_or_default()).conflict(),
             // Every foreign key points at `organizations`: the tenant does not exist.
             ffi::SQLITE_CONSTRAINT_FOREIGNKEY => StoreError::NotFound,
             _ => StoreError::unexpected(e),
@@ -279,21 +237,21 @@ fn unavailable(e: &rusqlite::Error) -> Option<&'static str> {
     })
 }
 
-/// The field and reason for a UNIQUE failure, from SQLite's message
-/// ("UNIQUE constraint failed: people.org_id, people.email").
-fn unique_violation(msg: &str) -> (&'static str, &'static str) {
-    let cols = msg.rsplit(": ").next().unwrap_or_default();
-    match cols {
-        "people.org_id, people.email" => ("payload.email", "is already used by another person"),
-        "events.org_id, events.idempotency_key" => ("idempotency_key", "was already used for another event"),
-        "events.target" | "index 'events_reversed_once'" => ("payload.target", "that event has already been reversed"),
-        "events.id" => ("id", "an event with this id already exists"),
-        "people.id" => ("subject", "this person already exists"),
-        "organizations.id" => ("id", "an organization with this id already exists"),
-        "tokens.id" => ("id", "a token with this id already exists"),
-        "tokens.hash" => ("hash", "a token with this secret already exists"),
-        "idempotency.org_id, idempotency.scope, idempotency.key" => ("Idempotency-Key", "was already used"),
-        _ => ("", "conflicts with an existing record"),
+/// Which constraint a UNIQUE failure is, from SQLite's message ("UNIQUE constraint
+/// failed: people.org_id, people.email"); what it means is in [`Constraint`].
+fn constraint(msg: &str) -> Constraint {
+    match msg.rsplit(": ").next().unwrap_or_default() {
+        "people.org_id, people.email" => Constraint::PersonEmail,
+        "events.org_id, events.idempotency_key" => Constraint::EventIdempotencyKey,
+        "events.target" | "index 'events_reversed_once'" => Constraint::EventReversedOnce,
+        "events.id" => Constraint::EventId,
+        "people.id" => Constraint::PersonId,
+        "organizations.id" => Constraint::OrganizationId,
+        "tokens.id" => Constraint::TokenId,
+        "tokens.hash" => Constraint::TokenHash,
+        "idempotency.org_id, idempotency.scope, idempotency.key" => Constraint::IdempotencyKey,
+        "applications.opportunity_id, applications.applicant_id" => Constraint::Application,
+        _ => Constraint::Other,
     }
 }
 
@@ -306,24 +264,6 @@ impl<T> Db<T> for rusqlite::Result<T> {
     fn db(self) -> StoreResult<T> {
         self.map_err(db_error)
     }
-}
-
-/// Lowercase hex, for opaque cursors and the idempotency table's id list.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
-pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 #[cfg(test)]

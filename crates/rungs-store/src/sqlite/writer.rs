@@ -1,9 +1,9 @@
 //! The single writer: one OS thread owns the only write connection, and appends reach
 //! it over a channel. SQLite allows one writer at a time anyway; owning it in one
 //! place removes lock contention and enables GROUP COMMIT: the thread drains every
-//! pending append, runs them in one transaction (each batch in its own SAVEPOINT, so
-//! a bad batch fails alone), commits once — one fsync for all — and only then
-//! replies. Nobody hears "ok" before their events are on disk.
+//! pending append, plans them together (`rungs_core::ledger::plan`: a bad batch
+//! fails alone), writes them in one transaction and commits once — one fsync for
+//! all — and only then replies. Nobody hears "ok" before their events are on disk.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -13,7 +13,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rungs_core::store::{AppendBatch, Appended, StoreError, StoreResult};
 use tokio::sync::{mpsc, oneshot};
 
-use super::append::{PeopleCache, append_batch};
+use rungs_core::OrgId;
+use rungs_core::ledger;
+
+use super::append::{self, PeopleCache};
 use super::rows::Db;
 
 /// Most appends folded into one commit. Caps bound the latency of the last caller in
@@ -159,9 +162,8 @@ fn commit_alone(conn: &mut Connection, one: Vec<Pending>, cache: &mut PeopleCach
     for (batch, reply) in one {
         let r = catch_unwind(AssertUnwindSafe(|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-            let (r, written) = append_batch(&tx, batch, cache)?;
-            tx.commit().db()?;
-            cache.commit(written);
+            let r = append_alone(&tx, batch, cache)?;
+            tx.commit().db().inspect_err(|_| cache.clear())?;
             Ok(r)
         }))
         .unwrap_or_else(|_| {
@@ -172,50 +174,68 @@ fn commit_alone(conn: &mut Connection, one: Vec<Pending>, cache: &mut PeopleCach
     }
 }
 
+/// Plan and write one batch in the open transaction. On `Err` the caller rolls back.
+fn append_alone(conn: &Connection, batch: AppendBatch, cache: &mut PeopleCache) -> StoreResult<Appended> {
+    let (org, n) = (batch.org_id, batch.events.len());
+    let batches = [batch];
+    let plan = append::plan(conn, org, &batches, cache)?;
+    append::write(conn, org, &plan).map_err(|(origin, e)| match origin {
+        Some(o) => ledger::at(n, o.index, e),
+        None => e,
+    })?;
+    cache.wrote(&plan);
+    plan.into_results().pop().unwrap_or_else(|| Err(StoreError::unexpected("the plan has no answer")))
+}
+
 /// SQLite's counter of commits by other connections to this database file.
 fn data_version(conn: &Connection) -> i64 {
     conn.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap_or(-1)
 }
 
-/// One transaction for the whole group; each batch in a savepoint of its own.
+/// One transaction for the whole group: each organization's batches planned
+/// together and written at once (see [`append_group`]).
 #[tracing::instrument(skip_all, fields(batches = group.len()))]
 fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCache) {
-    let fail_all = |group: Vec<Pending>, e: &StoreError| {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").db() {
+        tracing::error!(error = %e, "cannot begin the group transaction");
         for (_, reply) in group {
             let _ = reply.send(Err(e.clone()));
         }
-    };
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").db() {
-        tracing::error!(error = %e, "cannot begin the group transaction");
-        return fail_all(group, &e);
+        return;
     }
-    let mut results = Vec::with_capacity(group.len());
-    let mut replies = Vec::with_capacity(group.len());
-    let mut broken = None;
-    for (batch, reply) in group {
-        replies.push(reply);
-        if broken.is_some() {
-            continue;
+    // One plan per organization, in order of first arrival; answers in arrival order.
+    let mut orgs: Vec<(OrgId, Vec<usize>)> = Vec::new();
+    for (i, (b, _)) in group.iter().enumerate() {
+        match orgs.iter_mut().find(|(o, _)| *o == b.org_id) {
+            Some((_, idx)) => idx.push(i),
+            None => orgs.push((b.org_id, vec![i])),
         }
-        match run_in_savepoint(conn, batch, cache) {
-            Ok(Ok((r, w))) => {
-                // Later batches of the group must see this one's people: they are in
-                // the same transaction, and the cache is read before the table.
-                cache.commit(w);
-                results.push(Ok(r));
+    }
+    let (batches, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+    let mut batches: Vec<Option<AppendBatch>> = batches.into_iter().map(Some).collect();
+    let mut results: Vec<Option<StoreResult<Appended>>> = (0..replies.len()).map(|_| None).collect();
+    let mut outcome = Ok(());
+    for (n, (org, idx)) in orgs.into_iter().enumerate() {
+        let part: Vec<AppendBatch> = idx.iter().filter_map(|&i| batches[i].take()).collect();
+        let r = catch_unwind(AssertUnwindSafe(|| append_group(conn, org, part, cache, n == 0)))
+            .unwrap_or_else(|_| Err(StoreError::Unexpected("an append panicked".into())));
+        match r {
+            Ok(rs) => {
+                for (i, r) in idx.into_iter().zip(rs) {
+                    results[i] = Some(r);
+                }
             }
-            Ok(Err(e)) => results.push(Err(e)),
-            Err(e) => broken = Some(e),
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
         }
     }
-    let outcome = match broken {
-        Some(e) => Err(e),
-        None => conn.execute_batch("COMMIT").db(),
-    };
+    let outcome = outcome.and_then(|()| conn.execute_batch("COMMIT").db());
     match outcome {
         Ok(()) => {
             for (reply, r) in replies.into_iter().zip(results) {
-                let _ = reply.send(r);
+                let _ = reply.send(r.unwrap_or_else(|| Err(StoreError::unexpected("no answer for a batch"))));
             }
         }
         Err(e) => {
@@ -232,15 +252,60 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCa
     }
 }
 
-/// Run one batch between SAVEPOINT and RELEASE, rolling back to the savepoint on
-/// error. The outer `Err` means the transaction itself is broken.
-fn run_in_savepoint(conn: &Connection, batch: AppendBatch, cache: &PeopleCache) -> StoreResult<StoreResult<(Appended, Vec<rungs_core::person::Person>)>> {
-    conn.prepare_cached("SAVEPOINT batch").and_then(|mut s| s.execute([])).db()?;
-    let r = catch_unwind(AssertUnwindSafe(|| append_batch(conn, batch, cache)))
-        .unwrap_or_else(|_| Err(StoreError::Unexpected("an append panicked".into())));
-    if r.is_err() {
-        conn.prepare_cached("ROLLBACK TO batch").and_then(|mut s| s.execute([])).db()?;
+/// The batches of one organization, planned together and written at once. When the
+/// database refuses the write (or a read fails), it is rolled back and the batches
+/// run one by one, each in a savepoint, so each gets its own answer. The outer
+/// `Err` means the transaction itself is broken.
+///
+/// The `first` organization's write needs no savepoint: nothing else is in the
+/// transaction yet, so it can be rolled back whole and begun again. (A savepoint
+/// would make SQLite keep a sub-journal that every INSERT walks: see
+/// [`MAX_GROUPED_EVENTS`].)
+fn append_group(
+    conn: &Connection,
+    org: OrgId,
+    batches: Vec<AppendBatch>,
+    cache: &mut PeopleCache,
+    first: bool,
+) -> StoreResult<Vec<StoreResult<Appended>>> {
+    if !first {
+        savepoint(conn, "SAVEPOINT grp")?;
     }
-    conn.prepare_cached("RELEASE batch").and_then(|mut s| s.execute([])).db()?;
-    Ok(r)
+    let written = append::plan(conn, org, &batches, cache).and_then(|plan| match append::write(conn, org, &plan) {
+        Ok(()) => Ok(plan),
+        Err((_, e)) => Err(e),
+    });
+    match written {
+        Ok(plan) => {
+            if !first {
+                savepoint(conn, "RELEASE grp")?;
+            }
+            cache.wrote(&plan);
+            Ok(plan.into_results())
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "group write refused; running its batches one by one");
+            if first {
+                conn.execute_batch("ROLLBACK; BEGIN IMMEDIATE").db()?;
+            } else {
+                savepoint(conn, "ROLLBACK TO grp")?;
+                savepoint(conn, "RELEASE grp")?;
+            }
+            let mut out = Vec::with_capacity(batches.len());
+            for batch in batches {
+                savepoint(conn, "SAVEPOINT batch")?;
+                let r = append_alone(conn, batch, cache);
+                if r.is_err() {
+                    savepoint(conn, "ROLLBACK TO batch")?;
+                }
+                savepoint(conn, "RELEASE batch")?;
+                out.push(r);
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn savepoint(conn: &Connection, sql: &str) -> StoreResult<()> {
+    conn.prepare_cached(sql).and_then(|mut s| s.execute([])).db().map(drop)
 }

@@ -7,5 +7,6 @@
 mod conformance;
 mod perf;
 mod postgres;
+mod props;
 mod sqlite;
 mod support;

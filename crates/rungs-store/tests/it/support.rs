@@ -74,7 +74,7 @@ pub struct PgDb {
     pub admin: String,
     pub url: String,
     pub store: Arc<dyn Store>,
-    pg: Arc<rungs_store::PgStore>,
+    pub pg: Arc<rungs_store::PgStore>,
 }
 
 impl PgDb {

@@ -41,6 +41,7 @@ macro_rules! conformance_suite {
             people::reports_include_indirect_reports,
             people::duplicate_email_is_a_conflict,
             people::a_departure_ends_employment,
+            people::a_departure_revokes_the_persons_tokens_and_sessions,
             rebuild::rebuild_equals_live_state,
             rebuild::rebuild_of_an_unknown_org_is_not_found,
             admin::organizations_and_frameworks_round_trip,

@@ -124,3 +124,47 @@ pub async fn a_departure_ends_employment(store: Arc<dyn Store>) {
     let p = store.person(org, ada).await.unwrap();
     assert_eq!((p.status, p.ended_at, p.end_reason.as_deref()), (PersonStatus::Departed, Some(day(30)), Some("voluntary")));
 }
+
+pub async fn a_departure_revokes_the_persons_tokens_and_sessions(store: Arc<dyn Store>) {
+    use rungs_core::TokenId;
+    use rungs_core::person::Role;
+    use rungs_core::session_store::SessionRecord;
+    use rungs_core::store::TokenRecord;
+    let org = new_org(&store).await;
+    let (ada, bob) = (hire(&store, org, "Ada").await, hire(&store, org, "Bob").await);
+    let token = |person, b: u8, revoked_at| TokenRecord {
+        id: TokenId::new(),
+        org_id: org,
+        person_id: person,
+        role: Role::Employee,
+        label: format!("t{b}"),
+        hash: [b; 32],
+        created_at: day(1),
+        revoked_at,
+    };
+    let session = |person, b: u8| SessionRecord {
+        hash: [b; 32],
+        org_id: org,
+        person_id: person,
+        role: Role::Employee,
+        created_at: day(1),
+        expires_at: day(1000),
+    };
+    let earlier = token(ada, 3, Some(day(1)));
+    for t in [token(ada, 1, None), token(ada, 2, None), earlier.clone(), token(bob, 4, None)] {
+        store.create_token(&t).await.unwrap();
+    }
+    for s in [session(ada, 5), session(bob, 6)] {
+        store.create_session(&s).await.unwrap();
+    }
+    append1(&store, event(org, ada, day(3), departure())).await;
+    for hash in [[1; 32], [2; 32], [3; 32]] {
+        assert!(matches!(store.token_by_hash(&hash).await, Err(StoreError::NotFound)), "a departed person's token is revoked");
+    }
+    let tokens = store.tokens(org, Some(ada)).await.unwrap();
+    assert!(tokens.iter().all(|t| t.revoked_at.is_some()));
+    assert_eq!(tokens.iter().find(|t| t.id == earlier.id).unwrap().revoked_at, Some(day(1)), "an earlier revocation keeps its time");
+    assert!(matches!(store.session_by_hash(&[5; 32], day(4)).await, Err(StoreError::NotFound)), "their sessions end");
+    assert_eq!(store.token_by_hash(&[4; 32]).await.unwrap().person_id, bob, "nobody else's credentials change");
+    assert_eq!(store.session_by_hash(&[6; 32], day(4)).await.unwrap().person_id, bob);
+}

@@ -1,0 +1,58 @@
+//! The database constraints a write can run into, and the one table that says which
+//! field each concerns and why: both backends recognise their own spelling of a
+//! constraint (SQLite names the columns, PostgreSQL the constraint) and answer with
+//! [`Constraint::conflict`], so the same refusal reads the same on either.
+
+use crate::store::StoreError;
+
+/// A uniqueness rule the schema enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// `people (org_id, email)`.
+    PersonEmail,
+    /// `events (org_id, idempotency_key)`.
+    EventIdempotencyKey,
+    /// `events (target)` for reversals: an event is reversed at most once.
+    EventReversedOnce,
+    /// `events (id)`.
+    EventId,
+    /// `people (id)`.
+    PersonId,
+    /// `organizations (id)`.
+    OrganizationId,
+    /// `tokens (id)`.
+    TokenId,
+    /// `tokens (hash)`.
+    TokenHash,
+    /// `idempotency (org_id, scope, key)`.
+    IdempotencyKey,
+    /// `applications (opportunity_id, applicant_id)`.
+    Application,
+    /// Any other: named by no field.
+    Other,
+}
+
+impl Constraint {
+    /// The field the refusal names, and the reason given.
+    pub fn message(self) -> (&'static str, &'static str) {
+        match self {
+            Constraint::PersonEmail => ("payload.email", "is already used by another person"),
+            Constraint::EventIdempotencyKey => ("idempotency_key", "was already used for another event"),
+            Constraint::EventReversedOnce => ("payload.target", "that event has already been reversed"),
+            Constraint::EventId => ("id", "an event with this id already exists"),
+            Constraint::PersonId => ("subject", "this person already exists"),
+            Constraint::OrganizationId => ("id", "an organization with this id already exists"),
+            Constraint::TokenId => ("id", "a token with this id already exists"),
+            Constraint::TokenHash => ("hash", "a token with this secret already exists"),
+            Constraint::IdempotencyKey => ("Idempotency-Key", "was already used"),
+            Constraint::Application => ("applicant", "already applied to this opportunity"),
+            Constraint::Other => ("", "conflicts with an existing record"),
+        }
+    }
+
+    /// The store's error for a write this constraint refused.
+    pub fn conflict(self) -> StoreError {
+        let (field, reason) = self.message();
+        StoreError::Conflict { field: field.to_string(), reason: reason.to_string() }
+    }
+}
