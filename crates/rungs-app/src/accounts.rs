@@ -20,10 +20,10 @@ use chrono::Utc;
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 
+use rungs_core::OrgId;
 use rungs_core::person::{Person, PersonStatus, Role};
 use rungs_core::session_store::{Credential, SessionRecord};
 use rungs_core::store::{Store, StoreError};
-use rungs_core::OrgId;
 
 use crate::{AppError, Viewer};
 
@@ -75,10 +75,7 @@ pub fn csrf_token(secret: &str) -> String {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
-    (0..4)
-        .map(|_| (0..5).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    (0..4).map(|_| (0..5).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect::<String>()).collect::<Vec<_>>().join("-")
 }
 
 async fn hash_password(password: String) -> Result<String, AppError> {
@@ -250,7 +247,14 @@ pub async fn login(store: &dyn Store, throttle: &LoginThrottle, email: &str, pas
             throttle.forget(&reservation.keys[0]);
             let secret = new_secret();
             let now = Utc::now();
-            let record = SessionRecord { hash: digest(&secret), org_id: c.org_id, person_id: c.person_id, role: c.role, created_at: now, expires_at: now + SESSION_LIFETIME };
+            let record = SessionRecord {
+                hash: digest(&secret),
+                org_id: c.org_id,
+                person_id: c.person_id,
+                role: c.role,
+                created_at: now,
+                expires_at: now + SESSION_LIFETIME,
+            };
             store.create_session(&record).await.map_err(AppError::from)?;
             let viewer = Viewer { org_id: c.org_id, person_id: Some(c.person_id), role: c.role, token_id: None };
             Ok(SignedIn { viewer, secret, expires_at: record.expires_at })

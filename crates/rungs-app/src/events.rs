@@ -36,12 +36,7 @@ pub fn claim(viewer: &Viewer, key: Option<&str>, body: &[u8]) -> Result<Option<I
 /// Record events sent by a client: parse each, check the framework and the access
 /// rules, then append them atomically. `inputs.len() > 1` nests error fields as
 /// `events[i].…`.
-pub async fn record(
-    store: &dyn Store,
-    viewer: &Viewer,
-    inputs: Vec<EventInput>,
-    claim: Option<IdempotencyClaim>,
-) -> Result<Appended, AppError> {
+pub async fn record(store: &dyn Store, viewer: &Viewer, inputs: Vec<EventInput>, claim: Option<IdempotencyClaim>) -> Result<Appended, AppError> {
     if inputs.is_empty() {
         return Err(AppError::invalid("events", "must contain at least one event"));
     }
@@ -73,9 +68,7 @@ pub async fn record(
         }
     }
     errors.into_result()?;
-    let appended = store
-        .append(AppendBatch { org_id: viewer.org_id, events, claim })
-        .await?;
+    let appended = store.append(AppendBatch { org_id: viewer.org_id, events, claim }).await?;
     if !appended.replayed {
         crate::milestones::after_append(store, &framework, viewer.org_id, &appended.events, now).await;
     }
@@ -180,9 +173,10 @@ async fn check_access(store: &dyn Store, scope: &Scope, left: bool, p: &ParsedEv
             Err(StoreError::NotFound) => {
                 // Nothing to decide on: say so only to someone who could reverse
                 // something about this person.
-                let could = Action::all().into_iter().filter(|a| matches!(a, Action::Reverse(_))).any(|a| {
-                    access::table::allowed(viewer.role, rel, a, Subject { left, own_target: true })
-                });
+                let could = Action::all()
+                    .into_iter()
+                    .filter(|a| matches!(a, Action::Reverse(_)))
+                    .any(|a| access::table::allowed(viewer.role, rel, a, Subject { left, own_target: true }));
                 if could {
                     return Err(AppError::invalid("payload.target", "no such event"));
                 }

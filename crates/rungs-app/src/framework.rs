@@ -4,8 +4,8 @@
 use chrono::Utc;
 use rungs_core::framework::drift::Confirmations;
 use rungs_core::framework::ladder::MatrixPreview;
-use rungs_core::framework::{markdown, matrix};
 use rungs_core::framework::{Framework, FrameworkVersion, yaml};
+use rungs_core::framework::{markdown, matrix};
 use rungs_core::store::Store;
 
 use crate::{AppError, Viewer};
@@ -112,7 +112,13 @@ pub async fn import_markdown(
     commit_ladder(store, viewer, next, preview, commit).await
 }
 
-async fn commit_ladder(store: &dyn Store, viewer: &Viewer, next: Framework, preview: MatrixPreview, commit: bool) -> Result<(MatrixPreview, Option<u32>), AppError> {
+async fn commit_ladder(
+    store: &dyn Store,
+    viewer: &Viewer,
+    next: Framework,
+    preview: MatrixPreview,
+    commit: bool,
+) -> Result<(MatrixPreview, Option<u32>), AppError> {
     if !commit {
         return Ok((preview, None));
     }

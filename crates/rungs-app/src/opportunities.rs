@@ -12,14 +12,14 @@
 //! their own.
 
 use chrono::{DateTime, Utc};
+use rungs_core::event::Category;
 use rungs_core::event::{EventBody, Magnitude, MicroProgression, NewEvent, Validation, ValidatorRole};
+use rungs_core::framework::Criterion;
 use rungs_core::opportunity::{
-    Application, ApplicationQuery, ApplicationStatus, ApplyInput, Move, Opportunity, OpportunityInput, OpportunityQuery, OpportunityStatus, Gap, matches_for,
+    Application, ApplicationQuery, ApplicationStatus, ApplyInput, Gap, Move, Opportunity, OpportunityInput, OpportunityQuery, OpportunityStatus, matches_for,
 };
 use rungs_core::page::Page;
 use rungs_core::person::PersonStatus;
-use rungs_core::event::Category;
-use rungs_core::framework::Criterion;
 use rungs_core::readiness::{Readiness, Recommendation};
 use rungs_core::store::{AppendBatch, IdempotencyClaim, Store};
 use rungs_core::{ApplicationId, EventId, OpportunityId, PersonId, ValidationError};
@@ -61,7 +61,12 @@ fn may_decide(viewer: &Viewer, opp: &Opportunity) -> bool {
 /// `Idempotency-Key`: the id derived from the key, and the claim with the request's
 /// fingerprint. If the opportunity exists, the same request gets it back and another
 /// one is a 409 naming `Idempotency-Key` (see [`keep_claim`]).
-pub async fn post(store: &dyn Store, viewer: &Viewer, input: OpportunityInput, keyed: Option<(OpportunityId, IdempotencyClaim)>) -> Result<OpportunityView, AppError> {
+pub async fn post(
+    store: &dyn Store,
+    viewer: &Viewer,
+    input: OpportunityInput,
+    keyed: Option<(OpportunityId, IdempotencyClaim)>,
+) -> Result<OpportunityView, AppError> {
     let new = input.parse()?;
     if let Some((id, claim)) = &keyed {
         match store.opportunity(viewer.org_id, *id).await {
@@ -185,7 +190,13 @@ pub async fn get(store: &dyn Store, viewer: &Viewer, id: OpportunityId) -> Resul
 /// Apply to an opportunity as the viewer. `keyed` comes from an `Idempotency-Key`
 /// (the derived application id and the claim): a retry of the same request gets the
 /// application it made the first time; another request with the key is a 409.
-pub async fn apply(store: &dyn Store, viewer: &Viewer, id: OpportunityId, input: ApplyInput, keyed: Option<(ApplicationId, IdempotencyClaim)>) -> Result<ApplicationView, AppError> {
+pub async fn apply(
+    store: &dyn Store,
+    viewer: &Viewer,
+    id: OpportunityId,
+    input: ApplyInput,
+    keyed: Option<(ApplicationId, IdempotencyClaim)>,
+) -> Result<ApplicationView, AppError> {
     let note = input.parse()?;
     let applicant = me(viewer, "applying")?;
     if let Some((app_id, claim)) = &keyed {
@@ -278,7 +289,8 @@ async fn complete(store: &dyn Store, viewer: &Viewer, opp: &Opportunity, app: &A
         idempotency_key: Some(key),
     };
     let title: String = format!("Completed the stretch project “{}”", opp.title).chars().take(200).collect();
-    let body = EventBody::MicroProgression(MicroProgression { category: opp.category, magnitude: Magnitude::Micro, title, description: opp.description.clone() });
+    let body =
+        EventBody::MicroProgression(MicroProgression { category: opp.category, magnitude: Magnitude::Micro, title, description: opp.description.clone() });
     let win = store.append(AppendBatch { org_id: viewer.org_id, events: vec![event(body, competencies, win_key)], claim: None }).await?.events.remove(0);
     let mut appended = vec![win.clone()];
     if viewer.person_id.is_some() {
@@ -317,7 +329,8 @@ pub async fn attach_matches(store: &dyn Store, org: rungs_core::OrgId, person: P
     if recs.is_empty() {
         return Ok(());
     }
-    let open = store.opportunities(org, &OpportunityQuery { status: Some(OpportunityStatus::Open), limit: rungs_core::page::MAX_PAGE, ..Default::default() }).await?;
+    let open =
+        store.opportunities(org, &OpportunityQuery { status: Some(OpportunityStatus::Open), limit: rungs_core::page::MAX_PAGE, ..Default::default() }).await?;
     if open.items.is_empty() {
         return Ok(());
     }
@@ -328,7 +341,8 @@ pub async fn attach_matches(store: &dyn Store, org: rungs_core::OrgId, person: P
         .filter(|a| a.status.is_live())
         .map(|a| a.opportunity_id)
         .collect();
-    let gaps: Vec<Gap> = recs.iter().map(|x| Gap { key: x.competency.clone(), name: x.name.clone(), categories: counted_categories(r, &x.competency) }).collect();
+    let gaps: Vec<Gap> =
+        recs.iter().map(|x| Gap { key: x.competency.clone(), name: x.name.clone(), categories: counted_categories(r, &x.competency) }).collect();
     for (x, gap) in recs.iter_mut().zip(&gaps) {
         x.opportunities = matches_for(gap, &gaps, person, &open.items, &applied);
     }

@@ -90,8 +90,12 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, now: DateTime<Utc>) -> Res
         .collect();
     // Those with a level ahead first, closest to it first; the top of each track last.
     out.sort_by(|a, b| {
-        (a.readiness.next_level.is_none(), std::cmp::Reverse(a.readiness.score), &a.name, a.person_id.0)
-            .cmp(&(b.readiness.next_level.is_none(), std::cmp::Reverse(b.readiness.score), &b.name, b.person_id.0))
+        (a.readiness.next_level.is_none(), std::cmp::Reverse(a.readiness.score), &a.name, a.person_id.0).cmp(&(
+            b.readiness.next_level.is_none(),
+            std::cmp::Reverse(b.readiness.score),
+            &b.name,
+            b.person_id.0,
+        ))
     });
     Ok(OrgReadinessReport { framework_version, computed_at: now, people: out })
 }

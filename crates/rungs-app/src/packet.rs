@@ -22,7 +22,9 @@ pub async fn get(store: &dyn Store, viewer: &Viewer, id: PersonId, level: Option
     let track = &then.position.track;
     let current = fw.level_rank(track, &then.position.level);
     let target = match level {
-        None => fw.next_level(track, &then.position.level).ok_or_else(|| AppError::invalid("level", format!("{} is at the top of track '{track}': there is no level to be promoted to", then.name)))?,
+        None => fw
+            .next_level(track, &then.position.level)
+            .ok_or_else(|| AppError::invalid("level", format!("{} is at the top of track '{track}': there is no level to be promoted to", then.name)))?,
         Some(key) => {
             let rank = fw.level_rank(track, key).ok_or_else(|| AppError::invalid("level", format!("'{key}' is not a level of track '{track}'")))?;
             if current.is_some_and(|c| rank <= c) {

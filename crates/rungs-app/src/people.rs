@@ -37,23 +37,12 @@ pub async fn create(
 }
 
 /// Change profile fields: records a `profile_updated` event. People-team only.
-pub async fn update(
-    store: &dyn Store,
-    viewer: &Viewer,
-    id: PersonId,
-    changes: serde_json::Value,
-    claim: Option<IdempotencyClaim>,
-) -> Result<Person, AppError> {
+pub async fn update(store: &dyn Store, viewer: &Viewer, id: PersonId, changes: serde_json::Value, claim: Option<IdempotencyClaim>) -> Result<Person, AppError> {
     get(store, viewer, id).await?;
     if !viewer.is_admin() {
         return Err(AppError::Forbidden("only the people team can change profiles".into()));
     }
-    let input = EventInput {
-        subject: serde_json::Value::String(id.to_string()),
-        kind: "profile_updated".into(),
-        payload: changes,
-        ..Default::default()
-    };
+    let input = EventInput { subject: serde_json::Value::String(id.to_string()), kind: "profile_updated".into(), payload: changes, ..Default::default() };
     events::record(store, viewer, vec![input], claim).await?;
     get(store, viewer, id).await
 }
@@ -97,11 +86,7 @@ pub fn is_stalled(p: &Person, now: chrono::DateTime<chrono::Utc>) -> bool {
 /// Names of the people who acted on a timeline the viewer may read (who recognised or
 /// validated them): seeing an event includes seeing who recorded it. Unknown ids are
 /// left out.
-pub async fn actor_names(
-    store: &dyn Store,
-    viewer: &Viewer,
-    timeline: &[TimelineEntry],
-) -> Result<std::collections::HashMap<PersonId, String>, AppError> {
+pub async fn actor_names(store: &dyn Store, viewer: &Viewer, timeline: &[TimelineEntry]) -> Result<std::collections::HashMap<PersonId, String>, AppError> {
     let mut out = std::collections::HashMap::new();
     let Some(first) = timeline.first() else { return Ok(out) };
     // The caller got `timeline` from [`timeline`], which checked access; check again

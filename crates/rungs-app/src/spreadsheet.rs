@@ -21,10 +21,7 @@ pub fn csv_cell(value: &str) -> Cow<'_, str> {
 
 /// A whole record through [`csv_cell`], for `csv::Writer::write_record`.
 pub fn csv_record<'a, I: IntoIterator<Item = &'a str>>(cells: I) -> Vec<String> {
-    cells
-        .into_iter()
-        .map(|c| csv_cell(c).into_owned())
-        .collect()
+    cells.into_iter().map(|c| csv_cell(c).into_owned()).collect()
 }
 
 #[cfg(test)]
@@ -34,10 +31,7 @@ mod tests {
     #[test]
     fn formula_starts_are_neutralised_and_everything_else_is_untouched() {
         for (given, want) in [
-            (
-                "=HYPERLINK(\"https://evil.example\",\"x\")",
-                "'=HYPERLINK(\"https://evil.example\",\"x\")",
-            ),
+            ("=HYPERLINK(\"https://evil.example\",\"x\")", "'=HYPERLINK(\"https://evil.example\",\"x\")"),
             ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
             ("-2+3", "'-2+3"),
             ("@SUM(A1)", "'@SUM(A1)"),
@@ -58,18 +52,11 @@ mod tests {
     #[test]
     fn a_record_written_with_the_csv_crate_opens_as_text() {
         let mut w = csv::Writer::from_writer(vec![]);
-        w.write_record(csv_record(["Ada", "=1+1", "-x, \"quoted\""]))
-            .unwrap();
+        w.write_record(csv_record(["Ada", "=1+1", "-x, \"quoted\""])).unwrap();
         let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
         assert_eq!(out, "Ada,'=1+1,\"'-x, \"\"quoted\"\"\"\n");
-        let back: Vec<String> = csv::Reader::from_reader(format!("h1,h2,h3\n{out}").as_bytes())
-            .records()
-            .next()
-            .unwrap()
-            .unwrap()
-            .iter()
-            .map(String::from)
-            .collect();
+        let back: Vec<String> =
+            csv::Reader::from_reader(format!("h1,h2,h3\n{out}").as_bytes()).records().next().unwrap().unwrap().iter().map(String::from).collect();
         assert_eq!(back, ["Ada", "'=1+1", "'-x, \"quoted\""]);
     }
 }

@@ -63,16 +63,7 @@ async fn create_with_id(store: &dyn Store, org: OrgId, id: TokenId, person: Pers
     })?;
     let label = rungs_core::text::parse_text("label", label, 100)?;
     let secret = generate();
-    let record = TokenRecord {
-        id,
-        org_id: org,
-        person_id: person,
-        role,
-        label,
-        hash: hash(&secret),
-        created_at: Utc::now(),
-        revoked_at: None,
-    };
+    let record = TokenRecord { id, org_id: org, person_id: person, role, label, hash: hash(&secret), created_at: Utc::now(), revoked_at: None };
     store.create_token(&record).await?;
     Ok((record, secret))
 }

@@ -101,8 +101,7 @@ pub fn assemble(fw: &Framework, person: &Person, target: &Level, events: &[Event
         })
         .collect();
     let other_evidence = wins.iter().filter(|w| !used.contains(&w.id)).map(|w| evidence(w, events)).collect();
-    let reversed: HashSet<EventId> =
-        events.iter().filter_map(|e| if let EventBody::Reversal(x) = &e.body { Some(x.target) } else { None }).collect();
+    let reversed: HashSet<EventId> = events.iter().filter_map(|e| if let EventBody::Reversal(x) = &e.body { Some(x.target) } else { None }).collect();
     let count = |k: EventKind| events.iter().filter(|e| e.kind() == k && !reversed.contains(&e.id) && e.occurred_at <= now).count();
     PromotionPacket {
         person_id: person.id,

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, EventKind, NewEvent};
 use crate::framework::{Framework, FrameworkStore};
+use crate::jobs::JobQueue;
 use crate::opportunity::OpportunityStore;
 use crate::page::Page;
-use crate::jobs::JobQueue;
-use crate::session_store::SessionStore;
 use crate::person::{Organization, Person, Role};
+use crate::session_store::SessionStore;
 use crate::{EventId, OrgId, PersonId, TokenId, ValidationError};
 
 /// What can go wrong in a store. Driver errors are mapped once, inside the backend.

@@ -35,12 +35,7 @@ pub fn parse_email(field: &str, raw: &str) -> Result<String, ValidationError> {
     let (local, domain) = (parts.next().unwrap_or(""), parts.next());
     let ok = match domain {
         Some(d) => {
-            parts.next().is_none()
-                && !local.is_empty()
-                && d.contains('.')
-                && !d.starts_with('.')
-                && !d.ends_with('.')
-                && !s.contains(char::is_whitespace)
+            parts.next().is_none() && !local.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !s.contains(char::is_whitespace)
         }
         None => false,
     };

@@ -19,10 +19,7 @@ pub const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 pub async fn security(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let is_html = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     let h = res.headers_mut();
     let csp = if is_html { PAGE_CSP } else { OTHER_CSP };
     for (name, value) in [
@@ -30,10 +27,7 @@ pub async fn security(req: Request, next: Next) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ] {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     }

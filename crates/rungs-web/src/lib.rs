@@ -85,11 +85,7 @@ impl AppState {
 /// Serve the API on an already bound listener until `shutdown` resolves, then finish
 /// the requests in flight. Taking the listener (not an address) lets tests bind
 /// `127.0.0.1:0` and the binary report the real port.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, backend = state.store.backend(), "listening");
     }

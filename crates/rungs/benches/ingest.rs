@@ -149,10 +149,13 @@ async fn bulk(n: usize) {
     // pragmas, same transaction size.
     let (store, org2, path) = fresh_store(dir.path(), "baseline.db").await;
     drop(store);
-    let evs: Vec<NewEvent> = evs.into_iter().map(|mut e| {
-        e.org_id = org2;
-        e
-    }).collect();
+    let evs: Vec<NewEvent> = evs
+        .into_iter()
+        .map(|mut e| {
+            e.org_id = org2;
+            e
+        })
+        .collect();
     let started;
     if pg_admin().is_some() {
         let mut c = pg::client(&path).await;
@@ -208,7 +211,13 @@ async fn timeline(store: &Arc<dyn Store>, org: OrgId, people: &[PersonId]) {
     let secs = started.elapsed().as_secs_f64();
     lat.sort();
     let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
-    println!("timeline read (subject_events + person, ~{} events each, 4 readers): {:.0} reads/s, p50 {:.2} ms, p99 {:.2} ms\n", 50, lat.len() as f64 / secs, pct(0.5), pct(0.99));
+    println!(
+        "timeline read (subject_events + person, ~{} events each, 4 readers): {:.0} reads/s, p50 {:.2} ms, p99 {:.2} ms\n",
+        50,
+        lat.len() as f64 / secs,
+        pct(0.5),
+        pct(0.99)
+    );
 }
 
 /// Raw inserts of events, plus one people row per hire, in one transaction.
@@ -332,14 +341,7 @@ async fn post(requests: usize, clients: usize, instances: usize) {
             let mut lat = Vec::with_capacity(per);
             for _ in 0..per {
                 let t = Instant::now();
-                let r = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .expect("send");
+                let r = client.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body.clone()).send().await.expect("send");
                 assert_eq!(r.status(), 201);
                 let _ = r.bytes().await;
                 lat.push(t.elapsed());

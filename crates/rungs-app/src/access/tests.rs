@@ -161,7 +161,6 @@ fn pay_and_sensitive_attributes_are_redacted_by_role() {
     assert_eq!(p.sensitive.len(), 1);
 }
 
-
 /// `docs/SECURITY.md` shows the table the code decides by, between marker comments.
 /// To update it, paste the table this test prints.
 #[test]

@@ -38,9 +38,7 @@ impl FormKey {
     /// A key from the operator's secret (any text of at least [`MIN_KEY_CHARS`]).
     pub fn from_secret(secret: &str) -> Result<Self, String> {
         if secret.chars().count() < MIN_KEY_CHARS {
-            return Err(format!(
-                "must be at least {MIN_KEY_CHARS} characters (for example `openssl rand -hex 32`)"
-            ));
+            return Err(format!("must be at least {MIN_KEY_CHARS} characters (for example `openssl rand -hex 32`)"));
         }
         Ok(FormKey(Sha256::digest(secret.as_bytes()).into()))
     }
@@ -80,10 +78,7 @@ impl FormKey {
         if !super::same(mac, &want) {
             return None;
         }
-        expires
-            .checked_sub(unix(now))
-            .filter(|s| *s > 0)
-            .map(Duration::from_secs)
+        expires.checked_sub(unix(now)).filter(|s| *s > 0).map(Duration::from_secs)
     }
 }
 
@@ -101,15 +96,8 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
         k[..key.len()].copy_from_slice(key);
     }
     let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
+    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
 }
 
 #[cfg(test)]
@@ -120,53 +108,28 @@ mod tests {
     fn hmac_matches_rfc_4231() {
         // Test case 2: key "Jefe".
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            hex::encode(mac),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
+        assert_eq!(hex::encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
         // Test case 6: a key longer than the block.
-        let mac = hmac_sha256(
-            &[0xaa; 131],
-            b"Test Using Larger Than Block-Size Key - Hash Key First",
-        );
-        assert_eq!(
-            hex::encode(mac),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
-        );
+        let mac = hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
+        assert_eq!(hex::encode(mac), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
     }
 
     #[test]
     fn only_tokens_this_key_issued_and_that_have_not_expired_are_valid() {
         let (key, other) = (FormKey::random(), FormKey::random());
         let t = key.issue();
-        assert!(
-            key.remaining(&t)
-                .is_some_and(|d| d > Duration::from_secs(3500)),
-            "{t}"
-        );
+        assert!(key.remaining(&t).is_some_and(|d| d > Duration::from_secs(3500)), "{t}");
         assert_eq!(other.remaining(&t), None, "another server's key");
         let later = SystemTime::now() + FORM_TOKEN_LIFETIME + Duration::from_secs(1);
         assert_eq!(key.remaining_at(&t, later), None, "expired");
         // Attacker-made values: random hex, a longer expiry under the old MAC, junk.
         let (body, mac) = t.rsplit_once('.').unwrap();
         let nonce = body.split_once('.').unwrap().0;
-        for forged in [
-            "a".repeat(64),
-            format!("{nonce}.99999999999.{mac}"),
-            format!("{body}.{}", "0".repeat(64)),
-            String::new(),
-            "..".into(),
-        ] {
+        for forged in ["a".repeat(64), format!("{nonce}.99999999999.{mac}"), format!("{body}.{}", "0".repeat(64)), String::new(), "..".into()] {
             assert_eq!(key.remaining(&forged), None, "{forged}");
         }
         assert!(FormKey::from_secret("short").is_err());
         let s = "x".repeat(MIN_KEY_CHARS);
-        assert!(
-            FormKey::from_secret(&s)
-                .unwrap()
-                .remaining(&FormKey::from_secret(&s).unwrap().issue())
-                .is_some(),
-            "same secret, same key"
-        );
+        assert!(FormKey::from_secret(&s).unwrap().remaining(&FormKey::from_secret(&s).unwrap().issue()).is_some(), "same secret, same key");
     }
 }

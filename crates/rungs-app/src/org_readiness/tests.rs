@@ -19,7 +19,18 @@ fn now() -> DateTime<Utc> {
 }
 
 fn event(org: OrgId, subject: PersonId, at: DateTime<Utc>, body: EventBody, competencies: Vec<String>) -> NewEvent {
-    NewEvent { id: EventId::new(), org_id: org, subject, actor: None, occurred_at: at, recorded_at: at, body, competencies, evidence: vec![], idempotency_key: None }
+    NewEvent {
+        id: EventId::new(),
+        org_id: org,
+        subject,
+        actor: None,
+        occurred_at: at,
+        recorded_at: at,
+        body,
+        competencies,
+        evidence: vec![],
+        idempotency_key: None,
+    }
 }
 
 /// A random person of `fw` and their ledger: wins of any category and competency
@@ -51,11 +62,23 @@ fn random_ledger(rng: &mut StdRng, fw: &Framework, org: OrgId, i: usize, manager
         }
         comps.sort();
         let category = *Category::ALL.choose(rng).unwrap();
-        let win = event(org, subject, at, EventBody::MicroProgression(MicroProgression { category, magnitude: Magnitude::Nano, title: "w".into(), description: None }), comps);
+        let win = event(
+            org,
+            subject,
+            at,
+            EventBody::MicroProgression(MicroProgression { category, magnitude: Magnitude::Nano, title: "w".into(), description: None }),
+            comps,
+        );
         let win_id = win.id;
         out.push(win);
         if rng.gen_bool(0.5) {
-            let v = event(org, subject, at + Duration::hours(2), EventBody::Validation(Validation { target: win_id, role: ValidatorRole::Manager, note: None }), vec![]);
+            let v = event(
+                org,
+                subject,
+                at + Duration::hours(2),
+                EventBody::Validation(Validation { target: win_id, role: ValidatorRole::Manager, note: None }),
+                vec![],
+            );
             if rng.gen_bool(0.08) {
                 undo.push(v.id);
             }

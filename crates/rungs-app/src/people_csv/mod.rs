@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rungs_core::event::{Departure, DepartureReason, EventBody, Hired, NewEvent};
-use rungs_core::person::Position;
-use rungs_core::{EventId, OrgId, PersonId};
 use rungs_core::framework::Framework;
+use rungs_core::person::Position;
 use rungs_core::text::{parse_email, parse_optional_text, parse_text};
+use rungs_core::{EventId, OrgId, PersonId};
 
 /// One good row.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,11 +132,8 @@ pub fn parse(data: &[u8], fw: &Framework, known_emails: &HashSet<String>) -> Res
     if !missing.is_empty() {
         return Err(format!("line 1: missing column(s): {}", missing.join(", ")));
     }
-    let sensitive_cols: Vec<(usize, String)> = headers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| h.trim().to_lowercase().strip_prefix("sensitive_").map(|k| (i, k.to_string())))
-        .collect();
+    let sensitive_cols: Vec<(usize, String)> =
+        headers.iter().enumerate().filter_map(|(i, h)| h.trim().to_lowercase().strip_prefix("sensitive_").map(|k| (i, k.to_string()))).collect();
 
     let mut out = ParsedFile::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -175,7 +172,13 @@ pub fn parse(data: &[u8], fw: &Framework, known_emails: &HashSet<String>) -> Res
     Ok(out)
 }
 
-fn parse_row<'r>(line: u64, get: &dyn Fn(Col) -> &'r str, fw: &Framework, sensitive_cols: &[(usize, String)], rec: &csv::StringRecord) -> Result<PersonRow, Vec<String>> {
+fn parse_row<'r>(
+    line: u64,
+    get: &dyn Fn(Col) -> &'r str,
+    fw: &Framework,
+    sensitive_cols: &[(usize, String)],
+    rec: &csv::StringRecord,
+) -> Result<PersonRow, Vec<String>> {
     let mut reasons = vec![];
     let mut take = |r: Result<String, rungs_core::ValidationError>| match r {
         Ok(v) => v,
@@ -252,22 +255,9 @@ fn parse_row<'r>(line: u64, get: &dyn Fn(Col) -> &'r str, fw: &Framework, sensit
     }
     let sensitive = sensitive_cols.iter().filter_map(|(i, k)| rec.get(*i).filter(|v| !v.is_empty()).map(|v| (k.clone(), v.to_string()))).collect();
     match hired_at {
-        Some(hired_at) if reasons.is_empty() => Ok(PersonRow {
-            line,
-            email,
-            name,
-            manager_email,
-            department,
-            location,
-            hired_at,
-            track,
-            level,
-            title,
-            pay_band,
-            ended_at,
-            end_reason,
-            sensitive,
-        }),
+        Some(hired_at) if reasons.is_empty() => {
+            Ok(PersonRow { line, email, name, manager_email, department, location, hired_at, track, level, title, pay_band, ended_at, end_reason, sensitive })
+        }
         _ => Err(reasons),
     }
 }

@@ -161,4 +161,3 @@ fn string_list(e: &mut ValidationError, field: &str, v: &Value, max: usize) -> V
         }
     }
 }
-

@@ -45,9 +45,8 @@ fn every_bad_field_is_named() {
 fn unknown_kinds_and_payload_fields_are_refused() {
     let e = input(json!({"subject": "0190c7a0-0000-7000-8000-000000000001", "kind": "raise"})).parse().unwrap_err();
     assert_eq!(e.errors[0].field, "kind");
-    let e = input(json!({"subject": "0190c7a0-0000-7000-8000-000000000001", "kind": "recognition", "payload": {"message": "hi", "bogus": 1}}))
-        .parse()
-        .unwrap_err();
+    let e =
+        input(json!({"subject": "0190c7a0-0000-7000-8000-000000000001", "kind": "recognition", "payload": {"message": "hi", "bogus": 1}})).parse().unwrap_err();
     assert!(e.errors[0].field.starts_with("payload"), "{e:?}");
 }
 

@@ -43,7 +43,10 @@ pub fn diff(old: &Framework, new: &Framework) -> Vec<Change> {
     let tracks = |f: &Framework| f.tracks.iter().map(|t| (t.key.clone(), t.name.clone())).collect::<BTreeMap<_, _>>();
     compare(&mut out, "track", tracks(old), tracks(new), |a, b| format!("name: {a:?} → {b:?}"));
     let levels = |f: &Framework| {
-        f.tracks.iter().flat_map(|t| t.levels.iter().enumerate().map(move |(i, l)| (format!("{}/{}", t.key, l.key), (i, l.title.clone())))).collect::<BTreeMap<_, _>>()
+        f.tracks
+            .iter()
+            .flat_map(|t| t.levels.iter().enumerate().map(move |(i, l)| (format!("{}/{}", t.key, l.key), (i, l.title.clone()))))
+            .collect::<BTreeMap<_, _>>()
     };
     compare(&mut out, "level", levels(old), levels(new), |a, b| {
         if a.1 != b.1 { format!("title: {:?} → {:?}", a.1, b.1) } else { format!("position: {} → {}", a.0 + 1, b.0 + 1) }

@@ -42,11 +42,7 @@ pub(crate) fn stem(word: &str) -> String {
 }
 
 fn stems(name: &str) -> BTreeSet<String> {
-    name.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOP.contains(w))
-        .map(stem)
-        .collect()
+    name.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !STOP.contains(w)).map(stem).collect()
 }
 
 /// Levenshtein distance in characters.
@@ -161,7 +157,9 @@ mod tests {
 
     #[test]
     fn distinct_names_and_case_variants_are_not_flagged() {
-        for (a, b) in [("Technical skills", "Technical leadership"), ("Testing", "Delivery"), ("Code  quality", "code quality"), ("Ops", "Oops"), ("Impact", "Influence")] {
+        for (a, b) in
+            [("Technical skills", "Technical leadership"), ("Testing", "Delivery"), ("Code  quality", "code quality"), ("Ops", "Oops"), ("Impact", "Influence")]
+        {
             assert_eq!(near(a, b), None, "{a} / {b}");
         }
     }

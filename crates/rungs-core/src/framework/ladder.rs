@@ -53,7 +53,15 @@ impl MatrixPreview {
         for d in self.drift.iter().filter(|d| d.decision.is_none()) {
             e.push(
                 "confirm",
-                format!("'{}' ({}) and '{}' ({}) may be one competency ({}); confirm \"{}\" as the same or different", d.a.name, d.a.at.join(", "), d.b.name, d.b.at.join(", "), d.why, d.pair()),
+                format!(
+                    "'{}' ({}) and '{}' ({}) may be one competency ({}); confirm \"{}\" as the same or different",
+                    d.a.name,
+                    d.a.at.join(", "),
+                    d.b.name,
+                    d.b.at.join(", "),
+                    d.why,
+                    d.pair()
+                ),
             );
         }
         e.into_result()
@@ -144,7 +152,9 @@ pub(crate) fn split_level(label: &str) -> (String, Option<String>) {
         let rest = w[letters..].trim_start_matches(['-', '.']);
         (1..=3).contains(&letters) && (1..=2).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_digit())
     };
-    let named = |w: &str, n: &str| ["level", "lvl", "grade", "band", "tier", "rung"].contains(&w.to_lowercase().as_str()) && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit());
+    let named = |w: &str, n: &str| {
+        ["level", "lvl", "grade", "band", "tier", "rung"].contains(&w.to_lowercase().as_str()) && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())
+    };
     let take = match words.as_slice() {
         [w, n, ..] if named(w, n.trim_end_matches([':', '.'])) => 2,
         [w, ..] if coded(w.trim_end_matches([':', '.', ','])) => 1,
@@ -179,10 +189,15 @@ fn resolve_track(fw: &Framework, track: Option<&str>, l: &Ladder) -> Result<(Tra
             Some(t) => (t.clone(), false),
             None => (Track { key: slug(name), name: name.clone(), levels: Vec::new() }, true),
         },
-        (None, None) => return Err(ValidationError::single("track", format!("{file} names no track: choose one, or start the file with a '# Track name' heading"))),
+        (None, None) => {
+            return Err(ValidationError::single("track", format!("{file} names no track: choose one, or start the file with a '# Track name' heading")));
+        }
     };
     if l.levels.is_empty() {
-        return Err(ValidationError::single(file, "has no levels: no level headings (like '## L2' or a level title of the track) and no table with level columns"));
+        return Err(ValidationError::single(
+            file,
+            "has no levels: no level headings (like '## L2' or a level title of the track) and no table with level columns",
+        ));
     }
     if !new {
         let mut e = ValidationError::new();
@@ -258,7 +273,10 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
         {
             e.push(
                 at(en.line),
-                format!("duplicate competency '{}' at level '{level}' (first on line {}; names are compared ignoring case and spacing)", en.name, ladder.entries[first].line),
+                format!(
+                    "duplicate competency '{}' at level '{level}' (first on line {}; names are compared ignoring case and spacing)",
+                    en.name, ladder.entries[first].line
+                ),
             );
         }
         g.category = g.category.take().or_else(|| en.category.clone());
@@ -327,7 +345,10 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
                 let Some(level) = en.level.map(|l| level_keys[l].as_str()) else { continue };
                 if let Some(first) = seen.insert(level, j) {
                     let f = &ladder.entries[first];
-                    e.push(at(en.line), format!("'{}' and '{}' were confirmed the same, but both describe level '{level}' (lines {} and {})", f.name, en.name, f.line, en.line));
+                    e.push(
+                        at(en.line),
+                        format!("'{}' and '{}' were confirmed the same, but both describe level '{level}' (lines {} and {})", f.name, en.name, f.line, en.line),
+                    );
                 }
             }
         }
@@ -343,7 +364,9 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     for members in merged.iter().filter(|m| !m.is_empty()) {
         let lead = &groups[members[0]];
         let category = members.iter().find_map(|&g| groups[g].category.clone()).map_or_else(|| "general".to_string(), |c| slug(&c));
-        let existing = members.iter().find_map(|&g| out.competencies.iter().find(|c| identity(&c.name) == identity(&groups[g].name) || c.key == slug(&groups[g].name)).cloned());
+        let existing = members
+            .iter()
+            .find_map(|&g| out.competencies.iter().find(|c| identity(&c.name) == identity(&groups[g].name) || c.key == slug(&groups[g].name)).cloned());
         let new = existing.is_none();
         let comp = existing.unwrap_or_else(|| Competency { key: slug(&lead.name), name: lead.name.clone(), category });
         if new {
@@ -356,7 +379,13 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
                 expectations += 1;
                 match out.expectations.iter_mut().find(|x| x.competency == comp.key && x.track == track.key && &x.level == level) {
                     Some(x) => x.text = en.text.clone(),
-                    None => out.expectations.push(Expectation { competency: comp.key.clone(), track: track.key.clone(), level: level.clone(), text: en.text.clone(), criterion: None }),
+                    None => out.expectations.push(Expectation {
+                        competency: comp.key.clone(),
+                        track: track.key.clone(),
+                        level: level.clone(),
+                        text: en.text.clone(),
+                        criterion: None,
+                    }),
                 }
             }
         }

@@ -16,9 +16,9 @@
 
 use std::collections::HashMap;
 
+use super::Framework;
 use super::drift::{Confirmations, identity};
 use super::ladder::{self, Entry, Ladder, LevelLabel, strip_html as clean_cell};
-use super::Framework;
 use crate::ValidationError;
 
 pub use super::ladder::{MatrixCompetency, MatrixPreview, slug};

@@ -12,19 +12,19 @@ pub mod format;
 pub mod ladder;
 pub mod markdown;
 pub mod matrix;
-pub mod suggest;
 mod model;
-mod versions;
-pub mod yaml;
+pub mod suggest;
 #[cfg(test)]
 mod tests;
+mod versions;
+pub mod yaml;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::ValidationError;
 use crate::person::Position;
 use crate::text::{parse_key, parse_text};
-use crate::ValidationError;
 
 /// One rung of a track.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -107,10 +107,9 @@ impl Framework {
     pub fn check_position(&self, field: &str, p: &Position) -> Result<(), ValidationError> {
         match self.track(&p.track) {
             None => Err(ValidationError::single(format!("{field}.track"), format!("unknown track '{}'", p.track))),
-            Some(t) if !t.levels.iter().any(|l| l.key == p.level) => Err(ValidationError::single(
-                format!("{field}.level"),
-                format!("unknown level '{}' in track '{}'", p.level, p.track),
-            )),
+            Some(t) if !t.levels.iter().any(|l| l.key == p.level) => {
+                Err(ValidationError::single(format!("{field}.level"), format!("unknown level '{}' in track '{}'", p.level, p.track)))
+            }
             Some(_) => Ok(()),
         }
     }

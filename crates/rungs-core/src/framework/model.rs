@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Framework;
+use crate::ValidationError;
 use crate::event::Category;
 use crate::text::{parse_key, parse_text};
-use crate::ValidationError;
 
 /// Most evidence a rule may ask for: beyond this a criterion stops being a step.
 pub const MAX_MIN_EVENTS: u32 = 50;
@@ -101,9 +101,7 @@ impl EvidenceRule {
 pub(super) fn validate(fw: &Framework, e: &mut ValidationError) {
     let level_ok = |field: &str, track: &str, level: &str, e: &mut ValidationError| match fw.track(track) {
         None => e.push(format!("{field}.track"), format!("unknown track '{track}'")),
-        Some(t) if !t.levels.iter().any(|l| l.key == level) => {
-            e.push(format!("{field}.level"), format!("unknown level '{level}' in track '{track}'"))
-        }
+        Some(t) if !t.levels.iter().any(|l| l.key == level) => e.push(format!("{field}.level"), format!("unknown level '{level}' in track '{track}'")),
         Some(_) => {}
     };
     let mut keys = HashSet::new();

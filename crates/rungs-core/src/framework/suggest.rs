@@ -21,10 +21,10 @@ pub const MIN_SCORE: f64 = 1.0;
 
 /// Words that say nothing about a competency.
 const STOP: &[&str] = &[
-    "a", "about", "after", "all", "also", "an", "and", "are", "as", "at", "be", "been", "before", "but", "by", "can", "did", "do", "done", "for",
-    "from", "get", "got", "had", "has", "have", "her", "his", "i", "in", "into", "is", "it", "its", "made", "make", "me", "more", "most", "my",
-    "new", "not", "of", "on", "one", "or", "our", "out", "over", "so", "some", "than", "that", "the", "their", "them", "then", "they", "this",
-    "those", "to", "two", "up", "us", "was", "we", "were", "what", "when", "which", "who", "will", "with", "without", "you", "your",
+    "a", "about", "after", "all", "also", "an", "and", "are", "as", "at", "be", "been", "before", "but", "by", "can", "did", "do", "done", "for", "from",
+    "get", "got", "had", "has", "have", "her", "his", "i", "in", "into", "is", "it", "its", "made", "make", "me", "more", "most", "my", "new", "not", "of",
+    "on", "one", "or", "our", "out", "over", "so", "some", "than", "that", "the", "their", "them", "then", "they", "this", "those", "to", "two", "up", "us",
+    "was", "we", "were", "what", "when", "which", "who", "will", "with", "without", "you", "your",
 ];
 
 /// A competency the text seems to evidence, and why.

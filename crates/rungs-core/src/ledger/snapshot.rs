@@ -41,8 +41,7 @@ impl SnapshotRequest {
     /// What planning `batches` (all of organization `org`) needs.
     pub fn new(org: OrgId, batches: &[AppendBatch]) -> SnapshotRequest {
         let mut r = SnapshotRequest { org, ..SnapshotRequest::default() };
-        let (mut subjects, mut keys, mut targets, mut emails, mut histories) =
-            (HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new());
+        let (mut subjects, mut keys, mut targets, mut emails, mut histories) = (HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new());
         for b in batches {
             if let Some(c) = &b.claim {
                 r.claims.push((c.scope.clone(), c.key.clone()));

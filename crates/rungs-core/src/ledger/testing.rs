@@ -18,14 +18,33 @@ use crate::{EventId, OrgId, PersonId};
 /// One generated event, in terms of small numbers a shrinker can shrink.
 #[derive(Debug, Clone)]
 pub enum Op {
-    Hire { who: u8, email: u8 },
-    Win { who: u8, key: Option<u8> },
-    Email { who: u8, email: u8 },
-    Promote { who: u8 },
-    Depart { who: u8 },
+    Hire {
+        who: u8,
+        email: u8,
+    },
+    Win {
+        who: u8,
+        key: Option<u8>,
+    },
+    Email {
+        who: u8,
+        email: u8,
+    },
+    Promote {
+        who: u8,
+    },
+    Depart {
+        who: u8,
+    },
     /// Reverse (or validate) the `pick`-th event generated so far.
-    Reverse { who: u8, pick: u16 },
-    Validate { who: u8, pick: u16 },
+    Reverse {
+        who: u8,
+        pick: u16,
+    },
+    Validate {
+        who: u8,
+        pick: u16,
+    },
 }
 
 /// A generated event: what it does and the hour it is dated (out of order on purpose).
@@ -60,9 +79,8 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn batch() -> impl Strategy<Value = GenBatch> {
     (
-        prop_oneof![3 => Just(1usize), 1 => 2usize..4].prop_flat_map(|n| {
-            prop::collection::vec((op(), 0u16..200).prop_map(|(op, hour)| GenEvent { op, hour }), n)
-        }),
+        prop_oneof![3 => Just(1usize), 1 => 2usize..4]
+            .prop_flat_map(|n| prop::collection::vec((op(), 0u16..200).prop_map(|(op, hour)| GenEvent { op, hour }), n)),
         proptest::option::weighted(0.15, (0u8..3, 0u8..2)),
     )
         .prop_map(|(events, claim)| GenBatch { events, claim })
@@ -156,9 +174,7 @@ impl Builder {
                 }),
                 key.map(|k| format!("key-{k}")),
             ),
-            Op::Email { who, email: e } => {
-                (*who, EventBody::ProfileUpdated(ProfileUpdated { email: Some(email(*e)), ..Default::default() }), None)
-            }
+            Op::Email { who, email: e } => (*who, EventBody::ProfileUpdated(ProfileUpdated { email: Some(email(*e)), ..Default::default() }), None),
             Op::Promote { who } => (*who, EventBody::Promotion(Promotion { to: pos("l3"), pay_band: None, note: None }), None),
             Op::Depart { who } => (*who, EventBody::Departure(Departure { reason: DepartureReason::Voluntary, note: None }), None),
             Op::Reverse { who, pick: p } => {

@@ -15,10 +15,7 @@ fn build(org: OrgId, gen_groups: &[Vec<GenBatch>]) -> Vec<Vec<AppendBatch>> {
 fn folded(l: &MemLedger) -> Vec<crate::person::Person> {
     let mut subjects: Vec<_> = l.people.keys().copied().collect();
     subjects.sort();
-    subjects
-        .iter()
-        .filter_map(|s| projection::fold(&l.events.iter().filter(|e| e.subject == *s).cloned().collect::<Vec<_>>()))
-        .collect()
+    subjects.iter().filter_map(|s| projection::fold(&l.events.iter().filter(|e| e.subject == *s).cloned().collect::<Vec<_>>())).collect()
 }
 
 fn sorted(l: &MemLedger) -> Vec<crate::person::Person> {
@@ -89,4 +86,3 @@ fn a_reversal_is_planned_from_the_subjects_stored_history() {
     let p = &l.people[&b.person(0)];
     assert_eq!((p.status.as_str(), p.micro_progressions), ("active", 1));
 }
-

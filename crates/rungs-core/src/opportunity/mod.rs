@@ -23,7 +23,7 @@ use crate::event::Category;
 use crate::store::{StoreError, StoreResult};
 use crate::{ApplicationId, EventId, OpportunityId, OrgId, PersonId};
 
-pub use input::{ApplyInput, NewOpportunity, OpportunityInput, MAX_CAPACITY, MAX_OPPORTUNITY_COMPETENCIES};
+pub use input::{ApplyInput, MAX_CAPACITY, MAX_OPPORTUNITY_COMPETENCIES, NewOpportunity, OpportunityInput};
 pub use matching::{Gap, OpportunityMatch, matches_for};
 
 /// Whether an opportunity takes applications.
@@ -105,13 +105,8 @@ pub enum ApplicationStatus {
 }
 
 impl ApplicationStatus {
-    pub const ALL: [ApplicationStatus; 5] = [
-        ApplicationStatus::Applied,
-        ApplicationStatus::Accepted,
-        ApplicationStatus::Declined,
-        ApplicationStatus::Withdrawn,
-        ApplicationStatus::Completed,
-    ];
+    pub const ALL: [ApplicationStatus; 5] =
+        [ApplicationStatus::Applied, ApplicationStatus::Accepted, ApplicationStatus::Declined, ApplicationStatus::Withdrawn, ApplicationStatus::Completed];
 
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -104,13 +104,9 @@ fn input_errors_name_every_field_at_once() {
 
 #[test]
 fn input_is_trimmed_sorted_and_defaults_to_one_place() {
-    let ok = OpportunityInput {
-        title: json!("  Run the Q3 load test  "),
-        competencies: json!(["testing", "observability", "testing"]),
-        ..Default::default()
-    }
-    .parse()
-    .unwrap();
+    let ok = OpportunityInput { title: json!("  Run the Q3 load test  "), competencies: json!(["testing", "observability", "testing"]), ..Default::default() }
+        .parse()
+        .unwrap();
     assert_eq!(ok.title, "Run the Q3 load test");
     assert_eq!(ok.competencies, ["observability", "testing"]);
     assert_eq!((ok.capacity, ok.description, ok.owner, ok.category), (1, None, None, crate::event::Category::ProjectCompleted));
@@ -140,7 +136,10 @@ fn matches_prefer_opportunities_that_close_more_gaps_and_say_why() {
     let got = matches_for(&gaps[0], &gaps, me, &open, &[applied.id]);
     assert_eq!(got.iter().map(|m| m.id).collect::<Vec<_>>(), [two.id, one.id]);
     assert_eq!(got[0].gaps, ["observability", "testing"]);
-    assert_eq!(got[0].why, "Builds Observability, and Testing, another of your open gaps; completing it records a project completed win, which counts here; 1 place left of 1.");
+    assert_eq!(
+        got[0].why,
+        "Builds Observability, and Testing, another of your open gaps; completing it records a project completed win, which counts here; 1 place left of 1."
+    );
     assert_eq!(got[1].why, "Builds Observability; completing it records a project completed win, which counts here; 2 places left of 3.");
     let testing = matches_for(&gaps[1], &gaps, me, &open, &[]);
     assert_eq!(testing.iter().map(|m| m.id).collect::<Vec<_>>(), [two.id], "the mentoring gig does not count toward testing");

@@ -18,16 +18,19 @@ struct Script {
 impl Script {
     fn new() -> Self {
         let mut s = Script { org: OrgId::new(), subject: PersonId::new(), events: vec![] };
-        s.push(0, EventBody::Hired(Hired {
-            name: "Ada".into(),
-            email: "ada@example.com".into(),
-            manager_id: None,
-            department: Some("Platform".into()),
-            location: None,
-            position: pos("l2"),
-            pay_band: None,
-            sensitive: Default::default(),
-        }));
+        s.push(
+            0,
+            EventBody::Hired(Hired {
+                name: "Ada".into(),
+                email: "ada@example.com".into(),
+                manager_id: None,
+                department: Some("Platform".into()),
+                location: None,
+                position: pos("l2"),
+                pay_band: None,
+                sensitive: Default::default(),
+            }),
+        );
         s
     }
 

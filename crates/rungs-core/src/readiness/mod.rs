@@ -42,8 +42,7 @@ pub struct Win {
 /// The wins in force among a subject's events: reversed wins and reversed validations
 /// do not count, nor do events after `now`.
 pub fn wins(events: &[Event], now: DateTime<Utc>) -> Vec<Win> {
-    let reversed: HashSet<EventId> =
-        events.iter().filter_map(|e| if let EventBody::Reversal(r) = &e.body { Some(r.target) } else { None }).collect();
+    let reversed: HashSet<EventId> = events.iter().filter_map(|e| if let EventBody::Reversal(r) = &e.body { Some(r.target) } else { None }).collect();
     let validated: HashSet<EventId> = events
         .iter()
         .filter(|e| !reversed.contains(&e.id))
@@ -162,8 +161,7 @@ pub fn milestone_progress(m: &MilestoneModule, wins: &[Win], now: DateTime<Utc>,
 
 /// Keys of the modules of `track` whose completion is on the ledger (in force).
 pub fn recorded_milestones(events: &[Event], track: &str) -> HashSet<String> {
-    let reversed: HashSet<EventId> =
-        events.iter().filter_map(|e| if let EventBody::Reversal(r) = &e.body { Some(r.target) } else { None }).collect();
+    let reversed: HashSet<EventId> = events.iter().filter_map(|e| if let EventBody::Reversal(r) = &e.body { Some(r.target) } else { None }).collect();
     events
         .iter()
         .filter(|e| !reversed.contains(&e.id))
@@ -229,8 +227,7 @@ pub fn readiness_toward(fw: &Framework, position: &Position, target: Option<&cra
     };
     let Some(next) = next else { return out };
     let recorded = recorded_milestones(events, &position.track);
-    out.milestones =
-        fw.milestones_into(&position.track, &next.key).map(|m| milestone_progress(m, &wins, now, recorded.contains(&m.key))).collect();
+    out.milestones = fw.milestones_into(&position.track, &next.key).map(|m| milestone_progress(m, &wins, now, recorded.contains(&m.key))).collect();
     let by_key: HashMap<&str, &MilestoneProgress> = out.milestones.iter().map(|m| (m.key.as_str(), m)).collect();
     let mut sum = 0.0;
     for x in fw.expectations_for(&position.track, &next.key) {

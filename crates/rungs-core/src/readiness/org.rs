@@ -37,11 +37,21 @@ pub struct Fact {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FactBody {
     /// A micro-progression and the competencies it evidences.
-    Win { category: Category, competencies: Vec<String> },
-    Validation { target: EventId },
+    Win {
+        category: Category,
+        competencies: Vec<String>,
+    },
+    Validation {
+        target: EventId,
+    },
     /// A reversal of any event (a win, a validation, a completion, or another kind).
-    Reversal { target: EventId },
-    MilestoneCompleted { track: String, milestone: String },
+    Reversal {
+        target: EventId,
+    },
+    MilestoneCompleted {
+        track: String,
+        milestone: String,
+    },
 }
 
 impl Fact {
@@ -151,14 +161,8 @@ fn category_bit(c: Category) -> u8 {
 
 impl<'a> OrgReadiness<'a> {
     pub fn new(fw: &'a Framework) -> Self {
-        let mut me = OrgReadiness {
-            fw,
-            competency_ids: HashMap::new(),
-            set_ids: HashMap::new(),
-            sets: Vec::new(),
-            levels: HashMap::new(),
-            people: HashMap::new(),
-        };
+        let mut me =
+            OrgReadiness { fw, competency_ids: HashMap::new(), set_ids: HashMap::new(), sets: Vec::new(), levels: HashMap::new(), people: HashMap::new() };
         for track in &fw.tracks {
             for pair in track.levels.windows(2) {
                 let plan = me.level_plan(&track.key, &pair[1]);
@@ -245,8 +249,7 @@ impl<'a> OrgReadiness<'a> {
         let f = self.people.get(&person).unwrap_or(&empty);
         let reversed: HashSet<EventId> = f.reversed.iter().copied().collect();
         let validated: HashSet<EventId> = f.validations.iter().filter(|(id, _)| !reversed.contains(id)).map(|(_, t)| *t).collect();
-        let wins: Vec<(&WinFact, bool)> =
-            f.wins.iter().filter(|w| !reversed.contains(&w.id) && w.at <= now).map(|w| (w, validated.contains(&w.id))).collect();
+        let wins: Vec<(&WinFact, bool)> = f.wins.iter().filter(|w| !reversed.contains(&w.id) && w.at <= now).map(|w| (w, validated.contains(&w.id))).collect();
         let recorded: HashSet<&str> =
             f.milestones.iter().filter(|(id, track, _)| !reversed.contains(id) && *track == position.track).map(|(_, _, k)| k.as_str()).collect();
         let recent_from = now - Duration::days(RECENT_DAYS);

@@ -32,11 +32,8 @@ pub struct Recommendation {
 pub fn recommend(r: &Readiness) -> Vec<Recommendation> {
     let n = r.checkable;
     let next = r.next_title.clone().unwrap_or_default();
-    let mut gaps: Vec<(&CompetencyReadiness, f64)> = r
-        .competencies
-        .iter()
-        .filter_map(|c| c.coverage.filter(|&cov| cov < 1.0).map(|cov| (c, 100.0 * (1.0 - cov) / n as f64)))
-        .collect();
+    let mut gaps: Vec<(&CompetencyReadiness, f64)> =
+        r.competencies.iter().filter_map(|c| c.coverage.filter(|&cov| cov < 1.0).map(|cov| (c, 100.0 * (1.0 - cov) / n as f64))).collect();
     gaps.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.competency.cmp(&b.0.competency)));
     let total = gaps.len();
     gaps.into_iter()
@@ -61,7 +58,16 @@ pub fn recommend(r: &Readiness) -> Vec<Recommendation> {
                 r.score,
                 i + 1,
             );
-            Recommendation { rank: i as u32 + 1, competency: c.competency.clone(), name: c.name.clone(), gain, coverage: cov, why, steps: steps(r, c), opportunities: vec![] }
+            Recommendation {
+                rank: i as u32 + 1,
+                competency: c.competency.clone(),
+                name: c.name.clone(),
+                gain,
+                coverage: cov,
+                why,
+                steps: steps(r, c),
+                opportunities: vec![],
+            }
         })
         .collect()
 }
@@ -94,10 +100,7 @@ fn evidence_steps(rule: &EvidenceRule, p: &RuleProgress, name: &str, out: &mut V
         if left <= 0.0 {
             break;
         }
-        out.push(format!(
-            "Ask your manager or a peer to validate “{}”: only validated wins count here, and it would add {:.2} points.",
-            u.title, u.weight
-        ));
+        out.push(format!("Ask your manager or a peer to validate “{}”: only validated wins count here, and it would add {:.2} points.", u.title, u.weight));
         left -= u.weight;
     }
     if !rule.validated_only
@@ -111,9 +114,6 @@ fn evidence_steps(rule: &EvidenceRule, p: &RuleProgress, name: &str, out: &mut V
         let validated = if rule.validated_only { ", and have each one validated" } else { "" };
         let window = rule.within_months.map(|m| format!(" (only the last {m} months count)")).unwrap_or_default();
         let wins = if k == 1 { "win" } else { "wins" };
-        out.push(format!(
-            "Log {k} new {wins}{} evidencing {name}{validated}: a recent one is worth {each:.2} points{window}.",
-            categories_text(rule)
-        ));
+        out.push(format!("Log {k} new {wins}{} evidencing {name}{validated}: a recent one is worth {each:.2} points{window}.", categories_text(rule)));
     }
 }

@@ -67,7 +67,12 @@ impl Ledger {
         id
     }
     fn win(&mut self, days_ago: i64, cat: Category, comps: &[&str]) -> EventId {
-        let body = EventBody::MicroProgression(MicroProgression { category: cat, magnitude: Magnitude::Micro, title: format!("win {}", self.0.len()), description: None });
+        let body = EventBody::MicroProgression(MicroProgression {
+            category: cat,
+            magnitude: Magnitude::Micro,
+            title: format!("win {}", self.0.len()),
+            description: None,
+        });
         self.push(days_ago, body, comps)
     }
     fn validate(&mut self, target: EventId) -> EventId {

@@ -24,8 +24,7 @@ use super::rows::{self, Db, EVENT_COLS, EventArrays, INSERT_EVENTS, PERSON_COLS,
 
 const LOCK_HEAD: &str = "SELECT last_seq FROM ledger_heads WHERE org_id = $1 FOR UPDATE";
 const ADVANCE_HEAD: &str = "UPDATE ledger_heads SET last_seq = last_seq + $2, events = events + $2 WHERE org_id = $1";
-const INSERT_CLAIM: &str =
-    "INSERT INTO idempotency (org_id, scope, key, fingerprint, event_ids, created_at) VALUES ($1, $2, $3, $4, $5, now())";
+const INSERT_CLAIM: &str = "INSERT INTO idempotency (org_id, scope, key, fingerprint, event_ids, created_at) VALUES ($1, $2, $3, $4, $5, now())";
 
 const INSERT_EVENT: &str = "INSERT INTO events (org_id, seq, id, subject, actor, kind, occurred_at, recorded_at, payload, \
      competencies, evidence, idempotency_key, target) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13)";

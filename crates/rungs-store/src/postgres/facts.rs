@@ -46,13 +46,7 @@ fn fact(row: &Row) -> StoreResult<Fact> {
         "reversal" => FactBody::Reversal { target: EventId(some(col::<Option<Uuid>>(row, 5)?, "a target")?) },
         _ => FactBody::MilestoneCompleted { track: some(col(row, 6)?, "a track")?, milestone: some(col(row, 7)?, "a milestone")? },
     };
-    Ok(Fact {
-        seq: col(row, 0)?,
-        id: EventId(col(row, 1)?),
-        subject: PersonId(col(row, 2)?),
-        occurred_at: col::<DateTime<Utc>>(row, 4)?,
-        body,
-    })
+    Ok(Fact { seq: col(row, 0)?, id: EventId(col(row, 1)?), subject: PersonId(col(row, 2)?), occurred_at: col::<DateTime<Utc>>(row, 4)?, body })
 }
 
 pub(super) async fn readiness_facts(c: &Object, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Fact>> {

@@ -30,17 +30,11 @@ impl FrameworkStore for PgStore {
         )
         .await
         .db()?;
-        let row = tx
-            .query_one("SELECT COALESCE(MAX(version), 0) + 1 FROM framework_versions WHERE org_id = $1", &[&org.0])
+        let row = tx.query_one("SELECT COALESCE(MAX(version), 0) + 1 FROM framework_versions WHERE org_id = $1", &[&org.0]).await.db()?;
+        let next: i32 = rows::get(&row, 0)?;
+        tx.execute("INSERT INTO framework_versions (org_id, version, body, created_at) VALUES ($1, $2, $3::text::jsonb, $4)", &[&org.0, &next, &body, &at])
             .await
             .db()?;
-        let next: i32 = rows::get(&row, 0)?;
-        tx.execute(
-            "INSERT INTO framework_versions (org_id, version, body, created_at) VALUES ($1, $2, $3::text::jsonb, $4)",
-            &[&org.0, &next, &body, &at],
-        )
-        .await
-        .db()?;
         tx.commit().await.db()?;
         u32::try_from(next).map_err(StoreError::unexpected)
     }
@@ -48,10 +42,7 @@ impl FrameworkStore for PgStore {
     #[instrument(skip_all, fields(%org))]
     async fn framework_versions(&self, org: OrgId) -> StoreResult<Vec<FrameworkVersion>> {
         let c = self.conn().await?;
-        let found = c
-            .query("SELECT version, body::text, created_at FROM framework_versions WHERE org_id = $1 ORDER BY version", &[&org.0])
-            .await
-            .db()?;
+        let found = c.query("SELECT version, body::text, created_at FROM framework_versions WHERE org_id = $1 ORDER BY version", &[&org.0]).await.db()?;
         found
             .iter()
             .map(|r| {
@@ -69,10 +60,7 @@ impl FrameworkStore for PgStore {
     #[instrument(skip_all, fields(%org))]
     async fn latest_framework_version(&self, org: OrgId) -> StoreResult<Option<(u32, DateTime<Utc>)>> {
         let c = self.conn().await?;
-        let row = c
-            .query_opt("SELECT version, created_at FROM framework_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1", &[&org.0])
-            .await
-            .db()?;
+        let row = c.query_opt("SELECT version, created_at FROM framework_versions WHERE org_id = $1 ORDER BY version DESC LIMIT 1", &[&org.0]).await.db()?;
         row.map(|r| Ok((u32::try_from(rows::get::<i32>(&r, 0)?).map_err(StoreError::unexpected)?, rows::get(&r, 1)?))).transpose()
     }
 }

@@ -267,11 +267,7 @@ mod tests {
             AppendBatch { org_id: self.org, events, claim: None }
         }
         fn claimed(&self, events: Vec<NewEvent>, key: &str, fp: &str) -> AppendBatch {
-            AppendBatch {
-                org_id: self.org,
-                events,
-                claim: Some(IdempotencyClaim { scope: "s".into(), key: key.into(), fingerprint: fp.into() }),
-            }
+            AppendBatch { org_id: self.org, events, claim: Some(IdempotencyClaim { scope: "s".into(), key: key.into(), fingerprint: fp.into() }) }
         }
     }
 

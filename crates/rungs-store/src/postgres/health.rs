@@ -26,12 +26,9 @@ impl PgStore {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.db()?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS readiness_probe (id integer PRIMARY KEY, probed_at timestamptz NOT NULL)").await.db()?;
-        tx.execute(
-            "INSERT INTO readiness_probe (id, probed_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
-            &[],
-        )
-        .await
-        .db()?;
+        tx.execute("INSERT INTO readiness_probe (id, probed_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at", &[])
+            .await
+            .db()?;
         tx.commit().await.db()
     }
 }

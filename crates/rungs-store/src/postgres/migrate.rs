@@ -39,17 +39,14 @@ pub(crate) async fn migrate(conn: &mut Object) -> Result<Vec<i64>, OpenError> {
     )
     .await
     .map_err(fail(0, "schema_migrations"))?;
-    let current: i64 =
-        tx.query_one("SELECT COALESCE(max(version), 0) FROM schema_migrations", &[]).await.map_err(fail(0, "schema_migrations"))?.get(0);
+    let current: i64 = tx.query_one("SELECT COALESCE(max(version), 0) FROM schema_migrations", &[]).await.map_err(fail(0, "schema_migrations"))?.get(0);
     if current > known {
         return Err(OpenError::SchemaTooNew { found: current, known });
     }
     let mut applied = Vec::new();
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.batch_execute(m.sql).await.map_err(fail(m.version, m.name))?;
-        tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&m.version, &m.name])
-            .await
-            .map_err(fail(m.version, m.name))?;
+        tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&m.version, &m.name]).await.map_err(fail(m.version, m.name))?;
         applied.push(m.version);
     }
     tx.commit().await.map_err(fail(known, "commit"))?;

@@ -4,14 +4,14 @@
 //! last place.
 
 use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use rungs_core::event::Category;
 use rungs_core::opportunity::{
     Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus, OpportunityStore, check_apply, check_move,
 };
-use rungs_core::event::Category;
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{ApplicationId, EventId, OpportunityId, OrgId, PersonId, ValidationError};
-use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tracing::instrument;
 use uuid::Uuid;
@@ -80,11 +80,8 @@ async fn load_opportunity(c: &impl GenericClient, org: OrgId, id: OpportunityId,
 }
 
 async fn load_application(c: &impl GenericClient, org: OrgId, id: ApplicationId) -> StoreResult<Application> {
-    let row = c
-        .query_opt(&format!("SELECT {APP_COLS} FROM applications WHERE org_id = $1 AND id = $2"), &[&org.0, &id.0])
-        .await
-        .db()?
-        .ok_or(StoreError::NotFound)?;
+    let row =
+        c.query_opt(&format!("SELECT {APP_COLS} FROM applications WHERE org_id = $1 AND id = $2"), &[&org.0, &id.0]).await.db()?.ok_or(StoreError::NotFound)?;
     application_row(&row)
 }
 
@@ -105,7 +102,19 @@ impl OpportunityStore for PgStore {
         c.execute(
             "INSERT INTO opportunities (id, org_id, owner_id, title, description, competencies, capacity, status, created_at, closed_at, category) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[&o.id.0, &o.org_id.0, &o.owner.0, &o.title, &o.description, &o.competencies, &capacity, &o.status.as_str(), &o.created_at, &o.closed_at, &o.category.as_str()],
+            &[
+                &o.id.0,
+                &o.org_id.0,
+                &o.owner.0,
+                &o.title,
+                &o.description,
+                &o.competencies,
+                &capacity,
+                &o.status.as_str(),
+                &o.created_at,
+                &o.closed_at,
+                &o.category.as_str(),
+            ],
         )
         .await
         .db()

@@ -4,13 +4,11 @@
 use chrono::{DateTime, Utc};
 use rungs_core::event::{Event, EventKind};
 use rungs_core::framework::Framework;
-use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
-use rungs_core::person::{Organization, Person};
 use rungs_core::ledger::RebuildFold;
 use rungs_core::ledger::codec::{event_cursor, parse_event_cursor, parse_people_cursor, people_cursor};
-use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord,
-};
+use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
+use rungs_core::person::{Organization, Person};
+use rungs_core::store::{AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord};
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use tokio_postgres::types::ToSql;
 use tracing::instrument;
@@ -52,9 +50,7 @@ impl Store for PgStore {
     async fn create_org(&self, org: &Organization) -> StoreResult<()> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.db()?;
-        tx.execute("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)", &[&org.id.0, &org.name, &org.created_at])
-            .await
-            .db()?;
+        tx.execute("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)", &[&org.id.0, &org.name, &org.created_at]).await.db()?;
         tx.execute("INSERT INTO ledger_heads (org_id) VALUES ($1)", &[&org.id.0]).await.db()?;
         tx.commit().await.db()
     }
@@ -92,11 +88,7 @@ impl Store for PgStore {
         let c = self.conn().await?;
         // One round trip: the org row decides NotFound, the framework row may be absent.
         let stmt = c.prepare_cached("SELECT f.body::text FROM organizations o LEFT JOIN frameworks f ON f.org_id = o.id WHERE o.id = $1").await.db()?;
-        let row = c
-            .query_opt(&stmt, &[&org.0])
-            .await
-            .db()?
-            .ok_or(StoreError::NotFound)?;
+        let row = c.query_opt(&stmt, &[&org.0]).await.db()?.ok_or(StoreError::NotFound)?;
         match rows::get::<Option<&str>>(&row, 0)? {
             Some(b) => serde_json::from_str(b).map_err(StoreError::unexpected),
             None => Ok(Framework::default()),
@@ -209,9 +201,12 @@ impl Store for PgStore {
         }
         let n = limit(q.limit);
         let cursor = q.cursor.as_deref().map(|c| parse_people_cursor(c).map(|(id, name)| (id.0, name)).ok_or_else(bad_cursor)).transpose()?;
-        let pattern = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| {
-            format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
-        });
+        let pattern = q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
         let only: Option<Vec<Uuid>> = q.only.as_ref().map(|o| o.iter().map(|p| p.0).collect());
         let fetch = i64::from(n) + 1;
         let mut sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1");
@@ -308,10 +303,7 @@ impl Store for PgStore {
         let sql = format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
         let t = token;
         let hash: &[u8] = &t.hash;
-        c.execute(&sql, &[&t.id.0, &t.org_id.0, &t.person_id.0, &t.role.as_str(), &t.label, &hash, &t.created_at, &t.revoked_at])
-            .await
-            .db()
-            .map(drop)
+        c.execute(&sql, &[&t.id.0, &t.org_id.0, &t.person_id.0, &t.role.as_str(), &t.label, &hash, &t.created_at, &t.revoked_at]).await.db().map(drop)
     }
 
     /// A token of a person who has left is refused even if it was not revoked (a
@@ -319,8 +311,13 @@ impl Store for PgStore {
     #[instrument(skip_all)]
     async fn token_by_hash(&self, hash: &[u8; 32]) -> StoreResult<TokenRecord> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached(&format!("SELECT {TOKEN_COLS} FROM tokens t WHERE hash = $1 AND revoked_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = t.org_id AND p.id = t.person_id AND p.status = 'departed')")).await.db()?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {TOKEN_COLS} FROM tokens t WHERE hash = $1 AND revoked_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = t.org_id AND p.id = t.person_id AND p.status = 'departed')"
+            ))
+            .await
+            .db()?;
         let hash: &[u8] = hash;
         one(c.query_opt(&stmt, &[&hash]).await.db()?, rows::token)
     }
@@ -328,9 +325,7 @@ impl Store for PgStore {
     #[instrument(skip_all, fields(%org))]
     async fn tokens(&self, org: OrgId, person: Option<PersonId>) -> StoreResult<Vec<TokenRecord>> {
         let c = self.conn().await?;
-        let sql = format!(
-            "SELECT {TOKEN_COLS} FROM tokens WHERE org_id = $1 AND ($2::uuid IS NULL OR person_id = $2) ORDER BY created_at, id"
-        );
+        let sql = format!("SELECT {TOKEN_COLS} FROM tokens WHERE org_id = $1 AND ($2::uuid IS NULL OR person_id = $2) ORDER BY created_at, id");
         let rows = c.query(&sql, &[&org.0, &person.map(|p| p.0)]).await.db()?;
         rows.iter().map(rows::token).collect()
     }
@@ -347,10 +342,7 @@ impl Store for PgStore {
     #[instrument(skip_all)]
     async fn stats(&self) -> StoreResult<StoreStats> {
         let c = self.conn().await?;
-        let row = c
-            .query_one("SELECT (SELECT COALESCE(sum(events), 0)::bigint FROM ledger_heads), (SELECT count(*) FROM people)", &[])
-            .await
-            .db()?;
+        let row = c.query_one("SELECT (SELECT COALESCE(sum(events), 0)::bigint FROM ledger_heads), (SELECT count(*) FROM people)", &[]).await.db()?;
         let (events, people): (i64, i64) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
         Ok(StoreStats { events: events.max(0) as u64, people: people.max(0) as u64, write_queue_depth: 0 })
     }

@@ -18,8 +18,7 @@ use crate::people_sql::{ON_ID_CONFLICT_UPDATE, PEOPLE_COLUMNS};
 
 /// Columns of `events`, in the order [`event`] reads them. The payload is read as
 /// text and parsed once straight into the tagged body, as the SQLite backend does.
-pub(crate) const EVENT_COLS: &str =
-    "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload::text, competencies, evidence, idempotency_key";
+pub(crate) const EVENT_COLS: &str = "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload::text, competencies, evidence, idempotency_key";
 
 fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
     row.try_get(idx).map_err(|e| StoreError::Unexpected(format!("column {idx}: {e}")))

@@ -11,7 +11,6 @@ use rungs_core::store::{StoreError, StoreResult};
 use super::PgStore;
 use super::rows::{Db, EventArrays, INSERT_EVENTS};
 
-
 impl PgStore {
     /// Whether the database holds no organization, event, person or token yet.
     pub async fn is_empty(&self) -> StoreResult<bool> {

@@ -10,20 +10,19 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use rusqlite::{Connection, OptionalExtension, params};
 use rungs_core::event::Event;
 use rungs_core::ledger::codec::{list_json, micros, payload_json};
 use rungs_core::ledger::{self, MissingHistories, Origin, Plan, Snapshot, SnapshotRequest, StoredClaim};
 use rungs_core::person::Person;
 use rungs_core::store::{AppendBatch, StoreError, StoreResult};
 use rungs_core::{EventId, OrgId, PersonId};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{self, Db, EVENT_COLS, PERSON_COLS};
 
 // Hot statements, formatted once rather than on every call.
 static EVENT_BY_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {EVENT_COLS} FROM events WHERE id = ?1 AND org_id = ?2"));
-static EVENT_BY_KEY: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 AND idempotency_key = ?2"));
+static EVENT_BY_KEY: LazyLock<String> = LazyLock::new(|| format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 AND idempotency_key = ?2"));
 static PERSON_BY_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1 AND org_id = ?2"));
 
 /// People as the `people` table holds them in the writer's transaction, kept by the
@@ -82,10 +81,7 @@ pub(crate) fn load(conn: &Connection, r: &SnapshotRequest, cache: &PeopleCache) 
     for &id in &r.subjects {
         let person = match cache.people.get(&id) {
             Some(p) if p.org_id == org => Some(p.clone()),
-            _ => conn
-                .prepare_cached(&PERSON_BY_ID)
-                .and_then(|mut st| st.query_row(params![id.as_bytes(), org.as_bytes()], rows::person).optional())
-                .db()?,
+            _ => conn.prepare_cached(&PERSON_BY_ID).and_then(|mut st| st.query_row(params![id.as_bytes(), org.as_bytes()], rows::person).optional()).db()?,
         };
         if let Some(p) = person {
             s.people.insert(id, p);
@@ -101,10 +97,8 @@ pub(crate) fn load(conn: &Connection, r: &SnapshotRequest, cache: &PeopleCache) 
         if let Some(e) = event_by_id(conn, org, t)? {
             s.targets.insert(t, e);
         }
-        let reversed = conn
-            .prepare_cached("SELECT 1 FROM events WHERE target = ?1 AND kind = 'reversal'")
-            .and_then(|mut st| st.exists(params![t.as_bytes()]))
-            .db()?;
+        let reversed =
+            conn.prepare_cached("SELECT 1 FROM events WHERE target = ?1 AND kind = 'reversal'").and_then(|mut st| st.exists(params![t.as_bytes()])).db()?;
         if reversed {
             s.reversed.insert(t);
         }
@@ -155,9 +149,7 @@ fn claim(conn: &Connection, org: OrgId, scope: &str, key: &str) -> StoreResult<O
 }
 
 pub(crate) fn event_by_id(conn: &Connection, org: OrgId, id: EventId) -> StoreResult<Option<Event>> {
-    conn.prepare_cached(&EVENT_BY_ID)
-        .and_then(|mut s| s.query_row(params![id.as_bytes(), org.as_bytes()], rows::event).optional())
-        .db()
+    conn.prepare_cached(&EVENT_BY_ID).and_then(|mut s| s.query_row(params![id.as_bytes(), org.as_bytes()], rows::event).optional()).db()
 }
 
 /// Every event of one subject, in ledger order (for refolds and timelines).
@@ -206,21 +198,19 @@ pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Re
     }
     for c in &plan.claims {
         let ids: Vec<String> = c.event_ids.iter().map(ToString::to_string).collect();
-        conn.prepare_cached(
-            "INSERT INTO idempotency (org_id, scope, key, fingerprint, event_ids, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                org.as_bytes(),
-                c.scope,
-                c.key,
-                c.fingerprint,
-                serde_json::to_string(&ids).unwrap_or_default(),
-                chrono::Utc::now().timestamp_micros()
-            ])
-        })
-        .db()
-        .map_err(|e| (None, e))?;
+        conn.prepare_cached("INSERT INTO idempotency (org_id, scope, key, fingerprint, event_ids, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .and_then(|mut s| {
+                s.execute(params![
+                    org.as_bytes(),
+                    c.scope,
+                    c.key,
+                    c.fingerprint,
+                    serde_json::to_string(&ids).unwrap_or_default(),
+                    chrono::Utc::now().timestamp_micros()
+                ])
+            })
+            .db()
+            .map_err(|e| (None, e))?;
     }
     for &person in &plan.revoke_credentials_of {
         revoke_credentials(conn, org, person).map_err(|e| (None, e))?;

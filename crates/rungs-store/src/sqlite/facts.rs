@@ -5,12 +5,12 @@
 //! only wins and completions have their payload read.
 
 use chrono::DateTime;
-use rusqlite::types::Type;
-use rusqlite::{Connection, Row, params};
 use rungs_core::event::Category;
 use rungs_core::readiness::org::{Fact, FactBody};
 use rungs_core::store::StoreResult;
 use rungs_core::{EventId, OrgId, PersonId};
+use rusqlite::types::Type;
+use rusqlite::{Connection, Row, params};
 
 use super::rows::Db;
 

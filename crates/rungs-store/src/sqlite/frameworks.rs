@@ -2,10 +2,10 @@
 //! The writer thread runs one transaction at a time, so max+1 is the next version.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use rungs_core::OrgId;
 use rungs_core::framework::{Framework, FrameworkStore, FrameworkVersion};
 use rungs_core::store::{StoreError, StoreResult};
+use rusqlite::{OptionalExtension, params};
 use tracing::instrument;
 
 use super::SqliteStore;
@@ -22,9 +22,8 @@ impl FrameworkStore for SqliteStore {
                 if !exists {
                     return Err(StoreError::NotFound);
                 }
-                let next: u32 = tx
-                    .query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM framework_versions WHERE org_id = ?1", [org.as_bytes()], |r| r.get(0))
-                    .db()?;
+                let next: u32 =
+                    tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM framework_versions WHERE org_id = ?1", [org.as_bytes()], |r| r.get(0)).db()?;
                 tx.execute(
                     "INSERT INTO framework_versions (org_id, version, body, created_at) VALUES (?1, ?2, ?3, ?4)",
                     params![org.as_bytes(), next, body, micros(at)],

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, Transaction, params};
 use rungs_core::store::StoreResult;
+use rusqlite::{Connection, Transaction, params};
 
 use super::rows::Db;
 use crate::OpenError;

@@ -3,9 +3,9 @@
 //! cannot interleave with another: two claimers never get the same job.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
 use rungs_core::jobs::{ClaimedJob, JobQueue, NewJob, SweepReport};
 use rungs_core::store::StoreResult;
+use rusqlite::{OptionalExtension, Row, params};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -37,15 +37,7 @@ impl JobQueue for SqliteStore {
                     .execute(
                         "INSERT INTO jobs (id, kind, payload, run_at, every_secs, unique_key, created_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (unique_key) DO NOTHING",
-                        params![
-                            j.id.as_bytes(),
-                            j.kind,
-                            j.payload.to_string(),
-                            micros(j.run_at),
-                            j.every_secs,
-                            j.unique_key,
-                            micros(Utc::now())
-                        ],
+                        params![j.id.as_bytes(), j.kind, j.payload.to_string(), micros(j.run_at), j.every_secs, j.unique_key, micros(Utc::now())],
                     )
                     .db()?;
                 Ok(n == 1)

@@ -11,8 +11,8 @@ mod facts;
 mod frameworks;
 mod health;
 mod jobs;
-mod opportunities;
 pub mod migrate;
+mod opportunities;
 mod queries;
 pub(crate) mod rows;
 mod sessions;
@@ -23,9 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::Connection;
 use rungs_core::OrgId;
 use rungs_core::store::StoreResult;
+use rusqlite::Connection;
 use tokio::sync::Semaphore;
 
 use crate::OpenError;
@@ -51,9 +51,7 @@ impl SqliteStore {
     /// Open (creating if needed) and migrate the database at `path`.
     pub async fn open(path: &Path) -> Result<SqliteStore, OpenError> {
         let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || Self::open_blocking(path))
-            .await
-            .map_err(|e| OpenError::Sqlite { path: PathBuf::new(), reason: e.to_string() })?
+        tokio::task::spawn_blocking(move || Self::open_blocking(path)).await.map_err(|e| OpenError::Sqlite { path: PathBuf::new(), reason: e.to_string() })?
     }
 
     fn open_blocking(path: PathBuf) -> Result<SqliteStore, OpenError> {

@@ -3,14 +3,14 @@
 //! counts and making a move in the same closure cannot race another move.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rungs_core::event::Category;
 use rungs_core::opportunity::{
     Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus, OpportunityStore, check_apply, check_move,
 };
-use rungs_core::event::Category;
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{ApplicationId, EventId, OpportunityId, OrgId, PersonId, ValidationError};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use tracing::instrument;
 
 use super::SqliteStore;
@@ -137,10 +137,7 @@ impl OpportunityStore for SqliteStore {
                 ))
                 .db()?;
             let mut items = s
-                .query_map(
-                    params![org.as_bytes(), before.map(|b| *b.as_bytes()), status, owner.map(|o| *o.as_bytes()), competency, limit + 1],
-                    opportunity_row,
-                )
+                .query_map(params![org.as_bytes(), before.map(|b| *b.as_bytes()), status, owner.map(|o| *o.as_bytes()), competency, limit + 1], opportunity_row)
                 .db()?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .db()?;

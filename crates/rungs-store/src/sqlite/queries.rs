@@ -2,18 +2,16 @@
 //! the reader pool. Cursors are the opaque strings of `rungs_core::ledger::codec`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use rungs_core::event::Event;
 use rungs_core::framework::Framework;
-use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
-use rungs_core::person::{Organization, Person};
 use rungs_core::ledger::RebuildFold;
 use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_people_cursor, people_cursor};
-use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord,
-};
+use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
+use rungs_core::person::{Organization, Person};
+use rungs_core::store::{AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord};
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use tracing::instrument;
 
 use super::SqliteStore;
@@ -40,12 +38,7 @@ fn org_exists(conn: &Connection, org: OrgId) -> StoreResult<()> {
     if found { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
-fn query<T>(
-    conn: &Connection,
-    sql: &str,
-    args: impl rusqlite::Params,
-    f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<Vec<T>> {
+fn query<T>(conn: &Connection, sql: &str, args: impl rusqlite::Params, f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> StoreResult<Vec<T>> {
     let mut s = conn.prepare_cached(sql).db()?;
     s.query_map(args, f).db()?.collect::<rusqlite::Result<Vec<T>>>().db()
 }
@@ -69,8 +62,7 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all, fields(%org))]
     async fn org(&self, org: OrgId) -> StoreResult<Organization> {
-        self.read(move |c| c.query_row(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = ?1"), [org.as_bytes()], rows::org).db())
-            .await
+        self.read(move |c| c.query_row(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = ?1"), [org.as_bytes()], rows::org).db()).await
     }
 
     #[instrument(skip_all)]
@@ -307,16 +299,16 @@ impl Store for SqliteStore {
     #[instrument(skip_all)]
     async fn token_by_hash(&self, hash: &[u8; 32]) -> StoreResult<TokenRecord> {
         let hash = *hash;
-        let sql = format!("SELECT {TOKEN_COLS} FROM tokens t WHERE hash = ?1 AND revoked_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = t.org_id AND p.id = t.person_id AND p.status = 'departed')");
+        let sql = format!(
+            "SELECT {TOKEN_COLS} FROM tokens t WHERE hash = ?1 AND revoked_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = t.org_id AND p.id = t.person_id AND p.status = 'departed')"
+        );
         self.read(move |c| c.query_row(&sql, [hash], rows::token).db()).await
     }
 
     #[instrument(skip_all, fields(%org))]
     async fn tokens(&self, org: OrgId, person: Option<PersonId>) -> StoreResult<Vec<TokenRecord>> {
-        let sql = format!(
-            "SELECT {TOKEN_COLS} FROM tokens WHERE org_id = ?1 AND (?2 IS NULL OR person_id = ?2) ORDER BY created_at, id"
-        );
+        let sql = format!("SELECT {TOKEN_COLS} FROM tokens WHERE org_id = ?1 AND (?2 IS NULL OR person_id = ?2) ORDER BY created_at, id");
         self.read(move |c| query(c, &sql, params![org.as_bytes(), person.as_ref().map(PersonId::as_bytes)], rows::token)).await
     }
 
@@ -359,8 +351,7 @@ impl Store for SqliteStore {
 fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
     org_exists(tx, org)?;
     tx.execute("DELETE FROM people WHERE org_id = ?1", [org.as_bytes()]).db()?;
-    let mut stmt =
-        tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 ORDER BY subject, occurred_at, seq")).db()?;
+    let mut stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 ORDER BY subject, occurred_at, seq")).db()?;
     let mut cursor = stmt.query_map([org.as_bytes()], rows::event).db()?;
     let mut fold = RebuildFold::default();
     while let Some(e) = cursor.next().transpose().db()? {

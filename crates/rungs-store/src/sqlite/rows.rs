@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
-use rusqlite::{Connection, ErrorCode, Row, ffi, params};
 use rungs_core::event::{Event, EventKind};
 use rungs_core::ledger::Constraint;
 use rungs_core::ledger::codec;
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
 use rungs_core::store::{StoreError, StoreResult, TokenRecord};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
+use rusqlite::types::Type;
+use rusqlite::{Connection, ErrorCode, Row, ffi, params};
 
 use crate::people_sql::{ON_ID_CONFLICT_UPDATE, PEOPLE_COLUMNS};
 
@@ -42,8 +42,7 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) ->
 }
 
 /// Columns of `events`, in the order [`event`] reads them.
-pub(crate) const EVENT_COLS: &str =
-    "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload, competencies, evidence, idempotency_key";
+pub(crate) const EVENT_COLS: &str = "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload, competencies, evidence, idempotency_key";
 
 pub(crate) fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
     let kind = row.get_ref(5)?.as_str()?;

@@ -3,12 +3,12 @@
 //! through the reader pool, like every other query of this backend.
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
-use rusqlite::{OptionalExtension, Row, params};
 use rungs_core::person::Role;
 use rungs_core::session_store::{Credential, SessionRecord, SessionStore};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{OrgId, PersonId};
+use rusqlite::types::Type;
+use rusqlite::{OptionalExtension, Row, params};
 use tracing::instrument;
 
 use super::SqliteStore;
@@ -96,14 +96,7 @@ impl SessionStore for SqliteStore {
                 tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [micros(s.created_at)]).db()?;
                 tx.execute(
                     &format!("INSERT INTO sessions ({SESSION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
-                    params![
-                        s.hash,
-                        s.org_id.as_bytes(),
-                        s.person_id.as_bytes(),
-                        s.role.as_str(),
-                        micros(s.created_at),
-                        micros(s.expires_at)
-                    ],
+                    params![s.hash, s.org_id.as_bytes(), s.person_id.as_bytes(), s.role.as_str(), micros(s.created_at), micros(s.expires_at)],
                 )
                 .db()
                 .map(drop)
@@ -128,9 +121,7 @@ impl SessionStore for SqliteStore {
     async fn delete_sessions_of(&self, org: OrgId, person: PersonId) -> StoreResult<u64> {
         self.writer
             .exec(move |tx| {
-                tx.execute("DELETE FROM sessions WHERE org_id = ?1 AND person_id = ?2", params![org.as_bytes(), person.as_bytes()])
-                    .db()
-                    .map(|n| n as u64)
+                tx.execute("DELETE FROM sessions WHERE org_id = ?1 AND person_id = ?2", params![org.as_bytes(), person.as_bytes()]).db().map(|n| n as u64)
             })
             .await
     }

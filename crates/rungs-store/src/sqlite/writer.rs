@@ -9,8 +9,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rungs_core::store::{AppendBatch, Appended, StoreError, StoreResult};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use rungs_core::OrgId;
@@ -261,13 +261,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCa
 /// transaction yet, so it can be rolled back whole and begun again. (A savepoint
 /// would make SQLite keep a sub-journal that every INSERT walks: see
 /// [`MAX_GROUPED_EVENTS`].)
-fn append_group(
-    conn: &Connection,
-    org: OrgId,
-    batches: Vec<AppendBatch>,
-    cache: &mut PeopleCache,
-    first: bool,
-) -> StoreResult<Vec<StoreResult<Appended>>> {
+fn append_group(conn: &Connection, org: OrgId, batches: Vec<AppendBatch>, cache: &mut PeopleCache, first: bool) -> StoreResult<Vec<StoreResult<Appended>>> {
     if !first {
         savepoint(conn, "SAVEPOINT grp")?;
     }

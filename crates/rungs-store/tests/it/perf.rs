@@ -13,8 +13,7 @@ use crate::support::*;
 fn stream(org: rungs_core::OrgId, n: usize) -> Vec<NewEvent> {
     let people = (n / 50).max(1);
     let ids: Vec<PersonId> = (0..people).map(|_| PersonId::new()).collect();
-    let mut out: Vec<NewEvent> =
-        ids.iter().enumerate().map(|(i, id)| event(org, *id, day(0), hired(&format!("P {i}"), &format!("p{i}@x.example")))).collect();
+    let mut out: Vec<NewEvent> = ids.iter().enumerate().map(|(i, id)| event(org, *id, day(0), hired(&format!("P {i}"), &format!("p{i}@x.example")))).collect();
     let mut k = 0u64;
     while out.len() < n {
         k += 1;

@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use futures_util::future::join_all;
 use proptest::prelude::*;
+use rungs_core::OrgId;
 use rungs_core::event::{Event, NewEvent};
 use rungs_core::ledger::testing::{Builder, GenBatch, MemLedger, groups};
 use rungs_core::ledger::{self, SnapshotRequest};
 use rungs_core::person::{Organization, Person};
 use rungs_core::projection;
 use rungs_core::store::{AppendBatch, Store};
-use rungs_core::OrgId;
 use rungs_store::{PgStore, SqliteStore};
 
 use crate::support::*;

@@ -37,9 +37,8 @@ pub fn pg_admin_url() -> Option<String> {
             // Straight to the stderr handle: the test harness captures eprintln!.
             WARNED.call_once(|| {
                 use std::io::Write;
-                let _ = writeln!(
-                    std::io::stderr(),"\n*** SKIPPED: PostgreSQL tests (set RUNGS_TEST_PG_URL, e.g. postgres://postgres@127.0.0.1:5432/test) ***\n"
-                );
+                let _ =
+                    writeln!(std::io::stderr(), "\n*** SKIPPED: PostgreSQL tests (set RUNGS_TEST_PG_URL, e.g. postgres://postgres@127.0.0.1:5432/test) ***\n");
             });
             None
         }
@@ -84,7 +83,8 @@ impl PgDb {
         let name = format!("rungs_test_{}", uuid::Uuid::now_v7().simple());
         admin_exec(&admin, &format!("CREATE DATABASE {name}")).await;
         let url = with_database(&admin, &name);
-        let pg = Arc::new(rungs_store::open_postgres(&format!("{url}{}pool_max_size=8", if url.contains('?') { "&" } else { "?" })).await.expect("open postgres"));
+        let pg =
+            Arc::new(rungs_store::open_postgres(&format!("{url}{}pool_max_size=8", if url.contains('?') { "&" } else { "?" })).await.expect("open postgres"));
         let store: Arc<dyn Store> = pg.clone();
         Some(PgDb { name, admin, url, store, pg })
     }
@@ -158,12 +158,7 @@ pub fn hired_under(name: &str, email: &str, manager: PersonId) -> EventBody {
 }
 
 pub fn win(title: &str) -> EventBody {
-    EventBody::MicroProgression(MicroProgression {
-        category: Category::Skill,
-        magnitude: Magnitude::Micro,
-        title: title.into(),
-        description: None,
-    })
+    EventBody::MicroProgression(MicroProgression { category: Category::Skill, magnitude: Magnitude::Micro, title: title.into(), description: None })
 }
 
 pub fn promotion(level: &str) -> EventBody {

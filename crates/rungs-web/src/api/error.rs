@@ -194,9 +194,7 @@ impl From<JsonRejection> for ApiError {
         match r {
             JsonRejection::JsonSyntaxError(e) => ApiError::field(StatusCode::BAD_REQUEST, "body", e.body_text()),
             JsonRejection::JsonDataError(e) => ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.body_text()),
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::field(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type", "must be application/json")
-            }
+            JsonRejection::MissingJsonContentType(_) => ApiError::field(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type", "must be application/json"),
             JsonRejection::BytesRejection(b) => b.into(),
             other => ApiError::field(other.status(), "body", other.body_text()),
         }

@@ -73,13 +73,7 @@ impl Modify for BearerAuth {
 pub fn document_errors(api: &mut OpenApiDoc) {
     for (path, item) in api.paths.paths.iter_mut() {
         let has_id = path.contains('{');
-        let ops = [
-            (&mut item.get, false),
-            (&mut item.post, true),
-            (&mut item.put, true),
-            (&mut item.patch, true),
-            (&mut item.delete, false),
-        ];
+        let ops = [(&mut item.get, false), (&mut item.post, true), (&mut item.put, true), (&mut item.patch, true), (&mut item.delete, false)];
         for (op, writes) in ops {
             let Some(op) = op.as_mut() else { continue };
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -118,8 +112,5 @@ pub fn document_errors(api: &mut OpenApiDoc) {
 }
 
 fn problem_response(description: &str) -> utoipa::openapi::Response {
-    ResponseBuilder::new()
-        .description(description)
-        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
-        .build()
+    ResponseBuilder::new().description(description).content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build()).build()
 }

@@ -20,20 +20,14 @@ impl FromRequestParts<AppState> for Auth {
         let Some(value) = parts.headers.get(AUTHORIZATION) else {
             return Err(ApiError::unauthorized("send a bearer token: Authorization: Bearer rungs_…", "Bearer"));
         };
-        let secret = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, secret)| secret.trim());
+        let secret =
+            value.to_str().ok().and_then(|v| v.split_once(' ')).filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, secret)| secret.trim());
         let Some(secret) = secret else {
             return Err(ApiError::unauthorized("the Authorization header must use the Bearer scheme", "Bearer"));
         };
         match rungs_app::tokens::authenticate(state.store.as_ref(), secret).await {
             Ok(viewer) => Ok(Auth(viewer)),
-            Err(AppError::Unauthorized) => {
-                Err(ApiError::unauthorized("the bearer token is unknown or revoked", "Bearer error=\"invalid_token\""))
-            }
+            Err(AppError::Unauthorized) => Err(ApiError::unauthorized("the bearer token is unknown or revoked", "Bearer error=\"invalid_token\"")),
             Err(other) => Err(other.into()),
         }
     }

@@ -61,9 +61,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 };
                 ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
             }
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::field(StatusCode::BAD_REQUEST, "body", format!("malformed JSON: {inner}"))
-            }
+            Category::Syntax | Category::Eof | Category::Io => ApiError::field(StatusCode::BAD_REQUEST, "body", format!("malformed JSON: {inner}")),
         }
     })?;
     de.end().map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "body", format!("malformed JSON: {e}")))?;

@@ -18,9 +18,7 @@ impl<T: FromStr + Send, S: Send + Sync> FromRequestParts<S> for PathId<T> {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state).await?;
-        raw.parse()
-            .map(PathId)
-            .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "id", format!("must be a UUID, got '{}'", truncate(&raw, 80))))
+        raw.parse().map(PathId).map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "id", format!("must be a UUID, got '{}'", truncate(&raw, 80))))
     }
 }
 

@@ -9,7 +9,9 @@ use rungs_app::AppError;
 #[derive(Debug)]
 pub enum HtmlError {
     /// Not signed in (or the session ended): go to the sign-in page, then come back.
-    SignIn { next: String },
+    SignIn {
+        next: String,
+    },
     NotFound,
     Forbidden(String),
     BadRequest(String),

@@ -22,5 +22,6 @@ pub async fn download(State(state): State<AppState>, s: Session) -> Result<Respo
     });
     let body = serde_json::to_vec_pretty(&doc).map_err(|e| HtmlError::Unexpected(e.to_string()))?;
     let name = format!("attachment; filename=\"rungs-export-{}.json\"", Utc::now().format("%Y-%m-%d"));
-    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, name), (header::CACHE_CONTROL, "no-store".to_string())], body).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, name), (header::CACHE_CONTROL, "no-store".to_string())], body)
+        .into_response())
 }

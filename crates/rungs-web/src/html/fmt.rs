@@ -87,11 +87,9 @@ pub fn summary(body: &EventBody) -> Summary {
     match body {
         EventBody::Hired(h) => s(format!("Joined as {}", h.position.title), h.department.clone()),
         EventBody::ProfileUpdated(_) => s("Profile updated".into(), None),
-        EventBody::MicroProgression(m) => Summary {
-            title: m.title.clone(),
-            detail: m.description.clone(),
-            tags: vec![category(m.category).to_string(), magnitude(m.magnitude).to_string()],
-        },
+        EventBody::MicroProgression(m) => {
+            Summary { title: m.title.clone(), detail: m.description.clone(), tags: vec![category(m.category).to_string(), magnitude(m.magnitude).to_string()] }
+        }
         EventBody::Validation(v) => s("Validated a win".into(), v.note.clone()),
         EventBody::MicroPromotion(m) => s(format!("New scope: {}", m.scope), m.note.clone()),
         EventBody::Promotion(p) => s(format!("Promoted to {}", p.to.title), p.note.clone()),
@@ -102,11 +100,9 @@ pub fn summary(body: &EventBody) -> Summary {
         EventBody::Recognition(r) => Summary { title: r.message.clone(), detail: None, tags: vec![format!("{} points", r.points)] },
         EventBody::Departure(d) => s(format!("Left ({})", d.reason.as_str()), d.note.clone()),
         EventBody::Reversal(r) => s("Corrected an earlier entry".into(), Some(r.reason.clone())),
-        EventBody::MilestoneCompleted(m) => Summary {
-            title: format!("Milestone complete: {}", m.title),
-            detail: None,
-            tags: vec![format!("toward {}", m.to_level.to_uppercase())],
-        },
+        EventBody::MilestoneCompleted(m) => {
+            Summary { title: format!("Milestone complete: {}", m.title), detail: None, tags: vec![format!("toward {}", m.to_level.to_uppercase())] }
+        }
     }
 }
 

@@ -22,10 +22,7 @@ fn page(s: &Session, status: StatusCode, report: Option<&ImportReport>, error: O
             imported => r.imported,
         }
     });
-    let body = render_string(
-        "import.html",
-        minijinja::context! { layout => Layout::new(s, "import", "Import people"), report, error, skip_invalid },
-    )?;
+    let body = render_string("import.html", minijinja::context! { layout => Layout::new(s, "import", "Import people"), report, error, skip_invalid })?;
     Ok((status, axum::response::Html(body)).into_response())
 }
 
@@ -56,7 +53,9 @@ pub async fn submit(State(state): State<AppState>, AdminSession(s): AdminSession
             let status = if r.errors.is_empty() || r.imported { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             page(&s, status, Some(&r), None, skip)
         }
-        Err(AppError::Invalid(v)) => page(&s, StatusCode::UNPROCESSABLE_ENTITY, None, Some(v.errors.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("; ")), skip),
+        Err(AppError::Invalid(v)) => {
+            page(&s, StatusCode::UNPROCESSABLE_ENTITY, None, Some(v.errors.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join("; ")), skip)
+        }
         Err(e) => Err(e.into()),
     }
 }

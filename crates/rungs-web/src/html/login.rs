@@ -42,10 +42,7 @@ pub struct LoginForm {
 const REUSE_TOKEN_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 fn page(status: StatusCode, csrf: &str, email: &str, next: &str, error: Option<String>, secure: bool) -> Result<Response, HtmlError> {
-    let body = render_string(
-        "login.html",
-        minijinja::context! { layout => (), csrf, email, next => safe_next(next), error },
-    )?;
+    let body = render_string("login.html", minijinja::context! { layout => (), csrf, email, next => safe_next(next), error })?;
     let mut res = (status, axum::response::Html(body)).into_response();
     // Re-set on every render: the cookie and the hidden field always agree.
     let max_age = i64::try_from(accounts::FORM_TOKEN_LIFETIME.as_secs()).unwrap_or(3600);
@@ -87,7 +84,9 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Exte
             }
             Ok(res)
         }
-        Err(LoginError::Invalid) => page(StatusCode::UNAUTHORIZED, &expected, &f.email, &f.next, Some("That email and password do not match an account.".into()), secure),
+        Err(LoginError::Invalid) => {
+            page(StatusCode::UNAUTHORIZED, &expected, &f.email, &f.next, Some("That email and password do not match an account.".into()), secure)
+        }
         Err(e @ (LoginError::Throttled { retry_after } | LoginError::Busy { retry_after })) => {
             let status = if matches!(e, LoginError::Busy { .. }) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::TOO_MANY_REQUESTS };
             let mut res = page(status, &expected, &f.email, &f.next, Some(format!("{}.", capitalise(&e.to_string()))), secure)?;

@@ -77,7 +77,11 @@ async fn my_gaps(state: &AppState, s: &Session) -> Vec<Gap> {
         Ok(r) => r
             .recommendations
             .iter()
-            .map(|x| Gap { key: x.competency.clone(), name: x.name.clone(), categories: rungs_app::opportunities::counted_categories(&r.readiness, &x.competency) })
+            .map(|x| Gap {
+                key: x.competency.clone(),
+                name: x.name.clone(),
+                categories: rungs_app::opportunities::counted_categories(&r.readiness, &x.competency),
+            })
             .collect(),
         Err(_) => vec![],
     }
@@ -93,7 +97,8 @@ pub async fn board(State(state): State<AppState>, s: Session, Query(p): Query<Bo
     let store = state.store.as_ref();
     let fw = store.framework(s.viewer.org_id).await?;
     let gaps = my_gaps(&state, &s).await;
-    let open = rungs_app::opportunities::list(store, &s.viewer, &OpportunityQuery { status: Some(OpportunityStatus::Open), limit: 200, ..Default::default() }).await?;
+    let open =
+        rungs_app::opportunities::list(store, &s.viewer, &OpportunityQuery { status: Some(OpportunityStatus::Open), limit: 200, ..Default::default() }).await?;
     let me = s.viewer.person_id;
     let mut cards: Vec<(usize, minijinja::Value)> = vec![];
     let mut applied = vec![];
@@ -113,7 +118,9 @@ pub async fn board(State(state): State<AppState>, s: Session, Query(p): Query<Bo
     cards.sort_by_key(|c| std::cmp::Reverse(c.0));
     // Closed opportunities the viewer posted or applied to stay visible to them.
     if let Some(me) = me {
-        let closed = rungs_app::opportunities::list(store, &s.viewer, &OpportunityQuery { status: Some(OpportunityStatus::Closed), limit: 200, ..Default::default() }).await?;
+        let closed =
+            rungs_app::opportunities::list(store, &s.viewer, &OpportunityQuery { status: Some(OpportunityStatus::Closed), limit: 200, ..Default::default() })
+                .await?;
         for v in &closed.items {
             if v.opportunity.owner == me {
                 posted.push(card(v, &s, &gaps, &fw));
@@ -241,7 +248,14 @@ fn parse_id(raw: &str) -> Result<OpportunityId, HtmlError> {
     raw.parse().map_err(|_| HtmlError::NotFound)
 }
 
-async fn detail_page(state: &AppState, s: &Session, id: OpportunityId, notice: Option<String>, error: Option<String>, status: StatusCode) -> Result<Response, HtmlError> {
+async fn detail_page(
+    state: &AppState,
+    s: &Session,
+    id: OpportunityId,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let fw = store.framework(s.viewer.org_id).await?;
     let v = rungs_app::opportunities::get(store, &s.viewer, id).await?;
@@ -294,7 +308,12 @@ pub async fn apply(State(state): State<AppState>, s: Session, Path(id): Path<Str
     }
 }
 
-pub async fn decide(State(state): State<AppState>, s: Session, Path((id, app, action)): Path<(String, String, String)>, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub async fn decide(
+    State(state): State<AppState>,
+    s: Session,
+    Path((id, app, action)): Path<(String, String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
     let id = parse_id(&id)?;
     let app: ApplicationId = app.parse().map_err(|_| HtmlError::NotFound)?;

@@ -106,7 +106,13 @@ pub async fn of_person(state: State<AppState>, s: Session, Path(id): Path<String
 }
 
 async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q): Query<Filter>) -> Result<Response, HtmlError> {
-    let flash = if q.validated.is_some() { Some("Win validated.") } else if q.logged.is_some() { Some("Your win is on your timeline.") } else { None };
+    let flash = if q.validated.is_some() {
+        Some("Win validated.")
+    } else if q.logged.is_some() {
+        Some("Your win is on your timeline.")
+    } else {
+        None
+    };
     let store = state.store.as_ref();
     let person = rungs_app::people::get(store, &s.viewer, id).await?;
     let timeline = rungs_app::people::timeline(store, &s.viewer, id).await?;
@@ -153,12 +159,8 @@ pub struct ValidateForm {
 pub async fn validate(State(state): State<AppState>, s: Session, Path(id): Path<String>, Form(f): Form<ValidateForm>) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
     let subject: PersonId = id.parse().map_err(|_| HtmlError::NotFound)?;
-    let input = EventInput {
-        subject: subject.to_string().into(),
-        kind: "validation".into(),
-        payload: serde_json::json!({ "target": f.target }),
-        ..Default::default()
-    };
+    let input =
+        EventInput { subject: subject.to_string().into(), kind: "validation".into(), payload: serde_json::json!({ "target": f.target }), ..Default::default() };
     rungs_app::events::record(state.store.as_ref(), &s.viewer, vec![input], None).await?;
     Ok(see_other(&format!("/people/{subject}/timeline?validated=1#e-{}", f.target)))
 }

@@ -84,8 +84,12 @@ fn input_of(field: &str) -> &'static str {
 /// `magnitude: unknown variant…` reads badly in a form: say what to do instead.
 fn friendly(input: &str, reason: &str) -> String {
     match input {
-        "category" if reason.contains("null") || reason.contains("missing") || reason.contains("variant") || reason.contains("type") => "Choose a category.".into(),
-        "magnitude" if reason.contains("null") || reason.contains("missing") || reason.contains("variant") || reason.contains("type") => "Choose nano or micro.".into(),
+        "category" if reason.contains("null") || reason.contains("missing") || reason.contains("variant") || reason.contains("type") => {
+            "Choose a category.".into()
+        }
+        "magnitude" if reason.contains("null") || reason.contains("missing") || reason.contains("variant") || reason.contains("type") => {
+            "Choose nano or micro.".into()
+        }
         _ => {
             let mut c = reason.chars();
             let s: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();

@@ -53,9 +53,7 @@ async fn a_manager_cannot_see_or_act_for_someone_outside_their_team() {
     let t = app.team().await;
     app.get(&format!("/api/v1/people/{}/timeline", t.outsider_id), &t.manager).await.problem(StatusCode::NOT_FOUND);
     let before = app.counts().await;
-    app.record(&t.manager, &json!({"subject": t.outsider_id, "kind": "micro_promotion", "payload": {"scope": "lead"}}))
-        .await
-        .problem(StatusCode::NOT_FOUND);
+    app.record(&t.manager, &json!({"subject": t.outsider_id, "kind": "micro_promotion", "payload": {"scope": "lead"}})).await.problem(StatusCode::NOT_FOUND);
     assert_eq!(app.counts().await, before);
     let listed = app.get("/api/v1/people", &t.manager).await.json();
     let mut ids: Vec<_> = listed["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
@@ -91,12 +89,8 @@ async fn only_the_people_team_adds_or_changes_people() {
     let app = TestApp::new().await;
     let t = app.team().await;
     let before = app.counts().await;
-    app.post_json("/api/v1/people", &t.manager, &crate::support::hire_body("New Hire", Some(t.manager_id)))
-        .await
-        .problem(StatusCode::FORBIDDEN);
-    app.patch_json(&format!("/api/v1/people/{}", t.report_id), &t.manager, &json!({"name": "Renamed"}))
-        .await
-        .problem(StatusCode::FORBIDDEN);
+    app.post_json("/api/v1/people", &t.manager, &crate::support::hire_body("New Hire", Some(t.manager_id))).await.problem(StatusCode::FORBIDDEN);
+    app.patch_json(&format!("/api/v1/people/{}", t.report_id), &t.manager, &json!({"name": "Renamed"})).await.problem(StatusCode::FORBIDDEN);
     // The role is refused before the person is looked up, so someone the caller
     // cannot see gets the very same answer: it leaks nothing.
     let seen = app.patch_json(&format!("/api/v1/people/{}", t.report_id), &t.manager, &json!({"name": "Renamed"})).await.json();
@@ -177,7 +171,9 @@ async fn a_reversal_of_an_unknown_event_is_a_field_error_only_for_who_could_reve
     // Anyone may reverse a recognition they gave, so anyone could reverse something.
     assert_eq!(app.record(&t.report, &undo(t.outsider_id)).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["payload.target"]);
     // About someone who has left, nobody but the people team.
-    app.record(&app.admin, &json!({"subject": t.outsider_id, "kind": "departure", "payload": {"reason": "voluntary"}})).await.assert_status(StatusCode::CREATED);
+    app.record(&app.admin, &json!({"subject": t.outsider_id, "kind": "departure", "payload": {"reason": "voluntary"}}))
+        .await
+        .assert_status(StatusCode::CREATED);
     let p = app.record(&t.report, &undo(t.outsider_id)).await.problem(StatusCode::NOT_FOUND);
     assert_eq!(p["errors"], json!([]));
 }

@@ -24,11 +24,7 @@ struct SmallDisk {
 impl SmallDisk {
     fn mount(size: &str) -> Option<SmallDisk> {
         let dir = tempfile::tempdir().expect("tempdir");
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .output()
-            .is_ok_and(|o| o.status.success());
+        let ok = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir.path()).output().is_ok_and(|o| o.status.success());
         if !ok {
             let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: disk-full test (cannot mount a tmpfs here; it needs root) ***\n");
             return None;

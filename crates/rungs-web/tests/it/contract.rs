@@ -16,20 +16,13 @@ async fn a_key_repeated_in_a_body_is_refused_naming_it_and_records_nothing() {
     let a = app.hire("Alice Dup", None).await;
     let b = app.hire("Bob Dup", None).await;
     let before = app.counts().await;
-    let top = format!(
-        r#"{{"subject":"{a}","subject":"{b}","kind":"micro_progression","payload":{{"category":"skill","magnitude":"micro","title":"x"}}}}"#
-    );
+    let top = format!(r#"{{"subject":"{a}","subject":"{b}","kind":"micro_progression","payload":{{"category":"skill","magnitude":"micro","title":"x"}}}}"#);
     let res = app.post_raw("/api/v1/events", &app.admin, top).await;
     assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), ["subject"]);
-    let nested = format!(
-        r#"{{"subject":"{a}","kind":"micro_progression","payload":{{"category":"skill","magnitude":"micro","title":"x","title":"y"}}}}"#
-    );
+    let nested = format!(r#"{{"subject":"{a}","kind":"micro_progression","payload":{{"category":"skill","magnitude":"micro","title":"x","title":"y"}}}}"#);
     let res = app.post_raw("/api/v1/events", &app.admin, nested).await;
     assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), ["payload.title"]);
-    let in_bulk = format!(
-        r#"{{"events":[{w},{{"subject":"{a}","kind":"recognition","kind":"micro_progression","payload":{{}}}}]}}"#,
-        w = win(a, "fine")
-    );
+    let in_bulk = format!(r#"{{"events":[{w},{{"subject":"{a}","kind":"recognition","kind":"micro_progression","payload":{{}}}}]}}"#, w = win(a, "fine"));
     let res = app.post_raw("/api/v1/events/bulk", &app.admin, in_bulk).await;
     assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), ["events[1].kind"]);
     // Typed bodies too: a token request that names two roles.
@@ -48,9 +41,7 @@ async fn a_key_repeated_in_a_body_is_refused_naming_it_and_records_nothing() {
 async fn keyed_routes(app: &TestApp) -> Vec<(Method, String, Value, Value)> {
     let a = app.hire("Ida Keyed", None).await;
     let manager = app.hire("Max Keyed", None).await;
-    let opp = app
-        .post_json("/api/v1/opportunities", &app.admin, &json!({"title": "Board", "competencies": ["testing"], "owner": manager}))
-        .await;
+    let opp = app.post_json("/api/v1/opportunities", &app.admin, &json!({"title": "Board", "competencies": ["testing"], "owner": manager})).await;
     opp.assert_status(StatusCode::CREATED);
     let opp = opp.json()["id"].as_str().unwrap().to_string();
     let opportunity = |category: &str| json!({"title": "Gig", "competencies": ["testing"], "category": category, "capacity": 2});
@@ -85,9 +76,7 @@ async fn every_keyed_route_answers_409_to_its_key_with_another_body_and_changes_
         let res = send(&second).await;
         assert_eq!(res.fields(StatusCode::CONFLICT), ["Idempotency-Key"], "{method} {path}");
         // Whitespace is part of the body: the fingerprint covers exactly the bytes sent.
-        let spaced = app
-            .send(method.clone(), &path, Some(&app.admin), Some(format!(" {first}").into_bytes()), &headers)
-            .await;
+        let spaced = app.send(method.clone(), &path, Some(&app.admin), Some(format!(" {first}").into_bytes()), &headers).await;
         assert_eq!(spaced.fields(StatusCode::CONFLICT), ["Idempotency-Key"], "{method} {path}");
         assert_eq!(app.counts().await, before, "{method} {path}");
         assert_eq!(app.get("/api/v1/opportunities", &app.admin).await.json(), boards, "{method} {path}");

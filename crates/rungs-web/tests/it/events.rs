@@ -108,9 +108,7 @@ async fn malformed_json_is_a_400_naming_the_body_with_line_and_column() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_415() {
     let app = TestApp::new().await;
-    let res = app
-        .send(axum::http::Method::POST, "/api/v1/events", Some(&app.admin), None, &[("content-type", "text/plain")])
-        .await;
+    let res = app.send(axum::http::Method::POST, "/api/v1/events", Some(&app.admin), None, &[("content-type", "text/plain")]).await;
     assert_eq!(res.fields(StatusCode::UNSUPPORTED_MEDIA_TYPE), ["Content-Type"]);
 }
 
@@ -184,9 +182,7 @@ async fn a_reversal_through_the_api_marks_the_original_in_the_timeline() {
     let app = TestApp::new().await;
     let id = app.hire("Oops Person", None).await;
     let original = app.record(&app.admin, &win(id, "logged by mistake")).await.json();
-    let reversal = app
-        .record(&app.admin, &json!({"subject": id, "kind": "reversal", "payload": {"target": original["id"], "reason": "wrong person"}}))
-        .await;
+    let reversal = app.record(&app.admin, &json!({"subject": id, "kind": "reversal", "payload": {"target": original["id"], "reason": "wrong person"}})).await;
     reversal.assert_status(StatusCode::CREATED);
     let reversal = reversal.json();
     let timeline = app.get(&format!("/api/v1/people/{id}/timeline"), &app.admin).await;

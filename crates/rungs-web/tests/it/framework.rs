@@ -79,7 +79,12 @@ async fn a_competency_matrix_previews_then_commits_as_a_new_version() {
     assert_eq!(vs["items"][0]["framework"], before, "the old version is kept");
     let d = app.get("/api/v1/framework/diff", &app.admin).await.json();
     assert_eq!((d["from"].as_u64(), d["to"].as_u64()), (Some(versions as u64), Some(versions as u64 + 1)));
-    let changes: Vec<String> = d["changes"].as_array().unwrap().iter().map(|c| format!("{} {} {}", c["op"].as_str().unwrap(), c["what"].as_str().unwrap(), c["key"].as_str().unwrap())).collect();
+    let changes: Vec<String> = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {}", c["op"].as_str().unwrap(), c["what"].as_str().unwrap(), c["key"].as_str().unwrap()))
+        .collect();
     assert!(changes.contains(&"added competency observability".to_string()), "{changes:?}");
     assert!(changes.contains(&"changed expectation testing @ engineering/e3".to_string()), "{changes:?}");
     assert_eq!(app.get("/api/v1/framework/diff?from=99", &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), ["from"]);
@@ -135,12 +140,15 @@ async fn a_markdown_ladder_previews_waits_for_drift_to_be_confirmed_then_commits
     assert_eq!(p["version"], serde_json::Value::Null);
     assert_eq!((p["preview"]["track"].as_str(), p["preview"]["new_track"].as_bool()), (Some("research"), Some(true)));
     assert_eq!(p["preview"]["levels"], json!(["r1", "r2"]));
-    assert_eq!(p["preview"]["drift"], json!([{
-        "a": {"name": "Mentoring", "levels": ["r1"], "at": ["research.md:8"]},
-        "b": {"name": "Mentorship", "levels": ["r2"], "at": ["research.md:16"]},
-        "why": "same word stems",
-        "decision": null
-    }]));
+    assert_eq!(
+        p["preview"]["drift"],
+        json!([{
+            "a": {"name": "Mentoring", "levels": ["r1"], "at": ["research.md:8"]},
+            "b": {"name": "Mentorship", "levels": ["r2"], "at": ["research.md:16"]},
+            "why": "same word stems",
+            "decision": null
+        }])
+    );
     assert!(p["preview"]["tolerated"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().contains("byte-order mark")));
     assert_eq!(app.get("/api/v1/framework/versions", &app.admin).await.json(), before, "a preview changes nothing");
 
@@ -156,7 +164,13 @@ async fn a_markdown_ladder_previews_waits_for_drift_to_be_confirmed_then_commits
     assert_eq!(done["preview"]["competencies"][1]["aliases"], json!(["Mentorship"]));
     let fw = app.get("/api/v1/framework", &app.admin).await.json();
     assert!(fw["tracks"].as_array().unwrap().iter().any(|t| t["key"] == "research"));
-    let mentoring: Vec<_> = fw["expectations"].as_array().unwrap().iter().filter(|x| x["competency"] == "mentoring" && x["track"] == "research").map(|x| x["level"].as_str().unwrap()).collect();
+    let mentoring: Vec<_> = fw["expectations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["competency"] == "mentoring" && x["track"] == "research")
+        .map(|x| x["level"].as_str().unwrap())
+        .collect();
     assert_eq!(mentoring, ["r1", "r2"], "merged under the first name");
     assert!(!fw["competencies"].as_array().unwrap().iter().any(|c| c["key"] == "mentorship"));
 }

@@ -37,7 +37,13 @@ impl TestApp {
     }
 
     /// POST a multipart form (text fields and an optional file) with the session cookie.
-    pub async fn multipart_post(&self, path: &str, cookie: &str, fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>) -> TestResponse {
+    pub async fn multipart_post(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: Vec<(&'static str, String)>,
+        file: Option<(&'static str, &'static str)>,
+    ) -> TestResponse {
         let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (ct, body) = multipart(&f, file);
         let req = axum::http::Request::builder()
@@ -102,7 +108,20 @@ async fn every_page_renders_for_the_people_team() {
     app.record(&team.report, &win(team.report_id, "Shipped the thing")).await.assert_status(StatusCode::CREATED);
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let report_progress = format!("/people/{}/progress", team.report_id);
-    for path in ["/", "/wins/new", "/timeline", "/timeline?kind=hired", "/team", "/people", "/people?q=rex", "/people/import", &format!("/people/{}/timeline", team.report_id), "/progress", &report_progress, "/framework"] {
+    for path in [
+        "/",
+        "/wins/new",
+        "/timeline",
+        "/timeline?kind=hired",
+        "/team",
+        "/people",
+        "/people?q=rex",
+        "/people/import",
+        &format!("/people/{}/timeline", team.report_id),
+        "/progress",
+        &report_progress,
+        "/framework",
+    ] {
         let body = assert_html(&app.page(path, &b.cookie).await, StatusCode::OK);
         assert!(body.contains("Sign out"), "{path}");
     }
@@ -188,7 +207,14 @@ async fn logging_a_win_keeps_input_on_errors_and_needs_the_csrf_token() {
         assert!(body.contains(&format!("id=\"{id}\"")), "{id} in {body}");
     }
     assert!(body.contains("value=\"ftp:&#x2f;&#x2f;x.example&#x2f;y\""), "input is kept");
-    let good = form(&[("csrf", &b.csrf), ("title", "Learned Rust"), ("category", "learning"), ("magnitude", "nano"), ("competencies", "testing"), ("evidence", "https://x.example/y")]);
+    let good = form(&[
+        ("csrf", &b.csrf),
+        ("title", "Learned Rust"),
+        ("category", "learning"),
+        ("magnitude", "nano"),
+        ("competencies", "testing"),
+        ("evidence", "https://x.example/y"),
+    ]);
     let forged = good.replace(&b.csrf, &"0".repeat(64));
     assert_html(&app.form_post("/wins", &b.cookie, forged, &[]).await, StatusCode::FORBIDDEN);
     assert_eq!(app.counts().await, before, "refusals changed nothing");
@@ -224,7 +250,8 @@ async fn a_manager_validates_a_reports_win_and_an_employee_cannot_see_others() {
     assert!(!after.contains(">Validate<"), "no second validation");
 
     // Validating one's own win is refused by the same rule as the API.
-    let own = app.form_post(&format!("/people/{}/validations", team.report_id), &employee.cookie, form(&[("csrf", &employee.csrf), ("target", &win_id)]), &[]).await;
+    let own =
+        app.form_post(&format!("/people/{}/validations", team.report_id), &employee.cookie, form(&[("csrf", &employee.csrf), ("target", &win_id)]), &[]).await;
     assert_html(&own, StatusCode::FORBIDDEN);
 
     let out = app.form_post("/logout", &m.cookie, form(&[("csrf", &m.csrf)]), &[]).await;
@@ -243,7 +270,9 @@ async fn the_csv_import_page_shows_every_bad_row_and_imports_nothing_unless_aske
         if skip {
             body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"skip_invalid\"\r\n\r\n1\r\n"));
         }
-        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"));
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        ));
         axum::http::Request::builder()
             .method(Method::POST)
             .uri("/people/import")
@@ -268,7 +297,17 @@ async fn the_progress_page_shows_the_map_readiness_and_next_steps_for_the_employ
     app.record(&team.report, &win(team.report_id, "Wrote the contract tests")).await.assert_status(StatusCode::CREATED);
     let rex = app.sign_in("rex.report@example.com", Role::Employee).await;
     let body = assert_html(&app.page("/progress", &rex.cookie).await, StatusCode::OK);
-    for want in ["Readiness for Senior Engineer", ">5<", "Milestone map", "Own a service for a quarter", "Next steps", "rank 1 because", "Wrote the contract tests", "1.25 pts", "Missing:"] {
+    for want in [
+        "Readiness for Senior Engineer",
+        ">5<",
+        "Milestone map",
+        "Own a service for a quarter",
+        "Next steps",
+        "rank 1 because",
+        "Wrote the contract tests",
+        "1.25 pts",
+        "Missing:",
+    ] {
         assert!(body.contains(want), "{want} in {body}");
     }
     let home = app.page("/", &rex.cookie).await.text();
@@ -303,19 +342,29 @@ async fn the_people_team_previews_then_saves_a_competency_matrix_and_errors_name
     let app = TestApp::new().await;
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let csv = "Category,Competency,Engineer,Senior Engineer\nCraft,Observability,Adds metrics,\"Designs dashboards, alerts\"\n";
-    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| app.multipart_post("/framework/matrix", &b.cookie, fields, file);
+    let post =
+        |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| app.multipart_post("/framework/matrix", &b.cookie, fields, file);
     let versions = || async { app.store.framework_versions(app.org).await.unwrap().len() };
     let before = versions().await;
-    let preview = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "preview".into()), ("track", "engineering".into())], Some(("ladder.csv", csv))).await, StatusCode::OK);
+    let preview = assert_html(
+        &post(vec![("csrf", b.csrf.clone()), ("action", "preview".into()), ("track", "engineering".into())], Some(("ladder.csv", csv))).await,
+        StatusCode::OK,
+    );
     assert!(preview.contains("Preview: 1 competencies") && preview.contains("Observability") && preview.contains("Save as a new version"), "{preview}");
     assert_eq!(versions().await, before, "a preview saves nothing");
     let content = hidden(&preview, "content");
     assert!(content.contains("Observability"));
-    let saved = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "commit".into()), ("track", "engineering".into()), ("content", csv.into())], None).await, StatusCode::OK);
+    let saved = assert_html(
+        &post(vec![("csrf", b.csrf.clone()), ("action", "commit".into()), ("track", "engineering".into()), ("content", csv.into())], None).await,
+        StatusCode::OK,
+    );
     assert!(saved.contains("Saved as framework version"), "{saved}");
     assert_eq!(versions().await, before + 1);
     let bad = "Competency,e1,e2\nA,\"open,y\nB,x,y\n";
-    let page = assert_html(&post(vec![("csrf", b.csrf.clone()), ("action", "commit".into()), ("track", "engineering".into())], Some(("bad.csv", bad))).await, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = assert_html(
+        &post(vec![("csrf", b.csrf.clone()), ("action", "commit".into()), ("track", "engineering".into())], Some(("bad.csv", bad))).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
     assert!(page.contains("bad.csv:2") && page.contains("unclosed quote"), "{page}");
     assert_eq!(versions().await, before + 1, "a bad file changes nothing");
     let changes = assert_html(&app.page(&format!("/framework?changes={}", before + 1), &b.cookie).await, StatusCode::OK);
@@ -355,7 +404,8 @@ async fn the_people_team_imports_a_markdown_ladder_confirming_a_drifting_name_an
     let app = TestApp::new().await;
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let md = "# Research\n\n## R1 — Researcher\n### Mentoring\n- Helps an intern\n\n## R2 — Senior Researcher\n### Mentorship\n- Mentors two people\n";
-    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| app.multipart_post("/framework/import", &b.cookie, fields, file);
+    let post =
+        |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static str)>| app.multipart_post("/framework/import", &b.cookie, fields, file);
     let versions = || async { app.store.framework_versions(app.org).await.unwrap().len() };
     let before = versions().await;
     let base = || vec![("csrf", b.csrf.clone()), ("format", "auto".to_string()), ("track", String::new())];
@@ -366,14 +416,19 @@ async fn the_people_team_imports_a_markdown_ladder_confirming_a_drifting_name_an
     assert_eq!(versions().await, before, "a preview saves nothing");
 
     let commit = |decision: Option<&'static str>| {
-        let mut f = [base(), vec![("action", "commit".into()), ("file_name", "research.md".into()), ("content", md.into()), ("pair0", "Mentoring=Mentorship".into())]].concat();
+        let mut f =
+            [base(), vec![("action", "commit".into()), ("file_name", "research.md".into()), ("content", md.into()), ("pair0", "Mentoring=Mentorship".into())]]
+                .concat();
         if let Some(d) = decision {
             f.push(("decision0", d.into()));
         }
         post(f, None)
     };
     let unconfirmed = assert_html(&commit(None).await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unconfirmed.contains("Nothing was imported") && unconfirmed.contains("may be one competency") && unconfirmed.contains("Names to confirm"), "{unconfirmed}");
+    assert!(
+        unconfirmed.contains("Nothing was imported") && unconfirmed.contains("may be one competency") && unconfirmed.contains("Names to confirm"),
+        "{unconfirmed}"
+    );
     assert_eq!(versions().await, before, "an unconfirmed pair saves nothing");
     let saved = assert_html(&commit(Some("different")).await, StatusCode::OK);
     assert!(saved.contains("Saved as framework version"), "{saved}");
@@ -395,7 +450,13 @@ async fn the_win_form_ticks_suggested_competencies_without_recording_anything() 
     let _t = app.team().await;
     let rex = app.sign_in("rex.report@example.com", Role::Employee).await;
     let (events, _) = app.counts().await;
-    let body = form(&[("csrf", &rex.csrf), ("title", "Wrote the postmortem for the checkout incident"), ("category", "task_mastered"), ("magnitude", "micro"), ("action", "suggest")]);
+    let body = form(&[
+        ("csrf", &rex.csrf),
+        ("title", "Wrote the postmortem for the checkout incident"),
+        ("category", "task_mastered"),
+        ("magnitude", "micro"),
+        ("action", "suggest"),
+    ]);
     let res = app.form_post("/wins", &rex.cookie, body, &[]).await;
     let html = assert_html(&res, StatusCode::OK);
     assert!(html.contains("Ticked from what you wrote") && html.contains("Operating production"), "{html}");

@@ -166,7 +166,9 @@ async fn readiness_in_the_past_is_judged_by_the_framework_version_in_force_then(
     assert_eq!(then["framework_version"], before_edit["framework_version"]);
     assert_eq!(now_r["framework_version"].as_u64(), then["framework_version"].as_u64().map(|v| v + 1), "now: the edited version");
     assert!(score(&now_r) < score(&then), "the new criterion is harder: {} vs {}", score(&now_r), score(&then));
-    let testing = |r: &serde_json::Value| r["readiness"]["competencies"].as_array().unwrap().iter().find(|c| c["competency"] == "testing").unwrap()["progress"]["required"].clone();
+    let testing = |r: &serde_json::Value| {
+        r["readiness"]["competencies"].as_array().unwrap().iter().find(|c| c["competency"] == "testing").unwrap()["progress"]["required"].clone()
+    };
     assert_eq!((testing(&then), testing(&now_r)), (json!(3), json!(50)));
 
     // Before the hire there is nothing to judge; a malformed instant names the field.

@@ -50,11 +50,16 @@ async fn a_token_request_with_a_wrong_type_or_unknown_person_is_refused_and_crea
     let app = TestApp::new().await;
     let count = || async { app.get("/api/v1/tokens", &app.admin).await.json()["items"].as_array().unwrap().len() };
     let before = count().await;
-    let fields = app.post_json("/api/v1/tokens", &app.admin, &json!({"person_id": 7, "role": "employee", "label": "x"})).await.fields(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields =
+        app.post_json("/api/v1/tokens", &app.admin, &json!({"person_id": 7, "role": "employee", "label": "x"})).await.fields(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields, ["person_id"]);
-    let fields = app.post_json("/api/v1/tokens", &app.admin, &json!({"person_id": app.admin_id, "role": "overlord", "label": "x"})).await.fields(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = app
+        .post_json("/api/v1/tokens", &app.admin, &json!({"person_id": app.admin_id, "role": "overlord", "label": "x"}))
+        .await
+        .fields(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields, ["role"]);
-    let fields = app.post_json("/api/v1/tokens", &app.admin, &json!({"person_id": app.admin_id, "role": "admin"})).await.fields(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields =
+        app.post_json("/api/v1/tokens", &app.admin, &json!({"person_id": app.admin_id, "role": "admin"})).await.fields(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields, ["label"]);
     let fields = app
         .post_json("/api/v1/tokens", &app.admin, &json!({"person_id": rungs_core::PersonId::new(), "role": "admin", "label": "x"}))
@@ -68,9 +73,7 @@ async fn a_token_request_with_a_wrong_type_or_unknown_person_is_refused_and_crea
 async fn only_the_people_team_issues_tokens() {
     let app = TestApp::new().await;
     let t = app.team().await;
-    app.post_json("/api/v1/tokens", &t.manager, &json!({"person_id": t.report_id, "role": "admin", "label": "sneaky"}))
-        .await
-        .problem(StatusCode::FORBIDDEN);
+    app.post_json("/api/v1/tokens", &t.manager, &json!({"person_id": t.report_id, "role": "admin", "label": "sneaky"})).await.problem(StatusCode::FORBIDDEN);
     let mine = app.get("/api/v1/tokens", &t.manager).await.json();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1, "a manager sees only their own tokens");
 }

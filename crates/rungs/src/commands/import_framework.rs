@@ -16,7 +16,14 @@ use super::{open_store, the_org};
 
 fn print_ladder(p: &MatrixPreview) {
     let new_track = if p.new_track { " (a new track)" } else { "" };
-    println!("{} competencies ({} new), {} expectations for levels {} of {}{new_track}", p.competencies.len(), p.competencies.iter().filter(|c| c.new).count(), p.expectations, p.levels.join(", "), p.track);
+    println!(
+        "{} competencies ({} new), {} expectations for levels {} of {}{new_track}",
+        p.competencies.len(),
+        p.competencies.iter().filter(|c| c.new).count(),
+        p.expectations,
+        p.levels.join(", "),
+        p.track
+    );
     for d in &p.drift {
         let answer = match d.decision {
             Some(Decision::Same) => "confirmed the same",
@@ -53,7 +60,13 @@ pub async fn run(db: &str, file: &Path, track: Option<&str>, (same, different): 
         }),
         Format::Yaml => rungs_app::framework::import_yaml(store.as_ref(), &viewer, &name, &text, commit).await.map(|o| {
             let f = &o.framework;
-            println!("{} tracks, {} competencies, {} expectations, {} milestone modules", f.tracks.len(), f.competencies.len(), f.expectations.len(), f.milestones.len());
+            println!(
+                "{} tracks, {} competencies, {} expectations, {} milestone modules",
+                f.tracks.len(),
+                f.competencies.len(),
+                f.expectations.len(),
+                f.milestones.len()
+            );
             (o.tolerated, o.version)
         }),
     };

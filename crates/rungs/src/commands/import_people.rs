@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rungs_core::store::AppendBatch;
 use rungs_core::PersonId;
+use rungs_core::store::AppendBatch;
 
 use super::import_events::{BATCH, progress};
 use super::{open_store, the_org};
@@ -46,4 +46,3 @@ pub async fn run(db: &str, file: &Path, skip_invalid: bool) -> anyhow::Result<Ex
     println!("imported {added} people; {skipped} already present (skipped); {} bad row(s) skipped", parsed.errors.len());
     Ok(ExitCode::SUCCESS)
 }
-

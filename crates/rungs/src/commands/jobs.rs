@@ -81,7 +81,11 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, job: ClaimedJob) {
     let outcome = match job.kind.as_str() {
         SWEEP => {
             let now = Utc::now();
-            store.sweep(now, now - config.idempotency_retention).await.map(|r| format!("{} sessions, {} idempotency claims removed", r.sessions, r.idempotency)).map_err(|e| e.to_string())
+            store
+                .sweep(now, now - config.idempotency_retention)
+                .await
+                .map(|r| format!("{} sessions, {} idempotency claims removed", r.sessions, r.idempotency))
+                .map_err(|e| e.to_string())
         }
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),

@@ -35,11 +35,7 @@ pub fn init_tracing() {
     let filter = EnvFilter::try_from_env("RUNGS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
-    let _ = if std::env::var("RUNGS_LOG_FORMAT").as_deref() == Ok("json") {
-        builder.json().try_init()
-    } else {
-        builder.compact().try_init()
-    };
+    let _ = if std::env::var("RUNGS_LOG_FORMAT").as_deref() == Ok("json") { builder.json().try_init() } else { builder.compact().try_init() };
 }
 
 /// Open the store named by `--db` / `RUNGS_DB`, applying migrations.
@@ -95,7 +91,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,
-            ImportWhat::Framework { db, file, track, same, different, commit } => return import_framework::run(&db.db, &file, track.as_deref(), (same, different), commit).await,
+            ImportWhat::Framework { db, file, track, same, different, commit } => {
+                return import_framework::run(&db.db, &file, track.as_deref(), (same, different), commit).await;
+            }
             ImportWhat::Events { db, file } => {
                 let store = open_store(&db.db).await?;
                 let report = import_events_from(store.as_ref(), &file).await?;

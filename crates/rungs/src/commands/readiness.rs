@@ -21,7 +21,11 @@ pub async fn run(db: &str, email: &str, json: bool) -> anyhow::Result<()> {
         return Ok(());
     };
     println!("{} ({}): readiness {} / 100 for {next}", report.name, report.title, r.score);
-    println!("  the average coverage of {} checkable expectations; framework version {}", r.checkable, report.framework_version.map_or("-".into(), |v| v.to_string()));
+    println!(
+        "  the average coverage of {} checkable expectations; framework version {}",
+        r.checkable,
+        report.framework_version.map_or("-".into(), |v| v.to_string())
+    );
     for c in &r.competencies {
         let cov = c.coverage.map_or("judged by a person".to_string(), |x| format!("{:>3.0}%", x * 100.0));
         let missing = c.missing.as_deref().map(|m| format!(" — missing: {m}")).unwrap_or_default();

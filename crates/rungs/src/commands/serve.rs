@@ -11,9 +11,9 @@ use tokio::net::TcpListener;
 pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>) -> anyhow::Result<()> {
     // How often `/readyz` may probe the store with a write (docs/operations.md).
     let probe_every = match std::env::var("RUNGS_READY_PROBE_SECS").ok().filter(|v| !v.trim().is_empty()) {
-        Some(v) => Some(std::time::Duration::from_secs(
-            v.trim().parse().with_context(|| format!("RUNGS_READY_PROBE_SECS='{v}' is not a whole number of seconds"))?,
-        )),
+        Some(v) => {
+            Some(std::time::Duration::from_secs(v.trim().parse().with_context(|| format!("RUNGS_READY_PROBE_SECS='{v}' is not a whole number of seconds"))?))
+        }
         None => None,
     };
     let form_key = form_key()?;
@@ -39,7 +39,9 @@ fn form_key() -> anyhow::Result<rungs_app::accounts::FormKey> {
     match std::env::var("RUNGS_SECRET_KEY") {
         Ok(s) if !s.is_empty() => rungs_app::accounts::FormKey::from_secret(&s).map_err(|e| anyhow::anyhow!("RUNGS_SECRET_KEY {e}")),
         _ => {
-            tracing::info!("RUNGS_SECRET_KEY is not set: sign-in forms are signed with a key made at startup (set it when several instances serve one database)");
+            tracing::info!(
+                "RUNGS_SECRET_KEY is not set: sign-in forms are signed with a key made at startup (set it when several instances serve one database)"
+            );
             Ok(rungs_app::accounts::FormKey::random())
         }
     }

@@ -352,7 +352,8 @@ impl<'a> Generator<'a> {
             cs.sort();
             cs.dedup();
             let title = self.win_title(category);
-            let evidence = if self.rng.gen_bool(0.4) { vec![format!("https://git.northwind.example/changes/{}", self.rng.gen_range(1000..99999))] } else { vec![] };
+            let evidence =
+                if self.rng.gen_bool(0.4) { vec![format!("https://git.northwind.example/changes/{}", self.rng.gen_range(1000..99999))] } else { vec![] };
             let manager = self.people[p].manager.filter(|&m| self.people[m].active);
             let actor = if manager.is_some() && self.rng.gen_bool(0.2) { manager } else { Some(p) };
             let magnitude = if self.rng.gen_bool(0.6) { Magnitude::Nano } else { Magnitude::Micro };
@@ -459,7 +460,14 @@ impl<'a> Generator<'a> {
                 let key = self.fw.track(track).and_then(|t| t.levels.get(level)).map_or(String::new(), |l| l.key.clone());
                 let to_pos = Position { track: track.to_string(), level: key.clone(), title: self.title(track, level) };
                 let band = format!("{}A", key.to_uppercase());
-                self.push(p, None, at, EventBody::Promotion(Promotion { to: to_pos, pay_band: Some(band), note: Some("Promotion cycle decision".into()) }), vec![], vec![]);
+                self.push(
+                    p,
+                    None,
+                    at,
+                    EventBody::Promotion(Promotion { to: to_pos, pay_band: Some(band), note: Some("Promotion cycle decision".into()) }),
+                    vec![],
+                    vec![],
+                );
                 let s = &mut self.people[p];
                 s.level = level;
                 s.level_since = at;
@@ -473,14 +481,16 @@ impl<'a> Generator<'a> {
             let leads: Vec<usize> = self.leads.get(&dept).map(|l| l.iter().copied().filter(|&q| Some(q) != manager).collect()).unwrap_or_default();
             if let Some(&m) = leads.choose(&mut self.rng) {
                 let at = self.at(from, to);
-                let body = EventBody::LateralMove(LateralMove { to: None, department: None, manager_id: Some(self.people[m].id), note: Some("Team change".into()) });
+                let body =
+                    EventBody::LateralMove(LateralMove { to: None, department: None, manager_id: Some(self.people[m].id), note: Some("Team change".into()) });
                 self.push(p, None, at, body, vec![], vec![]);
                 self.people[p].manager = Some(m);
                 self.people[p].last_progression = self.people[p].last_progression.max(at);
             }
         }
         // Departure (hidden truth 3); individual contributors only, then a backfill.
-        let (is_manager, last_progression, dept, track) = (self.people[p].is_manager, self.people[p].last_progression, self.people[p].dept, self.people[p].track);
+        let (is_manager, last_progression, dept, track) =
+            (self.people[p].is_manager, self.people[p].last_progression, self.people[p].dept, self.people[p].track);
         if !is_manager {
             let stagnant = Self::months_between(last_progression, from).max(0.0);
             let h = (EFFECTS.attrition_base_hazard * (EFFECTS.attrition_growth_per_stagnant_month * stagnant).exp()).min(EFFECTS.attrition_hazard_cap);

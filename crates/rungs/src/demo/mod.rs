@@ -12,10 +12,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use rungs_core::OrgId;
 use rungs_core::event::NewEvent;
 use rungs_core::person::{Organization, Person, PersonStatus, Role};
 use rungs_core::store::{AppendBatch, Store};
-use rungs_core::OrgId;
 
 use crate::commands::{open_store, serve_until_signal};
 

@@ -10,30 +10,114 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rungs_app::Viewer;
 use rungs_app::opportunities::{apply, decide, post};
+use rungs_core::OrgId;
 use rungs_core::event::Category;
 use rungs_core::opportunity::{ApplyInput, Move, OpportunityInput};
 use rungs_core::person::{Person, PersonStatus, Role};
 use rungs_core::store::Store;
-use rungs_core::OrgId;
 use serde_json::json;
 
 /// Title, competencies built, the kind of win completing it records, what the work
 /// is, places.
 const CATALOG: &[(&str, &[&str], Category, &str, u32)] = &[
-    ("Lead the load test of the checkout service before peak season", &["testing", "operations"], Category::TaskMastered, "Plan and run the load test with the SRE team, write up what broke and what we fixed. About four hours a week for six weeks.", 2),
-    ("Write the design doc for search result ranking", &["system-design", "communication"], Category::ProjectCompleted, "Own the design doc end to end: options, trade-offs, review with two staff engineers.", 1),
-    ("Run the incident review rota for a quarter", &["operations", "ownership"], Category::Responsibility, "Schedule and facilitate the weekly incident reviews; publish the actions and chase them.", 1),
-    ("Mentor two interns through their summer project", &["mentoring", "communication"], Category::Mentoring, "Weekly one-to-ones, code review and a demo at the end of the summer.", 2),
-    ("Ship the CSV export for the billing team", &["delivery", "collaboration"], Category::ProjectCompleted, "A small feature with a real customer inside the company: scope it, ship it, support it for a month.", 1),
-    ("Pair with the data team on the event pipeline migration", &["collaboration", "system-design"], Category::ProjectCompleted, "Join their stand-up for eight weeks and own the consumer-side changes.", 2),
-    ("Harden the flaky end-to-end suite", &["testing", "code-quality"], Category::Skill, "Find the ten flakiest tests, fix the causes, and write down the patterns.", 3),
-    ("Interview panel for the platform team", &["hiring", "communication"], Category::Responsibility, "Join the interview loop for a quarter after the interviewer training.", 3),
-    ("Own the on-call handbook rewrite", &["operations", "communication"], Category::Responsibility, "Turn the wiki pages into one runbook people can use at 3 a.m.", 1),
-    ("Prototype the next-gen onboarding flow", &["delivery", "strategy"], Category::ProjectCompleted, "Two-week spike with design; present the trade-offs to the leadership group.", 1),
-    ("Lead the Q3 enterprise prospecting sprint", &["prospecting", "negotiation"], Category::ProjectCompleted, "Build the target list with marketing and run the outreach for two weeks.", 3),
-    ("Shadow customer success on three renewals", &["customer-insight", "collaboration"], Category::Learning, "Sit in on the renewal calls and write up what customers value.", 2),
-    ("Redesign the returns process in the warehouse", &["process-improvement", "ownership"], Category::ProjectCompleted, "Map today's process, measure it, and pilot one change for a month.", 1),
-    ("Run the quarterly product demo for sales", &["communication", "customer-insight"], Category::Feedback, "Prepare and present the demo of what shipped this quarter.", 1),
+    (
+        "Lead the load test of the checkout service before peak season",
+        &["testing", "operations"],
+        Category::TaskMastered,
+        "Plan and run the load test with the SRE team, write up what broke and what we fixed. About four hours a week for six weeks.",
+        2,
+    ),
+    (
+        "Write the design doc for search result ranking",
+        &["system-design", "communication"],
+        Category::ProjectCompleted,
+        "Own the design doc end to end: options, trade-offs, review with two staff engineers.",
+        1,
+    ),
+    (
+        "Run the incident review rota for a quarter",
+        &["operations", "ownership"],
+        Category::Responsibility,
+        "Schedule and facilitate the weekly incident reviews; publish the actions and chase them.",
+        1,
+    ),
+    (
+        "Mentor two interns through their summer project",
+        &["mentoring", "communication"],
+        Category::Mentoring,
+        "Weekly one-to-ones, code review and a demo at the end of the summer.",
+        2,
+    ),
+    (
+        "Ship the CSV export for the billing team",
+        &["delivery", "collaboration"],
+        Category::ProjectCompleted,
+        "A small feature with a real customer inside the company: scope it, ship it, support it for a month.",
+        1,
+    ),
+    (
+        "Pair with the data team on the event pipeline migration",
+        &["collaboration", "system-design"],
+        Category::ProjectCompleted,
+        "Join their stand-up for eight weeks and own the consumer-side changes.",
+        2,
+    ),
+    (
+        "Harden the flaky end-to-end suite",
+        &["testing", "code-quality"],
+        Category::Skill,
+        "Find the ten flakiest tests, fix the causes, and write down the patterns.",
+        3,
+    ),
+    (
+        "Interview panel for the platform team",
+        &["hiring", "communication"],
+        Category::Responsibility,
+        "Join the interview loop for a quarter after the interviewer training.",
+        3,
+    ),
+    (
+        "Own the on-call handbook rewrite",
+        &["operations", "communication"],
+        Category::Responsibility,
+        "Turn the wiki pages into one runbook people can use at 3 a.m.",
+        1,
+    ),
+    (
+        "Prototype the next-gen onboarding flow",
+        &["delivery", "strategy"],
+        Category::ProjectCompleted,
+        "Two-week spike with design; present the trade-offs to the leadership group.",
+        1,
+    ),
+    (
+        "Lead the Q3 enterprise prospecting sprint",
+        &["prospecting", "negotiation"],
+        Category::ProjectCompleted,
+        "Build the target list with marketing and run the outreach for two weeks.",
+        3,
+    ),
+    (
+        "Shadow customer success on three renewals",
+        &["customer-insight", "collaboration"],
+        Category::Learning,
+        "Sit in on the renewal calls and write up what customers value.",
+        2,
+    ),
+    (
+        "Redesign the returns process in the warehouse",
+        &["process-improvement", "ownership"],
+        Category::ProjectCompleted,
+        "Map today's process, measure it, and pilot one change for a month.",
+        1,
+    ),
+    (
+        "Run the quarterly product demo for sales",
+        &["communication", "customer-insight"],
+        Category::Feedback,
+        "Prepare and present the demo of what shipped this quarter.",
+        1,
+    ),
 ];
 
 /// A stretch project built around the competency named `name`, for the employee's

@@ -194,11 +194,18 @@ fn a_markdown_ladder_imports_only_once_its_drifting_names_are_answered() {
     let a = db(dir.path(), "a.db");
     init(&a);
     let md = path(dir.path(), "research.md");
-    std::fs::write(&md, "# Research\n\n## R1 — Researcher\n### Code quality\n- Checks results\n\n## R2 — Senior Researcher\n### Code quality & review\n- Reviews studies\n").unwrap();
+    std::fs::write(
+        &md,
+        "# Research\n\n## R1 — Researcher\n### Code quality\n- Checks results\n\n## R2 — Senior Researcher\n### Code quality & review\n- Reviews studies\n",
+    )
+    .unwrap();
     let out = run(&["import", "framework", "--db", &a, md.to_str().unwrap()], 0);
     let text = stdout(&out);
     assert!(text.contains("2 competencies (1 new), 2 expectations for levels r1, r2 of research (a new track)"), "{text}");
-    assert!(text.contains("needs confirmation: 'Code quality' (research.md:4) and 'Code quality & review' (research.md:8)") && text.contains("preview only"), "{text}");
+    assert!(
+        text.contains("needs confirmation: 'Code quality' (research.md:4) and 'Code quality & review' (research.md:8)") && text.contains("preview only"),
+        "{text}"
+    );
     let out = run(&["import", "framework", "--db", &a, "--commit", md.to_str().unwrap()], 1);
     let err = stderr(&out);
     assert!(err.contains("confirm: 'Code quality' (research.md:4)") && err.contains("--same \"A=B\"") && err.contains("nothing was imported"), "{err}");

@@ -30,7 +30,14 @@ async fn the_demo_spreads_readiness_and_its_employee_login_is_midway_with_a_next
     // The login is picked now, after `end`: judge it now too.
     let r = readiness(&fw, &employee.position, &events, Utc::now());
     let recs = recommend(&r);
-    println!("employee {} at {}: {} toward {:?}; gaps {:?}", employee.name, employee.position.level, r.score, r.next_title, recs.iter().map(|g| (&g.competency, g.gain)).collect::<Vec<_>>());
+    println!(
+        "employee {} at {}: {} toward {:?}; gaps {:?}",
+        employee.name,
+        employee.position.level,
+        r.score,
+        r.next_title,
+        recs.iter().map(|g| (&g.competency, g.gain)).collect::<Vec<_>>()
+    );
     assert!((30..=70).contains(&r.score), "the employee login is midway: {}", r.score);
     // The top gap says what to do next, concretely.
     let top = recs.first().expect("a midway score has open gaps");

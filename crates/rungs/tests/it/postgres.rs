@@ -12,13 +12,8 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const JOB_ENV: &[(&str, &str)] = &[
-    ("RUNGS_LOG", "info"),
-    ("RUNGS_LOG_FORMAT", "json"),
-    ("RUNGS_JOB_POLL_MS", "50"),
-    ("RUNGS_JOB_LEASE_SECS", "2"),
-    ("RUNGS_SWEEP_EVERY_SECS", "1"),
-];
+const JOB_ENV: &[(&str, &str)] =
+    &[("RUNGS_LOG", "info"), ("RUNGS_LOG_FORMAT", "json"), ("RUNGS_JOB_POLL_MS", "50"), ("RUNGS_JOB_LEASE_SECS", "2"), ("RUNGS_SWEEP_EVERY_SECS", "1")];
 
 /// Ids of the jobs an instance's log says it finished (with its fencing token held).
 fn finished_jobs(log: &std::path::Path) -> Vec<String> {
@@ -253,7 +248,8 @@ async fn the_demo_runs_end_to_end_on_postgres_and_serves_its_logins() {
     let _ = child.kill();
     let _ = child.wait();
 
-    let truths: Value = serde_json::from_slice(&std::fs::read(dir.path().join("rungs-demo.truths.json")).expect("the truths file in the current directory")).unwrap();
+    let truths: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("rungs-demo.truths.json")).expect("the truths file in the current directory")).unwrap();
     assert_eq!(truths["seed"], 3, "{truths}");
 
     // Run again: the database is kept and served as it is, with fresh logins; an
@@ -333,9 +329,7 @@ async fn postgres_unreachable_or_read_only_answers_503_and_readiness_follows() {
     let base = server.base.clone();
     let client = reqwest::Client::new();
     let me: Value = client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    let win = |title: &str| {
-        json!({"subject": me["person"]["id"], "kind": "micro_progression", "payload": {"category": "skill", "magnitude": "micro", "title": title}, "competencies": ["testing"]})
-    };
+    let win = |title: &str| json!({"subject": me["person"]["id"], "kind": "micro_progression", "payload": {"category": "skill", "magnitude": "micro", "title": title}, "competencies": ["testing"]});
     let post = |title: String| {
         let (client, base, token, body) = (client.clone(), base.clone(), token.clone(), win(&title));
         async move { client.post(format!("{base}/api/v1/events")).bearer_auth(token).json(&body).send().await.unwrap() }
@@ -379,10 +373,7 @@ async fn postgres_unreachable_or_read_only_answers_503_and_readiness_follows() {
     let admin = pg.client().await;
     let db = pg.url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
     admin.batch_execute(&format!("ALTER DATABASE {db} SET default_transaction_read_only = on")).await.unwrap();
-    admin
-        .batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"))
-        .await
-        .unwrap();
+    admin.batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()")).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let problem = loop {
         let res = post("read-only".into()).await;

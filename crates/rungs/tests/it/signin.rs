@@ -6,18 +6,8 @@ use crate::support::*;
 
 async fn form_token(client: &reqwest::Client, base: &str) -> String {
     let res = client.get(format!("{base}/login")).send().await.unwrap();
-    let c = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("rungs_login_csrf="))
-        .unwrap();
-    c.trim_start_matches("rungs_login_csrf=")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
+    let c = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("rungs_login_csrf=")).unwrap();
+    c.trim_start_matches("rungs_login_csrf=").split(';').next().unwrap().to_string()
 }
 
 async fn post_wrong_password(client: &reqwest::Client, base: &str, token: &str) -> u16 {
@@ -39,42 +29,13 @@ async fn instances_sharing_the_secret_key_accept_each_others_sign_in_forms() {
     let db = db(dir.path(), "r.db");
     init(&db);
     let key = ("RUNGS_SECRET_KEY", "0123456789abcdef0123456789abcdef-test");
-    let (a, b, lone) = (
-        Server::start_with(&db, &[key], None),
-        Server::start_with(&db, &[key], None),
-        Server::start(&db),
-    );
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (a, b, lone) = (Server::start_with(&db, &[key], None), Server::start_with(&db, &[key], None), Server::start(&db));
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let token = form_token(&client, &a.base).await;
-    assert_eq!(
-        post_wrong_password(&client, &b.base, &token).await,
-        401,
-        "same key: the form is accepted, the password checked"
-    );
-    assert_eq!(
-        post_wrong_password(&client, &lone.base, &token).await,
-        403,
-        "another key: the form is refused"
-    );
+    assert_eq!(post_wrong_password(&client, &b.base, &token).await, 401, "same key: the form is accepted, the password checked");
+    assert_eq!(post_wrong_password(&client, &lone.base, &token).await, 403, "another key: the form is refused");
 
-    let out = rungs()
-        .args([
-            "serve",
-            "--db",
-            &db,
-            "--listen",
-            &format!("127.0.0.1:{}", free_port()),
-        ])
-        .env("RUNGS_SECRET_KEY", "too short")
-        .output()
-        .unwrap();
+    let out = rungs().args(["serve", "--db", &db, "--listen", &format!("127.0.0.1:{}", free_port())]).env("RUNGS_SECRET_KEY", "too short").output().unwrap();
     assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("RUNGS_SECRET_KEY must be at least 32 characters"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("RUNGS_SECRET_KEY must be at least 32 characters"), "{}", stderr(&out));
 }

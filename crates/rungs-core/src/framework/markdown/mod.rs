@@ -307,7 +307,12 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
                     continue;
                 }
                 if w.examples.is_none()
-                    && let Some(rest) = b.text.strip_prefix("Examples:").or_else(|| b.text.strip_prefix("Example:")).or_else(|| b.text.strip_prefix("e.g.")).or_else(|| b.lead.as_deref().filter(|l| is_examples(l)).map(|_| b.text.as_str()))
+                    && let Some(rest) = b
+                        .text
+                        .strip_prefix("Examples:")
+                        .or_else(|| b.text.strip_prefix("Example:"))
+                        .or_else(|| b.text.strip_prefix("e.g."))
+                        .or_else(|| b.lead.as_deref().filter(|l| is_examples(l)).map(|_| b.text.as_str()))
                 {
                     w.example_lines.push(rest.trim().to_string());
                     w.examples = Some(Some(*indent));

@@ -59,7 +59,10 @@ fn a_levels_first_ladder_creates_its_track_and_flags_drifting_names() {
         code,
         "Writes readable code that follows the team's style guide\nAsks for review early, before a change grows large\nExamples: Splits a 900-line PR into three reviewable ones; Adds a missing test when fixing a bug"
     );
-    assert_eq!(text(&fw, "testing", "l2").unwrap(), "Chooses the right level of test\nFixes flaky tests instead of retrying them\nExamples: Replaced a sleep-based test with a fake clock");
+    assert_eq!(
+        text(&fw, "testing", "l2").unwrap(),
+        "Chooses the right level of test\nFixes flaky tests instead of retrying them\nExamples: Replaced a sleep-based test with a fake clock"
+    );
     assert_eq!(text(&fw, "mentoring", "l1").unwrap(), "Shares what they learn in the team channel and in retros");
     assert_eq!(text(&fw, "mentorship", "l2").unwrap(), "Onboards a new joiner & pairs with them weekly");
     assert_eq!(text(&fw, "testing", "l1"), None, "an empty section expects nothing");
@@ -67,7 +70,16 @@ fn a_levels_first_ladder_creates_its_track_and_flags_drifting_names() {
     assert_eq!(fw.competency("mentoring").unwrap().category, "people");
     assert!(!fw.has_competency("pr"), "the glossary is not a level");
     let tolerated = p.tolerated.join("\n");
-    for want in ["byte-order mark", "CRLF", "front matter", "ladder.md:18: tabs", "ladder.md:60: section 'Glossary' is not a level", "paragraphs of prose", "ladder.md:23: 'Testing' at 'L1 — Associate Engineer' has no criteria", "inline formatting"] {
+    for want in [
+        "byte-order mark",
+        "CRLF",
+        "front matter",
+        "ladder.md:18: tabs",
+        "ladder.md:60: section 'Glossary' is not a level",
+        "paragraphs of prose",
+        "ladder.md:23: 'Testing' at 'L1 — Associate Engineer' has no criteria",
+        "inline formatting",
+    ] {
         assert!(tolerated.contains(want), "{want} in\n{tolerated}");
     }
 }
@@ -111,7 +123,10 @@ fn a_pipe_table_is_a_matrix_and_near_rows_are_flagged() {
     assert_eq!(text(&fw, "testing", "l2").unwrap(), "Owns the test strategy");
     assert_eq!(fw.competency("observability").unwrap().category, "craft");
     assert_eq!(p.drift.len(), 1);
-    assert_eq!((p.drift[0].a.name.as_str(), p.drift[0].b.name.as_str(), p.drift[0].why.as_str()), ("Comunication", "Communication", "at most two letters apart"));
+    assert_eq!(
+        (p.drift[0].a.name.as_str(), p.drift[0].b.name.as_str(), p.drift[0].why.as_str()),
+        ("Comunication", "Communication", "at most two letters apart")
+    );
     let (fw, _) = import(&base(), Some("eng"), "m.md", TABLE, &confirm(&[(Decision::Same, "Comunication=Communication")])).unwrap();
     assert_eq!((text(&fw, "comunication", "l1"), text(&fw, "comunication", "l2")), (Some("Explains their work"), Some("Writes clear design docs")));
 }

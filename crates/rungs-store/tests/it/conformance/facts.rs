@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use rungs_core::event::Event;
 use rungs_core::event::{EventBody, MilestoneCompleted, Validation, ValidatorRole};
 use rungs_core::readiness::org::Fact;
 use rungs_core::store::Store;
-use rungs_core::event::Event;
 
 use crate::support::*;
 
@@ -20,7 +20,14 @@ pub async fn readiness_facts_are_the_wins_validations_reversals_and_completions_
     append1(&store, event(org, bob, day(3), promotion("e3"))).await;
     let w2 = append1(&store, event(org, bob, day(4), win("Ran the release"))).await;
     let r = append1(&store, event(org, bob, day(5), reversal(w2.id))).await;
-    let done = MilestoneCompleted { milestone: "ship".into(), track: "engineering".into(), to_level: "e3".into(), title: "Ship".into(), framework_version: Some(2), counted: vec![w.id] };
+    let done = MilestoneCompleted {
+        milestone: "ship".into(),
+        track: "engineering".into(),
+        to_level: "e3".into(),
+        title: "Ship".into(),
+        framework_version: Some(2),
+        counted: vec![w.id],
+    };
     let m = append1(&store, event(org, ada, day(6), EventBody::MilestoneCompleted(done))).await;
     // Another organization's events are not read.
     let other = new_org(&store).await;

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use rungs_core::OrgId;
 use rungs_core::framework::{Competency, Criterion, EvidenceRule, Expectation, Framework, Level, Track, version_in_force};
 use rungs_core::store::{Store, StoreError};
-use rungs_core::OrgId;
 
 use crate::support::*;
 

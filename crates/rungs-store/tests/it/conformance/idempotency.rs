@@ -27,10 +27,7 @@ pub async fn same_key_different_body_is_a_conflict(store: Arc<dyn Store>) {
     let org = new_org(&store).await;
     let ada = hire(&store, org, "Ada").await;
     store.append(AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("one"))], claim: claim("k", "a") }).await.unwrap();
-    let err = store
-        .append(AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("other"))], claim: claim("k", "b") })
-        .await
-        .unwrap_err();
+    let err = store.append(AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("other"))], claim: claim("k", "b") }).await.unwrap_err();
     let StoreError::Conflict { field, .. } = &err else { panic!("{err:?}") };
     assert_eq!(field, "Idempotency-Key");
     assert_eq!(store.subject_events(org, ada).await.unwrap().len(), 2);
@@ -39,10 +36,7 @@ pub async fn same_key_different_body_is_a_conflict(store: Arc<dyn Store>) {
 pub async fn a_refused_request_does_not_use_up_its_key(store: Arc<dyn Store>) {
     let org = new_org(&store).await;
     let ada = PersonId::new();
-    let err = store
-        .append(AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("early"))], claim: claim("k", "a") })
-        .await
-        .unwrap_err();
+    let err = store.append(AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("early"))], claim: claim("k", "a") }).await.unwrap_err();
     assert_eq!(fields(&err), vec!["subject"]);
     let ok = store
         .append(AppendBatch { org_id: org, events: vec![event(org, ada, day(0), hired("Ada", "ada@example.com"))], claim: claim("k", "b") })

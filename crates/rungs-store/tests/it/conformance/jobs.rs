@@ -84,7 +84,8 @@ pub async fn sweep_removes_expired_sessions_and_old_idempotency_claims(store: Ar
     let ada = hire(&store, org, "Ada").await;
     let now = Utc::now();
     for (i, expires) in [now - Duration::minutes(1), now + Duration::hours(1)].into_iter().enumerate() {
-        let s = SessionRecord { hash: [i as u8; 32], org_id: org, person_id: ada, role: Role::Employee, created_at: now - Duration::hours(2), expires_at: expires };
+        let s =
+            SessionRecord { hash: [i as u8; 32], org_id: org, person_id: ada, role: Role::Employee, created_at: now - Duration::hours(2), expires_at: expires };
         store.create_session(&s).await.unwrap();
     }
     let b = AppendBatch { org_id: org, events: vec![event(org, ada, day(1), win("w"))], claim: claim("k1", "f1") };

@@ -4,10 +4,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rungs_core::opportunity::{
-    Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus,
-};
 use rungs_core::event::Category;
+use rungs_core::opportunity::{Application, ApplicationQuery, ApplicationStatus, Move, Opportunity, OpportunityQuery, OpportunityStatus};
 use rungs_core::store::{Store, StoreError};
 use rungs_core::{ApplicationId, EventId, OpportunityId, OrgId, PersonId};
 

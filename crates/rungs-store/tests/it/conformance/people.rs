@@ -142,14 +142,8 @@ pub async fn a_departure_revokes_the_persons_tokens_and_sessions(store: Arc<dyn 
         created_at: day(1),
         revoked_at,
     };
-    let session = |person, b: u8| SessionRecord {
-        hash: [b; 32],
-        org_id: org,
-        person_id: person,
-        role: Role::Employee,
-        created_at: day(1),
-        expires_at: day(1000),
-    };
+    let session =
+        |person, b: u8| SessionRecord { hash: [b; 32], org_id: org, person_id: person, role: Role::Employee, created_at: day(1), expires_at: day(1000) };
     let earlier = token(ada, 3, Some(day(1)));
     for t in [token(ada, 1, None), token(ada, 2, None), earlier.clone(), token(bob, 4, None)] {
         store.create_token(&t).await.unwrap();

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use chrono::Duration;
+use rungs_core::PersonId;
 use rungs_core::person::Role;
 use rungs_core::session_store::{Credential, SessionRecord};
 use rungs_core::store::{Store, StoreError};
-use rungs_core::PersonId;
 
 use crate::support::*;
 
@@ -30,7 +30,14 @@ pub async fn a_password_follows_the_persons_current_email(store: Arc<dyn Store>)
 pub async fn sessions_expire_and_can_be_deleted(store: Arc<dyn Store>) {
     let org = new_org(&store).await;
     let ada = hire(&store, org, "Ada").await;
-    let s = |b: u8| SessionRecord { hash: [b; 32], org_id: org, person_id: ada, role: Role::Employee, created_at: day(1), expires_at: day(1) + Duration::hours(12) };
+    let s = |b: u8| SessionRecord {
+        hash: [b; 32],
+        org_id: org,
+        person_id: ada,
+        role: Role::Employee,
+        created_at: day(1),
+        expires_at: day(1) + Duration::hours(12),
+    };
     store.create_session(&s(1)).await.unwrap();
     store.create_session(&s(2)).await.unwrap();
     store.create_session(&s(3)).await.unwrap();

@@ -26,7 +26,12 @@ use crate::extract::Admin;
     responses((status = 200, body = MatrixImport))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn import_framework_markdown(State(state): State<AppState>, Admin(viewer): Admin, Query(q): Query<Vec<(String, String)>>, body: String) -> ApiResult<Json<MatrixImport>> {
+pub async fn import_framework_markdown(
+    State(state): State<AppState>,
+    Admin(viewer): Admin,
+    Query(q): Query<Vec<(String, String)>>,
+    body: String,
+) -> ApiResult<Json<MatrixImport>> {
     let p = LadderParams::from_pairs(q);
     let commit = p.commit()?;
     let file = p.file.clone().unwrap_or_else(|| "ladder.md".into());

@@ -35,7 +35,12 @@ pub struct MatrixImport {
     responses((status = 200, body = MatrixImport))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn import_framework_matrix(State(state): State<AppState>, Admin(viewer): Admin, Query(q): Query<Vec<(String, String)>>, body: String) -> ApiResult<Json<MatrixImport>> {
+pub async fn import_framework_matrix(
+    State(state): State<AppState>,
+    Admin(viewer): Admin,
+    Query(q): Query<Vec<(String, String)>>,
+    body: String,
+) -> ApiResult<Json<MatrixImport>> {
     let p = LadderParams::from_pairs(q);
     let Some(track) = p.track() else {
         return Err(ValidationError::single("track", "is required: the track whose levels the columns are").into());

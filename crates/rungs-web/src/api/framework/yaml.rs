@@ -1,9 +1,9 @@
 //! `GET` and `POST /api/v1/framework/yaml`: the framework as YAML.
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::Json;
 use rungs_app::framework::ImportOutcome;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -49,7 +49,12 @@ pub struct YamlParams {
     responses((status = 200, body = ImportOutcome))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn import_framework_yaml(State(state): State<AppState>, Admin(viewer): Admin, Query(p): Query<YamlParams>, body: String) -> ApiResult<Json<ImportOutcome>> {
+pub async fn import_framework_yaml(
+    State(state): State<AppState>,
+    Admin(viewer): Admin,
+    Query(p): Query<YamlParams>,
+    body: String,
+) -> ApiResult<Json<ImportOutcome>> {
     let commit = super::commit_flag(p.commit.as_deref())?;
     let file = p.file.unwrap_or_else(|| "framework.yaml".into());
     Ok(Json(rungs_app::framework::import_yaml(state.store.as_ref(), &viewer, &file, &body, commit).await?))

@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use rungs_app::opportunities::OpportunityView;
+use rungs_core::PersonId;
 use rungs_core::ValidationError;
 use rungs_core::opportunity::{OpportunityQuery, OpportunityStatus};
-use rungs_core::PersonId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

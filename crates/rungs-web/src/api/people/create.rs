@@ -55,9 +55,8 @@ pub async fn create_person(
     let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
     let mut hire = body.value;
     let occurred_at = hire.remove("occurred_at");
-    let person = rungs_app::people::create(state.store.as_ref(), &viewer, Value::Object(hire), occurred_at, claim)
-        .await
-        .map_err(|e| payload_as_body(e.into()))?;
+    let person =
+        rungs_app::people::create(state.store.as_ref(), &viewer, Value::Object(hire), occurred_at, claim).await.map_err(|e| payload_as_body(e.into()))?;
     let location = format!("/api/v1/people/{}", person.id);
     Ok(created(location, person))
 }

@@ -44,11 +44,7 @@ pub struct PersonPage {
     responses((status = 200, body = PersonPage))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn list_people(
-    State(state): State<AppState>,
-    Auth(viewer): Auth,
-    Query(params): Query<ListPeopleParams>,
-) -> ApiResult<Json<PersonPage>> {
+pub async fn list_people(State(state): State<AppState>, Auth(viewer): Auth, Query(params): Query<ListPeopleParams>) -> ApiResult<Json<PersonPage>> {
     let mut e = ValidationError::new();
     let limit = query::limit(&mut e, params.limit.as_deref());
     e.into_result()?;

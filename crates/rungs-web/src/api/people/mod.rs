@@ -3,11 +3,11 @@
 
 pub mod create;
 pub mod events;
-pub mod readiness;
-pub mod recommendations;
 pub mod get;
 pub mod list;
 pub mod packet;
+pub mod readiness;
+pub mod recommendations;
 pub mod timeline;
 pub mod update;
 

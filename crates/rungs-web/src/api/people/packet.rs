@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::Utc;
-use rungs_core::{PersonId, ValidationError};
 use rungs_core::packet::PromotionPacket;
+use rungs_core::{PersonId, ValidationError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 

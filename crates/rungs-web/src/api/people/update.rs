@@ -38,8 +38,6 @@ pub async fn update_person(
     body: JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Person>> {
     let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
-    let person = rungs_app::people::update(state.store.as_ref(), &viewer, id, Value::Object(body.value), claim)
-        .await
-        .map_err(|e| payload_as_body(e.into()))?;
+    let person = rungs_app::people::update(state.store.as_ref(), &viewer, id, Value::Object(body.value), claim).await.map_err(|e| payload_as_body(e.into()))?;
     Ok(Json(person))
 }

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use rungs_app::{AppError, Viewer};
 use rungs_app::framework::ImportOutcome;
+use rungs_app::{AppError, Viewer};
 use rungs_core::framework::drift::{Confirmations, Decision};
 use rungs_core::framework::format::Format;
 use rungs_core::framework::ladder::MatrixPreview;
@@ -42,7 +42,8 @@ pub(super) fn drift_choices(p: &MatrixPreview) -> Vec<minijinja::Value> {
 /// A YAML framework in a line: what it holds.
 pub(super) fn summary(o: &ImportOutcome) -> minijinja::Value {
     let f = &o.framework;
-    let tracks: Vec<_> = f.tracks.iter().map(|t| minijinja::context! { name => t.name, levels => t.levels.iter().map(|l| l.title.clone()).collect::<Vec<_>>() }).collect();
+    let tracks: Vec<_> =
+        f.tracks.iter().map(|t| minijinja::context! { name => t.name, levels => t.levels.iter().map(|l| l.title.clone()).collect::<Vec<_>>() }).collect();
     minijinja::context! {
         tracks, competencies => f.competencies.len(), expectations => f.expectations.len(),
         milestones => f.milestones.len(), tolerated => o.tolerated,
@@ -116,7 +117,14 @@ struct Input {
 }
 
 /// Import a CSV matrix or Markdown ladder.
-async fn ladder(store: &dyn Store, viewer: &Viewer, format: Format, input: &Input, confirm: &Confirmations, commit: bool) -> Result<(MatrixPreview, Option<u32>), AppError> {
+async fn ladder(
+    store: &dyn Store,
+    viewer: &Viewer,
+    format: Format,
+    input: &Input,
+    confirm: &Confirmations,
+    commit: bool,
+) -> Result<(MatrixPreview, Option<u32>), AppError> {
     let Input { track, file, content } = input;
     match format {
         Format::Markdown => {

@@ -60,7 +60,11 @@ async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState
             minijinja::context! { key => t.key, name => t.name, levels }
         })
         .collect();
-    let versions: Vec<_> = versions.iter().rev().map(|v| minijinja::context! { version => v.version, date => fmt::date(v.created_at), iso => v.created_at.to_rfc3339() }).collect();
+    let versions: Vec<_> = versions
+        .iter()
+        .rev()
+        .map(|v| minijinja::context! { version => v.version, date => fmt::date(v.created_at), iso => v.created_at.to_rfc3339() })
+        .collect();
     let body = render_string(
         "framework.html",
         minijinja::context! {
