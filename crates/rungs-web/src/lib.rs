@@ -13,6 +13,7 @@ pub mod metrics;
 mod middleware;
 pub mod readiness;
 mod router;
+mod wire;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -91,5 +92,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown:
     }
     // The peer address feeds the per-address sign-in rate limit.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Requests hyper itself refuses (a 100 KB URI) get problem+json too. `tap_io` is
+    // axum's way for a custom listener to keep `ConnectInfo<SocketAddr>`.
+    let listener = axum::serve::ListenerExt::tap_io(wire::ProblemListener(listener), |_| {});
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -160,6 +160,55 @@ async fn serve_answers_on_a_real_socket_and_stops_gracefully_on_shutdown() {
     server.await.unwrap().unwrap();
 }
 
+/// Requests hyper refuses before the router sees them (a 100 KB cursor, 1 MB of
+/// headers, a malformed request line) are answered with problem+json like every other
+/// error, and the server keeps serving. A real socket: `oneshot` never meets hyper's parser.
+#[tokio::test]
+async fn requests_refused_below_the_router_still_get_a_problem_document() {
+    use std::io::{Read, Write};
+
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(rungs_web::serve(listener, rungs_web::AppState::new(app.store.clone()), async {
+        let _ = stopped.await;
+    }));
+    let send = move |request: Vec<u8>| {
+        tokio::task::spawn_blocking(move || {
+            let mut conn = std::net::TcpStream::connect(addr).unwrap();
+            // The server may answer and close before all of a huge request is read.
+            let _ = conn.write_all(&request);
+            let mut reply = Vec::new();
+            let _ = conn.read_to_end(&mut reply);
+            String::from_utf8_lossy(&reply).into_owned()
+        })
+    };
+    let cursor = "p".repeat(100 * 1024);
+    let long_uri = format!("GET /api/v1/people?cursor={cursor} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    let huge_header = format!("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: {}\r\nConnection: close\r\n\r\n", "a".repeat(1024 * 1024));
+    let cases = [
+        (long_uri.into_bytes(), "414", "urn:rungs:problem:uri-too-long", r#""field":"uri""#),
+        (huge_header.into_bytes(), "431", "urn:rungs:problem:headers-too-large", r#""field":"headers""#),
+        (b"G\x01T / HTTP/1.1\r\nHost: test\r\n\r\n".to_vec(), "400", "urn:rungs:problem:malformed-request", r#""field":"request""#),
+    ];
+    for (request, status, kind, field) in cases {
+        let reply = send(request).await.unwrap();
+        assert!(reply.starts_with(&format!("HTTP/1.1 {status} ")), "{status}: {reply}");
+        assert!(reply.to_ascii_lowercase().contains("content-type: application/problem+json"), "{status}: {reply}");
+        let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{status}: {e}: {reply}"));
+        assert_eq!(problem["type"], kind, "{reply}");
+        assert_eq!(problem["status"].to_string(), status, "{reply}");
+        assert!(body.contains(field), "{reply}");
+    }
+    // The server is unharmed.
+    let ok = send(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".to_vec()).await.unwrap();
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
 /// docs/framework.schema.json is the JSON Schema (2020-12) of the framework format,
 /// cut from the OpenAPI components so it cannot drift from the code. Accept a change
 /// with UPDATE_SNAPSHOTS=1 like the OpenAPI snapshot.
