@@ -14,7 +14,7 @@ use crate::{AppError, Viewer};
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// The framework: anyone signed in may read it (it is what everyone grows along).
-pub async fn get(store: &dyn Store, viewer: &Viewer) -> Result<Framework, AppError> {
+pub async fn get(store: &dyn Store, viewer: &Viewer) -> Result<std::sync::Arc<Framework>, AppError> {
     Ok(store.framework(viewer.org_id).await?)
 }
 

@@ -102,7 +102,7 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, now: DateTime<Utc>) -> Res
 
 /// Readiness in brief of each of `people` (in their order) at `now` under `fw`. No
 /// access check: callers decide who may be seen.
-pub async fn summaries(store: &dyn Store, org: OrgId, fw: Framework, people: &[Person], now: DateTime<Utc>) -> StoreResult<Vec<Summary>> {
+pub async fn summaries(store: &dyn Store, org: OrgId, fw: std::sync::Arc<Framework>, people: &[Person], now: DateTime<Utc>) -> StoreResult<Vec<Summary>> {
     if people.len() < BULK_FROM {
         let mut acc = OrgReadiness::new(&fw);
         for p in people {

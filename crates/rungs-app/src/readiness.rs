@@ -72,14 +72,14 @@ pub fn person_at(person: &Person, events: &[Event], at: DateTime<Utc>) -> Result
 /// The framework to judge the instant `at` by, and its version number: the version
 /// in force at `at`. From the newest version's start on (and when no version was ever
 /// saved) that is the current framework.
-pub async fn framework_at(store: &dyn Store, org: OrgId, at: DateTime<Utc>) -> StoreResult<(Framework, Option<u32>)> {
+pub async fn framework_at(store: &dyn Store, org: OrgId, at: DateTime<Utc>) -> StoreResult<(std::sync::Arc<Framework>, Option<u32>)> {
     // The common case, "now", needs only the newest version's number and start; the
     // bodies of older versions are read only for an instant before that start.
     match store.latest_framework_version(org).await? {
         Some((_, since)) if at < since => {
             let versions = store.framework_versions(org).await?;
             let v = version_in_force(&versions, at).or(versions.last()).ok_or(rungs_core::store::StoreError::NotFound)?;
-            Ok((v.framework.clone(), Some(v.version)))
+            Ok((std::sync::Arc::new(v.framework.clone()), Some(v.version)))
         }
         latest => Ok((store.framework(org).await?, latest.map(|(v, _)| v))),
     }

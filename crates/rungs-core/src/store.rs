@@ -165,7 +165,9 @@ pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + S
     async fn default_org(&self) -> StoreResult<Option<Organization>>;
 
     async fn save_framework(&self, org: OrgId, framework: &Framework) -> StoreResult<()>;
-    async fn framework(&self, org: OrgId) -> StoreResult<Framework>;
+    /// The organization's framework, shared: every write of an event reads it, and
+    /// a clone of a large framework per request was a measurable cost of a POST.
+    async fn framework(&self, org: OrgId) -> StoreResult<std::sync::Arc<Framework>>;
 
     /// Append atomically, check [`crate::projection::check_append`] for each event in
     /// order, and update projections in the same transaction. An acknowledged append is

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use rungs_core::store::Store;
 
+mod framework_cache;
 mod people_sql;
 pub mod postgres;
 pub mod sqlite;

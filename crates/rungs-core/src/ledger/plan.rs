@@ -358,8 +358,22 @@ impl Planner<'_> {
             self.touched.push(ev.subject);
         }
         s.last = origin;
+        // A stale subject's email is known only after a refold, and a later event of
+        // this batch may need it (an import: the email changes, then someone else
+        // is hired with the old one): refold now rather than at the end of the batch.
+        // (A reversal may undo an email change.)
+        let email_changed = s.stale
+            && match &ev.body {
+                EventBody::Hired(_) | EventBody::Reversal(_) => true,
+                EventBody::ProfileUpdated(u) => u.email.is_some(),
+                _ => false,
+            };
+        let subject = ev.subject;
         self.by_id.insert(ev.id, self.out.len());
         self.out.push(PlannedEvent { event: ev, origin });
+        if email_changed {
+            self.refold_subjects(&[subject]).map_err(|(_, e)| e)?;
+        }
         Ok(Step::Appended)
     }
 
@@ -390,11 +404,18 @@ impl Planner<'_> {
                 stale.push(e.event.subject);
             }
         }
+        self.refold_subjects(&stale)
+    }
+
+    /// Refold `stale` subjects from their stored history and the plan's events; a
+    /// subject whose history the snapshot lacks is listed as missing (the backend
+    /// loads it and the plan is made again).
+    fn refold_subjects(&mut self, stale: &[PersonId]) -> Result<(), (usize, StoreError)> {
         if stale.is_empty() {
             return Ok(());
         }
         let mut histories: HashMap<PersonId, Vec<Event>> = HashMap::new();
-        for id in &stale {
+        for id in stale {
             match self.snap.histories.get(id) {
                 Some(h) => {
                     histories.insert(*id, h.clone());

@@ -86,3 +86,23 @@ fn a_reversal_is_planned_from_the_subjects_stored_history() {
     let p = &l.people[&b.person(0)];
     assert_eq!((p.status.as_str(), p.micro_progressions), ("active", 1));
 }
+
+/// An import replays the ledger in one batch: A's email changes by an event dated
+/// before A's last one (so A is refolded, not updated in place), then B is hired
+/// with A's old email. The plan must see A's new email (found by proptest).
+#[test]
+fn an_email_freed_by_a_back_dated_change_can_be_taken_in_the_same_batch() {
+    let org = OrgId::new();
+    let mut b = Builder::new(org);
+    let mut l = MemLedger::default();
+    let ev = |op, hour| GenEvent { op, hour };
+    let hire = b.batch(&GenBatch { events: vec![ev(Op::Hire { who: 0, email: 0 }, 0)], claim: None });
+    l.append(org, &[hire]);
+    let import = b.batch(&GenBatch {
+        events: vec![ev(Op::Promote { who: 0 }, 64), ev(Op::Email { who: 0, email: 2 }, 1), ev(Op::Hire { who: 1, email: 0 }, 2)],
+        claim: None,
+    });
+    let r = l.append(org, &[import]);
+    assert!(r[0].is_ok(), "{r:?}");
+    assert_eq!(sorted(&l), folded(&l));
+}

@@ -46,6 +46,9 @@ const DEFAULT_POOL_WAIT: Duration = Duration::from_secs(10);
 pub struct PgStore {
     pool: Pool,
     appender: group::Appender,
+    /// Parsed frameworks, stamped with their row's `xmin` (any update, from any
+    /// instance, gives the row a new one).
+    frameworks: crate::framework_cache::FrameworkCache<String>,
 }
 
 /// Connection settings parsed from a `postgres://` URL: the libpq-style URL, minus
@@ -107,7 +110,7 @@ impl PgStore {
         migrate::migrate(&mut conn).await?;
         drop(conn);
         tracing::info!(pool_max_size = opts.pool_max_size, "opened PostgreSQL store");
-        Ok(PgStore { appender: group::Appender::new(pool.clone()), pool })
+        Ok(PgStore { appender: group::Appender::new(pool.clone()), pool, frameworks: Default::default() })
     }
 
     async fn conn(&self) -> StoreResult<Object> {

@@ -1,6 +1,8 @@
 //! `impl Store for PgStore`. Cursors are the opaque strings of
 //! `rungs_core::ledger::codec`, the same as SQLite's.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rungs_core::event::{Event, EventKind};
 use rungs_core::framework::Framework;
@@ -84,15 +86,22 @@ impl Store for PgStore {
     }
 
     #[instrument(skip_all, fields(%org))]
-    async fn framework(&self, org: OrgId) -> StoreResult<Framework> {
+    async fn framework(&self, org: OrgId) -> StoreResult<Arc<Framework>> {
         let c = self.conn().await?;
-        // One round trip: the org row decides NotFound, the framework row may be absent.
-        let stmt = c.prepare_cached("SELECT f.body::text FROM organizations o LEFT JOIN frameworks f ON f.org_id = o.id WHERE o.id = $1").await.db()?;
+        // One round trip: the org row decides NotFound, the framework row may be
+        // absent; its xmin says whether the parsed copy we hold is still the row.
+        let stmt = c.prepare_cached("SELECT f.xmin::text FROM organizations o LEFT JOIN frameworks f ON f.org_id = o.id WHERE o.id = $1").await.db()?;
         let row = c.query_opt(&stmt, &[&org.0]).await.db()?.ok_or(StoreError::NotFound)?;
-        match rows::get::<Option<&str>>(&row, 0)? {
-            Some(b) => serde_json::from_str(b).map_err(StoreError::unexpected),
-            None => Ok(Framework::default()),
+        let Some(stamp) = rows::get::<Option<String>>(&row, 0)? else { return Ok(Arc::new(Framework::default())) };
+        if let Some(fw) = self.frameworks.get(org, &stamp) {
+            return Ok(fw);
         }
+        let stmt = c.prepare_cached("SELECT xmin::text, body::text FROM frameworks WHERE org_id = $1").await.db()?;
+        let row = c.query_one(&stmt, &[&org.0]).await.db()?;
+        let (stamp, body): (String, &str) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
+        let fw: Arc<Framework> = Arc::new(serde_json::from_str(body).map_err(StoreError::unexpected)?);
+        self.frameworks.put(org, stamp, fw.clone());
+        Ok(fw)
     }
 
     #[instrument(skip_all, fields(org = %batch.org_id, events = batch.events.len()))]

@@ -18,12 +18,10 @@ pub(crate) mod rows;
 mod sessions;
 mod writer;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rungs_core::OrgId;
 use rungs_core::store::StoreResult;
 use rusqlite::Connection;
 use tokio::sync::Semaphore;
@@ -40,11 +38,9 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Arc<ReadPool>,
     path: PathBuf,
-    /// Parsed frameworks by organization, with the `updated_at` they were read at.
-    /// Every write of an event checks the framework, and parsing its JSON was the
-    /// largest single cost of a POST; a changed `updated_at` (from any process)
-    /// invalidates the entry.
-    frameworks: Arc<Mutex<HashMap<OrgId, (i64, rungs_core::framework::Framework)>>>,
+    /// Parsed frameworks, stamped with their row's `updated_at` (a change from any
+    /// process gives it a new one).
+    frameworks: crate::framework_cache::FrameworkCache<i64>,
 }
 
 impl SqliteStore {
@@ -70,7 +66,7 @@ impl SqliteStore {
         let writer = Writer::spawn(conn).map_err(|e| fail(&e))?;
         let readers = Arc::new(ReadPool { path: path.clone(), conns: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)) });
         tracing::info!(path = %path.display(), "opened SQLite store");
-        Ok(SqliteStore { writer, readers, path, frameworks: Arc::default() })
+        Ok(SqliteStore { writer, readers, path, frameworks: Default::default() })
     }
 
     /// The readiness probe (see `health`): a small write committed by the writer.

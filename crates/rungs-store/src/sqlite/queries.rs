@@ -1,6 +1,8 @@
 //! `impl Store for SqliteStore`: writes go through the writer thread, reads through
 //! the reader pool. Cursors are the opaque strings of `rungs_core::ledger::codec`.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rungs_core::event::Event;
 use rungs_core::framework::Framework;
@@ -86,23 +88,21 @@ impl Store for SqliteStore {
 
     /// An organization without a saved framework has the empty one.
     #[instrument(skip_all, fields(%org))]
-    async fn framework(&self, org: OrgId) -> StoreResult<Framework> {
+    async fn framework(&self, org: OrgId) -> StoreResult<Arc<Framework>> {
         let cache = self.frameworks.clone();
         self.read(move |c| {
             let stamp: Option<i64> = c
                 .prepare_cached("SELECT updated_at FROM frameworks WHERE org_id = ?1")
                 .and_then(|mut s| s.query_row([org.as_bytes()], |r| r.get(0)).optional())
                 .db()?;
-            let Some(stamp) = stamp else { return org_exists(c, org).map(|()| Framework::default()) };
-            if let Some((at, fw)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&org)
-                && *at == stamp
-            {
-                return Ok(fw.clone());
+            let Some(stamp) = stamp else { return org_exists(c, org).map(|()| Arc::new(Framework::default())) };
+            if let Some(fw) = cache.get(org, &stamp) {
+                return Ok(fw);
             }
             let (stamp, body): (i64, String) =
                 c.query_row("SELECT updated_at, body FROM frameworks WHERE org_id = ?1", [org.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
-            let fw: Framework = serde_json::from_str(&body).map_err(StoreError::unexpected)?;
-            cache.lock().unwrap_or_else(|e| e.into_inner()).insert(org, (stamp, fw.clone()));
+            let fw: Arc<Framework> = Arc::new(serde_json::from_str(&body).map_err(StoreError::unexpected)?);
+            cache.put(org, stamp, fw.clone());
             Ok(fw)
         })
         .await

@@ -145,3 +145,19 @@ async fn futures_join_all<F: std::future::Future>(fs: impl IntoIterator<Item = F
     // Polled together, so they really run at once.
     futures_util::future::join_all(fs).await
 }
+
+/// Each instance keeps a parsed copy of the framework; a change saved through another
+/// instance (a new `xmin` on the row) replaces it at the next read.
+#[tokio::test]
+async fn the_framework_cache_sees_a_change_saved_by_another_instance() {
+    let Some(db) = PgDb::new().await else { return };
+    let (a, b) = (db.store.clone(), db.another_instance().await);
+    let org = new_org(&a).await;
+    let mut fw = rungs_core::framework::Framework::default();
+    a.save_framework(org, &fw).await.unwrap();
+    assert_eq!(*a.framework(org).await.unwrap(), fw, "read once: now cached");
+    fw.competencies.push(rungs_core::framework::Competency { key: "testing".into(), name: "Testing".into(), category: "craft".into() });
+    b.save_framework(org, &fw).await.unwrap();
+    assert_eq!(*a.framework(org).await.unwrap(), fw, "the cached copy was replaced");
+    assert!(Arc::ptr_eq(&a.framework(org).await.unwrap(), &a.framework(org).await.unwrap()), "an unchanged row is not parsed again");
+}

@@ -116,9 +116,9 @@ async fn the_framework_cache_sees_a_change_made_by_another_process() {
     let org = new_org(&db.store).await;
     let mut fw = rungs_core::framework::Framework::default();
     db.store.save_framework(org, &fw).await.unwrap();
-    assert_eq!(db.store.framework(org).await.unwrap(), fw, "read once: now cached");
+    assert_eq!(*db.store.framework(org).await.unwrap(), fw, "read once: now cached");
     let other: Arc<dyn Store> = Arc::new(rungs_store::open_sqlite(&db.path()).await.unwrap());
     fw.competencies.push(rungs_core::framework::Competency { key: "testing".into(), name: "Testing".into(), category: "craft".into() });
     other.save_framework(org, &fw).await.unwrap();
-    assert_eq!(db.store.framework(org).await.unwrap(), fw, "the cached copy was replaced");
+    assert_eq!(*db.store.framework(org).await.unwrap(), fw, "the cached copy was replaced");
 }

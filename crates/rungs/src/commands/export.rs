@@ -16,7 +16,7 @@ pub async fn export_to(store: &dyn Store, mut out: impl Write) -> anyhow::Result
     let framework = store.framework(org.id).await?;
     serde_json::to_writer(&mut out, &Line::Organization(org.clone()))?;
     out.write_all(b"\n")?;
-    serde_json::to_writer(&mut out, &Line::Framework(framework))?;
+    serde_json::to_writer(&mut out, &Line::Framework(std::sync::Arc::unwrap_or_clone(framework)))?;
     out.write_all(b"\n")?;
     let (mut after, mut n) = (0i64, 0u64);
     loop {

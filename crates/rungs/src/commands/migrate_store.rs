@@ -51,7 +51,7 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<ExitCode> {
     }
     let org = the_org(src.as_ref()).await?;
     dst.create_org(&org).await?;
-    dst.save_framework(org.id, &src.framework(org.id).await?).await?;
+    dst.save_framework(org.id, &*src.framework(org.id).await?).await?;
     // Every version, oldest first, so history is still judged by the version in force.
     use rungs_core::framework::FrameworkStore;
     for v in src.framework_versions(org.id).await? {

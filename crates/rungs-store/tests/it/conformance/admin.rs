@@ -21,7 +21,7 @@ pub async fn organizations_and_frameworks_round_trip(store: Arc<dyn Store>) {
     assert!(matches!(store.create_org(&first).await, Err(StoreError::Conflict { .. })));
     assert!(matches!(store.org(OrgId::new()).await, Err(StoreError::NotFound)));
 
-    assert_eq!(store.framework(first.id).await.unwrap(), Framework::default());
+    assert_eq!(*store.framework(first.id).await.unwrap(), Framework::default());
     let fw = Framework {
         tracks: vec![Track { key: "engineering".into(), name: "Engineering".into(), levels: vec![Level { key: "l1".into(), title: "Engineer".into() }] }],
         competencies: vec![Competency { key: "testing".into(), name: "Testing".into(), category: "craft".into() }],
@@ -29,7 +29,7 @@ pub async fn organizations_and_frameworks_round_trip(store: Arc<dyn Store>) {
     };
     store.save_framework(first.id, &fw).await.unwrap();
     store.save_framework(first.id, &fw).await.unwrap();
-    assert_eq!(store.framework(first.id).await.unwrap(), fw);
+    assert_eq!(*store.framework(first.id).await.unwrap(), fw);
     assert!(matches!(store.framework(OrgId::new()).await, Err(StoreError::NotFound)));
     assert!(matches!(store.save_framework(OrgId::new(), &fw).await, Err(StoreError::NotFound)));
 }

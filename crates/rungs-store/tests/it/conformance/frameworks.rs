@@ -34,7 +34,7 @@ pub async fn every_edit_is_a_new_version_and_old_ones_stay(store: Arc<dyn Store>
     assert_eq!(store.latest_framework_version(org).await.unwrap(), None);
     assert_eq!(store.save_framework_version(org, &fw(2), day(1)).await.unwrap(), 1);
     assert_eq!(store.save_framework_version(org, &fw(3), day(5)).await.unwrap(), 2);
-    assert_eq!(store.framework(org).await.unwrap(), fw(3), "the newest version is the current framework");
+    assert_eq!(*store.framework(org).await.unwrap(), fw(3), "the newest version is the current framework");
     let vs = store.framework_versions(org).await.unwrap();
     assert_eq!(vs.iter().map(|v| (v.version, v.created_at)).collect::<Vec<_>>(), vec![(1, day(1)), (2, day(5))]);
     assert_eq!(vs[0].framework, fw(2), "old versions are kept as they were");

@@ -12,5 +12,5 @@ use crate::extract::Auth;
 #[utoipa::path(get, path = "/api/v1/framework", tag = "framework", security(("bearer" = [])), responses((status = 200, body = Framework)))]
 #[tracing::instrument(skip_all)]
 pub async fn get_framework(State(state): State<AppState>, Auth(viewer): Auth) -> ApiResult<Json<Framework>> {
-    Ok(Json(rungs_app::framework::get(state.store.as_ref(), &viewer).await?))
+    Ok(Json(std::sync::Arc::unwrap_or_clone(rungs_app::framework::get(state.store.as_ref(), &viewer).await?)))
 }
