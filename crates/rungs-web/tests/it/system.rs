@@ -134,47 +134,28 @@ async fn the_openapi_document_matches_its_snapshot() {
     assert!(saved == now, "the OpenAPI document changed; review and run with UPDATE_SNAPSHOTS=1 to accept");
 }
 
-#[tokio::test]
-async fn serve_answers_on_a_real_socket_and_stops_gracefully_on_shutdown() {
-    use std::io::{Read, Write};
-
-    let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rungs_web::serve(listener, rungs_web::AppState::new(app.store.clone()), async {
-        let _ = stopped.await;
-    }));
-    let reply = tokio::task::spawn_blocking(move || {
-        let mut conn = std::net::TcpStream::connect(addr).unwrap();
-        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
-        let mut reply = String::new();
-        conn.read_to_string(&mut reply).unwrap();
-        reply
-    })
-    .await
-    .unwrap();
-    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    assert!(reply.contains(r#""status":"ok""#), "{reply}");
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+/// `rungs serve` on a real socket (127.0.0.1, a free port) until `stop`.
+struct RealServer {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Requests hyper refuses before the router sees them (a 100 KB cursor, 1 MB of
-/// headers, a malformed request line) are answered with problem+json like every other
-/// error, and the server keeps serving. A real socket: `oneshot` never meets hyper's parser.
-#[tokio::test]
-async fn requests_refused_below_the_router_still_get_a_problem_document() {
-    use std::io::{Read, Write};
+impl RealServer {
+    async fn start(app: &TestApp) -> RealServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(rungs_web::serve(listener, rungs_web::AppState::new(app.store.clone()), async {
+            let _ = stopped.await;
+        }));
+        RealServer { addr, stop, task }
+    }
 
-    let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rungs_web::serve(listener, rungs_web::AppState::new(app.store.clone()), async {
-        let _ = stopped.await;
-    }));
-    let send = move |request: Vec<u8>| {
+    /// Send raw bytes on a new connection and read the reply to the end.
+    async fn send(&self, request: Vec<u8>) -> String {
+        use std::io::{Read, Write};
+        let addr = self.addr;
         tokio::task::spawn_blocking(move || {
             let mut conn = std::net::TcpStream::connect(addr).unwrap();
             // The server may answer and close before all of a huge request is read.
@@ -183,7 +164,36 @@ async fn requests_refused_below_the_router_still_get_a_problem_document() {
             let _ = conn.read_to_end(&mut reply);
             String::from_utf8_lossy(&reply).into_owned()
         })
-    };
+        .await
+        .unwrap()
+    }
+
+    /// Shut down gracefully; the server must stop cleanly.
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+
+#[tokio::test]
+async fn serve_answers_on_a_real_socket_and_stops_gracefully_on_shutdown() {
+    let app = TestApp::new().await;
+    let server = RealServer::start(&app).await;
+    let reply = server.send(HEALTHZ.to_vec()).await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains(r#""status":"ok""#), "{reply}");
+    server.stop().await;
+}
+
+/// Requests hyper refuses before the router sees them (a 100 KB cursor, 1 MB of
+/// headers, a malformed request line) are answered with problem+json like every other
+/// error, and the server keeps serving. A real socket: `oneshot` never meets hyper's parser.
+#[tokio::test]
+async fn requests_refused_below_the_router_still_get_a_problem_document() {
+    let app = TestApp::new().await;
+    let server = RealServer::start(&app).await;
     let cursor = "p".repeat(100 * 1024);
     let long_uri = format!("GET /api/v1/people?cursor={cursor} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
     let huge_header = format!("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: {}\r\nConnection: close\r\n\r\n", "a".repeat(1024 * 1024));
@@ -193,7 +203,7 @@ async fn requests_refused_below_the_router_still_get_a_problem_document() {
         (b"G\x01T / HTTP/1.1\r\nHost: test\r\n\r\n".to_vec(), "400", "urn:rungs:problem:malformed-request", r#""field":"request""#),
     ];
     for (request, status, kind, field) in cases {
-        let reply = send(request).await.unwrap();
+        let reply = server.send(request).await;
         assert!(reply.starts_with(&format!("HTTP/1.1 {status} ")), "{status}: {reply}");
         assert!(reply.to_ascii_lowercase().contains("content-type: application/problem+json"), "{status}: {reply}");
         let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
@@ -202,11 +212,9 @@ async fn requests_refused_below_the_router_still_get_a_problem_document() {
         assert_eq!(problem["status"].to_string(), status, "{reply}");
         assert!(body.contains(field), "{reply}");
     }
-    // The server is unharmed.
-    let ok = send(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".to_vec()).await.unwrap();
-    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    let ok = server.send(HEALTHZ.to_vec()).await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "the server is unharmed: {ok}");
+    server.stop().await;
 }
 
 /// docs/framework.schema.json is the JSON Schema (2020-12) of the framework format,
