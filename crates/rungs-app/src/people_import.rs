@@ -4,8 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rungs_core::PersonId;
 use rungs_core::store::{AppendBatch, Store};
+use rungs_core::{OrgId, PersonId};
 
 use crate::people_csv::{self, RowError};
 use crate::{AppError, Viewer};
@@ -28,14 +28,28 @@ pub struct ImportReport {
     pub imported: bool,
 }
 
-/// Read `data` and add its people. Any bad row means nothing is imported, unless
-/// `skip_invalid`, in which case the good rows are. A file that cannot be read as
-/// CSV at all is an `Invalid` error on the field `file`.
+/// Read `data` and add its people on behalf of `viewer` (the people team only).
+/// Any bad row means nothing is imported, unless `skip_invalid`, in which case the
+/// good rows are. A file that cannot be read as CSV at all is an `Invalid` error on
+/// the field `file`.
 pub async fn import(store: &dyn Store, viewer: &Viewer, data: &[u8], skip_invalid: bool) -> Result<ImportReport, AppError> {
     if !viewer.is_admin() {
         return Err(AppError::Forbidden("only the people team can import people".into()));
     }
-    let org = viewer.org_id;
+    import_into(store, viewer.org_id, viewer.person_id, data, skip_invalid, &mut |_| {}).await
+}
+
+/// The import itself, for the web page (through [`import`]) and for the operator's
+/// `rungs import people` (no viewer: `actor` is `None`). `progress` is told how many
+/// events each append wrote, out of the total it is first told with `0`.
+pub async fn import_into(
+    store: &dyn Store,
+    org: OrgId,
+    actor: Option<PersonId>,
+    data: &[u8],
+    skip_invalid: bool,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<ImportReport, AppError> {
     let framework = store.framework(org).await?;
     let existing = store.all_people(org).await?;
     let known: HashSet<String> = existing.iter().map(|p| p.email.clone()).collect();
@@ -47,13 +61,24 @@ pub async fn import(store: &dyn Store, viewer: &Viewer, data: &[u8], skip_invali
     let ids: HashMap<String, PersonId> = existing.iter().map(|p| (p.email.clone(), p.id)).collect();
     let (mut events, skipped) = people_csv::to_events(org, &parsed.rows, ids);
     for e in &mut events {
-        e.actor = viewer.person_id;
+        e.actor = actor;
     }
+    progress(Progress::Total(events.len()));
     for chunk in events.chunks(BATCH) {
         store.append(AppendBatch { org_id: org, events: chunk.to_vec(), claim: None }).await?;
+        progress(Progress::Wrote(chunk.len()));
     }
     report.already_present = skipped;
     report.added = parsed.rows.len() - skipped;
     report.imported = !events.is_empty();
     Ok(report)
+}
+
+/// What [`import_into`] reports as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    /// Events to write in all.
+    Total(usize),
+    /// Events just written.
+    Wrote(usize),
 }

@@ -1,48 +1,49 @@
-//! `rungs import people FILE.csv`.
-
-use std::collections::{HashMap, HashSet};
+//! `rungs import people FILE.csv`: the people team's import (`rungs_app::people_import`)
+//! run by the operator, with a progress bar.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rungs_core::PersonId;
-use rungs_core::store::AppendBatch;
+use rungs_app::AppError;
+use rungs_app::people_import::{Progress, import_into};
 
-use super::import_events::{BATCH, progress};
+use super::import_events::progress;
 use super::{open_store, the_org};
-use rungs_app::people_csv::{self, to_events};
 
 pub async fn run(db: &str, file: &Path, skip_invalid: bool) -> anyhow::Result<ExitCode> {
     let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let store = open_store(db).await?;
     let org = the_org(store.as_ref()).await?;
-    let framework = store.framework(org.id).await?;
-    let existing = store.all_people(org.id).await?;
-    let known: HashSet<String> = existing.iter().map(|p| p.email.clone()).collect();
-    let parsed = match people_csv::parse(&data, &framework, &known) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("{}: {e}", file.display());
-            return Ok(ExitCode::FAILURE);
+    let mut bar = None;
+    let mut on_progress = |p: Progress| match p {
+        Progress::Total(n) => bar = Some(progress(n as u64)),
+        Progress::Wrote(n) => {
+            if let Some(b) = &bar {
+                b.inc(n as u64);
+            }
         }
     };
-    for e in &parsed.errors {
+    let report = match import_into(store.as_ref(), org.id, None, &data, skip_invalid, &mut on_progress).await {
+        Ok(r) => r,
+        Err(AppError::Invalid(e)) => {
+            for f in &e.errors {
+                eprintln!("{}: {}", file.display(), f.reason);
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    for e in &report.errors {
         eprintln!("{}: {e}", file.display());
     }
-    if !parsed.errors.is_empty() && !skip_invalid {
-        eprintln!("{} bad row(s); nothing was imported (fix them, or pass --skip-invalid to import the {} good rows)", parsed.errors.len(), parsed.rows.len());
+    if !report.errors.is_empty() && !skip_invalid {
+        eprintln!("{} bad row(s); nothing was imported (fix them, or pass --skip-invalid to import the {} good rows)", report.errors.len(), report.good_rows);
         return Ok(ExitCode::FAILURE);
     }
-    let ids: HashMap<String, PersonId> = existing.iter().map(|p| (p.email.clone(), p.id)).collect();
-    let (events, skipped) = to_events(org.id, &parsed.rows, ids);
-    let bar = progress(events.len() as u64);
-    for chunk in events.chunks(BATCH) {
-        store.append(AppendBatch { org_id: org.id, events: chunk.to_vec(), claim: None }).await?;
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
-    let added = parsed.rows.len() - skipped;
-    println!("imported {added} people; {skipped} already present (skipped); {} bad row(s) skipped", parsed.errors.len());
+    println!("imported {} people; {} already present (skipped); {} bad row(s) skipped", report.added, report.already_present, report.errors.len());
     Ok(ExitCode::SUCCESS)
 }
