@@ -430,7 +430,7 @@ impl<'a> Generator<'a> {
         let at = self.at(from, to);
         let message = THANKS.choose(&mut self.rng).unwrap_or(&"Thank you!").to_string();
         let points = [10, 10, 20, 25, 50][self.rng.gen_range(0..5)];
-        self.push(to_whom, Some(p), at, EventBody::Recognition(Recognition { message, points, public: true }), vec![], vec![]);
+        self.push(to_whom, Some(p), at, EventBody::Recognition(Recognition::new(message, points)), vec![], vec![]);
     }
 
     fn months_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
