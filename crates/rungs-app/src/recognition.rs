@@ -82,6 +82,28 @@ pub async fn give(store: &dyn Store, viewer: &Viewer, input: GiftInput, claim: O
     Ok(Given { events: appended.events, balance, replayed: appended.replayed })
 }
 
+/// The people these emails belong to, for forms that name receivers by email; an
+/// unknown email is an error on `to[i]`.
+pub async fn resolve_emails(store: &dyn Store, viewer: &Viewer, emails: &[String]) -> Result<Vec<PersonId>, AppError> {
+    let mut e = ValidationError::new();
+    if emails.is_empty() {
+        e.push("to", "name at least one person by email");
+    }
+    if emails.len() > rungs_core::recognition::MAX_RECEIVERS {
+        e.push("to", format!("name at most {} people", rungs_core::recognition::MAX_RECEIVERS));
+    }
+    let mut out = Vec::with_capacity(emails.len());
+    for (i, m) in emails.iter().enumerate().take(rungs_core::recognition::MAX_RECEIVERS) {
+        match store.person_by_email(viewer.org_id, &m.trim().to_lowercase()).await {
+            Ok(p) => out.push(p.id),
+            Err(StoreError::NotFound) => e.push(format!("to[{i}]"), format!("nobody here has the email {m}")),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    e.into_result()?;
+    Ok(out)
+}
+
 /// Name the gift's fields in errors the event path raised: `events[i].subject` is
 /// `to[i]`, `payload.points` is `points`.
 fn as_gift_error(e: AppError, bulk: bool) -> AppError {
