@@ -9,9 +9,9 @@ pub mod me;
 pub mod metrics;
 pub mod openapi;
 pub mod opportunities;
-pub mod recognition;
 pub mod people;
 pub mod readiness;
+pub mod recognition;
 pub mod tokens;
 
 use utoipa::openapi::path::ParameterIn;

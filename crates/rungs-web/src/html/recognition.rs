@@ -56,7 +56,15 @@ pub async fn my_balance(state: &AppState, s: &Session) -> Result<serde_json::Val
     Ok(serde_json::to_value(balance_view(b)).unwrap_or_default())
 }
 
-async fn page(state: &AppState, s: &Session, input: &Input, errors: &HashMap<String, String>, cursor: Option<&str>, notice: bool, status: StatusCode) -> Result<Response, HtmlError> {
+async fn page(
+    state: &AppState,
+    s: &Session,
+    input: &Input,
+    errors: &HashMap<String, String>,
+    cursor: Option<&str>,
+    notice: bool,
+    status: StatusCode,
+) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let now = Utc::now();
     let policy = rungs_app::recognition::policy(store, s.viewer.org_id).await?;

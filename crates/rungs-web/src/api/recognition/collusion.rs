@@ -32,7 +32,11 @@ pub struct CollusionParams {
     responses((status = 200, body = CollusionReport))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn get_recognition_collusion(State(state): State<AppState>, Auth(viewer): Auth, Query(params): Query<CollusionParams>) -> ApiResult<Json<CollusionReport>> {
+pub async fn get_recognition_collusion(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Query(params): Query<CollusionParams>,
+) -> ApiResult<Json<CollusionReport>> {
     let days = match params.days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(s.parse::<u32>().map_err(|_| ValidationError::single("days", "must be a whole number from 1 to 366"))?),
