@@ -8,8 +8,11 @@
 //!    percentile of points per edge, and the 95th percentile of shares (among givers
 //!    with at least [`MIN_GIFTS`] gifts, so one-off gifts do not count as 100%);
 //! 3. an edge is *unusual* when its points are above the 99th percentile (and at least
-//!    [`MIN_POINTS`]) and its share above the 95th percentile: the giver gives that
-//!    person far more than people here give anyone, and most of what they give;
+//!    [`MIN_POINTS`]) and its share above the median share: the giver gives that
+//!    person more than 99% of givers give anyone, and more of what they give than
+//!    usual. (The share is not asked to be extreme: a generous team spreads points
+//!    widely, and its members' shares stay moderate even when they collude; the
+//!    monthly allowance and the cap per receiver already bound any one edge.);
 //! 4. a flag is a cycle of unusual edges of length 2 (a pair) to [`MAX_RING`] (a ring):
 //!    points that go round and come back. A single heavy edge is not a flag (a mentor
 //!    may well praise a mentee a lot); the points must come back.
@@ -42,7 +45,10 @@ pub struct Baseline {
     pub edge_points_median: u64,
     /// An unusual edge has more points than this.
     pub edge_points_p99: u64,
-    /// An unusual edge has a larger share (0-1) than this.
+    /// The median share (0-1) of a giver's points that goes to one receiver; an
+    /// unusual edge has a larger share.
+    pub share_median: f64,
+    /// The 95th percentile share, for context.
     pub share_p95: f64,
 }
 
@@ -115,11 +121,12 @@ pub fn detect(flows: &[Flow], from: DateTime<Utc>, to: DateTime<Utc>) -> Report 
         points: points.iter().sum(),
         edge_points_median: quantile(&points, 0.5),
         edge_points_p99: quantile(&points, 0.99),
+        share_median: quantile(&shares, 0.5),
         share_p95: quantile(&shares, 0.95),
     };
     let unusual: HashMap<(PersonId, PersonId), &Flow> = flows
         .iter()
-        .filter(|f| f.points > baseline.edge_points_p99 && f.points >= MIN_POINTS && given[&f.giver].1 >= MIN_GIFTS && share(f) > baseline.share_p95)
+        .filter(|f| f.points > baseline.edge_points_p99 && f.points >= MIN_POINTS && given[&f.giver].1 >= MIN_GIFTS && share(f) > baseline.share_median)
         .map(|f| ((f.giver, f.receiver), *f))
         .collect();
     let mut out: HashMap<PersonId, Vec<PersonId>> = HashMap::new();
@@ -200,10 +207,11 @@ impl Flag {
             })
             .collect();
         format!(
-            "{}; here one giver gives one person at most {} points in 99% of cases (median {}), and at most {:.0}% of what they give in 95% of cases.",
+            "{}; here one giver gives one person at most {} points in 99% of cases (median {}), and {:.0}% of what they give in a typical case (95th percentile {:.0}%).",
             edges.join("; "),
             baseline.edge_points_p99,
             baseline.edge_points_median,
+            baseline.share_median * 100.0,
             baseline.share_p95 * 100.0
         )
     }

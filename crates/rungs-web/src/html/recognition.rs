@@ -230,7 +230,7 @@ pub async fn collusion(State(state): State<AppState>, s: Session, Query(q): Quer
             from => fmt::date(r.from),
             to => fmt::date(r.to),
             baseline => r.baseline,
-            share_p95 => format!("{:.0}", r.baseline.share_p95 * 100.0),
+            share_median => format!("{:.0}", r.baseline.share_median * 100.0),
             flags,
         },
     )

@@ -21,7 +21,7 @@ pub struct CollusionParams {
 
 /// The collusion report (people team): pairs (A ⇄ B) and rings (A → B → C → A)
 /// whose every edge gives more points than 99% of giver → receiver edges here and a
-/// larger share of the giver's points than 95% of them, each with its numbers, the
+/// larger share of the giver's points than the median, each with its numbers, the
 /// baseline and a sentence saying why. See docs/RECOGNITION.md.
 #[utoipa::path(
     get,
