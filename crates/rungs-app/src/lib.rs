@@ -18,6 +18,7 @@ pub mod people;
 pub mod people_csv;
 pub mod people_import;
 pub mod readiness;
+pub mod recognition;
 pub mod spreadsheet;
 pub mod tokens;
 

@@ -14,6 +14,7 @@ pub mod page;
 pub mod person;
 pub mod projection;
 pub mod readiness;
+pub mod recognition;
 pub mod session_store;
 pub mod store;
 pub mod text;

@@ -13,6 +13,7 @@ use crate::jobs::JobQueue;
 use crate::opportunity::OpportunityStore;
 use crate::page::Page;
 use crate::person::{Organization, Person, Role};
+use crate::recognition::RecognitionStore;
 use crate::session_store::SessionStore;
 use crate::{EventId, OrgId, PersonId, TokenId, ValidationError};
 
@@ -155,7 +156,7 @@ pub struct RebuildReport {
 /// ([`SessionStore`]), background jobs ([`JobQueue`]) and framework versions
 /// ([`FrameworkStore`]) are separate capabilities every backend also provides.
 #[async_trait::async_trait]
-pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + Send + Sync + 'static {
+pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + RecognitionStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -16,7 +16,7 @@ use crate::{AppState, WebConfig, middleware};
 
 /// Every route with its spec entry; body limits are per route.
 fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
-    use api::{events, framework, health, me, metrics, openapi, opportunities, people, tokens};
+    use api::{events, framework, health, me, metrics, openapi, opportunities, people, recognition, tokens};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::get::get_health))
         .routes(routes!(health::ready::get_ready))
@@ -48,6 +48,10 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(opportunities::close::close_opportunity))
         .routes(routes!(opportunities::apply::apply_to_opportunity))
         .routes(routes!(opportunities::decide::decide_application))
+        .routes(routes!(recognition::feed::list_recognition, recognition::give::give_recognition))
+        .routes(routes!(recognition::balance::get_recognition_balance))
+        .routes(routes!(recognition::collusion::get_recognition_collusion))
+        .routes(routes!(recognition::policy::get_recognition_policy, recognition::policy::update_recognition_policy))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

@@ -92,6 +92,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Recognition with points: give it, read the feed, a balance, the collusion report.
+    Recognition {
+        #[command(subcommand)]
+        action: RecognitionAction,
+    },
     /// Recompute every projection from the ledger and check it equals the live state.
     Rebuild {
         #[command(flatten)]
@@ -129,6 +134,61 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecognitionAction {
+    /// Recognize one or more people on behalf of a giver (with the giver's role and
+    /// allowance: the same rules as the API).
+    Give {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The giver's work email.
+        #[arg(long)]
+        from: String,
+        /// Receivers' work emails (repeat, or separate with commas).
+        #[arg(long, required = true, value_delimiter = ',')]
+        to: Vec<String>,
+        #[arg(long)]
+        message: String,
+        /// Points to each receiver, from the giver's monthly allowance.
+        #[arg(long, default_value_t = 0)]
+        points: u32,
+        /// Company values (repeat, or separate with commas).
+        #[arg(long = "tag", value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Seen only by the giver, receivers, their managers and the people team.
+        #[arg(long)]
+        private: bool,
+    },
+    /// The feed, newest first, as the people team sees it.
+    Feed {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A person's points: left to give this period, received this period and in all.
+    Balance {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pairs and rings trading points beyond the organization's pattern, explained.
+    Collusion {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The window, in days back from now.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,9 @@
 //!   their reports; anyone may reverse what they recorded themself when they could
 //!   record it now (`own`). Only the people team reverses what the people team
 //!   decides. (The ledger itself refuses reversing a hire or a reversal, whoever asks.)
+//! - Recognition: anyone gives it to anyone but themself; a private one is seen by
+//!   its giver, its receiver, the receiver's managers and the people team. The
+//!   collusion report and the recognition policy are the people team's.
 //! - About a person who has left, only the people team records anything (corrections,
 //!   late-recorded history, reversing the departure); their record stays readable by
 //!   the same rule as before.
@@ -31,13 +34,24 @@ pub enum Action {
     Record(EventKind),
     /// Record a reversal of an event of this kind.
     Reverse(EventKind),
+    /// See a private recognition about the subject in the feed (`own`: the viewer
+    /// gave it).
+    ReadPrivateRecognition,
+    /// Read the recognition collusion report (about everyone).
+    ReviewCollusion,
+    /// Set the recognition policy: allowances, calendar, cap, company values.
+    SetRecognitionPolicy,
 }
 
 impl Action {
     /// Every action the table has a row for, in table order.
     pub fn all() -> Vec<Action> {
         let kinds = EventKind::ALL.into_iter().filter(|k| *k != EventKind::Reversal);
-        std::iter::once(Action::Read).chain(kinds.clone().map(Action::Record)).chain(kinds.map(Action::Reverse)).collect()
+        std::iter::once(Action::Read)
+            .chain(kinds.clone().map(Action::Record))
+            .chain(kinds.map(Action::Reverse))
+            .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy])
+            .collect()
     }
 
     pub fn label(&self) -> String {
@@ -45,6 +59,9 @@ impl Action {
             Action::Read => "read profile, timeline, events".into(),
             Action::Record(k) => format!("record `{}`", k.as_str()),
             Action::Reverse(k) => format!("reverse a `{}`", k.as_str()),
+            Action::ReadPrivateRecognition => "see a private `recognition` in the feed".into(),
+            Action::ReviewCollusion => "read the recognition collusion report".into(),
+            Action::SetRecognitionPolicy => "set recognition allowances, calendar and values".into(),
         }
     }
 }
@@ -102,7 +119,8 @@ impl Rule {
 pub struct Subject {
     /// The subject has left the organization.
     pub left: bool,
-    /// For reversals: the viewer recorded the target.
+    /// For reversals: the viewer recorded the target (for a private recognition:
+    /// the viewer gave it).
     pub own_target: bool,
 }
 
@@ -135,7 +153,8 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Record(K::MicroPromotion), employee: NOBODY, manager: cell(No, Yes, No, false), admin: ANYONE },
     people_team(Action::Record(K::Promotion)),
     people_team(Action::Record(K::LateralMove)),
-    Rule { action: Action::Record(K::Recognition), employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: ANYONE },
+    // Nobody recognizes themself, the people team included (the ledger refuses it too).
+    Rule { action: Action::Record(K::Recognition), employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, true) },
     people_team(Action::Record(K::Departure)),
     people_team(Action::Record(K::MilestoneCompleted)),
     people_team(Action::Reverse(K::Hired)),
@@ -145,9 +164,14 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Reverse(K::MicroPromotion), employee: NOBODY, manager: cell(No, Yes, No, false), admin: ANYONE },
     people_team(Action::Reverse(K::Promotion)),
     people_team(Action::Reverse(K::LateralMove)),
-    Rule { action: Action::Reverse(K::Recognition), employee: cell(No, No, Own, false), manager: cell(No, Yes, Own, false), admin: ANYONE },
+    Rule { action: Action::Reverse(K::Recognition), employee: cell(No, No, Own, false), manager: cell(No, Yes, Own, false), admin: cell(No, Yes, Yes, true) },
     people_team(Action::Reverse(K::Departure)),
     people_team(Action::Reverse(K::MilestoneCompleted)),
+    // A private recognition: its receiver, the receiver's managers, its giver (own)
+    // and the people team see it; everyone else sees the public feed only.
+    Rule { action: Action::ReadPrivateRecognition, employee: cell(Yes, No, Own, true), manager: cell(Yes, Yes, Own, true), admin: ANYONE },
+    people_team(Action::ReviewCollusion),
+    people_team(Action::SetRecognitionPolicy),
 ];
 
 /// The row for `action`; `None` for a reversal of a reversal, which has none (the

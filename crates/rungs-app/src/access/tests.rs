@@ -32,6 +32,8 @@ fn record_matrix() {
         (Employee, Myself, Recognition, None, false, false),
         (Employee, Other, Recognition, None, false, true),
         (Employee, Other, Recognition, None, true, false),
+        (Admin, Myself, Recognition, None, false, false),
+        (Admin, Other, Recognition, None, true, true),
         (Employee, Other, Validation, None, false, true),
         (Employee, Myself, Validation, None, false, false),
         (Employee, Myself, MicroPromotion, None, false, false),
@@ -109,7 +111,7 @@ fn after_leaving_only_the_people_team_records() {
         for role in ROLES {
             let keeps = rule.cell(role).after_leaving;
             match rule.action {
-                table::Action::Read => assert!(keeps),
+                table::Action::Read | table::Action::ReadPrivateRecognition => assert!(keeps),
                 _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),
             }
         }

@@ -282,15 +282,32 @@ pub struct LateralMove {
     pub note: Option<String>,
 }
 
-/// `recognition`: praise from a peer or manager (the actor) to the subject.
+/// `recognition`: praise from a peer or manager (the actor) to the subject, with
+/// points from the actor's allowance (docs/RECOGNITION.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recognition {
     pub message: String,
     #[serde(default)]
     pub points: u32,
+    /// Private recognition is seen by the giver, the receiver, the receiver's
+    /// managers and the people team only.
     #[serde(default = "yes")]
     pub public: bool,
+    /// Company values it is tagged with (keys from the recognition policy).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Filled in by the server: the giver's allowance in force when it was given,
+    /// which the ledger enforces. Absent on recognition imported from elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowance: Option<crate::recognition::Allowance>,
+}
+
+impl Recognition {
+    /// A public recognition of `points` with no tags and no allowance.
+    pub fn new(message: impl Into<String>, points: u32) -> Self {
+        Recognition { message: message.into(), points, public: true, tags: Vec::new(), allowance: None }
+    }
 }
 
 fn yes() -> bool {
@@ -468,10 +485,19 @@ impl EventBody {
             }
             EventBody::Recognition(r) => {
                 let message = e.collect(parse_text("payload.message", &r.message, 2000));
-                if r.points > 1000 {
-                    e.push("payload.points", "must be at most 1000");
+                if r.points > crate::recognition::MAX_POINTS {
+                    e.push("payload.points", format!("must be at most {}", crate::recognition::MAX_POINTS));
                 }
-                EventBody::Recognition(Recognition { message: message.unwrap_or_default(), ..r })
+                if r.tags.len() > crate::recognition::MAX_TAGS {
+                    e.push("payload.tags", format!("must list at most {} values", crate::recognition::MAX_TAGS));
+                }
+                let tags = r.tags.iter().enumerate().filter_map(|(i, t)| e.collect(parse_key(&format!("payload.tags[{i}]"), t))).collect();
+                if let Some(a) = &r.allowance
+                    && a.period_start >= a.period_end
+                {
+                    e.push("payload.allowance.period_end", "must be after period_start");
+                }
+                EventBody::Recognition(Recognition { message: message.unwrap_or_default(), tags, ..r })
             }
             EventBody::Departure(d) => {
                 let note = e.collect(parse_optional_text("payload.note", d.note.as_deref(), 2000));

@@ -52,6 +52,6 @@ fn unknown_kinds_and_payload_fields_are_refused() {
 
 #[test]
 fn body_round_trips_through_kind_and_payload() {
-    let b = EventBody::Recognition(Recognition { message: "thanks".into(), points: 5, public: true });
+    let b = EventBody::Recognition(Recognition::new("thanks", 5));
     assert_eq!(EventBody::from_parts(b.kind(), b.payload_json()).unwrap(), b);
 }

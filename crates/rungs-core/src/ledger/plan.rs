@@ -19,9 +19,10 @@ use std::ops::Range;
 
 use super::codec::truncate;
 use super::snapshot::Snapshot;
-use crate::event::{Event, EventBody, NewEvent};
+use crate::event::{Event, EventBody, NewEvent, Recognition};
 use crate::person::Person;
 use crate::projection::{self, AppendContext};
+use crate::recognition::SpendKey;
 use crate::store::{AppendBatch, Appended, StoreError, StoreResult};
 use crate::{EventId, OrgId, PersonId, ValidationError};
 
@@ -118,6 +119,14 @@ pub fn at(batch_len: usize, i: usize, e: StoreError) -> StoreError {
     if batch_len > 1 { e.nested(&format!("events[{i}]")) } else { e }
 }
 
+/// The spending keys and points a recognition holds (for its reversal to give back).
+fn spending_of(e: &Event) -> Option<([SpendKey; 2], u32)> {
+    match (&e.body, e.actor) {
+        (EventBody::Recognition(Recognition { allowance: Some(a), points, .. }), Some(giver)) => Some((SpendKey::of(giver, e.subject, a), *points)),
+        _ => None,
+    }
+}
+
 /// Plan `batches`, all of the snapshot's organization, against `snapshot`.
 pub fn plan(snapshot: &Snapshot, org: OrgId, batches: &[AppendBatch]) -> Result<Plan, MissingHistories> {
     let mut p = Planner {
@@ -127,6 +136,7 @@ pub fn plan(snapshot: &Snapshot, org: OrgId, batches: &[AppendBatch]) -> Result<
         people: HashMap::new(),
         emails: HashMap::new(),
         reversed: HashSet::new(),
+        spent: HashMap::new(),
         out: Vec::with_capacity(batches.iter().map(|b| b.events.len()).sum()),
         by_id: HashMap::new(),
         keys: HashMap::new(),
@@ -180,6 +190,8 @@ struct Mark {
     next_seq: Option<i64>,
     people: Vec<(PersonId, Subject)>,
     emails: Vec<(String, Option<PersonId>)>,
+    /// The spending as it was, when the batch gives or reverses anything.
+    spent: Option<HashMap<SpendKey, i64>>,
 }
 
 enum Step {
@@ -197,6 +209,9 @@ struct Planner<'s> {
     emails: HashMap<String, PersonId>,
     /// Targets reversed by this plan (the snapshot holds the stored ones).
     reversed: HashSet<EventId>,
+    /// Points the plan's recognition (less its reversals) adds to each spending key,
+    /// on top of the snapshot's.
+    spent: HashMap<SpendKey, i64>,
     out: Vec<PlannedEvent>,
     by_id: HashMap<EventId, usize>,
     /// Idempotency keys of planned events -> index in `out`.
@@ -321,6 +336,10 @@ impl Planner<'_> {
             target_reversed: target.as_ref().is_some_and(|(_, r)| *r),
         };
         projection::check_append(&e, &ctx)?;
+        let reversed_points = match (&e.body, ctx.target) {
+            (EventBody::Reversal(_), Some(t)) => spending_of(t),
+            _ => None,
+        };
         match &e.body {
             EventBody::Hired(h) => self.check_email(&h.email, e.subject)?,
             EventBody::ProfileUpdated(u) => {
@@ -329,6 +348,15 @@ impl Planner<'_> {
                 }
             }
             _ => {}
+        }
+        if let EventBody::Recognition(r) = &e.body {
+            self.spend(&e, r)?;
+        }
+        if let Some((keys, points)) = reversed_points {
+            // A reversal gives the points back to the giver's allowance.
+            for k in keys {
+                *self.spent.entry(k).or_default() -= i64::from(points);
+            }
         }
         // The insert would fail on the foreign key: the organization does not exist.
         let seq = self.next_seq.ok_or(StoreError::NotFound)?;
@@ -375,6 +403,41 @@ impl Planner<'_> {
             self.refold_subjects(&[subject]).map_err(|(_, e)| e)?;
         }
         Ok(Step::Appended)
+    }
+
+    /// Refuse a recognition that would take its giver past their allowance for the
+    /// period, in all or to this receiver; otherwise count its points as spent.
+    fn spend(&mut self, e: &NewEvent, r: &Recognition) -> StoreResult<()> {
+        let Some(a) = &r.allowance else { return Ok(()) };
+        let Some(giver) = e.actor else {
+            return Err(ValidationError::single("actor", "recognition with an allowance needs a giver").into());
+        };
+        if e.occurred_at < a.period_start || e.occurred_at >= a.period_end {
+            return Err(ValidationError::single("occurred_at", "is outside the allowance period it draws from").into());
+        }
+        let [all, pair] = SpendKey::of(giver, e.subject, a);
+        let used = |k: &SpendKey| (self.snap.spent.get(k).copied().unwrap_or(0) as i64 + self.spent.get(k).copied().unwrap_or(0)).max(0) as u64;
+        let points = u64::from(r.points);
+        let until = a.period_end.format("%Y-%m-%d %H:%M UTC");
+        let (spent_all, spent_pair) = (used(&all), used(&pair));
+        if spent_all + points > u64::from(a.points) {
+            let left = u64::from(a.points).saturating_sub(spent_all);
+            return Err(
+                ValidationError::single("payload.points", format!("is more than the giver has left: {left} of {} points until {until}", a.points)).into()
+            );
+        }
+        if spent_pair + points > u64::from(a.pair_cap) {
+            let left = u64::from(a.pair_cap).saturating_sub(spent_pair);
+            return Err(ValidationError::single(
+                "payload.points",
+                format!("is more than one giver may give one person: {left} of {} points left for this person until {until}", a.pair_cap),
+            )
+            .into());
+        }
+        for k in [all, pair] {
+            *self.spent.entry(k).or_default() += i64::from(r.points);
+        }
+        Ok(())
     }
 
     /// Refuse an email another person of the org has; people the plan has loaded are
@@ -449,7 +512,9 @@ impl Planner<'_> {
         for e in events {
             self.load(e.subject);
         }
-        let mut m = Mark { out: self.out.len(), touched: self.touched.len(), next_seq: self.next_seq, people: Vec::new(), emails: Vec::new() };
+        let spends = events.iter().any(|e| matches!(e.body, EventBody::Recognition(_) | EventBody::Reversal(_)));
+        let spent = spends.then(|| self.spent.clone());
+        let mut m = Mark { out: self.out.len(), touched: self.touched.len(), next_seq: self.next_seq, people: Vec::new(), emails: Vec::new(), spent };
         let email = |e: &str, m: &mut Mark, emails: &HashMap<String, PersonId>| m.emails.push((e.to_string(), emails.get(e).copied()));
         for e in events {
             if !m.people.iter().any(|(id, _)| *id == e.subject)
@@ -491,6 +556,9 @@ impl Planner<'_> {
         }
         self.touched.truncate(m.touched);
         self.next_seq = m.next_seq;
+        if let Some(spent) = m.spent {
+            self.spent = spent;
+        }
         for (id, s) in m.people {
             self.people.insert(id, s);
         }

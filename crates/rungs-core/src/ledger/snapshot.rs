@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::event::{Event, EventBody, EventKind};
 use crate::person::Person;
+use crate::recognition::SpendKey;
 use crate::store::AppendBatch;
 use crate::{EventId, OrgId, PersonId};
 
@@ -29,6 +30,10 @@ pub struct SnapshotRequest {
     /// Subjects whose whole stored history the planner needs to refold them (the
     /// subjects of reversals, and any the planner found backdated).
     pub histories: Vec<PersonId>,
+    /// What givers of recognition with an allowance already spent in its period,
+    /// in all and to each receiver. Empty unless a batch gives recognition: other
+    /// events load nothing for it.
+    pub spending: Vec<SpendKey>,
 }
 
 fn push_new<T: Clone + Eq + std::hash::Hash>(seen: &mut HashSet<T>, list: &mut Vec<T>, v: &T) {
@@ -42,6 +47,7 @@ impl SnapshotRequest {
     pub fn new(org: OrgId, batches: &[AppendBatch]) -> SnapshotRequest {
         let mut r = SnapshotRequest { org, ..SnapshotRequest::default() };
         let (mut subjects, mut keys, mut targets, mut emails, mut histories) = (HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new());
+        let mut spending = HashSet::new();
         for b in batches {
             if let Some(c) = &b.claim {
                 r.claims.push((c.scope.clone(), c.key.clone()));
@@ -59,6 +65,13 @@ impl SnapshotRequest {
                     EventBody::ProfileUpdated(u) => {
                         if let Some(m) = &u.email {
                             push_new(&mut emails, &mut r.emails, m);
+                        }
+                    }
+                    EventBody::Recognition(rec) => {
+                        if let (Some(a), Some(giver)) = (&rec.allowance, e.actor) {
+                            for k in SpendKey::of(giver, e.subject, a) {
+                                push_new(&mut spending, &mut r.spending, &k);
+                            }
                         }
                     }
                     _ => {}
@@ -105,4 +118,6 @@ pub struct Snapshot {
     pub claims: HashMap<(String, String), StoredClaim>,
     /// The stored events of requested subjects, any order.
     pub histories: HashMap<PersonId, Vec<Event>>,
+    /// Requested spending: the points in force, by key (absent: nothing spent).
+    pub spent: HashMap<SpendKey, u64>,
 }

@@ -257,6 +257,22 @@ impl MemLedger {
         for id in &r.histories {
             s.histories.insert(*id, self.events.iter().filter(|e| e.subject == *id).cloned().collect());
         }
+        for k in &r.spending {
+            let reversed = |id: EventId| self.events.iter().any(|e| matches!(&e.body, EventBody::Reversal(x) if x.target == id));
+            let spent: u64 = self
+                .events
+                .iter()
+                .filter(|e| e.actor == Some(k.giver) && k.receiver.is_none_or(|r| r == e.subject))
+                .filter(|e| e.occurred_at >= k.period_start && e.occurred_at < k.period_end && !reversed(e.id))
+                .map(|e| match &e.body {
+                    EventBody::Recognition(r) => u64::from(r.points),
+                    _ => 0,
+                })
+                .sum();
+            if spent > 0 {
+                s.spent.insert(*k, spent);
+            }
+        }
         s
     }
 

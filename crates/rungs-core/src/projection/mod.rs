@@ -170,6 +170,9 @@ pub fn check_append(e: &NewEvent, ctx: &AppendContext<'_>) -> Result<(), Validat
         (_, Some(_)) => {}
     }
     target_rules(e, ctx)?;
+    if matches!(e.body, EventBody::Recognition(_)) && e.actor == Some(e.subject) {
+        return Err(ValidationError::single("subject", "nobody can recognize themself"));
+    }
     // A non-hire dated before the hire would make the fold start without a hire and
     // lose the person.
     if let Some(p) = ctx.subject

@@ -128,7 +128,7 @@ pub(crate) async fn load(tx: &Transaction<'_>, r: &SnapshotRequest, head: Option
     let people_sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 AND id = ANY($2)");
     let keys_sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND idempotency_key = ANY($2)");
     let targets_sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND id = ANY($2)");
-    let (people, keyed, found, reversed, emails, claims, histories) = tokio::try_join!(
+    let (people, keyed, found, reversed, emails, claims, histories, spent) = tokio::try_join!(
         async { query(tx, &people_sql, &[&org, &subjects]).await },
         async { if r.keys.is_empty() { nothing().await } else { query(tx, &keys_sql, &[&org, &r.keys]).await } },
         async { if targets.is_empty() { nothing().await } else { query(tx, &targets_sql, &[&org, &targets]).await } },
@@ -156,8 +156,11 @@ pub(crate) async fn load(tx: &Transaction<'_>, r: &SnapshotRequest, head: Option
             }
         },
         async { if r.histories.is_empty() { Ok(Vec::new()) } else { histories(tx, r.org, &r.histories).await } },
+        // Only recognition asks for spending: other appends send nothing more.
+        try_join_all(r.spending.iter().map(|k| async move { super::recognition::spent(tx, r.org, k).await.map(|n| (*k, n)) })),
     )?;
     let mut s = Snapshot { head, histories: histories.into_iter().collect(), ..Snapshot::default() };
+    s.spent = spent.into_iter().filter(|(_, n)| *n > 0).collect();
     for row in &people {
         let p = rows::person(row)?;
         s.people.insert(p.id, p);

@@ -23,6 +23,7 @@ mod jobs;
 pub mod migrate;
 mod opportunities;
 mod queries;
+mod recognition;
 mod rows;
 mod sessions;
 pub mod transfer;

@@ -120,6 +120,12 @@ pub(crate) fn load(conn: &Connection, r: &SnapshotRequest, cache: &PeopleCache) 
     for &id in &r.histories {
         s.histories.insert(id, subject_events(conn, org, id)?);
     }
+    for k in &r.spending {
+        let n = super::recognition::spent(conn, org, k)?;
+        if n > 0 {
+            s.spent.insert(*k, n);
+        }
+    }
     Ok(s)
 }
 

@@ -14,6 +14,7 @@ mod jobs;
 pub mod migrate;
 mod opportunities;
 mod queries;
+mod recognition;
 pub(crate) mod rows;
 mod sessions;
 mod writer;

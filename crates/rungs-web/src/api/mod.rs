@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod opportunities;
 pub mod people;
 pub mod readiness;
+pub mod recognition;
 pub mod tokens;
 
 use utoipa::openapi::path::ParameterIn;
@@ -51,6 +52,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML, CSV matrix and Markdown ladder import."),
         (name = "readiness", description = "Readiness for the next level, explained, and the ranked next steps."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
+        (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
     )
 )]
 pub struct ApiDoc;

@@ -53,6 +53,7 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
     let progressions: Vec<&Row> = all.iter().filter(|r| r.progression && !r.reversed).take(5).collect();
     let recognition: Vec<&Row> = all.iter().filter(|r| r.kind == EventKind::Recognition.as_str() && !r.reversed).take(5).collect();
     let last_progression = p.last_progression_at.map(|t| fmt::ago(t, now));
+    let balance = super::recognition::my_balance(&state, &s).await?;
     let readiness = rungs_core::readiness::readiness(&fw, &p.position, &timeline.iter().map(|e| e.event.clone()).collect::<Vec<_>>(), now).score;
     render(
         "home.html",
@@ -70,6 +71,7 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
             },
             progressions,
             recognition,
+            balance,
         },
     )
 }

@@ -15,6 +15,7 @@ mod opportunities;
 mod packet;
 mod people;
 mod progress;
+mod recognition;
 mod team;
 mod timeline;
 mod wins;
@@ -46,6 +47,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/wins/new", get(wins::form))
         .route("/wins", post(wins::submit))
+        .route("/recognition", get(recognition::show).post(recognition::give))
+        .route("/recognition/collusion", get(recognition::collusion))
         .route("/timeline", get(timeline::mine))
         .route("/people/{id}/timeline", get(timeline::of_person))
         .route("/progress", get(progress::mine))
@@ -102,6 +105,9 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("opportunities.html", include_str!("../../templates/opportunities.html")),
     ("opportunity.html", include_str!("../../templates/opportunity.html")),
     ("opportunity_new.html", include_str!("../../templates/opportunity_new.html")),
+    ("recognition.html", include_str!("../../templates/recognition.html")),
+    ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
+    ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -15,6 +15,7 @@ mod opportunity_pages;
 pub mod pages;
 mod people;
 mod readiness;
+mod recognition;
 mod support;
 mod system;
 mod tokens;

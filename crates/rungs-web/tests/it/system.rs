@@ -46,6 +46,10 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/people/{id}/recommendations get_recommendations",
         "GET /api/v1/people/{id}/timeline get_timeline",
         "GET /api/v1/readiness list_readiness",
+        "GET /api/v1/recognition list_recognition",
+        "GET /api/v1/recognition/balance get_recognition_balance",
+        "GET /api/v1/recognition/collusion get_recognition_collusion",
+        "GET /api/v1/recognition/policy get_recognition_policy",
         "GET /api/v1/tokens list_tokens",
         "GET /healthz get_health",
         "GET /metrics get_metrics",
@@ -61,8 +65,10 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "POST /api/v1/opportunities/{id}/applications/{application_id}/{action} decide_application",
         "POST /api/v1/opportunities/{id}/close close_opportunity",
         "POST /api/v1/people create_person",
+        "POST /api/v1/recognition give_recognition",
         "POST /api/v1/tokens create_token",
         "PUT /api/v1/framework update_framework",
+        "PUT /api/v1/recognition/policy update_recognition_policy",
     ];
     assert_eq!(ops, want);
     // The served document is the one the binary dumps.

@@ -26,6 +26,8 @@ use rungs_core::{EventId, OrgId, PersonId};
 
 use super::names::*;
 
+mod recognition;
+
 /// Parameters of the built-in effects, written to the truths file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Effects {
@@ -61,6 +63,13 @@ pub struct Truths {
     pub effects: Effects,
     /// People made to stall, and from when.
     pub stallers: Vec<(PersonId, DateTime<Utc>)>,
+    /// The planted recognition ring (each gives the next, the last the first, far
+    /// beyond the usual pattern) over the last months: `rungs recognition collusion`
+    /// must flag it (docs/RECOGNITION.md).
+    pub collusion_ring: Vec<PersonId>,
+    /// Recognition per person per month of each team's culture: some teams thank
+    /// each other much more than others (manager -> rate).
+    pub recognition_rates: Vec<(PersonId, f64)>,
 }
 
 struct Sim {
@@ -127,6 +136,8 @@ pub struct Generator<'a> {
     leads: HashMap<usize, Vec<usize>>,
     /// (track, level index) -> the targets of the next level's checkable expectations.
     targets: HashMap<(&'static str, usize), Vec<Target<'a>>>,
+    /// Recognition: what each giver and giver → receiver spent this month, and the ring.
+    recognition: recognition::State,
     pub truths: Truths,
 }
 
@@ -145,7 +156,17 @@ impl<'a> Generator<'a> {
             teams: HashMap::new(),
             leads: HashMap::new(),
             targets: HashMap::new(),
-            truths: Truths { seed, people_at_start: 0, history_start: start, history_end: end, effects: EFFECTS, stallers: vec![] },
+            recognition: recognition::State::default(),
+            truths: Truths {
+                seed,
+                people_at_start: 0,
+                history_start: start,
+                history_end: end,
+                effects: EFFECTS,
+                stallers: vec![],
+                collusion_ring: vec![],
+                recognition_rates: vec![],
+            },
         }
     }
 
@@ -333,6 +354,8 @@ impl<'a> Generator<'a> {
                 self.teams.entry(m).or_default().push(q);
             }
         }
+        self.recognition.new_month();
+        self.plant_ring(from, to);
         for p in 0..n {
             if !self.people[p].active {
                 continue;
@@ -414,23 +437,6 @@ impl<'a> Generator<'a> {
             Category::Mentoring => "Mentored a new hire through their first month".to_string(),
             Category::Responsibility => format!("Took ownership of {}", pick(r, AREAS)),
         }
-    }
-
-    fn recognise(&mut self, p: usize, from: DateTime<Utc>, to: DateTime<Utc>) {
-        if !self.rng.gen_bool(0.25) {
-            return;
-        }
-        let Some(m) = self.people[p].manager else { return };
-        let team: Vec<usize> = self
-            .teams
-            .get(&m)
-            .map(|t| t.iter().copied().filter(|&q| q != p && self.people[q].active && self.people[q].manager == Some(m)).collect())
-            .unwrap_or_default();
-        let Some(&to_whom) = team.choose(&mut self.rng) else { return };
-        let at = self.at(from, to);
-        let message = THANKS.choose(&mut self.rng).unwrap_or(&"Thank you!").to_string();
-        let points = [10, 10, 20, 25, 50][self.rng.gen_range(0..5)];
-        self.push(to_whom, Some(p), at, EventBody::Recognition(Recognition { message, points, public: true }), vec![], vec![]);
     }
 
     fn months_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {

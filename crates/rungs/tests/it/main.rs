@@ -5,5 +5,6 @@ mod demo;
 mod durability;
 mod opportunities;
 mod postgres;
+mod recognition;
 mod signin;
 mod support;

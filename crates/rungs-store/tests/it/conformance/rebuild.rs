@@ -48,7 +48,7 @@ pub async fn rebuild_equals_live_state(store: Arc<dyn Store>) {
                 level[i] += 1;
                 promotion(&format!("l{}", level[i]))
             }
-            4 => EventBody::Recognition(Recognition { message: "thanks".into(), points: 5, public: true }),
+            4 => EventBody::Recognition(Recognition::new("thanks", 5)),
             5 => EventBody::MicroPromotion(MicroPromotion { scope: format!("scope {step}"), note: None }),
             6 => EventBody::LateralMove(LateralMove { to: None, department: Some(format!("Dept {}", step % 4)), manager_id: None, note: None }),
             7 => EventBody::ProfileUpdated(ProfileUpdated { location: Some(format!("City {step}")), ..Default::default() }),
