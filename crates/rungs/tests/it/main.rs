@@ -7,3 +7,4 @@ mod opportunities;
 mod postgres;
 mod signin;
 mod support;
+mod truths;
