@@ -31,13 +31,42 @@ pub enum Action {
     Record(EventKind),
     /// Record a reversal of an event of this kind.
     Reverse(EventKind),
+    /// Count the subject in an analytics report (aggregates, or a row of a list).
+    Analyze(Report),
+}
+
+/// The analytics reports (docs/ANALYTICS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Report {
+    /// Metrics per group and period (dashboards).
+    Metrics,
+    /// The ranked stagnation-risk list, person by person.
+    Stagnation,
+    /// The what-works report: the whole organization's retention and promotion.
+    WhatWorks,
+}
+
+impl Report {
+    pub const ALL: [Report; 3] = [Report::Metrics, Report::Stagnation, Report::WhatWorks];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Report::Metrics => "metrics",
+            Report::Stagnation => "stagnation",
+            Report::WhatWorks => "what-works",
+        }
+    }
 }
 
 impl Action {
     /// Every action the table has a row for, in table order.
     pub fn all() -> Vec<Action> {
         let kinds = EventKind::ALL.into_iter().filter(|k| *k != EventKind::Reversal);
-        std::iter::once(Action::Read).chain(kinds.clone().map(Action::Record)).chain(kinds.map(Action::Reverse)).collect()
+        std::iter::once(Action::Read)
+            .chain(kinds.clone().map(Action::Record))
+            .chain(kinds.map(Action::Reverse))
+            .chain(Report::ALL.into_iter().map(Action::Analyze))
+            .collect()
     }
 
     pub fn label(&self) -> String {
@@ -45,6 +74,7 @@ impl Action {
             Action::Read => "read profile, timeline, events".into(),
             Action::Record(k) => format!("record `{}`", k.as_str()),
             Action::Reverse(k) => format!("reverse a `{}`", k.as_str()),
+            Action::Analyze(r) => format!("count in the `{}` report", r.as_str()),
         }
     }
 }
@@ -148,7 +178,18 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Reverse(K::Recognition), employee: cell(No, No, Own, false), manager: cell(No, Yes, Own, false), admin: ANYONE },
     people_team(Action::Reverse(K::Departure)),
     people_team(Action::Reverse(K::MilestoneCompleted)),
+    // Analytics: a manager's dashboards and stagnation list cover their reports (and
+    // leavers among them, for the period metrics); the what-works report rests on the
+    // whole organization, so it is the people team's.
+    Rule { action: Action::Analyze(Report::Metrics), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
+    Rule { action: Action::Analyze(Report::Stagnation), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
+    people_team(Action::Analyze(Report::WhatWorks)),
 ];
+
+/// May `role` see the report at all (for anyone)? Otherwise it is a 403.
+pub fn may_analyze(role: Role, report: Report) -> bool {
+    rule(Action::Analyze(report)).is_some_and(|r| Relation::ALL.iter().any(|rel| r.cell(role).grant(*rel) != No))
+}
 
 /// The row for `action`; `None` for a reversal of a reversal, which has none (the
 /// ledger refuses it).

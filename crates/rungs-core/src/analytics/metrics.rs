@@ -143,8 +143,8 @@ pub fn metrics(snap: &Snapshot, who: &[usize], start: DateTime<Utc>, end: DateTi
         }
         people += 1;
         let steps = snap.steps(m);
-        let active = m.active_at(end - Duration::seconds(1));
-        let last = snap.last_progression(m, end);
+        let active = m.active_at(end);
+        let last = steps.last_before(None, end);
         let one = |acc: &mut Acc| {
             acc.person_months += months(from, to);
             acc.promotions += steps.count(Step::Promotion, from, to);
@@ -154,8 +154,8 @@ pub fn metrics(snap: &Snapshot, who: &[usize], start: DateTime<Utc>, end: DateTi
             if active {
                 acc.active += 1;
                 acc.in_level.push(months(snap.level_since(m, end), end));
-                acc.p30 += usize::from(last >= end - Duration::days(30) && last > m.hired);
-                acc.p90 += usize::from(last >= end - Duration::days(90) && last > m.hired);
+                acc.p30 += usize::from(last.is_some_and(|l| l >= day_of(end - Duration::days(30))));
+                acc.p90 += usize::from(last.is_some_and(|l| l >= day_of(end - Duration::days(90))));
             }
         };
         let each = |acc: &mut Acc| one(acc);
@@ -183,6 +183,11 @@ pub fn metrics(snap: &Snapshot, who: &[usize], start: DateTime<Utc>, end: DateTi
         by_manager,
         monthly: monthly(snap, who, end),
     }
+}
+
+/// Midnight of `t`'s day: steps are kept by day.
+fn day_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    super::from_day(super::day(t))
 }
 
 fn monthly(snap: &Snapshot, who: &[usize], end: DateTime<Utc>) -> Vec<MonthMetrics> {

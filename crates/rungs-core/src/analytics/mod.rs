@@ -12,6 +12,7 @@ pub mod stats;
 pub mod whatworks;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Months, Utc};
 
@@ -170,9 +171,17 @@ impl Progressions {
 #[derive(Debug, Clone, Copy)]
 pub struct Steps<'a>(pub &'a [u32]);
 
+/// The first day not before `t`: its own day at midnight, else the next day (steps
+/// are kept by day, so a day that has begun counts as a whole).
+fn day_bound(t: DateTime<Utc>) -> u32 {
+    let d = day(t);
+    if t.timestamp().rem_euclid(86_400) == 0 && t.timestamp_subsec_nanos() == 0 { d } else { d + 1 }
+}
+
 impl Steps<'_> {
     fn range(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> &[u32] {
-        let (a, b) = (day(from) << 2, day(to) << 2);
+        // Whole days: the day `from` falls on, up to the day `to` begins (or has begun).
+        let (a, b) = (day(from) << 2, day_bound(to) << 2);
         &self.0[self.0.partition_point(|x| *x < a)..self.0.partition_point(|x| *x < b)]
     }
 
@@ -181,9 +190,10 @@ impl Steps<'_> {
         self.range(from, to).iter().filter(|x| *x & 3 == s as u32).count()
     }
 
-    /// The day of the last step (of `kind`, or any) on a day before `t`'s day.
+    /// The day of the last step (of `kind`, or any) before `t` (on an earlier day, or
+    /// on `t`'s own day when `t` is past midnight).
     pub fn last_before(&self, kind: Option<Step>, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let end = self.0.partition_point(|x| *x < day(t) << 2);
+        let end = self.0.partition_point(|x| *x < day_bound(t) << 2);
         self.0[..end].iter().rev().find(|x| kind.is_none_or(|k| *x & 3 == k as u32)).map(|x| from_day(x >> 2))
     }
 }
@@ -198,13 +208,14 @@ pub fn from_day(d: u32) -> DateTime<Utc> {
 pub struct Snapshot {
     pub members: Vec<Member>,
     index: HashMap<PersonId, usize>,
-    pub progressions: Progressions,
+    pub progressions: Arc<Progressions>,
     /// When the people were read (reports are "as of" this).
     pub as_of: DateTime<Utc>,
 }
 
 impl Snapshot {
-    pub fn new(members: Vec<Member>, progressions: Progressions, as_of: DateTime<Utc>) -> Snapshot {
+    pub fn new(members: Vec<Member>, progressions: impl Into<Arc<Progressions>>, as_of: DateTime<Utc>) -> Snapshot {
+        let progressions = progressions.into();
         let index = members.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
         Snapshot { members, index, progressions, as_of }
     }

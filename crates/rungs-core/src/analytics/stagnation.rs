@@ -73,7 +73,7 @@ pub fn stagnation(snap: &Snapshot, who: &[usize], now: DateTime<Utc>, threshold_
             continue;
         }
         considered += 1;
-        let last = snap.steps(m).last_before(None, now + chrono::Duration::days(1)).filter(|d| *d >= m.hired);
+        let last = snap.steps(m).last_before(None, now).filter(|d| *d >= m.hired.date_naive().and_time(chrono::NaiveTime::MIN).and_utc());
         let quiet = (now - last.unwrap_or(m.hired)).num_days();
         let in_level = (now - snap.level_since(m, now)).num_days();
         let ((p, peers), group) = match level_p75.get(&(m.track.as_str(), m.level.as_str())) {

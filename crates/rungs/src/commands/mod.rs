@@ -9,6 +9,7 @@ pub mod migrate_store;
 mod opportunities;
 mod readiness;
 mod rebuild;
+mod report;
 mod serve;
 mod token;
 mod user;
@@ -114,6 +115,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,
+        Command::Report { db, what } => report::run(&db.db, what).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
         Command::Demo { db, people, seed, listen, no_serve, truths } => {
             return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;

@@ -145,3 +145,38 @@ fn poisson_regression_recovers_a_known_rate_and_slope() {
     assert!(f.se_b > 0.0 && f.se_b < 0.05);
     assert!(poisson_regression(&[Cell { x: 1.0, n: 10.0, y: 0.0 }]).is_none());
 }
+
+/// Against lifelines (`.ci/lifelines` writes the reference file and sets the variable;
+/// without it this test checks nothing and says so).
+#[test]
+fn lifelines_agrees() {
+    let Ok(path) = std::env::var("RUNGS_LIFELINES_JSON") else {
+        eprintln!("RUNGS_LIFELINES_JSON not set: run .ci/lifelines");
+        return;
+    };
+    let sets: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(sets.len() >= 5);
+    for (k, s) in sets.iter().enumerate() {
+        let f = |key: &str| s[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<f64>>();
+        let (time, event, group) = (f("time"), f("event"), f("group"));
+        let df = s["df"].as_u64().unwrap() as usize;
+        let mut groups = vec![vec![]; df + 1];
+        for i in 0..time.len() {
+            groups[group[i] as usize].push(Obs { time: time[i], event: event[i] == 1.0 });
+        }
+        let curve = kaplan_meier(&groups[0]);
+        for row in s["km_group0"].as_array().unwrap() {
+            let r: Vec<f64> = row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            let p = survival_at(&curve, r[0]).unwrap();
+            assert!(close(p.survival, r[1], 1e-9), "set {k} t={}: {} vs {}", r[0], p.survival, r[1]);
+            if r[1] > 0.0 && r[1] < 1.0 {
+                assert!(close(p.lower, r[2], 1e-6) && close(p.upper, r[3], 1e-6), "set {k} t={}: [{}, {}] vs [{}, {}]", r[0], p.lower, p.upper, r[2], r[3]);
+            }
+        }
+        let lr = log_rank(&groups).unwrap();
+        let (chi, p) = (s["chi_square"].as_f64().unwrap(), s["p_value"].as_f64().unwrap());
+        assert!(close(lr.chi_square, chi, 1e-6 * chi.max(1.0)), "set {k}: χ² {} vs {chi}", lr.chi_square);
+        assert!(close(lr.p_value, p, 1e-9 + 1e-6 * p), "set {k}: p {} vs {p}", lr.p_value);
+        eprintln!("set {k}: {} people, {} groups: KM and log-rank agree (χ² {chi:.4})", time.len(), df + 1);
+    }
+}
