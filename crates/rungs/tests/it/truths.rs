@@ -234,4 +234,28 @@ async fn every_hidden_truth_is_recovered_from_the_ledger_alone_within_its_interv
     println!("staller rate factor: {:.3} [{:.3}, {:.3}] from {} stallers", theta.exp(), ci.0.exp(), ci.1.exp(), stallers.len());
     assert!(stallers.len() >= 30);
     assert!(ci.0.exp() <= EFFECTS.staller_rate_factor && EFFECTS.staller_rate_factor <= ci.1.exp());
+
+    // The what-works report, on the same ledger as of its end, recovers the built-in
+    // effects in the individual contributors' tracks: each estimate's 95% interval holds
+    // the truth, and the landmark curves separate cadence quartiles for later promotion.
+    let viewer = rungs_app::Viewer::system(org.id);
+    let cache = rungs_app::analytics::Cache::default();
+    let r = rungs_app::analytics::what_works_report(&store, &cache, &viewer, end, None).await.unwrap();
+    for e in r.effects.iter().filter(|e| e.track == "engineering") {
+        println!("what-works {} ({}): {:.4} [{:.4}, {:.4}]", e.id, e.track, e.estimate.value, e.estimate.lower, e.estimate.upper);
+        let truth = match e.id.as_str() {
+            "promotion_hazard_per_recent_win" => EFFECTS.promotion_hazard_per_recent_win,
+            "leaving_growth_per_month_without_progression" => EFFECTS.attrition_growth_per_stagnant_month,
+            _ => EFFECTS.attrition_base_hazard,
+        };
+        assert!(e.estimate.lower <= truth && truth <= e.estimate.upper, "{e:?}");
+    }
+    let by_cadence = r.comparisons.iter().find(|c| c.id == "promotion_by_cadence").unwrap();
+    let t = by_cadence.log_rank.as_ref().unwrap();
+    assert!(t.p_value < 0.001, "{}", by_cadence.finding);
+    let (q1, q4) = (&by_cadence.groups[0], &by_cadence.groups[3]);
+    let promoted = |g: &rungs_core::analytics::whatworks::Curve| 1.0 - g.at_12_months.as_ref().unwrap().value;
+    assert!(promoted(q4) > 2.0 * promoted(q1), "{}", by_cadence.finding);
+    let quiet = r.comparisons.iter().find(|c| c.id == "retention_by_time_since_progression").unwrap();
+    assert!(quiet.log_rank.as_ref().unwrap().p_value < 0.05, "{}", quiet.finding);
 }
