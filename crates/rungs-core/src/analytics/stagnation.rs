@@ -53,7 +53,8 @@ pub struct StagnationReport {
 /// whole organization.
 pub fn stagnation(snap: &Snapshot, who: &[usize], now: DateTime<Utc>, threshold_days: u32) -> StagnationReport {
     // Peers: days in level of everyone employed, by (track, level) and by track.
-    let (mut by_level, mut by_track): (HashMap<(&str, &str), Vec<f64>>, HashMap<&str, Vec<f64>>) = Default::default();
+    let mut by_level: HashMap<(&str, &str), Vec<f64>> = HashMap::new();
+    let mut by_track: HashMap<&str, Vec<f64>> = HashMap::new();
     for m in snap.members.iter().filter(|m| m.active_at(now)) {
         let d = (now - snap.level_since(m, now)).num_days() as f64;
         by_level.entry((&m.track, &m.level)).or_default().push(d);

@@ -170,10 +170,11 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         }
         a.swap(col, piv);
         b.swap(col, piv);
+        let pivot = a[col].clone();
         for r in col + 1..n {
-            let f = a[r][col] / a[col][col];
-            for c in col..n {
-                a[r][c] -= f * a[col][c];
+            let f = a[r][col] / pivot[col];
+            for (x, p) in a[r].iter_mut().zip(&pivot).skip(col) {
+                *x -= f * p;
             }
             b[r] -= f * b[col];
         }

@@ -153,7 +153,9 @@ pub fn what_works(snap: &Snapshot, now: DateTime<Utc>, landmark: DateTime<Utc>) 
     let by_cadence = |i: usize| quartile(wins[i]);
     let by_quiet = |i: usize| quiet_group(quiet(cohort[i]));
     let by_level = |i: usize| level_group(in_level(cohort[i]));
-    let specs: [(&str, &str, &Vec<String>, &dyn Fn(usize) -> usize, bool); 5] = [
+    // (id, title, group labels, group of cohort member i, outcome is promotion)
+    type Spec<'a> = (&'a str, &'a str, &'a Vec<String>, &'a dyn Fn(usize) -> usize, bool);
+    let specs: [Spec; 5] = [
         (
             "promotion_by_cadence",
             "Later promotion by micro-progression cadence (wins in the 12 months before the landmark)",

@@ -38,3 +38,29 @@ async fn bad_analytics_parameters_name_the_field() {
     assert_eq!(app.get("/api/v1/analytics/what-works?landmark=2999-01-01", &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), vec!["landmark"]);
     assert_eq!(app.get("/api/v1/analytics/what-works?landmark=soon", &app.admin).await.fields(StatusCode::UNPROCESSABLE_ENTITY), vec!["landmark"]);
 }
+
+#[tokio::test]
+async fn the_people_team_sees_the_dashboard_and_the_what_works_report_with_svg_charts_a_manager_only_the_dashboard() {
+    let app = TestApp::new().await;
+    let t = app.team().await;
+    app.record(&t.manager, &win(t.report_id, "Shipped the importer")).await.assert_status(StatusCode::CREATED);
+    let admin_email = app.store.person(app.org, app.admin_id).await.unwrap().email;
+    let admin = app.sign_in(&admin_email, rungs_core::person::Role::Admin).await;
+    let page = app.page("/analytics", &admin.cookie).await;
+    page.assert_status(StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("<svg class=\"chart\"") && html.contains("Stagnation risk") && html.contains("By department"), "{html}");
+    let ww = app.page("/analytics/what-works", &admin.cookie).await;
+    ww.assert_status(StatusCode::OK);
+    let html = ww.text();
+    assert!(html.contains("What works here") && html.contains("Caveats") && html.contains("log-rank") || html.contains("not enough data"), "{html}");
+    // No inline style anywhere (CSP): the chart is styled by classes.
+    assert!(!html.contains("style="), "inline style in the what-works page");
+
+    let manager_email = app.store.person(app.org, t.manager_id).await.unwrap().email;
+    let manager = app.sign_in(&manager_email, rungs_core::person::Role::Manager).await;
+    let page = app.page("/analytics", &manager.cookie).await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.text().contains("Team analytics") && !page.text().contains("By department"));
+    assert_eq!(app.page("/analytics/what-works", &manager.cookie).await.status, StatusCode::FORBIDDEN);
+}
