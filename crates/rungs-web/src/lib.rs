@@ -51,6 +51,8 @@ pub struct AppState {
     /// Can the store take writes? What `/readyz` answers (see [`readiness`]).
     pub readiness: Arc<readiness::Readiness>,
     pub form_key: Arc<rungs_app::accounts::FormKey>,
+    /// The analytics snapshot per organization, caught up incrementally.
+    pub analytics: Arc<rungs_app::analytics::Cache>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             throttle: Arc::default(),
             readiness: Arc::default(),
             form_key: Arc::new(rungs_app::accounts::FormKey::random()),
+            analytics: Arc::default(),
         }
     }
 

@@ -80,6 +80,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Analytics as the people team sees them (docs/ANALYTICS.md): `metrics`,
+    /// `stagnation` or `what-works`; `--json` gives every number the page shows.
+    Report {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        what: ReportWhat,
+    },
     /// List the opportunity board: id, status, owner, places, competencies, title
     /// (tab-separated), or every field and application as JSON.
     Opportunities {
@@ -318,4 +326,35 @@ mod tests {
     fn the_cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// Which analytics report `rungs report` prints.
+#[derive(Debug, Subcommand)]
+pub enum ReportWhat {
+    /// Promotion rate, time in level, cadence, recent progression: organization,
+    /// departments, tracks, managers, month by month.
+    Metrics {
+        /// The period: this many months before today (1–60).
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// People with no progression for N days and longer in level than 3 in 4 peers, ranked, with reasons.
+    Stagnation {
+        /// N: days without progression of any kind.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retention and later promotion by cadence and time since promotion: Kaplan–Meier
+    /// curves, log-rank tests, person-month rates, conclusion and caveats.
+    WhatWorks {
+        /// Landmark date (YYYY-MM-DD); default 18 months ago.
+        #[arg(long)]
+        landmark: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -138,6 +138,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
         || match action {
             Action::Read | Action::ReadPrivateRecognition | Action::ReviewCollusion | Action::SetRecognitionPolicy => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
+            Action::Analyze(_) => false,
         }
 }
 

@@ -41,6 +41,31 @@ pub enum Action {
     ReviewCollusion,
     /// Set the recognition policy: allowances, calendar, cap, company values.
     SetRecognitionPolicy,
+    /// Count the subject in an analytics report (aggregates, or a row of a list).
+    Analyze(Report),
+}
+
+/// The analytics reports (docs/ANALYTICS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Report {
+    /// Metrics per group and period (dashboards).
+    Metrics,
+    /// The ranked stagnation-risk list, person by person.
+    Stagnation,
+    /// The what-works report: the whole organization's retention and promotion.
+    WhatWorks,
+}
+
+impl Report {
+    pub const ALL: [Report; 3] = [Report::Metrics, Report::Stagnation, Report::WhatWorks];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Report::Metrics => "metrics",
+            Report::Stagnation => "stagnation",
+            Report::WhatWorks => "what-works",
+        }
+    }
 }
 
 impl Action {
@@ -51,6 +76,7 @@ impl Action {
             .chain(kinds.clone().map(Action::Record))
             .chain(kinds.map(Action::Reverse))
             .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy])
+            .chain(Report::ALL.into_iter().map(Action::Analyze))
             .collect()
     }
 
@@ -62,6 +88,7 @@ impl Action {
             Action::ReadPrivateRecognition => "see a private `recognition` in the feed".into(),
             Action::ReviewCollusion => "read the recognition collusion report".into(),
             Action::SetRecognitionPolicy => "set recognition allowances, calendar and values".into(),
+            Action::Analyze(r) => format!("count in the `{}` report", r.as_str()),
         }
     }
 }
@@ -172,7 +199,18 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::ReadPrivateRecognition, employee: cell(Yes, No, Own, true), manager: cell(Yes, Yes, Own, true), admin: ANYONE },
     people_team(Action::ReviewCollusion),
     people_team(Action::SetRecognitionPolicy),
+    // Analytics: a manager's dashboards and stagnation list cover their reports (and
+    // leavers among them, for the period metrics); the what-works report rests on the
+    // whole organization, so it is the people team's.
+    Rule { action: Action::Analyze(Report::Metrics), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
+    Rule { action: Action::Analyze(Report::Stagnation), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
+    people_team(Action::Analyze(Report::WhatWorks)),
 ];
+
+/// May `role` see the report at all (for anyone)? Otherwise it is a 403.
+pub fn may_analyze(role: Role, report: Report) -> bool {
+    rule(Action::Analyze(report)).is_some_and(|r| Relation::ALL.iter().any(|rel| r.cell(role).grant(*rel) != No))
+}
 
 /// The row for `action`; `None` for a reversal of a reversal, which has none (the
 /// ledger refuses it).

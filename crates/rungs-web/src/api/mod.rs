@@ -1,6 +1,7 @@
 //! The JSON API: one module per resource, one file per action, DTOs beside the
 //! handler. The route table is in `router.rs`.
 
+pub mod analytics;
 pub mod error;
 pub mod events;
 pub mod framework;
@@ -51,6 +52,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "tokens", description = "API tokens."),
         (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML, CSV matrix and Markdown ladder import."),
         (name = "readiness", description = "Readiness for the next level, explained, and the ranked next steps."),
+        (name = "analytics", description = "Metrics per group and period, stagnation risk, and the what-works report (docs/ANALYTICS.md)."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
     )

@@ -3,6 +3,7 @@
 //! from `templates/` (minijinja, HTML autoescape, strict undefined). Templates and
 //! the stylesheet are embedded in the binary. See docs/WEB.md.
 
+mod analytics;
 mod assets;
 mod error;
 mod export;
@@ -57,6 +58,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/people/{id}/validations", post(timeline::validate))
         .route("/export", get(export::download))
         .route("/team", get(team::show))
+        .route("/analytics", get(analytics::dashboard))
+        .route("/analytics/what-works", get(analytics::what_works))
         .route("/people", get(people::list))
         .route("/framework", get(framework::show))
         .route("/framework.yaml", get(framework::download))
@@ -99,6 +102,8 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("progress.html", include_str!("../../templates/progress.html")),
     ("packet.html", include_str!("../../templates/packet.html")),
     ("team.html", include_str!("../../templates/team.html")),
+    ("analytics.html", include_str!("../../templates/analytics.html")),
+    ("what_works.html", include_str!("../../templates/what_works.html")),
     ("people.html", include_str!("../../templates/people.html")),
     ("import.html", include_str!("../../templates/import.html")),
     ("framework.html", include_str!("../../templates/framework.html")),

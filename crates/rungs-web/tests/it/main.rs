@@ -2,6 +2,7 @@
 //! SQLite database per test. One binary, one module per resource.
 
 mod access;
+mod analytics;
 mod authz_first;
 mod availability;
 mod contract;

@@ -29,6 +29,9 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
     let want = [
         "DELETE /api/v1/tokens/{id} revoke_token",
         "GET /api/openapi.json get_openapi",
+        "GET /api/v1/analytics/metrics get_metrics_report",
+        "GET /api/v1/analytics/stagnation get_stagnation_report",
+        "GET /api/v1/analytics/what-works get_what_works_report",
         "GET /api/v1/events/{id} get_event",
         "GET /api/v1/framework get_framework",
         "GET /api/v1/framework/diff get_framework_diff",

@@ -10,6 +10,7 @@ mod opportunities;
 mod readiness;
 mod rebuild;
 mod recognition;
+mod report;
 mod serve;
 mod token;
 mod user;
@@ -116,6 +117,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,
         Command::Recognition { action } => recognition::run(action).await?,
+        Command::Report { db, what } => report::run(&db.db, what).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
         Command::Demo { db, people, seed, listen, no_serve, truths } => {
             return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;

@@ -1,15 +1,24 @@
 //! The demo organization generator: an org chart simulated month by month over 30
 //! months, from a seed. The same seed and end date give the same ledger.
 //!
-//! Hidden truths (documented in docs/DEMO.md; later analytics must recover them):
-//! 1. **Stallers**: about 10% of individual contributors stop progressing at a random
-//!    month in the first half of the window: their micro-progression rate drops to 5%
-//!    and they are never promoted afterwards.
-//! 2. **Cadence drives promotion**: the monthly promotion hazard is proportional to
-//!    the number of micro-progressions in the last 12 months (capped), after at least
-//!    12 months in level.
+//! Hidden truths (documented in docs/DEMO.md; analytics must recover them):
+//! 1. **Stallers**: about 10% of individual contributors stop progressing from the
+//!    start of a random month in the first half of the window: their micro-progression
+//!    rate drops to 5% and they get no micro-promotion or promotion afterwards.
+//! 2. **Cadence drives promotion**: the monthly promotion hazard is
+//!    `0.003 × min(wins in the 12 months before the month, 15)`, after at least 12
+//!    months in level.
 //! 3. **Stagnation drives attrition**: the monthly hazard of leaving is
-//!    `0.006 · e^(0.10 · months since the last progression of any kind)`, capped at 12%.
+//!    `0.006 · e^(0.10 · months since the last progression of any kind)`, capped at 5%.
+//!
+//! **Causality.** Every hazard of a month is computed from the person's state at the
+//! start of that month, which is exactly what the ledger shows before it: nothing
+//! drawn in a month feeds a decision of the same month. A person's events of a month
+//! all fall before their departure (drawn uniformly in the month). Staff hired before
+//! the window have their starting state on the ledger: hired one level down and
+//! promoted at `level_since` when that falls after the hire, and their last
+//! progression before the window as a win. `tests/it/truths.rs` recovers each truth
+//! from the ledger alone.
 
 use std::collections::HashMap;
 
@@ -31,23 +40,42 @@ mod recognition;
 /// Parameters of the built-in effects, written to the truths file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Effects {
+    /// Share of individual contributors at the window's start drawn to stall.
     pub staller_share: f64,
+    /// A staller's micro-progression rate after the stall, relative to their own.
     pub staller_rate_factor: f64,
+    /// The stall month is drawn uniformly among the window's months `[0, this)`.
+    pub staller_months: u32,
     pub promotion_hazard_per_recent_win: f64,
+    /// Wins counted toward the promotion hazard: those of the 12 months before the month.
+    pub promotion_window_months: u32,
+    /// Wins beyond this many do not raise the promotion hazard any further.
+    pub promotion_win_cap: u32,
     pub promotion_min_months_in_level: u32,
     pub attrition_base_hazard: f64,
     pub attrition_growth_per_stagnant_month: f64,
     pub attrition_hazard_cap: f64,
+    /// Days in a "month" of stagnation.
+    pub days_per_month: f64,
 }
 
 pub const EFFECTS: Effects = Effects {
     staller_share: 0.10,
     staller_rate_factor: 0.05,
+    staller_months: MONTHS / 2,
     promotion_hazard_per_recent_win: 0.003,
+    promotion_window_months: 12,
+    // 15 wins in a year binds: a fifth of people log more (rates around 0.8/month,
+    // log-normally spread). No cap on the hazard itself: 0.003 × 15 = 4.5% is its top,
+    // and a second cap could only ever make one of the two redundant.
+    promotion_win_cap: 15,
     promotion_min_months_in_level: 12,
     attrition_base_hazard: 0.006,
     attrition_growth_per_stagnant_month: 0.10,
-    attrition_hazard_cap: 0.12,
+    // Binds after ln(0.05 / 0.006) / 0.10 = 21.2 months without progression, which
+    // early stallers reach inside the window.
+    attrition_hazard_cap: 0.05,
+    days_per_month: 30.44,
 };
 
 /// Months of simulated history.
@@ -61,7 +89,10 @@ pub struct Truths {
     pub history_start: DateTime<Utc>,
     pub history_end: DateTime<Utc>,
     pub effects: Effects,
-    /// People made to stall, and from when.
+    /// What each effect means in terms of the ledger alone.
+    pub definitions: Vec<String>,
+    /// People made to stall who were still employed when it took effect, and the start
+    /// of the month it took effect (their rate changes from that instant).
     pub stallers: Vec<(PersonId, DateTime<Utc>)>,
     /// The planted recognition ring (each gives the next, the last the first, far
     /// beyond the usual pattern) over the last months: `rungs recognition collusion`
@@ -70,6 +101,26 @@ pub struct Truths {
     /// Recognition per person per month of each team's culture: some teams thank
     /// each other much more than others (manager -> rate).
     pub recognition_rates: Vec<(PersonId, f64)>,
+    /// Drawn stallers who left before their stall month began (not listed above: the
+    /// ledger cannot show a stall they never lived).
+    pub stallers_left_before_stall: usize,
+}
+
+/// The truths in ledger terms, written into the truths file.
+fn definitions() -> Vec<String> {
+    [
+        "a win is a micro_progression event that no reversal event targets",
+        "a progression is a win, a micro_promotion, a promotion or a lateral_move (reversed events excluded)",
+        "months are calendar months from history_start; each month's hazards depend only on ledger events dated before the month's first instant",
+        "stallers: from the listed instant, the person's monthly win rate is staller_rate_factor times their own rate before, and they get no micro_promotion or promotion",
+        "promotion: an individual contributor (not management track) below the top level of their track, whose current level started (hire or last promotion) at least promotion_min_months_in_level calendar months before the month's start, and not a staller past their stall instant, is promoted in the month with probability promotion_hazard_per_recent_win × min(wins dated in [month start − promotion_window_months, month start), promotion_win_cap)",
+        "attrition: an individual contributor employed at the month's start leaves during the month with probability min(attrition_base_hazard × exp(attrition_growth_per_stagnant_month × m), attrition_hazard_cap), m = whole days from the last progression before the month's start (or the hire, if none) to the month's start, divided by days_per_month",
+        "every event of a person in a month precedes their departure; nobody has events after leaving",
+        "staff hired before history_start carry their starting state on the ledger: a promotion event at the start of their current level (when after the hire) and a win at their last progression (when later than that)",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
 }
 
 struct Sim {
@@ -86,8 +137,11 @@ struct Sim {
     rate: f64,
     /// Share of their wins aimed at what their next level expects (see `wins`).
     focus: f64,
+    /// The start of the month the stall takes effect.
     stall_from: Option<DateTime<Utc>>,
+    /// Wins (not reversed), in time order.
     wins: Vec<DateTime<Utc>>,
+    left_at: Option<DateTime<Utc>>,
 }
 
 const DEPTS: &[(&str, &str, f64)] = &[
@@ -131,6 +185,8 @@ pub struct Generator<'a> {
     month: Vec<NewEvent>,
     /// Manager -> people on their team at the start of the month (joined before it).
     teams: HashMap<usize, Vec<usize>>,
+    /// Person -> when they leave this month, if they do (decided at the month's start).
+    until: Vec<Option<DateTime<Utc>>>,
     /// Department -> its team leads. Managers neither leave nor move in the
     /// simulation, so this is computed once after staffing.
     leads: HashMap<usize, Vec<usize>>,
@@ -154,6 +210,7 @@ impl<'a> Generator<'a> {
             end,
             month: vec![],
             teams: HashMap::new(),
+            until: vec![],
             leads: HashMap::new(),
             targets: HashMap::new(),
             recognition: recognition::State::default(),
@@ -163,9 +220,11 @@ impl<'a> Generator<'a> {
                 history_start: start,
                 history_end: end,
                 effects: EFFECTS,
+                definitions: definitions(),
                 stallers: vec![],
                 collusion_ring: vec![],
                 recognition_rates: vec![],
+                stallers_left_before_stall: 0,
             },
         }
     }
@@ -194,6 +253,18 @@ impl<'a> Generator<'a> {
             batch.sort_by_key(|e| e.occurred_at);
             sink(batch).await?;
         }
+        // Only stalls someone lived are truths the ledger can show.
+        let mut stallers = vec![];
+        for s in &self.people {
+            if let Some(from) = s.stall_from {
+                if s.left_at.is_some_and(|l| l <= from) {
+                    self.truths.stallers_left_before_stall += 1;
+                } else {
+                    stallers.push((s.id, from));
+                }
+            }
+        }
+        self.truths.stallers = stallers;
         Ok(self.truths)
     }
 
@@ -259,6 +330,7 @@ impl<'a> Generator<'a> {
             focus,
             stall_from: None,
             wins: vec![],
+            left_at: None,
         });
         let body = EventBody::Hired(Hired {
             name: format!("{first} {last}"),
@@ -323,16 +395,51 @@ impl<'a> Generator<'a> {
                 let at = self.at(long_ago, start);
                 let level = [0usize, 1, 1, 2, 2, 2, 3, 3, 4].choose(&mut self.rng).copied().unwrap_or(1).min(top - 1);
                 let m = team_leads[i % team_leads.len()];
-                let p = self.hire(at, Some(m), d, track, level, None);
-                self.people[p].level_since = self.at(at.max(self.start - Months::new(30)), start).max(at);
-                self.people[p].last_progression = self.at(self.start - Months::new(6), start).max(at);
+                // Their starting state goes on the ledger: someone in their level since
+                // after their hire was hired one level down and promoted then.
+                let since = self.at(at.max(self.start - Months::new(30)), start).max(at);
+                let promoted = level > 0 && since > at + Duration::days(31);
+                let p = self.hire(at, Some(m), d, track, if promoted { level - 1 } else { level }, None);
+                if promoted {
+                    self.promote(p, since);
+                }
+                // Their last progression before the window: the promotion, or a win after it.
+                let win_at = self.at((self.start - Months::new(6)).max(at), start);
+                if win_at > self.people[p].level_since {
+                    self.push_win(p, win_at, start, Some(p));
+                }
                 if self.rng.gen_bool(EFFECTS.staller_share) {
-                    let from = self.at(self.start, self.start + Months::new(MONTHS / 2));
-                    self.people[p].stall_from = Some(from);
-                    self.truths.stallers.push((self.people[p].id, from));
+                    let k = self.rng.gen_range(0..EFFECTS.staller_months);
+                    self.people[p].stall_from = Some(self.start + Months::new(k));
                 }
             }
         }
+    }
+
+    /// Promote `p` one level at `at`.
+    fn promote(&mut self, p: usize, at: DateTime<Utc>) {
+        let (track, level) = (self.people[p].track, self.people[p].level + 1);
+        let key = self.fw.track(track).and_then(|t| t.levels.get(level)).map_or(String::new(), |l| l.key.clone());
+        let to_pos = Position { track: track.to_string(), level: key.clone(), title: self.title(track, level) };
+        let band = format!("{}A", key.to_uppercase());
+        self.push(
+            p,
+            None,
+            at,
+            EventBody::Promotion(Promotion { to: to_pos, pay_band: Some(band), note: Some("Promotion cycle decision".into()) }),
+            vec![],
+            vec![],
+        );
+        let s = &mut self.people[p];
+        s.level = level;
+        s.level_since = at;
+        s.last_progression = s.last_progression.max(at);
+    }
+
+    /// Wins of `p` (not reversed) dated in `[from, to)`.
+    fn wins_between(&self, p: usize, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
+        let w = &self.people[p].wins;
+        w.partition_point(|x| *x < to) - w.partition_point(|x| *x < from)
     }
 
     fn rate(&self, p: usize, at: DateTime<Utc>) -> f64 {
@@ -354,45 +461,96 @@ impl<'a> Generator<'a> {
                 self.teams.entry(m).or_default().push(q);
             }
         }
+        // Everything this month is decided from the state at its start (what the ledger
+        // shows before `from`): who leaves first, so that nobody's events (thanks from
+        // a teammate included) come after their leaving.
+        self.until.clear();
+        for p in 0..n {
+            let until = if self.people[p].active && self.leaves(p, from) { Some(self.at(from, to)) } else { None };
+            self.until.push(until);
+        }
         self.recognition.new_month();
         self.plant_ring(from, to);
         for p in 0..n {
             if !self.people[p].active {
                 continue;
             }
-            self.wins(p, from, to);
-            self.recognise(p, from, to);
-            self.career(p, from, to);
+            let leaves = self.until[p].is_some();
+            let until = self.until[p].unwrap_or(to);
+            let recent = self.wins_between(p, from - Months::new(EFFECTS.promotion_window_months), from);
+            let stalled = self.people[p].stall_from.is_some_and(|f| from >= f);
+            self.wins(p, from, until, to);
+            self.recognise(p, from, until);
+            self.career(p, from, until, recent, stalled);
+            if leaves {
+                self.depart(p, until, to);
+            }
         }
     }
 
-    fn wins(&mut self, p: usize, from: DateTime<Utc>, to: DateTime<Utc>) {
+    /// Whether `p` leaves this month (hidden truth 3): individual contributors only,
+    /// from the months since their last progression before the month.
+    fn leaves(&mut self, p: usize, from: DateTime<Utc>) -> bool {
+        let s = &self.people[p];
+        if s.is_manager {
+            return false;
+        }
+        let stagnant = (from - s.last_progression).num_days().max(0) as f64 / EFFECTS.days_per_month;
+        let h = (EFFECTS.attrition_base_hazard * (EFFECTS.attrition_growth_per_stagnant_month * stagnant).exp()).min(EFFECTS.attrition_hazard_cap);
+        self.rng.gen_bool(h)
+    }
+
+    /// `p` leaves at `at`, then a junior is hired onto the same team.
+    fn depart(&mut self, p: usize, at: DateTime<Utc>, to: DateTime<Utc>) {
+        let reason = if self.rng.gen_bool(0.85) { DepartureReason::Voluntary } else { DepartureReason::Involuntary };
+        self.push(p, None, at, EventBody::Departure(Departure { reason, note: None }), vec![], vec![]);
+        self.people[p].active = false;
+        self.people[p].left_at = Some(at);
+        let (manager, dept, track) = (self.people[p].manager, self.people[p].dept, self.people[p].track);
+        let hire_at = (at + Duration::minutes(30)).min(to - Duration::seconds(1));
+        if hire_at < self.end && manager.is_some() {
+            let level = self.rng.gen_range(0..2);
+            self.hire(hire_at, manager, dept, track, level, None);
+        }
+    }
+
+    /// This month's wins of `p`, dated in `[from, until)` (`to` ends the month).
+    fn wins(&mut self, p: usize, from: DateTime<Utc>, until: DateTime<Utc>, to: DateTime<Utc>) {
         let k = self.poisson(self.rate(p, from));
-        let track = self.people[p].track;
-        for _ in 0..k {
-            let at = self.at(from, to);
-            let (category, mut cs) = self.win_content(p, track);
-            cs.sort();
-            cs.dedup();
-            let title = self.win_title(category);
-            let evidence =
-                if self.rng.gen_bool(0.4) { vec![format!("https://git.northwind.example/changes/{}", self.rng.gen_range(1000..99999))] } else { vec![] };
+        let mut times: Vec<DateTime<Utc>> = (0..k).map(|_| self.at(from, to)).collect();
+        // A leaver's wins after leaving never happen.
+        times.retain(|t| *t < until);
+        times.sort();
+        for at in times {
             let manager = self.people[p].manager.filter(|&m| self.people[m].active);
             let actor = if manager.is_some() && self.rng.gen_bool(0.2) { manager } else { Some(p) };
-            let magnitude = if self.rng.gen_bool(0.6) { Magnitude::Nano } else { Magnitude::Micro };
-            let id = self.push(p, actor, at, EventBody::MicroProgression(MicroProgression { category, magnitude, title, description: None }), cs, evidence);
-            let reversed = self.rng.gen_bool(0.01);
-            if let Some(m) = manager.filter(|_| !reversed && self.rng.gen_bool(VALIDATED_SHARE)) {
-                let vat = (at + Duration::hours(self.rng.gen_range(1..96))).min(to - Duration::seconds(1)).max(at);
-                self.push(p, Some(m), vat, EventBody::Validation(Validation { target: id, role: ValidatorRole::Manager, note: None }), vec![], vec![]);
-            }
-            if reversed {
-                let rat = (at + Duration::minutes(30)).min(to - Duration::seconds(1)).max(at);
-                self.push(p, Some(p), rat, EventBody::Reversal(Reversal { target: id, reason: "logged twice by mistake".into() }), vec![], vec![]);
-            } else {
-                self.people[p].wins.push(at);
-                self.people[p].last_progression = self.people[p].last_progression.max(at);
-            }
+            self.push_win(p, at, until, actor);
+        }
+    }
+
+    /// One win of `p` at `at`, maybe validated by their manager or reversed before `until`.
+    fn push_win(&mut self, p: usize, at: DateTime<Utc>, until: DateTime<Utc>, actor: Option<usize>) {
+        let track = self.people[p].track;
+        let (category, mut cs) = self.win_content(p, track);
+        cs.sort();
+        cs.dedup();
+        let title = self.win_title(category);
+        let evidence = if self.rng.gen_bool(0.4) { vec![format!("https://git.northwind.example/changes/{}", self.rng.gen_range(1000..99999))] } else { vec![] };
+        let manager = self.people[p].manager.filter(|&m| self.people[m].active);
+        let magnitude = if self.rng.gen_bool(0.6) { Magnitude::Nano } else { Magnitude::Micro };
+        let id = self.push(p, actor, at, EventBody::MicroProgression(MicroProgression { category, magnitude, title, description: None }), cs, evidence);
+        let reversed = self.rng.gen_bool(0.01);
+        let last = until - Duration::seconds(1);
+        if let Some(m) = manager.filter(|_| !reversed && self.rng.gen_bool(VALIDATED_SHARE)) {
+            let vat = (at + Duration::hours(self.rng.gen_range(1..96))).min(last).max(at);
+            self.push(p, Some(m), vat, EventBody::Validation(Validation { target: id, role: ValidatorRole::Manager, note: None }), vec![], vec![]);
+        }
+        if reversed {
+            let rat = (at + Duration::minutes(30)).min(last).max(at);
+            self.push(p, Some(p), rat, EventBody::Reversal(Reversal { target: id, reason: "logged twice by mistake".into() }), vec![], vec![]);
+        } else {
+            self.people[p].wins.push(at);
+            self.people[p].last_progression = self.people[p].last_progression.max(at);
         }
     }
 
@@ -439,46 +597,29 @@ impl<'a> Generator<'a> {
         }
     }
 
-    fn months_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
-        (b - a).num_days() as f64 / 30.44
-    }
-
-    fn career(&mut self, p: usize, from: DateTime<Utc>, to: DateTime<Utc>) {
+    /// Micro-promotion, promotion (hidden truth 2) and lateral move of `p` this month,
+    /// from `recent` (wins in the 12 months before `from`) and the state at `from`;
+    /// dated before `until`.
+    fn career(&mut self, p: usize, from: DateTime<Utc>, until: DateTime<Utc>, recent: usize, stalled: bool) {
         let s = &self.people[p];
         let manager = s.manager;
-        let stalled = s.stall_from.is_some_and(|f| from >= f);
-        let recent = s.wins.iter().filter(|w| **w > from - Months::new(12)).count() as f64;
-        let in_level = Self::months_between(s.level_since, from);
+        let recent = recent as f64;
+        let eligible = s.level_since <= from - Months::new(EFFECTS.promotion_min_months_in_level);
         let top = self.levels(s.track);
         // Micro-promotion: a new scope, granted by the manager.
         if !stalled && manager.is_some() && self.rng.gen_bool((0.006 + 0.002 * recent.min(10.0)).min(0.05)) {
-            let at = self.at(from, to);
+            let at = self.at(from, until);
             let scope = SCOPES.choose(&mut self.rng).unwrap_or(&"project lead").to_string();
             self.push(p, manager, at, EventBody::MicroPromotion(MicroPromotion { scope, note: None }), vec![], vec![]);
             self.people[p].last_progression = self.people[p].last_progression.max(at);
         }
         // Promotion (hidden truth 2).
-        let (is_manager, track, level) = (self.people[p].is_manager, self.people[p].track, self.people[p].level + 1);
-        if !stalled && !is_manager && level < top && in_level >= f64::from(EFFECTS.promotion_min_months_in_level) {
-            let h = (EFFECTS.promotion_hazard_per_recent_win * recent.min(15.0)).min(0.08);
+        let (is_manager, level) = (self.people[p].is_manager, self.people[p].level + 1);
+        if !stalled && !is_manager && level < top && eligible {
+            let h = EFFECTS.promotion_hazard_per_recent_win * recent.min(f64::from(EFFECTS.promotion_win_cap));
             if self.rng.gen_bool(h) {
-                let at = self.at(from, to);
-                let key = self.fw.track(track).and_then(|t| t.levels.get(level)).map_or(String::new(), |l| l.key.clone());
-                let to_pos = Position { track: track.to_string(), level: key.clone(), title: self.title(track, level) };
-                let band = format!("{}A", key.to_uppercase());
-                self.push(
-                    p,
-                    None,
-                    at,
-                    EventBody::Promotion(Promotion { to: to_pos, pay_band: Some(band), note: Some("Promotion cycle decision".into()) }),
-                    vec![],
-                    vec![],
-                );
-                let s = &mut self.people[p];
-                s.level = level;
-                s.level_since = at;
-                s.last_progression = s.last_progression.max(at);
-                s.wins.clear();
+                let at = self.at(from, until);
+                self.promote(p, at);
             }
         }
         // Lateral move to another team in the same department.
@@ -486,31 +627,12 @@ impl<'a> Generator<'a> {
             let dept = self.people[p].dept;
             let leads: Vec<usize> = self.leads.get(&dept).map(|l| l.iter().copied().filter(|&q| Some(q) != manager).collect()).unwrap_or_default();
             if let Some(&m) = leads.choose(&mut self.rng) {
-                let at = self.at(from, to);
+                let at = self.at(from, until);
                 let body =
                     EventBody::LateralMove(LateralMove { to: None, department: None, manager_id: Some(self.people[m].id), note: Some("Team change".into()) });
                 self.push(p, None, at, body, vec![], vec![]);
                 self.people[p].manager = Some(m);
                 self.people[p].last_progression = self.people[p].last_progression.max(at);
-            }
-        }
-        // Departure (hidden truth 3); individual contributors only, then a backfill.
-        let (is_manager, last_progression, dept, track) =
-            (self.people[p].is_manager, self.people[p].last_progression, self.people[p].dept, self.people[p].track);
-        if !is_manager {
-            let stagnant = Self::months_between(last_progression, from).max(0.0);
-            let h = (EFFECTS.attrition_base_hazard * (EFFECTS.attrition_growth_per_stagnant_month * stagnant).exp()).min(EFFECTS.attrition_hazard_cap);
-            if self.rng.gen_bool(h) {
-                // Leave at the end of the month, after this month's other events.
-                let at = self.at(to - Duration::days(2), to - Duration::hours(1));
-                let reason = if self.rng.gen_bool(0.85) { DepartureReason::Voluntary } else { DepartureReason::Involuntary };
-                self.push(p, None, at, EventBody::Departure(Departure { reason, note: None }), vec![], vec![]);
-                self.people[p].active = false;
-                let hire_at = (at + Duration::minutes(30)).min(to - Duration::seconds(1));
-                if hire_at < self.end && manager.is_some() {
-                    let level = self.rng.gen_range(0..2);
-                    self.hire(hire_at, manager, dept, track, level, None);
-                }
             }
         }
     }

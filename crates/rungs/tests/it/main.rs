@@ -8,3 +8,4 @@ mod postgres;
 mod recognition;
 mod signin;
 mod support;
+mod truths;

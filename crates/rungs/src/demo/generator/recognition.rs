@@ -2,7 +2,7 @@
 //! recognition per person per month, from rare to frequent), most recognition goes to
 //! teammates and some across teams, points within the default policy (100 a month
 //! per giver, 50 to one person), and over the last four months one planted ring of
-//! three people in different teams who trade points with each other far beyond that
+//! three managers of different teams who trade points with each other far beyond that
 //! pattern (recorded in the hidden truths as `collusion_ring`).
 
 use std::collections::HashMap;
@@ -89,14 +89,18 @@ impl Generator<'_> {
             let pool: Vec<usize> = pool.into_iter().filter(|&q| q != p && self.people[q].active).collect();
             let Some(&q) = pool.choose(&mut self.rng) else { continue };
             let at = self.at(from, to);
+            // Nobody is thanked after leaving (`to` is already the giver's leaving).
+            if self.until[q].is_some_and(|left| at >= left) {
+                continue;
+            }
             let message = THANKS.choose(&mut self.rng).unwrap_or(&"Thank you!").to_string();
             let points = [5, 10, 10, 15, 20, 25][self.rng.gen_range(0..6)];
             self.give(p, q, at, points, message);
         }
     }
 
-    /// In the last months, three people of different teams give each other (round
-    /// the ring) close to the cap, every month.
+    /// In the last months, three managers under different managers give each other
+    /// (round the ring) close to the cap, every month.
     pub(super) fn plant_ring(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
         if to <= self.end - Duration::days(30 * RING_MONTHS) {
             return;
@@ -104,7 +108,9 @@ impl Generator<'_> {
         if self.recognition.ring.is_empty() {
             let mut by_team: HashMap<usize, usize> = HashMap::new();
             for (q, s) in self.people.iter().enumerate() {
-                if let Some(m) = s.manager.filter(|_| s.active && s.joined < from && !s.is_manager) {
+                // Managers: the demo's attrition takes individual contributors only, so
+                // the ring stays whole until the end (a member who left would break it).
+                if let Some(m) = s.manager.filter(|_| s.active && s.joined < from && s.is_manager) {
                     by_team.entry(m).or_insert(q);
                 }
             }
@@ -124,8 +130,10 @@ impl Generator<'_> {
             if !self.people[p].active || !self.people[q].active {
                 continue;
             }
+            // Dated before either of the pair leaves this month.
+            let until = [self.until[p], self.until[q]].into_iter().flatten().fold(to, DateTime::min);
             for _ in 0..3 {
-                let at = self.at(from, to);
+                let at = self.at(from, until);
                 let message = ["You're the best!", "Thanks again, legend", "Appreciate you!"][self.rng.gen_range(0..3)].to_string();
                 self.give(p, q, at, 15, message);
             }
