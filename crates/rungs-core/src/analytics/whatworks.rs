@@ -30,11 +30,15 @@ use super::{Member, Snapshot, Step, months};
 /// Follow-up shown for a curve's "after 12 months".
 const HORIZON: f64 = 12.0;
 
-/// An estimate with its 95% interval.
+/// An estimate with its 95% interval. A number that cannot be estimated from the
+/// data (no one at risk, no events: a landmark before the ledger begins) is `null`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Estimate {
+    #[schema(nullable)]
     pub value: f64,
+    #[schema(nullable)]
     pub lower: f64,
+    #[schema(nullable)]
     pub upper: f64,
 }
 

@@ -67,8 +67,11 @@ impl SpendKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleAllowances {
+    #[schema(maximum = 100000)]
     pub employee: u32,
+    #[schema(maximum = 100000)]
     pub manager: u32,
+    #[schema(maximum = 100000)]
     pub admin: u32,
 }
 
@@ -81,15 +84,18 @@ pub struct Policy {
     pub time_zone: String,
     /// Day of the month (1-28) the allowance resets, at midnight in `time_zone`.
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 28)]
     pub reset_day: u32,
     /// Points each role may give per period.
     #[serde(default = "default_allowances")]
     pub allowance: RoleAllowances,
     /// Most points one giver may give one receiver per period.
     #[serde(default = "default_pair_cap")]
+    #[schema(minimum = 1, maximum = 100000)]
     pub pair_cap: u32,
     /// The company values recognition may be tagged with (keys). Empty: any tag.
     #[serde(default = "default_values")]
+    #[schema(max_items = 50)]
     pub values: Vec<String>,
 }
 
@@ -210,13 +216,22 @@ impl Policy {
 #[serde(deny_unknown_fields)]
 pub struct GiftInput {
     /// Who is recognized (1-20 people, not the giver).
+    #[schema(min_items = 1, max_items = 20)]
     pub to: Vec<PersonId>,
+    /// What they did (up to 2,000 characters; no control characters but newline and tab).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub message: String,
     /// Points to each receiver, from the giver's allowance.
     #[serde(default)]
+    #[schema(maximum = 1000)]
     pub points: u32,
     /// Company values (keys from the policy's `values`).
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub tags: Vec<String>,
     /// Competency keys the recognized work evidences.
     #[serde(default)]

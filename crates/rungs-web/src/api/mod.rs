@@ -94,7 +94,9 @@ pub fn document_errors(api: &mut OpenApiDoc) {
                 add("401", "Missing, unknown or revoked bearer token.");
                 add("403", "The caller may see the resource but not do this.");
             }
-            if has_id {
+            // A query parameter naming a person (`?person=`) names a resource too.
+            let names_person = params.iter().any(|p| p.parameter_in == ParameterIn::Query && p.name == "person");
+            if has_id || names_person {
                 add("404", "No such resource, or the caller may not see it.");
             }
             if writes && path != "/api/v1/framework" {

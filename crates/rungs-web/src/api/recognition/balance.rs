@@ -32,7 +32,7 @@ pub struct BalanceParams {
 )]
 #[tracing::instrument(skip_all)]
 pub async fn get_recognition_balance(State(state): State<AppState>, Auth(viewer): Auth, Query(params): Query<BalanceParams>) -> ApiResult<Json<Balance>> {
-    let person = match params.person.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let person = match params.person.as_deref() {
         None => None,
         Some(s) => Some(s.parse::<PersonId>().map_err(|_| ValidationError::single("person", "must be a UUID"))?),
     };

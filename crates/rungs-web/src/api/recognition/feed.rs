@@ -37,7 +37,7 @@ pub async fn list_recognition(State(state): State<AppState>, Auth(viewer): Auth,
         None => None,
         Some(s) => s.parse::<u32>().map_err(|_| e.push("limit", "must be a whole number from 1 to 100")).ok(),
     };
-    let person = match params.person.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let person = match params.person.as_deref() {
         None => None,
         Some(s) => s.parse::<PersonId>().map_err(|_| e.push("person", "must be a UUID")).ok(),
     };
