@@ -2,6 +2,7 @@
 //! without touching a disk, a socket or a clock. Pure, fast to test.
 #![forbid(unsafe_code)]
 
+pub mod badges;
 pub mod error;
 pub mod event;
 pub mod framework;

@@ -99,7 +99,7 @@ pub fn apply(p: &mut Person, e: &Event) {
         }
         EventBody::Recognition(_) => p.recognitions_received += 1,
         // Recorded for the milestone map and credentials; no profile field changes.
-        EventBody::MilestoneCompleted(_) => {}
+        EventBody::MilestoneCompleted(_) | EventBody::BadgeAwarded(_) => {}
         EventBody::Departure(d) => {
             p.status = PersonStatus::Departed;
             p.ended_at = Some(at);
@@ -143,7 +143,7 @@ pub fn fold(events: &[Event]) -> Option<Person> {
 pub fn needs_refold(p: &Person, e: &Event) -> bool {
     match e.kind() {
         EventKind::Reversal => true,
-        EventKind::MicroProgression | EventKind::Validation | EventKind::Recognition | EventKind::MilestoneCompleted => false,
+        EventKind::MicroProgression | EventKind::Validation | EventKind::Recognition | EventKind::MilestoneCompleted | EventKind::BadgeAwarded => false,
         _ => e.occurred_at < p.last_occurred_at,
     }
 }
