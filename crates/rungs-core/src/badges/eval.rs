@@ -25,14 +25,30 @@ pub struct BadgeFact {
 /// The part of an event a rule can ask about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FactBody {
-    Win { category: Category, magnitude: Magnitude, competencies: Vec<String> },
-    Recognition { points: u32, competencies: Vec<String> },
-    MilestoneCompleted { milestone: String },
+    Win {
+        category: Category,
+        magnitude: Magnitude,
+        competencies: Vec<String>,
+    },
+    Recognition {
+        points: u32,
+        competencies: Vec<String>,
+    },
+    MilestoneCompleted {
+        milestone: String,
+    },
     MicroPromotion,
-    Validation { target: EventId },
-    Reversal { target: EventId },
+    Validation {
+        target: EventId,
+    },
+    Reversal {
+        target: EventId,
+    },
     /// A badge already held (its tier slot taken, whether by the rule or by hand).
-    Award { badge: String, tier: Tier },
+    Award {
+        badge: String,
+        tier: Tier,
+    },
 }
 
 /// An event that can count toward a leaf.

@@ -176,7 +176,9 @@ impl Rule {
         match self {
             Rule::Count { filter, .. } | Rule::Streak { filter, .. } | Rule::First(filter) => out.push(filter.clone()),
             Rule::PointsReceived { competency, .. } | Rule::DistinctGivers { competency, .. } => out.push(rec(competency)),
-            Rule::Milestone { .. } => out.push(Filter { kind: FactKind::MilestoneCompleted, category: None, magnitude: None, competency: None, validated: false }),
+            Rule::Milestone { .. } => {
+                out.push(Filter { kind: FactKind::MilestoneCompleted, category: None, magnitude: None, competency: None, validated: false })
+            }
             Rule::All(rs) | Rule::Any(rs) | Rule::NOf { of: rs, .. } => rs.iter().for_each(|r| r.collect_filters(out)),
         }
     }
@@ -272,3 +274,28 @@ pub fn parse_badge_key(field: &str, key: &str) -> Result<String, ValidationError
 
 #[cfg(test)]
 mod tests;
+
+/// A saved badge definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBadge {
+    pub def: BadgeDef,
+    /// Bumped on every save: a change of any badge's revision means the rules changed,
+    /// and the evaluator re-judges everyone from scratch.
+    pub revision: i64,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Badge definitions and the reduced ledger read badge rules need: a capability of
+/// every [`Store`](crate::store::Store) backend. Awards themselves are ledger events
+/// (`badge_awarded`) whose event key makes each one unique.
+#[async_trait::async_trait]
+pub trait BadgeStore: Send + Sync {
+    /// Create or replace the badge `def.key`; returns its new revision.
+    async fn save_badge(&self, org: crate::OrgId, def: &BadgeDef, at: chrono::DateTime<chrono::Utc>) -> crate::store::StoreResult<i64>;
+    /// Every badge of the organization, by key (badges are few and small).
+    async fn badges(&self, org: crate::OrgId) -> crate::store::StoreResult<Vec<StoredBadge>>;
+    /// The events badge rules read (wins, recognition, milestones, micro-promotions,
+    /// validations, reversals, awards), reduced to [`BadgeFact`]s, in seq order: at most
+    /// `limit` with `seq > after_seq`.
+    async fn badge_facts(&self, org: crate::OrgId, after_seq: i64, limit: u32) -> crate::store::StoreResult<Vec<BadgeFact>>;
+}

@@ -37,7 +37,12 @@ fn hue(key: &str) -> u32 {
 }
 
 fn initials(name: &str) -> String {
-    name.split(|c: char| c.is_whitespace() || c == '-').filter_map(|w| w.chars().next()).filter(|c| c.is_alphanumeric()).take(3).collect::<String>().to_uppercase()
+    name.split(|c: char| c.is_whitespace() || c == '-')
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .take(3)
+        .collect::<String>()
+        .to_uppercase()
 }
 
 /// The SVG document for `tier` of the badge `key` named `name` (96 × 120 px).

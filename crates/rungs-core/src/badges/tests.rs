@@ -36,7 +36,10 @@ fn fields(e: crate::ValidationError) -> Vec<String> {
 #[test]
 fn every_starter_badge_parses_and_round_trips_through_json() {
     let set = starter::starter();
-    assert_eq!(set.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(), ["Skill-Burst", "Nano-Progressions", "Agile Laddering", "Stepwise Amplification", "On-the-Spot"]);
+    assert_eq!(
+        set.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
+        ["Skill-Burst", "Nano-Progressions", "Agile Laddering", "Stepwise Amplification", "On-the-Spot"]
+    );
     for b in set {
         let back = parse_badge(&serde_json::to_value(&b).unwrap()).unwrap();
         assert_eq!(back, b);
