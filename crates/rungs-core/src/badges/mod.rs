@@ -29,7 +29,7 @@ mod parse;
 pub mod starter;
 mod svg;
 
-pub use engine::{Due, Engine, RunReport};
+pub use engine::{Due, Engine, RunReport, Touched};
 pub use eval::{BadgeFact, FactBody, PersonFacts, evaluate};
 pub use parse::{parse_badge, parse_badge_yaml};
 pub use svg::badge_svg;
