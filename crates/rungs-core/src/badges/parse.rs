@@ -14,8 +14,12 @@ use crate::text::{parse_key, parse_text};
 
 /// A definition from YAML: read into JSON first, so YAML and the API have one shape.
 pub fn parse_badge_yaml(text: &str) -> Result<BadgeDef, ValidationError> {
-    let value: Value = serde_norway::from_str(text).map_err(|e| ValidationError::single("yaml", e.to_string()))?;
-    parse_badge(&value)
+    parse_badge(&yaml_value(text)?)
+}
+
+/// YAML (or JSON, which is YAML) text as the JSON value [`parse_badge`] reads.
+pub fn yaml_value(text: &str) -> Result<Value, ValidationError> {
+    serde_norway::from_str(text).map_err(|e| ValidationError::single("yaml", e.to_string()))
 }
 
 /// A definition from its JSON value. Errors name the position of each problem.

@@ -4,6 +4,7 @@ mod export;
 mod import_events;
 mod import_framework;
 mod import_people;
+pub mod badges;
 pub mod jobs;
 pub mod migrate_store;
 mod opportunities;
@@ -111,6 +112,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             };
             eprintln!("exported {n} events");
         }
+        Command::Badges { action } => badges::run(action).await?,
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,
