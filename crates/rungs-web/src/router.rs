@@ -48,6 +48,11 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(opportunities::close::close_opportunity))
         .routes(routes!(opportunities::apply::apply_to_opportunity))
         .routes(routes!(opportunities::decide::decide_application))
+        .routes(routes!(api::badges::list::list_badges))
+        .routes(routes!(api::badges::define::define_badge))
+        .routes(routes!(api::badges::preview::preview_badge))
+        .routes(routes!(api::badges::image::get_badge_image))
+        .routes(routes!(api::badges::held::list_person_badges, api::badges::award::award_badge))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

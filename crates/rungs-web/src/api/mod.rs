@@ -1,6 +1,7 @@
 //! The JSON API: one module per resource, one file per action, DTOs beside the
 //! handler. The route table is in `router.rs`.
 
+pub mod badges;
 pub mod error;
 pub mod events;
 pub mod framework;
@@ -50,6 +51,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "tokens", description = "API tokens."),
         (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML, CSV matrix and Markdown ladder import."),
         (name = "readiness", description = "Readiness for the next level, explained, and the ranked next steps."),
+        (name = "badges", description = "Badges: definitions in a declarative rule language, the rule preview, images, awards with the events that earned them (docs/BADGES.md)."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
     )
 )]

@@ -4,6 +4,7 @@
 mod access;
 mod authz_first;
 mod availability;
+mod badges;
 mod contract;
 mod events;
 mod framework;

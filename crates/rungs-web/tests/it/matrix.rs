@@ -98,8 +98,18 @@ fn payload(kind: EventKind, target: Option<EventId>, milestone: &Value) -> Value
         EventKind::Departure => json!({"reason": "voluntary"}),
         EventKind::Reversal => json!({"target": target, "reason": "matrix"}),
         EventKind::MilestoneCompleted => milestone.clone(),
+        // Each award its own badge (defined in `Org::build`): a person holds each tier
+        // of a badge once, and every check needs a fresh one.
+        EventKind::BadgeAwarded => {
+            let n = NEXT_BADGE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % BADGES;
+            json!({"badge": format!("matrix-{n}"), "tier": "bronze", "name": "Matrix", "reason": "matrix", "by_hand": true})
+        }
     }
 }
+
+/// Badges defined for the matrix, one per award it records.
+const BADGES: usize = 400;
+static NEXT_BADGE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn event(id: Option<EventId>, subject: PersonId, kind: EventKind, target: Option<EventId>, milestone: &Value) -> Value {
     let mut e = json!({"subject": subject, "kind": kind.as_str(), "payload": payload(kind, target, milestone)});
@@ -144,6 +154,10 @@ impl Org {
             let token = app.token_for(me, role).await;
             let browser = Some(app.sign_in(&format!("viewer.{r}@example.com"), role).await);
             viewers.push(Viewer { role, token, browser, people });
+        }
+        for n in 0..BADGES {
+            let def = rungs_core::badges::parse_badge(&json!({"key": format!("matrix-{n}"), "name": "Matrix", "rule": {"milestone": {}}})).unwrap();
+            app.store.save_badge(app.org, &def, chrono::Utc::now()).await.unwrap();
         }
         let mut org = Org { app, viewers, milestone, hires: HashMap::new(), departures: HashMap::new() };
         let everyone: Vec<PersonId> = org.viewers.iter().flat_map(|v| v.people.values().copied()).collect();

@@ -29,6 +29,8 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
     let want = [
         "DELETE /api/v1/tokens/{id} revoke_token",
         "GET /api/openapi.json get_openapi",
+        "GET /api/v1/badges list_badges",
+        "GET /api/v1/badges/{key}/image.svg get_badge_image",
         "GET /api/v1/events/{id} get_event",
         "GET /api/v1/framework get_framework",
         "GET /api/v1/framework/diff get_framework_diff",
@@ -40,6 +42,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/opportunities/{id} get_opportunity",
         "GET /api/v1/people list_people",
         "GET /api/v1/people/{id} get_person",
+        "GET /api/v1/people/{id}/badges list_person_badges",
         "GET /api/v1/people/{id}/events list_person_events",
         "GET /api/v1/people/{id}/packet get_promotion_packet",
         "GET /api/v1/people/{id}/readiness get_readiness",
@@ -51,6 +54,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /metrics get_metrics",
         "GET /readyz get_ready",
         "PATCH /api/v1/people/{id} update_person",
+        "POST /api/v1/badges/preview preview_badge",
         "POST /api/v1/events create_event",
         "POST /api/v1/events/bulk create_events",
         "POST /api/v1/framework/markdown import_framework_markdown",
@@ -61,7 +65,9 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "POST /api/v1/opportunities/{id}/applications/{application_id}/{action} decide_application",
         "POST /api/v1/opportunities/{id}/close close_opportunity",
         "POST /api/v1/people create_person",
+        "POST /api/v1/people/{id}/badges award_badge",
         "POST /api/v1/tokens create_token",
+        "PUT /api/v1/badges/{key} define_badge",
         "PUT /api/v1/framework update_framework",
     ];
     assert_eq!(ops, want);

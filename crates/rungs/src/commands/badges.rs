@@ -31,7 +31,11 @@ fn explain(e: rungs_app::AppError) -> anyhow::Error {
 
 pub async fn run(action: BadgesAction) -> anyhow::Result<()> {
     let db = match &action {
-        BadgesAction::List { db, .. } | BadgesAction::Define { db, .. } | BadgesAction::Preview { db, .. } | BadgesAction::Award { db, .. } | BadgesAction::Evaluate { db } => db.db.clone(),
+        BadgesAction::List { db, .. }
+        | BadgesAction::Define { db, .. }
+        | BadgesAction::Preview { db, .. }
+        | BadgesAction::Award { db, .. }
+        | BadgesAction::Evaluate { db } => db.db.clone(),
     };
     let store = open_store(&db).await?;
     let org = the_org(store.as_ref()).await?;

@@ -1,10 +1,10 @@
 //! One function per subcommand; `run` dispatches.
 
+pub mod badges;
 mod export;
 mod import_events;
 mod import_framework;
 mod import_people;
-pub mod badges;
 pub mod jobs;
 pub mod migrate_store;
 mod opportunities;
