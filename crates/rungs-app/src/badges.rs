@@ -112,7 +112,7 @@ pub async fn preview(store: &dyn Store, viewer: &Viewer, body: &Value, now: Date
             }
         }
     }
-    entries.sort_by(|a, b| (a.person, a.tier).cmp(&(b.person, b.tier)));
+    entries.sort_by_key(|a| (a.person, a.tier));
     let would_award = entries.iter().filter(|e| !e.held).count() as u64;
     Ok(Preview { badge: def.key.clone(), rules: def.tiers.iter().map(|(t, r)| (*t, r.describe())).collect(), entries, would_award, facts })
 }

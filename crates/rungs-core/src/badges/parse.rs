@@ -94,7 +94,7 @@ fn join(path: &str, key: &str) -> String {
 fn unknown(m: &Map<String, Value>, path: &str, known: &[&str], e: &mut ValidationError) {
     for k in m.keys() {
         if !known.contains(&k.as_str()) {
-            e.push(&join(path, k), format!("unknown field; expected one of: {}", known.join(", ")));
+            e.push(join(path, k), format!("unknown field; expected one of: {}", known.join(", ")));
         }
     }
 }
@@ -127,7 +127,7 @@ fn parse_rule(v: &Value, path: &str, depth: usize, e: &mut ValidationError) -> O
             let filter = filter(m, &at, e);
             let weeks = number(m, &at, "weeks", true, e);
             if weeks.is_some_and(|w| w > 520) {
-                e.push(&join(&at, "weeks"), "must be at most 520");
+                e.push(join(&at, "weeks"), "must be at most 520");
             }
             Some(Rule::Streak { filter: filter?, weeks: weeks? })
         }
@@ -156,7 +156,7 @@ fn parse_rule(v: &Value, path: &str, depth: usize, e: &mut ValidationError) -> O
                 None | Some(Value::Null) => None,
                 Some(Value::String(k)) => Some(e.collect(parse_key(&join(&at, "key"), k))?),
                 Some(_) => {
-                    e.push(&join(&at, "key"), "must be a milestone key");
+                    e.push(join(&at, "key"), "must be a milestone key");
                     return None;
                 }
             };
@@ -173,13 +173,13 @@ fn parse_rule(v: &Value, path: &str, depth: usize, e: &mut ValidationError) -> O
             let of = match m.get("of") {
                 Some(v) => list(v, &join(&at, "of"), depth, e),
                 None => {
-                    e.push(&join(&at, "of"), "is required: a list of rules");
+                    e.push(join(&at, "of"), "is required: a list of rules");
                     None
                 }
             };
             let (n, of) = (n?, of?);
             if n as usize > of.len() {
-                e.push(&join(&at, "n"), format!("is {n} but only {} rules are listed", of.len()));
+                e.push(join(&at, "n"), format!("is {n} but only {} rules are listed", of.len()));
                 return None;
             }
             Some(Rule::NOf { n, of })
@@ -244,7 +244,7 @@ fn days(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option<O
     }
     let d = number(m, path, "within_days", true, e)?;
     if d > 3660 {
-        e.push(&join(path, "within_days"), "must be at most 3660 (ten years)");
+        e.push(join(path, "within_days"), "must be at most 3660 (ten years)");
         return None;
     }
     Some(Some(d))
@@ -255,7 +255,7 @@ fn competency(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Op
         None | Some(Value::Null) => Some(None),
         Some(Value::String(c)) => e.collect(parse_key(&join(path, "competency"), c)).map(Some),
         Some(_) => {
-            e.push(&join(path, "competency"), "must be a competency key");
+            e.push(join(path, "competency"), "must be a competency key");
             None
         }
     }
@@ -269,7 +269,7 @@ fn filter(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option
             Some(k) => k,
             None => {
                 let names: Vec<_> = FactKind::ALL.iter().map(|k| k.as_str()).collect();
-                e.push(&join(path, "kind"), format!("must be one of: {}", names.join(", ")));
+                e.push(join(path, "kind"), format!("must be one of: {}", names.join(", ")));
                 ok = false;
                 FactKind::MicroProgression
             }
@@ -281,7 +281,7 @@ fn filter(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option
             Some(c) => Some(c),
             None => {
                 let names: Vec<_> = Category::ALL.iter().map(|c| c.as_str()).collect();
-                e.push(&join(path, "category"), format!("must be one of: {}", names.join(", ")));
+                e.push(join(path, "category"), format!("must be one of: {}", names.join(", ")));
                 ok = false;
                 None
             }
@@ -292,7 +292,7 @@ fn filter(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option
         Some(Some("nano")) => Some(Magnitude::Nano),
         Some(Some("micro")) => Some(Magnitude::Micro),
         Some(_) => {
-            e.push(&join(path, "magnitude"), "must be nano or micro");
+            e.push(join(path, "magnitude"), "must be nano or micro");
             ok = false;
             None
         }
@@ -301,7 +301,7 @@ fn filter(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option
         None => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            e.push(&join(path, "validated"), "must be true or false");
+            e.push(join(path, "validated"), "must be true or false");
             ok = false;
             false
         }
@@ -311,13 +311,13 @@ fn filter(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option
     if kind != FactKind::MicroProgression {
         for (field, set) in win_only {
             if set {
-                e.push(&join(path, field), format!("only applies to micro_progression, not {}", kind.as_str()));
+                e.push(join(path, field), format!("only applies to micro_progression, not {}", kind.as_str()));
                 ok = false;
             }
         }
     }
     if competency.as_ref().is_some_and(Option::is_some) && !matches!(kind, FactKind::MicroProgression | FactKind::Recognition) {
-        e.push(&join(path, "competency"), format!("only applies to micro_progression and recognition, not {}", kind.as_str()));
+        e.push(join(path, "competency"), format!("only applies to micro_progression and recognition, not {}", kind.as_str()));
         ok = false;
     }
     let competency = competency?;
