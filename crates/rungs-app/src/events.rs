@@ -147,6 +147,21 @@ async fn prepare(
         e.into_result()?;
         r.allowance = Some(policy.allowance_at(viewer.role, occurred_at));
     }
+    // An award recorded through the ledger API is an award by hand: it takes the same
+    // once-per-person-badge-tier key as the rule's, so either comes first, never both.
+    let mut idempotency_key = None;
+    if let EventBody::BadgeAwarded(b) = &mut body {
+        let Some(def) = store.badges(viewer.org_id).await?.into_iter().find(|d| d.def.key == b.badge) else {
+            return Err(AppError::invalid("payload.badge", format!("no badge '{}'", b.badge)));
+        };
+        if !def.def.tiers.contains_key(&b.tier) {
+            return Err(AppError::invalid("payload.tier", format!("badge '{}' has no {} tier", b.badge, b.tier.as_str())));
+        }
+        if !b.by_hand || b.reason.is_none() {
+            return Err(AppError::invalid("payload.reason", "an award by hand must say why (and set by_hand: true)"));
+        }
+        idempotency_key = Some(rungs_core::badges::award_key(p.subject, &b.badge, b.tier));
+    }
     Ok(NewEvent {
         id: p.id.unwrap_or_default(),
         org_id: viewer.org_id,
@@ -157,7 +172,7 @@ async fn prepare(
         body,
         competencies: p.competencies,
         evidence: p.evidence,
-        idempotency_key: None,
+        idempotency_key,
     })
 }
 

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analytics;
+pub mod badges;
 pub mod error;
 pub mod event;
 pub mod framework;

@@ -156,7 +156,7 @@ pub struct RebuildReport {
 /// ([`SessionStore`]), background jobs ([`JobQueue`]) and framework versions
 /// ([`FrameworkStore`]) are separate capabilities every backend also provides.
 #[async_trait::async_trait]
-pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + RecognitionStore + Send + Sync + 'static {
+pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + RecognitionStore + crate::badges::BadgeStore + Send + Sync + 'static {
     /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -55,6 +55,11 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(recognition::balance::get_recognition_balance))
         .routes(routes!(recognition::collusion::get_recognition_collusion))
         .routes(routes!(recognition::policy::get_recognition_policy, recognition::policy::update_recognition_policy))
+        .routes(routes!(api::badges::list::list_badges))
+        .routes(routes!(api::badges::define::define_badge))
+        .routes(routes!(api::badges::preview::preview_badge))
+        .routes(routes!(api::badges::image::get_badge_image))
+        .routes(routes!(api::badges::held::list_person_badges, api::badges::award::award_badge))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

@@ -25,6 +25,59 @@ pub struct DbArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BadgesAction {
+    /// Every badge: key, tiers, name, and each tier's rule in words (or JSON).
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or replace a badge from a YAML or JSON file; `--starter` defines the
+    /// starter set (those not defined yet).
+    Define {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The definition (YAML or JSON).
+        #[arg(long, required_unless_present = "starter")]
+        file: Option<PathBuf>,
+        #[arg(long, conflicts_with = "file")]
+        starter: bool,
+    },
+    /// Who would get each tier now, and why: from a file, or a saved badge by key.
+    Preview {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, required_unless_present = "key")]
+        file: Option<PathBuf>,
+        #[arg(long, conflicts_with = "file")]
+        key: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Award a badge tier by hand, with a reason (as the people team).
+    Award {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The person's work email.
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        badge: String,
+        #[arg(long, default_value = "bronze")]
+        tier: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Evaluate every badge over the whole ledger now and award what is due (what the
+    /// `badges` job of `rungs serve` does incrementally).
+    Evaluate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
     Serve {
@@ -104,6 +157,12 @@ pub enum Command {
     Recognition {
         #[command(subcommand)]
         action: RecognitionAction,
+    },
+    /// Badges: list, define (YAML or JSON, or the starter set), preview a rule, award
+    /// by hand, evaluate now (docs/BADGES.md).
+    Badges {
+        #[command(subcommand)]
+        action: BadgesAction,
     },
     /// Recompute every projection from the ledger and check it equals the live state.
     Rebuild {

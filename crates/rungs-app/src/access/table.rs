@@ -8,6 +8,9 @@
 //! The decisions behind the rows:
 //! - The organization decides promotions, lateral moves, hires, departures, profile
 //!   changes; the system records completed milestones: the people team only.
+//! - Badges are awarded by their rules (the system); by hand, with a reason, a manager
+//!   may award one to a report and the people team to anyone. Taking one back (a
+//!   reversal) is the people team's.
 //! - A reversal needs the right to record the kind it reverses, for the same person.
 //!   Managers may reverse wins, validations, recognition and micro-promotions about
 //!   their reports; anyone may reverse what they recorded themself when they could
@@ -184,6 +187,7 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Record(K::Recognition), employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, true) },
     people_team(Action::Record(K::Departure)),
     people_team(Action::Record(K::MilestoneCompleted)),
+    Rule { action: Action::Record(K::BadgeAwarded), employee: NOBODY, manager: cell(No, Yes, No, false), admin: ANYONE },
     people_team(Action::Reverse(K::Hired)),
     people_team(Action::Reverse(K::ProfileUpdated)),
     Rule { action: Action::Reverse(K::MicroProgression), employee: cell(Own, No, No, false), manager: cell(Own, Yes, No, false), admin: ANYONE },
@@ -205,6 +209,7 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Analyze(Report::Metrics), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
     Rule { action: Action::Analyze(Report::Stagnation), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
     people_team(Action::Analyze(Report::WhatWorks)),
+    people_team(Action::Reverse(K::BadgeAwarded)),
 ];
 
 /// May `role` see the report at all (for anyone)? Otherwise it is a 403.

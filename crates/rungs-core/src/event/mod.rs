@@ -34,10 +34,11 @@ pub enum EventKind {
     Departure,
     Reversal,
     MilestoneCompleted,
+    BadgeAwarded,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Hired,
         EventKind::ProfileUpdated,
         EventKind::MicroProgression,
@@ -49,6 +50,7 @@ impl EventKind {
         EventKind::Departure,
         EventKind::Reversal,
         EventKind::MilestoneCompleted,
+        EventKind::BadgeAwarded,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -64,6 +66,7 @@ impl EventKind {
             EventKind::Departure => "departure",
             EventKind::Reversal => "reversal",
             EventKind::MilestoneCompleted => "milestone_completed",
+            EventKind::BadgeAwarded => "badge_awarded",
         }
     }
 
@@ -351,6 +354,30 @@ pub struct MilestoneCompleted {
     pub counted: Vec<EventId>,
 }
 
+/// `badge_awarded`: the subject earned a tier of a badge, by its rule (the system,
+/// listing the events that earned it) or by hand (a manager or the people team, with
+/// a reason). Once per person, badge and tier: its event key is
+/// `badge:<subject>:<badge>:<tier>`, whoever records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BadgeAwarded {
+    /// The badge's key (`skill-burst`).
+    pub badge: String,
+    /// `bronze`, `silver` or `gold`.
+    pub tier: crate::badges::Tier,
+    /// The badge's name when it was awarded.
+    pub name: String,
+    /// The events that earned it (empty for an award by hand).
+    #[serde(default)]
+    pub earned_by: Vec<EventId>,
+    /// Why, in words: the rule met, or the reason given by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Awarded by a person rather than by the rule.
+    #[serde(default)]
+    pub by_hand: bool,
+}
+
 /// An event's kind together with its kind-specific payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
@@ -366,6 +393,7 @@ pub enum EventBody {
     Departure(Departure),
     Reversal(Reversal),
     MilestoneCompleted(MilestoneCompleted),
+    BadgeAwarded(BadgeAwarded),
 }
 
 impl EventBody {
@@ -382,6 +410,7 @@ impl EventBody {
             EventBody::Departure(_) => EventKind::Departure,
             EventBody::Reversal(_) => EventKind::Reversal,
             EventBody::MilestoneCompleted(_) => EventKind::MilestoneCompleted,
+            EventBody::BadgeAwarded(_) => EventKind::BadgeAwarded,
         }
     }
 
@@ -516,6 +545,18 @@ impl EventBody {
                     e.push("payload.counted", "must list at most 100 events");
                 }
                 EventBody::MilestoneCompleted(MilestoneCompleted { title: title.unwrap_or_default(), ..m })
+            }
+            EventBody::BadgeAwarded(b) => {
+                e.collect(crate::badges::parse_badge_key("payload.badge", &b.badge));
+                let name = e.collect(parse_text("payload.name", &b.name, 200));
+                let reason = e.collect(parse_optional_text("payload.reason", b.reason.as_deref(), 2000));
+                if b.earned_by.len() > crate::badges::MAX_EARNED_BY {
+                    e.push("payload.earned_by", format!("must list at most {} events", crate::badges::MAX_EARNED_BY));
+                }
+                if b.by_hand && reason.as_ref().is_some_and(|r| r.is_none()) {
+                    e.push("payload.reason", "an award by hand must say why");
+                }
+                EventBody::BadgeAwarded(BadgeAwarded { name: name.unwrap_or_default(), reason: reason.flatten(), ..b })
             }
         };
         e.into_result().map(|()| body)

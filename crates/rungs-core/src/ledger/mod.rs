@@ -19,7 +19,7 @@ pub mod snapshot;
 pub mod testing;
 
 pub use constraint::Constraint;
-pub use plan::{MissingHistories, Origin, Plan, PlannedClaim, PlannedEvent, PlannedPerson, at, plan};
+pub use plan::{MissingHistories, Origin, Plan, PlannedClaim, PlannedEvent, PlannedPerson, at, parked_email, plan};
 pub use rebuild::RebuildFold;
 pub use snapshot::{Snapshot, SnapshotRequest, StoredClaim};
 

@@ -47,8 +47,18 @@ pub struct PlannedPerson {
     /// No row yet, or name, email or manager changed: the indexed columns must be
     /// written too (a backend may update only the other columns otherwise).
     pub indexed_changed: bool,
+    /// The stored row has another email: a backend must move it out of the way
+    /// (see [`parked_email`]) before writing any row, since another person of the
+    /// plan may take the email this one gives up (two people may even swap).
+    pub email_moved: bool,
     /// The last event of the plan about this person, to name it in a write error.
     pub origin: Origin,
+}
+
+/// The email a moving person's stored row holds while a plan is written: unique (it
+/// names the person) and never a real address (a colon before the `@`).
+pub fn parked_email(id: PersonId) -> String {
+    format!("moving:{id}@invalid")
 }
 
 /// A request-level claim to store, for the events its batch appended.
@@ -161,7 +171,8 @@ pub fn plan(snapshot: &Snapshot, org: OrgId, batches: &[AppendBatch]) -> Result<
         // A subject without a hire in force is refused at the end of its batch.
         let Some(person) = &s.person else { continue };
         let indexed_changed = !s.stored.as_ref().is_some_and(|(n, e, m)| *n == person.name && *e == person.email && *m == person.manager_id);
-        people.push(PlannedPerson { person: person.clone(), indexed_changed, origin: s.last });
+        let email_moved = s.stored.as_ref().is_some_and(|(_, e, _)| *e != person.email);
+        people.push(PlannedPerson { person: person.clone(), indexed_changed, email_moved, origin: s.last });
     }
     Ok(Plan { events: p.out, people, claims: p.claims, revoke_credentials_of: p.revoke, outcomes })
 }

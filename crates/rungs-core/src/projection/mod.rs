@@ -99,7 +99,7 @@ pub fn apply(p: &mut Person, e: &Event) {
         }
         EventBody::Recognition(_) => p.recognitions_received += 1,
         // Recorded for the milestone map and credentials; no profile field changes.
-        EventBody::MilestoneCompleted(_) => {}
+        EventBody::MilestoneCompleted(_) | EventBody::BadgeAwarded(_) => {}
         EventBody::Departure(d) => {
             p.status = PersonStatus::Departed;
             p.ended_at = Some(at);
@@ -143,7 +143,7 @@ pub fn fold(events: &[Event]) -> Option<Person> {
 pub fn needs_refold(p: &Person, e: &Event) -> bool {
     match e.kind() {
         EventKind::Reversal => true,
-        EventKind::MicroProgression | EventKind::Validation | EventKind::Recognition | EventKind::MilestoneCompleted => false,
+        EventKind::MicroProgression | EventKind::Validation | EventKind::Recognition | EventKind::MilestoneCompleted | EventKind::BadgeAwarded => false,
         _ => e.occurred_at < p.last_occurred_at,
     }
 }
@@ -172,6 +172,10 @@ pub fn check_append(e: &NewEvent, ctx: &AppendContext<'_>) -> Result<(), Validat
     target_rules(e, ctx)?;
     if matches!(e.body, EventBody::Recognition(_)) && e.actor == Some(e.subject) {
         return Err(ValidationError::single("subject", "nobody can recognize themself"));
+    }
+    // A badge is earned while someone works here: none is awarded after they left.
+    if matches!(e.body, EventBody::BadgeAwarded(_)) && ctx.subject.is_some_and(|p| p.status == crate::person::PersonStatus::Departed) {
+        return Err(ValidationError::single("subject", "this person has left: no badge is awarded after leaving"));
     }
     // A non-hire dated before the hire would make the fold start without a hire and
     // lose the person.

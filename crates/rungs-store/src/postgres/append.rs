@@ -209,6 +209,13 @@ async fn write(tx: &Transaction<'_>, org: OrgId, plan: &Plan, exact: bool) -> Re
     if plan.is_empty() {
         return Ok(());
     }
+    // Emails given up in this plan first, so another person may take them (rare).
+    let moving: Vec<Uuid> = plan.people.iter().filter(|p| p.email_moved).map(|p| p.person.id.0).collect();
+    if !moving.is_empty() {
+        let parked: Vec<String> = plan.people.iter().filter(|p| p.email_moved).map(|p| ledger::parked_email(p.person.id)).collect();
+        let sql = "UPDATE people SET email = m.parked FROM unnest($2::uuid[], $3::text[]) AS m(id, parked) WHERE people.org_id = $1 AND people.id = m.id";
+        query_execute(tx, sql, &[&org.0, &moving, &parked]).await.map_err(|e| (None, e))?;
+    }
     let n = plan.events.len() as i64;
     let head_and_claims = async {
         tokio::try_join!(

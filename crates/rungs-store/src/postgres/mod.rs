@@ -15,6 +15,7 @@
 //! to the WAL before the append is acknowledged. Do not turn it off for rungs.
 
 mod append;
+mod badges;
 mod facts;
 mod frameworks;
 mod group;

@@ -198,6 +198,13 @@ pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Re
             .db()
             .map_err(|err| (Some(planned.origin), err))?;
     }
+    // Emails given up in this plan first, so another person may take them (rare).
+    for p in plan.people.iter().filter(|p| p.email_moved) {
+        conn.prepare_cached("UPDATE people SET email = ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![p.person.id.as_bytes(), ledger::parked_email(p.person.id)]))
+            .db()
+            .map_err(|e| (Some(p.origin), e))?;
+    }
     for p in &plan.people {
         let r = if p.indexed_changed { rows::upsert_person(conn, &p.person) } else { rows::update_person_unindexed(conn, &p.person) };
         r.db().map_err(|e| (Some(p.origin), e))?;

@@ -7,6 +7,7 @@
 //! on power loss, which PRODUCT.md promises never happens.
 
 mod append;
+mod badges;
 mod facts;
 mod frameworks;
 mod health;

@@ -161,3 +161,36 @@ async fn the_framework_cache_sees_a_change_saved_by_another_instance() {
     assert_eq!(*a.framework(org).await.unwrap(), fw, "the cached copy was replaced");
     assert!(Arc::ptr_eq(&a.framework(org).await.unwrap(), &a.framework(org).await.unwrap()), "an unchanged row is not parsed again");
 }
+
+/// Two server instances (two stores, two appenders, one database) awarding the same
+/// badge tier at once: the ledger's unique event key lets one through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_award_a_badge_tier_once() {
+    use rungs_core::badges::{FactBody, Tier, award_key};
+    use rungs_core::event::{BadgeAwarded, EventBody};
+    let Some(db) = PgDb::new().await else { return };
+    let second = db.another_instance().await;
+    let org = new_org(&db.store).await;
+    let ada = hire(&db.store, org, "Ada").await;
+    let tries = (0..20).map(|i| {
+        let store = if i % 2 == 0 { db.store.clone() } else { second.clone() };
+        let body = EventBody::BadgeAwarded(BadgeAwarded {
+            badge: "burst".into(),
+            tier: Tier::Bronze,
+            name: "Burst".into(),
+            earned_by: vec![],
+            reason: None,
+            by_hand: false,
+        });
+        let mut e = event(org, ada, day(3), body);
+        e.idempotency_key = Some(award_key(ada, "burst", Tier::Bronze));
+        tokio::spawn(async move { try_append1(&store, e).await })
+    });
+    let mut fresh = 0;
+    for t in tries {
+        fresh += usize::from(!t.await.unwrap().expect("appends or replays").replayed);
+    }
+    assert_eq!(fresh, 1);
+    let awards = db.store.badge_facts(org, 0, 100).await.unwrap().into_iter().filter(|f| matches!(f.body, FactBody::Award { .. })).count();
+    assert_eq!(awards, 1);
+}

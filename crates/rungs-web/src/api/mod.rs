@@ -2,6 +2,7 @@
 //! handler. The route table is in `router.rs`.
 
 pub mod analytics;
+pub mod badges;
 pub mod error;
 pub mod events;
 pub mod framework;
@@ -53,6 +54,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "framework", description = "Tracks, levels, competencies, expectations and milestone modules; versions; YAML, CSV matrix and Markdown ladder import."),
         (name = "readiness", description = "Readiness for the next level, explained, and the ranked next steps."),
         (name = "analytics", description = "Metrics per group and period, stagnation risk, and the what-works report (docs/ANALYTICS.md)."),
+        (name = "badges", description = "Badges: definitions in a declarative rule language, the rule preview, images, awards with the events that earned them (docs/BADGES.md)."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
     )

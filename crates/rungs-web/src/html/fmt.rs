@@ -71,6 +71,7 @@ pub fn kind_label(kind: rungs_core::event::EventKind) -> &'static str {
         K::Departure => "Departure",
         K::Reversal => "Correction",
         K::MilestoneCompleted => "Milestone",
+        K::BadgeAwarded => "Badge",
     }
 }
 
@@ -102,6 +103,10 @@ pub fn summary(body: &EventBody) -> Summary {
         EventBody::Reversal(r) => s("Corrected an earlier entry".into(), Some(r.reason.clone())),
         EventBody::MilestoneCompleted(m) => {
             Summary { title: format!("Milestone complete: {}", m.title), detail: None, tags: vec![format!("toward {}", m.to_level.to_uppercase())] }
+        }
+        EventBody::BadgeAwarded(b) => {
+            let how = if b.by_hand { "awarded by hand".to_string() } else { format!("earned by {} events", b.earned_by.len()) };
+            Summary { title: format!("Badge: {} ({})", b.name, b.tier.as_str()), detail: b.reason.clone(), tags: vec![how] }
         }
     }
 }

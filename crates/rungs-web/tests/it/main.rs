@@ -5,6 +5,7 @@ mod access;
 mod analytics;
 mod authz_first;
 mod availability;
+mod badges;
 mod contract;
 mod events;
 mod framework;

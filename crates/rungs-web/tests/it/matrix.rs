@@ -98,8 +98,18 @@ fn payload(kind: EventKind, target: Option<EventId>, milestone: &Value) -> Value
         EventKind::Departure => json!({"reason": "voluntary"}),
         EventKind::Reversal => json!({"target": target, "reason": "matrix"}),
         EventKind::MilestoneCompleted => milestone.clone(),
+        // Each award its own badge (defined in `Org::build`): a person holds each tier
+        // of a badge once, and every check needs a fresh one.
+        EventKind::BadgeAwarded => {
+            let n = NEXT_BADGE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % BADGES;
+            json!({"badge": format!("matrix-{n}"), "tier": "bronze", "name": "Matrix", "reason": "matrix", "by_hand": true})
+        }
     }
 }
+
+/// Badges defined for the matrix, one per award it records.
+const BADGES: usize = 400;
+static NEXT_BADGE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn event(id: Option<EventId>, subject: PersonId, kind: EventKind, target: Option<EventId>, milestone: &Value) -> Value {
     let mut e = json!({"subject": subject, "kind": kind.as_str(), "payload": payload(kind, target, milestone)});
@@ -145,6 +155,10 @@ impl Org {
             let browser = Some(app.sign_in(&format!("viewer.{r}@example.com"), role).await);
             viewers.push(Viewer { role, token, browser, people });
         }
+        for n in 0..BADGES {
+            let def = rungs_core::badges::parse_badge(&json!({"key": format!("matrix-{n}"), "name": "Matrix", "rule": {"milestone": {}}})).unwrap();
+            app.store.save_badge(app.org, &def, chrono::Utc::now()).await.unwrap();
+        }
         let mut org = Org { app, viewers, milestone, hires: HashMap::new(), departures: HashMap::new() };
         let everyone: Vec<PersonId> = org.viewers.iter().flat_map(|v| v.people.values().copied()).collect();
         for p in everyone {
@@ -169,13 +183,14 @@ impl Org {
 
     /// A fresh event of `kind` about `subject`, recorded by someone else than any
     /// viewer (the original admin), to reverse or validate. `None` where there is
-    /// nothing fresh to have: a person has one hire, and only who has left has a
-    /// departure.
+    /// nothing fresh to have: a person has one hire, only who has left has a
+    /// departure, and nobody is awarded a badge after leaving.
     async fn target(&self, subject: PersonId, kind: EventKind) -> Option<EventId> {
         let m = &self.milestone;
         Some(match kind {
             EventKind::Hired => self.hires[&subject],
             EventKind::Departure => *self.departures.get(&subject)?,
+            EventKind::BadgeAwarded if self.departures.contains_key(&subject) => return None,
             EventKind::Validation | EventKind::Reversal => {
                 let win = EventId::new();
                 let ids = self.bulk(vec![event(Some(win), subject, EventKind::MicroProgression, None, m), event(None, subject, kind, Some(win), m)]).await;
@@ -193,9 +208,10 @@ fn expected(role: Role, rel: Rel, action: Action, own: bool) -> StatusCode {
     if table::allowed(role, trel, action, Subject { left, own_target: own }) {
         return match action {
             Action::Read => StatusCode::OK,
-            // The ledger's own rules, whoever asks: one hire per person, and neither
-            // a hire nor a reversal can be reversed.
+            // The ledger's own rules, whoever asks: one hire per person, neither a
+            // hire nor a reversal can be reversed, and no badge after leaving.
             Action::Record(EventKind::Hired) | Action::Reverse(EventKind::Hired | EventKind::Reversal) => StatusCode::UNPROCESSABLE_ENTITY,
+            Action::Record(EventKind::BadgeAwarded) if left => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::CREATED,
         };
     }
@@ -277,7 +293,9 @@ async fn every_role_relation_and_action_answers_as_the_access_table_says() {
                 push(tag(format!("record {}", kind.as_str())), expected(v.role, rel, Action::Record(kind), false), res.status);
             }
             for kind in EventKind::ALL {
-                if kind == EventKind::Departure {
+                // Nothing to reverse: only who has left has a departure, and nobody
+                // is awarded a badge after leaving (recording one is checked above).
+                if kind == EventKind::Departure || (kind == EventKind::BadgeAwarded && rel == Rel::Departed) {
                     continue;
                 }
                 let target = org.target(s, kind).await;

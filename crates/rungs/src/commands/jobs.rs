@@ -5,10 +5,15 @@
 //! and another instance runs the job, so jobs must be idempotent (the sweep is).
 //!
 //! Today's work: `sweep` (periodic) deletes expired sessions and idempotency claims
-//! past their retention. Badge evaluation and webhook delivery are further kinds.
+//! past their retention; `badges` (periodic) evaluates badge rules over the events
+//! appended since its last run and appends the awards due (docs/BADGES.md), off the
+//! POST path. One instance at a time holds its lease; each instance keeps its own
+//! evaluator state (a cache of the ledger), and awards are keyed events, so a run on
+//! another instance or a retried run never awards twice.
 //!
 //! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
-//! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168).
+//! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168),
+//! `RUNGS_BADGES_EVERY_SECS` (2).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +25,8 @@ use tokio::task::JoinHandle;
 
 /// Kind of the periodic sweep job.
 pub const SWEEP: &str = "sweep";
+/// Kind of the periodic badge evaluation job.
+pub const BADGES: &str = "badges";
 
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
@@ -27,6 +34,7 @@ pub struct RunnerConfig {
     pub poll: Duration,
     pub lease: chrono::Duration,
     pub sweep_every_secs: i64,
+    pub badges_every_secs: i64,
     pub idempotency_retention: chrono::Duration,
 }
 
@@ -42,6 +50,7 @@ impl RunnerConfig {
             poll: Duration::from_millis(env_num("RUNGS_JOB_POLL_MS", 1000) as u64),
             lease: chrono::Duration::seconds(env_num("RUNGS_JOB_LEASE_SECS", 300)),
             sweep_every_secs: env_num("RUNGS_SWEEP_EVERY_SECS", 600),
+            badges_every_secs: env_num("RUNGS_BADGES_EVERY_SECS", 2),
             idempotency_retention: chrono::Duration::hours(env_num("RUNGS_IDEMPOTENCY_RETENTION_HOURS", 168)),
         }
     }
@@ -59,15 +68,24 @@ pub async fn start(store: Arc<dyn Store>, config: RunnerConfig) -> anyhow::Resul
         unique_key: Some(format!("periodic:{SWEEP}")),
     };
     store.enqueue_job(&sweep).await?;
+    let badges = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: BADGES.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(config.badges_every_secs),
+        unique_key: Some(format!("periodic:{BADGES}")),
+    };
+    store.enqueue_job(&badges).await?;
     tracing::info!(worker = %config.worker, "job runner started");
-    Ok(tokio::spawn(run(store, config)))
+    Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new())))
 }
 
-async fn run(store: Arc<dyn Store>, config: RunnerConfig) {
+async fn run(store: Arc<dyn Store>, config: RunnerConfig, badges: rungs_app::badges::Evaluator) {
     loop {
         match store.claim_job(&config.worker, Utc::now(), config.lease).await {
             // Something was due: look again at once, there may be more.
-            Ok(Some(job)) => run_one(store.as_ref(), &config, job).await,
+            Ok(Some(job)) => run_one(store.as_ref(), &config, &badges, job).await,
             Ok(None) => tokio::time::sleep(config.poll).await,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot claim a job");
@@ -77,7 +95,7 @@ async fn run(store: Arc<dyn Store>, config: RunnerConfig) {
     }
 }
 
-async fn run_one(store: &dyn Store, config: &RunnerConfig, job: ClaimedJob) {
+async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::badges::Evaluator, job: ClaimedJob) {
     let outcome = match job.kind.as_str() {
         SWEEP => {
             let now = Utc::now();
@@ -87,6 +105,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, job: ClaimedJob) {
                 .map(|r| format!("{} sessions, {} idempotency claims removed", r.sessions, r.idempotency))
                 .map_err(|e| e.to_string())
         }
+        BADGES => evaluate_badges(store, badges).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };
@@ -94,7 +113,9 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, job: ClaimedJob) {
     let kept = match &outcome {
         Ok(done) => {
             let kept = store.finish_job(&job, now).await;
-            if matches!(kept, Ok(true)) {
+            // A badge run that read nothing is the quiet case, every few seconds.
+            let quiet = job.kind == BADGES && done.contains(" 0 events read");
+            if matches!(kept, Ok(true)) && !quiet {
                 tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, worker = %config.worker, %done, "job finished");
             }
             kept
@@ -111,4 +132,11 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, job: ClaimedJob) {
         Ok(false) => tracing::warn!(job = %job.id, kind = %job.kind, "the job's lease expired while it ran; another instance owns it now"),
         Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot record a job's outcome; it will run again after its lease"),
     }
+}
+
+/// The badge job: every organization's rules over what was appended since.
+async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluator) -> Result<String, String> {
+    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let r = badges.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok(format!("{} run: {} events read, {} people judged, {} awarded", r.mode, r.facts, r.people_evaluated, r.awarded))
 }

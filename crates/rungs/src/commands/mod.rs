@@ -1,5 +1,6 @@
 //! One function per subcommand; `run` dispatches.
 
+pub mod badges;
 mod export;
 mod import_events;
 mod import_framework;
@@ -113,6 +114,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             };
             eprintln!("exported {n} events");
         }
+        Command::Badges { action } => badges::run(action).await?,
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,

@@ -74,6 +74,14 @@ pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime
     if !due.is_empty() {
         store.append(AppendBatch { org_id: org.id, events: due, claim: None }).await?;
     }
+    // The starter badges (docs/BADGES.md), defined when the organization began, and
+    // judged once over the generated ledger as of `end`, as a new rule is: the awards
+    // it makes are what the `badges` job of `rungs serve` then keeps up to date.
+    for def in rungs_core::badges::starter::starter() {
+        store.save_badge(org.id, &def, org.created_at).await?;
+    }
+    let r = rungs_app::badges::Evaluator::new().run(store, org.id, end).await?;
+    tracing::info!(awarded = r.awarded, facts = r.facts, "demo badges awarded");
     Ok(truths)
 }
 

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `rungs` binary: real processes, real files, real sockets.
 
+mod badges;
 mod cli;
 mod demo;
 mod durability;

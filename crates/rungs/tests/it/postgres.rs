@@ -131,9 +131,11 @@ async fn three_instances_one_killed_lose_and_duplicate_nothing() {
     }
     let periodic: i64 = client.query_one("SELECT count(*) FROM jobs WHERE kind = 'sweep' AND every_secs IS NOT NULL", &[]).await.unwrap().get(0);
     assert_eq!(periodic, 1, "three instances registered the periodic sweep once");
-    let before: chrono::DateTime<chrono::Utc> = client.query_one("SELECT run_at FROM jobs WHERE every_secs IS NOT NULL", &[]).await.unwrap().get(0);
+    let before: chrono::DateTime<chrono::Utc> =
+        client.query_one("SELECT run_at FROM jobs WHERE kind = 'sweep' AND every_secs IS NOT NULL", &[]).await.unwrap().get(0);
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let later: chrono::DateTime<chrono::Utc> = client.query_one("SELECT run_at FROM jobs WHERE every_secs IS NOT NULL", &[]).await.unwrap().get(0);
+    let later: chrono::DateTime<chrono::Utc> =
+        client.query_one("SELECT run_at FROM jobs WHERE kind = 'sweep' AND every_secs IS NOT NULL", &[]).await.unwrap().get(0);
     assert!(later > before, "the survivors keep running the periodic sweep");
     drop(servers);
     let mut finished: HashMap<String, usize> = HashMap::new();

@@ -4,6 +4,7 @@
 //! the same checks.
 
 pub mod admin;
+pub mod badges;
 pub mod facts;
 pub mod frameworks;
 pub mod idempotency;
@@ -33,6 +34,9 @@ macro_rules! conformance_suite {
             ledger::cursor_pagination_visits_every_event_once,
             ledger::a_batch_may_reverse_its_own_events,
             facts::readiness_facts_are_the_wins_validations_reversals_and_completions_in_ledger_order,
+            badges::badges_round_trip_and_each_save_is_a_new_revision,
+            badges::badge_facts_are_the_rule_events_in_ledger_order,
+            badges::a_badge_tier_is_awarded_once_under_concurrent_appends,
             idempotency::idempotency_key_replays_and_appends_nothing,
             idempotency::same_key_different_body_is_a_conflict,
             idempotency::a_refused_request_does_not_use_up_its_key,

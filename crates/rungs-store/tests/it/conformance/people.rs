@@ -112,6 +112,29 @@ pub async fn duplicate_email_is_a_conflict(store: Arc<dyn Store>) {
     let b = batch(org, vec![event(org, ada, day(3), email_change("ada.l@example.com")), event(org, bob, day(3), email_change("ada@example.com"))]);
     store.append(b).await.unwrap();
     assert_eq!(store.person_by_email(org, "ada@example.com").await.unwrap().id, bob);
+    // Whatever order the people are written in: Ada (touched first in this batch)
+    // takes the email Bob gives up later in it, then they swap through a spare one.
+    let b = batch(
+        org,
+        vec![
+            event(org, ada, day(4), email_change("ada.x@example.com")),
+            event(org, bob, day(4), email_change("bob@example.com")),
+            event(org, ada, day(4), email_change("ada@example.com")),
+        ],
+    );
+    store.append(b).await.unwrap();
+    let b = batch(
+        org,
+        vec![
+            event(org, ada, day(5), email_change("spare@example.com")),
+            event(org, bob, day(5), email_change("ada@example.com")),
+            event(org, ada, day(5), email_change("bob@example.com")),
+        ],
+    );
+    store.append(b).await.unwrap();
+    assert_eq!(store.person_by_email(org, "ada@example.com").await.unwrap().id, bob);
+    assert_eq!(store.person_by_email(org, "bob@example.com").await.unwrap().id, ada);
+    assert_eq!(store.all_people(org).await.unwrap().iter().filter(|p| p.email.contains("moving:")).count(), 0, "nothing left parked");
     // Another organization may use the same email.
     let org2 = new_org(&store).await;
     append1(&store, event(org2, PersonId::new(), day(0), hired("Ada", "ada@example.com"))).await;
