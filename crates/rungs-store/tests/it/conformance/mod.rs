@@ -31,6 +31,7 @@ macro_rules! conformance_suite {
             ledger::concurrent_writers_lose_and_duplicate_nothing,
             ledger::cursor_pagination_visits_every_event_once,
             ledger::a_batch_may_reverse_its_own_events,
+            ledger::a_win_is_validated_once_per_validator,
             facts::readiness_facts_are_the_wins_validations_reversals_and_completions_in_ledger_order,
             idempotency::idempotency_key_replays_and_appends_nothing,
             idempotency::same_key_different_body_is_a_conflict,
