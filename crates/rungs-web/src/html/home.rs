@@ -30,7 +30,7 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
     let me = s.person.id;
     let now = Utc::now();
     let fw = store.framework(s.viewer.org_id).await?;
-    let p = rungs_app::people::get(store, &s.viewer, me).await?;
+    let rungs_app::people::TimelineView { person: p, entries: timeline, names, .. } = rungs_app::people::timeline_view(store, &s.viewer, me).await?;
     let track = fw.track(&p.position.track);
     let rank = fw.level_rank(&p.position.track, &p.position.level);
     let position = Position {
@@ -47,8 +47,6 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
         department: p.department.clone(),
         scope: p.scope.clone(),
     };
-    let timeline = rungs_app::people::timeline(store, &s.viewer, me).await?;
-    let names = rungs_app::people::actor_names(store, &s.viewer, &timeline).await?;
     let all: Vec<Row> = rows(&timeline, &names, &s, &fw, now, false);
     let progressions: Vec<&Row> = all.iter().filter(|r| r.progression && !r.reversed).take(5).collect();
     let recognition: Vec<&Row> = all.iter().filter(|r| r.kind == EventKind::Recognition.as_str() && !r.reversed).take(5).collect();

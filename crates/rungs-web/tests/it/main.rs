@@ -5,6 +5,7 @@ mod access;
 mod authz_first;
 mod availability;
 mod contract;
+mod copy;
 mod events;
 mod framework;
 mod idempotency;

@@ -40,6 +40,7 @@ macro_rules! conformance_suite {
             idempotency::an_event_key_replays_a_lone_event_and_conflicts_in_a_batch,
             people::people_pagination_and_search,
             people::reports_include_indirect_reports,
+            people::a_team_page_is_sorted_paged_and_counted,
             people::duplicate_email_is_a_conflict,
             people::a_departure_ends_employment,
             people::a_departure_revokes_the_persons_tokens_and_sessions,
