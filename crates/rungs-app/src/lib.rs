@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod inbox;
 pub mod error;
 pub mod events;
 pub mod framework;

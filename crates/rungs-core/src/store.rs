@@ -163,6 +163,8 @@ pub struct TeamQuery {
     pub limit: u32,
     /// Counted as stalled: no progression (or hire) since this instant.
     pub stalled_before: DateTime<Utc>,
+    /// Direct reports only (the counts too).
+    pub direct_only: bool,
 }
 
 /// A page of a team and what the whole team counts.

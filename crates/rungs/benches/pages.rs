@@ -36,8 +36,16 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-/// The subtree query, as a page that needed the whole team would run it.
+/// The subtree query, as a page that needed the whole team would run it (the
+/// recursive step as `Store::team` spells it: the row found drives the index lookup).
 const SUBTREE_SQL: &str = "WITH RECURSIVE r(id) AS ( \
+     SELECT id FROM people WHERE org_id = ?1 AND manager_id = ?2 \
+     UNION \
+     SELECT p.id FROM r CROSS JOIN people p WHERE p.org_id = ?1 AND p.manager_id = r.id \
+ ) SELECT count(*) FROM r";
+
+/// The same with a plain JOIN, as `Store::reports` had it: its plan is printed.
+const SUBTREE_JOIN_SQL: &str = "WITH RECURSIVE r(id) AS ( \
      SELECT id FROM people WHERE org_id = ?1 AND manager_id = ?2 \
      UNION \
      SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = ?1 \
@@ -56,6 +64,7 @@ fn main() -> anyhow::Result<()> {
             rungs::demo::generate(&store, people, 42, Utc::now()).await?;
             println!("demo of {people} people generated in {:.1}s into {}", t.elapsed().as_secs_f64(), path.display());
         }
+        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(store);
         let org = store.default_org().await?.expect("the demo made an organization");
         let all = store.all_people(org.id).await?;
         let active = all.iter().filter(|p| p.status == PersonStatus::Active).count();
@@ -79,6 +88,12 @@ fn main() -> anyhow::Result<()> {
         }));
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         let conn = rusqlite::Connection::open(&path)?;
+        let version: String = conn.query_row("SELECT sqlite_version()", [], |r| r.get(0))?;
+        for (what, sql) in [("plain JOIN", SUBTREE_JOIN_SQL), ("r CROSS JOIN people", SUBTREE_SQL)] {
+            let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let plan: Vec<String> = st.query_map(rusqlite::params![org.id.as_bytes(), ceo.id.as_bytes()], |r| r.get(3))?.collect::<Result<_, _>>()?;
+            println!("SQLite {version}, recursive step with {what}: {}", plan.join(" / "));
+        }
 
         println!();
         println!("| manager | people below | page | p50 ms | p99 ms | max ms | KB |");

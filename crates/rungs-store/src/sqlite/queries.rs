@@ -258,7 +258,7 @@ impl Store for SqliteStore {
         let sql = "WITH RECURSIVE r(id) AS ( \
                        SELECT id FROM people WHERE org_id = ?1 AND manager_id = ?2 \
                        UNION \
-                       SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = ?1 \
+                       SELECT p.id FROM r CROSS JOIN people p WHERE p.org_id = ?1 AND p.manager_id = r.id \
                    ) SELECT id FROM r WHERE id <> ?2 ORDER BY id";
         self.read(move |c| {
             let ids = query(c, sql, params![org.as_bytes(), manager.as_bytes()], |r| r.get::<_, [u8; 16]>(0))?;
@@ -279,7 +279,7 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all, fields(%org, %manager))]
     async fn team(&self, org: OrgId, manager: PersonId, q: &TeamQuery) -> StoreResult<TeamPage> {
-        let cte = crate::people_sql::TEAM_CTE.replace("{org}", "?1").replace("{manager}", "?2");
+        let cte = crate::people_sql::team_cte(q).replace("{org}", "?1").replace("{manager}", "?2");
         let order = crate::people_sql::team_order(q.sort, q.descending);
         // The team's counts ride on every row of the page (window functions over the
         // whole subtree): one pass over the subtree, not two.

@@ -62,6 +62,7 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Tea
         offset: (page_no - 1).saturating_mul(TEAM_PAGE),
         limit: TEAM_PAGE,
         stalled_before: now - rungs_app::people::STALL_AFTER,
+        direct_only: false,
     };
     let team = rungs_app::people::team(store, &s.viewer, &query).await?;
     let people = team.items;

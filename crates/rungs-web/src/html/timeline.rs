@@ -153,6 +153,9 @@ pub struct ValidateForm {
     csrf: String,
     #[serde(default)]
     target: String,
+    /// `home`: validated from the home page's inbox, go back there.
+    #[serde(default)]
+    back: String,
 }
 
 /// Validate one of this person's wins: a `validation` event through the same use
@@ -171,5 +174,8 @@ pub async fn validate(State(state): State<AppState>, s: Session, Path(id): Path<
         Err(e) => return Err(e.into()),
     };
     let flag = if again { "again" } else { "1" };
+    if f.back == "home" {
+        return Ok(see_other(&format!("/?validated={flag}#inbox-h")));
+    }
     Ok(see_other(&format!("/people/{subject}/timeline?validated={flag}#e-{}", f.target)))
 }

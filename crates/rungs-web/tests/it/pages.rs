@@ -264,6 +264,22 @@ async fn a_manager_validates_a_reports_win_and_an_employee_cannot_see_others() {
     api.assert_status(StatusCode::CONFLICT);
     assert_eq!(api.json()["errors"][0]["field"], "payload.target", "{}", api.text());
 
+    // The manager's home: the inbox lists a report's win waiting for validation, and
+    // validating it there comes back home with it gone from the list.
+    let other = app.record(&team.report, &win(team.report_id, "Wrote the runbook")).await.json()["id"].as_str().unwrap().to_string();
+    let home = app.page("/", &m.cookie).await.text();
+    assert!(home.contains("Wins waiting for your validation") && home.contains("Wrote the runbook") && home.contains("1 win from your direct reports"), "{home}");
+    assert!(!home.contains("Fixed the flaky test"), "already validated: {home}");
+    let res = app
+        .form_post(&format!("/people/{}/validations", team.report_id), &m.cookie, form(&[("csrf", &m.csrf), ("target", &other), ("back", "home")]), &[])
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    assert!(res.headers["location"].to_str().unwrap().starts_with("/?validated=1"));
+    let home = app.page("/?validated=1", &m.cookie).await.text();
+    assert!(home.contains("Win validated") && !home.contains("Wrote the runbook"), "{home}");
+    // An employee has no inbox.
+    assert!(!app.page("/", &employee.cookie).await.text().contains("Your team needs you"));
+
     // Validating one's own win is refused by the same rule as the API.
     let own =
         app.form_post(&format!("/people/{}/validations", team.report_id), &employee.cookie, form(&[("csrf", &employee.csrf), ("target", &win_id)]), &[]).await;

@@ -117,7 +117,7 @@ pub async fn a_team_page_is_sorted_paged_and_counted(store: Arc<dyn Store>) {
     // Bea has progressed lately; the others not since their hire.
     append1(&store, event(org, direct[2], day(40), win("shipped"))).await;
 
-    let q = |sort, descending, offset, limit| TeamQuery { sort, descending, offset, limit, stalled_before: day(30) };
+    let q = |sort, descending, offset, limit| TeamQuery { sort, descending, offset, limit, stalled_before: day(30), direct_only: false };
     let page = store.team(org, boss, &q(TeamSort::Name, false, 0, 2)).await.unwrap();
     let names: Vec<&str> = page.items.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["Abe", "Bea"]);
@@ -133,6 +133,10 @@ pub async fn a_team_page_is_sorted_paged_and_counted(store: Arc<dyn Store>) {
     assert_eq!(by_progress.items[0].name, "Bea", "the latest progression first");
     let by_progress = store.team(org, boss, &q(TeamSort::LastProgression, false, 0, 4)).await.unwrap();
     assert_eq!(by_progress.items[3].name, "Bea", "none yet first");
+    let only_direct = TeamQuery { direct_only: true, ..q(TeamSort::Name, false, 0, 10) };
+    let d = store.team(org, boss, &only_direct).await.unwrap();
+    assert_eq!(d.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Abe", "Bea", "Cleo"]);
+    assert_eq!((d.total, d.direct, d.stalled), (3, 3, 2));
     let abe = store.team(org, direct[1], &q(TeamSort::Name, false, 0, 10)).await.unwrap();
     assert_eq!((abe.items.len(), abe.total, abe.direct), (1, 1, 1));
     let nobody = store.team(org, dan, &q(TeamSort::Level, false, 0, 10)).await.unwrap();
