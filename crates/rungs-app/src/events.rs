@@ -199,7 +199,11 @@ async fn check_access(store: &dyn Store, scope: &Scope, left: bool, p: &ParsedEv
             _ => kind.as_str().to_string(),
         };
         let role = viewer.role.as_str();
-        AppError::Forbidden(format!("{} {role} cannot record {} {what} for this person{why}", rungs_core::text::article(role), rungs_core::text::article(&what)))
+        AppError::Forbidden(format!(
+            "{} {role} cannot record {} {what} for this person{why}",
+            rungs_core::text::article(role),
+            rungs_core::text::article(&what)
+        ))
     } else {
         AppError::NotFound
     })

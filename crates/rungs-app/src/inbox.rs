@@ -112,13 +112,10 @@ pub async fn get(store: &dyn Store, viewer: &Viewer, now: DateTime<Utc>) -> Resu
         awaiting.truncate(LISTED);
         inbox.awaiting = awaiting;
     }
-    let mine = store.opportunities(viewer.org_id, &OpportunityQuery { status: Some(OpportunityStatus::Open), owner: Some(me), limit: 100, ..Default::default() }).await?;
-    inbox.applications = mine
-        .items
-        .into_iter()
-        .filter(|o| o.pending > 0)
-        .take(LISTED)
-        .map(|o| WaitingApplications { id: o.id, title: o.title, pending: o.pending })
-        .collect();
+    let mine = store
+        .opportunities(viewer.org_id, &OpportunityQuery { status: Some(OpportunityStatus::Open), owner: Some(me), limit: 100, ..Default::default() })
+        .await?;
+    inbox.applications =
+        mine.items.into_iter().filter(|o| o.pending > 0).take(LISTED).map(|o| WaitingApplications { id: o.id, title: o.title, pending: o.pending }).collect();
     Ok(inbox)
 }

@@ -5,10 +5,10 @@
 
 pub mod access;
 pub mod accounts;
-pub mod inbox;
 pub mod error;
 pub mod events;
 pub mod framework;
+pub mod inbox;
 pub mod ledger_file;
 pub mod milestones;
 pub mod opportunities;

@@ -102,7 +102,8 @@ fn main() -> anyhow::Result<()> {
             // A session as this person, with the manager role, as the web sign-in makes it.
             rungs_app::accounts::set_password(store.as_ref(), org.id, &m.email, Some(Role::Manager), "bench-password-123").await?;
             let throttle = rungs_app::accounts::LoginThrottle::default();
-            let signed = rungs_app::accounts::login(store.as_ref(), &throttle, &m.email, "bench-password-123", None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let signed =
+                rungs_app::accounts::login(store.as_ref(), &throttle, &m.email, "bench-password-123", None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let cookie = format!("rungs_session={}", signed.secret);
             let (_, token) = rungs_app::tokens::create(store.as_ref(), org.id, m.id, Role::Manager, "bench").await?;
 

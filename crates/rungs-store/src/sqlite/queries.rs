@@ -8,7 +8,9 @@ use rungs_core::ledger::RebuildFold;
 use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_people_cursor, people_cursor};
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
-use rungs_core::store::{AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord};
+use rungs_core::store::{
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+};
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
@@ -17,9 +19,9 @@ use std::sync::LazyLock;
 use tracing::instrument;
 
 use super::SqliteStore;
-use crate::people_sql::PEOPLE_COLUMN_COUNT;
 use super::append::{event_by_id, subject_events};
 use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, TOKEN_COLS, micros};
+use crate::people_sql::PEOPLE_COLUMN_COUNT;
 
 /// Largest chunk `export_events` returns at once.
 const MAX_EXPORT: u32 = 10_000;

@@ -22,7 +22,8 @@ mod wins;
 
 /// What a form whose CSRF token no longer matches says, re-shown with what was typed
 /// and a fresh token.
-pub(crate) const STALE_FORM: &str = "This form had expired (it was open in an old tab, or you signed in again). Nothing was saved: check what you typed and send it again.";
+pub(crate) const STALE_FORM: &str =
+    "This form had expired (it was open in an old tab, or you signed in again). Nothing was saved: check what you typed and send it again.";
 
 use std::sync::LazyLock;
 

@@ -100,14 +100,21 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Tea
     };
     // Each sortable column's header links to its sort (asc, or the reverse of the
     // current one), and says which way the table is sorted now.
-    let columns: Vec<_> = [(TeamSort::Name, "Name"), (TeamSort::Level, "Position"), (TeamSort::LevelSince, "Time in level"), (TeamSort::LastProgression, "Last progression")]
-        .into_iter()
-        .map(|(c, label)| {
-            let current = c == sort;
-            let aria = if !current { "none" } else if descending { "descending" } else { "ascending" };
-            minijinja::context! { label, href => link(c, current && !descending, 1), aria, current }
-        })
-        .collect();
+    let columns: Vec<_> =
+        [(TeamSort::Name, "Name"), (TeamSort::Level, "Position"), (TeamSort::LevelSince, "Time in level"), (TeamSort::LastProgression, "Last progression")]
+            .into_iter()
+            .map(|(c, label)| {
+                let current = c == sort;
+                let aria = if !current {
+                    "none"
+                } else if descending {
+                    "descending"
+                } else {
+                    "ascending"
+                };
+                minijinja::context! { label, href => link(c, current && !descending, 1), aria, current }
+            })
+            .collect();
     let page = u64::from(page_no);
     render(
         "team.html",

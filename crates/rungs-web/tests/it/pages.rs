@@ -260,7 +260,9 @@ async fn a_manager_validates_a_reports_win_and_an_employee_cannot_see_others() {
     let again = app.page(&location, &m.cookie).await.text();
     assert!(again.contains("already validated this win") && again.contains("✓ Validated") && !again.contains("2 times"), "{again}");
     // The API answers the same second validation with a 409 naming the target.
-    let api = app.post_json("/api/v1/events", &team.manager, &serde_json::json!({"subject": team.report_id, "kind": "validation", "payload": {"target": win_id}})).await;
+    let api = app
+        .post_json("/api/v1/events", &team.manager, &serde_json::json!({"subject": team.report_id, "kind": "validation", "payload": {"target": win_id}}))
+        .await;
     api.assert_status(StatusCode::CONFLICT);
     assert_eq!(api.json()["errors"][0]["field"], "payload.target", "{}", api.text());
 
@@ -268,7 +270,10 @@ async fn a_manager_validates_a_reports_win_and_an_employee_cannot_see_others() {
     // validating it there comes back home with it gone from the list.
     let other = app.record(&team.report, &win(team.report_id, "Wrote the runbook")).await.json()["id"].as_str().unwrap().to_string();
     let home = app.page("/", &m.cookie).await.text();
-    assert!(home.contains("Wins waiting for your validation") && home.contains("Wrote the runbook") && home.contains("1 win from your direct reports"), "{home}");
+    assert!(
+        home.contains("Wins waiting for your validation") && home.contains("Wrote the runbook") && home.contains("1 win from your direct reports"),
+        "{home}"
+    );
     assert!(!home.contains("Fixed the flaky test"), "already validated: {home}");
     let res = app
         .form_post(&format!("/people/{}/validations", team.report_id), &m.cookie, form(&[("csrf", &m.csrf), ("target", &other), ("back", "home")]), &[])

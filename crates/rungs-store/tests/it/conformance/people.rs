@@ -76,7 +76,9 @@ pub async fn reports_include_indirect_reports(store: Arc<dyn Store>) {
     want.sort();
     assert_eq!(store.reports(org, vp).await.unwrap(), want);
     // The same answer, one subject at a time, walking up the chain.
-    for (m, s, yes) in [(vp, dev, true), (vp, lead, true), (ceo, dev, true), (lead, vp, false), (vp, other, false), (dev, dev, false), (vp, PersonId::new(), false)] {
+    for (m, s, yes) in
+        [(vp, dev, true), (vp, lead, true), (ceo, dev, true), (lead, vp, false), (vp, other, false), (dev, dev, false), (vp, PersonId::new(), false)]
+    {
         assert_eq!(store.is_report(org, m, s).await.unwrap(), yes, "{m} over {s}");
     }
     assert_eq!(store.reports(org, ceo).await.unwrap().len(), 4);
