@@ -19,7 +19,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "jobs", sql: include_str!("../../migrations/sqlite/0005_jobs.sql") },
     Migration { version: 6, name: "framework_versions", sql: include_str!("../../migrations/sqlite/0006_framework_versions.sql") },
     Migration { version: 7, name: "opportunities", sql: include_str!("../../migrations/sqlite/0007_opportunities.sql") },
-    Migration { version: 8, name: "validated_once", sql: include_str!("../../migrations/sqlite/0008_validated_once.sql") },
+    Migration { version: 10, name: "validated_once", sql: include_str!("../../migrations/sqlite/0010_validated_once.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:
