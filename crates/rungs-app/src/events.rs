@@ -58,7 +58,12 @@ pub async fn record(store: &dyn Store, viewer: &Viewer, inputs: Vec<EventInput>,
 
     let framework = store.framework(viewer.org_id).await?;
     let validates = parsed.iter().any(|p| matches!(p.body, EventBody::Validation(_)));
-    let scope = if validates { Scope::load_with_reports(store, viewer.clone()).await? } else { Scope::load(store, viewer.clone()).await? };
+    let subjects: Vec<PersonId> = parsed.iter().map(|p| p.subject).collect();
+    let scope = if validates {
+        Scope::for_subjects_with_reports(store, viewer.clone(), &subjects).await?
+    } else {
+        Scope::for_subjects(store, viewer.clone(), &subjects).await?
+    };
     let departed = departed_subjects(store, viewer, &parsed).await?;
     // Recognition draws on its giver's allowance: the policy is read only then.
     let gives = viewer.person_id.is_some() && parsed.iter().any(|p| matches!(p.body, EventBody::Recognition(_)));
@@ -223,7 +228,12 @@ async fn check_access(store: &dyn Store, scope: &Scope, left: bool, p: &ParsedEv
             Action::Reverse(k) => format!("reversal of a {}", k.as_str()),
             _ => kind.as_str().to_string(),
         };
-        AppError::Forbidden(format!("a {} cannot record a {what} for this person{why}", viewer.role.as_str()))
+        let role = viewer.role.as_str();
+        AppError::Forbidden(format!(
+            "{} {role} cannot record {} {what} for this person{why}",
+            rungs_core::text::article(role),
+            rungs_core::text::article(&what)
+        ))
     } else {
         AppError::NotFound
     })
@@ -262,7 +272,7 @@ pub fn check_framework(fw: &Framework, p: &ParsedEvent) -> Result<(), Validation
 /// One event, if the viewer may see its subject.
 pub async fn get(store: &dyn Store, viewer: &Viewer, id: EventId) -> Result<Event, AppError> {
     let mut e = store.event(viewer.org_id, id).await?;
-    let scope = Scope::load(store, viewer.clone()).await?;
+    let scope = Scope::for_subjects(store, viewer.clone(), &[e.subject]).await?;
     if !scope.can_read(e.subject) {
         return Err(AppError::NotFound);
     }
@@ -272,7 +282,7 @@ pub async fn get(store: &dyn Store, viewer: &Viewer, id: EventId) -> Result<Even
 
 /// A page of one person's events, filtered.
 pub async fn list(store: &dyn Store, viewer: &Viewer, subject: PersonId, mut q: EventQuery) -> Result<Page<Event>, AppError> {
-    let scope = Scope::load(store, viewer.clone()).await?;
+    let scope = Scope::for_subjects(store, viewer.clone(), &[subject]).await?;
     if !scope.can_read(subject) {
         return Err(AppError::NotFound);
     }

@@ -296,7 +296,7 @@ async fn complete(store: &dyn Store, viewer: &Viewer, opp: &Opportunity, app: &A
     if viewer.person_id.is_some() {
         // A validation by one of the applicant's (direct or indirect) managers counts
         // as a manager's, as on the timeline.
-        let scope = Scope::load_with_reports(store, viewer.clone()).await?;
+        let scope = Scope::for_subjects_with_reports(store, viewer.clone(), &[app.applicant]).await?;
         let role = if scope.relation(app.applicant) == Relation::Manager { ValidatorRole::Manager } else { ValidatorRole::Peer };
         let note = Some("Confirmed as done by the opportunity's owner.".to_string());
         let validation = event(EventBody::Validation(Validation { target: win.id, role, note }), vec![], validation_key);

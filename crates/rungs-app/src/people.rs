@@ -4,11 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use rungs_core::event::{Event, EventBody, EventInput};
 use rungs_core::page::Page;
-use rungs_core::person::Person;
+use rungs_core::person::{Person, Role};
 use rungs_core::store::{IdempotencyClaim, PeopleQuery, Store};
 use rungs_core::{EventId, PersonId};
 
-use crate::access::{Scope, redact_body, redact_person};
+use crate::access::{Relation, Scope, redact_body, redact_person};
 use crate::{AppError, Viewer, events};
 
 /// Create a person: records a `hired` event whose payload is `hire` (the body of
@@ -49,12 +49,34 @@ pub async fn update(store: &dyn Store, viewer: &Viewer, id: PersonId, changes: s
 
 /// A person, redacted for the viewer; `NotFound` if they may not see them.
 pub async fn get(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<Person, AppError> {
-    let scope = Scope::load(store, viewer.clone()).await?;
+    Ok(get_scoped(store, viewer, id).await?.0)
+}
+
+/// [`get`], and the access decision it made, for the rest of the request to reuse.
+pub async fn get_scoped(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<(Person, Scope), AppError> {
+    let scope = Scope::for_subjects(store, viewer.clone(), &[id]).await?;
     if !scope.can_read(id) {
         return Err(AppError::NotFound);
     }
     let p = store.person(viewer.org_id, id).await?;
-    Ok(redact_person(viewer.role, scope.relation(id), p))
+    Ok((redact_person(viewer.role, scope.relation(id), p), scope))
+}
+
+/// What a timeline page shows, with access checked once: the person, their timeline
+/// (newest first), the names of those who acted on it, and the access decision.
+pub struct TimelineView {
+    pub person: Person,
+    pub entries: Vec<TimelineEntry>,
+    pub names: std::collections::HashMap<PersonId, String>,
+    pub scope: Scope,
+}
+
+/// [`get`], [`timeline`] and [`actor_names`] in one, checking access once.
+pub async fn timeline_view(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<TimelineView, AppError> {
+    let (person, scope) = get_scoped(store, viewer, id).await?;
+    let entries = timeline_of(store, &scope, id).await?;
+    let names = names_of_actors(store, viewer, &entries).await?;
+    Ok(TimelineView { person, entries, names, scope })
 }
 
 /// People the viewer may see: everyone for the people team, self and reports for a
@@ -73,6 +95,20 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, mut q: PeopleQuery) -> Res
     }))
 }
 
+/// A page of the viewer's own team: their active direct and indirect reports, as a
+/// manager sees them (`Relation::Manager`, redacted for that relation). Managers,
+/// and the people team for the people they manage in the org chart; an employee
+/// has no team (as in [`Scope::load_with_reports`]).
+pub async fn team(store: &dyn Store, viewer: &Viewer, q: &rungs_core::store::TeamQuery) -> Result<rungs_core::store::TeamPage, AppError> {
+    let me = match (viewer.role, viewer.person_id) {
+        (Role::Manager | Role::Admin, Some(me)) => me,
+        _ => return Ok(rungs_core::store::TeamPage::default()),
+    };
+    let mut page = store.team(viewer.org_id, me, q).await?;
+    page.items = page.items.into_iter().map(|p| redact_person(viewer.role, Relation::Manager, p)).collect();
+    Ok(page)
+}
+
 /// Someone is *stalled* when they have been with the organization at least this long
 /// and have had no progression of any kind (micro-progression, micro-promotion,
 /// promotion, lateral move) for this long. Six months: two review quarters.
@@ -87,11 +123,16 @@ pub fn is_stalled(p: &Person, now: chrono::DateTime<chrono::Utc>) -> bool {
 /// validated them): seeing an event includes seeing who recorded it. Unknown ids are
 /// left out.
 pub async fn actor_names(store: &dyn Store, viewer: &Viewer, timeline: &[TimelineEntry]) -> Result<std::collections::HashMap<PersonId, String>, AppError> {
-    let mut out = std::collections::HashMap::new();
-    let Some(first) = timeline.first() else { return Ok(out) };
+    let Some(first) = timeline.first() else { return Ok(std::collections::HashMap::new()) };
     // The caller got `timeline` from [`timeline`], which checked access; check again
     // here so this function is safe on its own.
     get(store, viewer, first.event.subject).await?;
+    names_of_actors(store, viewer, timeline).await
+}
+
+/// The names for [`actor_names`], access already checked.
+async fn names_of_actors(store: &dyn Store, viewer: &Viewer, timeline: &[TimelineEntry]) -> Result<std::collections::HashMap<PersonId, String>, AppError> {
+    let mut out = std::collections::HashMap::new();
     for e in timeline {
         if let Some(a) = e.event.actor
             && !out.contains_key(&a)
@@ -120,19 +161,32 @@ pub struct TimelineEntry {
 
 /// A person's whole timeline, newest first.
 pub async fn timeline(store: &dyn Store, viewer: &Viewer, id: PersonId) -> Result<Vec<TimelineEntry>, AppError> {
-    let person = get(store, viewer, id).await?;
-    let scope = Scope::load(store, viewer.clone()).await?;
-    let rel = scope.relation(person.id);
+    let (_, scope) = get_scoped(store, viewer, id).await?;
+    timeline_of(store, &scope, id).await
+}
+
+/// The timeline of `id`, whom `scope` was resolved for and may read.
+async fn timeline_of(store: &dyn Store, scope: &Scope, id: PersonId) -> Result<Vec<TimelineEntry>, AppError> {
+    let viewer = &scope.viewer;
+    let rel = scope.relation(id);
     let events = store.subject_events(viewer.org_id, id).await?;
     let mut reversed_by = std::collections::HashMap::new();
-    let mut validations: std::collections::HashMap<EventId, Vec<EventId>> = std::collections::HashMap::new();
     for e in &events {
-        match &e.body {
-            EventBody::Reversal(r) => {
-                reversed_by.insert(r.target, e.id);
-            }
-            EventBody::Validation(v) => validations.entry(v.target).or_default().push(e.id),
-            _ => {}
+        if let EventBody::Reversal(r) = &e.body {
+            reversed_by.insert(r.target, e.id);
+        }
+    }
+    // Validations in force, one per validator: a withdrawn one does not count, nor a
+    // second one by the same person (which the store refuses now, but a ledger from
+    // before may hold).
+    let mut validations: std::collections::HashMap<EventId, Vec<EventId>> = std::collections::HashMap::new();
+    let mut validators = std::collections::HashSet::new();
+    for e in &events {
+        if let EventBody::Validation(v) = &e.body
+            && !reversed_by.contains_key(&e.id)
+            && (e.actor.is_none() || validators.insert((v.target, e.actor)))
+        {
+            validations.entry(v.target).or_default().push(e.id);
         }
     }
     let mut out: Vec<TimelineEntry> = events

@@ -122,6 +122,64 @@ pub struct PeopleQuery {
     pub limit: u32,
 }
 
+/// How a manager's team is ordered (`Store::team`): stored columns only, so a page
+/// of a team of thousands is one indexed query and a sort, never a score per person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamSort {
+    /// By name, then id.
+    #[default]
+    Name,
+    /// By level key (e1 < e2 …), then name.
+    Level,
+    /// By the day the current level started (longest in level first when ascending).
+    LevelSince,
+    /// By the last progression (none yet first when ascending), then name.
+    LastProgression,
+}
+
+impl TeamSort {
+    pub const ALL: [TeamSort; 4] = [TeamSort::Name, TeamSort::Level, TeamSort::LevelSince, TeamSort::LastProgression];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamSort::Name => "name",
+            TeamSort::Level => "level",
+            TeamSort::LevelSince => "level_since",
+            TeamSort::LastProgression => "last_progression",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TeamSort> {
+        TeamSort::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// One page of a manager's active reports, direct and indirect.
+#[derive(Debug, Clone, Default)]
+pub struct TeamQuery {
+    pub sort: TeamSort,
+    pub descending: bool,
+    pub offset: u32,
+    pub limit: u32,
+    /// Counted as stalled: no progression (or hire) since this instant.
+    pub stalled_before: DateTime<Utc>,
+    /// Direct reports only (the counts too).
+    pub direct_only: bool,
+}
+
+/// A page of a team and what the whole team counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TeamPage {
+    pub items: Vec<Person>,
+    /// Active reports, direct and indirect.
+    pub total: u64,
+    /// Of them, direct reports.
+    pub direct: u64,
+    /// Of them, stalled (see [`TeamQuery::stalled_before`]).
+    pub stalled: u64,
+}
+
 /// A stored API token. The secret itself is never stored, only its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenRecord {
@@ -199,6 +257,13 @@ pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + R
     async fn all_people(&self, org: OrgId) -> StoreResult<Vec<Person>>;
     /// Direct and indirect reports of `manager`.
     async fn reports(&self, org: OrgId, manager: PersonId) -> StoreResult<Vec<PersonId>>;
+    /// Whether `subject` is a direct or indirect report of `manager`: a walk up the
+    /// subject's manager chain (primary-key lookups, as many as the chain is long),
+    /// so one access decision costs the same in a team of five or of ten thousand.
+    async fn is_report(&self, org: OrgId, manager: PersonId, subject: PersonId) -> StoreResult<bool>;
+    /// A page of `manager`'s active reports (direct and indirect), sorted, with the
+    /// team's counts: one recursive query over `people (org_id, manager_id)`.
+    async fn team(&self, org: OrgId, manager: PersonId, q: &TeamQuery) -> StoreResult<TeamPage>;
 
     /// Recompute every projection from the ledger, replacing the live tables.
     async fn rebuild(&self, org: OrgId) -> StoreResult<RebuildReport>;

@@ -90,3 +90,59 @@ mod tests {
         assert!(parse_url("evidence", "https://").is_err());
     }
 }
+
+/// The form of `noun` that goes with `n`: "point" for one, "points" otherwise. One
+/// rule for every count the product shows (templates reach it as the `plural` and
+/// `count` filters), so "1 points" and "1 people were" cannot be written.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        return noun.to_string();
+    }
+    match noun {
+        "person" => "people".into(),
+        "is" => "are".into(),
+        "was" => "were".into(),
+        "has" => "have".into(),
+        "this" => "these".into(),
+        "it" => "they".into(),
+        n if n.ends_with('y') && !n.ends_with("ay") && !n.ends_with("ey") && !n.ends_with("oy") => format!("{}ies", &n[..n.len() - 1]),
+        n if n.ends_with('s') || n.ends_with('x') || n.ends_with("ch") || n.ends_with("sh") => format!("{n}es"),
+        n => format!("{n}s"),
+    }
+}
+
+/// `n` and its noun: "1 point", "3 points", "0 people".
+pub fn count(n: u64, noun: &str) -> String {
+    format!("{n} {}", plural(n, noun))
+}
+
+/// "a" or "an" for `word` as spoken ("an employee", "a manager", "an admin", "a user").
+pub fn article(word: &str) -> &'static str {
+    let w = word.trim_start().to_lowercase();
+    let vowel_sound = w.starts_with(['a', 'e', 'i', 'o']) || (w.starts_with('u') && !w.starts_with("us") && !w.starts_with("uni") && !w.starts_with("uk"));
+    if vowel_sound || w.starts_with("hour") { "an" } else { "a" }
+}
+
+#[cfg(test)]
+mod plural_tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(count(1, "point"), "1 point");
+        assert_eq!(count(3, "point"), "3 points");
+        assert_eq!(count(0, "place"), "0 places");
+        assert_eq!(count(1, "person"), "1 person");
+        assert_eq!(count(2, "person"), "2 people");
+        assert_eq!(count(2, "opportunity"), "2 opportunities");
+        assert_eq!(count(2, "day"), "2 days");
+        assert_eq!(count(2, "match"), "2 matches");
+        assert_eq!(plural(1, "was"), "was");
+        assert_eq!(plural(5, "was"), "were");
+        assert_eq!(article("employee"), "an");
+        assert_eq!(article("manager"), "a");
+        assert_eq!(article("admin"), "an");
+        assert_eq!(article("user"), "a");
+        assert_eq!(article("micro_progression"), "a");
+    }
+}

@@ -18,3 +18,67 @@ pub(crate) const ON_ID_CONFLICT_UPDATE: &str = "ON CONFLICT (id) DO UPDATE SET o
      recognitions_received = excluded.recognitions_received, pay_band = excluded.pay_band, \
      sensitive = excluded.sensitive, last_occurred_at = excluded.last_occurred_at, \
      events_in_force = excluded.events_in_force";
+
+/// The ORDER BY of a team page (`Store::team`), the same in both backends: stored
+/// columns, then name and id so pages never overlap. "No progression yet" sorts
+/// before any date ascending, spelled out because the backends order NULLs
+/// differently.
+pub(crate) fn team_order(sort: rungs_core::store::TeamSort, descending: bool) -> String {
+    use rungs_core::store::TeamSort;
+    let d = if descending { "DESC" } else { "ASC" };
+    match sort {
+        TeamSort::Name => format!("name {d}, id {d}"),
+        TeamSort::Level => format!("level {d}, name, id"),
+        TeamSort::LevelSince => format!("level_since {d}, name, id"),
+        TeamSort::LastProgression => format!("(last_progression_at IS NOT NULL) {d}, last_progression_at {d}, name, id"),
+    }
+}
+
+/// The manager's subtree, once: `r` holds every direct and indirect report (UNION
+/// ends the recursion on a cycle), `t` the active ones as `people` rows.
+///
+/// `r CROSS JOIN people` (with the join condition in WHERE, which both dialects
+/// read the same) makes the row just found the outer loop and the index
+/// `people (org_id, manager_id)` the inner lookup. With a plain JOIN the SQLite
+/// bundled in rusqlite (3.50) may scan `people` for every row of `r` — quadratic:
+/// minutes for the top of a 20,000-person chart (docs/BENCHMARKS.md), the cause of
+/// the 9 s `/api/v1/me` in issue 14. Parameters:
+/// organization, manager (placeholders `{org}` and `{manager}`, filled in by each
+/// backend in its own spelling).
+pub(crate) const TEAM_CTE: &str = "WITH RECURSIVE r(id) AS ( \
+        SELECT id FROM people WHERE org_id = {org} AND manager_id = {manager} \
+        UNION \
+        SELECT p.id FROM r CROSS JOIN people p WHERE p.org_id = {org} AND p.manager_id = r.id \
+    ), t AS ( \
+        SELECT p.* FROM r CROSS JOIN people p WHERE p.id = r.id AND p.org_id = {org} AND p.status = 'active' AND p.id <> {manager} \
+    ) ";
+
+/// [`TEAM_CTE`]'s `t` for direct reports only: one lookup in `people (org_id, manager_id)`.
+pub(crate) const DIRECT_CTE: &str = "WITH t AS ( \
+        SELECT * FROM people WHERE org_id = {org} AND manager_id = {manager} AND status = 'active' AND id <> {manager} \
+    ) ";
+
+/// The CTE of a team query.
+pub(crate) fn team_cte(q: &rungs_core::store::TeamQuery) -> &'static str {
+    if q.direct_only { DIRECT_CTE } else { TEAM_CTE }
+}
+
+/// Walk up `subject`'s manager chain looking for `manager`; at most 256 steps, so a
+/// cycle in the chain ends it. Placeholders as in [`TEAM_CTE`], and `{subject}`.
+pub(crate) const IS_REPORT: &str = "WITH RECURSIVE up(id, depth) AS ( \
+        SELECT manager_id, 1 FROM people WHERE org_id = {org} AND id = {subject} \
+        UNION ALL \
+        SELECT p.manager_id, up.depth + 1 FROM up CROSS JOIN people p \
+         WHERE p.id = up.id AND p.org_id = {org} AND up.id <> {manager} AND up.depth < 256 \
+    ) SELECT EXISTS (SELECT 1 FROM up WHERE id = {manager})";
+
+/// How many columns [`PEOPLE_COLUMNS`] lists: where extra columns after them start.
+pub(crate) const PEOPLE_COLUMN_COUNT: usize = 26;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_column_count_is_the_column_list() {
+        assert_eq!(super::PEOPLE_COLUMNS.split(',').count(), super::PEOPLE_COLUMN_COUNT);
+    }
+}

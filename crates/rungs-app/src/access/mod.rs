@@ -49,13 +49,55 @@ impl Relation {
     pub const ALL: [Relation; 3] = [Relation::Myself, Relation::Manager, Relation::Other];
 }
 
-/// The viewer plus the set of their reports, loaded once per request.
+/// The viewer plus their reports, resolved once per request: the whole subtree
+/// ([`Scope::load`], for lists of a team) or only the people the request is about
+/// ([`Scope::for_subjects`], for everything about one person).
 pub struct Scope {
     pub viewer: Viewer,
+    /// The viewer's reports, or, from [`Scope::for_subjects`], those of the asked
+    /// subjects that are reports: anyone not resolved relates as `Other`, so a
+    /// question about someone not asked is refused, never wrongly allowed.
     reports: HashSet<PersonId>,
 }
 
+/// Above this many subjects, [`Scope::for_subjects`] reads the whole subtree once
+/// instead of walking up each subject's chain.
+const WALK_AT_MOST: usize = 32;
+
 impl Scope {
+    /// The viewer's relation to `subjects` only: for a manager, one walk up each
+    /// subject's manager chain (`Store::is_report`, as long as the chain, not as
+    /// big as the team), so a page about one person costs the same for the manager
+    /// of five or of ten thousand.
+    pub async fn for_subjects(store: &dyn Store, viewer: Viewer, subjects: &[PersonId]) -> StoreResult<Self> {
+        Self::for_subjects_inner(store, viewer, subjects, false).await
+    }
+
+    /// Like [`Scope::for_subjects`], with an admin's reports too (see
+    /// [`Scope::load_with_reports`]).
+    pub async fn for_subjects_with_reports(store: &dyn Store, viewer: Viewer, subjects: &[PersonId]) -> StoreResult<Self> {
+        Self::for_subjects_inner(store, viewer, subjects, true).await
+    }
+
+    async fn for_subjects_inner(store: &dyn Store, viewer: Viewer, subjects: &[PersonId], admin_too: bool) -> StoreResult<Self> {
+        let me = match (viewer.role, viewer.person_id) {
+            (Role::Manager, Some(me)) => me,
+            (Role::Admin, Some(me)) if admin_too => me,
+            _ => return Ok(Scope { viewer, reports: HashSet::new() }),
+        };
+        let asked: HashSet<PersonId> = subjects.iter().copied().filter(|s| *s != me).collect();
+        if asked.len() > WALK_AT_MOST {
+            return Self::load_inner(store, viewer, admin_too).await;
+        }
+        let mut reports = HashSet::new();
+        for s in asked {
+            if store.is_report(viewer.org_id, me, s).await? {
+                reports.insert(s);
+            }
+        }
+        Ok(Scope { viewer, reports })
+    }
+
     /// Load the viewer's reports where access depends on them: for managers. The
     /// people team may see and do everything, so their reports are not read (one
     /// query less on every admin request); see [`Scope::load_with_reports`].

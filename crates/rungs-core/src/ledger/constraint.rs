@@ -5,6 +5,9 @@
 
 use crate::store::StoreError;
 
+/// The refusal of a second validation of the same win by the same person.
+pub const ALREADY_VALIDATED: &str = "you have already validated this win";
+
 /// A uniqueness rule the schema enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Constraint {
@@ -14,6 +17,8 @@ pub enum Constraint {
     EventIdempotencyKey,
     /// `events (target)` for reversals: an event is reversed at most once.
     EventReversedOnce,
+    /// `validations (target, validator)`: one validation in force per validator and win.
+    ValidatedOnce,
     /// `events (id)`.
     EventId,
     /// `people (id)`.
@@ -39,6 +44,7 @@ impl Constraint {
             Constraint::PersonEmail => ("payload.email", "is already used by another person"),
             Constraint::EventIdempotencyKey => ("idempotency_key", "was already used for another event"),
             Constraint::EventReversedOnce => ("payload.target", "that event has already been reversed"),
+            Constraint::ValidatedOnce => ("payload.target", ALREADY_VALIDATED),
             Constraint::EventId => ("id", "an event with this id already exists"),
             Constraint::PersonId => ("subject", "this person already exists"),
             Constraint::OrganizationId => ("id", "an organization with this id already exists"),

@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::codec::truncate;
+use super::constraint::Constraint;
 use super::snapshot::Snapshot;
 use crate::event::{Event, EventBody, NewEvent, Recognition};
 use crate::person::Person;
@@ -147,6 +148,8 @@ pub fn plan(snapshot: &Snapshot, org: OrgId, batches: &[AppendBatch]) -> Result<
         emails: HashMap::new(),
         reversed: HashSet::new(),
         spent: HashMap::new(),
+        validated: HashMap::new(),
+        withdrawn: HashMap::new(),
         out: Vec::with_capacity(batches.iter().map(|b| b.events.len()).sum()),
         by_id: HashMap::new(),
         keys: HashMap::new(),
@@ -223,6 +226,11 @@ struct Planner<'s> {
     /// Points the plan's recognition (less its reversals) adds to each spending key,
     /// on top of the snapshot's.
     spent: HashMap<SpendKey, i64>,
+    /// Validations planned, as (target, validator) -> index in `out`.
+    validated: HashMap<(EventId, PersonId), usize>,
+    /// Validations withdrawn (reversed) by this plan, as (target, validator) -> index
+    /// in `out` of the reversal.
+    withdrawn: HashMap<(EventId, PersonId), usize>,
     out: Vec<PlannedEvent>,
     by_id: HashMap<EventId, usize>,
     /// Idempotency keys of planned events -> index in `out`.
@@ -347,6 +355,11 @@ impl Planner<'_> {
             target_reversed: target.as_ref().is_some_and(|(_, r)| *r),
         };
         projection::check_append(&e, &ctx)?;
+        if let (EventBody::Validation(v), Some(actor)) = (&e.body, e.actor)
+            && self.validation_in_force(v.target, actor)
+        {
+            return Err(Constraint::ValidatedOnce.conflict());
+        }
         let reversed_points = match (&e.body, ctx.target) {
             (EventBody::Reversal(_), Some(t)) => spending_of(t),
             _ => None,
@@ -375,6 +388,13 @@ impl Planner<'_> {
         let ev = e.into_event(seq);
         if let EventBody::Reversal(r) = &ev.body {
             self.reversed.insert(r.target);
+            let withdrawn = self.by_id.get(&r.target).map(|&j| &self.out[j].event).or_else(|| self.snap.targets.get(&r.target));
+            if let Some(Event { body: EventBody::Validation(v), actor: Some(a), .. }) = withdrawn {
+                self.withdrawn.insert((v.target, *a), self.out.len());
+            }
+        }
+        if let (EventBody::Validation(v), Some(a)) = (&ev.body, ev.actor) {
+            self.validated.insert((v.target, a), self.out.len());
         }
         if let Some(k) = &ev.idempotency_key {
             self.keys.insert(k.clone(), self.out.len());
@@ -449,6 +469,19 @@ impl Planner<'_> {
             *self.spent.entry(k).or_default() += i64::from(r.points);
         }
         Ok(())
+    }
+
+    /// Whether `validator` has a validation of `target` in force: planned and not
+    /// withdrawn since, or stored (the snapshot's `validated`) and not withdrawn by
+    /// this plan. The `validations` table is the backstop behind this check.
+    fn validation_in_force(&self, target: EventId, validator: PersonId) -> bool {
+        let k = (target, validator);
+        match (self.validated.get(&k), self.withdrawn.get(&k)) {
+            (Some(v), Some(w)) => v > w,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => self.snap.validated.contains(&k),
+        }
     }
 
     /// Refuse an email another person of the org has; people the plan has loaded are
@@ -565,6 +598,8 @@ impl Planner<'_> {
                 self.keys.remove(k);
             }
         }
+        self.validated.retain(|_, j| *j < m.out);
+        self.withdrawn.retain(|_, j| *j < m.out);
         self.touched.truncate(m.touched);
         self.next_seq = m.next_seq;
         if let Some(spent) = m.spent {

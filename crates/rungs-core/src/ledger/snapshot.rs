@@ -20,8 +20,8 @@ pub struct SnapshotRequest {
     pub subjects: Vec<PersonId>,
     /// Idempotency keys of the events: the stored events holding them.
     pub keys: Vec<String>,
-    /// Targets of reversals and validations: the stored events, and whether a
-    /// stored reversal already targets them.
+    /// Targets of reversals and validations: the stored events, whether a stored
+    /// reversal already targets them, and who has validated them.
     pub targets: Vec<EventId>,
     /// Emails hires and profile updates set: who holds them in `people`.
     pub emails: Vec<String>,
@@ -112,6 +112,9 @@ pub struct Snapshot {
     pub targets: HashMap<EventId, Event>,
     /// Requested targets a stored reversal already targets.
     pub reversed: HashSet<EventId>,
+    /// Validations in force of requested targets, as (target, validator): a
+    /// validation stored and not withdrawn by a reversal (the `validations` table).
+    pub validated: HashSet<(EventId, PersonId)>,
     /// Requested emails and the person whose `people` row has each.
     pub emails: HashMap<String, PersonId>,
     /// Requested claims that are stored, by (scope, key).

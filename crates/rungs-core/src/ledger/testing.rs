@@ -243,6 +243,14 @@ impl MemLedger {
             if self.events.iter().any(|e| matches!(&e.body, EventBody::Reversal(x) if x.target == *t)) {
                 s.reversed.insert(*t);
             }
+            for v in &self.events {
+                if let (EventBody::Validation(x), Some(actor)) = (&v.body, v.actor)
+                    && x.target == *t
+                    && !self.events.iter().any(|r| matches!(&r.body, EventBody::Reversal(y) if y.target == v.id))
+                {
+                    s.validated.insert((*t, actor));
+                }
+            }
         }
         for m in &r.emails {
             if let Some(p) = self.people.values().find(|p| p.email == *m) {

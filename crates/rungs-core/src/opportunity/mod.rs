@@ -214,7 +214,11 @@ pub fn check_move(opp: &Opportunity, app: &Application, mv: Move) -> StoreResult
     if mv == Move::Accept && opp.places_left() == 0 {
         return Err(StoreError::Conflict {
             field: "capacity".into(),
-            reason: format!("all {} place{} of this opportunity are taken", opp.capacity, if opp.capacity == 1 { "" } else { "s" }),
+            reason: if opp.capacity == 1 {
+                "the only place of this opportunity is taken".to_string()
+            } else {
+                format!("all {} of this opportunity are taken", crate::text::count(u64::from(opp.capacity), "place"))
+            },
         });
     }
     Ok(())

@@ -128,7 +128,7 @@ pub(crate) async fn load(tx: &Transaction<'_>, r: &SnapshotRequest, head: Option
     let people_sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 AND id = ANY($2)");
     let keys_sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND idempotency_key = ANY($2)");
     let targets_sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND id = ANY($2)");
-    let (people, keyed, found, reversed, emails, claims, histories, spent) = tokio::try_join!(
+    let (people, keyed, found, reversed, validated, emails, claims, histories, spent) = tokio::try_join!(
         async { query(tx, &people_sql, &[&org, &subjects]).await },
         async { if r.keys.is_empty() { nothing().await } else { query(tx, &keys_sql, &[&org, &r.keys]).await } },
         async { if targets.is_empty() { nothing().await } else { query(tx, &targets_sql, &[&org, &targets]).await } },
@@ -138,6 +138,9 @@ pub(crate) async fn load(tx: &Transaction<'_>, r: &SnapshotRequest, head: Option
             } else {
                 query(tx, "SELECT target FROM events WHERE target = ANY($1) AND kind = 'reversal'", &[&targets]).await
             }
+        },
+        async {
+            if targets.is_empty() { nothing().await } else { query(tx, "SELECT target, validator FROM validations WHERE target = ANY($1)", &[&targets]).await }
         },
         async {
             if r.emails.is_empty() {
@@ -168,6 +171,9 @@ pub(crate) async fn load(tx: &Transaction<'_>, r: &SnapshotRequest, head: Option
     s.keyed = rows::events(&keyed)?.into_iter().filter_map(|e| e.idempotency_key.clone().map(|k| (k, e))).collect();
     s.targets = rows::events(&found)?.into_iter().map(|e| (e.id, e)).collect();
     s.reversed = reversed.iter().map(|row| rows::get::<Uuid>(row, 0).map(EventId)).collect::<StoreResult<_>>()?;
+    for row in &validated {
+        s.validated.insert((EventId(rows::get(row, 0)?), PersonId(rows::get(row, 1)?)));
+    }
     for row in &emails {
         s.emails.insert(rows::get(row, 0)?, PersonId(rows::get(row, 1)?));
     }

@@ -10,7 +10,9 @@ use rungs_core::ledger::RebuildFold;
 use rungs_core::ledger::codec::{event_cursor, parse_event_cursor, parse_people_cursor, people_cursor};
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
-use rungs_core::store::{AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord};
+use rungs_core::store::{
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+};
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use tokio_postgres::types::ToSql;
 use tracing::instrument;
@@ -258,12 +260,55 @@ impl Store for PgStore {
         let sql = "WITH RECURSIVE r(id) AS ( \
                        SELECT id FROM people WHERE org_id = $1 AND manager_id = $2 \
                        UNION \
-                       SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = $1 \
+                       SELECT p.id FROM r CROSS JOIN people p WHERE p.org_id = $1 AND p.manager_id = r.id \
                    ) SELECT id FROM r WHERE id <> $2 ORDER BY id";
         let c = self.conn().await?;
         let stmt = c.prepare_cached(sql).await.db()?;
         let rows = c.query(&stmt, &[&org.0, &manager.0]).await.db()?;
         rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(PersonId)).collect()
+    }
+
+    #[instrument(skip_all, fields(%org, %manager, %subject))]
+    async fn is_report(&self, org: OrgId, manager: PersonId, subject: PersonId) -> StoreResult<bool> {
+        let sql = crate::people_sql::IS_REPORT.replace("{org}", "$1").replace("{manager}", "$2").replace("{subject}", "$3");
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(&sql).await.db()?;
+        let row = c.query_one(&stmt, &[&org.0, &manager.0, &subject.0]).await.db()?;
+        rows::get(&row, 0)
+    }
+
+    #[instrument(skip_all, fields(%org, %manager))]
+    async fn team(&self, org: OrgId, manager: PersonId, q: &TeamQuery) -> StoreResult<TeamPage> {
+        let cte = crate::people_sql::team_cte(q).replace("{org}", "$1").replace("{manager}", "$2");
+        let order = crate::people_sql::team_order(q.sort, q.descending);
+        // The team's counts ride on every row of the page (window functions over the
+        // whole subtree): one pass over the subtree, not two.
+        let sql = format!(
+            "{cte} SELECT {PERSON_COLS}, count(*) OVER (), sum(CASE WHEN manager_id = $2 THEN 1 ELSE 0 END) OVER (), \
+             sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= $3 THEN 1 ELSE 0 END) OVER () \
+             FROM t ORDER BY {order} LIMIT $4 OFFSET $5"
+        );
+        let (lim, offset) = (i64::from(limit(q.limit)), i64::from(q.offset));
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(&sql).await.db()?;
+        let found = c.query(&stmt, &[&org.0, &manager.0, &q.stalled_before, &lim, &offset]).await.db()?;
+        let n = crate::people_sql::PEOPLE_COLUMN_COUNT;
+        let (total, direct, stalled): (i64, i64, i64) = match found.first() {
+            Some(r) => (rows::get(r, n)?, rows::get(r, n + 1)?, rows::get(r, n + 2)?),
+            None => {
+                // Past the last page (or no team): the counts need their own query.
+                let count_sql = format!(
+                    "{cte} SELECT count(*), COALESCE(sum(CASE WHEN manager_id = $2 THEN 1 ELSE 0 END), 0)::bigint, \
+                     COALESCE(sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= $3 THEN 1 ELSE 0 END), 0)::bigint FROM t"
+                );
+                let stmt = c.prepare_cached(&count_sql).await.db()?;
+                let r = c.query_one(&stmt, &[&org.0, &manager.0, &q.stalled_before]).await.db()?;
+                (rows::get(&r, 0)?, rows::get(&r, 1)?, rows::get(&r, 2)?)
+            }
+        };
+        let items = found.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(TeamPage { items, total: n(total), direct: n(direct), stalled: n(stalled) })
     }
 
     /// Replace the org's people rows with a fold of every subject's events, holding

@@ -216,6 +216,7 @@ fn constraint(name: &str) -> Constraint {
         "people_email_unique" => Constraint::PersonEmail,
         "events_idempotency_key" => Constraint::EventIdempotencyKey,
         "events_reversed_once" => Constraint::EventReversedOnce,
+        "validations_pkey" => Constraint::ValidatedOnce,
         "events_id_key" => Constraint::EventId,
         "people_pkey" => Constraint::PersonId,
         "organizations_pkey" => Constraint::OrganizationId,

@@ -102,6 +102,10 @@ pub(crate) fn load(conn: &Connection, r: &SnapshotRequest, cache: &PeopleCache) 
         if reversed {
             s.reversed.insert(t);
         }
+        let mut st = conn.prepare_cached("SELECT validator FROM validations WHERE target = ?1").db()?;
+        for v in st.query_map(params![t.as_bytes()], |row| row.get::<_, [u8; 16]>(0)).db()? {
+            s.validated.insert((t, PersonId::from_bytes(v.db()?)));
+        }
     }
     for email in &r.emails {
         let row: Option<[u8; 16]> = conn

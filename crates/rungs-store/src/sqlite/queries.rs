@@ -10,15 +10,20 @@ use rungs_core::ledger::RebuildFold;
 use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_people_cursor, people_cursor};
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
-use rungs_core::store::{AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TokenRecord};
+use rungs_core::store::{
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+};
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use std::sync::LazyLock;
+
 use tracing::instrument;
 
 use super::SqliteStore;
 use super::append::{event_by_id, subject_events};
 use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, TOKEN_COLS, micros};
+use crate::people_sql::PEOPLE_COLUMN_COUNT;
 
 /// Largest chunk `export_events` returns at once.
 const MAX_EXPORT: u32 = 10_000;
@@ -255,11 +260,56 @@ impl Store for SqliteStore {
         let sql = "WITH RECURSIVE r(id) AS ( \
                        SELECT id FROM people WHERE org_id = ?1 AND manager_id = ?2 \
                        UNION \
-                       SELECT p.id FROM people p JOIN r ON p.manager_id = r.id WHERE p.org_id = ?1 \
+                       SELECT p.id FROM r CROSS JOIN people p WHERE p.org_id = ?1 AND p.manager_id = r.id \
                    ) SELECT id FROM r WHERE id <> ?2 ORDER BY id";
         self.read(move |c| {
             let ids = query(c, sql, params![org.as_bytes(), manager.as_bytes()], |r| r.get::<_, [u8; 16]>(0))?;
             Ok(ids.into_iter().map(PersonId::from_bytes).collect())
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org, %manager, %subject))]
+    async fn is_report(&self, org: OrgId, manager: PersonId, subject: PersonId) -> StoreResult<bool> {
+        static SQL: LazyLock<String> =
+            LazyLock::new(|| crate::people_sql::IS_REPORT.replace("{org}", "?1").replace("{manager}", "?2").replace("{subject}", "?3"));
+        self.read(move |c| {
+            c.prepare_cached(&SQL).and_then(|mut st| st.query_row(params![org.as_bytes(), manager.as_bytes(), subject.as_bytes()], |r| r.get(0))).db()
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org, %manager))]
+    async fn team(&self, org: OrgId, manager: PersonId, q: &TeamQuery) -> StoreResult<TeamPage> {
+        let cte = crate::people_sql::team_cte(q).replace("{org}", "?1").replace("{manager}", "?2");
+        let order = crate::people_sql::team_order(q.sort, q.descending);
+        // The team's counts ride on every row of the page (window functions over the
+        // whole subtree): one pass over the subtree, not two.
+        let sql = format!(
+            "{cte} SELECT {PERSON_COLS}, count(*) OVER (), sum(CASE WHEN manager_id = ?2 THEN 1 ELSE 0 END) OVER (), \
+             sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= ?3 THEN 1 ELSE 0 END) OVER () \
+             FROM t ORDER BY {order} LIMIT ?4 OFFSET ?5"
+        );
+        let count_sql = format!(
+            "{cte} SELECT count(*), COALESCE(sum(CASE WHEN manager_id = ?2 THEN 1 ELSE 0 END), 0), \
+             COALESCE(sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= ?3 THEN 1 ELSE 0 END), 0) FROM t"
+        );
+        let (lim, offset, before) = (i64::from(limit(q.limit)), i64::from(q.offset), micros(q.stalled_before));
+        self.read(move |c| {
+            let rows = query(c, &sql, params![org.as_bytes(), manager.as_bytes(), before, lim, offset], |r| {
+                let n = PEOPLE_COLUMN_COUNT;
+                Ok((rows::person(r)?, r.get::<_, i64>(n)?, r.get::<_, i64>(n + 1)?, r.get::<_, i64>(n + 2)?))
+            })?;
+            let (total, direct, stalled) = match rows.first() {
+                Some((_, t, d, s)) => (*t, *d, *s),
+                // Past the last page (or no team): the counts need their own query.
+                None => c
+                    .prepare_cached(&count_sql)
+                    .and_then(|mut st| st.query_row(params![org.as_bytes(), manager.as_bytes(), before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+                    .db()?,
+            };
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            Ok(TeamPage { items: rows.into_iter().map(|r| r.0).collect(), total: n(total), direct: n(direct), stalled: n(stalled) })
         })
         .await
     }

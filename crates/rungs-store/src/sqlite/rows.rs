@@ -243,6 +243,7 @@ fn constraint(msg: &str) -> Constraint {
         "people.org_id, people.email" => Constraint::PersonEmail,
         "events.org_id, events.idempotency_key" => Constraint::EventIdempotencyKey,
         "events.target" | "index 'events_reversed_once'" => Constraint::EventReversedOnce,
+        "validations.target, validations.validator" => Constraint::ValidatedOnce,
         "events.id" => Constraint::EventId,
         "people.id" => Constraint::PersonId,
         "organizations.id" => Constraint::OrganizationId,

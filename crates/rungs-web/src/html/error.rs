@@ -77,7 +77,7 @@ fn is_local_path(next: &str) -> bool {
 }
 
 /// One round of percent-decoding (invalid escapes are kept as they are).
-fn percent_decode(s: &str) -> Vec<u8> {
+pub(super) fn percent_decode(s: &str) -> Vec<u8> {
     let (b, mut out, mut i) = (s.as_bytes(), Vec::with_capacity(s.len()), 0);
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);

@@ -1,11 +1,11 @@
 //! Home: where I stand (position, time in level, next rung), my last progressions and
 //! the recognition I received.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Utc;
 use rungs_core::event::EventKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::timeline::{Row, rows};
 use super::{HtmlError, Layout, fmt, render};
@@ -25,12 +25,19 @@ struct Position {
     scope: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response, HtmlError> {
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeParams {
+    /// Set by the redirect after validating from the inbox.
+    #[serde(default)]
+    validated: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<HomeParams>) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let me = s.person.id;
     let now = Utc::now();
     let fw = store.framework(s.viewer.org_id).await?;
-    let p = rungs_app::people::get(store, &s.viewer, me).await?;
+    let rungs_app::people::TimelineView { person: p, entries: timeline, names, .. } = rungs_app::people::timeline_view(store, &s.viewer, me).await?;
     let track = fw.track(&p.position.track);
     let rank = fw.level_rank(&p.position.track, &p.position.level);
     let position = Position {
@@ -47,17 +54,40 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
         department: p.department.clone(),
         scope: p.scope.clone(),
     };
-    let timeline = rungs_app::people::timeline(store, &s.viewer, me).await?;
-    let names = rungs_app::people::actor_names(store, &s.viewer, &timeline).await?;
     let all: Vec<Row> = rows(&timeline, &names, &s, &fw, now, false);
     let progressions: Vec<&Row> = all.iter().filter(|r| r.progression && !r.reversed).take(5).collect();
     let recognition: Vec<&Row> = all.iter().filter(|r| r.kind == EventKind::Recognition.as_str() && !r.reversed).take(5).collect();
     let last_progression = p.last_progression_at.map(|t| fmt::ago(t, now));
     let balance = super::recognition::my_balance(&state, &s).await?;
     let readiness = rungs_core::readiness::readiness(&fw, &p.position, &timeline.iter().map(|e| e.event.clone()).collect::<Vec<_>>(), now).score;
+    let inbox = rungs_app::inbox::get(store, &s.viewer, now).await?;
+    let inbox_ctx = (!inbox.is_empty()).then(|| {
+        minijinja::context! {
+            awaiting => inbox.awaiting.iter().map(|w| minijinja::context! {
+                id => w.id.to_string(), subject => w.subject.to_string(), name => w.subject_name, title => w.title,
+                date => fmt::date(w.occurred_at), iso => w.occurred_at.format("%Y-%m-%d").to_string(),
+            }).collect::<Vec<_>>(),
+            awaiting_total => inbox.awaiting_total,
+            awaiting_days => rungs_app::inbox::AWAITING_WITHIN.num_days(),
+            stalled => inbox.stalled.iter().map(|p| minijinja::context! {
+                id => p.id.to_string(), name => p.name,
+                last => p.last_progression_at.map_or_else(|| "no progression yet".to_string(), |t| format!("last progressed {}", fmt::ago(t, now))),
+            }).collect::<Vec<_>>(),
+            stalled_total => inbox.stalled_total,
+            direct_total => inbox.direct_total,
+            applications => inbox.applications.iter().map(|a| minijinja::context! { id => a.id.to_string(), title => a.title, pending => a.pending }).collect::<Vec<_>>(),
+        }
+    });
+    let flash = match q.validated.as_deref() {
+        Some("again") => Some("You had already validated this win: it counts once."),
+        Some(_) => Some("Win validated: it counts toward their readiness now."),
+        None => None,
+    };
     render(
         "home.html",
         minijinja::context! {
+            inbox => inbox_ctx,
+            flash,
             layout => Layout::new(&s, "home", "Home"),
             first_name => p.name.split_whitespace().next().unwrap_or(&p.name),
             position,

@@ -7,6 +7,7 @@ mod analytics;
 mod assets;
 mod error;
 mod export;
+mod flash;
 mod fmt;
 mod framework;
 mod home;
@@ -20,6 +21,11 @@ mod recognition;
 mod team;
 mod timeline;
 mod wins;
+
+/// What a form whose CSRF token no longer matches says, re-shown with what was typed
+/// and a fresh token.
+pub(crate) const STALE_FORM: &str =
+    "This form had expired (it was open in an old tab, or you signed in again). Nothing was saved: check what you typed and send it again.";
 
 use std::sync::LazyLock;
 
@@ -83,6 +89,11 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     // Autoescape is on for `.html` names by default; strict undefined makes a typo in
     // a template an error instead of an empty string.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Counts and articles through the one helper: `{{ n | count("point") }}`,
+    // `{{ n | plural("was") }}`, `{{ word | article }}`.
+    env.add_filter("count", |n: u64, noun: String| rungs_core::text::count(n, &noun));
+    env.add_filter("plural", |n: u64, noun: String| rungs_core::text::plural(n, &noun));
+    env.add_filter("article", |w: String| rungs_core::text::article(&w).to_string());
     for (name, src) in TEMPLATE_FILES {
         if let Err(e) = env.add_template(name, src) {
             panic!("template {name} does not compile: {e}");

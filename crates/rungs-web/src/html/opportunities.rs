@@ -2,14 +2,14 @@
 //! viewer's own gaps, their applications and what they posted), `/opportunities/new`
 //! (post one), and `/opportunities/{id}` (apply, withdraw, or as the owner accept,
 //! decline, mark complete and close). Every action goes through
-//! `rungs_app::opportunities`, exactly as the API does; a refused move re-renders the
-//! page with the reason.
+//! `rungs_app::opportunities`, exactly as the API does; a refused move goes back to
+//! the page (303), which says why.
 
 use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use rungs_app::AppError;
 use rungs_app::opportunities::OpportunityView;
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::error::see_other;
+use super::flash;
 use super::{HtmlError, Layout, fmt, render, render_string};
 use crate::AppState;
 use crate::extract::Session;
@@ -61,7 +62,7 @@ fn card(v: &OpportunityView, s: &Session, gaps: &[Gap], fw: &Framework) -> minij
         id => o.id.to_string(), title => o.title, description => o.description, owner => v.owner_name,
         competencies => names(fw, &o.competencies), category => rungs_core::event::category_label(o.category), capacity => o.capacity, places_left => o.places_left(),
         taken => o.taken, pending => o.pending, open => o.status == OpportunityStatus::Open,
-        accepting => o.accepts_applications(), date => fmt::date(o.created_at),
+        accepting => o.accepts_applications(), full => o.places_left() == 0, date => fmt::date(o.created_at),
         is_owner, can_manage => is_owner || s.viewer.is_admin(),
         can_apply => !is_owner && mine.is_none() && o.accepts_applications(),
         mine => mine.map(|a| minijinja::context! { id => a.application.id.to_string(), status => a.application.status.as_str(), status_label => status_label(a.application.status) }),
@@ -105,8 +106,11 @@ pub async fn board(State(state): State<AppState>, s: Session, Query(p): Query<Bo
     let mut posted = vec![];
     for v in &open.items {
         let c = card(v, &s, &gaps, &fw);
+        // What the viewer posted is listed once, under "You posted": not offered to
+        // them as something to take on.
         if me == Some(v.opportunity.owner) {
-            posted.push(c.clone());
+            posted.push(c);
+            continue;
         }
         if v.applications.iter().any(|a| Some(a.application.applicant) == me) {
             applied.push(c.clone());
@@ -222,7 +226,12 @@ pub async fn new_form(State(state): State<AppState>, s: Session) -> Result<Respo
 
 pub async fn create(State(state): State<AppState>, s: Session, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
     let (draft, csrf) = Draft::from_pairs(&pairs);
-    s.check_csrf(&csrf)?;
+    if s.check_csrf(&csrf).is_err() {
+        // An old tab or an expired session's form: keep what was typed and ask again
+        // (the re-rendered form carries a fresh token).
+        let errors = HashMap::from([("form", super::STALE_FORM.to_string())]);
+        return new_page(&state, &s, &draft, &errors, StatusCode::FORBIDDEN).await;
+    }
     match rungs_app::opportunities::post(state.store.as_ref(), &s.viewer, draft.to_input(), None).await {
         Ok(v) => Ok(see_other(&format!("/opportunities/{}?posted=1", v.opportunity.id))),
         Err(AppError::Invalid(v)) => {
@@ -254,6 +263,7 @@ async fn detail_page(
     id: OpportunityId,
     notice: Option<String>,
     error: Option<String>,
+    note: &str,
     status: StatusCode,
 ) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
@@ -263,12 +273,18 @@ async fn detail_page(
     let title = v.opportunity.title.clone();
     let body = render_string(
         "opportunity.html",
-        minijinja::context! { layout => Layout::new(s, "opportunities", title), o => card(&v, s, &gaps, &fw), notice, error },
+        minijinja::context! { layout => Layout::new(s, "opportunities", title), o => card(&v, s, &gaps, &fw), notice, error, note },
     )?;
     Ok((status, Html(body)).into_response())
 }
 
-pub async fn detail(State(state): State<AppState>, s: Session, Path(id): Path<String>, Query(p): Query<DetailParams>) -> Result<Response, HtmlError> {
+pub async fn detail(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<DetailParams>,
+) -> Result<Response, HtmlError> {
     let notice = match (p.posted.is_some(), p.done.as_deref()) {
         (true, _) => Some("Posted. It is on the board now; you decide on applications here.".to_string()),
         (_, Some("applied")) => Some("You applied. The owner decides; you can withdraw while you wait.".to_string()),
@@ -279,38 +295,53 @@ pub async fn detail(State(state): State<AppState>, s: Session, Path(id): Path<St
         (_, Some("close")) => Some("Closed to new applications.".to_string()),
         _ => None,
     };
-    detail_page(&state, &s, parse_id(&id)?, notice, None, StatusCode::OK).await
+    let error = flash::take(&headers);
+    let mut res = detail_page(&state, &s, parse_id(&id)?, notice, error.clone(), "", StatusCode::OK).await?;
+    if error.is_some() {
+        flash::clear(&mut res, &headers);
+    }
+    Ok(res)
 }
 
-/// A refused action re-renders the page with the reason; other failures are errors.
-async fn refused(state: &AppState, s: &Session, id: OpportunityId, e: AppError) -> Result<Response, HtmlError> {
-    let (status, msg) = match e {
-        AppError::Conflict { reason, .. } => (StatusCode::CONFLICT, sentence(&reason)),
-        AppError::Invalid(v) => (StatusCode::UNPROCESSABLE_ENTITY, v.errors.iter().map(|e| sentence(&e.reason)).collect::<Vec<_>>().join(" ")),
-        AppError::Forbidden(m) => (StatusCode::FORBIDDEN, sentence(&m)),
+/// A refused action goes back to the page (303: a refresh does not send it again),
+/// which says why; other failures are errors.
+fn refused(headers: &HeaderMap, id: OpportunityId, e: AppError) -> Result<Response, HtmlError> {
+    let msg = match e {
+        AppError::Conflict { reason, .. } => sentence(&reason),
+        AppError::Invalid(v) => v.errors.iter().map(|e| sentence(&e.reason)).collect::<Vec<_>>().join(" "),
+        AppError::Forbidden(m) => sentence(&m),
         other => return Err(other.into()),
     };
-    detail_page(state, s, id, None, Some(msg), status).await
+    Ok(flash::see_other_with(&format!("/opportunities/{id}"), &msg, headers))
 }
 
 fn field(pairs: &[(String, String)], name: &str) -> String {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
-pub async fn apply(State(state): State<AppState>, s: Session, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
-    s.check_csrf(&field(&pairs, "csrf"))?;
+pub async fn apply(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     let id = parse_id(&id)?;
     let note = field(&pairs, "note");
+    if s.check_csrf(&field(&pairs, "csrf")).is_err() {
+        return detail_page(&state, &s, id, None, Some(super::STALE_FORM.to_string()), &note, StatusCode::FORBIDDEN).await;
+    }
     let input = ApplyInput { note: if note.trim().is_empty() { Value::Null } else { json!(note) } };
     match rungs_app::opportunities::apply(state.store.as_ref(), &s.viewer, id, input, None).await {
         Ok(_) => Ok(see_other(&format!("/opportunities/{id}?done=applied"))),
-        Err(e) => refused(&state, &s, id, e).await,
+        Err(e) => refused(&headers, id, e),
     }
 }
 
 pub async fn decide(
     State(state): State<AppState>,
     s: Session,
+    headers: HeaderMap,
     Path((id, app, action)): Path<(String, String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
@@ -320,15 +351,21 @@ pub async fn decide(
     let mv = Move::parse(&action).ok_or(HtmlError::NotFound)?;
     match rungs_app::opportunities::decide(state.store.as_ref(), &s.viewer, id, app, mv).await {
         Ok(_) => Ok(see_other(&format!("/opportunities/{id}?done={}", mv.as_str()))),
-        Err(e) => refused(&state, &s, id, e).await,
+        Err(e) => refused(&headers, id, e),
     }
 }
 
-pub async fn close(State(state): State<AppState>, s: Session, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub async fn close(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
     let id = parse_id(&id)?;
     match rungs_app::opportunities::close(state.store.as_ref(), &s.viewer, id).await {
         Ok(_) => Ok(see_other(&format!("/opportunities/{id}?done=close"))),
-        Err(e) => refused(&state, &s, id, e).await,
+        Err(e) => refused(&headers, id, e),
     }
 }

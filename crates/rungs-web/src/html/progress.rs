@@ -42,7 +42,7 @@ fn rule_text(r: &EvidenceRule) -> String {
     let of = if cats.is_empty() { "any".to_string() } else { cats.join(" or ") };
     let window = r.within_months.map(|m| format!(" in the last {m} months")).unwrap_or_default();
     let validated = if r.validated_only { ", validated only" } else { "" };
-    format!("{} points of {of} wins{window}{validated}", r.min_events)
+    format!("{} of {of} wins{window}{validated}", rungs_core::text::count(u64::from(r.min_events), "point"))
 }
 
 #[derive(Serialize)]

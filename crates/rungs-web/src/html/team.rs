@@ -1,16 +1,14 @@
-//! My team: each of my reports (direct and indirect) with level, time in level, last
+//! My team, a page at a time and sortable: each of my reports (direct and indirect)
+//! with level, time in level, last
 //! progression, the stall marker (`rungs_app::people::is_stalled`), and readiness for
 //! the next level with its top gap (`rungs_app::org_readiness`, the scores of
 //! `/people/{id}/progress`).
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Utc;
-use rungs_app::access::Scope;
-use rungs_core::page::MAX_PAGE;
-use rungs_core::person::PersonStatus;
-use rungs_core::store::PeopleQuery;
-use serde::Serialize;
+use rungs_core::store::{TeamQuery, TeamSort};
+use serde::{Deserialize, Serialize};
 
 use super::{HtmlError, Layout, fmt, render};
 use crate::AppState;
@@ -35,28 +33,42 @@ struct Member {
     top_gap_missing: String,
 }
 
-pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response, HtmlError> {
+/// Rows per page: a screenful, and a bounded amount of readiness to compute.
+pub const TEAM_PAGE: u32 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TeamParams {
+    #[serde(default)]
+    sort: Option<String>,
+    #[serde(default)]
+    dir: Option<String>,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<TeamParams>) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let now = Utc::now();
     let me = s.person.id;
-    let mut people = vec![];
-    // My team is my reports, direct and indirect, as the access rules define them
-    // (the people team would otherwise see everyone through `list`).
-    let scope = Scope::load_with_reports(store, s.viewer.clone()).await?;
-    let only: Vec<_> = scope.reports().iter().copied().collect();
-    let mut cursor = None;
-    loop {
-        let q = PeopleQuery { cursor, limit: MAX_PAGE, only: Some(only.clone()), ..Default::default() };
-        let page = rungs_app::people::list(store, &s.viewer, q).await?;
-        people.extend(page.items.into_iter().filter(|p| p.id != me && p.status == PersonStatus::Active && scope.reports().contains(&p.id)));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let sort = q.sort.as_deref().and_then(TeamSort::parse).unwrap_or_default();
+    let descending = q.dir.as_deref() == Some("desc");
+    let page_no = q.page.unwrap_or(1).max(1);
+    // My team is my reports, direct and indirect (as the access rules define them:
+    // `Store::team` walks the same manager chain as `Store::is_report`), resolved
+    // once, in the database, a page at a time. Only this page's readiness is computed.
+    let query = TeamQuery {
+        sort,
+        descending,
+        offset: (page_no - 1).saturating_mul(TEAM_PAGE),
+        limit: TEAM_PAGE,
+        stalled_before: now - rungs_app::people::STALL_AFTER,
+        direct_only: false,
+    };
+    let team = rungs_app::people::team(store, &s.viewer, &query).await?;
+    let people = team.items;
     let fw = store.framework(s.viewer.org_id).await?;
     let summaries = rungs_app::org_readiness::summaries(store, s.viewer.org_id, fw, &people, now).await?;
-    let mut members: Vec<Member> = people
+    let members: Vec<Member> = people
         .into_iter()
         .zip(summaries)
         .map(|(p, r)| Member {
@@ -75,16 +87,56 @@ pub async fn show(State(state): State<AppState>, s: Session) -> Result<Response,
             name: p.name,
         })
         .collect();
-    // Direct reports first, then the rest; by name within each (the store's order).
-    members.sort_by_key(|m| !m.direct);
-    let stalled = members.iter().filter(|m| m.stalled).count();
+    let pages = team.total.div_ceil(u64::from(TEAM_PAGE)).max(1);
+    let link = |sort: TeamSort, desc: bool, page: u64| {
+        let mut l = format!("/team?sort={}", sort.as_str());
+        if desc {
+            l.push_str("&dir=desc");
+        }
+        if page > 1 {
+            l.push_str(&format!("&page={page}"));
+        }
+        l
+    };
+    // Each sortable column's header links to its sort (asc, or the reverse of the
+    // current one), and says which way the table is sorted now.
+    let columns: Vec<_> =
+        [(TeamSort::Name, "Name"), (TeamSort::Level, "Position"), (TeamSort::LevelSince, "Time in level"), (TeamSort::LastProgression, "Last progression")]
+            .into_iter()
+            .map(|(c, label)| {
+                let current = c == sort;
+                let aria = if !current {
+                    "none"
+                } else if descending {
+                    "descending"
+                } else {
+                    "ascending"
+                };
+                minijinja::context! { label, href => link(c, current && !descending, 1), aria, current }
+            })
+            .collect();
+    let page = u64::from(page_no);
     render(
         "team.html",
         minijinja::context! {
             layout => Layout::new(&s, "team", "My team"),
             members,
-            stalled,
+            columns,
+            total => team.total,
+            direct => team.direct,
+            stalled => team.stalled,
+            page,
+            pages,
+            first => if team.total == 0 { 0 } else { (page - 1) * u64::from(TEAM_PAGE) + 1 },
+            last => ((page - 1) * u64::from(TEAM_PAGE) + members_len(team.total, page)).min(team.total),
+            prev => (page > 1).then(|| link(sort, descending, page - 1)),
+            next => (page < pages).then(|| link(sort, descending, page + 1)),
             stall_days => rungs_app::people::STALL_AFTER.num_days(),
         },
     )
+}
+
+/// How many rows page `page` holds in a team of `total`.
+fn members_len(total: u64, page: u64) -> u64 {
+    total.saturating_sub((page - 1) * u64::from(TEAM_PAGE)).min(u64::from(TEAM_PAGE))
 }

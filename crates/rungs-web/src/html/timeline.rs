@@ -8,10 +8,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use rungs_app::access::{Scope, can_record};
+use rungs_app::access::can_record;
 use rungs_app::people::TimelineEntry;
 use rungs_core::event::{EventBody, EventInput, EventKind};
 use rungs_core::framework::Framework;
+use rungs_core::ledger::constraint::ALREADY_VALIDATED;
 use rungs_core::{EventId, PersonId};
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +107,9 @@ pub async fn of_person(state: State<AppState>, s: Session, Path(id): Path<String
 }
 
 async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q): Query<Filter>) -> Result<Response, HtmlError> {
-    let flash = if q.validated.is_some() {
+    let flash = if q.validated.as_deref() == Some("again") {
+        Some("You had already validated this win: it counts once.")
+    } else if q.validated.is_some() {
         Some("Win validated.")
     } else if q.logged.is_some() {
         Some("Your win is on your timeline.")
@@ -114,11 +117,9 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q):
         None
     };
     let store = state.store.as_ref();
-    let person = rungs_app::people::get(store, &s.viewer, id).await?;
-    let timeline = rungs_app::people::timeline(store, &s.viewer, id).await?;
-    let names = rungs_app::people::actor_names(store, &s.viewer, &timeline).await?;
+    // Access is decided once, for this person only (a walk up their manager chain).
+    let rungs_app::people::TimelineView { person, entries: timeline, names, scope } = rungs_app::people::timeline_view(store, &s.viewer, id).await?;
     let fw = store.framework(s.viewer.org_id).await?;
-    let scope = Scope::load(store, s.viewer.clone()).await?;
     let left = person.status == rungs_core::person::PersonStatus::Departed;
     let may_validate = can_record(s.viewer.role, scope.relation(id), EventKind::Validation, None, left);
     let filter = q.kind.as_deref().and_then(EventKind::parse);
@@ -152,6 +153,9 @@ pub struct ValidateForm {
     csrf: String,
     #[serde(default)]
     target: String,
+    /// `home`: validated from the home page's inbox, go back there.
+    #[serde(default)]
+    back: String,
 }
 
 /// Validate one of this person's wins: a `validation` event through the same use
@@ -161,6 +165,17 @@ pub async fn validate(State(state): State<AppState>, s: Session, Path(id): Path<
     let subject: PersonId = id.parse().map_err(|_| HtmlError::NotFound)?;
     let input =
         EventInput { subject: subject.to_string().into(), kind: "validation".into(), payload: serde_json::json!({ "target": f.target }), ..Default::default() };
-    rungs_app::events::record(state.store.as_ref(), &s.viewer, vec![input], None).await?;
-    Ok(see_other(&format!("/people/{subject}/timeline?validated=1#e-{}", f.target)))
+    // A second click (two tabs, a double click, a resubmitted form) finds the win
+    // already validated by this person: the store refuses it, and the page says so
+    // as the success it is.
+    let again = match rungs_app::events::record(state.store.as_ref(), &s.viewer, vec![input], None).await {
+        Ok(_) => false,
+        Err(rungs_app::AppError::Conflict { reason, .. }) if reason == ALREADY_VALIDATED => true,
+        Err(e) => return Err(e.into()),
+    };
+    let flag = if again { "again" } else { "1" };
+    if f.back == "home" {
+        return Ok(see_other(&format!("/?validated={flag}#inbox-h")));
+    }
+    Ok(see_other(&format!("/people/{subject}/timeline?validated={flag}#e-{}", f.target)))
 }

@@ -147,7 +147,12 @@ pub async fn form(State(state): State<AppState>, s: Session) -> Result<Response,
 
 pub async fn submit(State(state): State<AppState>, s: Session, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
     let (mut input, csrf) = Input::from_pairs(&pairs);
-    s.check_csrf(&csrf)?;
+    if s.check_csrf(&csrf).is_err() {
+        // An old tab or an expired session's form: keep what was typed and ask again
+        // (the re-rendered form carries a fresh token).
+        let errors = HashMap::from([("form", super::STALE_FORM.to_string())]);
+        return page(&state, &s, &input, &errors, StatusCode::FORBIDDEN).await;
+    }
     if pairs.iter().any(|(k, v)| k == "action" && v == "suggest") {
         // Nothing is recorded: tick what the text points at and show why.
         let text = format!("{}\n{}", input.title, input.description);

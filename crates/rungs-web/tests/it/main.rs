@@ -7,6 +7,7 @@ mod authz_first;
 mod availability;
 mod badges;
 mod contract;
+mod copy;
 mod events;
 mod framework;
 mod idempotency;

@@ -215,8 +215,11 @@ async fn logging_a_win_keeps_input_on_errors_and_needs_the_csrf_token() {
         ("competencies", "testing"),
         ("evidence", "https://x.example/y"),
     ]);
+    // A stale token (an old tab, a new sign-in) keeps what was typed and asks again.
     let forged = good.replace(&b.csrf, &"0".repeat(64));
-    assert_html(&app.form_post("/wins", &b.cookie, forged, &[]).await, StatusCode::FORBIDDEN);
+    let stale = assert_html(&app.form_post("/wins", &b.cookie, forged, &[]).await, StatusCode::FORBIDDEN);
+    assert!(stale.contains("This form had expired") && stale.contains("value=\"Learned Rust\""), "{stale}");
+    assert!(stale.contains(&format!("value=\"{}\"", b.csrf)), "a fresh token to send it again: {stale}");
     assert_eq!(app.counts().await, before, "refusals changed nothing");
     let res = app.form_post("/wins", &b.cookie, good, &[]).await;
     res.assert_status(StatusCode::SEE_OTHER);
@@ -248,6 +251,39 @@ async fn a_manager_validates_a_reports_win_and_an_employee_cannot_see_others() {
     let after = app.page(&format!("{path}?validated=1"), &m.cookie).await.text();
     assert!(after.contains("Win validated") && after.contains("✓ Validated"), "{after}");
     assert!(!after.contains(">Validate<"), "no second validation");
+    // A double click, or a second tab still showing the button: one validation, and
+    // the second answer says so (a 303 as well, so a refresh sends nothing).
+    let res = app.form_post(&format!("/people/{}/validations", team.report_id), &m.cookie, form(&[("csrf", &m.csrf), ("target", &win_id)]), &[]).await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let location = res.headers["location"].to_str().unwrap().to_string();
+    assert!(location.contains("validated=again"), "{location}");
+    let again = app.page(&location, &m.cookie).await.text();
+    assert!(again.contains("already validated this win") && again.contains("✓ Validated") && !again.contains("2 times"), "{again}");
+    // The API answers the same second validation with a 409 naming the target.
+    let api = app
+        .post_json("/api/v1/events", &team.manager, &serde_json::json!({"subject": team.report_id, "kind": "validation", "payload": {"target": win_id}}))
+        .await;
+    api.assert_status(StatusCode::CONFLICT);
+    assert_eq!(api.json()["errors"][0]["field"], "payload.target", "{}", api.text());
+
+    // The manager's home: the inbox lists a report's win waiting for validation, and
+    // validating it there comes back home with it gone from the list.
+    let other = app.record(&team.report, &win(team.report_id, "Wrote the runbook")).await.json()["id"].as_str().unwrap().to_string();
+    let home = app.page("/", &m.cookie).await.text();
+    assert!(
+        home.contains("Wins waiting for your validation") && home.contains("Wrote the runbook") && home.contains("1 win from your direct reports"),
+        "{home}"
+    );
+    assert!(!home.contains("Fixed the flaky test"), "already validated: {home}");
+    let res = app
+        .form_post(&format!("/people/{}/validations", team.report_id), &m.cookie, form(&[("csrf", &m.csrf), ("target", &other), ("back", "home")]), &[])
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    assert!(res.headers["location"].to_str().unwrap().starts_with("/?validated=1"));
+    let home = app.page("/?validated=1", &m.cookie).await.text();
+    assert!(home.contains("Win validated") && !home.contains("Wrote the runbook"), "{home}");
+    // An employee has no inbox.
+    assert!(!app.page("/", &employee.cookie).await.text().contains("Your team needs you"));
 
     // Validating one's own win is refused by the same rule as the API.
     let own =

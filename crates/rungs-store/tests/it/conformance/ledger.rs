@@ -218,3 +218,51 @@ pub async fn a_batch_may_reverse_its_own_events(store: Arc<dyn Store>) {
     let err = store.append(again).await.unwrap_err();
     assert_eq!(fields(&err), vec!["events[1].payload.target"], "{err}");
 }
+
+fn validation_by(org: rungs_core::OrgId, subject: PersonId, validator: PersonId, target: EventId, d: i64) -> rungs_core::event::NewEvent {
+    let body = EventBody::Validation(rungs_core::event::Validation { target, role: rungs_core::event::ValidatorRole::Manager, note: None });
+    rungs_core::event::NewEvent { actor: Some(validator), ..event(org, subject, day(d), body) }
+}
+
+/// A person validates a win once: a second validation by the same person is a
+/// conflict naming the target (alone, in one batch, or racing), another person's is
+/// not, and a withdrawn (reversed) validation may be given again.
+pub async fn a_win_is_validated_once_per_validator(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let (ada, bob, cy) = (hire(&store, org, "Ada").await, hire(&store, org, "Bob").await, hire(&store, org, "Cy").await);
+    let w = append1(&store, event(org, ada, day(1), win("shipped"))).await;
+    let first = append1(&store, validation_by(org, ada, bob, w.id, 2)).await;
+    let err = try_append1(&store, validation_by(org, ada, bob, w.id, 3)).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict { field, reason } if field == "payload.target" && reason.contains("already validated")), "{err:?}");
+    append1(&store, validation_by(org, ada, cy, w.id, 3)).await;
+
+    // Twice in one batch: the batch is refused whole.
+    let w2 = append1(&store, event(org, ada, day(4), win("again"))).await;
+    let twice = batch(org, vec![validation_by(org, ada, bob, w2.id, 5), validation_by(org, ada, bob, w2.id, 5)]);
+    assert!(matches!(store.append(twice).await, Err(StoreError::Conflict { .. })));
+
+    // Withdrawn, then given again.
+    append1(&store, event(org, ada, day(6), reversal(first.id))).await;
+    append1(&store, validation_by(org, ada, bob, w.id, 7)).await;
+    assert!(try_append1(&store, validation_by(org, ada, bob, w.id, 8)).await.is_err());
+
+    // Two tabs, a double click: 16 racing validations of one win by one person.
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { try_append1(&store, validation_by(org, ada, bob, w2.id, 9)).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(fields(&e), vec!["payload.target"]),
+        }
+    }
+    assert_eq!(ok, 1);
+    let q = EventQuery { subject: Some(ada), kinds: vec![EventKind::Validation], limit: 1000, ..Default::default() };
+    let validations = store.events(org, &q).await.unwrap().items;
+    let by_bob_of_w2 = validations.iter().filter(|e| e.actor == Some(bob) && matches!(&e.body, EventBody::Validation(v) if v.target == w2.id)).count();
+    assert_eq!(by_bob_of_w2, 1);
+}

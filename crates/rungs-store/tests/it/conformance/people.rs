@@ -75,6 +75,12 @@ pub async fn reports_include_indirect_reports(store: Arc<dyn Store>) {
     let mut want = vec![lead, dev];
     want.sort();
     assert_eq!(store.reports(org, vp).await.unwrap(), want);
+    // The same answer, one subject at a time, walking up the chain.
+    for (m, s, yes) in
+        [(vp, dev, true), (vp, lead, true), (ceo, dev, true), (lead, vp, false), (vp, other, false), (dev, dev, false), (vp, PersonId::new(), false)]
+    {
+        assert_eq!(store.is_report(org, m, s).await.unwrap(), yes, "{m} over {s}");
+    }
     assert_eq!(store.reports(org, ceo).await.unwrap().len(), 4);
     assert!(store.reports(org, dev).await.unwrap().is_empty());
 
@@ -89,6 +95,54 @@ pub async fn reports_include_indirect_reports(store: Arc<dyn Store>) {
     let mut want = vec![vp, lead, dev, other];
     want.sort();
     assert_eq!(r, want, "the manager is never their own report");
+    assert!(store.is_report(org, vp, dev).await.is_ok(), "a cycle ends the walk");
+    assert!(!store.is_report(org, vp, lead).await.unwrap(), "moved away");
+}
+
+/// A manager's team, a page at a time: active reports only, sorted by the column
+/// asked for, counted whole (direct reports, stalled) whatever the page.
+pub async fn a_team_page_is_sorted_paged_and_counted(store: Arc<dyn Store>) {
+    use rungs_core::store::{TeamQuery, TeamSort};
+    let org = new_org(&store).await;
+    let boss = hire(&store, org, "Boss").await;
+    let mut direct = vec![];
+    for (i, name) in ["Cleo", "Abe", "Bea"].iter().enumerate() {
+        let id = PersonId::new();
+        append1(&store, event(org, id, day(i as i64), hired_under(name, &format!("{}@example.com", name.to_lowercase()), boss))).await;
+        direct.push(id);
+    }
+    // Two under Abe (indirect), one of whom has left.
+    let (dan, eve) = (PersonId::new(), PersonId::new());
+    append1(&store, event(org, dan, day(5), hired_under("Dan", "dan@example.com", direct[1]))).await;
+    append1(&store, event(org, eve, day(5), hired_under("Eve", "eve@example.com", direct[1]))).await;
+    append1(&store, event(org, eve, day(6), departure())).await;
+    // Bea has progressed lately; the others not since their hire.
+    append1(&store, event(org, direct[2], day(40), win("shipped"))).await;
+
+    let q = |sort, descending, offset, limit| TeamQuery { sort, descending, offset, limit, stalled_before: day(30), direct_only: false };
+    let page = store.team(org, boss, &q(TeamSort::Name, false, 0, 2)).await.unwrap();
+    let names: Vec<&str> = page.items.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Abe", "Bea"]);
+    assert_eq!((page.total, page.direct, page.stalled), (4, 3, 3), "Eve has left; Bea progressed on day 40");
+    let next = store.team(org, boss, &q(TeamSort::Name, false, 2, 2)).await.unwrap();
+    assert_eq!(next.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Cleo", "Dan"]);
+    let past = store.team(org, boss, &q(TeamSort::Name, false, 10, 2)).await.unwrap();
+    assert!(past.items.is_empty());
+    assert_eq!((past.total, past.direct, past.stalled), (4, 3, 3), "counted past the last page too");
+    let desc = store.team(org, boss, &q(TeamSort::Name, true, 0, 1)).await.unwrap();
+    assert_eq!(desc.items[0].name, "Dan");
+    let by_progress = store.team(org, boss, &q(TeamSort::LastProgression, true, 0, 1)).await.unwrap();
+    assert_eq!(by_progress.items[0].name, "Bea", "the latest progression first");
+    let by_progress = store.team(org, boss, &q(TeamSort::LastProgression, false, 0, 4)).await.unwrap();
+    assert_eq!(by_progress.items[3].name, "Bea", "none yet first");
+    let only_direct = TeamQuery { direct_only: true, ..q(TeamSort::Name, false, 0, 10) };
+    let d = store.team(org, boss, &only_direct).await.unwrap();
+    assert_eq!(d.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Abe", "Bea", "Cleo"]);
+    assert_eq!((d.total, d.direct, d.stalled), (3, 3, 2));
+    let abe = store.team(org, direct[1], &q(TeamSort::Name, false, 0, 10)).await.unwrap();
+    assert_eq!((abe.items.len(), abe.total, abe.direct), (1, 1, 1));
+    let nobody = store.team(org, dan, &q(TeamSort::Level, false, 0, 10)).await.unwrap();
+    assert_eq!((nobody.items.len(), nobody.total), (0, 0));
 }
 
 pub async fn duplicate_email_is_a_conflict(store: Arc<dyn Store>) {
