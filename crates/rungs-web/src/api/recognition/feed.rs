@@ -14,8 +14,8 @@ use crate::extract::Auth;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
-    /// `next_cursor` from the previous page.
-    #[param(pattern = "^[0-9]{0,18}$")]
+    /// `next_cursor` from the previous page (a positive number).
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
