@@ -189,7 +189,7 @@ pub async fn collusion(State(state): State<AppState>, s: Session, Query(q): Quer
             let n = f.flag.members.len().max(1) as f64;
             let at = |i: usize| {
                 let a = std::f64::consts::TAU * i as f64 / n - std::f64::consts::FRAC_PI_2;
-                (110.0 + 70.0 * a.cos(), 95.0 + 70.0 * a.sin())
+                (110.0 + 70.0 * a.cos(), 105.0 + 70.0 * a.sin())
             };
             let nodes: Vec<_> = f
                 .names
@@ -197,7 +197,10 @@ pub async fn collusion(State(state): State<AppState>, s: Session, Query(q): Quer
                 .enumerate()
                 .map(|(i, name)| {
                     let (x, y) = at(i);
-                    minijinja::context! { x => format!("{x:.0}"), y => format!("{y:.0}"), name }
+                    // Names outside the ring, clear of the arrows: above the upper
+                    // nodes, below the others.
+                    let dy = if y < 100.0 { -22 } else { 30 };
+                    minijinja::context! { x => format!("{x:.0}"), y => format!("{y:.0}"), dy, name }
                 })
                 .collect();
             let edges: Vec<_> = f
