@@ -99,16 +99,17 @@ fn replacement(buf: &[u8]) -> Option<Vec<u8>> {
     }
     let head = std::str::from_utf8(buf).ok()?;
     let status_line = head.strip_prefix("HTTP/1.1 ").or_else(|| head.strip_prefix("HTTP/1.0 "))?;
-    let code = status_line.get(..3)?;
-    if !head.to_ascii_lowercase().contains("\r\ncontent-length: 0\r\n") {
-        return None;
-    }
-    let (status, field, reason) = match code {
+    // The status first: every body-less response (a 303 redirect) passes here, and
+    // only these three need the header check below.
+    let (status, field, reason) = match status_line.get(..3)? {
         "414" => (StatusCode::URI_TOO_LONG, "uri", "the path and query are over 65,534 bytes; no cursor or filter Rungs makes is this long"),
         "431" => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers", "the request headers are over the server's limit (about 400 KiB)"),
         "400" => (StatusCode::BAD_REQUEST, "request", "not a well-formed HTTP/1.1 request (method, request line or a header could not be parsed)"),
         _ => return None,
     };
+    if !head.to_ascii_lowercase().contains("\r\ncontent-length: 0\r\n") {
+        return None;
+    }
     let p = problem(status, format!("{field}: {reason}"), vec![FieldError { field: field.into(), reason: reason.into() }]);
     let body = serde_json::to_vec(&p).ok()?;
     let mut out = format!(

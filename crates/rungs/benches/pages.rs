@@ -15,26 +15,13 @@
 //! take many minutes), else into a temporary file. Results go to standard output as a
 //! Markdown table; copy them into docs/BENCHMARKS.md.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use chrono::Utc;
+use common::{arg, demo_store, pct};
+use std::time::Instant;
+
 use rungs_core::person::{PersonStatus, Role};
 use rungs_core::store::Store;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn arg_str(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
 
 /// The subtree query, as a page that needed the whole team would run it (the
 /// recursive step as `Store::team` spells it: the row found drives the index lookup).
@@ -57,13 +44,7 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let dir = tempfile::tempdir()?;
-        let path = arg_str("--db").map_or_else(|| dir.path().join("bench.db"), std::path::PathBuf::from);
-        let store = rungs_store::open_sqlite(&path).await?;
-        if store.default_org().await?.is_none() {
-            let t = Instant::now();
-            rungs::demo::generate(&store, people, 42, Utc::now()).await?;
-            println!("demo of {people} people generated in {:.1}s into {}", t.elapsed().as_secs_f64(), path.display());
-        }
+        let (store, path) = demo_store(dir.path(), people).await?;
         let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(store);
         let org = store.default_org().await?.expect("the demo made an organization");
         let all = store.all_people(org.id).await?;

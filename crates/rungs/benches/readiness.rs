@@ -20,7 +20,10 @@
 //! to rerun without regenerating: 100,000 people take minutes), else into a temporary
 //! file. Results go to standard output; copy them into docs/BENCHMARKS.md.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{arg, demo_store, pct};
+use std::time::Instant;
 
 use chrono::Utc;
 use rand::{Rng, SeedableRng};
@@ -28,23 +31,8 @@ use rungs_core::person::{PersonStatus, Role};
 use rungs_core::readiness::{readiness, recommend};
 use rungs_core::store::Store;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn arg_str(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
 fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 /// Peak resident memory of this process so far (Linux), in MB.
@@ -60,13 +48,7 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let dir = tempfile::tempdir()?;
-        let path = arg_str("--db").map_or_else(|| dir.path().join("bench.db"), std::path::PathBuf::from);
-        let store = rungs_store::open_sqlite(&path).await?;
-        if store.default_org().await?.is_none() {
-            let t = Instant::now();
-            rungs::demo::generate(&store, people, 42, Utc::now()).await?;
-            println!("demo of {people} people generated in {:.1}s into {}", t.elapsed().as_secs_f64(), path.display());
-        }
+        let (store, _) = demo_store(dir.path(), people).await?;
         let org = store.default_org().await?.expect("the demo made an organization");
         let fw = store.framework(org.id).await?;
         let all: Vec<_> = store.all_people(org.id).await?.into_iter().filter(|p| p.status == PersonStatus::Active).collect();

@@ -1,5 +1,10 @@
 //! Ledger events: the append-only record of everything that happened to a person.
 //! A mistake is corrected by a `reversal` event; the original stays.
+//!
+//! One file on purpose (over 600 lines): it is the ledger's vocabulary, every kind's
+//! payload beside the one enum that tags them and the input parsing that builds
+//! them, so a new kind is added, serialised and parsed in one place. Parsing helpers
+//! live in `crate::text`, the API input in `input.rs`.
 
 use std::collections::BTreeMap;
 

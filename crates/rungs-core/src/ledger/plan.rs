@@ -12,6 +12,10 @@
 //! batch, from its stored history (which the snapshot must hold: when it does not,
 //! [`plan`] names the subjects to load and the backend plans again).
 //!
+//! One file on purpose (just over 600 lines): the `Planner` is one state machine
+//! whose undo (`mark`/`rollback`) must change whenever a rule adds state; splitting
+//! its rules from its bookkeeping would put the two out of sight of each other.
+//!
 //! [`check_append`]: crate::projection::check_append
 
 use std::collections::{HashMap, HashSet};

@@ -1,6 +1,11 @@
 //! The demo organization generator: an org chart simulated month by month over 30
 //! months, from a seed. The same seed and end date give the same ledger.
 //!
+//! Kept whole (about 660 lines) because the month's order is its correctness: who
+//! leaves is drawn first, then wins, recognition and careers from the state at the
+//! month's start (truths test). Self-contained streams are apart: recognition in
+//! `generator/recognition.rs`.
+//!
 //! Hidden truths (documented in docs/DEMO.md; analytics must recover them):
 //! 1. **Stallers**: about 10% of individual contributors stop progressing from the
 //!    start of a random month in the first half of the window: their micro-progression
