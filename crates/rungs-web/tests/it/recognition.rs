@@ -30,6 +30,12 @@ async fn giving_recognition_moves_points_at_once_and_shows_in_the_feed() {
     assert_eq!((mine["received_this_period"]["points"].as_u64(), mine["allowance"].as_u64()), (Some(20), Some(100)));
     // A peer may not read someone else's balance (as if they did not exist).
     app.get(&format!("/api/v1/recognition/balance?person={}", t.manager_id), &t.outsider).await.assert_status(StatusCode::NOT_FOUND);
+    // `person` must be a UUID: an empty or malformed one is refused naming it, not read as "me".
+    for q in ["/api/v1/recognition/balance?person=", "/api/v1/recognition?person=", "/api/v1/recognition?person=nobody"] {
+        let res = app.get(q, &t.outsider).await;
+        res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.json()["errors"][0]["field"], "person", "{q}");
+    }
 
     let feed = app.get("/api/v1/recognition?limit=1", &t.outsider).await.json();
     assert_eq!(feed["items"].as_array().unwrap().len(), 1);
