@@ -35,7 +35,7 @@ const CHUNK: u32 = 100_000;
 const AWARD_WAVE: usize = 512;
 
 fn people_team(viewer: &Viewer) -> Result<(), AppError> {
-    if viewer.is_admin() { Ok(()) } else { Err(AppError::Forbidden("only the people team defines badges".into())) }
+    access::require(viewer.role, access::Action::Administer(access::Area::Badges), "only the people team defines badges")
 }
 
 /// Every badge of the viewer's organization (anyone signed in may read the rules).

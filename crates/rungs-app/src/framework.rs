@@ -24,7 +24,7 @@ pub async fn versions(store: &dyn Store, viewer: &Viewer) -> Result<Vec<Framewor
 }
 
 fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
-    if viewer.is_admin() { Ok(()) } else { Err(AppError::Forbidden("only the people team can change the framework".into())) }
+    crate::access::require(viewer.role, crate::access::Action::Administer(crate::access::Area::Framework), "only the people team can change the framework")
 }
 
 /// Replace the framework: people team only; validated before it is saved as a new

@@ -26,7 +26,7 @@ use rungs_core::{ApplicationId, EventId, OpportunityId, PersonId, ValidationErro
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::access::{Relation, Scope};
+use crate::access::{Action, Relation, Scope, Subject, table};
 use crate::{AppError, Viewer};
 
 /// An opportunity with what this viewer may see of its applications.
@@ -38,6 +38,9 @@ pub struct OpportunityView {
     pub owner_name: String,
     /// All applications for the owner and the people team; the viewer's own otherwise.
     pub applications: Vec<ApplicationView>,
+    /// May the viewer decide on applications and close it (its owner, the people
+    /// team): what the access table says, for clients to offer only what works.
+    pub can_decide: bool,
 }
 
 /// An application with the applicant's name.
@@ -53,7 +56,14 @@ fn me(viewer: &Viewer, what: &str) -> Result<PersonId, AppError> {
 }
 
 fn may_decide(viewer: &Viewer, opp: &Opportunity) -> bool {
-    viewer.is_admin() || viewer.person_id == Some(opp.owner)
+    may_manage_for(viewer, opp.owner)
+}
+
+/// May the viewer manage an opportunity owned by `owner` (the access table's
+/// `ManageOpportunity` row, the owner being the subject)?
+fn may_manage_for(viewer: &Viewer, owner: PersonId) -> bool {
+    let rel = if viewer.person_id == Some(owner) { Relation::Myself } else { Relation::Other };
+    table::allowed(viewer.role, rel, Action::ManageOpportunity, Subject::ACTIVE)
 }
 
 /// Post an opportunity. Its competencies must exist in the framework; only the people
@@ -79,7 +89,7 @@ pub async fn post(
         }
     }
     let owner = match new.owner {
-        Some(o) if viewer.person_id != Some(o) && !viewer.is_admin() => {
+        Some(o) if !may_manage_for(viewer, o) => {
             return Err(AppError::Forbidden("only the people team may post an opportunity for someone else".into()));
         }
         Some(o) => o,
@@ -125,7 +135,8 @@ pub async fn post(
     };
     store.create_opportunity(&opp).await?;
     let owner_name = owner_person.map(|p| p.name).unwrap_or_default();
-    Ok(OpportunityView { opportunity: opp, owner_name, applications: vec![] })
+    let can_decide = may_decide(viewer, &opp);
+    Ok(OpportunityView { opportunity: opp, owner_name, applications: vec![], can_decide })
 }
 
 /// Record an `Idempotency-Key` claim for a write that is not a ledger append, as the
@@ -176,7 +187,8 @@ async fn view(store: &dyn Store, viewer: &Viewer, o: Opportunity, apps: Vec<Appl
         let applicant_name = name_of(store, viewer, a.applicant).await?;
         applications.push(ApplicationView { application: a, applicant_name });
     }
-    Ok(OpportunityView { opportunity: o, owner_name, applications })
+    let can_decide = may_decide(viewer, &o);
+    Ok(OpportunityView { opportunity: o, owner_name, applications, can_decide })
 }
 
 /// One opportunity with the applications this viewer may see.

@@ -8,7 +8,7 @@ use rungs_core::person::{Person, Role};
 use rungs_core::store::{IdempotencyClaim, PeopleQuery, Store};
 use rungs_core::{EventId, PersonId};
 
-use crate::access::{Relation, Scope, redact_body, redact_person};
+use crate::access::{Capabilities, Relation, Scope, redact_body, redact_person};
 use crate::{AppError, Viewer, events};
 
 /// Create a person: records a `hired` event whose payload is `hire` (the body of
@@ -28,7 +28,7 @@ pub async fn create(
         payload: hire,
         ..Default::default()
     };
-    if !viewer.is_admin() {
+    if !Capabilities::of(viewer.role).add_people {
         return Err(AppError::Forbidden("only the people team can add people".into()));
     }
     let appended = events::record(store, viewer, vec![input], claim).await?;
@@ -39,9 +39,11 @@ pub async fn create(
 /// Change profile fields: records a `profile_updated` event. People-team only.
 pub async fn update(store: &dyn Store, viewer: &Viewer, id: PersonId, changes: serde_json::Value, claim: Option<IdempotencyClaim>) -> Result<Person, AppError> {
     get(store, viewer, id).await?;
-    if !viewer.is_admin() {
-        return Err(AppError::Forbidden("only the people team can change profiles".into()));
-    }
+    crate::access::require(
+        viewer.role,
+        crate::access::Action::Record(rungs_core::event::EventKind::ProfileUpdated),
+        "only the people team can change profiles",
+    )?;
     let input = EventInput { subject: serde_json::Value::String(id.to_string()), kind: "profile_updated".into(), payload: changes, ..Default::default() };
     events::record(store, viewer, vec![input], claim).await?;
     get(store, viewer, id).await
@@ -83,7 +85,7 @@ pub async fn timeline_view(store: &dyn Store, viewer: &Viewer, id: PersonId) -> 
 /// manager, self for an employee.
 pub async fn list(store: &dyn Store, viewer: &Viewer, mut q: PeopleQuery) -> Result<Page<Person>, AppError> {
     let scope = Scope::load(store, viewer.clone()).await?;
-    if !viewer.is_admin() {
+    if !Capabilities::of(viewer.role).read_everyone {
         let mut only: Vec<PersonId> = scope.reports().iter().copied().collect();
         only.extend(viewer.person_id);
         q.only = Some(only);

@@ -8,6 +8,7 @@ use rungs_core::person::Role;
 use rungs_core::store::{Store, StoreError, TokenRecord};
 use rungs_core::{OrgId, PersonId, TokenId};
 
+use crate::access::{self, Action, Area, Relation, Subject, table};
 use crate::{AppError, Viewer};
 
 /// Prefix that makes a leaked token easy to recognise in logs and secret scanners.
@@ -42,9 +43,7 @@ pub async fn issue(
     role: Role,
     label: &str,
 ) -> Result<(TokenRecord, String), AppError> {
-    if !viewer.is_admin() {
-        return Err(AppError::Forbidden("only the people team can create tokens".into()));
-    }
+    access::require(viewer.role, Action::Administer(Area::Tokens), "only the people team can create tokens")?;
     if let Some(id) = id
         && store.tokens(viewer.org_id, None).await?.iter().any(|t| t.id == id)
     {
@@ -84,7 +83,8 @@ pub async fn authenticate(store: &dyn Store, secret: &str) -> Result<Viewer, App
 /// Revoke a token: the people team any, anyone their own.
 pub async fn revoke(store: &dyn Store, viewer: &Viewer, id: TokenId) -> Result<TokenRecord, AppError> {
     let own = store.tokens(viewer.org_id, viewer.person_id).await?.iter().any(|t| t.id == id);
-    if !viewer.is_admin() && !own {
+    let rel = if own { Relation::Myself } else { Relation::Other };
+    if !table::allowed(viewer.role, rel, Action::ManageToken, Subject::ACTIVE) {
         return Err(AppError::NotFound);
     }
     Ok(store.revoke_token(viewer.org_id, id, Utc::now()).await?)
@@ -92,8 +92,9 @@ pub async fn revoke(store: &dyn Store, viewer: &Viewer, id: TokenId) -> Result<T
 
 /// Tokens the viewer may see: all for the people team, their own otherwise.
 pub async fn list(store: &dyn Store, viewer: &Viewer) -> Result<Vec<TokenRecord>, AppError> {
-    let person = if viewer.is_admin() { None } else { viewer.person_id };
-    if person.is_none() && !viewer.is_admin() {
+    let anyone = table::allowed(viewer.role, Relation::Other, Action::ManageToken, Subject::ACTIVE);
+    let person = if anyone { None } else { viewer.person_id };
+    if person.is_none() && !anyone {
         return Ok(vec![]);
     }
     Ok(store.tokens(viewer.org_id, person).await?)

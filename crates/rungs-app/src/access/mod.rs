@@ -10,7 +10,7 @@ use rungs_core::{OrgId, PersonId, TokenId};
 
 pub mod table;
 
-pub use table::{Action, Grant, Subject};
+pub use table::{Action, Area, Grant, Subject};
 
 /// Who is asking: resolved from a bearer token, a session, or the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,8 +180,57 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
         || match action {
             Action::Read | Action::ReadPrivateRecognition | Action::ReviewCollusion | Action::SetRecognitionPolicy => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
-            Action::Analyze(_) => false,
+            Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
         }
+}
+
+/// What a role may do across the organization, asked of the table once, for pages
+/// and menus to offer only what works (they never decide themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Capabilities {
+    /// Read anyone's profile and timeline (the people list).
+    pub read_everyone: bool,
+    /// Has reports to read: the team page.
+    pub read_reports: bool,
+    /// Add people (hires) and change profiles: the people list's import.
+    pub add_people: bool,
+    pub change_framework: bool,
+    pub define_badges: bool,
+    pub issue_tokens: bool,
+    pub review_collusion: bool,
+    pub set_recognition_policy: bool,
+    /// The metrics dashboard (for whom it covers: the rows decide).
+    pub metrics: bool,
+    /// The metrics cover everyone (not only reports).
+    pub metrics_everyone: bool,
+    pub what_works: bool,
+    /// Manage opportunities on behalf of their owners.
+    pub manage_any_opportunity: bool,
+}
+
+impl Capabilities {
+    pub fn of(role: Role) -> Self {
+        let rel = |action, rel| table::allowed(role, rel, action, Subject::ACTIVE);
+        Capabilities {
+            read_everyone: rel(Action::Read, Relation::Other),
+            read_reports: rel(Action::Read, Relation::Manager) && role != Role::Employee,
+            add_people: rel(Action::Record(EventKind::Hired), Relation::Other) && rel(Action::Record(EventKind::ProfileUpdated), Relation::Other),
+            change_framework: table::may(role, Action::Administer(Area::Framework)),
+            define_badges: table::may(role, Action::Administer(Area::Badges)),
+            issue_tokens: table::may(role, Action::Administer(Area::Tokens)),
+            review_collusion: table::may(role, Action::ReviewCollusion),
+            set_recognition_policy: table::may(role, Action::SetRecognitionPolicy),
+            metrics: table::may(role, Action::Analyze(table::Report::Metrics)),
+            metrics_everyone: rel(Action::Analyze(table::Report::Metrics), Relation::Other),
+            what_works: table::may(role, Action::Analyze(table::Report::WhatWorks)),
+            manage_any_opportunity: rel(Action::ManageOpportunity, Relation::Other),
+        }
+    }
+}
+
+/// `Forbidden` with `why` unless `role` may take the organization-wide `action`.
+pub fn require(role: Role, action: Action, why: &str) -> Result<(), crate::AppError> {
+    if table::may(role, action) { Ok(()) } else { Err(crate::AppError::Forbidden(why.into())) }
 }
 
 /// A person as this viewer may see them: pay only for the people team and the person

@@ -46,6 +46,36 @@ pub enum Action {
     SetRecognitionPolicy,
     /// Count the subject in an analytics report (aggregates, or a row of a list).
     Analyze(Report),
+    /// Administer something organization-wide (no subject: asked with [`may`]).
+    Administer(Area),
+    /// List and revoke an API token; the subject is the token's holder.
+    ManageToken,
+    /// Post, decide on (accept, decline, complete) and close an opportunity; the
+    /// subject is its owner.
+    ManageOpportunity,
+}
+
+/// What the organization administers beyond any one person's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// The career framework: save, import, revert.
+    Framework,
+    /// Badge definitions and their rule preview.
+    Badges,
+    /// Issuing API tokens (to anyone).
+    Tokens,
+}
+
+impl Area {
+    pub const ALL: [Area; 3] = [Area::Framework, Area::Badges, Area::Tokens];
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Area::Framework => "change the framework (save, import, revert)",
+            Area::Badges => "define badges and preview their rules",
+            Area::Tokens => "issue API tokens",
+        }
+    }
 }
 
 /// The analytics reports (docs/ANALYTICS.md).
@@ -80,6 +110,8 @@ impl Action {
             .chain(kinds.map(Action::Reverse))
             .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy])
             .chain(Report::ALL.into_iter().map(Action::Analyze))
+            .chain(Area::ALL.into_iter().map(Action::Administer))
+            .chain([Action::ManageToken, Action::ManageOpportunity])
             .collect()
     }
 
@@ -92,6 +124,9 @@ impl Action {
             Action::ReviewCollusion => "read the recognition collusion report".into(),
             Action::SetRecognitionPolicy => "set recognition allowances, calendar and values".into(),
             Action::Analyze(r) => format!("count in the `{}` report", r.as_str()),
+            Action::Administer(a) => a.label().into(),
+            Action::ManageToken => "list and revoke an API token (self: their own)".into(),
+            Action::ManageOpportunity => "post, decide on and close an opportunity (self: their own)".into(),
         }
     }
 }
@@ -210,11 +245,36 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Analyze(Report::Stagnation), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
     people_team(Action::Analyze(Report::WhatWorks)),
     people_team(Action::Reverse(K::BadgeAwarded)),
+    // Organization-wide administration, and what people manage of their own: their
+    // tokens (the people team anyone's), their opportunities (the people team, on
+    // behalf of anyone).
+    people_team(Action::Administer(Area::Framework)),
+    people_team(Action::Administer(Area::Badges)),
+    people_team(Action::Administer(Area::Tokens)),
+    Rule { action: Action::ManageToken, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
+    Rule { action: Action::ManageOpportunity, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
 ];
+
+/// May `role` take `action` about anyone at all (for organization-wide actions, the
+/// only question; for others, whether to offer it)? Otherwise it is a 403.
+pub fn may(role: Role, action: Action) -> bool {
+    rule(action).is_some_and(|r| Relation::ALL.iter().any(|rel| r.cell(role).grant(*rel) != No))
+}
 
 /// May `role` see the report at all (for anyone)? Otherwise it is a 403.
 pub fn may_analyze(role: Role, report: Report) -> bool {
-    rule(Action::Analyze(report)).is_some_and(|r| Relation::ALL.iter().any(|rel| r.cell(role).grant(*rel) != No))
+    may(role, Action::Analyze(report))
+}
+
+/// Does `role` hold every record and reverse row about everyone but themself, active
+/// or departed, with no `own` condition? Then a batch of events needs no per-subject
+/// read to be judged (the people team's bulk imports stay one write). Derived from
+/// the rows, so narrowing the people team's rights turns the shortcut off.
+pub fn records_about_anyone_else(role: Role) -> bool {
+    RULES.iter().filter(|r| matches!(r.action, Action::Record(_) | Action::Reverse(_))).all(|r| {
+        let c = r.cell(role);
+        c.report == Yes && c.other == Yes && c.after_leaving
+    })
 }
 
 /// The row for `action`; `None` for a reversal of a reversal, which has none (the

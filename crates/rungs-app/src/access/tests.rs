@@ -179,3 +179,34 @@ fn docs_security_md_renders_the_table() {
     let want = table::render_markdown();
     assert!(doc[start..stop] == want, "docs/SECURITY.md's access table differs from the code's; put this between the markers:\n{want}");
 }
+
+/// The organization-wide rows: the people team administers, everyone manages what
+/// is their own (tokens, opportunities), and the capabilities pages show follow.
+#[test]
+fn administration_and_own_things() {
+    for area in table::Area::ALL {
+        assert!(table::may(Admin, Action::Administer(area)), "{area:?}");
+        assert!(!table::may(Role::Manager, Action::Administer(area)), "{area:?}");
+        assert!(!table::may(Employee, Action::Administer(area)), "{area:?}");
+    }
+    for action in [Action::ManageToken, Action::ManageOpportunity] {
+        for role in ROLES {
+            assert!(table::allowed(role, Myself, action, Subject::ACTIVE), "{role:?} {action:?} own");
+            assert_eq!(table::allowed(role, Other, action, Subject::ACTIVE), role == Admin, "{role:?} {action:?} someone else's");
+            assert_eq!(table::allowed(role, Relation::Manager, action, Subject::ACTIVE), role == Admin, "{role:?} {action:?} a report's");
+        }
+    }
+    let (e, m, a) = (Capabilities::of(Employee), Capabilities::of(Role::Manager), Capabilities::of(Admin));
+    assert!(!e.read_reports && !e.read_everyone && !e.add_people && !e.change_framework && !e.metrics);
+    assert!(m.read_reports && !m.read_everyone && !m.add_people && m.metrics && !m.what_works && !m.review_collusion);
+    assert!(a.read_everyone && a.add_people && a.change_framework && a.define_badges && a.issue_tokens && a.what_works && a.manage_any_opportunity);
+}
+
+/// The bulk shortcut (no per-subject read) holds for exactly the roles whose rows
+/// grant every record and reversal about anyone else, departed or not.
+#[test]
+fn the_bulk_shortcut_follows_the_rows() {
+    assert!(table::records_about_anyone_else(Admin));
+    assert!(!table::records_about_anyone_else(Role::Manager));
+    assert!(!table::records_about_anyone_else(Employee));
+}

@@ -156,6 +156,21 @@ pub enum Magnitude {
     Micro,
 }
 
+impl Magnitude {
+    pub const ALL: [Magnitude; 2] = [Magnitude::Nano, Magnitude::Micro];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Magnitude::Nano => "nano",
+            Magnitude::Micro => "micro",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
 /// Who validated a win, relative to its subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

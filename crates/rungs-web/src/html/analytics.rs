@@ -54,7 +54,7 @@ pub async fn dashboard(State(state): State<AppState>, s: Session) -> Result<Resp
         })
         .collect();
     let shown: Vec<_> = st.rows.iter().take(SHOWN).collect();
-    let admin = s.viewer.is_admin();
+    let admin = rungs_app::access::Capabilities::of(s.viewer.role).metrics_everyone;
     render(
         "analytics.html",
         minijinja::context! {

@@ -36,7 +36,7 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Hom
     let store = state.store.as_ref();
     let me = s.person.id;
     let now = Utc::now();
-    let fw = store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(store, &s.viewer).await?;
     let rungs_app::people::TimelineView { person: p, entries: timeline, names, .. } = rungs_app::people::timeline_view(store, &s.viewer, me).await?;
     let track = fw.track(&p.position.track);
     let rank = fw.level_rank(&p.position.track, &p.position.level);

@@ -27,7 +27,7 @@ fn page(s: &Session, status: StatusCode, report: Option<&ImportReport>, error: O
 }
 
 pub async fn form(s: Session) -> Result<Response, HtmlError> {
-    if !s.viewer.is_admin() {
+    if !rungs_app::access::Capabilities::of(s.viewer.role).add_people {
         return Err(HtmlError::Forbidden("only the people team can import people".into()));
     }
     page(&s, StatusCode::OK, None, None, false)

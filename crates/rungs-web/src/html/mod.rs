@@ -145,10 +145,13 @@ pub struct Layout {
     pub csrf: String,
     pub current: &'static str,
     pub title: String,
+    /// What the viewer may do, from the access table: the menu offers only that.
+    pub can: rungs_app::access::Capabilities,
 }
 
 impl Layout {
     pub fn new(s: &Session, current: &'static str, title: impl Into<String>) -> Self {
-        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into() }
+        let can = rungs_app::access::Capabilities::of(s.viewer.role);
+        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into(), can }
     }
 }

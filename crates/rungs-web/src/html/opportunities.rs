@@ -63,7 +63,7 @@ fn card(v: &OpportunityView, s: &Session, gaps: &[Gap], fw: &Framework) -> minij
         competencies => names(fw, &o.competencies), category => rungs_core::event::category_label(o.category), capacity => o.capacity, places_left => o.places_left(),
         taken => o.taken, pending => o.pending, open => o.status == OpportunityStatus::Open,
         accepting => o.accepts_applications(), full => o.places_left() == 0, date => fmt::date(o.created_at),
-        is_owner, can_manage => is_owner || s.viewer.is_admin(),
+        is_owner, can_manage => v.can_decide,
         can_apply => !is_owner && mine.is_none() && o.accepts_applications(),
         mine => mine.map(|a| minijinja::context! { id => a.application.id.to_string(), status => a.application.status.as_str(), status_label => status_label(a.application.status) }),
         matches, applications,
@@ -96,7 +96,7 @@ pub struct BoardParams {
 
 pub async fn board(State(state): State<AppState>, s: Session, Query(p): Query<BoardParams>) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
-    let fw = store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(store, &s.viewer).await?;
     let gaps = my_gaps(&state, &s).await;
     let open =
         rungs_app::opportunities::list(store, &s.viewer, &OpportunityQuery { status: Some(OpportunityStatus::Open), limit: 200, ..Default::default() }).await?;
@@ -205,7 +205,7 @@ fn sentence(reason: &str) -> String {
 }
 
 async fn new_page(state: &AppState, s: &Session, draft: &Draft, errors: &HashMap<&'static str, String>, status: StatusCode) -> Result<Response, HtmlError> {
-    let fw = state.store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(state.store.as_ref(), &s.viewer).await?;
     let groups = fmt::competency_groups(&fw, &draft.competencies);
     let categories: Vec<_> = Category::ALL.iter().map(|c| minijinja::context! { value => c.as_str(), label => fmt::category(*c) }).collect();
     let summary: Vec<_> = ["title", "description", "competencies", "category", "capacity", "form"]
@@ -267,7 +267,7 @@ async fn detail_page(
     status: StatusCode,
 ) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
-    let fw = store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(store, &s.viewer).await?;
     let v = rungs_app::opportunities::get(store, &s.viewer, id).await?;
     let gaps = my_gaps(state, s).await;
     let title = v.opportunity.title.clone();

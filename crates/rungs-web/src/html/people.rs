@@ -49,7 +49,7 @@ pub async fn list(State(state): State<AppState>, s: Session, Query(q): Query<Sea
             q => search,
             people,
             next,
-            admin => s.viewer.is_admin(),
+            admin => rungs_app::access::Capabilities::of(s.viewer.role).add_people,
         },
     )
 }

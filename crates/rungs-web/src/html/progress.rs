@@ -77,7 +77,7 @@ pub async fn of_person(state: State<AppState>, s: Session, Path(id): Path<String
 async fn page(State(state): State<AppState>, s: Session, id: PersonId) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let report = rungs_app::readiness::get(store, &s.viewer, id).await?;
-    let fw = store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(store, &s.viewer).await?;
     let comp_name = |k: &str| fw.competency(k).map_or_else(|| k.to_string(), |c| c.name.clone());
     let r = &report.readiness;
     let milestones: Vec<_> = r

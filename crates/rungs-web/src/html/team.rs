@@ -66,7 +66,7 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Tea
     };
     let team = rungs_app::people::team(store, &s.viewer, &query).await?;
     let people = team.items;
-    let fw = store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(store, &s.viewer).await?;
     let summaries = rungs_app::org_readiness::summaries(store, s.viewer.org_id, fw, &people, now).await?;
     let members: Vec<Member> = people
         .into_iter()

@@ -119,7 +119,7 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q):
     let store = state.store.as_ref();
     // Access is decided once, for this person only (a walk up their manager chain).
     let rungs_app::people::TimelineView { person, entries: timeline, names, scope } = rungs_app::people::timeline_view(store, &s.viewer, id).await?;
-    let fw = store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(store, &s.viewer).await?;
     let left = person.status == rungs_core::person::PersonStatus::Departed;
     let may_validate = can_record(s.viewer.role, scope.relation(id), EventKind::Validation, None, left);
     let filter = q.kind.as_deref().and_then(EventKind::parse);

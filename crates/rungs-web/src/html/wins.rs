@@ -9,10 +9,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rungs_app::AppError;
-use rungs_core::event::{Category, EventInput};
+use rungs_core::PersonId;
+use rungs_core::event::{Category, EventBody, Magnitude, MicroProgression, ParsedEvent};
 use rungs_core::framework::suggest::Suggestion;
+use rungs_core::text::{parse_key, parse_url};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::error::see_other;
 use super::{HtmlError, Layout, fmt, render_string};
@@ -49,20 +50,48 @@ impl Input {
         (i, csrf)
     }
 
-    fn to_event(&self, subject: &str) -> EventInput {
-        let opt = |s: &str| if s.trim().is_empty() { Value::Null } else { Value::String(s.to_string()) };
-        let mut payload = json!({ "category": opt(&self.category), "magnitude": opt(&self.magnitude), "title": self.title });
-        if !self.description.trim().is_empty() {
-            payload["description"] = self.description.clone().into();
+    /// The win as the ledger takes it, parsed from the typed fields (no JSON detour),
+    /// or every mistake at once, keyed by the input it concerns. The text is checked
+    /// even when a choice is missing, so one submission shows all that is wrong.
+    fn parse(&self, subject: PersonId) -> Result<ParsedEvent, HashMap<&'static str, String>> {
+        let mut errors: HashMap<&'static str, String> = HashMap::new();
+        let category = Category::parse(self.category.trim());
+        if category.is_none() {
+            errors.insert("category", "Choose a category.".into());
         }
-        let evidence: Vec<&str> = if self.evidence.trim().is_empty() { vec![] } else { vec![self.evidence.trim()] };
-        EventInput {
-            subject: subject.into(),
-            kind: "micro_progression".into(),
-            payload,
-            competencies: json!(self.competencies),
-            evidence: json!(evidence),
-            ..Default::default()
+        let magnitude = Magnitude::parse(self.magnitude.trim());
+        if magnitude.is_none() {
+            errors.insert("magnitude", "Choose nano or micro.".into());
+        }
+        let description = Some(self.description.clone()).filter(|d| !d.trim().is_empty());
+        let win = MicroProgression {
+            category: category.unwrap_or(Category::Skill),
+            magnitude: magnitude.unwrap_or(Magnitude::Micro),
+            title: self.title.clone(),
+            description,
+        };
+        let mut problems = Vec::new();
+        let body = EventBody::MicroProgression(win).normalize().map_err(|v| problems.extend(v.errors)).ok();
+        let mut competencies: Vec<String> = self
+            .competencies
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| parse_key(&format!("competencies[{i}]"), c).map_err(|v| problems.extend(v.errors)).ok())
+            .collect();
+        competencies.sort();
+        competencies.dedup();
+        let evidence: Vec<String> = Some(self.evidence.trim())
+            .filter(|e| !e.is_empty())
+            .and_then(|e| parse_url("evidence[0]", e).map_err(|v| problems.extend(v.errors)).ok())
+            .into_iter()
+            .collect();
+        for p in problems {
+            let at = input_of(&p.field);
+            errors.entry(at).or_insert_with(|| friendly(at, &p.reason));
+        }
+        match body {
+            Some(body) if errors.is_empty() => Ok(ParsedEvent { id: None, subject, occurred_at: None, body, competencies, evidence }),
+            _ => Err(errors),
         }
     }
 }
@@ -117,7 +146,7 @@ async fn page_with(
     suggested: &Suggested,
     status: StatusCode,
 ) -> Result<Response, HtmlError> {
-    let fw = state.store.framework(s.viewer.org_id).await?;
+    let fw = rungs_app::framework::get(state.store.as_ref(), &s.viewer).await?;
     let categories: Vec<_> = Category::ALL.iter().map(|c| minijinja::context! { value => fmt::category_key(*c), label => fmt::category(*c) }).collect();
     let groups = fmt::competency_groups(&fw, &input.competencies);
     // The error summary lists problems in the order the fields appear.
@@ -164,30 +193,11 @@ pub async fn submit(State(state): State<AppState>, s: Session, Form(pairs): Form
         }
         return page_with(&state, &s, &input, &HashMap::new(), &Suggested { asked: true, items }, StatusCode::OK).await;
     }
-    let me = s.person.id.to_string();
-    // The payload is read as a whole, so a missing category would hide every other
-    // mistake. Say what is missing here, check the rest with placeholders (parsing
-    // only, nothing recorded), and show all errors at once.
-    let mut missing: HashMap<&'static str, String> = HashMap::new();
-    if input.category.trim().is_empty() {
-        missing.insert("category", "Choose a category.".into());
-    }
-    if input.magnitude.trim().is_empty() {
-        missing.insert("magnitude", "Choose nano or micro.".into());
-    }
-    if !missing.is_empty() {
-        let mut probe = input.clone();
-        probe.category = if probe.category.trim().is_empty() { "skill".into() } else { probe.category };
-        probe.magnitude = if probe.magnitude.trim().is_empty() { "micro".into() } else { probe.magnitude };
-        if let Err(v) = probe.to_event(&me).parse() {
-            for e in v.errors {
-                let at = input_of(&e.field);
-                missing.entry(at).or_insert_with(|| friendly(at, &e.reason));
-            }
-        }
-        return page(&state, &s, &input, &missing, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    match rungs_app::events::record(state.store.as_ref(), &s.viewer, vec![input.to_event(&me)], None).await {
+    let win = match input.parse(s.person.id) {
+        Ok(win) => win,
+        Err(errors) => return page(&state, &s, &input, &errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    match rungs_app::events::record_parsed(state.store.as_ref(), &s.viewer, vec![win], None).await {
         Ok(_) => Ok(see_other("/timeline?logged=1")),
         Err(AppError::Invalid(v)) => {
             let mut errors: HashMap<&'static str, String> = HashMap::new();

@@ -207,6 +207,15 @@ async fn logging_a_win_keeps_input_on_errors_and_needs_the_csrf_token() {
         assert!(body.contains(&format!("id=\"{id}\"")), "{id} in {body}");
     }
     assert!(body.contains("value=\"ftp:&#x2f;&#x2f;x.example&#x2f;y\""), "input is kept");
+    // Values no select offers, and a competency the framework lacks: each named at its input.
+    let odd = form(&[("csrf", &b.csrf), ("title", "Fine"), ("category", "nonsense"), ("magnitude", "huge"), ("competencies", "no-such-skill")]);
+    let body = assert_html(&app.form_post("/wins", &b.cookie, odd, &[]).await, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["category-error", "magnitude-error"] {
+        assert!(body.contains(&format!("id=\"{id}\"")), "{id} in {body}");
+    }
+    let unknown = form(&[("csrf", &b.csrf), ("title", "Fine"), ("category", "skill"), ("magnitude", "micro"), ("competencies", "no-such-skill")]);
+    let body = assert_html(&app.form_post("/wins", &b.cookie, unknown, &[]).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("id=\"competencies-error\""), "{body}");
     let good = form(&[
         ("csrf", &b.csrf),
         ("title", "Learned Rust"),

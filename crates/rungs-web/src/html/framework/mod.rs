@@ -69,7 +69,7 @@ async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState
         "framework.html",
         minijinja::context! {
             layout => Layout::new(s, "framework", "Career framework"),
-            admin => s.viewer.is_admin(),
+            admin => rungs_app::access::Capabilities::of(s.viewer.role).change_framework,
             tracks,
             categories => groups.into_iter().map(|(k, v)| minijinja::context! { name => k, competencies => v }).collect::<Vec<_>>(),
             versions,
