@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demo, useDemo, visit, newPage, signIn, personId } from './support.js';
+import { demo, useDemo, visit, newPage, signIn, personId, navTo } from './support.js';
 
 useDemo();
 const dir = mkdtempSync(join(tmpdir(), 'rungs-e2e-files-'));
@@ -95,7 +95,7 @@ test("a manager sees the team with stall markers and validates the report's win"
   const page = await newPage();
   await signIn(page, 'manager');
   await visit(page, 'home-manager');
-  await page.getByRole('link', { name: 'My team' }).click();
+  await navTo(page, 'My team');
   await page.waitForURL(`${demo.base}/team`);
   await page.getByRole('table').waitFor();
   await visit(page, 'team');
@@ -121,7 +121,7 @@ async function readiness(token, id) {
 test('an employee sees the milestone map, readiness and next steps, and a win for the top gap moves it', async () => {
   const page = await newPage();
   await signIn(page, 'employee');
-  await page.getByRole('link', { name: 'My progress' }).click();
+  await navTo(page, 'My progress');
   await page.waitForURL(`${demo.base}/progress`);
   await visit(page, 'progress-employee');
   const id = await personId(demo.logins.employee.token);
@@ -179,7 +179,7 @@ test('an employee sees the milestone map, readiness and next steps, and a win fo
 test('the people team reads the framework and previews a competency matrix before saving it', async () => {
   const page = await newPage();
   await signIn(page, 'admin');
-  await page.getByRole('link', { name: 'Framework' }).click();
+  await navTo(page, 'Framework');
   await page.waitForURL(`${demo.base}/framework`);
   await visit(page, 'framework');
   const csv = join(dir, 'ladder.csv');
@@ -198,7 +198,7 @@ test('the people team searches people and sees every bad row of a CSV import', a
   const page = await newPage();
   await signIn(page, 'admin');
   await visit(page, 'home-admin');
-  await page.getByRole('link', { name: 'People', exact: true }).click();
+  await navTo(page, 'People');
   await page.waitForURL(`${demo.base}/people`);
   await visit(page, 'people');
   await page.getByLabel('Search').fill(demo.logins.employee.name.split(' ')[1]);

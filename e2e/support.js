@@ -134,3 +134,16 @@ export async function personId(token) {
   const me = await r.json();
   return me.id ?? me.person?.id;
 }
+
+/// Follow a link of the main navigation by its name, as a person would: open the
+/// menu (narrow screens) and the Organization group first when the link is inside.
+export async function navTo(page, name) {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const link = nav.getByRole('link', { name, exact: true });
+  if (!(await link.isVisible())) {
+    const menu = page.locator('summary.menu-button');
+    if (await menu.isVisible() && !(await nav.isVisible())) await menu.click();
+    if (!(await link.isVisible())) await nav.getByText('Organization', { exact: true }).click();
+  }
+  await link.click();
+}
