@@ -169,7 +169,7 @@ impl LoginThrottle {
     /// has used up its failures within the window. Checking and counting happen
     /// under one lock, so of N parallel attempts at most [`MAX_FAILURES`] get through.
     fn reserve(&self, keys: Vec<String>, now: Instant) -> Result<Reservation, Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut wait = Duration::ZERO;
         for k in &keys {
             if let Some(q) = map.get_mut(k) {
@@ -199,7 +199,7 @@ impl LoginThrottle {
 
     /// Give a reserved place back: the attempt succeeded or was never checked.
     fn release(&self, r: &Reservation) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for k in &r.keys {
             if let Some(q) = map.get_mut(k) {
                 q.retain(|(_, id)| *id != r.id);
@@ -211,7 +211,7 @@ impl LoginThrottle {
     }
 
     fn forget(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
     }
 }
 

@@ -248,7 +248,7 @@ pub async fn award_by_hand(
     }
     let def = get(store, viewer, badge).await.map_err(|_| AppError::invalid("badge", format!("no badge '{badge}'")))?;
     if !def.def.tiers.contains_key(&tier) {
-        let tiers: Vec<_> = def.def.tiers.keys().map(|t| t.as_str()).collect();
+        let tiers: Vec<_> = def.def.tiers.keys().map(rungs_core::badges::Tier::as_str).collect();
         return Err(AppError::invalid("tier", format!("badge '{badge}' has the tiers {}", tiers.join(", "))));
     }
     let body = EventBody::BadgeAwarded(BadgeAwarded {

@@ -128,7 +128,7 @@ pub async fn summaries(store: &dyn Store, org: OrgId, fw: std::sync::Arc<Framewo
     // The ledger is read as two (or more, one per core) seq ranges at once: reading is
     // most of the work. The last range is open-ended, so a low estimate of the last
     // seq only makes it longer, never misses events.
-    let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4) as i64;
+    let readers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 4) as i64;
     let last_seq = store.stats().await?.events as i64;
     let step = (last_seq / readers).max(1);
     let ranges: Vec<(i64, Option<i64>)> = (0..readers).map(|i| (i * step, (i + 1 < readers).then_some((i + 1) * step))).collect();
@@ -162,7 +162,7 @@ async fn read_range(store: &dyn Store, org: OrgId, from: i64, to: Option<i64>, t
 
 /// Everyone's summary, split over the available cores.
 fn compute_parallel(acc: &OrgReadiness<'_>, who: &[(PersonId, rungs_core::person::Position)], now: DateTime<Utc>) -> Vec<Summary> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
     let per = who.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> =

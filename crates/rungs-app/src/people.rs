@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use rungs_core::event::{Event, EventBody, EventInput};
 use rungs_core::page::Page;
-use rungs_core::person::{Person, Role};
+use rungs_core::person::Person;
 use rungs_core::store::{IdempotencyClaim, PeopleQuery, Store};
 use rungs_core::{EventId, PersonId};
 
@@ -102,9 +102,8 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, mut q: PeopleQuery) -> Res
 /// and the people team for the people they manage in the org chart; an employee
 /// has no team (as in [`Scope::load_with_reports`]).
 pub async fn team(store: &dyn Store, viewer: &Viewer, q: &rungs_core::store::TeamQuery) -> Result<rungs_core::store::TeamPage, AppError> {
-    let me = match (viewer.role, viewer.person_id) {
-        (Role::Manager | Role::Admin, Some(me)) => me,
-        _ => return Ok(rungs_core::store::TeamPage::default()),
+    let (true, Some(me)) = (Capabilities::of(viewer.role).read_reports, viewer.person_id) else {
+        return Ok(rungs_core::store::TeamPage::default());
     };
     let mut page = store.team(viewer.org_id, me, q).await?;
     page.items = page.items.into_iter().map(|p| redact_person(viewer.role, Relation::Manager, p)).collect();

@@ -30,11 +30,11 @@ impl<Stamp> Default for FrameworkCache<Stamp> {
 impl<Stamp: PartialEq> FrameworkCache<Stamp> {
     /// The parsed framework of `org` if it was parsed from the row as it is at `stamp`.
     pub(crate) fn get(&self, org: OrgId, stamp: &Stamp) -> Option<Arc<Framework>> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.get(&org).filter(|(at, _)| at == stamp).map(|(_, fw)| fw.clone())
     }
 
     pub(crate) fn put(&self, org: OrgId, stamp: Stamp, fw: Arc<Framework>) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(org, (stamp, fw));
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(org, (stamp, fw));
     }
 }

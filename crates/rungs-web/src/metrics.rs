@@ -40,7 +40,7 @@ impl Metrics {
     /// Count one finished request.
     pub fn observe(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
-        let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *m.requests.entry((route.to_string(), method.to_string(), status)).or_default() += 1;
         let h = m.durations.entry(route.to_string()).or_default();
         let slot = BUCKETS.iter().position(|b| secs <= *b).unwrap_or(BUCKETS.len());
@@ -51,7 +51,7 @@ impl Metrics {
 
     /// The exposition text; `stats` is `None` when the store could not be asked.
     pub fn render(&self, stats: Option<StoreStats>) -> String {
-        let m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = String::new();
         out.push_str("# HELP http_requests_total HTTP requests answered, by matched route, method and status.\n");
         out.push_str("# TYPE http_requests_total counter\n");

@@ -99,6 +99,6 @@ impl Readiness {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Checked>> {
-        self.last.lock().unwrap_or_else(|e| e.into_inner())
+        self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

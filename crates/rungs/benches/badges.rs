@@ -22,6 +22,7 @@
 //!
 //! Run: `cargo bench -p rungs --bench badges -- [--people 10000] [--events 1000000]
 //! [--more 20000] [--seed 7] [--db PATH]`.
+#![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
 use std::time::Instant;
 

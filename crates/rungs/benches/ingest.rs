@@ -17,6 +17,7 @@
 //! (`rungs_bench_*`, created through that URL) and the baselines are raw
 //! tokio-postgres inserts. Results go to standard output; copy them into
 //! docs/BENCHMARKS.md.
+#![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
 #[path = "pg/mod.rs"]
 mod pg;

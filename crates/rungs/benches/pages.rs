@@ -14,6 +14,7 @@
 //! generated into `--db` if that file holds none (keep it to rerun: 100,000 people
 //! take many minutes), else into a temporary file. Results go to standard output as a
 //! Markdown table; copy them into docs/BENCHMARKS.md.
+#![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
 mod common;
 

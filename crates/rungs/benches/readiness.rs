@@ -19,6 +19,7 @@
 //! organization is the demo's, generated into `--db` if that file holds none (keep it
 //! to rerun without regenerating: 100,000 people take minutes), else into a temporary
 //! file. Results go to standard output; copy them into docs/BENCHMARKS.md.
+#![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
 mod common;
 

@@ -114,7 +114,7 @@ fn after_leaving_only_the_people_team_records() {
                 table::Action::Read | table::Action::ReadPrivateRecognition => assert!(keeps),
                 // Leavers stay in the reports of whoever may count them.
                 table::Action::Analyze(_) => {
-                    assert_eq!(keeps, Relation::ALL.iter().any(|r| rule.cell(role).grant(*r) != Grant::No), "{role:?} {:?}", rule.action)
+                    assert_eq!(keeps, Relation::ALL.iter().any(|r| rule.cell(role).grant(*r) != Grant::No), "{role:?} {:?}", rule.action);
                 }
                 _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),
             }

@@ -37,7 +37,7 @@ struct Gate {
 /// How many hashes may run at once: the number of cores, at most 8 (so at most
 /// 8 × 19 MiB of hashing memory however many sign-ins arrive).
 pub fn slots() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get).clamp(1, 8)
 }
 
 fn gate() -> &'static Gate {
@@ -59,9 +59,9 @@ async fn with_memory<T: Send + 'static>(wait: Duration, job: impl FnOnce(&mut Ve
     let buffers = g.buffers.clone();
     tokio::task::spawn_blocking(move || {
         let _slot = permit;
-        let mut mem = buffers.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_default();
+        let mut mem = buffers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop().unwrap_or_default();
         let out = job(&mut mem);
-        buffers.lock().unwrap_or_else(|e| e.into_inner()).push(mem);
+        buffers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(mem);
         out
     })
     .await

@@ -141,13 +141,13 @@ pub fn parse(data: &[u8], fw: &Framework, known_emails: &HashSet<String>) -> Res
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, csv::Position::line);
                 out.errors.push(RowError { line, reasons: vec![format!("unreadable CSV: {e}")] });
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.iter().all(|f| f.is_empty()) {
+        let line = rec.position().map_or(0, csv::Position::line);
+        if rec.iter().all(str::is_empty) {
             continue;
         }
         if rec.len() != headers.len() {

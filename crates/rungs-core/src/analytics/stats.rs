@@ -45,9 +45,9 @@ pub fn kaplan_meier(obs: &[Obs]) -> Vec<KmPoint> {
         let (mut d, mut c) = (0u32, 0u32);
         while i < sorted.len() && sorted[i].time == t {
             if sorted[i].event {
-                d += 1
+                d += 1;
             } else {
-                c += 1
+                c += 1;
             }
             i += 1;
         }
@@ -125,9 +125,9 @@ pub fn log_rank(groups: &[Vec<Obs>]) -> Option<LogRank> {
         let (mut d, mut c) = (vec![0.0; k], vec![0.0; k]);
         while i < all.len() && all[i].0 == t {
             if all[i].2 {
-                d[all[i].1] += 1.0
+                d[all[i].1] += 1.0;
             } else {
-                c[all[i].1] += 1.0
+                c[all[i].1] += 1.0;
             }
             i += 1;
         }

@@ -177,7 +177,7 @@ impl Rule {
             Rule::Count { filter, .. } | Rule::Streak { filter, .. } | Rule::First(filter) => out.push(filter.clone()),
             Rule::PointsReceived { competency, .. } | Rule::DistinctGivers { competency, .. } => out.push(rec(competency)),
             Rule::Milestone { .. } => {
-                out.push(Filter { kind: FactKind::MilestoneCompleted, category: None, magnitude: None, competency: None, validated: false })
+                out.push(Filter { kind: FactKind::MilestoneCompleted, category: None, magnitude: None, competency: None, validated: false });
             }
             Rule::All(rs) | Rule::Any(rs) | Rule::NOf { of: rs, .. } => rs.iter().for_each(|r| r.collect_filters(out)),
         }
@@ -232,9 +232,9 @@ impl Rule {
             Rule::First(f) => format!("a first {}", what(f, false)),
             Rule::Milestone { key: Some(k) } => format!("milestone '{k}' completed"),
             Rule::Milestone { key: None } => "a milestone completed".to_string(),
-            Rule::All(rs) => format!("all of: {}", rs.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")),
-            Rule::Any(rs) => format!("any of: {}", rs.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")),
-            Rule::NOf { n, of } => format!("{n} of: {}", of.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")),
+            Rule::All(rs) => format!("all of: {}", rs.iter().map(Rule::describe).collect::<Vec<_>>().join("; ")),
+            Rule::Any(rs) => format!("any of: {}", rs.iter().map(Rule::describe).collect::<Vec<_>>().join("; ")),
+            Rule::NOf { n, of } => format!("{n} of: {}", of.iter().map(Rule::describe).collect::<Vec<_>>().join("; ")),
         }
     }
 }

@@ -268,7 +268,7 @@ fn filter(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option
         Some(v) => match FactKind::ALL.into_iter().find(|k| v.as_str() == Some(k.as_str())) {
             Some(k) => k,
             None => {
-                let names: Vec<_> = FactKind::ALL.iter().map(|k| k.as_str()).collect();
+                let names: Vec<_> = FactKind::ALL.iter().map(super::FactKind::as_str).collect();
                 e.push(join(path, "kind"), format!("must be one of: {}", names.join(", ")));
                 ok = false;
                 FactKind::MicroProgression
@@ -280,7 +280,7 @@ fn filter(m: &Map<String, Value>, path: &str, e: &mut ValidationError) -> Option
         Some(v) => match v.as_str().and_then(Category::parse) {
             Some(c) => Some(c),
             None => {
-                let names: Vec<_> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                let names: Vec<_> = Category::ALL.iter().map(super::super::event::Category::as_str).collect();
                 e.push(join(path, "category"), format!("must be one of: {}", names.join(", ")));
                 ok = false;
                 None

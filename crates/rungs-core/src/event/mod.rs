@@ -85,7 +85,7 @@ impl EventKind {
     }
 
     fn names() -> String {
-        Self::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+        Self::ALL.iter().map(EventKind::as_str).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -573,7 +573,7 @@ impl EventBody {
                 if b.earned_by.len() > crate::badges::MAX_EARNED_BY {
                     e.push("payload.earned_by", format!("must list at most {} events", crate::badges::MAX_EARNED_BY));
                 }
-                if b.by_hand && reason.as_ref().is_some_and(|r| r.is_none()) {
+                if b.by_hand && reason.as_ref().is_some_and(std::option::Option::is_none) {
                     e.push("payload.reason", "an award by hand must say why");
                 }
                 EventBody::BadgeAwarded(BadgeAwarded { name: name.unwrap_or_default(), reason: reason.flatten(), ..b })

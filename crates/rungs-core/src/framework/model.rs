@@ -142,7 +142,7 @@ pub(super) fn validate(fw: &Framework, e: &mut ValidationError) {
             Some(Criterion::Milestone(k)) => match fw.milestones.iter().find(|m| &m.key == k) {
                 None => e.push(format!("{f}.criterion.milestone"), format!("unknown milestone '{k}'")),
                 Some(m) if m.track != x.track || m.to_level != x.level => {
-                    e.push(format!("{f}.criterion.milestone"), format!("milestone '{k}' leads into {}/{}, not this level", m.track, m.to_level))
+                    e.push(format!("{f}.criterion.milestone"), format!("milestone '{k}' leads into {}/{}, not this level", m.track, m.to_level));
                 }
                 Some(_) => {}
             },

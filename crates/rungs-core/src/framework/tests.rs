@@ -58,7 +58,7 @@ fn yaml_errors_name_the_file_line_or_field() {
     let e = from_yaml("f.yaml", &SMALL.replace("min_events: 2,", "min_events: 0,")).unwrap_err();
     assert_eq!(e.errors[0].field, "f.yaml.milestones[0].criterion.min_events");
     let e = from_yaml("f.yaml", &SMALL.replace("title: Own a service", "titel: Own a service")).unwrap_err();
-    assert!(e.errors[0].reason.contains("unknown field"), "{:?}", e);
+    assert!(e.errors[0].reason.contains("unknown field"), "{e:?}");
     assert!(from_yaml("f.yaml", " \n").is_err());
 }
 

@@ -103,7 +103,7 @@ impl OpportunityInput {
             Value::Null => Some(Category::ProjectCompleted),
             Value::String(c) if Category::parse(c).is_some() => Category::parse(c),
             _ => {
-                let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                let names: Vec<&str> = Category::ALL.iter().map(super::super::event::Category::as_str).collect();
                 e.push("category", format!("must be one of {}", names.join(", ")));
                 None
             }

@@ -205,7 +205,7 @@ impl Move {
 /// owners' clicks cannot both take the last place.
 pub fn check_move(opp: &Opportunity, app: &Application, mv: Move) -> StoreResult<()> {
     if !mv.sources().contains(&app.status) {
-        let from: Vec<&str> = mv.sources().iter().map(|s| s.as_str()).collect();
+        let from: Vec<&str> = mv.sources().iter().map(ApplicationStatus::as_str).collect();
         return Err(StoreError::Conflict {
             field: "status".into(),
             reason: format!("the application is {}; only an application that is {} can be {}", app.status.as_str(), from.join(" or "), mv.target().as_str()),

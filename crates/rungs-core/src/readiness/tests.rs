@@ -60,7 +60,7 @@ impl Ledger {
             occurred_at: at,
             recorded_at: at,
             body,
-            competencies: comps.iter().map(|c| c.to_string()).collect(),
+            competencies: comps.iter().map(std::string::ToString::to_string).collect(),
             evidence: vec![],
             idempotency_key: None,
         });

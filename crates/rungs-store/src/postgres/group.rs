@@ -48,7 +48,7 @@ impl Appender {
     }
 
     fn sender(&self) -> mpsc::Sender<(AppendBatch, Reply)> {
-        let mut g = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.tx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(s) = g.as_ref().filter(|s| !s.is_closed()) {
             return s.clone();
         }

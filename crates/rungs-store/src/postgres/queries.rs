@@ -41,7 +41,7 @@ fn cond<'a>(sql: &mut String, args: &mut Vec<&'a (dyn ToSql + Sync)>, text: &str
 }
 
 fn one<T>(row: Option<tokio_postgres::Row>, f: fn(&tokio_postgres::Row) -> StoreResult<T>) -> StoreResult<T> {
-    row.as_ref().map(f).unwrap_or(Err(StoreError::NotFound))
+    row.as_ref().map_or(Err(StoreError::NotFound), f)
 }
 
 #[async_trait::async_trait]

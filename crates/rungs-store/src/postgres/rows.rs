@@ -233,7 +233,7 @@ fn constraint(name: &str) -> Constraint {
 fn unavailable(e: &tokio_postgres::Error) -> Option<String> {
     let Some(db) = e.as_db_error() else {
         // No answer from the server: the connection closed or an I/O error.
-        let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
+        let io = std::error::Error::source(e).is_some_and(<dyn std::error::Error + 'static>::is::<std::io::Error>);
         return (e.is_closed() || io).then(|| format!("the connection to PostgreSQL was lost: {e}"));
     };
     let code = db.code().code();

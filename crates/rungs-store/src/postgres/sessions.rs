@@ -62,7 +62,7 @@ impl SessionStore for PgStore {
             )
             .await
             .db()?;
-        row.as_ref().map(credential).unwrap_or(Err(StoreError::NotFound))
+        row.as_ref().map_or(Err(StoreError::NotFound), credential)
     }
 
     #[instrument(skip_all, fields(person = %s.person_id))]
@@ -86,7 +86,7 @@ impl SessionStore for PgStore {
         let conn = self.conn().await?;
         let hash: &[u8] = hash;
         let row = conn.query_opt(&format!("SELECT {SESSION_COLS} FROM sessions WHERE hash = $1 AND expires_at > $2"), &[&hash, &now]).await.db()?;
-        row.as_ref().map(session).unwrap_or(Err(StoreError::NotFound))
+        row.as_ref().map_or(Err(StoreError::NotFound), session)
     }
 
     #[instrument(skip_all)]

@@ -115,10 +115,10 @@ struct ReadPool {
 
 impl ReadPool {
     fn take(&self) -> Option<Connection> {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        self.conns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop()
     }
     fn put(&self, c: Connection) {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+        self.conns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(c);
     }
 }
 

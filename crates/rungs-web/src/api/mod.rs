@@ -77,7 +77,7 @@ impl Modify for BearerAuth {
 /// where an `Idempotency-Key` can conflict, 500 everywhere, and 503 wherever the
 /// store is reached.
 pub fn document_errors(api: &mut OpenApiDoc) {
-    for (path, item) in api.paths.paths.iter_mut() {
+    for (path, item) in &mut api.paths.paths {
         let has_id = path.contains('{');
         let ops = [(&mut item.get, false), (&mut item.post, true), (&mut item.put, true), (&mut item.patch, true), (&mut item.delete, false)];
         for (op, writes) in ops {

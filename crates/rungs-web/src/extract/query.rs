@@ -37,7 +37,7 @@ pub fn kinds(e: &mut ValidationError, raw: Option<&str>) -> Vec<EventKind> {
             Some(k) if !out.contains(&k) => out.push(k),
             Some(_) => {}
             None => {
-                let known = EventKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+                let known = EventKind::ALL.iter().map(rungs_core::event::EventKind::as_str).collect::<Vec<_>>().join(", ");
                 e.push("kind", format!("unknown kind '{}'; must be one of: {known}", truncate(name, 40)));
             }
         }

@@ -140,7 +140,7 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q):
             rows => shown,
             total,
             kinds,
-            selected => filter.map(|k| k.as_str()).unwrap_or(""),
+            selected => filter.map_or("", |k| k.as_str()),
             action,
             flash,
         },

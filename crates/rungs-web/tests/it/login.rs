@@ -206,7 +206,7 @@ const PAGE_CSP_PARTS: [&str; 6] =
 
 #[track_caller]
 fn assert_security_headers(res: &TestResponse, what: &str) {
-    let h = |n: &str| res.headers.get(n).map(|v| v.to_str().unwrap().to_string()).unwrap_or_else(|| panic!("{what}: no {n} in {:?}", res.headers));
+    let h = |n: &str| res.headers.get(n).map_or_else(|| panic!("{what}: no {n} in {:?}", res.headers), |v| v.to_str().unwrap().to_string());
     assert_eq!(h("x-content-type-options"), "nosniff", "{what}");
     assert_eq!(h("referrer-policy"), "same-origin", "{what}");
     assert_eq!(h("x-frame-options"), "DENY", "{what}");

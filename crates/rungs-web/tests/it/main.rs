@@ -1,5 +1,6 @@
 //! Integration tests for the HTTP API: in-process through `Router::oneshot`, a fresh
 //! SQLite database per test. One binary, one module per resource.
+#![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
 mod access;
 mod analytics;

@@ -81,7 +81,7 @@ impl TestApp {
         for (k, v) in extra {
             b = b.header(*k, *v);
         }
-        self.request(b.body(body.map(Body::from).unwrap_or_else(Body::empty)).expect("request")).await
+        self.request(b.body(body.map_or_else(Body::empty, Body::from)).expect("request")).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> TestResponse {

@@ -80,7 +80,7 @@ pub async fn run(action: BadgesAction) -> anyhow::Result<()> {
                 println!("{}: {r}", t.as_str());
             }
             for e in &p.entries {
-                let person = store.person(org.id, e.person).await.map(|p| p.email).unwrap_or_else(|_| e.person.to_string());
+                let person = store.person(org.id, e.person).await.map_or_else(|_| e.person.to_string(), |p| p.email);
                 let ids: Vec<String> = e.earned_by.iter().map(ToString::to_string).collect();
                 println!("{}\t{}\t{}\t{}", person, e.tier.as_str(), if e.held { "held" } else { "would be awarded" }, ids.join(","));
             }

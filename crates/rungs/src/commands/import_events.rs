@@ -36,7 +36,7 @@ pub async fn import_events_from(store: &dyn Store, path: &Path) -> anyhow::Resul
         match parse_line(&line, org.as_ref().map(|o| o.id), now) {
             Ok(Parsed::Organization(o)) => match &org {
                 Some(existing) if existing.id != o.id => {
-                    errors.push(format!("line {line_no}: organization {} is not this database's organization {}", o.id, existing.id))
+                    errors.push(format!("line {line_no}: organization {} is not this database's organization {}", o.id, existing.id));
                 }
                 Some(_) => {}
                 None => {

@@ -342,7 +342,7 @@ impl<'a> Generator<'a> {
             email,
             manager_id: manager.map(|m| self.people[m].id),
             department: Some(DEPTS[dept].0.to_string()),
-            location: LOCATIONS.choose(&mut self.rng).map(|s| s.to_string()),
+            location: LOCATIONS.choose(&mut self.rng).map(std::string::ToString::to_string),
             position: Position { track: track.to_string(), level: key, title },
             pay_band: Some(band),
             sensitive: [("gender".to_string(), gender.to_string()), ("age_band".to_string(), age.to_string())].into(),
@@ -584,7 +584,7 @@ impl<'a> Generator<'a> {
         }
         let category = *Category::ALL.choose(&mut self.rng).unwrap_or(&Category::Skill);
         let how_many = self.rng.gen_range(1..=2);
-        (category, comps.choose_multiple(&mut self.rng, how_many).map(|s| s.to_string()).collect())
+        (category, comps.choose_multiple(&mut self.rng, how_many).map(std::string::ToString::to_string).collect())
     }
 
     fn win_title(&mut self, c: Category) -> String {

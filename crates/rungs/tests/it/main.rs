@@ -1,4 +1,5 @@
 //! End-to-end tests of the `rungs` binary: real processes, real files, real sockets.
+#![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
 mod badges;
 mod cli;

@@ -20,7 +20,7 @@ fn the_demo_ring_is_flagged_and_giving_from_the_cli_moves_points() {
     ring.sort();
     assert_eq!(ring.len(), 3);
     let rates: Vec<f64> = t["recognition_rates"].as_array().unwrap().iter().map(|r| r[1].as_f64().unwrap()).collect();
-    assert!(rates.iter().cloned().fold(0.0, f64::max) >= 4.0 * rates.iter().cloned().fold(f64::MAX, f64::min), "some teams give much more: {rates:?}");
+    assert!(rates.iter().copied().fold(0.0, f64::max) >= 4.0 * rates.iter().copied().fold(f64::MAX, f64::min), "some teams give much more: {rates:?}");
 
     let report: Value = serde_json::from_str(&stdout(&run(&["recognition", "collusion", "--db", &a, "--json"], 0))).unwrap();
     let flags = report["flags"].as_array().unwrap();

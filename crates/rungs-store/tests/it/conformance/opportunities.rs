@@ -22,7 +22,7 @@ fn opportunity(org: OrgId, owner: PersonId, capacity: u32, competencies: &[&str]
         owner,
         title: "Lead the incident review rota".into(),
         description: Some("Six weeks, two hours a week.".into()),
-        competencies: competencies.iter().map(|c| c.to_string()).collect(),
+        competencies: competencies.iter().map(std::string::ToString::to_string).collect(),
         category: Category::Responsibility,
         capacity,
         status: OpportunityStatus::Open,
