@@ -84,3 +84,48 @@ pub async fn framework_at(store: &dyn Store, org: OrgId, at: DateTime<Utc>) -> S
         latest => Ok((store.framework(org).await?, latest.map(|(v, _)| v))),
     }
 }
+
+/// Readiness at one past instant, for the readiness-over-time picture.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryPoint {
+    pub at: DateTime<Utc>,
+    /// 0–100; `None` at the top of a track (nothing to be ready for).
+    pub score: Option<u32>,
+    /// The title held at `at`.
+    pub title: String,
+    /// The level to be ready for at `at`.
+    pub next_title: Option<String>,
+    /// The level changed since the previous point (a promotion or a move): readiness
+    /// starts again toward the new next level.
+    pub moved: bool,
+}
+
+/// Readiness of `id` at the end of each of the last `months` calendar months and at
+/// `now`, each judged as it stood then (position, events, framework version in force),
+/// from one read of the person's ledger. Points before the hire are left out.
+pub async fn history(store: &dyn Store, viewer: &Viewer, id: PersonId, now: DateTime<Utc>, months: u32) -> Result<Vec<HistoryPoint>, AppError> {
+    use chrono::{Datelike, TimeZone};
+    let person = crate::people::get(store, viewer, id).await?;
+    let all = store.subject_events(viewer.org_id, id).await?;
+    let mut instants: Vec<DateTime<Utc>> = (1..=months)
+        .rev()
+        .filter_map(|back| {
+            let first = now.with_day(1)?.date_naive();
+            let month_start = first.checked_sub_months(chrono::Months::new(back - 1))?;
+            Utc.from_local_datetime(&month_start.and_hms_opt(0, 0, 0)?).single().map(|t| t - chrono::Duration::seconds(1))
+        })
+        .filter(|t| *t >= person.hired_at)
+        .collect();
+    instants.push(now);
+    let mut out: Vec<HistoryPoint> = Vec::with_capacity(instants.len());
+    for at in instants {
+        let events = as_of(all.clone(), at);
+        let Ok(then) = person_at(&person, &events, at) else { continue };
+        let (fw, _) = framework_at(store, viewer.org_id, at).await?;
+        let r = readiness(&fw, &then.position, &events, at);
+        let moved = out.last().is_some_and(|p| p.title != then.position.title);
+        let score = r.next_title.as_ref().map(|_| u32::from(r.score));
+        out.push(HistoryPoint { at, score, title: then.position.title.clone(), next_title: r.next_title.clone(), moved });
+    }
+    Ok(out)
+}

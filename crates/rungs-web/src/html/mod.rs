@@ -17,6 +17,7 @@ mod opportunities;
 mod packet;
 mod people;
 mod progress;
+mod progress_charts;
 mod recognition;
 mod team;
 mod timeline;

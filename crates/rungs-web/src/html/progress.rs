@@ -111,6 +111,10 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId) -> Result
         })
         .collect();
     let done = r.milestones.iter().filter(|m| m.complete).count();
+    let history = rungs_app::readiness::history(store, &s.viewer, id, report.computed_at, 12).await?;
+    let trend = super::progress_charts::trend(&history);
+    let modules: Vec<(String, bool, u32)> = r.milestones.iter().map(|m| (m.title.clone(), m.complete, (m.progress.coverage * 100.0).round() as u32)).collect();
+    let map = super::progress_charts::path(&modules);
     let own = Some(id) == s.viewer.person_id;
     let (current, title) = if own { ("progress", "My progress".to_string()) } else { ("team", format!("{}’s progress", report.name)) };
     let track = fw.track(&r.track).map_or_else(|| r.track.clone(), |t| t.name.clone());
@@ -127,6 +131,8 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId) -> Result
             version => report.framework_version,
             milestones,
             milestones_done => done,
+            trend,
+            map,
             competencies,
             recommendations => report.recommendations.iter().map(|x| minijinja::context! {
                 rank => x.rank, name => x.name, gain => format!("{:.1}", x.gain), why => x.why, steps => x.steps,

@@ -509,3 +509,32 @@ async fn the_win_form_ticks_suggested_competencies_without_recording_anything() 
     assert!(html.contains("value=\"Wrote the postmortem for the checkout incident\""), "input kept");
     assert_eq!(app.counts().await.0, events, "suggesting records nothing");
 }
+
+/// The progress page draws readiness over time from the ledger (a promotion starts a
+/// new line toward the next level), the milestone path and a coverage bar per
+/// competency, each with its numbers in text.
+#[tokio::test]
+async fn the_progress_page_draws_readiness_over_time_the_milestone_path_and_coverage() {
+    let app = TestApp::new().await;
+    let now = chrono::Utc::now();
+    let ago = |days: i64| (now - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let rex = PersonId::new();
+    let hire = json!({"subject": rex, "kind": "hired", "occurred_at": ago(300), "payload": hire_body("Rex Report", None)});
+    app.record(&app.admin, &hire).await.assert_status(StatusCode::CREATED);
+    for (days, title) in [(250, "Wrote the contract tests"), (40, "Fixed the flaky suite")] {
+        let mut w = win(rex, title);
+        w["occurred_at"] = json!(ago(days));
+        app.record(&app.admin, &w).await.assert_status(StatusCode::CREATED);
+    }
+    let promotion = json!({"subject": rex, "kind": "promotion", "occurred_at": ago(120),
+        "payload": {"to": {"track": "engineering", "level": "e3", "title": "Senior Engineer"}}});
+    app.record(&app.admin, &promotion).await.assert_status(StatusCode::CREATED);
+    let b = app.sign_in("rex.report@example.com", Role::Employee).await;
+    let body = assert_html(&app.page("/progress", &b.cookie).await, StatusCode::OK);
+    assert!(body.contains("Readiness over the last twelve months"), "{body}");
+    assert_eq!(body.matches("class=\"trend-line\"").count(), 2, "a line before the promotion and one after: {body}");
+    assert!(body.contains("class=\"moved\""), "the promotion is marked");
+    assert!(body.contains("(new level)"), "the table beside says so too");
+    assert!(body.contains("class=\"coverage\""), "a bar per competency");
+    assert!(body.contains("role=\"img\" aria-label=\"Testing: "), "{body}");
+}
