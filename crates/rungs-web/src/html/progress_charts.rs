@@ -74,7 +74,7 @@ pub fn trend(points: &[HistoryPoint]) -> Option<Trend> {
         let last = i + 1 == n;
         let tick = if last {
             Some("now".to_string())
-        } else if (n - 1 - i) % 2 == 0 {
+        } else if (n - 1 - i).is_multiple_of(2) {
             Some(p.at.format("%b").to_string())
         } else {
             None
