@@ -129,7 +129,7 @@ pub fn cadence(monthly: &[MonthMetrics], id: &str) -> String {
 /// the highest rate); a group under it is drawn in the warning colour.
 pub fn equity(o: &OutcomeAudit, attribute: &str, id: &str) -> String {
     let top = o.groups.iter().map(|g| g.rate).fold(0.0f64, f64::max);
-    let scale = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let scale = if top > 0.0 { (top * 1.1).min(1.0) } else { 1.0 };
     let bw = (W - 2.0 * PAD) / o.groups.len().max(1) as f64;
     let sy = |r: f64| H - PAD - (H - 2.0 * PAD) * r / scale;
     let mut out = open(id, &format!("{} by {attribute}: the share of each group, and four-fifths of the highest", o.title), " equity");
@@ -153,10 +153,9 @@ pub fn equity(o: &OutcomeAudit, attribute: &str, id: &str) -> String {
     if top > 0.0 {
         let y = sy(top * FOUR_FIFTHS);
         out.push_str(&format!(
-            r##"<line class="threshold" stroke="#5b616b" stroke-dasharray="4 3" x1="{PAD}" y1="{y:.1}" x2="{}" y2="{y:.1}"/><text class="tick" {TICK} x="{}" y="{:.1}">four-fifths of the highest</text>"##,
+            r##"<line class="threshold" stroke="#5b616b" stroke-dasharray="4 3" x1="{PAD}" y1="{y:.1}" x2="{}" y2="{y:.1}"/><text class="tick" {TICK} x="{}" y="14">- - - four-fifths of the highest</text>"##,
             W - PAD,
-            W - PAD - 150.0,
-            y - 4.0
+            W - PAD - 170.0,
         ));
     }
     out.push_str("</svg>");

@@ -46,7 +46,10 @@ pub async fn get_cadence_chart(State(state): State<AppState>, Auth(viewer): Auth
 pub struct WhatWorksChartParams {
     /// The comparison: `promotion_by_cadence`, `retention_by_cadence`,
     /// `retention_by_time_since_progression`, `retention_by_time_since_promotion` or
-    /// `promotion_by_time_since_promotion`.
+    /// `promotion_by_time_since_promotion` or `retention_by_tenure`.
+    #[param(
+        pattern = "^(promotion_by_cadence|retention_by_cadence|retention_by_time_since_progression|retention_by_time_since_promotion|promotion_by_time_since_promotion|retention_by_tenure)$"
+    )]
     pub chart: String,
     /// The landmark date, as for the report.
     #[param(value_type = Option<String>, format = Date)]

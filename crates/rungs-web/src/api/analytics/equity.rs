@@ -26,7 +26,7 @@ pub struct EquityParams {
     /// `json` (default) or `csv`.
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<String>,
-    /// With `format=csv`: `rates` (default) or `suppressed`.
+    /// With `format=csv` (ignored otherwise): `rates` (default) or `suppressed`.
     #[param(value_type = Option<String>, pattern = "^(rates|suppressed)$")]
     pub table: Option<String>,
 }
@@ -48,7 +48,7 @@ pub struct EquityParams {
 pub async fn get_equity_report(State(state): State<AppState>, Auth(viewer): Auth, Query(params): Query<EquityParams>) -> ApiResult<Response> {
     let mut e = ValidationError::new();
     let months = super::number(&mut e, "months", params.months.as_deref(), 1, 60);
-    let csv = super::wants_csv(&mut e, params.format.as_deref(), params.table.as_deref());
+    let csv = super::wants_csv(&mut e, params.format.as_deref());
     e.into_result()?;
     let attribute = params.attribute.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let r = rungs_app::analytics::equity_report(state.store.as_ref(), &state.analytics, &viewer, Utc::now(), attribute, months).await?;

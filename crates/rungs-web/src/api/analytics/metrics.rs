@@ -23,7 +23,7 @@ pub struct MetricsParams {
     /// `json` (default) or `csv`.
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<String>,
-    /// With `format=csv`: `groups` (default: organization, departments, tracks,
+    /// With `format=csv` (ignored otherwise): `groups` (default: organization, departments, tracks,
     /// managers' teams) or `monthly`.
     #[param(value_type = Option<String>, pattern = "^(groups|monthly)$")]
     pub table: Option<String>,
@@ -44,7 +44,7 @@ pub struct MetricsParams {
 pub async fn get_metrics_report(State(state): State<AppState>, Auth(viewer): Auth, Query(params): Query<MetricsParams>) -> ApiResult<Response> {
     let mut e = ValidationError::new();
     let months = super::number(&mut e, "months", params.months.as_deref(), 1, 60);
-    let csv = super::wants_csv(&mut e, params.format.as_deref(), params.table.as_deref());
+    let csv = super::wants_csv(&mut e, params.format.as_deref());
     e.into_result()?;
     let r = rungs_app::analytics::metrics_report(state.store.as_ref(), &state.analytics, &viewer, Utc::now(), months).await?;
     Ok(super::respond(r, csv, "metrics", params.table.as_deref(), rungs_app::analytics::tables::metrics)?)

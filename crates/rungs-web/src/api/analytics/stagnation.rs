@@ -21,7 +21,7 @@ pub struct StagnationParams {
     /// `json` (default) or `csv`.
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<String>,
-    /// With `format=csv`: `people` (the default and only table).
+    /// With `format=csv` (ignored otherwise): `people` (the default and only table).
     #[param(value_type = Option<String>, pattern = "^people$")]
     pub table: Option<String>,
 }
@@ -41,7 +41,7 @@ pub struct StagnationParams {
 pub async fn get_stagnation_report(State(state): State<AppState>, Auth(viewer): Auth, Query(params): Query<StagnationParams>) -> ApiResult<Response> {
     let mut e = ValidationError::new();
     let days = super::number(&mut e, "days", params.days.as_deref(), 1, 3650);
-    let csv = super::wants_csv(&mut e, params.format.as_deref(), params.table.as_deref());
+    let csv = super::wants_csv(&mut e, params.format.as_deref());
     e.into_result()?;
     let r = rungs_app::analytics::stagnation_report(state.store.as_ref(), &state.analytics, &viewer, Utc::now(), days).await?;
     Ok(super::respond(r, csv, "stagnation", params.table.as_deref(), rungs_app::analytics::tables::stagnation)?)

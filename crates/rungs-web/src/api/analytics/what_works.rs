@@ -24,7 +24,7 @@ pub struct WhatWorksParams {
     /// `json` (default) or `csv`.
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     pub format: Option<String>,
-    /// With `format=csv`: `groups` (default: each comparison's groups with medians,
+    /// With `format=csv` (ignored otherwise): `groups` (default: each comparison's groups with medians,
     /// 12-month estimates and the log-rank test), `curves` (every Kaplan–Meier point),
     /// `effects` (person-month estimates) or `bands` (promotion rate by recent wins).
     #[param(value_type = Option<String>, pattern = "^(groups|curves|effects|bands)$")]
@@ -55,7 +55,7 @@ pub async fn get_what_works_report(State(state): State<AppState>, Auth(viewer): 
             }
         },
     };
-    let csv = super::wants_csv(&mut e, params.format.as_deref(), params.table.as_deref());
+    let csv = super::wants_csv(&mut e, params.format.as_deref());
     e.into_result()?;
     let r = rungs_app::analytics::what_works_report(state.store.as_ref(), &state.analytics, &viewer, Utc::now(), landmark).await?;
     Ok(super::respond(r, csv, "what-works", params.table.as_deref(), rungs_app::analytics::tables::what_works)?)
