@@ -54,12 +54,16 @@ pub async fn equity_csv(State(state): State<AppState>, s: Session, Query(q): Que
 
 pub async fn what_works_svg(State(state): State<AppState>, s: Session, Query(q): Query<FileQuery>) -> Result<Response, HtmlError> {
     let r = analytics::what_works_report(state.store.as_ref(), &state.analytics, &s.viewer, Utc::now(), None).await?;
-    let c = r.all_comparisons().find(|c| Some(c.id.as_str()) == q.chart.as_deref()).ok_or(HtmlError::NotFound)?;
+    // Default: the first comparison.
+    let chart = q.chart.as_deref().unwrap_or("promotion_by_cadence");
+    let c = r.all_comparisons().find(|c| c.id == chart).ok_or(HtmlError::NotFound)?;
     Ok(svg_response(charts::km(c, charts::x_max(&r, c), "t")))
 }
 
 pub async fn equity_svg(State(state): State<AppState>, s: Session, Query(q): Query<FileQuery>) -> Result<Response, HtmlError> {
     let r = analytics::equity_report(state.store.as_ref(), &state.analytics, &s.viewer, Utc::now(), q.attribute.as_deref(), None).await?;
-    let o = r.outcomes.iter().find(|o| Some(o.outcome.as_str()) == q.outcome.as_deref()).ok_or(HtmlError::NotFound)?;
+    // Default: promotion. No attribute recorded at all: nothing to draw.
+    let outcome = q.outcome.as_deref().unwrap_or("promotion");
+    let o = r.outcomes.iter().find(|o| o.outcome == outcome).ok_or(HtmlError::NotFound)?;
     Ok(svg_response(charts::equity(o, r.attribute.as_deref().unwrap_or_default(), "t")))
 }
