@@ -1,5 +1,5 @@
-//! Analytics use cases: the metrics dashboard, the stagnation-risk list and the
-//! what-works report (docs/ANALYTICS.md), for whoever the access table lets count
+//! Analytics use cases: the metrics dashboard, the stagnation-risk list, the
+//! what-works report and the equity audit (docs/ANALYTICS.md), for whoever the access table lets count
 //! whom. All three read one [`Snapshot`] per organization, kept in a [`Cache`]: the
 //! first request reads the ledger once, later ones fold in only the events appended
 //! since (at most every [`REFRESH_SECS`]), so no request re-reads the whole ledger.
@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Months, TimeZone, Utc};
+use rungs_core::analytics::equity::{EquityReport, attributes, equity};
 use rungs_core::analytics::metrics::{MetricsReport, metrics};
 use rungs_core::analytics::stagnation::{StagnationReport, stagnation};
 use rungs_core::analytics::whatworks::{WhatWorksReport, default_landmark, what_works};
@@ -18,6 +19,8 @@ use rungs_core::{OrgId, ValidationError};
 use crate::access::table::{self, Action, Report, Subject};
 use crate::access::{Relation, Scope};
 use crate::{AppError, Viewer};
+
+pub mod tables;
 
 /// A snapshot younger than this is served as it is.
 pub const REFRESH_SECS: i64 = 30;
@@ -137,4 +140,36 @@ pub async fn what_works_report(
         None => default_landmark(&snap, end),
     };
     tokio::task::spawn_blocking(move || what_works(&snap, end, landmark)).await.map_err(StoreError::unexpected).map_err(Into::into)
+}
+
+/// The equity audit over the `months` before today (1 to 60; default 12) by
+/// `attribute` (one recorded for someone; default the first, alphabetically).
+pub async fn equity_report(
+    store: &dyn Store,
+    cache: &Cache,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    attribute: Option<&str>,
+    months: Option<u32>,
+) -> Result<EquityReport, AppError> {
+    let months = months.unwrap_or(12);
+    let mut e = ValidationError::new();
+    if !(1..=60).contains(&months) {
+        e.push("months", "must be between 1 and 60");
+    }
+    let snap = cache.snapshot(store, viewer.org_id, now).await?;
+    let who = population(store, &snap, viewer, Report::Equity).await?;
+    if let Some(a) = attribute {
+        let known = attributes(&snap, &who);
+        if !known.iter().any(|k| k == a) {
+            let list = if known.is_empty() { "none is recorded".to_string() } else { format!("recorded: {}", known.join(", ")) };
+            e.push("attribute", format!("no one has the attribute {a:?} ({list})"));
+        }
+    }
+    e.into_result()?;
+    let (attribute, end) = (attribute.map(str::to_string), snap.as_of);
+    tokio::task::spawn_blocking(move || equity(&snap, &who, attribute.as_deref(), end - Months::new(months), end))
+        .await
+        .map_err(StoreError::unexpected)
+        .map_err(Into::into)
 }

@@ -10,6 +10,7 @@ pub mod badges;
 pub mod error;
 pub mod events;
 pub mod framework;
+pub mod history_import;
 pub mod inbox;
 pub mod ledger_file;
 pub mod milestones;

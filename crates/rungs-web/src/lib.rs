@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod charts;
 pub mod extract;
 mod headers;
 pub mod html;

@@ -134,7 +134,8 @@ pub enum Command {
         json: bool,
     },
     /// Analytics as the people team sees them (docs/ANALYTICS.md): `metrics`,
-    /// `stagnation` or `what-works`; `--json` gives every number the page shows.
+    /// `stagnation`, `what-works` or `equity`; `--json` gives every number the page
+    /// shows, `--csv TABLE` one of its tables as CSV.
     Report {
         #[command(flatten)]
         db: DbArgs,
@@ -327,6 +328,18 @@ pub enum ImportWhat {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Career history from an HR-system CSV and a column-mapping file (YAML): a
+    /// snapshot (years at the company, years since the last promotion, left yes/no)
+    /// or dated rows (hires, promotions, lateral moves, terminations) become ledger
+    /// events (docs/HISTORY_IMPORT.md). Nothing is stored while any row is bad.
+    History {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The column-mapping file.
+        #[arg(long)]
+        mapping: PathBuf,
+        file: PathBuf,
+    },
     /// Ledger events from JSONL (the format `rungs export` writes).
     Events {
         #[command(flatten)]
@@ -398,6 +411,9 @@ pub enum ReportWhat {
         months: u32,
         #[arg(long)]
         json: bool,
+        /// Print one table as CSV instead (docs/ANALYTICS.md lists them).
+        #[arg(long, value_name = "TABLE", conflicts_with = "json")]
+        csv: Option<String>,
     },
     /// People with no progression for N days and longer in level than 3 in 4 peers, ranked, with reasons.
     Stagnation {
@@ -406,6 +422,9 @@ pub enum ReportWhat {
         days: u32,
         #[arg(long)]
         json: bool,
+        /// Print one table as CSV instead (docs/ANALYTICS.md lists them).
+        #[arg(long, value_name = "TABLE", conflicts_with = "json")]
+        csv: Option<String>,
     },
     /// Retention and later promotion by cadence and time since promotion: Kaplan–Meier
     /// curves, log-rank tests, person-month rates, conclusion and caveats.
@@ -415,5 +434,23 @@ pub enum ReportWhat {
         landmark: Option<chrono::NaiveDate>,
         #[arg(long)]
         json: bool,
+        /// Print one table as CSV instead (docs/ANALYTICS.md lists them).
+        #[arg(long, value_name = "TABLE", conflicts_with = "json")]
+        csv: Option<String>,
+    },
+    /// Promotion and recognition rates by a sensitive attribute: ratio to the highest
+    /// group (four-fifths rule), Fisher's exact and χ² tests, small groups suppressed.
+    Equity {
+        /// The attribute to compare by (default: the first recorded, alphabetically).
+        #[arg(long)]
+        attribute: Option<String>,
+        /// The period: this many months before today (1–60).
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        #[arg(long)]
+        json: bool,
+        /// Print one table as CSV instead (docs/ANALYTICS.md lists them).
+        #[arg(long, value_name = "TABLE", conflicts_with = "json")]
+        csv: Option<String>,
     },
 }

@@ -204,6 +204,7 @@ pub struct Capabilities {
     /// The metrics cover everyone (not only reports).
     pub metrics_everyone: bool,
     pub what_works: bool,
+    pub equity: bool,
     /// Manage opportunities on behalf of their owners.
     pub manage_any_opportunity: bool,
 }
@@ -223,6 +224,7 @@ impl Capabilities {
             metrics: table::may(role, Action::Analyze(table::Report::Metrics)),
             metrics_everyone: rel(Action::Analyze(table::Report::Metrics), Relation::Other),
             what_works: table::may(role, Action::Analyze(table::Report::WhatWorks)),
+            equity: table::may(role, Action::Analyze(table::Report::Equity)),
             manage_any_opportunity: rel(Action::ManageOpportunity, Relation::Other),
         }
     }

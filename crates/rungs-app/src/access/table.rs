@@ -87,16 +87,19 @@ pub enum Report {
     Stagnation,
     /// The what-works report: the whole organization's retention and promotion.
     WhatWorks,
+    /// The equity audit: rates by a sensitive attribute.
+    Equity,
 }
 
 impl Report {
-    pub const ALL: [Report; 3] = [Report::Metrics, Report::Stagnation, Report::WhatWorks];
+    pub const ALL: [Report; 4] = [Report::Metrics, Report::Stagnation, Report::WhatWorks, Report::Equity];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Report::Metrics => "metrics",
             Report::Stagnation => "stagnation",
             Report::WhatWorks => "what-works",
+            Report::Equity => "equity",
         }
     }
 }
@@ -245,6 +248,9 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Analyze(Report::Stagnation), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
     people_team(Action::Analyze(Report::WhatWorks)),
     people_team(Action::Reverse(K::BadgeAwarded)),
+    // The equity audit groups people by sensitive attributes, which only the people
+    // team reads.
+    people_team(Action::Analyze(Report::Equity)),
     // Organization-wide administration, and what people manage of their own: their
     // tokens (the people team anyone's), their opportunities (the people team, on
     // behalf of anyone).

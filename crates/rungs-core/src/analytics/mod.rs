@@ -6,6 +6,8 @@
 //! in seq order. The app keeps one snapshot per organization and folds in only the
 //! events appended since, so a request never re-reads the ledger.
 
+pub mod equity;
+pub mod inequality;
 pub mod metrics;
 pub mod stagnation;
 pub mod stats;
@@ -76,6 +78,8 @@ pub struct Member {
     pub level_rank: Option<usize>,
     /// Levels in the person's track.
     pub levels_in_track: usize,
+    /// Sensitive attributes (the equity audit's groups; the people team's alone).
+    pub sensitive: std::collections::BTreeMap<String, String>,
 }
 
 impl Member {
@@ -93,6 +97,7 @@ impl Member {
             level_since: p.level_since,
             level_rank: fw.level_rank(&p.position.track, &p.position.level),
             levels_in_track: fw.track(&p.position.track).map_or(0, |t| t.levels.len()),
+            sensitive: p.sensitive.clone(),
         }
     }
 
@@ -101,13 +106,42 @@ impl Member {
     }
 }
 
-/// Everyone's progressions, folded from the ledger in seq order.
+/// One recognition: who thanked whom, on which day, with how many points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thanks {
+    pub giver: PersonId,
+    pub receiver: PersonId,
+    pub day: u32,
+    pub points: u32,
+}
+
+/// A credential: a badge awarded or a milestone completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Badge,
+    Milestone,
+}
+
+/// What a folded event added, so that a reversal can take it out again.
+#[derive(Debug, Clone, Copy)]
+enum Folded {
+    Step(PersonId, u32),
+    Thanks(Thanks),
+    Credential(PersonId, u32, Credential),
+}
+
+/// Everyone's progressions (and recognition and credentials), folded from the ledger
+/// in seq order.
 #[derive(Debug, Clone, Default)]
 pub struct Progressions {
     by_person: HashMap<PersonId, Vec<u32>>,
-    /// Progressions folded from the chunk being read, by id: a reversal usually comes
-    /// right after what it reverses (cleared by [`Progressions::end_chunk`]).
-    chunk: HashMap<EventId, (PersonId, u32)>,
+    /// Every recognition not reversed (the giver is its actor), in ledger order.
+    pub thanks: Vec<Thanks>,
+    /// Badges awarded and milestones completed (not reversed): person, day, kind.
+    pub credentials: Vec<(PersonId, u32, Credential)>,
+    /// Events folded from the chunk being read, by id: a reversal usually comes right
+    /// after what it reverses (cleared by [`Progressions::end_chunk`]).
+    chunk: HashMap<EventId, Folded>,
     pub last_seq: i64,
     pub events: u64,
 }
@@ -120,15 +154,48 @@ impl Progressions {
         self.events += 1;
         if let EventBody::Reversal(r) = &e.body {
             match self.chunk.remove(&r.target) {
-                Some((who, packed)) => self.remove_packed(who, packed),
+                Some(f) => self.unfold(f),
                 None => return Some(r.target),
             }
             return None;
         }
-        let step = Step::of(&e.body)?;
-        let packed = self.record(e.subject, e.occurred_at, step);
-        self.chunk.insert(e.id, (e.subject, packed));
+        let folded = self.fold(e)?;
+        self.chunk.insert(e.id, folded);
         None
+    }
+
+    fn fold(&mut self, e: &Event) -> Option<Folded> {
+        let d = day(e.occurred_at);
+        Some(match &e.body {
+            EventBody::Recognition(r) => {
+                // Recognition imported without a giver says nothing about who gives.
+                let t = Thanks { giver: e.actor?, receiver: e.subject, day: d, points: r.points };
+                self.thanks.push(t);
+                Folded::Thanks(t)
+            }
+            EventBody::BadgeAwarded(_) | EventBody::MilestoneCompleted(_) => {
+                let kind = if matches!(e.body, EventBody::BadgeAwarded(_)) { Credential::Badge } else { Credential::Milestone };
+                self.credentials.push((e.subject, d, kind));
+                Folded::Credential(e.subject, d, kind)
+            }
+            body => Folded::Step(e.subject, self.record(e.subject, e.occurred_at, Step::of(body)?)),
+        })
+    }
+
+    fn unfold(&mut self, f: Folded) {
+        match f {
+            Folded::Step(who, packed) => self.remove_packed(who, packed),
+            Folded::Thanks(t) => {
+                if let Some(i) = self.thanks.iter().rposition(|x| *x == t) {
+                    self.thanks.remove(i);
+                }
+            }
+            Folded::Credential(who, d, k) => {
+                if let Some(i) = self.credentials.iter().rposition(|x| *x == (who, d, k)) {
+                    self.credentials.remove(i);
+                }
+            }
+        }
     }
 
     /// Record one progression of `who` at `at`.
@@ -148,9 +215,20 @@ impl Progressions {
 
     /// Undo a reversed event (looked up by the caller); other kinds are ignored.
     pub fn remove(&mut self, target: &Event) {
-        if let Some(step) = Step::of(&target.body) {
-            self.remove_packed(target.subject, pack(day(target.occurred_at), step));
-        }
+        let d = day(target.occurred_at);
+        let f = match &target.body {
+            EventBody::Recognition(r) => match target.actor {
+                Some(giver) => Folded::Thanks(Thanks { giver, receiver: target.subject, day: d, points: r.points }),
+                None => return,
+            },
+            EventBody::BadgeAwarded(_) => Folded::Credential(target.subject, d, Credential::Badge),
+            EventBody::MilestoneCompleted(_) => Folded::Credential(target.subject, d, Credential::Milestone),
+            body => match Step::of(body) {
+                Some(step) => Folded::Step(target.subject, pack(d, step)),
+                None => return,
+            },
+        };
+        self.unfold(f);
     }
 
     fn remove_packed(&mut self, who: PersonId, packed: u32) {

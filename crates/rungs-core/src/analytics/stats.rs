@@ -194,7 +194,7 @@ pub fn chi_square_sf(x: f64, df: f64) -> f64 {
     gamma_q(df / 2.0, x / 2.0)
 }
 
-fn ln_gamma(x: f64) -> f64 {
+pub(crate) fn ln_gamma(x: f64) -> f64 {
     // Lanczos, g = 7, n = 9 (Numerical Recipes' coefficients; ~15 digits).
     const C: [f64; 9] = [
         0.999_999_999_999_809_9,

@@ -104,6 +104,10 @@ pub struct WhatWorksReport {
     /// Employed at the landmark but hired less than 12 months before it: left out.
     pub excluded_short_history: usize,
     pub comparisons: Vec<Comparison>,
+    /// Retention by tenure: everyone ever employed, from their hire (censored at the
+    /// data's end), one group. No grouping, so no landmark is needed; this is the curve
+    /// an imported HR history (a snapshot too) gives at once.
+    pub tenure: Comparison,
     pub effects: Vec<Effect>,
     /// Eligible person-months (12+ months in level, below the top of the track).
     pub promotion_by_recent_wins: Vec<Band>,
@@ -180,6 +184,24 @@ pub fn what_works(snap: &Snapshot, now: DateTime<Utc>, landmark: DateTime<Utc>) 
     ];
     let comparisons: Vec<Comparison> =
         specs.iter().map(|(id, title, labels, of, promotion)| compare(id, title, labels, &groups_by(labels, *of, *promotion), *promotion)).collect();
+    let tenure_obs: Vec<Obs> = snap
+        .members
+        .iter()
+        .filter(|m| m.hired <= now)
+        .map(|m| {
+            let end = m.ended.unwrap_or(now).min(now);
+            Obs { time: months(m.hired, end).max(0.0), event: m.ended.is_some_and(|e| e <= now) }
+        })
+        .collect();
+    let mut tenure = compare("retention_by_tenure", "Retention by tenure (months since the hire), everyone", &["everyone".to_string()], &[tenure_obs], false);
+    if let Some(g) = tenure.groups.first().filter(|g| g.people > 0) {
+        let median = g.median_months.map_or("not reached".into(), |m| format!("{m:.1} months"));
+        let at = g.at_12_months.as_ref().map_or("—".into(), |e| format!("{:.0}% [{:.0}–{:.0}%]", e.value * 100.0, e.lower * 100.0, e.upper * 100.0));
+        tenure.finding = format!(
+            "Retention by tenure: of {} people ever employed ({} left, {} still here and censored today), {at} stay 12 months; median tenure {median}.",
+            g.people, g.events, g.censored
+        );
+    }
     let (effects, bands) = person_months(snap, now, landmark);
     let mut conclusion: Vec<String> = comparisons.iter().map(|c| c.finding.clone()).collect();
     conclusion.extend(effects.iter().filter(|e| e.track == "all tracks").map(|e| {
@@ -194,6 +216,7 @@ pub fn what_works(snap: &Snapshot, now: DateTime<Utc>, landmark: DateTime<Utc>) 
         cohort: cohort.len(),
         excluded_short_history: employed.len() - cohort.len(),
         comparisons,
+        tenure,
         effects,
         promotion_by_recent_wins: bands,
         conclusion,
@@ -237,6 +260,13 @@ fn compare(id: &str, title: &str, labels: &[String], groups: &[Vec<Obs>], promot
         _ => format!("{title}: not enough people or events to compare."),
     };
     Comparison { id: id.into(), title: title.into(), outcome: if promotion { "promotion" } else { "retention" }.into(), groups: curves, log_rank: lr, finding }
+}
+
+impl WhatWorksReport {
+    /// The landmark comparisons, then retention by tenure.
+    pub fn all_comparisons(&self) -> impl Iterator<Item = &Comparison> {
+        self.comparisons.iter().chain(std::iter::once(&self.tenure))
+    }
 }
 
 /// A p-value in words: "< 0.001" or "= 0.042".

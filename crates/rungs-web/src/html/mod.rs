@@ -4,7 +4,10 @@
 //! the stylesheet are embedded in the binary. See docs/WEB.md.
 
 mod analytics;
+mod analytics_files;
+pub(crate) use analytics_files::svg_response;
 mod assets;
+mod equity;
 mod error;
 mod export;
 mod flash;
@@ -67,6 +70,13 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/team", get(team::show))
         .route("/analytics", get(analytics::dashboard))
         .route("/analytics/what-works", get(analytics::what_works))
+        .route("/analytics/equity", get(equity::show))
+        .route("/analytics/metrics.csv", get(analytics_files::metrics_csv))
+        .route("/analytics/stagnation.csv", get(analytics_files::stagnation_csv))
+        .route("/analytics/what-works.csv", get(analytics_files::what_works_csv))
+        .route("/analytics/equity.csv", get(analytics_files::equity_csv))
+        .route("/analytics/what-works.svg", get(analytics_files::what_works_svg))
+        .route("/analytics/equity.svg", get(analytics_files::equity_svg))
         .route("/people", get(people::list))
         .route("/framework", get(framework::show))
         .route("/framework.yaml", get(framework::download))
@@ -116,6 +126,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("team.html", include_str!("../../templates/team.html")),
     ("analytics.html", include_str!("../../templates/analytics.html")),
     ("what_works.html", include_str!("../../templates/what_works.html")),
+    ("equity.html", include_str!("../../templates/equity.html")),
     ("people.html", include_str!("../../templates/people.html")),
     ("import.html", include_str!("../../templates/import.html")),
     ("framework.html", include_str!("../../templates/framework.html")),

@@ -29,9 +29,13 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
     let want = [
         "DELETE /api/v1/tokens/{id} revoke_token",
         "GET /api/openapi.json get_openapi",
+        "GET /api/v1/analytics/equity get_equity_report",
+        "GET /api/v1/analytics/equity.svg get_equity_chart",
         "GET /api/v1/analytics/metrics get_metrics_report",
+        "GET /api/v1/analytics/metrics.svg get_cadence_chart",
         "GET /api/v1/analytics/stagnation get_stagnation_report",
         "GET /api/v1/analytics/what-works get_what_works_report",
+        "GET /api/v1/analytics/what-works.svg get_what_works_chart",
         "GET /api/v1/badges list_badges",
         "GET /api/v1/badges/{key}/image.svg get_badge_image",
         "GET /api/v1/events/{id} get_event",

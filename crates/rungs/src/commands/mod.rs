@@ -4,6 +4,7 @@ pub mod badges;
 mod export;
 mod import_events;
 mod import_framework;
+mod import_history;
 mod import_people;
 pub mod jobs;
 pub mod migrate_store;
@@ -94,6 +95,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,
+            ImportWhat::History { db, mapping, file } => return import_history::run(&db.db, &mapping, &file).await,
             ImportWhat::Framework { db, file, track, same, different, commit } => {
                 return import_framework::run(&db.db, &file, track.as_deref(), (same, different), commit).await;
             }

@@ -1,11 +1,12 @@
-//! `rungs report metrics|stagnation|what-works [--json]`: the analytics as the people
-//! team sees them (the same use cases as `GET /api/v1/analytics/…`). `--json` prints
-//! the whole report: every curve point with its interval, the test statistics,
-//! p-values and group sizes.
+//! `rungs report metrics|stagnation|what-works|equity [--json | --csv TABLE]`: the
+//! analytics as the people team sees them (the same use cases as
+//! `GET /api/v1/analytics/…`). `--json` prints the whole report: every curve point
+//! with its interval, the test statistics, p-values and group sizes; `--csv` one of
+//! its tables, as the API's `?format=csv`.
 
 use chrono::{TimeZone, Utc};
 use rungs_app::Viewer;
-use rungs_app::analytics::{self, Cache};
+use rungs_app::analytics::{self, Cache, tables};
 use rungs_core::analytics::whatworks::p_text;
 
 use super::{open_store, the_org};
@@ -13,6 +14,24 @@ use crate::cli::ReportWhat;
 
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
+}
+
+/// Print `--json` or `--csv`; `true` when done so (nothing else to print).
+fn machine<R: serde::Serialize>(
+    r: &R,
+    json: bool,
+    csv: Option<&str>,
+    pick: impl FnOnce(&R, Option<&str>) -> Result<tables::Table, rungs_core::ValidationError>,
+) -> anyhow::Result<bool> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+        return Ok(true);
+    }
+    if let Some(t) = csv {
+        print!("{}", pick(r, Some(t)).map_err(|e| anyhow::anyhow!("--csv: {e}"))?.to_csv());
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -40,10 +59,9 @@ pub async fn run(db: &str, what: ReportWhat) -> anyhow::Result<()> {
 
 async fn print(store: &dyn rungs_core::store::Store, cache: &Cache, viewer: &Viewer, now: chrono::DateTime<Utc>, what: ReportWhat) -> anyhow::Result<()> {
     match what {
-        ReportWhat::Metrics { months, json } => {
+        ReportWhat::Metrics { months, json, csv } => {
             let r = analytics::metrics_report(store, cache, viewer, now, Some(months)).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+            if machine(&r, json, csv.as_deref(), tables::metrics)? {
                 return Ok(());
             }
             println!("{} people, {} to {}", r.people, r.period_start.date_naive(), r.period_end.date_naive());
@@ -64,12 +82,21 @@ async fn print(store: &dyn rungs_core::store::Store, cache: &Cache, viewer: &Vie
                     g.lateral_moves
                 );
             }
-            println!("({} managers' teams in --json)", r.by_manager.len());
+            let o = &r.organization.recognition;
+            println!(
+                "recognition: {} received, Gini {} (received) {} (given), reciprocity {}; {} badges, {} milestones",
+                o.received,
+                o.gini_received.map_or("—".into(), |g| format!("{g:.3}")),
+                o.gini_given.map_or("—".into(), |g| format!("{g:.3}")),
+                o.reciprocity.map_or("—".into(), pct),
+                r.organization.badges_awarded,
+                r.organization.milestones_completed
+            );
+            println!("({} managers' teams, and recognition per group, in --json or --csv groups)", r.by_manager.len());
         }
-        ReportWhat::Stagnation { days, json } => {
+        ReportWhat::Stagnation { days, json, csv } => {
             let r = analytics::stagnation_report(store, cache, viewer, now, Some(days)).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+            if machine(&r, json, csv.as_deref(), tables::stagnation)? {
                 return Ok(());
             }
             println!("{} of {} active people at risk. {}", r.rows.len(), r.considered, r.method);
@@ -77,11 +104,10 @@ async fn print(store: &dyn rungs_core::store::Store, cache: &Cache, viewer: &Vie
                 println!("{}. {} ({}): {}", x.rank, x.name, x.title, x.reasons.join("; "));
             }
         }
-        ReportWhat::WhatWorks { landmark, json } => {
+        ReportWhat::WhatWorks { landmark, json, csv } => {
             let landmark = landmark.and_then(|d| Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).single());
             let r = analytics::what_works_report(store, cache, viewer, now, landmark).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+            if machine(&r, json, csv.as_deref(), tables::what_works)? {
                 return Ok(());
             }
             println!(
@@ -90,7 +116,7 @@ async fn print(store: &dyn rungs_core::store::Store, cache: &Cache, viewer: &Vie
                 r.cohort,
                 r.excluded_short_history
             );
-            for c in &r.comparisons {
+            for c in r.all_comparisons() {
                 println!("\n{}", c.title);
                 for g in &c.groups {
                     let at = g.at_12_months.as_ref().map_or("—".into(), |e| format!("{} [{}, {}]", pct(e.value), pct(e.lower), pct(e.upper)));
@@ -122,6 +148,43 @@ async fn print(store: &dyn rungs_core::store::Store, cache: &Cache, viewer: &Vie
             for c in &r.caveats {
                 println!("  - {c}");
             }
+        }
+        ReportWhat::Equity { attribute, months, json, csv } => {
+            let r = analytics::equity_report(store, cache, viewer, now, attribute.as_deref(), Some(months)).await?;
+            if machine(&r, json, csv.as_deref(), tables::equity)? {
+                return Ok(());
+            }
+            let Some(attr) = &r.attribute else {
+                println!("Nobody has a sensitive attribute recorded: nothing to compare.");
+                return Ok(());
+            };
+            println!(
+                "{} people employed on {}, by {attr} ({} without a value); attributes recorded: {}",
+                r.cohort,
+                r.period_start.date_naive(),
+                r.not_recorded,
+                r.attributes.join(", ")
+            );
+            for o in &r.outcomes {
+                println!("\n{}", o.finding);
+                println!("  group\tpeople\tselected\trate\tratio\tFisher p");
+                for g in &o.groups {
+                    println!(
+                        "  {}\t{}\t{}\t{:.1}%\t{}{}\t{}",
+                        g.group,
+                        g.people,
+                        g.selected,
+                        g.rate * 100.0,
+                        g.ratio_to_highest.map_or("—".into(), |x| format!("{x:.2}")),
+                        if g.below_four_fifths { " (below 4/5)" } else { "" },
+                        g.fisher_p.map_or("reference".into(), p_text)
+                    );
+                }
+            }
+            for x in &r.suppressed {
+                println!("suppressed: {}: {}", x.group, x.reason);
+            }
+            println!("\n{}", r.method);
         }
     }
     Ok(())

@@ -28,6 +28,7 @@ fn at(base: DateTime<Utc>, m: f64) -> DateTime<Utc> {
 
 fn member(id: PersonId, hired: DateTime<Utc>, ended: Option<DateTime<Utc>>) -> Member {
     Member {
+        sensitive: Default::default(),
         id,
         name: "x".into(),
         title: "x".into(),
