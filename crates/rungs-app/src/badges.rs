@@ -34,9 +34,25 @@ const CHUNK: u32 = 100_000;
 /// waiting together for the store's group commit.
 const AWARD_WAVE: usize = 512;
 
-fn people_team(viewer: &Viewer) -> Result<(), AppError> {
-    if viewer.is_admin() { Ok(()) } else { Err(AppError::Forbidden("only the people team defines badges".into())) }
+/// May this viewer define badges and preview rules (the access table's row)?
+pub fn may_define(viewer: &Viewer) -> bool {
+    access::table::allowed(viewer.role, access::Relation::Other, access::Action::DefineBadges, access::Subject::ACTIVE)
 }
+
+fn people_team(viewer: &Viewer) -> Result<(), AppError> {
+    if may_define(viewer) { Ok(()) } else { Err(AppError::Forbidden("only the people team defines badges".into())) }
+}
+
+/// May this viewer award a badge by hand to `subject` (the access table's
+/// `badge_awarded` row)? For pages deciding whether to show the form; the award
+/// itself checks again.
+pub async fn may_award(store: &dyn Store, viewer: &Viewer, subject: PersonId) -> Result<bool, AppError> {
+    let scope = Scope::load(store, viewer.clone()).await?;
+    let person = store.person(viewer.org_id, subject).await?;
+    let left = person.status == rungs_core::person::PersonStatus::Departed;
+    Ok(access::can_record(viewer.role, scope.relation(subject), EventKind::BadgeAwarded, None, left))
+}
+
 
 /// Every badge of the viewer's organization (anyone signed in may read the rules).
 pub async fn list(store: &dyn Store, viewer: &Viewer) -> Result<Vec<StoredBadge>, AppError> {
@@ -325,6 +341,44 @@ pub async fn held(store: &dyn Store, viewer: &Viewer, subject: PersonId) -> Resu
                 earned_by,
             });
         }
+    }
+    Ok(out)
+}
+
+/// A preview line as a page shows it: the person's name and the first events that
+/// earned the tier (a page shows a bounded part of a preview).
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewLine {
+    pub person: PersonId,
+    pub name: String,
+    pub tier: Tier,
+    pub held: bool,
+    /// The first events that meet the rule (at most `events` of them).
+    pub events: Vec<Event>,
+    /// How many events meet it in all.
+    pub earned_by: usize,
+}
+
+/// The first `people` lines of a preview with names and up to `events` events each:
+/// at most `people × (events + 1)` reads, whatever the organization's size.
+pub async fn explain_preview(store: &dyn Store, viewer: &Viewer, preview: &Preview, people: usize, events: usize) -> Result<Vec<PreviewLine>, AppError> {
+    people_team(viewer)?;
+    let mut out = vec![];
+    for e in preview.entries.iter().take(people) {
+        let name = match store.person(viewer.org_id, e.person).await {
+            Ok(p) => p.name,
+            Err(rungs_core::store::StoreError::NotFound) => e.person.to_string(),
+            Err(err) => return Err(err.into()),
+        };
+        let mut evs = vec![];
+        for id in e.earned_by.iter().take(events) {
+            match store.event(viewer.org_id, *id).await {
+                Ok(ev) => evs.push(ev),
+                Err(rungs_core::store::StoreError::NotFound) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        out.push(PreviewLine { person: e.person, name, tier: e.tier, held: e.held, events: evs, earned_by: e.earned_by.len() });
     }
     Ok(out)
 }

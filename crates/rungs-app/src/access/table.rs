@@ -44,6 +44,8 @@ pub enum Action {
     ReviewCollusion,
     /// Set the recognition policy: allowances, calendar, cap, company values.
     SetRecognitionPolicy,
+    /// Define badge rules and preview them over the whole ledger.
+    DefineBadges,
     /// Count the subject in an analytics report (aggregates, or a row of a list).
     Analyze(Report),
 }
@@ -78,7 +80,7 @@ impl Action {
         std::iter::once(Action::Read)
             .chain(kinds.clone().map(Action::Record))
             .chain(kinds.map(Action::Reverse))
-            .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy])
+            .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy, Action::DefineBadges])
             .chain(Report::ALL.into_iter().map(Action::Analyze))
             .collect()
     }
@@ -91,6 +93,7 @@ impl Action {
             Action::ReadPrivateRecognition => "see a private `recognition` in the feed".into(),
             Action::ReviewCollusion => "read the recognition collusion report".into(),
             Action::SetRecognitionPolicy => "set recognition allowances, calendar and values".into(),
+            Action::DefineBadges => "define and preview badge rules".into(),
             Action::Analyze(r) => format!("count in the `{}` report", r.as_str()),
         }
     }
@@ -203,6 +206,7 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::ReadPrivateRecognition, employee: cell(Yes, No, Own, true), manager: cell(Yes, Yes, Own, true), admin: ANYONE },
     people_team(Action::ReviewCollusion),
     people_team(Action::SetRecognitionPolicy),
+    people_team(Action::DefineBadges),
     // Analytics: a manager's dashboards and stagnation list cover their reports (and
     // leavers among them, for the period metrics); the what-works report rests on the
     // whole organization, so it is the people team's.

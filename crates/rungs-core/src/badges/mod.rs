@@ -31,7 +31,7 @@ mod svg;
 
 pub use engine::{Due, Engine, RunReport, Touched};
 pub use eval::{BadgeFact, FactBody, PersonFacts, evaluate};
-pub use parse::{parse_badge, parse_badge_yaml, yaml_value};
+pub use parse::{badge_yaml, parse_badge, parse_badge_yaml, yaml_value};
 pub use svg::badge_svg;
 
 /// Most events an award lists as having earned it.

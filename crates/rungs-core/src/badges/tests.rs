@@ -43,6 +43,8 @@ fn every_starter_badge_parses_and_round_trips_through_json() {
     for b in set {
         let back = parse_badge(&serde_json::to_value(&b).unwrap()).unwrap();
         assert_eq!(back, b);
+        // The YAML the administration page puts in its editor reads back the same.
+        assert_eq!(parse_badge_yaml(&badge_yaml(&b)).unwrap(), b, "{}", badge_yaml(&b));
     }
 }
 
