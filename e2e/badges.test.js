@@ -27,7 +27,7 @@ test('giving recognition moves the points at once and shows in the feed', async 
   await page.waitForURL(`${demo.base}/recognition`);
   const before = await pointsLeft(page);
   const message = `Thanks for the patient code review ${STAMP}`;
-  await page.getByLabel('To').fill(demo.logins.manager.email);
+  await page.getByLabel('To', { exact: true }).fill(demo.logins.manager.email);
   await page.getByLabel('What did they do?').fill(message);
   await page.getByLabel('Points to each').fill('10');
   await page.getByRole('button', { name: 'Send recognition' }).click();
@@ -55,7 +55,7 @@ test('crafted wins earn a new badge, shown once on my badges after the job runs,
   await visit(admin, 'badge-admin');
 
   // A mistake first: named by its position, nothing saved.
-  await admin.getByLabel('Definition').fill(RULE.replace('mentoring', 'juggling'));
+  await admin.getByLabel('Definition').fill(RULE.replace('category: mentoring', 'category: juggling'));
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.getByRole('alert').waitFor();
   assert.match(await admin.getByRole('alert').innerText(), /rule\.count\.category/);
@@ -107,6 +107,8 @@ test('crafted wins earn a new badge, shown once on my badges after the job runs,
   // The preview now says the employee holds it.
   await admin.goto(`${demo.base}/badges/admin?key=${KEY}`);
   await admin.getByRole('button', { name: 'Preview who would get it' }).click();
+  await admin.locator('#preview-h').waitFor();
+  await admin.screenshot({ path: 'screenshots/debug-preview.png', fullPage: true });
   const row = admin.locator('#preview tr', { hasText: demo.logins.employee.name });
   assert.match(await row.innerText(), /yes/);
   await page.context().close();
