@@ -108,7 +108,6 @@ test('crafted wins earn a new badge, shown once on my badges after the job runs,
   await admin.goto(`${demo.base}/badges/admin?key=${KEY}`);
   await admin.getByRole('button', { name: 'Preview who would get it' }).click();
   await admin.locator('#preview-h').waitFor();
-  await admin.screenshot({ path: 'screenshots/debug-preview.png', fullPage: true });
   const row = admin.locator('#preview tr', { hasText: demo.logins.employee.name });
   assert.match(await row.innerText(), /yes/);
   await page.context().close();
