@@ -156,7 +156,7 @@ async fn prepare(
     // counts breadth: docs/READINESS.md). Two reads, only for recognition.
     if let EventBody::Recognition(r) = &mut body {
         r.across_teams = match viewer.person_id {
-            Some(giver) => Some(across_teams(store, viewer.org_id, giver, p.subject).await?),
+            Some(giver) => across_teams(store, viewer.org_id, giver, p.subject).await?,
             None => None,
         };
     }
@@ -305,10 +305,14 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, subject: PersonId, mut q: 
 }
 
 /// Were `giver` and `receiver` in different teams? One team: the same manager, or one
-/// managing the other directly.
-async fn across_teams(store: &dyn Store, org: rungs_core::OrgId, giver: PersonId, receiver: PersonId) -> Result<bool, AppError> {
-    let g = store.person(org, giver).await?;
-    let r = store.person(org, receiver).await?;
+/// managing the other directly. `None` when either is unknown (the append refuses an
+/// unknown subject with its own error).
+async fn across_teams(store: &dyn Store, org: rungs_core::OrgId, giver: PersonId, receiver: PersonId) -> Result<Option<bool>, AppError> {
+    let (g, r) = match (store.person(org, giver).await, store.person(org, receiver).await) {
+        (Ok(g), Ok(r)) => (g, r),
+        (Err(StoreError::NotFound), _) | (_, Err(StoreError::NotFound)) => return Ok(None),
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+    };
     let same = (g.manager_id.is_some() && g.manager_id == r.manager_id) || g.manager_id == Some(r.id) || r.manager_id == Some(g.id);
-    Ok(!same)
+    Ok(Some(!same))
 }
