@@ -53,7 +53,6 @@ pub async fn may_award(store: &dyn Store, viewer: &Viewer, subject: PersonId) ->
     Ok(access::can_record(viewer.role, scope.relation(subject), EventKind::BadgeAwarded, None, left))
 }
 
-
 /// Every badge of the viewer's organization (anyone signed in may read the rules).
 pub async fn list(store: &dyn Store, viewer: &Viewer) -> Result<Vec<StoredBadge>, AppError> {
     Ok(store.badges(viewer.org_id).await?)

@@ -95,7 +95,10 @@ fn steps(r: &Readiness, c: &CompetencyReadiness) -> Vec<String> {
             if let Some(p) = &c.progress
                 && !p.unvalidated.is_empty()
             {
-                out.push(format!("{} from your own team do not count here: this expectation asks for people outside it.", crate::text::count(p.unvalidated.len() as u64, "recognition")));
+                out.push(format!(
+                    "{} from your own team do not count here: this expectation asks for people outside it.",
+                    crate::text::count(p.unvalidated.len() as u64, "recognition")
+                ));
             }
         }
         None => {}

@@ -9,7 +9,8 @@ use rungs_core::person::Role;
 use crate::pages::{assert_html, form};
 use crate::support::*;
 
-const RULE: &str = "key: pair-of-skills\nname: Pair of Skills\ntiers:\n  bronze: {count: {category: skill, at_least: 2}}\n  gold: {count: {category: skill, at_least: 5}}\n";
+const RULE: &str =
+    "key: pair-of-skills\nname: Pair of Skills\ntiers:\n  bronze: {count: {category: skill, at_least: 2}}\n  gold: {count: {category: skill, at_least: 5}}\n";
 
 fn occurrences(html: &str, needle: &str) -> usize {
     html.matches(needle).count()
