@@ -118,11 +118,12 @@ pub async fn preview(store: &dyn Store, viewer: &Viewer, body: &Value, now: Date
     people_team(viewer)?;
     let def = parse_badge(body)?;
     let mut engine = Engine::new(vec![def.clone()]);
+    let tz = time_zone(store, viewer.org_id).await?;
     let facts = fold_all(store, viewer.org_id, &mut engine).await?;
     let mut entries = vec![];
     for (subject, p) in &engine.people {
         for (tier, rule) in &def.tiers {
-            if let Some(earned_by) = rungs_core::badges::evaluate(rule, p, now) {
+            if let Some(earned_by) = rungs_core::badges::evaluate_in(rule, p, now, tz) {
                 entries.push(PreviewEntry { person: *subject, tier: *tier, earned_by, held: p.holds(&def.key, *tier) });
             }
         }
@@ -130,6 +131,13 @@ pub async fn preview(store: &dyn Store, viewer: &Viewer, body: &Value, now: Date
     entries.sort_by_key(|a| (a.person, a.tier));
     let would_award = entries.iter().filter(|e| !e.held).count() as u64;
     Ok(Preview { badge: def.key.clone(), rules: def.tiers.iter().map(|(t, r)| (*t, r.describe())).collect(), entries, would_award, facts })
+}
+
+/// The organization's time zone (its recognition policy's): streak weeks are its
+/// calendar weeks, like the allowance calendar. UTC until the people team sets one.
+async fn time_zone(store: &dyn Store, org: OrgId) -> Result<rungs_core::badges::TimeZone, AppError> {
+    let policy = crate::recognition::policy(store, org).await?;
+    Ok(policy.time_zone.parse().unwrap_or(rungs_core::badges::TimeZone::UTC))
 }
 
 async fn fold_all(store: &dyn Store, org: OrgId, engine: &mut Engine) -> Result<u64, AppError> {
@@ -171,6 +179,8 @@ struct OrgState {
     engine: Engine,
     /// Each badge's (key, revision) when the engine was built.
     revisions: Vec<(String, i64)>,
+    /// The organization's time zone then: a change re-judges everyone.
+    tz: rungs_core::badges::TimeZone,
 }
 
 /// The evaluator one server instance keeps: per organization, the incremental engine.
@@ -190,10 +200,13 @@ impl Evaluator {
         let mut orgs = self.orgs.lock().await;
         let badges = store.badges(org).await?;
         let revisions: Vec<(String, i64)> = badges.iter().map(|b| (b.def.key.clone(), b.revision)).collect();
-        let cold = orgs.get(&org).is_none_or(|s| s.revisions != revisions);
+        let tz = time_zone(store, org).await?;
+        let cold = orgs.get(&org).is_none_or(|s| s.revisions != revisions || s.tz != tz);
         if cold {
             let defs: Vec<BadgeDef> = badges.into_iter().map(|b| b.def).collect();
-            orgs.insert(org, OrgState { engine: Engine::new(defs), revisions });
+            let mut engine = Engine::new(defs);
+            engine.time_zone = tz;
+            orgs.insert(org, OrgState { engine, revisions, tz });
         }
         let state = orgs.get_mut(&org).ok_or_else(|| AppError::Unexpected("evaluator state vanished".into()))?;
         let mut report = RunReport { mode: if cold { "cold" } else { "incremental" }.into(), ..Default::default() };
