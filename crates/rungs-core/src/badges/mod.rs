@@ -29,12 +29,12 @@ mod parse;
 pub mod starter;
 mod svg;
 
+/// The organization's time zone, in which streak weeks are calendar weeks.
+pub use chrono_tz::Tz as TimeZone;
 pub use engine::{Due, Engine, RunReport, Touched};
 pub use eval::{BadgeFact, FactBody, PersonFacts, evaluate, evaluate_in};
 pub use parse::{badge_yaml, parse_badge, parse_badge_yaml, yaml_value};
 pub use svg::badge_svg;
-/// The organization's time zone, in which streak weeks are calendar weeks.
-pub use chrono_tz::Tz as TimeZone;
 
 /// Most events an award lists as having earned it.
 pub const MAX_EARNED_BY: usize = 100;
