@@ -121,7 +121,7 @@ async function readiness(token, id) {
 test('an employee sees the milestone map, readiness and next steps, and a win for the top gap moves it', async () => {
   const page = await newPage();
   await signIn(page, 'employee');
-  await navTo(page, 'My progress');
+  await navTo(page, 'Progress');
   await page.waitForURL(`${demo.base}/progress`);
   await visit(page, 'progress-employee');
   const id = await personId(demo.logins.employee.token);

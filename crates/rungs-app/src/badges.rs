@@ -34,8 +34,23 @@ const CHUNK: u32 = 100_000;
 /// waiting together for the store's group commit.
 const AWARD_WAVE: usize = 512;
 
+/// May this viewer define badges and preview rules (the access table's row)?
+pub fn may_define(viewer: &Viewer) -> bool {
+    access::table::allowed(viewer.role, access::Relation::Other, access::Action::DefineBadges, access::Subject::ACTIVE)
+}
+
 fn people_team(viewer: &Viewer) -> Result<(), AppError> {
-    access::require(viewer.role, access::Action::Administer(access::Area::Badges), "only the people team defines badges")
+    if may_define(viewer) { Ok(()) } else { Err(AppError::Forbidden("only the people team defines badges".into())) }
+}
+
+/// May this viewer award a badge by hand to `subject` (the access table's
+/// `badge_awarded` row)? For pages deciding whether to show the form; the award
+/// itself checks again.
+pub async fn may_award(store: &dyn Store, viewer: &Viewer, subject: PersonId) -> Result<bool, AppError> {
+    let scope = Scope::load(store, viewer.clone()).await?;
+    let person = store.person(viewer.org_id, subject).await?;
+    let left = person.status == rungs_core::person::PersonStatus::Departed;
+    Ok(access::can_record(viewer.role, scope.relation(subject), EventKind::BadgeAwarded, None, left))
 }
 
 /// Every badge of the viewer's organization (anyone signed in may read the rules).
@@ -103,11 +118,12 @@ pub async fn preview(store: &dyn Store, viewer: &Viewer, body: &Value, now: Date
     people_team(viewer)?;
     let def = parse_badge(body)?;
     let mut engine = Engine::new(vec![def.clone()]);
+    let tz = time_zone(store, viewer.org_id).await?;
     let facts = fold_all(store, viewer.org_id, &mut engine).await?;
     let mut entries = vec![];
     for (subject, p) in &engine.people {
         for (tier, rule) in &def.tiers {
-            if let Some(earned_by) = rungs_core::badges::evaluate(rule, p, now) {
+            if let Some(earned_by) = rungs_core::badges::evaluate_in(rule, p, now, tz) {
                 entries.push(PreviewEntry { person: *subject, tier: *tier, earned_by, held: p.holds(&def.key, *tier) });
             }
         }
@@ -115,6 +131,13 @@ pub async fn preview(store: &dyn Store, viewer: &Viewer, body: &Value, now: Date
     entries.sort_by_key(|a| (a.person, a.tier));
     let would_award = entries.iter().filter(|e| !e.held).count() as u64;
     Ok(Preview { badge: def.key.clone(), rules: def.tiers.iter().map(|(t, r)| (*t, r.describe())).collect(), entries, would_award, facts })
+}
+
+/// The organization's time zone (its recognition policy's): streak weeks are its
+/// calendar weeks, like the allowance calendar. UTC until the people team sets one.
+async fn time_zone(store: &dyn Store, org: OrgId) -> Result<rungs_core::badges::TimeZone, AppError> {
+    let policy = crate::recognition::policy(store, org).await?;
+    Ok(policy.time_zone.parse().unwrap_or(rungs_core::badges::TimeZone::UTC))
 }
 
 async fn fold_all(store: &dyn Store, org: OrgId, engine: &mut Engine) -> Result<u64, AppError> {
@@ -156,6 +179,8 @@ struct OrgState {
     engine: Engine,
     /// Each badge's (key, revision) when the engine was built.
     revisions: Vec<(String, i64)>,
+    /// The organization's time zone then: a change re-judges everyone.
+    tz: rungs_core::badges::TimeZone,
 }
 
 /// The evaluator one server instance keeps: per organization, the incremental engine.
@@ -175,10 +200,13 @@ impl Evaluator {
         let mut orgs = self.orgs.lock().await;
         let badges = store.badges(org).await?;
         let revisions: Vec<(String, i64)> = badges.iter().map(|b| (b.def.key.clone(), b.revision)).collect();
-        let cold = orgs.get(&org).is_none_or(|s| s.revisions != revisions);
+        let tz = time_zone(store, org).await?;
+        let cold = orgs.get(&org).is_none_or(|s| s.revisions != revisions || s.tz != tz);
         if cold {
             let defs: Vec<BadgeDef> = badges.into_iter().map(|b| b.def).collect();
-            orgs.insert(org, OrgState { engine: Engine::new(defs), revisions });
+            let mut engine = Engine::new(defs);
+            engine.time_zone = tz;
+            orgs.insert(org, OrgState { engine, revisions, tz });
         }
         let state = orgs.get_mut(&org).ok_or_else(|| AppError::Unexpected("evaluator state vanished".into()))?;
         let mut report = RunReport { mode: if cold { "cold" } else { "incremental" }.into(), ..Default::default() };
@@ -325,6 +353,44 @@ pub async fn held(store: &dyn Store, viewer: &Viewer, subject: PersonId) -> Resu
                 earned_by,
             });
         }
+    }
+    Ok(out)
+}
+
+/// A preview line as a page shows it: the person's name and the first events that
+/// earned the tier (a page shows a bounded part of a preview).
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewLine {
+    pub person: PersonId,
+    pub name: String,
+    pub tier: Tier,
+    pub held: bool,
+    /// The first events that meet the rule (at most `events` of them).
+    pub events: Vec<Event>,
+    /// How many events meet it in all.
+    pub earned_by: usize,
+}
+
+/// The first `people` lines of a preview with names and up to `events` events each:
+/// at most `people × (events + 1)` reads, whatever the organization's size.
+pub async fn explain_preview(store: &dyn Store, viewer: &Viewer, preview: &Preview, people: usize, events: usize) -> Result<Vec<PreviewLine>, AppError> {
+    people_team(viewer)?;
+    let mut out = vec![];
+    for e in preview.entries.iter().take(people) {
+        let name = match store.person(viewer.org_id, e.person).await {
+            Ok(p) => p.name,
+            Err(rungs_core::store::StoreError::NotFound) => e.person.to_string(),
+            Err(err) => return Err(err.into()),
+        };
+        let mut evs = vec![];
+        for id in e.earned_by.iter().take(events) {
+            match store.event(viewer.org_id, *id).await {
+                Ok(ev) => evs.push(ev),
+                Err(rungs_core::store::StoreError::NotFound) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        out.push(PreviewLine { person: e.person, name, tier: e.tier, held: e.held, events: evs, earned_by: e.earned_by.len() });
     }
     Ok(out)
 }

@@ -166,6 +166,14 @@ async fn prepare(
         e.into_result()?;
         r.allowance = Some(policy.allowance_at(viewer.role, occurred_at));
     }
+    // Whatever the client sent, the server says whether it crossed teams (readiness
+    // counts breadth: docs/READINESS.md). Two reads, only for recognition.
+    if let EventBody::Recognition(r) = &mut body {
+        r.across_teams = match viewer.person_id {
+            Some(giver) => across_teams(store, viewer.org_id, giver, p.subject).await?,
+            None => None,
+        };
+    }
     // An award recorded through the ledger API is an award by hand: it takes the same
     // once-per-person-badge-tier key as the rule's, so either comes first, never both.
     let mut idempotency_key = None;
@@ -308,4 +316,17 @@ pub async fn list(store: &dyn Store, viewer: &Viewer, subject: PersonId, mut q: 
         redact_body(viewer.role, rel, &mut e.body);
         e
     }))
+}
+
+/// Were `giver` and `receiver` in different teams? One team: the same manager, or one
+/// managing the other directly. `None` when either is unknown (the append refuses an
+/// unknown subject with its own error).
+async fn across_teams(store: &dyn Store, org: rungs_core::OrgId, giver: PersonId, receiver: PersonId) -> Result<Option<bool>, AppError> {
+    let (g, r) = match (store.person(org, giver).await, store.person(org, receiver).await) {
+        (Ok(g), Ok(r)) => (g, r),
+        (Err(StoreError::NotFound), _) | (_, Err(StoreError::NotFound)) => return Ok(None),
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
+    };
+    let same = (g.manager_id.is_some() && g.manager_id == r.manager_id) || g.manager_id == Some(r.id) || r.manager_id == Some(g.id);
+    Ok(Some(!same))
 }

@@ -368,6 +368,6 @@ pub fn counted_categories(r: &Readiness, competency: &str) -> Vec<Category> {
     match &c.criterion {
         Some(Criterion::Evidence(rule)) => rule.categories.clone(),
         Some(Criterion::Milestone(k)) => r.milestones.iter().find(|m| &m.key == k).map(|m| m.rule.categories.clone()).unwrap_or_default(),
-        None => vec![],
+        Some(Criterion::Recognition(_)) | None => vec![],
     }
 }

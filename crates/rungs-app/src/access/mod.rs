@@ -178,7 +178,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
     let open = |k: EventKind| matches!(k, EventKind::Recognition | EventKind::Validation);
     can_read(role, rel)
         || match action {
-            Action::Read | Action::ReadPrivateRecognition | Action::ReviewCollusion | Action::SetRecognitionPolicy => false,
+            Action::Read | Action::ReadPrivateRecognition | Action::ReviewCollusion | Action::SetRecognitionPolicy | Action::DefineBadges => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
         }
@@ -217,7 +217,7 @@ impl Capabilities {
             read_reports: rel(Action::Read, Relation::Manager) && role != Role::Employee,
             add_people: rel(Action::Record(EventKind::Hired), Relation::Other) && rel(Action::Record(EventKind::ProfileUpdated), Relation::Other),
             change_framework: table::may(role, Action::Administer(Area::Framework)),
-            define_badges: table::may(role, Action::Administer(Area::Badges)),
+            define_badges: table::may(role, Action::DefineBadges),
             issue_tokens: table::may(role, Action::Administer(Area::Tokens)),
             review_collusion: table::may(role, Action::ReviewCollusion),
             set_recognition_policy: table::may(role, Action::SetRecognitionPolicy),

@@ -44,6 +44,8 @@ pub enum Action {
     ReviewCollusion,
     /// Set the recognition policy: allowances, calendar, cap, company values.
     SetRecognitionPolicy,
+    /// Define badge rules and preview them over the whole ledger.
+    DefineBadges,
     /// Count the subject in an analytics report (aggregates, or a row of a list).
     Analyze(Report),
     /// Administer something organization-wide (no subject: asked with [`may`]).
@@ -60,19 +62,16 @@ pub enum Action {
 pub enum Area {
     /// The career framework: save, import, revert.
     Framework,
-    /// Badge definitions and their rule preview.
-    Badges,
     /// Issuing API tokens (to anyone).
     Tokens,
 }
 
 impl Area {
-    pub const ALL: [Area; 3] = [Area::Framework, Area::Badges, Area::Tokens];
+    pub const ALL: [Area; 2] = [Area::Framework, Area::Tokens];
 
     pub fn label(&self) -> &'static str {
         match self {
             Area::Framework => "change the framework (save, import, revert)",
-            Area::Badges => "define badges and preview their rules",
             Area::Tokens => "issue API tokens",
         }
     }
@@ -111,7 +110,7 @@ impl Action {
         std::iter::once(Action::Read)
             .chain(kinds.clone().map(Action::Record))
             .chain(kinds.map(Action::Reverse))
-            .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy])
+            .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy, Action::DefineBadges])
             .chain(Report::ALL.into_iter().map(Action::Analyze))
             .chain(Area::ALL.into_iter().map(Action::Administer))
             .chain([Action::ManageToken, Action::ManageOpportunity])
@@ -126,6 +125,7 @@ impl Action {
             Action::ReadPrivateRecognition => "see a private `recognition` in the feed".into(),
             Action::ReviewCollusion => "read the recognition collusion report".into(),
             Action::SetRecognitionPolicy => "set recognition allowances, calendar and values".into(),
+            Action::DefineBadges => "define and preview badge rules".into(),
             Action::Analyze(r) => format!("count in the `{}` report", r.as_str()),
             Action::Administer(a) => a.label().into(),
             Action::ManageToken => "list and revoke an API token (self: their own)".into(),
@@ -241,6 +241,7 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::ReadPrivateRecognition, employee: cell(Yes, No, Own, true), manager: cell(Yes, Yes, Own, true), admin: ANYONE },
     people_team(Action::ReviewCollusion),
     people_team(Action::SetRecognitionPolicy),
+    people_team(Action::DefineBadges),
     // Analytics: a manager's dashboards and stagnation list cover their reports (and
     // leavers among them, for the period metrics); the what-works report rests on the
     // whole organization, so it is the people team's.
@@ -255,7 +256,6 @@ pub const RULES: &[Rule] = &[
     // tokens (the people team anyone's), their opportunities (the people team, on
     // behalf of anyone).
     people_team(Action::Administer(Area::Framework)),
-    people_team(Action::Administer(Area::Badges)),
     people_team(Action::Administer(Area::Tokens)),
     Rule { action: Action::ManageToken, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     Rule { action: Action::ManageOpportunity, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },

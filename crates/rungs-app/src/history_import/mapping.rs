@@ -104,7 +104,7 @@ impl Default for EventWords {
 }
 
 fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
+    w.iter().map(std::string::ToString::to_string).collect()
 }
 fn yes_words() -> Vec<String> {
     words(&["yes", "y", "true", "1"])

@@ -148,7 +148,7 @@ pub fn plan(
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut order: Vec<String> = vec![];
     for (k, rec) in rdr.records().enumerate() {
-        let line = rec.as_ref().ok().and_then(|r| r.position()).map_or(k as u64 + 2, |p| p.line());
+        let line = rec.as_ref().ok().and_then(|r| r.position()).map_or(k as u64 + 2, csv::Position::line);
         report.rows += 1;
         let rec = match rec {
             Ok(r) => r,
@@ -170,7 +170,7 @@ pub fn plan(
             || event.as_deref().is_some_and(|e| mapping::is(&ev.hire, e) || mapping::is(&ev.promotion, e) || mapping::is(&ev.lateral, e));
         let position = if places { position(&mut row, m, fw, |f| col(f)) } else { None };
         let profile = |row: &Row, position: Position| -> Hired {
-            let email = row.get(col(&c.email)).map_or_else(|| format!("{}@{}", slug(&id), m.email_domain), |e| e.to_lowercase());
+            let email = row.get(col(&c.email)).map_or_else(|| format!("{}@{}", slug(&id), m.email_domain), str::to_lowercase);
             Hired {
                 name: row.get(col(&c.name)).map_or_else(|| format!("Employee {id}"), str::to_string),
                 email,
@@ -281,7 +281,7 @@ pub fn plan(
                 people.insert(id, p);
             }
             Some(_) if m.kind == Kind::Snapshot => {
-                report.errors.push(RowError { line, reasons: vec![format!("{}: '{id}' is on line {} too", c.id, people[&id].line)] })
+                report.errors.push(RowError { line, reasons: vec![format!("{}: '{id}' is on line {} too", c.id, people[&id].line)] });
             }
             Some(q) => {
                 if p.hired.is_some() && q.hired.is_some() {

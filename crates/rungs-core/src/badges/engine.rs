@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::eval::{FactBody, PersonFacts, evaluate, shape_matches};
+use super::eval::{FactBody, PersonFacts, shape_matches};
 use super::{BadgeDef, FactKind, Filter, Tier};
 use crate::{EventId, PersonId};
 
@@ -50,7 +50,7 @@ pub struct RunReport {
 /// judge them at (the latest recording among their new events).
 pub type Touched = HashMap<PersonId, (BTreeSet<usize>, DateTime<Utc>)>;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Engine {
     defs: Vec<BadgeDef>,
     /// Per kind of event: each (badge, leaf filter) that can count it.
@@ -58,6 +58,8 @@ pub struct Engine {
     pub people: HashMap<PersonId, PersonFacts>,
     /// The last ledger seq folded in.
     pub cursor: i64,
+    /// The organization's time zone: streak weeks are its calendar weeks.
+    pub time_zone: chrono_tz::Tz,
 }
 
 fn kind_of(body: &FactBody) -> Option<FactKind> {
@@ -83,7 +85,7 @@ impl Engine {
                 }
             }
         }
-        Engine { defs, index, people: HashMap::new(), cursor: 0 }
+        Engine { defs, index, people: HashMap::new(), cursor: 0, time_zone: chrono_tz::Tz::UTC }
     }
 
     pub fn defs(&self) -> &[BadgeDef] {
@@ -164,7 +166,7 @@ impl Engine {
             if p.holds(&d.key, *tier) {
                 continue;
             }
-            if let Some(earned_by) = evaluate(rule, p, at) {
+            if let Some(earned_by) = super::eval::evaluate_in(rule, p, at, self.time_zone) {
                 out.push(Due { subject, badge: d.key.clone(), name: d.name.clone(), tier: *tier, earned_by, at, reason: rule.describe() });
             }
         }

@@ -145,7 +145,13 @@ impl PersonFacts {
 /// Is `rule` met at `at` by these facts? `Some(events)` when it is, with the events that
 /// meet it (at most [`MAX_EARNED_BY`], oldest first).
 pub fn evaluate(rule: &Rule, p: &PersonFacts, at: DateTime<Utc>) -> Option<Vec<EventId>> {
-    let mut ids = eval(rule, p, at)?;
+    evaluate_in(rule, p, at, chrono_tz::Tz::UTC)
+}
+
+/// [`evaluate`] with streak weeks as calendar weeks (Monday to Sunday) in the
+/// organization's time zone `tz`.
+pub fn evaluate_in(rule: &Rule, p: &PersonFacts, at: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<Vec<EventId>> {
+    let mut ids = eval(rule, p, at, tz)?;
     let mut seen = HashSet::new();
     ids.retain(|i| seen.insert(*i));
     ids.truncate(MAX_EARNED_BY);
@@ -166,7 +172,7 @@ fn by_time(mut items: Vec<&Item>) -> Vec<&Item> {
     items
 }
 
-fn eval(rule: &Rule, p: &PersonFacts, at: DateTime<Utc>) -> Option<Vec<EventId>> {
+fn eval(rule: &Rule, p: &PersonFacts, at: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<Vec<EventId>> {
     match rule {
         Rule::Count { filter, within_days, at_least } => {
             let found = by_time(matching(p, filter, at, *within_days).collect());
@@ -189,10 +195,10 @@ fn eval(rule: &Rule, p: &PersonFacts, at: DateTime<Utc>) -> Option<Vec<EventId>>
         }
         Rule::Streak { filter, weeks } => {
             // Weeks since the Monday before the epoch (1970-01-01 was a Thursday), one
-            // event per week.
+            // event per week; the day is the organization's (its time zone).
             let mut by_week: std::collections::BTreeMap<i64, EventId> = std::collections::BTreeMap::new();
             for it in by_time(matching(p, filter, at, None).collect()) {
-                let d = it.occurred_at.date_naive();
+                let d = it.occurred_at.with_timezone(&tz).date_naive();
                 let week = (i64::from(d.num_days_from_ce()) - 719_163 + 3).div_euclid(7);
                 by_week.entry(week).or_insert(it.id);
             }
@@ -249,13 +255,13 @@ fn eval(rule: &Rule, p: &PersonFacts, at: DateTime<Utc>) -> Option<Vec<EventId>>
         Rule::All(rs) => {
             let mut ids = vec![];
             for r in rs {
-                ids.extend(eval(r, p, at)?);
+                ids.extend(eval(r, p, at, tz)?);
             }
             Some(ids)
         }
-        Rule::Any(rs) => rs.iter().find_map(|r| eval(r, p, at)),
+        Rule::Any(rs) => rs.iter().find_map(|r| eval(r, p, at, tz)),
         Rule::NOf { n, of } => {
-            let met: Vec<Vec<EventId>> = of.iter().filter_map(|r| eval(r, p, at)).take(*n as usize).collect();
+            let met: Vec<Vec<EventId>> = of.iter().filter_map(|r| eval(r, p, at, tz)).take(*n as usize).collect();
             (met.len() >= *n as usize).then(|| met.concat())
         }
     }

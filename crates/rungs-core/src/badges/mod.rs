@@ -29,9 +29,11 @@ mod parse;
 pub mod starter;
 mod svg;
 
+/// The organization's time zone, in which streak weeks are calendar weeks.
+pub use chrono_tz::Tz as TimeZone;
 pub use engine::{Due, Engine, RunReport, Touched};
-pub use eval::{BadgeFact, FactBody, PersonFacts, evaluate};
-pub use parse::{parse_badge, parse_badge_yaml, yaml_value};
+pub use eval::{BadgeFact, FactBody, PersonFacts, evaluate, evaluate_in};
+pub use parse::{badge_yaml, parse_badge, parse_badge_yaml, yaml_value};
 pub use svg::badge_svg;
 
 /// Most events an award lists as having earned it.
@@ -119,7 +121,7 @@ pub enum Rule {
         at_least: u32,
     },
     /// Events matching the filter in each of `weeks` consecutive calendar weeks
-    /// (ISO weeks, Monday to Sunday, UTC).
+    /// (ISO weeks, Monday to Sunday, in the organization's time zone).
     Streak {
         #[serde(flatten)]
         filter: Filter,

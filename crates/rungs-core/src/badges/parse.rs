@@ -17,6 +17,14 @@ pub fn parse_badge_yaml(text: &str) -> Result<BadgeDef, ValidationError> {
     parse_badge(&yaml_value(text)?)
 }
 
+/// A definition as the YAML the people team edits; [`parse_badge_yaml`] reads it back
+/// to the same definition.
+pub fn badge_yaml(def: &BadgeDef) -> String {
+    // Through JSON: serialized directly, YAML would write the rules as tagged enums
+    // (`!count`), which is not the documented one-key-map form.
+    serde_json::to_value(def).ok().and_then(|v| serde_norway::to_string(&v).ok()).unwrap_or_default()
+}
+
 /// YAML (or JSON, which is YAML) text as the JSON value [`parse_badge`] reads.
 pub fn yaml_value(text: &str) -> Result<Value, ValidationError> {
     serde_norway::from_str(text).map_err(|e| ValidationError::single("yaml", e.to_string()))

@@ -43,6 +43,8 @@ fn every_starter_badge_parses_and_round_trips_through_json() {
     for b in set {
         let back = parse_badge(&serde_json::to_value(&b).unwrap()).unwrap();
         assert_eq!(back, b);
+        // The YAML the administration page puts in its editor reads back the same.
+        assert_eq!(parse_badge_yaml(&badge_yaml(&b)).unwrap(), b, "{}", badge_yaml(&b));
     }
 }
 
@@ -184,4 +186,37 @@ fn streaks_points_givers_firsts_and_combinations() {
 fn the_svg_escapes_the_name() {
     let svg = badge_svg("x", "<script>", Tier::Gold);
     assert!(svg.starts_with("<svg") && !svg.contains("<script>"));
+}
+
+#[test]
+fn streak_weeks_are_the_organizations_calendar_weeks() {
+    // Monday 3 March 2025 10:00 UTC, and Sunday 9 March 23:30 UTC — which is already
+    // Monday 10 March 00:30 in Berlin. In UTC both fall in one week; in Berlin, two.
+    let def = parse_badge(&json!({"key": "two-weeks", "name": "Two Weeks", "rule": {"streak": {"weeks": 2}}})).unwrap();
+    let rule = &def.tiers[&Tier::Bronze];
+    let me = PersonId::new();
+    let monday = Utc.with_ymd_and_hms(2025, 3, 3, 10, 0, 0).unwrap();
+    let sunday_night = Utc.with_ymd_and_hms(2025, 3, 9, 23, 30, 0).unwrap();
+    let mut p = PersonFacts::default();
+    for (seq, at) in [(1, monday), (2, sunday_night)] {
+        let f = BadgeFact {
+            seq,
+            id: EventId::new(),
+            subject: me,
+            actor: None,
+            occurred_at: at,
+            recorded_at: at,
+            body: FactBody::Win { category: Category::Skill, magnitude: Magnitude::Micro, competencies: vec![] },
+        };
+        p.apply(&f, |_| true);
+    }
+    let now = Utc.with_ymd_and_hms(2025, 3, 10, 9, 0, 0).unwrap();
+    assert_eq!(evaluate(rule, &p, now), None, "one UTC week");
+    let berlin: crate::badges::TimeZone = "Europe/Berlin".parse().unwrap();
+    assert_eq!(evaluate_in(rule, &p, now, berlin).map(|ids| ids.len()), Some(2), "two Berlin weeks");
+    // The engine judges in the zone it is given.
+    let mut e = Engine::new(vec![def.clone()]);
+    e.time_zone = berlin;
+    e.people.insert(me, p);
+    assert_eq!(e.due_all(now).len(), 1);
 }

@@ -324,12 +324,17 @@ pub struct Recognition {
     /// which the ledger enforces. Absent on recognition imported from elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowance: Option<crate::recognition::Allowance>,
+    /// Filled in by the server: giver and receiver were in different teams when it
+    /// was given (neither managing the other, not sharing a manager). Breadth of
+    /// recognition counts for readiness (docs/READINESS.md). Absent on imported history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub across_teams: Option<bool>,
 }
 
 impl Recognition {
     /// A public recognition of `points` with no tags and no allowance.
     pub fn new(message: impl Into<String>, points: u32) -> Self {
-        Recognition { message: message.into(), points, public: true, tags: Vec::new(), allowance: None }
+        Recognition { message: message.into(), points, public: true, tags: Vec::new(), allowance: None, across_teams: None }
     }
 }
 

@@ -52,7 +52,7 @@ pub struct Competency {
     pub category: String,
 }
 
-pub use model::{Criterion, EvidenceRule, Expectation, MilestoneModule};
+pub use model::{Criterion, EvidenceRule, Expectation, MilestoneModule, RecognitionRule};
 pub use versions::{FrameworkStore, FrameworkVersion, version_in_force};
 
 /// An organization's framework.

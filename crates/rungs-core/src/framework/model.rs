@@ -37,6 +37,38 @@ pub struct EvidenceRule {
     pub validated_only: bool,
 }
 
+/// A checkable rule over recognition received (docs/READINESS.md): recognition tagged
+/// with the expectation's competency from at least `distinct_givers` different people.
+/// Breadth weighs more than repetition: each giver counts once, a full point from
+/// another team and half a point from the person's own team (none under
+/// `outside_team`); more recognition from the same giver adds nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecognitionRule {
+    /// Distinct people needed (1–50).
+    pub distinct_givers: u32,
+    /// Only people outside the person's team count (team: the same manager, or one
+    /// managing the other, when the recognition was given).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_team: bool,
+    /// Only recognition in this many months before today counts (1–120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_months: Option<u32>,
+}
+
+impl RecognitionRule {
+    fn validate(&self, field: &str, e: &mut ValidationError) {
+        if self.distinct_givers == 0 || self.distinct_givers > MAX_MIN_EVENTS {
+            e.push(format!("{field}.distinct_givers"), format!("must be between 1 and {MAX_MIN_EVENTS}"));
+        }
+        if let Some(m) = self.within_months
+            && (m == 0 || m > MAX_WITHIN_MONTHS)
+        {
+            e.push(format!("{field}.within_months"), format!("must be between 1 and {MAX_WITHIN_MONTHS}"));
+        }
+    }
+}
+
 /// How an expectation is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -45,6 +77,8 @@ pub enum Criterion {
     Evidence(EvidenceRule),
     /// The milestone module with this key is complete.
     Milestone(String),
+    /// Recognition tagged with the competency, from enough different people.
+    Recognition(RecognitionRule),
 }
 
 /// What one level of a track expects of one competency.
@@ -139,6 +173,7 @@ pub(super) fn validate(fw: &Framework, e: &mut ValidationError) {
         }
         match &x.criterion {
             Some(Criterion::Evidence(r)) => r.validate(&format!("{f}.criterion.evidence"), e),
+            Some(Criterion::Recognition(r)) => r.validate(&format!("{f}.criterion.recognition"), e),
             Some(Criterion::Milestone(k)) => match fw.milestones.iter().find(|m| &m.key == k) {
                 None => e.push(format!("{f}.criterion.milestone"), format!("unknown milestone '{k}'")),
                 Some(m) if m.track != x.track || m.to_level != x.level => {

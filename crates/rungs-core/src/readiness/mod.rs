@@ -3,6 +3,7 @@
 //! The formula is documented in docs/READINESS.md and pinned by `tests.rs`.
 
 pub mod org;
+pub mod recognition;
 mod recommend;
 #[cfg(test)]
 mod tests;
@@ -214,6 +215,7 @@ pub fn readiness(fw: &Framework, position: &Position, events: &[Event], now: Dat
 /// [`readiness`]; any level for a promotion packet). `None` means the top of the track.
 pub fn readiness_toward(fw: &Framework, position: &Position, target: Option<&crate::framework::Level>, events: &[Event], now: DateTime<Utc>) -> Readiness {
     let wins = wins(events, now);
+    let thanks = recognition::thanks(events, now);
     let next = target;
     let mut out = Readiness {
         track: position.track.clone(),
@@ -243,6 +245,11 @@ pub fn readiness_toward(fw: &Framework, position: &Position, target: Option<&cra
                 Some(m) => (Some(m.progress.clone()), (!m.complete).then(|| format!("complete the milestone “{}”", m.title))),
                 None => (None, None),
             },
+            Some(Criterion::Recognition(rule)) => {
+                let p = recognition::check_recognition(rule, &x.competency, &thanks, now);
+                let m = (!p.met()).then(|| recognition::missing_text(rule, &p, &name));
+                (Some(p), m)
+            }
             None => (None, None),
         };
         let coverage = progress.as_ref().map(|p| p.coverage);

@@ -14,15 +14,16 @@ use chrono::{DateTime, Duration, Months, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{RECENT_DAYS, RuleProgress, missing_text, score, weight};
+use super::{RECENT_DAYS, RuleProgress, missing_text, recognition, score, weight};
 use crate::event::{Category, Event, EventBody, EventKind};
-use crate::framework::{Criterion, EvidenceRule, Framework, Level, MilestoneModule};
+use crate::framework::{Criterion, EvidenceRule, Framework, Level, MilestoneModule, RecognitionRule};
 use crate::person::Position;
 use crate::{EventId, PersonId};
 
-/// The kinds of event readiness reads: wins, their validations, reversals and
-/// milestone completions. Nothing else changes a score.
-pub const FACT_KINDS: [EventKind; 4] = [EventKind::MicroProgression, EventKind::Validation, EventKind::Reversal, EventKind::MilestoneCompleted];
+/// The kinds of event readiness reads: wins, their validations, reversals, milestone
+/// completions and recognition (for recognition criteria). Nothing else changes a score.
+pub const FACT_KINDS: [EventKind; 5] =
+    [EventKind::MicroProgression, EventKind::Validation, EventKind::Reversal, EventKind::MilestoneCompleted, EventKind::Recognition];
 
 /// One ledger event reduced to what readiness needs of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,13 @@ pub enum FactBody {
         track: String,
         milestone: String,
     },
+    /// Recognition from `giver` (none when imported without one), with its
+    /// competencies and whether it came from another team.
+    Recognition {
+        giver: Option<PersonId>,
+        competencies: Vec<String>,
+        across_teams: bool,
+    },
 }
 
 impl Fact {
@@ -62,6 +70,9 @@ impl Fact {
             EventBody::Validation(v) => FactBody::Validation { target: v.target },
             EventBody::Reversal(r) => FactBody::Reversal { target: r.target },
             EventBody::MilestoneCompleted(m) => FactBody::MilestoneCompleted { track: m.track.clone(), milestone: m.milestone.clone() },
+            EventBody::Recognition(r) => {
+                FactBody::Recognition { giver: e.actor, competencies: e.competencies.clone(), across_teams: r.across_teams.unwrap_or(false) }
+            }
             _ => return None,
         };
         Some(Fact { seq: e.seq, id: e.id, subject: e.subject, occurred_at: e.occurred_at, body })
@@ -107,6 +118,8 @@ enum Check<'a> {
     Evidence(RulePlan<'a>),
     /// Index into the level's modules.
     Milestone(usize),
+    /// A recognition rule and the competency's number.
+    Recognition(&'a RecognitionRule, u32),
 }
 
 struct Item<'a> {
@@ -140,6 +153,17 @@ struct Facts {
     reversed: Vec<EventId>,
     /// (completion id, track, module key).
     milestones: Vec<(EventId, String, String)>,
+    thanks: Vec<ThanksFact>,
+}
+
+/// A recognition as the plan sees it.
+struct ThanksFact {
+    id: EventId,
+    at: DateTime<Utc>,
+    giver: PersonId,
+    /// Index into the interned competency sets.
+    set: u32,
+    across_teams: bool,
 }
 
 /// The framework compiled for many people, and their facts. Build it with
@@ -190,6 +214,7 @@ impl<'a> OrgReadiness<'a> {
             let check = match &x.criterion {
                 Some(Criterion::Evidence(rule)) => Some(Check::Evidence(self.rule_plan(rule, std::slice::from_ref(&x.competency)))),
                 Some(Criterion::Milestone(k)) => modules.iter().position(|(m, _)| &m.key == k).map(Check::Milestone),
+                Some(Criterion::Recognition(rule)) => Some(Check::Recognition(rule, self.intern(&x.competency))),
                 None => None,
             };
             let name = fw.competency(&x.competency).map_or(x.competency.as_str(), |c| c.name.as_str());
@@ -198,22 +223,34 @@ impl<'a> OrgReadiness<'a> {
         LevelPlan { next, modules, items }
     }
 
+    fn set_of(&mut self, competencies: Vec<String>) -> u32 {
+        match self.set_ids.get(competencies.as_slice()) {
+            Some(&s) => s,
+            None => {
+                let ids = competencies.iter().map(|c| self.intern(c)).collect();
+                let s = self.sets.len() as u32;
+                self.sets.push(ids);
+                self.set_ids.insert(competencies, s);
+                s
+            }
+        }
+    }
+
     /// Take in one fact.
     pub fn add(&mut self, fact: Fact) {
         let body = match fact.body {
             FactBody::Win { category, competencies } => {
-                let set = match self.set_ids.get(competencies.as_slice()) {
-                    Some(&s) => s,
-                    None => {
-                        let ids = competencies.iter().map(|c| self.intern(c)).collect();
-                        let s = self.sets.len() as u32;
-                        self.sets.push(ids);
-                        self.set_ids.insert(competencies, s);
-                        s
-                    }
-                };
+                let set = self.set_of(competencies);
                 let facts = self.people.entry(fact.subject).or_default();
                 facts.wins.push(WinFact { id: fact.id, at: fact.occurred_at, category: category_bit(category), set });
+                return;
+            }
+            FactBody::Recognition { giver, competencies, across_teams } => {
+                // Readiness counts recognition from someone else only (as `thanks`).
+                let Some(giver) = giver.filter(|g| *g != fact.subject) else { return };
+                let set = self.set_of(competencies);
+                let facts = self.people.entry(fact.subject).or_default();
+                facts.thanks.push(ThanksFact { id: fact.id, at: fact.occurred_at, giver, set, across_teams });
                 return;
             }
             other => other,
@@ -223,7 +260,7 @@ impl<'a> OrgReadiness<'a> {
             FactBody::Validation { target } => facts.validations.push((fact.id, target)),
             FactBody::Reversal { target } => facts.reversed.push(target),
             FactBody::MilestoneCompleted { track, milestone } => facts.milestones.push((fact.id, track, milestone)),
-            FactBody::Win { .. } => {}
+            FactBody::Win { .. } | FactBody::Recognition { .. } => {}
         }
     }
 
@@ -287,6 +324,16 @@ impl<'a> OrgReadiness<'a> {
                     (p, coverage(p, r))
                 }
                 Some(Check::Milestone(i)) => modules[*i],
+                Some(Check::Recognition(rule, comp)) => {
+                    let since = recognition::since(rule, now);
+                    let gifts = f
+                        .thanks
+                        .iter()
+                        .filter(|t| !reversed.contains(&t.id) && t.at <= now && since.is_none_or(|s| t.at >= s) && self.sets[t.set as usize].contains(comp))
+                        .map(|t| (t.giver, t.across_teams));
+                    let p = recognition::points_of(rule, gifts);
+                    (p, (p / f64::from(rule.distinct_givers.max(1))).min(1.0))
+                }
                 None => continue,
             };
             sum += c;
@@ -309,6 +356,10 @@ impl<'a> OrgReadiness<'a> {
                     missing_text(r.rule, &progress, item.name)
                 }
                 Some(Check::Milestone(i)) => format!("complete the milestone “{}”", plan.modules[*i].0.title),
+                Some(Check::Recognition(rule, _)) => {
+                    let progress = RuleProgress { points: p, required: rule.distinct_givers, coverage: c, counted: vec![], unvalidated: vec![] };
+                    recognition::missing_text(rule, &progress, item.name)
+                }
                 None => String::new(),
             },
         });

@@ -86,6 +86,21 @@ fn steps(r: &Readiness, c: &CompetencyReadiness) -> Vec<String> {
                 evidence_steps(&m.rule, &m.progress, &m.competencies.join(", "), &mut out);
             }
         }
+        Some(Criterion::Recognition(rule)) => {
+            let who = if rule.outside_team { "colleagues outside your team" } else { "different colleagues, ideally in other teams" };
+            out.push(format!(
+                "Help {who} with {}: recognition tagged with {} counts here, once per person (a second thank-you from the same person adds nothing).",
+                c.name, c.name
+            ));
+            if let Some(p) = &c.progress
+                && !p.unvalidated.is_empty()
+            {
+                out.push(format!(
+                    "{} from your own team do not count here: this expectation asks for people outside it.",
+                    crate::text::count(p.unvalidated.len() as u64, "recognition")
+                ));
+            }
+        }
         None => {}
     }
     if !c.expectation.is_empty() {

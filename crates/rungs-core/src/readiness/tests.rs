@@ -220,3 +220,102 @@ fn a_recorded_milestone_stays_complete_after_its_wins_leave_the_window_or_are_re
     assert_eq!(r.milestones[0].progress.points, 0.0, "the reversed win does not count, the completion does");
     assert_eq!(r.score, 33);
 }
+
+/// `care` asks for recognition from 3 people (outside the team if `outside`) within
+/// 12 months; the other expectations as in [`fw`].
+fn fw_with_recognition(outside: bool) -> Framework {
+    let mut f = fw();
+    let rr = crate::framework::RecognitionRule { distinct_givers: 3, outside_team: outside, within_months: Some(12) };
+    f.expectations[3].criterion = Some(Criterion::Recognition(rr));
+    f
+}
+
+impl Ledger {
+    fn thanks(&mut self, days_ago: i64, giver: PersonId, across: Option<bool>, comps: &[&str]) -> EventId {
+        let mut r = Recognition::new("thanks for the help", 10);
+        r.across_teams = across;
+        let id = self.push(days_ago, EventBody::Recognition(r), comps);
+        self.0.last_mut().unwrap().actor = Some(giver);
+        id
+    }
+}
+
+fn care(r: &Readiness) -> &CompetencyReadiness {
+    r.competencies.iter().find(|c| c.competency == "care").unwrap()
+}
+
+#[test]
+fn recognition_counts_once_per_giver_and_another_team_weighs_more_than_repetition() {
+    let (ann, bob, cy, dee) = (PersonId::new(), PersonId::new(), PersonId::new(), PersonId::new());
+    let mut l = Ledger(vec![]);
+    // Ann (another team) three times: one point, not three.
+    for d in [10, 20, 30] {
+        l.thanks(d, ann, Some(true), &["care"]);
+    }
+    // Bob, same team: half a point. Cy: another team but not about care; Dee: too old.
+    l.thanks(5, bob, Some(false), &["care"]);
+    l.thanks(5, cy, Some(true), &["design"]);
+    l.thanks(400, dee, Some(true), &["care"]);
+    let r = readiness(&fw_with_recognition(false), &at_l1(), &l.0, now());
+    let c = care(&r);
+    let p = c.progress.as_ref().unwrap();
+    assert_eq!((p.points, p.required, c.coverage), (1.5, 3, Some(0.5)));
+    assert_eq!(p.counted.len(), 2, "one line per giver: {:?}", p.counted);
+    assert!(p.counted.iter().any(|x| x.title.contains("another team") && x.title.contains("2 more from the same person add nothing")), "{:?}", p.counted);
+    assert_eq!(r.checkable, 4, "a recognition criterion is part of the score");
+    assert!(c.missing.as_deref().unwrap().contains("1.50 more points of recognition for CARE"), "{:?}", c.missing);
+    // A self-recognition or one without a giver never counts; a reversed one neither.
+    let e = l.thanks(1, PersonId(uuid::Uuid::nil()), Some(true), &["care"]);
+    let f = l.thanks(1, cy, Some(true), &["care"]);
+    l.reverse(f);
+    let _ = e;
+    let again = readiness(&fw_with_recognition(false), &at_l1(), &l.0, now());
+    assert_eq!(care(&again).progress.as_ref().unwrap().points, 1.5);
+}
+
+#[test]
+fn outside_the_team_only_counts_people_from_other_teams_and_says_who_is_missing() {
+    let mut l = Ledger(vec![]);
+    l.thanks(3, PersonId::new(), Some(true), &["care"]);
+    l.thanks(3, PersonId::new(), Some(false), &["care"]);
+    // Imported history without the stamp counts as the same team.
+    l.thanks(3, PersonId::new(), None, &["care"]);
+    let r = readiness(&fw_with_recognition(true), &at_l1(), &l.0, now());
+    let c = care(&r);
+    let p = c.progress.as_ref().unwrap();
+    assert_eq!((p.points, p.counted.len(), p.unvalidated.len()), (1.0, 1, 2));
+    assert_eq!(c.missing.as_deref(), Some("recognition for CARE from 2 more people outside your team in the last 12 months"));
+    let rec = recommend(&r);
+    let steps = &rec.iter().find(|x| x.competency == "care").unwrap().steps;
+    assert!(steps.iter().any(|s| s.contains("outside your team") && s.contains("once per person")), "{steps:?}");
+    // Two more people from other teams: met.
+    l.thanks(1, PersonId::new(), Some(true), &["care"]);
+    l.thanks(1, PersonId::new(), Some(true), &["care"]);
+    assert_eq!(care(&readiness(&fw_with_recognition(true), &at_l1(), &l.0, now())).coverage, Some(1.0));
+}
+
+#[test]
+fn organization_readiness_counts_recognition_as_the_person_answer_does() {
+    let me = PersonId(uuid::Uuid::nil());
+    let mut l = Ledger(vec![]);
+    for d in [10, 20] {
+        l.thanks(d, PersonId::new(), Some(true), &["care"]);
+    }
+    let giver = PersonId::new();
+    l.thanks(4, giver, Some(false), &["care"]);
+    l.thanks(2, giver, Some(true), &["care"]);
+    let gone = l.thanks(1, PersonId::new(), Some(true), &["care"]);
+    l.reverse(gone);
+    l.thanks(1, me, Some(true), &["care"]);
+    for outside in [false, true] {
+        let f = fw_with_recognition(outside);
+        let one = readiness(&f, &at_l1(), &l.0, now());
+        let mut org = org::OrgReadiness::new(&f);
+        for e in &l.0 {
+            org.add_event(e);
+        }
+        let s = org.summary(me, &at_l1(), now());
+        assert_eq!((s.score, s.checkable), (one.score, one.checkable), "outside_team: {outside}");
+        assert_eq!(care(&one).progress.as_ref().unwrap().points, 3.0, "the giver from both teams counts once, at their best");
+    }
+}

@@ -21,9 +21,11 @@ pub(super) const MAX_FACTS: u32 = 100_000;
 const SQL: &str = "SELECT seq, id, subject, kind, occurred_at, target, \
        CASE kind WHEN 'micro_progression' THEN payload->>'category' WHEN 'milestone_completed' THEN payload->>'track' END, \
        CASE kind WHEN 'milestone_completed' THEN payload->>'milestone' END, \
-       CASE kind WHEN 'micro_progression' THEN competencies END \
+       CASE WHEN kind IN ('micro_progression', 'recognition') THEN competencies END, \
+       actor, \
+       CASE kind WHEN 'recognition' THEN (payload->>'across_teams')::boolean END \
      FROM events \
-     WHERE org_id = $1 AND seq > $2 AND kind IN ('micro_progression', 'validation', 'reversal', 'milestone_completed') \
+     WHERE org_id = $1 AND seq > $2 AND kind IN ('micro_progression', 'validation', 'reversal', 'milestone_completed', 'recognition') \
      ORDER BY seq LIMIT $3";
 
 fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
@@ -36,7 +38,13 @@ fn some<T>(v: Option<T>, what: &str) -> StoreResult<T> {
 
 fn fact(row: &Row) -> StoreResult<Fact> {
     let kind: &str = col(row, 3)?;
+    let subject = PersonId(col(row, 2)?);
     let body = match kind {
+        "recognition" => {
+            let giver = col::<Option<Uuid>>(row, 9)?.map(PersonId);
+            let across: Option<bool> = col(row, 10)?;
+            FactBody::Recognition { giver, competencies: some(col(row, 8)?, "competencies")?, across_teams: across.unwrap_or(false) }
+        }
         "micro_progression" => {
             let category: String = some(col(row, 6)?, "a category")?;
             let category: Category = serde_json::from_value(serde_json::Value::String(category)).map_err(StoreError::unexpected)?;
@@ -46,7 +54,7 @@ fn fact(row: &Row) -> StoreResult<Fact> {
         "reversal" => FactBody::Reversal { target: EventId(some(col::<Option<Uuid>>(row, 5)?, "a target")?) },
         _ => FactBody::MilestoneCompleted { track: some(col(row, 6)?, "a track")?, milestone: some(col(row, 7)?, "a milestone")? },
     };
-    Ok(Fact { seq: col(row, 0)?, id: EventId(col(row, 1)?), subject: PersonId(col(row, 2)?), occurred_at: col::<DateTime<Utc>>(row, 4)?, body })
+    Ok(Fact { seq: col(row, 0)?, id: EventId(col(row, 1)?), subject, occurred_at: col::<DateTime<Utc>>(row, 4)?, body })
 }
 
 pub(super) async fn readiness_facts(c: &Object, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Fact>> {

@@ -2,7 +2,7 @@
 //! order, decoded straight into [`Fact`]s. The scan walks the table in rowid (seq)
 //! order, which is the table's own order: sequential pages, no index lookups per row.
 //! Validation and reversal targets come from the denormalised `target` column, and
-//! only wins and completions have their payload read.
+//! only wins and completions have their payload read (of recognition, one field).
 
 use chrono::DateTime;
 use rungs_core::event::Category;
@@ -18,16 +18,25 @@ use super::rows::Db;
 pub(super) const MAX_FACTS: u32 = 100_000;
 
 const SQL: &str = "SELECT seq, id, subject, kind, occurred_at, target, \
-       CASE WHEN kind IN ('micro_progression', 'milestone_completed') THEN payload END, \
-       CASE WHEN kind = 'micro_progression' THEN competencies END \
+       CASE WHEN kind IN ('micro_progression', 'milestone_completed') THEN payload \
+            WHEN kind = 'recognition' THEN json_object('across_teams', json_extract(payload, '$.across_teams')) END, \
+       CASE WHEN kind IN ('micro_progression', 'recognition') THEN competencies END, \
+       actor \
      FROM events \
-     WHERE org_id = ?1 AND seq > ?2 AND kind IN ('micro_progression', 'validation', 'reversal', 'milestone_completed') \
+     WHERE org_id = ?1 AND seq > ?2 AND kind IN ('micro_progression', 'validation', 'reversal', 'milestone_completed', 'recognition') \
      ORDER BY seq LIMIT ?3";
 
 /// The fields of a win's payload readiness needs (the stored payload has more).
 #[derive(serde::Deserialize)]
 struct WinPayload {
     category: Category,
+}
+
+/// What readiness needs of a recognition's payload: whether it crossed teams.
+#[derive(serde::Deserialize)]
+struct RecognitionPayload {
+    #[serde(default)]
+    across_teams: Option<bool>,
 }
 
 #[derive(serde::Deserialize)]
@@ -49,7 +58,13 @@ fn target(row: &Row<'_>) -> rusqlite::Result<EventId> {
 }
 
 fn fact(row: &Row<'_>) -> rusqlite::Result<Fact> {
+    let subject = PersonId::from_bytes(row.get(2)?);
     let body = match row.get_ref(3)?.as_str()? {
+        "recognition" => {
+            let giver = row.get::<_, Option<[u8; 16]>>(8)?.map(PersonId::from_bytes);
+            let p: RecognitionPayload = json(row, 6)?;
+            FactBody::Recognition { giver, competencies: json(row, 7)?, across_teams: p.across_teams.unwrap_or(false) }
+        }
         "micro_progression" => {
             let p: WinPayload = json(row, 6)?;
             FactBody::Win { category: p.category, competencies: json(row, 7)? }
@@ -65,7 +80,7 @@ fn fact(row: &Row<'_>) -> rusqlite::Result<Fact> {
     Ok(Fact {
         seq: row.get(0)?,
         id: EventId::from_bytes(row.get(1)?),
-        subject: PersonId::from_bytes(row.get(2)?),
+        subject,
         occurred_at: DateTime::from_timestamp_micros(us).ok_or_else(|| bad(4, "time out of range"))?,
         body,
     })

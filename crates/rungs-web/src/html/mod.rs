@@ -7,6 +7,8 @@ mod analytics;
 mod analytics_files;
 pub(crate) use analytics_files::svg_response;
 mod assets;
+mod badge_admin;
+mod badges;
 mod equity;
 mod error;
 mod export;
@@ -60,6 +62,10 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/wins", post(wins::submit))
         .route("/recognition", get(recognition::show).post(recognition::give))
         .route("/recognition/collusion", get(recognition::collusion))
+        .route("/badges", get(badges::mine))
+        .route("/badges/admin", get(badge_admin::show).post(badge_admin::submit))
+        .route("/badges/{key}/image.svg", get(badges::image))
+        .route("/people/{id}/badges", get(badges::of_person).post(badges::award))
         .route("/timeline", get(timeline::mine))
         .route("/people/{id}/timeline", get(timeline::of_person))
         .route("/progress", get(progress::mine))
@@ -134,6 +140,8 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("opportunity.html", include_str!("../../templates/opportunity.html")),
     ("opportunity_new.html", include_str!("../../templates/opportunity_new.html")),
     ("recognition.html", include_str!("../../templates/recognition.html")),
+    ("badges.html", include_str!("../../templates/badges.html")),
+    ("badge_admin.html", include_str!("../../templates/badge_admin.html")),
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
 ];

@@ -97,6 +97,14 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId) -> Result
         .map(|c| {
             let rule = match &c.criterion {
                 Some(Criterion::Evidence(e)) => rule_text(e),
+                Some(Criterion::Recognition(rr)) => {
+                    let who = if rr.outside_team { " outside the team" } else { "" };
+                    let window = rr.within_months.map(|m| format!(" in the last {m} months")).unwrap_or_default();
+                    format!(
+                        "recognition from {}{who}{window} (each person once; another team counts 1, the same team ½)",
+                        rungs_core::text::count(u64::from(rr.distinct_givers), "person")
+                    )
+                }
                 Some(Criterion::Milestone(k)) => {
                     let title = r.milestones.iter().find(|m| &m.key == k).map_or(k.as_str(), |m| m.title.as_str());
                     format!("the milestone “{title}”")

@@ -126,6 +126,17 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q):
     let all = rows(&timeline, &names, &s, &fw, Utc::now(), may_validate);
     let total = all.len();
     let shown: Vec<Row> = all.into_iter().filter(|r| filter.is_none_or(|k| r.kind == k.as_str())).collect();
+    // The badges held, from the entries already read (awards not reversed).
+    let medals: Vec<_> = timeline
+        .iter()
+        .filter(|e| e.reversed_by.is_none())
+        .filter_map(|e| match &e.event.body {
+            EventBody::BadgeAwarded(b) => Some(minijinja::context! {
+                key => b.badge, name => b.name, tier => b.tier.as_str(), image => super::badges::image_url(&b.badge, b.tier),
+            }),
+            _ => None,
+        })
+        .collect();
     let kinds: Vec<_> = EventKind::ALL.iter().map(|k| minijinja::context! { value => k.as_str(), label => fmt::kind_label(*k) }).collect();
     let own = Some(id) == s.viewer.person_id;
     let (current, title) = if own { ("timeline", "My timeline".to_string()) } else { ("team", format!("{}’s timeline", person.name)) };
@@ -138,6 +149,8 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q):
             own,
             person => minijinja::context! { id => id.to_string(), name => person.name, title => person.position.title },
             rows => shown,
+            medals,
+            badges_href => if own { "/badges".to_string() } else { format!("/people/{id}/badges") },
             total,
             kinds,
             selected => filter.map_or("", |k| k.as_str()),

@@ -247,13 +247,15 @@ async fn every_page_and_api_response_carries_the_security_headers() {
     let res = app.post_json("/api/v1/opportunities", &app.admin, &opp).await;
     res.assert_status(StatusCode::CREATED);
     let opp_id = res.json()["id"].as_str().unwrap().to_string();
+    let badge = json!({"key": "helping-hand", "name": "Helping Hand", "rule": {"milestone": {}}});
+    app.put_json("/api/v1/badges/helping-hand", &app.admin, &badge).await.assert_status(StatusCode::OK);
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let routes = page_routes();
     assert!(routes.len() >= 15 && routes.contains(&"/login".to_string()), "{routes:?}");
     for route in &routes {
         let path = match route.as_str() {
             r if r.starts_with("/opportunities/{id}") => r.replace("{id}", &opp_id),
-            r => r.replace("{id}", &team.report_id.to_string()).replace("{file}", "rungs.css"),
+            r => r.replace("{id}", &team.report_id.to_string()).replace("{file}", "rungs.css").replace("{key}", "helping-hand"),
         };
         let res = if path == "/login" { app.send(Method::GET, "/login", None, None, &[]).await } else { app.page(&path, &b.cookie).await };
         assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.text());

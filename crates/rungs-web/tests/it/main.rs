@@ -6,6 +6,7 @@ mod access;
 mod analytics;
 mod authz_first;
 mod availability;
+mod badge_pages;
 mod badges;
 mod contract;
 mod copy;

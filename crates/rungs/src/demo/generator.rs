@@ -653,6 +653,8 @@ fn next_level_targets<'a>(fw: &'a Framework, track: &'a str, level: usize) -> Ve
                 let m = fw.milestones.iter().find(|m| &m.key == key)?;
                 Some(Target { competencies: &m.competencies, categories: &m.criterion.categories })
             }
+            // Recognition is the colleagues' to give, not a win to plan.
+            Criterion::Recognition(_) => None,
         })
         .collect()
 }

@@ -182,7 +182,11 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
         println!("Try:  curl -H \"Authorization: Bearer <token>\" http://{addr}/api/v1/me");
         println!("API:  http://{addr}/api/openapi.json    Stop with Ctrl-C.\n");
     });
+    // The background jobs run as under `rungs serve`: the badge job awards what the
+    // demo's visitors earn (a win logged on the demo shows its badge seconds later).
+    let runner = crate::commands::jobs::start(store.clone(), crate::commands::jobs::RunnerConfig::from_env()).await?;
     serve_until_signal(store, listen, Some(on_ready)).await?;
+    runner.abort();
     Ok(ExitCode::SUCCESS)
 }
 
