@@ -44,6 +44,22 @@ pub struct MatrixPreview {
     /// What the commit would change, against the framework as it is: an empty list
     /// means the commit saves no new version.
     pub changes: Vec<super::diff::Change>,
+    /// The ladder as it will be: one row per competency of the file, one cell per
+    /// level of `levels` (the text stored; empty when that level expects nothing).
+    pub grid: Vec<GridRow>,
+}
+
+/// One competency of an import preview, as a row of the ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GridRow {
+    pub key: String,
+    pub name: String,
+    pub category: String,
+    /// Where the file writes it, `file:line` each.
+    pub at: Vec<String>,
+    /// What the preview's warnings say about those lines.
+    pub warnings: Vec<String>,
+    pub cells: Vec<String>,
 }
 
 /// Most flagged pairs a preview lists; the rest are counted in `drift_more`.
@@ -576,6 +592,21 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
         }
     }
     let changes = diff::diff(fw, &out);
+    let texts: HashMap<(&str, &str), &str> =
+        out.expectations.iter().filter(|x| x.track == track.key).map(|x| ((x.competency.as_str(), x.level.as_str()), x.text.as_str())).collect();
+    let grid = comps
+        .iter()
+        .zip(merged.iter().filter(|m| m.first().is_some_and(|&i| i < n)))
+        .map(|(c, members)| {
+            let mut at_lines: Vec<usize> = members.iter().filter(|&&i| i < n).flat_map(|&g| groups[g].entries.iter().map(|&j| ladder.entries[j].line)).collect();
+            at_lines.sort_unstable();
+            at_lines.dedup();
+            let at: Vec<String> = at_lines.iter().map(|&l| at(l)).collect();
+            let warnings = ladder.tolerated.iter().filter(|t| at.iter().any(|a| t.starts_with(&format!("{a}:")))).cloned().collect();
+            let cells = levels.iter().map(|l| texts.get(&(c.key.as_str(), l.as_str())).copied().unwrap_or("").to_string()).collect();
+            GridRow { key: c.key.clone(), name: c.name.clone(), category: c.category.clone(), at, warnings, cells }
+        })
+        .collect();
     let hidden = drift.split_off(drift.len().min(MAX_DRIFT_SHOWN));
     let preview = MatrixPreview {
         track: track.key,
@@ -588,6 +619,7 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
         hidden_undecided: hidden.iter().filter(|d| d.decision.is_none()).count(),
         drift,
         changes,
+        grid,
     };
     Ok((out, preview))
 }
