@@ -111,10 +111,7 @@ fn read_from(file: &str, lines: &[&str], base: usize, delim: char, out: &mut Vec
                 _ if after_quote && !c.is_whitespace() => {
                     if reported_line != line {
                         reported_line = line;
-                        e.push(
-                            format!("{file}:{}", line + 1),
-                            "text after a closing quote; fix: quote the whole cell and double any quote inside it (\"\")",
-                        );
+                        e.push(format!("{file}:{}", line + 1), "text after a closing quote; fix: quote the whole cell and double any quote inside it (\"\")");
                     }
                     cell.push(c);
                 }

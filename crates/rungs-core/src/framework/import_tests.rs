@@ -36,7 +36,9 @@ fn descriptive_and_spacer_columns_are_ignored_with_a_warning() {
     assert_eq!(p.levels, ["l1", "l2"]);
     assert_eq!(text(&fw, "testing", "l2"), Some("Owns the test strategy"));
     let joined = p.tolerated.join("|");
-    for want in ["m.csv:1: column 2 'Description' is descriptive; ignored (1 cells", "m.csv:1: column 3 has no header; ignored", "column 6 'Notes' is descriptive"] {
+    for want in
+        ["m.csv:1: column 2 'Description' is descriptive; ignored (1 cells", "m.csv:1: column 3 has no header; ignored", "column 6 'Notes' is descriptive"]
+    {
         assert!(joined.contains(want), "{want} in {joined}");
     }
 }
@@ -61,7 +63,10 @@ fn a_csv_creates_its_track_and_leaves_the_others_alone() {
     let (fw, p) = matrix(Some("Product Design"), csv, &Confirmations::default()).unwrap();
     assert!(p.new_track);
     let t = fw.track("product-design").unwrap();
-    assert_eq!(t.levels.iter().map(|l| (l.key.as_str(), l.title.as_str())).collect::<Vec<_>>(), [("associate", "Associate"), ("designer", "Designer"), ("lead", "Lead")]);
+    assert_eq!(
+        t.levels.iter().map(|l| (l.key.as_str(), l.title.as_str())).collect::<Vec<_>>(),
+        [("associate", "Associate"), ("designer", "Designer"), ("lead", "Lead")]
+    );
     assert_eq!(text(&fw, "visual-craft", "lead"), Some("Owns the system"));
     assert_eq!(fw.competency("visual-craft").unwrap().category, "Visual design", "the category as written");
     let before = base();
@@ -76,7 +81,10 @@ fn a_new_competency_is_never_merged_into_an_existing_one_silently() {
     let csv = "Competency,Category,Associate,Lead\nCollaboration,Teamwork,Pairs,Leads pairing\n";
     let (_, p) = matrix(Some("Design"), csv, &Confirmations::default()).unwrap();
     assert_eq!(p.drift.len(), 1, "{:?}", p.drift);
-    assert_eq!((p.drift[0].a.name.as_str(), p.drift[0].b.name.as_str(), p.drift[0].b.at.clone()), ("Collaboration", "Cross-team collaboration", vec!["framework".to_string()]));
+    assert_eq!(
+        (p.drift[0].a.name.as_str(), p.drift[0].b.name.as_str(), p.drift[0].b.at.clone()),
+        ("Collaboration", "Cross-team collaboration", vec!["framework".to_string()])
+    );
     assert!(p.require_confirmed().is_err(), "a commit waits for the answer");
     let mut different = Confirmations::default();
     different.add(Decision::Different, "Collaboration=Cross-team collaboration");
@@ -106,7 +114,8 @@ fn a_blank_cell_on_reimport_clears_the_old_expectation_and_the_diff_says_so() {
     assert_eq!(text(&fw, "design", "l1"), Some("Designs small parts"));
     let removed: Vec<_> = p.changes.iter().map(|c| (c.op, c.what, c.key.as_str())).collect();
     assert_eq!(removed, [("removed", "expectation", "design @ eng/l2")]);
-    let (again, p) = matrix(Some("eng"), "Competency,Engineer,Senior Engineer\nSystem design,Designs small parts,Designs systems\n", &Confirmations::default()).unwrap();
+    let (again, p) =
+        matrix(Some("eng"), "Competency,Engineer,Senior Engineer\nSystem design,Designs small parts,Designs systems\n", &Confirmations::default()).unwrap();
     assert_eq!(again, base());
     assert!(p.changes.is_empty(), "a no-op import changes nothing: {:?}", p.changes);
 }
@@ -116,7 +125,14 @@ fn every_csv_defect_is_reported_at_once() {
     let csv = "Competency,Engineer,Senior Engineer\nTesting,a,b\ntesting,a,b\nDelivery,a\nOps,\"never closed,b\nMore,a,b\n";
     let e = matrix(Some("eng"), csv, &Confirmations::default()).unwrap_err();
     let got: Vec<_> = e.errors.iter().map(|f| (f.field.as_str(), f.reason.split(':').next().unwrap_or(""))).collect();
-    assert_eq!(got, [("m.csv:5", "unclosed quote"), ("m.csv:3", "duplicate competency 'testing' (first on line 2; names are compared ignoring case and spacing); fix"), ("m.csv:4", "ragged row")]);
+    assert_eq!(
+        got,
+        [
+            ("m.csv:5", "unclosed quote"),
+            ("m.csv:3", "duplicate competency 'testing' (first on line 2; names are compared ignoring case and spacing); fix"),
+            ("m.csv:4", "ragged row")
+        ]
+    );
     assert!(e.errors.iter().all(|f| f.reason.contains("fix:")), "{e:?}");
 }
 

@@ -11,8 +11,8 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::drift::{self, Confirmations, Decision, Drift, DriftName, identity};
 use super::diff;
+use super::drift::{self, Confirmations, Decision, Drift, DriftName, identity};
 use super::{Competency, Expectation, Framework, Level, Track};
 use crate::ValidationError;
 
@@ -61,6 +61,10 @@ pub struct GridRow {
     pub warnings: Vec<String>,
     pub cells: Vec<String>,
 }
+
+/// Most levels a track may have: ladders have a handful; a file with thousands of
+/// level headings is refused before any work grows with their square.
+pub const MAX_LEVELS: usize = 50;
 
 /// Most flagged pairs a preview lists; the rest are counted in `drift_more`.
 pub const MAX_DRIFT_SHOWN: usize = 100;
@@ -281,6 +285,15 @@ fn resolve_track(fw: &Framework, track: Option<&str>, l: &Ladder) -> Result<(Tra
             return Err(ValidationError::single("track", format!("{file} names no track: choose one, or start the file with a '# Track name' heading")));
         }
     };
+    if l.levels.len() > MAX_LEVELS {
+        return Err(ValidationError::single(
+            file,
+            format!(
+                "has {} levels, more than the {MAX_LEVELS} a track may have; fix: check which headings are levels (map the others), or split the file",
+                l.levels.len()
+            ),
+        ));
+    }
     if l.levels.is_empty() {
         return Err(ValidationError::single(
             file,
@@ -398,7 +411,13 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     let mut pairs: Vec<(usize, usize, String)> = Vec::new();
     let mut flagged = HashSet::new();
     for (i, j, why) in drift::candidates(&refs) {
-        let keep = if j < n { true } else if i < n { group_exact[i].is_none() && !matched.contains(&(j - n)) } else { false };
+        let keep = if j < n {
+            true
+        } else if i < n {
+            group_exact[i].is_none() && !matched.contains(&(j - n))
+        } else {
+            false
+        };
         if keep {
             flagged.insert((i, j));
             pairs.push((i, j, why.to_string()));
@@ -417,12 +436,18 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     let describe = |i: usize| match who(i) {
         Who::Group(g) => DriftName {
             name: groups[g].name.clone(),
-            levels: groups[g].entries.iter().filter(|&&j| !ladder.entries[j].text.is_empty()).filter_map(|&j| ladder.entries[j].level.map(|l| level_keys[l].clone())).collect(),
+            levels: groups[g]
+                .entries
+                .iter()
+                .filter(|&&j| !ladder.entries[j].text.is_empty())
+                .filter_map(|&j| ladder.entries[j].level.map(|l| level_keys[l].clone()))
+                .collect(),
             at: groups[g].entries.iter().map(|&j| at(ladder.entries[j].line)).collect::<std::collections::BTreeSet<_>>().into_iter().collect(),
         },
         Who::Existing(x) => DriftName { name: fw.competencies[x].name.clone(), levels: Vec::new(), at: vec!["framework".into()] },
     };
-    let mut drift: Vec<Drift> = pairs.iter().map(|(i, j, why)| Drift { a: describe(*i), b: describe(*j), why: why.clone(), decision: None }).collect();
+    // Answers for every pair; only the first MAX_DRIFT_SHOWN are described.
+    let mut decided: Vec<Option<Decision>> = vec![None; pairs.len()];
     let mut all_different = false;
     for (decision, raw) in &confirm.given {
         let field = match decision {
@@ -440,12 +465,12 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
             })
         });
         match hit {
-            Some(k) => drift[k].decision = Some(*decision),
+            Some(k) => decided[k] = Some(*decision),
             None => e.push(field, format!("'{raw}' is not a pair flagged as possibly one competency (write it as Name=Other name)")),
         }
     }
     if all_different {
-        drift.iter_mut().filter(|d| d.decision.is_none()).for_each(|d| d.decision = Some(Decision::Different));
+        decided.iter_mut().filter(|d| d.is_none()).for_each(|d| *d = Some(Decision::Different));
     }
     std::mem::take(&mut e).into_result()?;
 
@@ -461,12 +486,12 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
         }
     }
     for (k, (i, j, _)) in pairs.iter().enumerate() {
-        if drift[k].decision == Some(Decision::Same) {
+        if decided[k] == Some(Decision::Same) {
             union(&mut parent, *i, *j);
         }
     }
     for (k, (i, j, _)) in pairs.iter().enumerate() {
-        if drift[k].decision == Some(Decision::Different) && find(&mut parent, *i) == find(&mut parent, *j) {
+        if decided[k] == Some(Decision::Different) && find(&mut parent, *i) == find(&mut parent, *j) {
             e.push("different", format!("'{}' and '{}' were confirmed different, but other answers make them the same", names[*i], names[*j]));
         }
     }
@@ -478,7 +503,15 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     for members in merged.iter().filter(|m| m.first().is_some_and(|&i| i < n)) {
         let olds: Vec<&str> = members.iter().filter(|&&i| i >= n).map(|&i| names[i].as_str()).collect();
         if olds.len() > 1 {
-            e.push("same", format!("'{}' was confirmed the same as {} competencies already in the framework ({}); fix: answer one of them different", names[members[0]], olds.len(), olds.join(", ")));
+            e.push(
+                "same",
+                format!(
+                    "'{}' was confirmed the same as {} competencies already in the framework ({}); fix: answer one of them different",
+                    names[members[0]],
+                    olds.len(),
+                    olds.join(", ")
+                ),
+            );
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for &g in members.iter().filter(|&&i| i < n) {
@@ -506,9 +539,8 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     }
     let mut keys: HashSet<String> = out.competencies.iter().map(|c| c.key.clone()).collect();
     let categories: Vec<String> = fw.competencies.iter().map(|c| c.category.clone()).collect();
-    let category_of = |written: &str| {
-        categories.iter().find(|c| identity(c) == identity(written) || **c == slug(written)).cloned().unwrap_or_else(|| written.to_string())
-    };
+    let category_of =
+        |written: &str| categories.iter().find(|c| identity(c) == identity(written) || **c == slug(written)).cloned().unwrap_or_else(|| written.to_string());
     let mut index: HashMap<(String, String), usize> =
         out.expectations.iter().enumerate().filter(|(_, x)| x.track == track.key).map(|(i, x)| ((x.competency.clone(), x.level.clone()), i)).collect();
     let mut cleared = HashSet::new();
@@ -585,7 +617,7 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     }
     out.validate().map_err(|v| v.nested(&file))?;
     let mut levels: Vec<String> = Vec::new();
-    let in_order = if new_track { track.levels.iter().map(|l| l.key.clone()).collect() } else { level_keys };
+    let in_order = if new_track { track.levels.iter().map(|l| l.key.clone()).collect() } else { level_keys.clone() };
     for k in in_order {
         if !levels.contains(&k) {
             levels.push(k);
@@ -594,20 +626,33 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     let changes = diff::diff(fw, &out);
     let texts: HashMap<(&str, &str), &str> =
         out.expectations.iter().filter(|x| x.track == track.key).map(|x| ((x.competency.as_str(), x.level.as_str()), x.text.as_str())).collect();
+    let mut said: HashMap<&str, Vec<String>> = HashMap::new();
+    for t in &ladder.tolerated {
+        if let Some((place, _)) = t.split_once(": ") {
+            said.entry(place).or_default().push(t.clone());
+        }
+    }
     let grid = comps
         .iter()
         .zip(merged.iter().filter(|m| m.first().is_some_and(|&i| i < n)))
         .map(|(c, members)| {
-            let mut at_lines: Vec<usize> = members.iter().filter(|&&i| i < n).flat_map(|&g| groups[g].entries.iter().map(|&j| ladder.entries[j].line)).collect();
+            let mut at_lines: Vec<usize> =
+                members.iter().filter(|&&i| i < n).flat_map(|&g| groups[g].entries.iter().map(|&j| ladder.entries[j].line)).collect();
             at_lines.sort_unstable();
             at_lines.dedup();
             let at: Vec<String> = at_lines.iter().map(|&l| at(l)).collect();
-            let warnings = ladder.tolerated.iter().filter(|t| at.iter().any(|a| t.starts_with(&format!("{a}:")))).cloned().collect();
+            let warnings = at.iter().filter_map(|a| said.get(a.as_str())).flatten().cloned().collect();
             let cells = levels.iter().map(|l| texts.get(&(c.key.as_str(), l.as_str())).copied().unwrap_or("").to_string()).collect();
             GridRow { key: c.key.clone(), name: c.name.clone(), category: c.category.clone(), at, warnings, cells }
         })
         .collect();
-    let hidden = drift.split_off(drift.len().min(MAX_DRIFT_SHOWN));
+    let drift: Vec<Drift> = pairs
+        .iter()
+        .zip(&decided)
+        .take(MAX_DRIFT_SHOWN)
+        .map(|((i, j, why), d)| Drift { a: describe(*i), b: describe(*j), why: why.clone(), decision: *d })
+        .collect();
+    let hidden = &decided[drift.len()..];
     let preview = MatrixPreview {
         track: track.key,
         new_track,
@@ -616,7 +661,7 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
         expectations,
         tolerated: ladder.tolerated,
         drift_more: hidden.len(),
-        hidden_undecided: hidden.iter().filter(|d| d.decision.is_none()).count(),
+        hidden_undecided: hidden.iter().filter(|d| d.is_none()).count(),
         drift,
         changes,
         grid,

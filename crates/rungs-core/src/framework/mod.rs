@@ -10,13 +10,13 @@ pub mod csv;
 pub mod diff;
 pub mod drift;
 pub mod format;
+#[cfg(test)]
+mod import_tests;
 pub mod ladder;
 pub mod markdown;
 pub mod matrix;
 mod model;
 pub mod suggest;
-#[cfg(test)]
-mod import_tests;
 #[cfg(test)]
 mod tests;
 mod versions;

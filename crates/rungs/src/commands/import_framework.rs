@@ -81,8 +81,13 @@ pub async fn run(
         }
     };
     if let Some(path) = &columns.save {
-        let lines: String = mapping.columns.iter().map(|(h, r)| format!("{h}={}\n", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())).collect();
-        std::fs::write(path, format!("# rungs import framework --mapping: what each column holds\n{lines}")).with_context(|| format!("cannot write {}", path.display()))?;
+        let lines: String = mapping
+            .columns
+            .iter()
+            .map(|(h, r)| format!("{h}={}\n", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
+            .collect();
+        std::fs::write(path, format!("# rungs import framework --mapping: what each column holds\n{lines}"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
     let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());

@@ -312,7 +312,11 @@ mod tests {
         let kinds: Vec<_> = s.blocks.iter().map(|b| (b.kind.clone(), b.text.as_str(), b.line)).collect();
         assert_eq!(
             kinds,
-            [(Kind::Prose, "Experience: 3 years in the role", 1), (Kind::Label, "Testing", 5), (Kind::Prose, "a whole sentence in italics, as a criterion.", 6)]
+            [
+                (Kind::Prose, "Experience: 3 years in the role", 1),
+                (Kind::Label, "Testing", 5),
+                (Kind::Prose, "a whole sentence in italics, as a criterion.", 6)
+            ]
         );
         assert!(s.tolerated.iter().any(|t| t.starts_with("f.md:3: emphasised line 'Summary'")), "{:?}", s.tolerated);
     }

@@ -59,7 +59,8 @@ pub(super) fn read(file: &str, text: &str) -> Option<Result<Ladder, ValidationEr
     let topics = value.get("topics")?.as_array()?;
     let mut e = ValidationError::new();
     // The line a string first appears on, counting the opening `---` as line 1.
-    let line_of = |needle: &str, from: usize| body.iter().enumerate().skip(from.saturating_sub(2)).find(|(_, l)| l.contains(needle)).map_or(from.max(1), |(i, _)| i + 2);
+    let line_of =
+        |needle: &str, from: usize| body.iter().enumerate().skip(from.saturating_sub(2)).find(|(_, l)| l.contains(needle)).map_or(from.max(1), |(i, _)| i + 2);
     let levels_line = line_of("levels:", 1);
     let mut levels: Vec<LevelLabel> = Vec::new();
     let mut index = std::collections::HashMap::new();
