@@ -13,6 +13,7 @@ pub mod format;
 #[cfg(test)]
 mod import_tests;
 pub mod ladder;
+mod mapping;
 pub mod markdown;
 pub mod matrix;
 mod model;
