@@ -162,7 +162,11 @@ pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, ma
     for &i in &ignored {
         let h = header[i].trim();
         let filled = rows.iter().filter(|(_, c)| c.get(i).is_some_and(|c| !c.trim().is_empty())).count();
-        let what = if h.is_empty() { format!("column {} has no header", i + 1) } else { format!("column {} '{h}' is descriptive", i + 1) };
+        let what = match (h.is_empty(), mapping.role(h)) {
+            (_, Some(r)) => format!("column {} '{h}' is mapped to {}", i + 1, if r == Role::Ignore { "ignore" } else { "description" }),
+            (true, None) => format!("column {} has no header", i + 1),
+            (false, None) => format!("column {} '{h}' is descriptive", i + 1),
+        };
         tolerated.push(format!("{}: {what}; ignored ({filled} cells with text)", at(header_line)));
     }
     let Some(name_col) = name_col else {

@@ -46,7 +46,7 @@ pub(super) fn summary(o: &ImportOutcome) -> minijinja::Value {
         f.tracks.iter().map(|t| minijinja::context! { name => t.name, levels => t.levels.iter().map(|l| l.title.clone()).collect::<Vec<_>>() }).collect();
     minijinja::context! {
         tracks, competencies => f.competencies.len(), expectations => f.expectations.len(),
-        milestones => f.milestones.len(), tolerated => o.tolerated,
+        milestones => f.milestones.len(), tolerated => o.tolerated, changes => o.changes,
     }
 }
 
