@@ -107,6 +107,8 @@ test('the people team imports a semicolon spreadsheet and a front-matter ladder,
   assert.deepEqual(await row.getByRole('cell').allInnerTexts(), ['Uses the design system', 'Extends the design system', 'Owns the design system', '']);
   assert.match(await page.locator('main').innerText(), /column 3 'Description' is descriptive; ignored/);
   await visit(page, 'framework-spreadsheet-preview');
+  // Names near the demo framework's wait for an answer: these are new competencies.
+  for (const r of await page.getByLabel('Different competencies').all()) await r.check();
   await page.getByRole('button', { name: 'Save as a new version' }).click();
   await page.getByText(/Saved as framework version \d+\./).waitFor();
 
@@ -117,6 +119,7 @@ test('the people team imports a semicolon spreadsheet and a front-matter ladder,
   const fm = page.getByRole('table', { name: /competencies × levels/ }).getByRole('row', { name: /Service ownership/ });
   assert.deepEqual((await fm.getByRole('cell').allInnerTexts()).slice(0, 2), ['Runs one service on call', 'Owns a service end to end']);
   await visit(page, 'framework-front-matter-preview');
+  for (const r of await page.getByLabel('Different competencies').all()) await r.check();
   await page.getByRole('button', { name: 'Save as a new version' }).click();
   await page.getByText(/Saved as framework version \d+\./).waitFor();
   await page.goto(`${demo.base}/framework`);
