@@ -73,3 +73,57 @@ test('the people team imports a Markdown ladder, confirms a drifting name and se
   assert.doesNotMatch(changes, /added competency mentorship/, 'Mentorship was merged into Mentoring');
   await page.context().close();
 });
+
+const SPREADSHEET = 'Category;Competency;Description;Associate;Designer;Lead\nCraft;Visual design;what we mean;Uses the design system;Extends the design system;Owns the design system\n;Research;;Takes notes in interviews;Runs interviews;\n';
+
+const FRONT_MATTER = `---
+pageTitle: Backend Engineering
+levels: 2
+topics:
+  - name: Service ownership
+    content:
+      - level: 1
+        criteria: [Runs one service on call]
+      - level: 2
+        criteria: [Owns a service end to end]
+---
+`;
+
+test('the people team imports a semicolon spreadsheet and a front-matter ladder, each previewed as a grid', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rungs-fw-'));
+  const sheet = join(dir, 'product-design.csv');
+  writeFileSync(sheet, SPREADSHEET);
+  const md = join(dir, 'backend.md');
+  writeFileSync(md, FRONT_MATTER);
+  const page = await newPage();
+  await signIn(page, 'admin');
+
+  await page.goto(`${demo.base}/framework`);
+  await page.getByLabel('CSV file, Markdown ladder or YAML framework').setInputFiles(sheet);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('heading', { name: /Preview: 2 competencies, 5 expectations for levels associate, designer, lead of product-design \(a new track\)/ }).waitFor();
+  const grid = page.getByRole('table', { name: /competencies × levels/ });
+  const row = grid.getByRole('row', { name: /Visual design/ });
+  assert.deepEqual(await row.getByRole('cell').allInnerTexts(), ['Uses the design system', 'Extends the design system', 'Owns the design system', '']);
+  assert.match(await page.locator('main').innerText(), /column 3 'Description' is descriptive; ignored/);
+  await visit(page, 'framework-spreadsheet-preview');
+  // Names near the demo framework's wait for an answer: these are new competencies.
+  for (const r of await page.getByLabel('Different competencies').all()) await r.check();
+  await page.getByRole('button', { name: 'Save as a new version' }).click();
+  await page.getByText(/Saved as framework version \d+\./).waitFor();
+
+  await page.goto(`${demo.base}/framework`);
+  await page.getByLabel('CSV file, Markdown ladder or YAML framework').setInputFiles(md);
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('heading', { name: /Preview: 1 competencies, 2 expectations for levels level-1, level-2 of backend-engineering \(a new track\)/ }).waitFor();
+  const fm = page.getByRole('table', { name: /competencies × levels/ }).getByRole('row', { name: /Service ownership/ });
+  assert.deepEqual((await fm.getByRole('cell').allInnerTexts()).slice(0, 2), ['Runs one service on call', 'Owns a service end to end']);
+  await visit(page, 'framework-front-matter-preview');
+  for (const r of await page.getByLabel('Different competencies').all()) await r.check();
+  await page.getByRole('button', { name: 'Save as a new version' }).click();
+  await page.getByText(/Saved as framework version \d+\./).waitFor();
+  await page.goto(`${demo.base}/framework`);
+  await page.getByRole('heading', { level: 2, name: 'Product design' }).or(page.getByRole('heading', { level: 2, name: 'product-design' })).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Backend Engineering' }).waitFor();
+  await page.context().close();
+});

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use rungs_core::framework::drift::Confirmations;
-use rungs_core::framework::ladder::MatrixPreview;
+use rungs_core::framework::ladder::{Mapping, MatrixPreview};
 use rungs_core::framework::{Framework, FrameworkVersion, yaml};
 use rungs_core::framework::{markdown, matrix};
 use rungs_core::store::Store;
@@ -42,21 +42,26 @@ pub async fn replace(store: &dyn Store, viewer: &Viewer, framework: Framework) -
 /// in force afterwards.
 async fn save_if_changed(store: &dyn Store, viewer: &Viewer, fw: &Framework) -> Result<u32, AppError> {
     let versions = store.framework_versions(viewer.org_id).await?;
-    if let Some(last) = versions.last()
-        && &last.framework == fw
-    {
-        return Ok(last.version);
+    match versions.last() {
+        Some(last) if &last.framework == fw => Ok(last.version),
+        // The framework in force before any version was saved (a new organization).
+        None if &*store.framework(viewer.org_id).await? == fw => Ok(0),
+        _ => Ok(store.save_framework_version(viewer.org_id, fw, Utc::now()).await?),
     }
-    Ok(store.save_framework_version(viewer.org_id, fw, Utc::now()).await?)
 }
 
 /// What an import found, and whether it was saved.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportOutcome {
-    /// The version saved; `None` for a preview.
+    /// The version in force after a commit (unchanged when the import changed
+    /// nothing); `None` for a preview.
     pub version: Option<u32>,
     pub tolerated: Vec<String>,
+    /// The framework after the import: the file's tracks and competencies merged into
+    /// the current framework, every other track kept.
     pub framework: Framework,
+    /// What the import changes; empty means a commit saves no new version.
+    pub changes: Vec<rungs_core::framework::diff::Change>,
 }
 
 fn check_size(file: &str, text: &str) -> Result<(), AppError> {
@@ -66,31 +71,40 @@ fn check_size(file: &str, text: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Import a whole framework from YAML. With `commit` false nothing is saved.
+/// Import a framework from YAML: its tracks and competencies are added or replace
+/// those with the same key; other tracks are kept. With `commit` false nothing is
+/// saved; a commit that changes nothing saves no version.
 pub async fn import_yaml(store: &dyn Store, viewer: &Viewer, file: &str, text: &str, commit: bool) -> Result<ImportOutcome, AppError> {
     admin_only(viewer)?;
     check_size(file, text)?;
     let parsed = yaml::from_yaml(file, text)?;
-    let version = if commit { Some(save_if_changed(store, viewer, &parsed.framework).await?) } else { None };
-    Ok(ImportOutcome { version, tolerated: parsed.tolerated, framework: parsed.framework })
+    let current = store.framework(viewer.org_id).await?;
+    let framework = yaml::merge(&current, &parsed.framework);
+    framework.validate().map_err(|e| e.nested(file))?;
+    let changes = rungs_core::framework::diff::diff(&current, &framework);
+    let version = if commit { Some(save_if_changed(store, viewer, &framework).await?) } else { None };
+    Ok(ImportOutcome { version, tolerated: parsed.tolerated, framework, changes })
 }
 
-/// Import a CSV competency matrix into one track of the current framework. With
-/// `commit` false nothing is saved; the preview says what would change. A commit is
-/// refused while rows with near names are not confirmed same or different.
+/// Import a CSV competency matrix (comma, semicolon or TAB) into one track of the
+/// current framework, or a new track it creates (named `track`, else after the file).
+/// With `commit` false nothing is saved; the preview says what would change. A commit
+/// is refused while rows with near names are not confirmed same or different.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_matrix(
     store: &dyn Store,
     viewer: &Viewer,
-    track: &str,
+    track: Option<&str>,
     file: &str,
     text: &str,
+    mapping: &Mapping,
     confirm: &Confirmations,
     commit: bool,
 ) -> Result<(MatrixPreview, Option<u32>), AppError> {
     admin_only(viewer)?;
     check_size(file, text)?;
     let current = store.framework(viewer.org_id).await?;
-    let (next, preview) = matrix::import(&current, track, file, text, confirm)?;
+    let (next, preview) = matrix::import_mapped(&current, track, file, text, mapping, confirm)?;
     commit_ladder(store, viewer, next, preview, commit).await
 }
 

@@ -346,24 +346,38 @@ pub enum ImportWhat {
         db: DbArgs,
         file: PathBuf,
     },
-    /// A career framework: YAML (docs/FRAMEWORKS.md), a CSV competency matrix into one
-    /// track, or a Markdown career ladder (`.md`). Shows what it found; saves a new
-    /// version only with --commit.
+    /// A career framework: YAML (docs/FRAMEWORKS.md), a CSV competency matrix (comma,
+    /// semicolon or TAB) into one track, or a Markdown career ladder (`.md`, front
+    /// matter too). Shows what it found; saves a new version only with --commit, and
+    /// none when nothing changes.
     Framework {
         #[command(flatten)]
         db: DbArgs,
         file: PathBuf,
-        /// The track whose levels a CSV matrix's columns (required) or a Markdown
-        /// ladder's headings are (default: the track its top heading names).
+        /// The track whose levels a CSV matrix's columns or a Markdown ladder's headings
+        /// are, created when it does not exist (default: the track a Markdown file's
+        /// top heading names, or a new track named after a CSV file).
         #[arg(long)]
         track: Option<String>,
         /// A pair of names flagged as possibly one competency, confirmed the same:
         /// "Name=Other name" (repeat for each pair).
         #[arg(long, value_name = "A=B")]
         same: Vec<String>,
-        /// A flagged pair confirmed to be two competencies: "Name=Other name".
+        /// A flagged pair confirmed to be two competencies: "Name=Other name"; "*"
+        /// answers every pair not answered otherwise.
         #[arg(long, value_name = "A=B")]
         different: Vec<String>,
+        /// What a CSV matrix's column holds: "Header=role", role one of level,
+        /// competency, category, description, ignore (repeat for each column).
+        #[arg(long, value_name = "HEADER=ROLE")]
+        map: Vec<String>,
+        /// Read column roles saved by --save-mapping (one "Header=role" a line).
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// Write the column roles used (--mapping and --map together) to FILE, for the
+        /// next version of the same ladder.
+        #[arg(long, value_name = "FILE")]
+        save_mapping: Option<PathBuf>,
         /// Save it as a new framework version (otherwise only a preview).
         #[arg(long)]
         commit: bool,

@@ -15,19 +15,20 @@ pub enum Format {
 }
 
 impl Format {
-    /// `yaml`, `csv`/`matrix`, `md`/`markdown`; anything else is `None`.
+    /// `yaml`, `csv`/`tsv`/`matrix`, `md`/`markdown`; anything else is `None`.
     pub fn parse(s: &str) -> Option<Format> {
         match s.trim().to_ascii_lowercase().as_str() {
             "yaml" | "yml" => Some(Format::Yaml),
-            "csv" | "matrix" => Some(Format::Matrix),
+            "csv" | "tsv" | "tab" | "matrix" => Some(Format::Matrix),
             "md" | "markdown" => Some(Format::Markdown),
             _ => None,
         }
     }
 
     /// By the file's extension when it has a known one, else by its content: a
-    /// `tracks:` or `competencies:` key is YAML, a `#` heading or `|` table row is
-    /// Markdown, a first line with commas is CSV, anything else Markdown.
+    /// `tracks:` or `competencies:` key is YAML, front matter with `topics:`, a `#`
+    /// heading or `|` table row is Markdown, a first line split by commas, semicolons
+    /// or TABs is CSV, anything else Markdown.
     pub fn detect(file: &str, text: &str) -> Format {
         if let Some(f) = file.rsplit_once('.').and_then(|(_, ext)| Format::parse(ext)) {
             return f;
@@ -37,11 +38,11 @@ impl Format {
         if lines().any(|l| l.starts_with("tracks:") || l.starts_with("competencies:")) {
             return Format::Yaml;
         }
-        if lines().any(|l| l.starts_with('#') || l.starts_with('|')) {
+        if lines().any(|l| l.starts_with('#') || l.starts_with('|') || l.starts_with("topics:")) {
             return Format::Markdown;
         }
         match lines().next() {
-            Some(first) if first.contains(',') => Format::Matrix,
+            Some(first) if first.contains([',', ';', '\t']) => Format::Matrix,
             _ => Format::Markdown,
         }
     }
@@ -62,6 +63,10 @@ mod tests {
             ("pasted", "| Competency | L1 |", Markdown),
             ("pasted", "Competency,L1,L2\nA,x,y", Matrix),
             ("notes.txt", "Competency L1", Markdown),
+            ("ladder.tsv", "Competency\tL1\nA\tx", Matrix),
+            ("pasted", "Category;Competency;L1\nA;b;c", Matrix),
+            ("pasted", "Competency\tL1\nA\tx", Matrix),
+            ("ladder.txt", "---\nlevels: 3\ntopics:\n  - name: A\n---\n", Markdown),
         ];
         for (file, text, want) in cases {
             assert_eq!(Format::detect(file, text), want, "{file}: {text:?}");

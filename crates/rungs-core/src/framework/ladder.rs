@@ -6,14 +6,17 @@
 //! one level, and lists names that may have drifted ([`super::drift`]) until each pair
 //! is confirmed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::diff;
 use super::drift::{self, Confirmations, Decision, Drift, DriftName, identity};
 use super::{Competency, Expectation, Framework, Level, Track};
 use crate::ValidationError;
+
+pub use super::mapping::{Mapping, Role};
 
 /// What an import would do, shown before it is committed.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -30,10 +33,43 @@ pub struct MatrixPreview {
     pub expectations: usize,
     /// What was tolerated, one line each, with file and line.
     pub tolerated: Vec<String>,
-    /// Pairs of names that may be one competency. A commit is refused while any has
-    /// no `decision`.
+    /// Pairs of names that may be one competency (in the file, or a name in the file
+    /// and one already in the framework, whose `at` is `framework`). A commit is
+    /// refused while any has no `decision`. At most [`MAX_DRIFT_SHOWN`] are listed.
     pub drift: Vec<Drift>,
+    /// Flagged pairs beyond those listed (answer them all with `different=*`).
+    #[serde(default)]
+    pub drift_more: usize,
+    /// Of those, how many are not answered yet.
+    #[serde(skip)]
+    pub hidden_undecided: usize,
+    /// What the commit would change, against the framework as it is: an empty list
+    /// means the commit saves no new version.
+    pub changes: Vec<super::diff::Change>,
+    /// The ladder as it will be: one row per competency of the file, one cell per
+    /// level of `levels` (the text stored; empty when that level expects nothing).
+    pub grid: Vec<GridRow>,
 }
+
+/// One competency of an import preview, as a row of the ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct GridRow {
+    pub key: String,
+    pub name: String,
+    pub category: String,
+    /// Where the file writes it, `file:line` each.
+    pub at: Vec<String>,
+    /// What the preview's warnings say about those lines.
+    pub warnings: Vec<String>,
+    pub cells: Vec<String>,
+}
+
+/// Most levels a track may have: ladders have a handful; a file with thousands of
+/// level headings is refused before any work grows with their square.
+pub const MAX_LEVELS: usize = 50;
+
+/// Most flagged pairs a preview lists; the rest are counted in `drift_more`.
+pub const MAX_DRIFT_SHOWN: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MatrixCompetency {
@@ -63,6 +99,9 @@ impl MatrixPreview {
                     d.pair()
                 ),
             );
+        }
+        if self.hidden_undecided > 0 {
+            e.push("confirm", format!("{} more pairs are not listed; answer them all with different=* (or fix the names)", self.hidden_undecided));
         }
         e.into_result()
     }
@@ -183,16 +222,27 @@ fn level_number(label: &str) -> Option<u32> {
 /// Find or make the track; then the level key of each label.
 fn resolve_track(fw: &Framework, track: Option<&str>, l: &Ladder) -> Result<(Track, bool, Vec<String>), ValidationError> {
     let file = &l.file;
-    let (t, new) = match (track, &l.track) {
-        (Some(key), _) => (fw.track(key).cloned().ok_or_else(|| ValidationError::single("track", format!("unknown track '{key}'")))?, false),
-        (None, Some((name, _))) => match fw.tracks.iter().find(|t| identity(&t.key) == identity(name) || identity(&t.name) == identity(name)) {
+    let given = track.and_then(|k| fw.track(k));
+    let named = track.or(l.track.as_ref().map(|(n, _)| n.as_str()));
+    let (t, new) = match (given, named) {
+        (Some(t), _) => (t.clone(), false),
+        (None, Some(name)) => match fw.tracks.iter().find(|t| identity(&t.key) == identity(name) || identity(&t.name) == identity(name)) {
             Some(t) => (t.clone(), false),
-            None => (Track { key: slug(name), name: name.clone(), levels: Vec::new() }, true),
+            None => (Track { key: slug(name), name: name.to_string(), levels: Vec::new() }, true),
         },
         (None, None) => {
             return Err(ValidationError::single("track", format!("{file} names no track: choose one, or start the file with a '# Track name' heading")));
         }
     };
+    if l.levels.len() > MAX_LEVELS {
+        return Err(ValidationError::single(
+            file,
+            format!(
+                "has {} levels, more than the {MAX_LEVELS} a track may have; fix: check which headings are levels (map the others), or split the file",
+                l.levels.len()
+            ),
+        ));
+    }
     if l.levels.is_empty() {
         return Err(ValidationError::single(
             file,
@@ -223,11 +273,12 @@ fn resolve_track(fw: &Framework, track: Option<&str>, l: &Ladder) -> Result<(Tra
     }
     let mut t = t;
     let mut keys = vec![String::new(); l.levels.len()];
+    let mut seen = HashSet::new();
     for i in order {
         let (code, title) = split_level(&l.levels[i].label);
         let key = slug(&code);
         keys[i] = key.clone();
-        if !t.levels.iter().any(|lv| lv.key == key) {
+        if seen.insert(key.clone()) {
             t.levels.push(Level { key, title: title.unwrap_or(code) });
         }
     }
@@ -249,100 +300,176 @@ fn find(parent: &mut [usize], i: usize) -> usize {
     parent[i]
 }
 
-/// Apply `ladder` to a copy of `fw` for `track` (or the track the file names). Nothing
-/// is changed on error.
+/// A name in the file or in the framework, for the drift check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Group(usize),
+    Existing(usize),
+}
+
+/// Apply `ladder` to a copy of `fw` for `track` (or the track the file names, created
+/// when new). Only that track's expectations change; other tracks are untouched.
+/// A name the framework already has (case and spacing ignored) is that competency; a
+/// name near one the framework has (same key, drifted spelling, same stems) waits for
+/// the same confirmation as drift inside the file. A blank cell clears the
+/// expectation it had. Nothing is changed on error.
 pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Confirmations) -> Result<(Framework, MatrixPreview), ValidationError> {
     let file = ladder.file.clone();
     let at = |line: usize| format!("{file}:{line}");
     let (track, new_track, level_keys) = resolve_track(fw, track, &ladder)?;
-    if ladder.entries.is_empty() {
+    if !ladder.entries.iter().any(|en| en.level.is_some() && !en.text.is_empty()) {
         return Err(ValidationError::single(&file, "has no expectations: no level has any competency with text"));
     }
     let mut groups: Vec<Group> = Vec::new();
     let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut at_level: HashMap<(usize, &str), usize> = HashMap::new();
     let mut e = ValidationError::new();
     for (i, en) in ladder.entries.iter().enumerate() {
         let g = *by_name.entry(identity(&en.name)).or_insert_with(|| {
             groups.push(Group { name: en.name.clone(), category: None, entries: Vec::new() });
             groups.len() - 1
         });
-        let g = &mut groups[g];
-        let key = |j: usize| ladder.entries[j].level.map(|l| level_keys[l].as_str());
-        if let Some(level) = key(i)
-            && let Some(&first) = g.entries.iter().find(|&&j| key(j) == Some(level))
+        if let Some(level) = en.level.map(|l| level_keys[l].as_str())
+            && let Some(&first) = at_level.get(&(g, level))
         {
             e.push(
                 at(en.line),
                 format!(
-                    "duplicate competency '{}' at level '{level}' (first on line {}; names are compared ignoring case and spacing)",
+                    "duplicate competency '{}' at level '{level}' (first on line {}; names are compared ignoring case and spacing); fix: merge the two",
                     en.name, ladder.entries[first].line
                 ),
             );
+        } else if let Some(level) = en.level.map(|l| level_keys[l].as_str()) {
+            at_level.insert((g, level), i);
         }
+        let g = &mut groups[g];
         g.category = g.category.take().or_else(|| en.category.clone());
         g.entries.push(i);
     }
     std::mem::take(&mut e).into_result()?;
 
-    // Flag near names; read the person's answers.
-    let describe = |g: &Group| DriftName {
-        name: g.name.clone(),
-        levels: g.entries.iter().filter_map(|&j| ladder.entries[j].level.map(|l| level_keys[l].clone())).collect(),
-        at: g.entries.iter().map(|&j| at(ladder.entries[j].line)).collect(),
-    };
-    let mut drift = Vec::new();
-    let mut pairs = Vec::new();
-    for i in 0..groups.len() {
-        for j in i + 1..groups.len() {
-            if let Some(why) = drift::near(&groups[i].name, &groups[j].name) {
-                drift.push(Drift { a: describe(&groups[i]), b: describe(&groups[j]), why: why.into(), decision: None });
-                pairs.push((i, j));
-            }
+    // The file's names and the framework's, and the pairs that may be one competency.
+    let n = groups.len();
+    let exact: HashMap<String, usize> = fw.competencies.iter().enumerate().map(|(i, c)| (identity(&c.name), i)).collect();
+    let group_exact: Vec<Option<usize>> = groups.iter().map(|g| exact.get(&identity(&g.name)).copied()).collect();
+    let matched: HashSet<usize> = group_exact.iter().flatten().copied().collect();
+    let mut names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+    names.extend(fw.competencies.iter().map(|c| c.name.clone()));
+    let who = |i: usize| if i < n { Who::Group(i) } else { Who::Existing(i - n) };
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut pairs: Vec<(usize, usize, String)> = Vec::new();
+    let mut flagged = HashSet::new();
+    for (i, j, why) in drift::candidates(&refs) {
+        let keep = if j < n {
+            true
+        } else if i < n {
+            group_exact[i].is_none() && !matched.contains(&(j - n))
+        } else {
+            false
+        };
+        if keep {
+            flagged.insert((i, j));
+            pairs.push((i, j, why.to_string()));
         }
     }
-    let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+    let by_key: HashMap<&str, usize> = fw.competencies.iter().enumerate().map(|(i, c)| (c.key.as_str(), i)).collect();
+    for (g, group) in groups.iter().enumerate() {
+        if group_exact[g].is_none()
+            && let Some(&x) = by_key.get(slug(&group.name).as_str())
+            && !matched.contains(&x)
+            && flagged.insert((g, n + x))
+        {
+            pairs.push((g, n + x, "the same key as a competency already in the framework".into()));
+        }
+    }
+    let describe = |i: usize| match who(i) {
+        Who::Group(g) => DriftName {
+            name: groups[g].name.clone(),
+            levels: groups[g]
+                .entries
+                .iter()
+                .filter(|&&j| !ladder.entries[j].text.is_empty())
+                .filter_map(|&j| ladder.entries[j].level.map(|l| level_keys[l].clone()))
+                .collect(),
+            at: groups[g].entries.iter().map(|&j| at(ladder.entries[j].line)).collect::<std::collections::BTreeSet<_>>().into_iter().collect(),
+        },
+        Who::Existing(x) => DriftName { name: fw.competencies[x].name.clone(), levels: Vec::new(), at: vec!["framework".into()] },
+    };
+    // Answers for every pair; only the first MAX_DRIFT_SHOWN are described.
+    let mut decided: Vec<Option<Decision>> = vec![None; pairs.len()];
+    let mut all_different = false;
     for (decision, raw) in &confirm.given {
         let field = match decision {
             Decision::Same => "same",
             Decision::Different => "different",
         };
+        if raw.trim() == "*" && *decision == Decision::Different {
+            all_different = true;
+            continue;
+        }
         let hit = drift::split_pair(raw, &names).and_then(|(a, b)| {
-            pairs.iter().position(|&(i, j)| {
+            pairs.iter().position(|&(i, j, _)| {
                 let (x, y) = (identity(&names[i]), identity(&names[j]));
                 (x == a && y == b) || (x == b && y == a)
             })
         });
         match hit {
-            Some(k) => drift[k].decision = Some(*decision),
+            Some(k) => decided[k] = Some(*decision),
             None => e.push(field, format!("'{raw}' is not a pair flagged as possibly one competency (write it as Name=Other name)")),
         }
     }
+    if all_different {
+        decided.iter_mut().filter(|d| d.is_none()).for_each(|d| *d = Some(Decision::Different));
+    }
     std::mem::take(&mut e).into_result()?;
 
-    // Merge what was confirmed the same; refuse contradictions and clashes.
-    let mut parent: Vec<usize> = (0..groups.len()).collect();
-    for (k, &(i, j)) in pairs.iter().enumerate() {
-        if drift[k].decision == Some(Decision::Same) {
-            let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
-            parent[rj.max(ri)] = ri.min(rj);
+    // Merge what was confirmed the same (and exact names with the framework's).
+    let mut parent: Vec<usize> = (0..names.len()).collect();
+    let union = |parent: &mut Vec<usize>, i: usize, j: usize| {
+        let (ri, rj) = (find(parent, i), find(parent, j));
+        parent[rj.max(ri)] = ri.min(rj);
+    };
+    for (g, x) in group_exact.iter().enumerate() {
+        if let Some(x) = x {
+            union(&mut parent, g, n + x);
         }
     }
-    for (k, &(i, j)) in pairs.iter().enumerate() {
-        if drift[k].decision == Some(Decision::Different) && find(&mut parent, i) == find(&mut parent, j) {
-            e.push("different", format!("'{}' and '{}' were confirmed different, but other answers make them the same", names[i], names[j]));
+    for (k, (i, j, _)) in pairs.iter().enumerate() {
+        if decided[k] == Some(Decision::Same) {
+            union(&mut parent, *i, *j);
         }
     }
-    let mut merged: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-    for g in 0..groups.len() {
-        let root = find(&mut parent, g);
-        merged[root].push(g);
+    for (k, (i, j, _)) in pairs.iter().enumerate() {
+        if decided[k] == Some(Decision::Different) && find(&mut parent, *i) == find(&mut parent, *j) {
+            e.push("different", format!("'{}' and '{}' were confirmed different, but other answers make them the same", names[*i], names[*j]));
+        }
     }
-    for members in merged.iter().filter(|m| m.len() > 1) {
+    let mut merged: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for i in 0..names.len() {
+        let root = find(&mut parent, i);
+        merged[root].push(i);
+    }
+    for members in merged.iter().filter(|m| m.first().is_some_and(|&i| i < n)) {
+        let olds: Vec<&str> = members.iter().filter(|&&i| i >= n).map(|&i| names[i].as_str()).collect();
+        if olds.len() > 1 {
+            e.push(
+                "same",
+                format!(
+                    "'{}' was confirmed the same as {} competencies already in the framework ({}); fix: answer one of them different",
+                    names[members[0]],
+                    olds.len(),
+                    olds.join(", ")
+                ),
+            );
+        }
         let mut seen: HashMap<&str, usize> = HashMap::new();
-        for &g in members {
+        for &g in members.iter().filter(|&&i| i < n) {
             for &j in &groups[g].entries {
                 let en = &ladder.entries[j];
                 let Some(level) = en.level.map(|l| level_keys[l].as_str()) else { continue };
+                if en.text.is_empty() {
+                    continue;
+                }
                 if let Some(first) = seen.insert(level, j) {
                     let f = &ladder.entries[first];
                     e.push(
@@ -359,47 +486,134 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
     if new_track {
         out.tracks.push(track.clone());
     }
+    let mut keys: HashSet<String> = out.competencies.iter().map(|c| c.key.clone()).collect();
+    let categories: Vec<String> = fw.competencies.iter().map(|c| c.category.clone()).collect();
+    let category_of =
+        |written: &str| categories.iter().find(|c| identity(c) == identity(written) || **c == slug(written)).cloned().unwrap_or_else(|| written.to_string());
+    let mut index: HashMap<(String, String), usize> =
+        out.expectations.iter().enumerate().filter(|(_, x)| x.track == track.key).map(|(i, x)| ((x.competency.clone(), x.level.clone()), i)).collect();
+    let mut cleared = HashSet::new();
     let mut comps = Vec::new();
     let mut expectations = 0;
-    for members in merged.iter().filter(|m| !m.is_empty()) {
+    for members in merged.iter().filter(|m| m.first().is_some_and(|&i| i < n)) {
         let lead = &groups[members[0]];
-        let category = members.iter().find_map(|&g| groups[g].category.clone()).map_or_else(|| "general".to_string(), |c| slug(&c));
-        let existing = members
+        let category = members.iter().filter(|&&i| i < n).find_map(|&g| groups[g].category.as_deref()).map(category_of);
+        let old = members.iter().find(|&&i| i >= n).map(|&i| i - n);
+        let comp = match old {
+            Some(x) => {
+                if let Some(c) = category.filter(|c| *c != out.competencies[x].category) {
+                    out.competencies[x].category = c;
+                }
+                out.competencies[x].clone()
+            }
+            None => {
+                let base = slug(&lead.name);
+                let key = (1..).map(|k| if k == 1 { base.clone() } else { format!("{base}-{k}") }).find(|k| !keys.contains(k)).unwrap_or(base);
+                keys.insert(key.clone());
+                let c = Competency { key, name: lead.name.clone(), category: category.unwrap_or_default() };
+                out.competencies.push(c.clone());
+                c
+            }
+        };
+        // A blank cell clears its level unless another name merged into this one fills it.
+        let filled: HashSet<usize> = members
             .iter()
-            .find_map(|&g| out.competencies.iter().find(|c| identity(&c.name) == identity(&groups[g].name) || c.key == slug(&groups[g].name)).cloned());
-        let new = existing.is_none();
-        let comp = existing.unwrap_or_else(|| Competency { key: slug(&lead.name), name: lead.name.clone(), category });
-        if new {
-            out.competencies.push(comp.clone());
-        }
-        for &g in members {
+            .filter(|&&i| i < n)
+            .flat_map(|&g| groups[g].entries.iter())
+            .filter(|&&j| !ladder.entries[j].text.is_empty())
+            .filter_map(|&j| ladder.entries[j].level)
+            .collect();
+        for &g in members.iter().filter(|&&i| i < n) {
             for &j in &groups[g].entries {
                 let en = &ladder.entries[j];
                 let Some(level) = en.level.map(|l| &level_keys[l]) else { continue };
-                expectations += 1;
-                match out.expectations.iter_mut().find(|x| x.competency == comp.key && x.track == track.key && &x.level == level) {
-                    Some(x) => x.text = en.text.clone(),
-                    None => out.expectations.push(Expectation {
-                        competency: comp.key.clone(),
-                        track: track.key.clone(),
-                        level: level.clone(),
-                        text: en.text.clone(),
-                        criterion: None,
-                    }),
+                if en.text.is_empty() && en.level.is_some_and(|l| filled.contains(&l)) {
+                    continue;
+                }
+                let k = (comp.key.clone(), level.clone());
+                match (index.get(&k), en.text.is_empty()) {
+                    (Some(&x), true) => {
+                        cleared.insert(x);
+                    }
+                    (None, true) => {}
+                    (Some(&x), false) => {
+                        expectations += 1;
+                        out.expectations[x].text = en.text.clone();
+                    }
+                    (None, false) => {
+                        expectations += 1;
+                        index.insert(k, out.expectations.len());
+                        out.expectations.push(Expectation {
+                            competency: comp.key.clone(),
+                            track: track.key.clone(),
+                            level: level.clone(),
+                            text: en.text.clone(),
+                            criterion: None,
+                        });
+                    }
                 }
             }
         }
-        let aliases = members[1..].iter().map(|&g| groups[g].name.clone()).filter(|n| n != &comp.name).collect();
-        comps.push(MatrixCompetency { key: comp.key, name: comp.name, category: comp.category, new, aliases });
+        let aliases = members[1..].iter().filter(|&&i| i < n).map(|&g| groups[g].name.clone()).filter(|nm| nm != &comp.name).collect();
+        comps.push(MatrixCompetency { key: comp.key, name: comp.name, category: comp.category, new: old.is_none(), aliases });
+    }
+    if !cleared.is_empty() {
+        let mut i = 0;
+        out.expectations.retain(|_| {
+            i += 1;
+            !cleared.contains(&(i - 1))
+        });
     }
     out.validate().map_err(|v| v.nested(&file))?;
     let mut levels: Vec<String> = Vec::new();
-    let in_order = if new_track { track.levels.iter().map(|l| l.key.clone()).collect() } else { level_keys };
+    let in_order = if new_track { track.levels.iter().map(|l| l.key.clone()).collect() } else { level_keys.clone() };
     for k in in_order {
         if !levels.contains(&k) {
             levels.push(k);
         }
     }
-    let preview = MatrixPreview { track: track.key, new_track, levels, competencies: comps, expectations, tolerated: ladder.tolerated, drift };
+    let changes = diff::diff(fw, &out);
+    let texts: HashMap<(&str, &str), &str> =
+        out.expectations.iter().filter(|x| x.track == track.key).map(|x| ((x.competency.as_str(), x.level.as_str()), x.text.as_str())).collect();
+    let mut said: HashMap<&str, Vec<String>> = HashMap::new();
+    for t in &ladder.tolerated {
+        if let Some((place, _)) = t.split_once(": ") {
+            said.entry(place).or_default().push(t.clone());
+        }
+    }
+    let grid = comps
+        .iter()
+        .zip(merged.iter().filter(|m| m.first().is_some_and(|&i| i < n)))
+        .map(|(c, members)| {
+            let mut at_lines: Vec<usize> =
+                members.iter().filter(|&&i| i < n).flat_map(|&g| groups[g].entries.iter().map(|&j| ladder.entries[j].line)).collect();
+            at_lines.sort_unstable();
+            at_lines.dedup();
+            let at: Vec<String> = at_lines.iter().map(|&l| at(l)).collect();
+            let warnings = at.iter().filter_map(|a| said.get(a.as_str())).flatten().cloned().collect();
+            let cells = levels.iter().map(|l| texts.get(&(c.key.as_str(), l.as_str())).copied().unwrap_or("").to_string()).collect();
+            GridRow { key: c.key.clone(), name: c.name.clone(), category: c.category.clone(), at, warnings, cells }
+        })
+        .collect();
+    let drift: Vec<Drift> = pairs
+        .iter()
+        .zip(&decided)
+        .take(MAX_DRIFT_SHOWN)
+        .map(|((i, j, why), d)| Drift { a: describe(*i), b: describe(*j), why: why.clone(), decision: *d })
+        .collect();
+    let hidden = &decided[drift.len()..];
+    let preview = MatrixPreview {
+        track: track.key,
+        new_track,
+        levels,
+        competencies: comps,
+        expectations,
+        tolerated: ladder.tolerated,
+        drift_more: hidden.len(),
+        hidden_undecided: hidden.iter().filter(|d| d.is_none()).count(),
+        drift,
+        changes,
+        grid,
+    };
     Ok((out, preview))
 }

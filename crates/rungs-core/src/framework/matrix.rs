@@ -3,12 +3,20 @@
 //! words. An optional `Category` column may be filled on the first row of each group
 //! only.
 //!
-//! Tolerated, and reported: a byte-order mark, CRLF, blank lines, blank cells (that
-//! level expects nothing of the competency), a category only on its group's first row,
-//! HTML tags in cells (stripped). Errors, with file, line and reason, and nothing
-//! imported: ragged rows, duplicate competency names (case-insensitive), an unclosed
-//! quote (most CSV readers swallow the rest of the file silently; this parser does its
-//! own quoting so it can say where the quote opened), unknown level columns.
+//! Tolerated, and reported: a byte-order mark, CRLF, a semicolon or TAB delimiter
+//! (sniffed from the header, whatever the file is called), blank lines, blank cells
+//! (that level expects nothing of the competency), a category only on its group's
+//! first row, HTML tags in cells (stripped), descriptive columns (`Description`,
+//! `Notes`, `Summary`, …) and spacer columns with no header (ignored), blank cells
+//! past the header's last column. Errors, every one at once, each with `file:line`,
+//! what is wrong and how to fix it, and nothing imported: ragged rows, duplicate
+//! competency names (case-insensitive), an unclosed quote (reading resumes on the
+//! next line so what follows is checked too), columns that are not levels of an
+//! existing track.
+//!
+//! Into a track that does not exist yet, every column that is not the competency, the
+//! category or descriptive is a level, in file order: the CSV creates its track.
+//! A [`Mapping`] overrides what a column is, by its header.
 //!
 //! The cells become expectations without a criterion: a person adds the checkable
 //! rule afterwards (docs/FRAMEWORKS.md). Rows whose names are near ([`super::drift`])
@@ -17,186 +25,222 @@
 use std::collections::HashMap;
 
 use super::Framework;
+use super::csv::{delimiter_name, records, sniff};
 use super::drift::{Confirmations, identity};
-use super::ladder::{self, Entry, Ladder, LevelLabel, strip_html as clean_cell};
+use super::ladder::{self, Entry, Ladder, LevelLabel, Role, names_level, strip_html as clean_cell};
 use crate::ValidationError;
 
-pub use super::ladder::{MatrixCompetency, MatrixPreview, slug};
+pub use super::ladder::{Mapping, MatrixCompetency, MatrixPreview, slug};
 
-/// Largest matrix accepted.
+/// Largest matrix accepted (rows of competencies).
 pub const MAX_ROWS: usize = 2_000;
 
-/// A record and the line it starts on.
-struct Record {
-    line: usize,
-    cells: Vec<String>,
-}
+/// Header words that name a descriptive column, ignored with a warning.
+const DESCRIPTIVE: &[&str] =
+    &["description", "descriptions", "notes", "note", "summary", "comment", "comments", "definition", "details", "about", "purpose", "why", "explanation"];
 
-/// Split CSV text into records, keeping line numbers; an unclosed quote is an error.
-fn records(file: &str, text: &str) -> Result<Vec<Record>, ValidationError> {
-    let mut out = Vec::new();
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let (mut line, mut start) = (1usize, 1usize);
-    let mut chars = text.chars().peekable();
-    let mut quoted_at: Option<usize> = None;
-    let mut after_quote = false;
-    while let Some(c) = chars.next() {
-        if quoted_at.is_some() {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    cell.push('"');
-                }
-                '"' => {
-                    quoted_at = None;
-                    after_quote = true;
-                }
-                '\n' => {
-                    line += 1;
-                    cell.push('\n');
-                }
-                '\r' => {}
-                _ => cell.push(c),
-            }
-            continue;
-        }
-        match c {
-            ',' => {
-                cells.push(std::mem::take(&mut cell));
-                after_quote = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                cells.push(std::mem::take(&mut cell));
-                out.push(Record { line: start, cells: std::mem::take(&mut cells) });
-                line += 1;
-                start = line;
-                after_quote = false;
-            }
-            '"' if cell.trim().is_empty() && !after_quote => {
-                cell.clear();
-                quoted_at = Some(line);
-            }
-            _ if after_quote && !c.is_whitespace() => {
-                return Err(ValidationError::single(format!("{file}:{line}"), "text after a closing quote; double a quote inside a quoted cell (\"\")"));
-            }
-            _ if after_quote => {}
-            _ => cell.push(c),
-        }
+/// What a header names, before the track is known.
+pub(crate) fn header_role(h: &str) -> Option<Role> {
+    match identity(h).as_str() {
+        "competency" | "competencies" | "name" | "skill" | "skills" | "dimension" | "attribute" | "behaviour" | "behavior" => Some(Role::Competency),
+        "category" | "group" | "area" | "theme" | "pillar" | "topic" | "focus area" => Some(Role::Category),
+        "" => Some(Role::Ignore),
+        d if DESCRIPTIVE.contains(&d) => Some(Role::Description),
+        _ => None,
     }
-    if let Some(open) = quoted_at {
-        return Err(ValidationError::single(format!("{file}:{open}"), "unclosed quote: this quoted cell never ends"));
-    }
-    if !cell.is_empty() || !cells.is_empty() {
-        cells.push(cell);
-        out.push(Record { line: start, cells });
-    }
-    Ok(out)
 }
 
 /// Read a matrix for `track` and apply it to a copy of `fw` ([`ladder::apply`]): new
-/// competencies are added, each non-blank cell sets the text of that competency × level
-/// expectation (keeping any criterion it had), rows with near names wait for
-/// `confirm`. Nothing is changed on error.
+/// competencies are added, each cell sets the text of that competency × level
+/// expectation (keeping any criterion it had; a blank cell clears it), rows with near
+/// names wait for `confirm`. Nothing is changed on error.
 pub fn import(fw: &Framework, track: &str, file: &str, text: &str, confirm: &Confirmations) -> Result<(Framework, MatrixPreview), ValidationError> {
-    let ladder = read(fw, track, file, text)?;
-    ladder::apply(fw, Some(track), ladder, confirm)
+    import_mapped(fw, Some(track), file, text, &Mapping::default(), confirm)
 }
 
-/// Read a matrix whose level columns belong to `track` of `fw`.
-pub fn read(fw: &Framework, track: &str, file: &str, text: &str) -> Result<Ladder, ValidationError> {
-    let at = |line: usize| format!("{file}:{line}");
-    let Some(t) = fw.track(track) else {
-        return Err(ValidationError::single("track", format!("unknown track '{track}'")));
-    };
+/// [`import`] with a track that may be new (or none: named after the file) and a mapping.
+pub fn import_mapped(
+    fw: &Framework,
+    track: Option<&str>,
+    file: &str,
+    text: &str,
+    mapping: &Mapping,
+    confirm: &Confirmations,
+) -> Result<(Framework, MatrixPreview), ValidationError> {
+    let ladder = read(fw, track, file, text, mapping)?;
+    ladder::apply(fw, track, ladder, confirm)
+}
+
+/// Rows of cells (a CSV file, or a spreadsheet's sheet) read as a matrix.
+pub struct Grid {
+    pub rows: Vec<(usize, Vec<String>)>,
+    pub tolerated: Vec<String>,
+}
+
+fn split(file: &str, text: &str) -> (Grid, ValidationError) {
     let mut tolerated = Vec::new();
     let text = super::strip_bom(file, text, &mut tolerated);
     if text.contains("\r\n") {
         tolerated.push(format!("{file}: CRLF line ends"));
     }
-    let mut rows = records(file, text)?.into_iter().filter(|r| {
-        let blank = r.cells.iter().all(|c| c.trim().is_empty());
+    let delim = sniff(text);
+    if delim != ',' {
+        tolerated.push(format!("{file}: cells separated by {}s", delimiter_name(delim)));
+    }
+    let (recs, e) = records(file, text, delim);
+    (Grid { rows: recs.into_iter().map(|r| (r.line, r.cells)).collect(), tolerated }, e)
+}
+
+/// Split CSV text into a [`Grid`], collecting every defect.
+pub fn grid(file: &str, text: &str) -> Result<Grid, ValidationError> {
+    let (g, e) = split(file, text);
+    e.into_result().map(|()| g)
+}
+
+/// Read a matrix whose level columns belong to `track` of `fw` (or make a new track).
+/// Defects in the CSV itself and in its rows are reported together.
+pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str, mapping: &Mapping) -> Result<Ladder, ValidationError> {
+    let (g, e) = split(file, text);
+    read_grid(fw, track, file, g, mapping, e)
+}
+
+/// Read a [`Grid`] as a matrix; `e` holds defects already found in it.
+pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, mapping: &Mapping, mut e: ValidationError) -> Result<Ladder, ValidationError> {
+    let at = |line: usize| format!("{file}:{line}");
+    let existing = track.and_then(|k| fw.track(k).or_else(|| fw.tracks.iter().find(|t| identity(&t.name) == identity(k))));
+    let mut tolerated = grid.tolerated;
+    let mut rows = grid.rows.into_iter().filter(|(line, cells)| {
+        let blank = cells.iter().all(|c| c.trim().is_empty());
         if blank {
-            tolerated.push(format!("{file}:{}: blank line skipped", r.line));
+            tolerated.push(format!("{file}:{line}: blank line skipped"));
         }
         !blank
     });
-    let Some(header) = rows.next() else { return Err(ValidationError::single(file, "is empty: expected a header row")) };
-    let rows: Vec<Record> = rows.collect();
+    let Some((header_line, header)) = rows.next() else {
+        e.push(file, "is empty: expected a header row (Competency, then a column per level)");
+        return Err(e);
+    };
+    let rows: Vec<(usize, Vec<String>)> = rows.collect();
     if rows.len() > MAX_ROWS {
-        return Err(ValidationError::single(file, format!("has more than {MAX_ROWS} rows")));
+        e.push(file, format!("has {} rows, more than the {MAX_ROWS} a matrix may have; fix: split it by track or category", rows.len()));
+        return Err(e);
     }
-    let mut e = ValidationError::new();
-    let (mut name_col, mut cat_col, mut level_cols) = (None, None, Vec::new());
-    for (i, h) in header.cells.iter().enumerate() {
+    let (mut name_col, mut cat_col, mut level_cols) = (None, None, Vec::<(usize, String)>::new());
+    let mut ignored = Vec::new();
+    for (i, h) in header.iter().enumerate() {
         let h = h.trim();
-        let lower = h.to_lowercase();
-        match lower.as_str() {
-            "competency" | "name" | "skill" if name_col.is_none() => name_col = Some(i),
-            "category" | "group" | "area" if cat_col.is_none() => cat_col = Some(i),
-            _ => match t.levels.iter().find(|l| l.key == lower || l.title.to_lowercase() == lower) {
-                Some(l) if level_cols.iter().any(|(_, k)| k == &l.key) => e.push(at(header.line), format!("column {} repeats level '{h}'", i + 1)),
-                Some(l) => level_cols.push((i, l.key.clone())),
-                None => e.push(at(header.line), format!("column {}: '{h}' is not a level of track '{track}' (use a level key or title)", i + 1)),
-            },
+        let role = mapping.role(h).or_else(|| header_role(h));
+        let level = |h: &str| existing.and_then(|t| t.levels.iter().find(|l| names_level(h, l)));
+        match role {
+            Some(Role::Competency) if name_col.is_none() => name_col = Some(i),
+            Some(Role::Category) if cat_col.is_none() => cat_col = Some(i),
+            Some(Role::Description | Role::Ignore) => ignored.push(i),
+            Some(Role::Competency | Role::Category) => {
+                e.push(at(header_line), format!("column {}: a second '{h}' column; fix: rename one, or map it to ignore", i + 1));
+            }
+            Some(Role::Level) | None => {
+                if let Some(t) = existing
+                    && level(h).is_none()
+                {
+                    e.push(
+                        at(header_line),
+                        format!(
+                            "column {}: '{h}' is not a level of track '{}'; fix: use a level key or title ({}), or map the column to ignore",
+                            i + 1,
+                            t.key,
+                            t.levels.iter().map(|l| l.title.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                } else if level_cols.iter().any(|(_, k)| identity(k) == identity(h) || level(h).is_some_and(|l| names_level(k, l))) {
+                    e.push(at(header_line), format!("column {}: repeats level '{h}'; fix: remove one of the two columns", i + 1));
+                } else {
+                    level_cols.push((i, h.to_string()));
+                }
+            }
         }
     }
+    for &i in &ignored {
+        let h = header[i].trim();
+        let filled = rows.iter().filter(|(_, c)| c.get(i).is_some_and(|c| !c.trim().is_empty())).count();
+        let what = match (h.is_empty(), mapping.role(h)) {
+            (_, Some(r)) => format!("column {} '{h}' is mapped to {}", i + 1, if r == Role::Ignore { "ignore" } else { "description" }),
+            (true, None) => format!("column {} has no header", i + 1),
+            (false, None) => format!("column {} '{h}' is descriptive", i + 1),
+        };
+        tolerated.push(format!("{}: {what}; ignored ({filled} cells with text)", at(header_line)));
+    }
     let Some(name_col) = name_col else {
-        e.push(at(header.line), "no 'Competency' column");
+        e.push(at(header_line), "no 'Competency' column; fix: name the column of competency names 'Competency', or map it");
         return Err(e);
     };
     if level_cols.is_empty() {
-        e.push(at(header.line), "no level columns");
+        e.push(at(header_line), "no level columns; fix: add a column per level, headed by its key or title");
     }
-    e.into_result()?;
-
+    let width = header.len();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut entries = Vec::new();
-    let (mut category, mut inherited, mut html) = (None, 0, false);
-    let mut e = ValidationError::new();
-    for r in &rows {
-        if r.cells.len() != header.cells.len() {
-            e.push(at(r.line), format!("ragged row: {} cells where the header has {}", r.cells.len(), header.cells.len()));
+    let (mut category, mut inherited, mut html, mut trailing) = (None, 0, false, 0);
+    for (line, cells) in &rows {
+        let line = *line;
+        if cells.len() > width && cells[width..].iter().all(|c| c.trim().is_empty()) {
+            trailing += 1;
+        } else if cells.len() != width {
+            e.push(at(line), format!("ragged row: {} cells where the header has {width}; fix: give every row one cell per column", cells.len()));
             continue;
         }
-        let (name, h) = clean_cell(&r.cells[name_col]);
+        let (name, h) = clean_cell(&cells[name_col]);
         html |= h;
         if name.is_empty() {
-            e.push(at(r.line), "competency name is blank");
+            e.push(at(line), "competency name is blank; fix: name the competency or delete the row");
             continue;
         }
-        if let Some(first) = seen.insert(identity(&name), r.line) {
-            e.push(at(r.line), format!("duplicate competency '{name}' (first on line {first}; names are compared ignoring case and spacing)"));
+        if let Some(first) = seen.insert(identity(&name), line) {
+            e.push(
+                at(line),
+                format!("duplicate competency '{name}' (first on line {first}; names are compared ignoring case and spacing); fix: merge the two rows"),
+            );
             continue;
         }
         if let Some(c) = cat_col {
-            let (cat, _) = clean_cell(&r.cells[c]);
+            let (cat, _) = clean_cell(&cells[c]);
             if cat.is_empty() {
-                inherited += 1;
+                inherited += usize::from(category.is_some());
             } else {
                 category = Some(cat);
             }
         }
-        let before = entries.len();
+        let mut any = false;
         for (level, (col, _)) in level_cols.iter().enumerate() {
-            let (cell, h) = clean_cell(&r.cells[*col]);
+            let (cell, h) = clean_cell(&cells[*col]);
             html |= h;
-            if !cell.is_empty() {
-                entries.push(Entry { name: name.clone(), category: category.clone(), level: Some(level), text: cell, line: r.line });
-            }
+            any |= !cell.is_empty();
+            entries.push(Entry { name: name.clone(), category: category.clone(), level: Some(level), text: cell, line });
         }
-        if entries.len() == before {
-            entries.push(Entry { name: name.clone(), category: category.clone(), level: None, text: String::new(), line: r.line });
+        if !any {
+            entries.push(Entry { name: name.clone(), category: category.clone(), level: None, text: String::new(), line });
         }
     }
     e.into_result()?;
     if inherited > 0 {
         tolerated.push(format!("{file}: {inherited} rows took their category from the row above"));
     }
+    if trailing > 0 {
+        tolerated.push(format!("{file}: {trailing} rows had blank cells past the last column"));
+    }
     if html {
         tolerated.push(format!("{file}: HTML tags in cells were stripped"));
     }
-    let levels = level_cols.into_iter().map(|(_, key)| LevelLabel { label: key, line: header.line }).collect();
-    Ok(Ladder { file: file.into(), track: None, levels, entries, tolerated })
+    let levels = level_cols.into_iter().map(|(_, label)| LevelLabel { label, line: header_line }).collect();
+    let name = match (existing, track) {
+        (Some(t), _) => t.name.clone(),
+        (None, Some(k)) => k.to_string(),
+        (None, None) => file_stem(file),
+    };
+    Ok(Ladder { file: file.into(), track: Some((name, header_line)), levels, entries, tolerated })
+}
+
+/// `engineering-ladder.csv` → `engineering-ladder`.
+fn file_stem(file: &str) -> String {
+    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    base.rsplit_once('.').map_or(base, |(s, _)| s).to_string()
 }

@@ -6,10 +6,14 @@
 //! competency names that drift ([`drift`]).
 //! The documented format is `docs/FRAMEWORKS.md` with its JSON Schema beside it.
 
+pub mod csv;
 pub mod diff;
 pub mod drift;
 pub mod format;
+#[cfg(test)]
+mod import_tests;
 pub mod ladder;
+mod mapping;
 pub mod markdown;
 pub mod matrix;
 mod model;
@@ -48,7 +52,8 @@ pub struct Track {
 pub struct Competency {
     pub key: String,
     pub name: String,
-    /// Grouping such as `craft`, `impact`, `leadership`.
+    /// Grouping such as `craft`, `impact`, `leadership`, or `Technical Skills` as a
+    /// ladder writes it; empty when the ladder gives none.
     pub category: String,
 }
 
@@ -143,7 +148,10 @@ impl Framework {
             if !cs.insert(&c.key) {
                 e.push(format!("competencies[{i}].key"), format!("duplicate competency '{}'", c.key));
             }
-            e.collect(parse_key(&format!("competencies[{i}].category"), &c.category));
+            // Blank means uncategorised: an import never invents a category.
+            if !c.category.is_empty() {
+                e.collect(parse_text(&format!("competencies[{i}].category"), &c.category, 100));
+            }
         }
         model::validate(self, &mut e);
         e.into_result()

@@ -107,9 +107,24 @@ async fn a_bad_matrix_names_file_line_and_reason_and_changes_nothing() {
         assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), [field], "{body}");
         assert!(body["errors"][0]["reason"].as_str().unwrap().contains(reason), "{body}");
     }
-    app.post_raw("/api/v1/framework/matrix?commit=true", &app.admin, MATRIX).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    app.post_raw("/api/v1/framework/matrix?commit=true&map=Owner%3Dboss", &app.admin, MATRIX).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
     app.post_raw("/api/v1/framework/matrix?track=engineering&commit=true", &t.manager, MATRIX).await.problem(StatusCode::FORBIDDEN);
     assert_eq!(app.get("/api/v1/framework/versions", &app.admin).await.json(), before);
+}
+
+#[tokio::test]
+async fn a_matrix_without_a_track_creates_one_and_a_repeat_commit_saves_no_version() {
+    let app = TestApp::new().await;
+    let csv = "Competency;Description;Associate;Designer\nVisual craft;what we mean;Uses the system;Extends the system\n";
+    let p = app.post_raw("/api/v1/framework/matrix?file=design-ladder.csv", &app.admin, csv).await.json();
+    assert_eq!((p["preview"]["track"].as_str(), p["preview"]["new_track"].as_bool()), (Some("design-ladder"), Some(true)), "{p}");
+    assert_eq!(p["preview"]["grid"][0]["cells"], serde_json::json!(["Uses the system", "Extends the system"]), "{p}");
+    let first = app.post_raw("/api/v1/framework/matrix?file=design-ladder.csv&commit=true", &app.admin, csv).await.json();
+    let again = app.post_raw("/api/v1/framework/matrix?file=design-ladder.csv&commit=true", &app.admin, csv).await.json();
+    assert_eq!(again["version"], first["version"], "{again}");
+    assert_eq!(again["preview"]["changes"], serde_json::json!([]), "{again}");
+    let fw = app.get("/api/v1/framework", &app.admin).await.json();
+    assert!(fw["tracks"].as_array().unwrap().len() > 1, "the other tracks are kept: {fw}");
 }
 
 #[tokio::test]
@@ -181,7 +196,6 @@ async fn a_bad_markdown_ladder_names_file_line_and_reason_and_changes_nothing() 
     let t = app.team().await;
     let before = app.get("/api/v1/framework/versions", &app.admin).await.json();
     let cases = [
-        ("# Research\n- Checks results\n## R1\n### Rigour\n- x\n", "x.md:2", "criterion before any level or competency heading"),
         ("## e1\n### Testing\n- a\n### TESTING\n- b\n", "x.md:4", "duplicate competency 'TESTING' at level 'e1'"),
         ("## L99\n### Testing\n- a\n", "x.md:1", "is not a level of track 'engineering'"),
         ("", "x.md", "is empty"),

@@ -483,7 +483,12 @@ async fn the_people_team_imports_a_markdown_ladder_confirming_a_drifting_name_an
 
     let yaml = rungs_core::framework::yaml::to_yaml(&fw);
     let pasted = assert_html(&post([base(), vec![("action", "preview".into()), ("content", yaml)]].concat(), None).await, StatusCode::OK);
-    assert!(pasted.contains("This replaces the whole framework") && pasted.contains("Researcher → Senior Researcher"), "{pasted}");
+    assert!(
+        pasted.contains("other tracks stay as they are")
+            && pasted.contains("Nothing changes: a commit saves no new version")
+            && pasted.contains("Researcher → Senior Researcher"),
+        "{pasted}"
+    );
     let empty = assert_html(&post([base(), vec![("action", "preview".into())]].concat(), None).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.contains("Choose a file to upload, or paste its text."), "{empty}");
     assert_eq!(versions().await, before + 1);

@@ -1,7 +1,9 @@
 //! `rungs import framework FILE` — a YAML framework, a CSV competency matrix into
-//! `--track`, or a Markdown ladder (`.md`). Shows what it found; saves a new version
-//! only with `--commit`, and only once every pair of names that may be one competency
-//! is answered with `--same "A=B"` or `--different "A=B"`.
+//! `--track` (created when new), or a Markdown ladder (`.md`). Shows what it found as
+//! a grid; saves a new version only with `--commit`, only once every pair of names
+//! that may be one competency is answered with `--same "A=B"` or `--different "A=B"`,
+//! and not at all when nothing changes. `--map "Header=role"` says what a column is;
+//! `--save-mapping` keeps those answers for the next version of the file.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,7 +12,7 @@ use anyhow::Context;
 use rungs_app::{AppError, Viewer};
 use rungs_core::framework::drift::{Confirmations, Decision};
 use rungs_core::framework::format::Format;
-use rungs_core::framework::ladder::MatrixPreview;
+use rungs_core::framework::ladder::{Mapping, MatrixPreview};
 
 use super::{open_store, the_org};
 
@@ -24,6 +26,17 @@ fn print_ladder(p: &MatrixPreview) {
         p.levels.join(", "),
         p.track
     );
+    for r in &p.grid {
+        println!("  {} [{}] ({})", r.name, if r.category.is_empty() { "no category" } else { &r.category }, r.at.join(", "));
+        for (level, cell) in p.levels.iter().zip(&r.cells) {
+            if !cell.is_empty() {
+                println!("    {level}: {}", cell.replace('\n', " / "));
+            }
+        }
+    }
+    for c in &p.changes {
+        println!("change: {} {} {}{}", c.op, c.what, c.key, c.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default());
+    }
     for d in &p.drift {
         let answer = match d.decision {
             Some(Decision::Same) => "confirmed the same",
@@ -34,7 +47,48 @@ fn print_ladder(p: &MatrixPreview) {
     }
 }
 
-pub async fn run(db: &str, file: &Path, track: Option<&str>, (same, different): (Vec<String>, Vec<String>), commit: bool) -> anyhow::Result<ExitCode> {
+/// Column roles: given with `--map`, read from `--mapping`, saved to `--save-mapping`.
+pub struct Columns {
+    pub map: Vec<String>,
+    pub from: Option<std::path::PathBuf>,
+    pub save: Option<std::path::PathBuf>,
+}
+
+impl Columns {
+    fn mapping(&self) -> anyhow::Result<Result<Mapping, rungs_core::ValidationError>> {
+        let saved = match &self.from {
+            Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+            None => String::new(),
+        };
+        let saved_lines = saved.lines().filter(|l| !l.trim_start().starts_with('#'));
+        Ok(Mapping::parse("--map", saved_lines.chain(self.map.iter().map(String::as_str))))
+    }
+}
+
+pub async fn run(
+    db: &str,
+    file: &Path,
+    track: Option<&str>,
+    (same, different): (Vec<String>, Vec<String>),
+    columns: &Columns,
+    commit: bool,
+) -> anyhow::Result<ExitCode> {
+    let mapping = match columns.mapping()? {
+        Ok(m) => m,
+        Err(v) => {
+            v.errors.iter().for_each(|e| eprintln!("{}: {}", e.field, e.reason));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if let Some(path) = &columns.save {
+        let lines: String = mapping
+            .columns
+            .iter()
+            .map(|(h, r)| format!("{h}={}\n", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
+            .collect();
+        std::fs::write(path, format!("# rungs import framework --mapping: what each column holds\n{lines}"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
     let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let store = open_store(db).await?;
@@ -44,19 +98,13 @@ pub async fn run(db: &str, file: &Path, track: Option<&str>, (same, different): 
     same.into_iter().for_each(|p| confirm.add(Decision::Same, p));
     different.into_iter().for_each(|p| confirm.add(Decision::Different, p));
     let result = match Format::detect(&name, &text) {
-        Format::Matrix => {
-            let Some(track) = track else {
-                eprintln!("{name}: a CSV competency matrix needs --track (the track whose levels its columns are)");
-                return Ok(ExitCode::FAILURE);
-            };
-            rungs_app::framework::import_matrix(store.as_ref(), &viewer, track, &name, &text, &confirm, commit).await.map(|(p, v)| {
-                print_ladder(&p);
-                (p.tolerated, v)
-            })
-        }
+        Format::Matrix => rungs_app::framework::import_matrix(store.as_ref(), &viewer, track, &name, &text, &mapping, &confirm, commit).await.map(|(p, v)| {
+            print_ladder(&p);
+            (p.tolerated, v, p.changes.is_empty())
+        }),
         Format::Markdown => rungs_app::framework::import_markdown(store.as_ref(), &viewer, track, &name, &text, &confirm, commit).await.map(|(p, v)| {
             print_ladder(&p);
-            (p.tolerated, v)
+            (p.tolerated, v, p.changes.is_empty())
         }),
         Format::Yaml => rungs_app::framework::import_yaml(store.as_ref(), &viewer, &name, &text, commit).await.map(|o| {
             let f = &o.framework;
@@ -67,15 +115,19 @@ pub async fn run(db: &str, file: &Path, track: Option<&str>, (same, different): 
                 f.expectations.len(),
                 f.milestones.len()
             );
-            (o.tolerated, o.version)
+            for c in &o.changes {
+                println!("change: {} {} {}{}", c.op, c.what, c.key, c.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default());
+            }
+            (o.tolerated, o.version, o.changes.is_empty())
         }),
     };
     match result {
-        Ok((tolerated, version)) => {
+        Ok((tolerated, version, unchanged)) => {
             for t in tolerated {
                 println!("tolerated: {t}");
             }
             match version {
+                Some(v) if unchanged => println!("nothing changed: no new version saved (framework version {v} stays in force)"),
                 Some(v) => println!("saved as framework version {v}"),
                 None => println!("preview only: nothing was saved (pass --commit to save it as a new version)"),
             }

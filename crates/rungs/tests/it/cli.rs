@@ -137,7 +137,7 @@ fn a_framework_imports_from_yaml_and_a_csv_matrix_previewing_first() {
     std::fs::write(&yaml, "tracks:\n\t- {key: research, name: Research, levels: [{key: r1, title: Researcher}, {key: r2, title: Senior Researcher}]}\ncompetencies: [{key: rigour, name: Rigour, category: craft}]\n").unwrap();
     let out = run(&["import", "framework", "--db", &a, yaml.to_str().unwrap()], 0);
     let text = stdout(&out);
-    assert!(text.contains("1 tracks, 1 competencies") && text.contains("tolerated: ladder.yaml:2: tab") && text.contains("preview only"), "{text}");
+    assert!(text.contains("change: added track research") && text.contains("tolerated: ladder.yaml:2: tab") && text.contains("preview only"), "{text}");
     let out = run(&["import", "framework", "--db", &a, "--commit", yaml.to_str().unwrap()], 0);
     assert!(stdout(&out).contains("saved as framework version 2"), "{}", stdout(&out));
     let csv = path(dir.path(), "matrix.csv");
@@ -148,7 +148,19 @@ fn a_framework_imports_from_yaml_and_a_csv_matrix_previewing_first() {
     std::fs::write(&csv, "Competency,Researcher,Senior Researcher\nRigour,Checks results,Designs studies\n").unwrap();
     let out = run(&["import", "framework", "--db", &a, "--track", "research", "--commit", csv.to_str().unwrap()], 0);
     assert!(stdout(&out).contains("saved as framework version 3"), "{}", stdout(&out));
-    run(&["import", "framework", "--db", &a, csv.to_str().unwrap()], 1);
+    let out = run(&["import", "framework", "--db", &a, "--track", "research", "--commit", csv.to_str().unwrap()], 0);
+    assert!(stdout(&out).contains("nothing changed: no new version saved (framework version 3 stays in force)"), "{}", stdout(&out));
+    // Without a track, a matrix makes one named after the file; a column the reader
+    // cannot place is mapped, and the mapping kept for next time.
+    std::fs::write(&csv, "Competency;Owner;Researcher;Senior Researcher\nRigour;Ada;Checks results;Designs studies\n").unwrap();
+    let roles = path(dir.path(), "roles.txt");
+    let out = run(&["import", "framework", "--db", &a, "--map", "Owner=ignore", "--save-mapping", roles.to_str().unwrap(), csv.to_str().unwrap()], 0);
+    assert!(stdout(&out).contains("(a new track)") && stdout(&out).contains("of matrix"), "{}", stdout(&out));
+    assert!(std::fs::read_to_string(&roles).unwrap().contains("Owner=ignore"));
+    let out = run(&["import", "framework", "--db", &a, "--track", "research", "--mapping", roles.to_str().unwrap(), csv.to_str().unwrap()], 0);
+    assert!(stdout(&out).contains("column 2 'Owner' is mapped to ignore"), "{}", stdout(&out));
+    let out = run(&["import", "framework", "--db", &a, "--track", "research", csv.to_str().unwrap()], 1);
+    assert!(stderr(&out).contains("'Owner' is not a level of track 'research'"), "{}", stderr(&out));
 }
 
 #[test]

@@ -13,6 +13,10 @@ pub(super) enum Kind {
     Label,
     /// A list item and the column its marker starts in.
     Bullet(usize),
+    /// A list item that is only a link (navigation), or a horizontal rule: what
+    /// follows a rule until the next heading is around the ladder, not in it.
+    Nav,
+    Rule,
     Prose,
     /// The first row of a pipe table.
     TableHead(Vec<String>),
@@ -85,7 +89,16 @@ pub(super) fn inline(s: &str) -> (String, bool) {
 fn bold_only(t: &str) -> Option<&str> {
     let t = t.strip_suffix(':').unwrap_or(t);
     let inner = t.strip_prefix("**").and_then(|r| r.strip_suffix("**")).or_else(|| t.strip_prefix("__").and_then(|r| r.strip_suffix("__")))?;
-    (!inner.is_empty() && !inner.contains("**")).then_some(inner)
+    // `__Experience: 3 years__` is a sentence in bold, not a small heading.
+    let sentence = inner.split_once(':').is_some_and(|(_, rest)| !rest.trim().is_empty());
+    (!inner.is_empty() && !inner.contains("**") && !sentence).then_some(inner)
+}
+
+/// `_Summary_` or `*Summary*` alone on a line: a caption (single emphasis).
+fn italic_only(t: &str) -> Option<&str> {
+    let inner = t.strip_prefix('_').and_then(|r| r.strip_suffix('_')).or_else(|| t.strip_prefix('*').and_then(|r| r.strip_suffix('*')))?;
+    let plain = !inner.is_empty() && !inner.starts_with(['_', '*', ' ']) && !inner.ends_with(['_', '*', ' ']) && !inner.contains(['_', '*']);
+    (plain && inner.split_whitespace().count() <= 6 && !inner.ends_with('.')).then_some(inner)
 }
 
 /// A list marker (`-`, `*`, `+`, `1.`, `1)`) and the text after it.
@@ -99,6 +112,11 @@ fn bullet(t: &str) -> Option<&str> {
         return Some(rest[2..].trim());
     }
     None
+}
+
+/// `[Design](design.md)`: a list item that is only a link.
+fn link_only(t: &str) -> bool {
+    t.starts_with('[') && t.ends_with(')') && t.find("](").is_some_and(|i| !t[i + 2..t.len() - 1].contains(' ') && !t[1..i].contains(']'))
 }
 
 /// `**Lead**: rest` or `**Lead:** rest`.
@@ -218,7 +236,15 @@ pub(super) fn scan(file: &str, text: &str) -> Scan {
         }
         if t.len() >= 3 && (underline('-') || underline('*') || underline('_')) {
             joinable = false;
-            continue; // a horizontal rule
+            s.blocks.push(Block { kind: Kind::Rule, text: String::new(), lead: None, line: n });
+            continue;
+        }
+        if let Some(body) = bullet(t)
+            && link_only(body)
+        {
+            s.blocks.push(Block { kind: Kind::Nav, text: body.to_string(), lead: None, line: n });
+            joinable = false;
+            continue;
         }
         if let Some(body) = bullet(t) {
             let body = body.strip_prefix("[ ] ").or_else(|| body.strip_prefix("[x] ")).or_else(|| body.strip_prefix("[X] ")).unwrap_or(body);
@@ -236,6 +262,11 @@ pub(super) fn scan(file: &str, text: &str) -> Scan {
             joinable = true;
             continue;
         }
+        if let Some(caption) = italic_only(t) {
+            s.tolerated.push(format!("{file}:{n}: emphasised line '{caption}' read as a caption, not a criterion"));
+            joinable = false;
+            continue;
+        }
         if let Some(label) = bold_only(t) {
             push(&mut s, Kind::Label, label, n);
             s.formatting = true;
@@ -246,7 +277,13 @@ pub(super) fn scan(file: &str, text: &str) -> Scan {
         if joinable && let Some(b) = s.blocks.last_mut() {
             let (more, f) = inline(t);
             s.formatting |= f;
-            b.text = format!("{} {more}", b.text).trim().to_string();
+            // Appended in place: a long paragraph stays linear.
+            if !more.is_empty() {
+                if !b.text.is_empty() {
+                    b.text.push(' ');
+                }
+                b.text.push_str(&more);
+            }
             continue;
         }
         push(&mut s, Kind::Prose, t, n);
@@ -267,6 +304,21 @@ mod tests {
         assert_eq!(inline("**Bold** and _it_ with `code`, [a link](http://x) & ![img](y.png)"), ("Bold and it with code, a link & img".into(), true));
         assert_eq!(inline("snake_case stays &amp; <b>tags</b> go"), ("snake_case stays & tags go".into(), true));
         assert_eq!(inline("plain  text"), ("plain text".into(), false));
+    }
+
+    #[test]
+    fn bold_sentences_are_text_and_italic_captions_are_skipped() {
+        let s = scan("f.md", "__Experience: 3 years in the role__\n\n_Summary_\n\n**Testing**\n*a whole sentence in italics, as a criterion.*\n");
+        let kinds: Vec<_> = s.blocks.iter().map(|b| (b.kind.clone(), b.text.as_str(), b.line)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (Kind::Prose, "Experience: 3 years in the role", 1),
+                (Kind::Label, "Testing", 5),
+                (Kind::Prose, "a whole sentence in italics, as a criterion.", 6)
+            ]
+        );
+        assert!(s.tolerated.iter().any(|t| t.starts_with("f.md:3: emphasised line 'Summary'")), "{:?}", s.tolerated);
     }
 
     #[test]

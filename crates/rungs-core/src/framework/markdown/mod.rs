@@ -20,13 +20,14 @@
 //! or competency heading, an empty document, no levels, a competency twice in a level.
 
 mod blocks;
+mod front;
 
 use std::collections::BTreeMap;
 
 use blocks::{Block, Kind};
 
 use super::drift::{Confirmations, identity};
-use super::ladder::{self, Entry, Ladder, LevelLabel, MatrixPreview, names_level, split_level};
+use super::ladder::{self, Entry, Ladder, LevelLabel, MatrixPreview, Role as Column, names_level, split_level};
 use super::{Framework, Level};
 use crate::ValidationError;
 
@@ -135,6 +136,7 @@ fn roles(blocks: &[Block], depth: &[Option<u8>], looks_level: &dyn Fn(&str) -> b
 #[derive(Default)]
 struct Walk {
     levels: Vec<LevelLabel>,
+    level_by_name: std::collections::HashMap<String, usize>,
     entries: Vec<Entry>,
     errors: ValidationError,
     level: Option<usize>,
@@ -153,19 +155,19 @@ struct Walk {
     example_lines: Vec<String>,
     empty: Vec<String>,
     prose: Vec<usize>,
-    /// Whether this section already has a "criterion before any heading" error.
-    reported: bool,
+    /// List items outside a competency × level (navigation, link lists): skipped.
+    strays: Vec<usize>,
+    /// After a horizontal rule, until the next heading.
+    after_rule: bool,
 }
 
 impl Walk {
     fn level_index(&mut self, label: &str, line: usize) -> usize {
-        match self.levels.iter().position(|l| identity(&l.label) == identity(label)) {
-            Some(i) => i,
-            None => {
-                self.levels.push(LevelLabel { label: label.to_string(), line });
-                self.levels.len() - 1
-            }
-        }
+        let levels = &mut self.levels;
+        *self.level_by_name.entry(identity(label)).or_insert_with(|| {
+            levels.push(LevelLabel { label: label.to_string(), line });
+            levels.len() - 1
+        })
     }
 
     fn flush(&mut self, file: &str) {
@@ -175,6 +177,9 @@ impl Walk {
         if !examples.is_empty() {
             text = format!("{text}\nExamples: {}", examples.join("; ")).trim().to_string();
         }
+        if text.is_empty() && self.after_rule {
+            return; // flushed at the rule already
+        }
         if text.is_empty() {
             self.empty.push(format!("{file}:{}: '{name}' at '{}' has no criteria (that level expects nothing of it)", self.line, self.levels[level].label));
             return;
@@ -183,18 +188,10 @@ impl Walk {
         self.entries.push(Entry { name, category, level: Some(level), text, line: self.line });
     }
 
-    /// Where a criterion outside a competency × level is refused.
-    fn stray(&mut self, file: &str, line: usize) {
-        if self.reported {
-            return;
-        }
-        self.reported = true;
-        let missing = match (self.level, &self.competency) {
-            (None, None) => "any level or competency heading",
-            (None, Some(_)) => "any level heading",
-            _ => "any competency heading",
-        };
-        self.errors.push(format!("{file}:{line}"), format!("criterion before {missing}: put it under a level and a competency"));
+    /// A list item outside a competency × level: navigation or prose around the ladder,
+    /// skipped and named in the preview's warnings.
+    fn stray(&mut self, line: usize) {
+        self.strays.push(line);
     }
 }
 
@@ -205,6 +202,12 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
     let text = super::strip_bom(file, text, &mut tolerated);
     if text.contains("\r\n") {
         tolerated.push(format!("{file}: CRLF line ends"));
+    }
+    if let Some(ladder) = front::read(file, text) {
+        let mut ladder = ladder?;
+        tolerated.append(&mut ladder.tolerated);
+        ladder.tolerated = tolerated;
+        return Ok(ladder);
     }
     let scan = blocks::scan(file, text);
     tolerated.extend(scan.tolerated);
@@ -237,10 +240,10 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
                 continue;
             }
             w.flush(file);
+            w.after_rule = false;
             w.skip = None;
             w.examples = None;
             w.inline_at = None;
-            w.reported = false;
             table = None;
             // A heading ends every section at its depth or deeper.
             w.categories.retain(|k, _| *k < d);
@@ -275,6 +278,15 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
         }
         match &b.kind {
             Kind::Heading(_) | Kind::Label => w.examples = Some(None),
+            Kind::Nav => w.stray(b.line),
+            Kind::Rule => {
+                w.flush(file);
+                w.after_rule = true;
+            }
+            _ if w.after_rule => match b.kind {
+                Kind::Prose => w.prose.push(b.line),
+                _ => w.stray(b.line),
+            },
             Kind::TableHead(cells) => {
                 w.flush(file);
                 table = read_table_head(&mut w, &mut tolerated, file, cells, b.line);
@@ -334,7 +346,7 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
                 }
                 let text = b.lead.as_ref().map_or_else(|| b.text.clone(), |l| format!("{l}: {}", b.text));
                 if w.level.is_none() || w.competency.is_none() {
-                    w.stray(file, b.line);
+                    w.stray(b.line);
                 } else if w.examples.is_some() {
                     w.example_lines.push(text);
                 } else {
@@ -353,12 +365,34 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
     if let Some(first) = w.prose.first() {
         tolerated.push(format!("{file}:{first}: {} paragraphs of prose outside a competency were not imported", w.prose.len()));
     }
+    if !w.strays.is_empty() {
+        tolerated.push(format!(
+            "{file}: lines {}: {} list items outside a level and a competency (navigation, links or prose around the ladder) were not imported; if they are criteria, put them under a level and a competency heading",
+            line_ranges(&w.strays),
+            w.strays.len()
+        ));
+    }
     tolerated.append(&mut w.empty);
     if scan.formatting {
         tolerated.push(format!("{file}: inline formatting (bold, links, code, HTML) removed from text"));
     }
     w.errors.into_result()?;
     Ok(Ladder { file: file.into(), track: track_name, levels: w.levels, entries: w.entries, tolerated })
+}
+
+/// `1, 3–5, 9`: sorted line numbers as ranges.
+pub(crate) fn line_ranges(lines: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] <= lines[j] + 2 {
+            j += 1;
+        }
+        out.push(if i == j { lines[i].to_string() } else { format!("{}–{}", lines[i], lines[j]) });
+        i = j + 1;
+    }
+    out.join(", ")
 }
 
 /// The columns of a pipe table: competency, optional category, and (column, level).
@@ -372,17 +406,25 @@ struct Table {
 /// A table header: a competency column, an optional category column, levels for the rest.
 fn read_table_head(w: &mut Walk, tolerated: &mut Vec<String>, file: &str, cells: &[String], line: usize) -> Option<Table> {
     let (mut name, mut cat, mut cols) = (None, None, Vec::new());
+    let mut ignored = Vec::new();
     for (i, c) in cells.iter().enumerate() {
-        match identity(c).as_str() {
-            "competency" | "competencies" | "name" | "skill" | "skills" | "" if name.is_none() => name = Some(i),
-            "category" | "group" | "area" if cat.is_none() => cat = Some(i),
-            _ => cols.push((i, w.level_index(c, line))),
+        match (identity(c).as_str(), crate::framework::matrix::header_role(c)) {
+            ("", _) if name.is_none() => name = Some(i),
+            (_, Some(Column::Competency)) if name.is_none() => name = Some(i),
+            (_, Some(Column::Category)) if cat.is_none() => cat = Some(i),
+            (_, Some(Column::Description | Column::Ignore)) => ignored.push(c.clone()),
+            _ => cols.push(i),
         }
     }
+    // Only a table with a competency column adds levels: a skipped table adds nothing.
     let Some(name) = name else {
         tolerated.push(format!("{file}:{line}: table without a 'Competency' column skipped"));
         return None;
     };
+    if !ignored.is_empty() {
+        tolerated.push(format!("{file}:{line}: descriptive columns ignored: {}", ignored.join(", ")));
+    }
+    let cols = cols.into_iter().map(|i| (i, w.level_index(&cells[i], line))).collect();
     Some(Table { name, category: cat, levels: cols, width: cells.len() })
 }
 
@@ -405,10 +447,8 @@ fn read_table_row(w: &mut Walk, file: &str, cells: &[String], line: usize, t: &T
     let category = category.clone().or_else(|| w.categories.values().next_back().cloned());
     let mut any = false;
     for &(col, level) in &t.levels {
-        if !cell(col).is_empty() {
-            any = true;
-            w.entries.push(Entry { name: name.clone(), category: category.clone(), level: Some(level), text: cell(col).to_string(), line });
-        }
+        any |= !cell(col).is_empty();
+        w.entries.push(Entry { name: name.clone(), category: category.clone(), level: Some(level), text: cell(col).to_string(), line });
     }
     if !any {
         w.entries.push(Entry { name, category, level: None, text: String::new(), line });

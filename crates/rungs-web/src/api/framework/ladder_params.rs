@@ -3,14 +3,16 @@
 
 use rungs_core::ValidationError;
 use rungs_core::framework::drift::{Confirmations, Decision};
+use rungs_core::framework::ladder::Mapping;
 use utoipa::IntoParams;
 
 #[derive(Debug, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LadderParams {
     /// The track whose levels the file's columns or headings are (by level key or
-    /// title). Required for a CSV matrix; for a Markdown ladder the default is the
-    /// track its single top `#` heading names, created when it does not exist.
+    /// title), created when it does not exist. Default: for a CSV matrix a new track
+    /// named after `file`; for a Markdown ladder the track its single top `#` heading
+    /// names.
     pub track: Option<String>,
     /// `true` to save a new framework version; otherwise only a preview.
     #[param(pattern = "^(true|false)$")]
@@ -21,8 +23,11 @@ pub struct LadderParams {
     /// `Name=Other name`. Repeat for each pair; they are merged under the first name.
     pub same: Option<Vec<String>>,
     /// A flagged pair confirmed to be two competencies, `Name=Other name`; repeat for
-    /// each pair.
+    /// each pair. `*` answers every pair not answered otherwise.
     pub different: Option<Vec<String>>,
+    /// What a column of a CSV matrix holds, `Header=role` (role: `level`,
+    /// `competency`, `category`, `description` or `ignore`); repeat for each column.
+    pub map: Option<Vec<String>>,
 }
 
 impl LadderParams {
@@ -36,6 +41,7 @@ impl LadderParams {
                 "file" => p.file = Some(v),
                 "same" => p.same.get_or_insert_with(Vec::new).push(v),
                 "different" => p.different.get_or_insert_with(Vec::new).push(v),
+                "map" => p.map.get_or_insert_with(Vec::new).push(v),
                 _ => {}
             }
         }
@@ -48,6 +54,11 @@ impl LadderParams {
 
     pub fn track(&self) -> Option<&str> {
         self.track.as_deref().filter(|t| !t.is_empty())
+    }
+
+    /// The column mapping; every item that is not `Header=role` is refused.
+    pub fn mapping(&self) -> Result<Mapping, ValidationError> {
+        Mapping::parse("map", self.map.iter().flatten().map(String::as_str))
     }
 
     pub fn confirmations(&self) -> Confirmations {

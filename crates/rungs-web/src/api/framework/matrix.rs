@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use rungs_core::ValidationError;
 use rungs_core::framework::matrix::MatrixPreview;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,11 +19,14 @@ pub struct MatrixImport {
 }
 
 /// Import a competency matrix (rows = competencies, columns = levels, cells =
-/// expectation text; an optional `Category` column) into one track (people team
-/// only). Without `commit=true` nothing is saved. Ragged rows, duplicate names and
-/// unclosed quotes are refused with file, line and reason; rows with near names are
-/// listed in `preview.drift` and a commit waits for `same=A=B` / `different=A=B` on
-/// each; see docs/FRAMEWORKS.md.
+/// expectation text; an optional `Category` column; comma, semicolon or TAB) into one
+/// track, created when new (people team only). Without `commit=true` nothing is
+/// saved; `preview.changes` lists what a commit changes (empty: no new version).
+/// Ragged rows, duplicate names and unclosed quotes are refused, all at once, with
+/// file, line, reason and fix; rows with near names (in the file, or against the
+/// framework) are listed in `preview.drift` and a commit waits for `same=A=B` /
+/// `different=A=B` on each; `map=Header=role` says what a column is; see
+/// docs/FRAMEWORKS.md.
 #[utoipa::path(
     post,
     path = "/api/v1/framework/matrix",
@@ -42,11 +44,10 @@ pub async fn import_framework_matrix(
     body: String,
 ) -> ApiResult<Json<MatrixImport>> {
     let p = LadderParams::from_pairs(q);
-    let Some(track) = p.track() else {
-        return Err(ValidationError::single("track", "is required: the track whose levels the columns are").into());
-    };
     let commit = p.commit()?;
+    let mapping = p.mapping()?;
     let file = p.file.clone().unwrap_or_else(|| "matrix.csv".into());
-    let (preview, version) = rungs_app::framework::import_matrix(state.store.as_ref(), &viewer, track, &file, &body, &p.confirmations(), commit).await?;
+    let (preview, version) =
+        rungs_app::framework::import_matrix(state.store.as_ref(), &viewer, p.track(), &file, &body, &mapping, &p.confirmations(), commit).await?;
     Ok(Json(MatrixImport { version, preview }))
 }

@@ -14,7 +14,7 @@ use rungs_app::framework::ImportOutcome;
 use rungs_app::{AppError, Viewer};
 use rungs_core::framework::drift::{Confirmations, Decision};
 use rungs_core::framework::format::Format;
-use rungs_core::framework::ladder::MatrixPreview;
+use rungs_core::framework::ladder::{Mapping, MatrixPreview};
 use rungs_core::store::Store;
 
 use super::{ImportState, page};
@@ -46,7 +46,7 @@ pub(super) fn summary(o: &ImportOutcome) -> minijinja::Value {
         f.tracks.iter().map(|t| minijinja::context! { name => t.name, levels => t.levels.iter().map(|l| l.title.clone()).collect::<Vec<_>>() }).collect();
     minijinja::context! {
         tracks, competencies => f.competencies.len(), expectations => f.expectations.len(),
-        milestones => f.milestones.len(), tolerated => o.tolerated,
+        milestones => f.milestones.len(), tolerated => o.tolerated, changes => o.changes,
     }
 }
 
@@ -57,6 +57,8 @@ struct Sent {
     commit: bool,
     pairs: BTreeMap<usize, String>,
     decisions: BTreeMap<usize, String>,
+    /// The pairs a preview did not list, answered together.
+    all_different: bool,
 }
 
 impl Sent {
@@ -68,6 +70,9 @@ impl Sent {
                 Some("different") => c.add(Decision::Different, pair.clone()),
                 _ => {}
             }
+        }
+        if self.all_different {
+            c.add(Decision::Different, "*");
         }
         c
     }
@@ -83,6 +88,7 @@ async fn read_form(form: &mut Multipart, im: &mut ImportState) -> Result<Sent, H
             "csrf" => sent.csrf = field.text().await.map_err(bad)?,
             "track" => im.track = field.text().await.map_err(bad)?,
             "format" => im.format = field.text().await.map_err(bad)?,
+            "mapping" => im.mapping = field.text().await.map_err(bad)?.replace("\r\n", "\n"),
             "action" => sent.commit = field.text().await.map_err(bad)? == "commit",
             // Browsers send form text with CRLF line ends whatever the file had: not
             // something to report back as tolerated.
@@ -98,7 +104,11 @@ async fn read_form(form: &mut Multipart, im: &mut ImportState) -> Result<Sent, H
             }
             "file_name" if im.file.is_empty() => im.file = field.text().await.map_err(bad)?,
             _ => {
-                if let Some(i) = index("pair") {
+                if name == "pair_all" || name == "decision_all" {
+                    if field.text().await.map_err(bad)? == "different" {
+                        sent.all_different = true;
+                    }
+                } else if let Some(i) = index("pair") {
                     sent.pairs.insert(i, field.text().await.map_err(bad)?);
                 } else if let Some(i) = index("decision") {
                     sent.decisions.insert(i, field.text().await.map_err(bad)?);
@@ -114,6 +124,8 @@ struct Input {
     track: String,
     file: String,
     content: String,
+    /// `Header=role` lines.
+    mapping: String,
 }
 
 /// Import a CSV matrix or Markdown ladder.
@@ -125,14 +137,17 @@ async fn ladder(
     confirm: &Confirmations,
     commit: bool,
 ) -> Result<(MatrixPreview, Option<u32>), AppError> {
-    let Input { track, file, content } = input;
+    let Input { track, file, content, .. } = input;
     match format {
         Format::Markdown => {
             let track = Some(track.as_str()).filter(|t| !t.is_empty());
             rungs_app::framework::import_markdown(store, viewer, track, file, content, confirm, commit).await
         }
-        _ if track.is_empty() => Err(AppError::invalid("track", "Choose the track whose levels the matrix's columns are.")),
-        _ => rungs_app::framework::import_matrix(store, viewer, track, file, content, confirm, commit).await,
+        _ => {
+            let mapping = Mapping::parse("map", input.mapping.lines())?;
+            let track = Some(track.as_str()).filter(|t| !t.is_empty());
+            rungs_app::framework::import_matrix(store, viewer, track, file, content, &mapping, confirm, commit).await
+        }
     }
 }
 
@@ -156,7 +171,7 @@ pub async fn import(State(state): State<AppState>, AdminSession(s): AdminSession
     }
     let store = state.store.as_ref();
     let confirm = sent.confirmations();
-    let input = Input { track: im.track.clone(), file: im.file.clone(), content: im.content.clone() };
+    let input = Input { track: im.track.clone(), file: im.file.clone(), content: im.content.clone(), mapping: im.mapping.clone() };
     let result = match format {
         Format::Yaml => rungs_app::framework::import_yaml(store, &s.viewer, &im.file, &im.content, sent.commit).await.map(|o| {
             im.saved = o.version;

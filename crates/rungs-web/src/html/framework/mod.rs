@@ -33,6 +33,8 @@ struct ImportState {
     track: String,
     file: String,
     content: String,
+    /// `Header=role` lines: what the person mapped the matrix's columns to.
+    mapping: String,
 }
 async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
@@ -83,6 +85,7 @@ async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState
             track => im.track,
             file => im.file,
             content => im.content,
+            mapping => im.mapping,
         },
     )?;
     Ok((status, Html(body)).into_response())
