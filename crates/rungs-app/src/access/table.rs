@@ -46,6 +46,17 @@ pub enum Action {
     SetRecognitionPolicy,
     /// Count the subject in an analytics report (aggregates, or a row of a list).
     Analyze(Report),
+    /// Promotion cases (docs/WORKFLOWS.md): nominate the subject in a cycle (for
+    /// `myself`, only when the cycle takes self-nominations).
+    Nominate,
+    /// Read the subject's promotion cases: status, history, packet, decision.
+    ReadCase,
+    /// Edit, refresh or withdraw a nominated case (`own`: the viewer nominated it).
+    EditCase,
+    /// Comment and vote on the subject's case under review.
+    ReviewCase,
+    /// Create cycles, open reviews, calibrate (the board, reorder) and decide.
+    Calibrate,
 }
 
 /// The analytics reports (docs/ANALYTICS.md).
@@ -80,6 +91,7 @@ impl Action {
             .chain(kinds.map(Action::Reverse))
             .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy])
             .chain(Report::ALL.into_iter().map(Action::Analyze))
+            .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
             .collect()
     }
 
@@ -92,6 +104,11 @@ impl Action {
             Action::ReviewCollusion => "read the recognition collusion report".into(),
             Action::SetRecognitionPolicy => "set recognition allowances, calendar and values".into(),
             Action::Analyze(r) => format!("count in the `{}` report", r.as_str()),
+            Action::Nominate => "nominate for promotion".into(),
+            Action::ReadCase => "read a promotion case".into(),
+            Action::EditCase => "edit or withdraw a nominated case".into(),
+            Action::ReviewCase => "comment and vote on a case in review".into(),
+            Action::Calibrate => "run cycles: calibrate, reorder, decide".into(),
         }
     }
 }
@@ -210,6 +227,16 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Analyze(Report::Stagnation), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
     people_team(Action::Analyze(Report::WhatWorks)),
     people_team(Action::Reverse(K::BadgeAwarded)),
+    // Promotion cases: a manager nominates a report (a person themself only in a
+    // cycle that takes self-nominations); the case is read like the person's
+    // record; whoever nominated may edit or withdraw it until review starts; the
+    // subject's managers and the people team review (nobody their own case); the
+    // people team runs the cycle and decides.
+    Rule { action: Action::Nominate, employee: cell(Yes, No, No, false), manager: cell(Yes, Yes, No, false), admin: ANYONE },
+    Rule { action: Action::ReadCase, employee: cell(Yes, No, No, true), manager: cell(Yes, Yes, No, true), admin: ANYONE },
+    Rule { action: Action::EditCase, employee: cell(Own, No, No, false), manager: cell(Own, Own, No, false), admin: ANYONE },
+    Rule { action: Action::ReviewCase, employee: NOBODY, manager: cell(No, Yes, No, false), admin: cell(No, Yes, Yes, true) },
+    people_team(Action::Calibrate),
 ];
 
 /// May `role` see the report at all (for anyone)? Otherwise it is a 403.
