@@ -78,7 +78,8 @@ pub async fn board(store: &dyn Store, viewer: &Viewer, id: CycleId) -> Result<Bo
         .filter(|c| c.status.is_live())
         .collect();
     let used = store.budget_use(viewer.org_id, id).await?;
-    let n = names(store, viewer, cases.iter().map(|c| c.subject)).await?;
+    let subjects: Vec<rungs_core::PersonId> = cases.iter().map(|c| c.subject).collect();
+    let n = names(store, viewer, subjects).await?;
     let now = Utc::now();
     let mut groups = Vec::new();
     for g in &cycle.groups {

@@ -50,7 +50,7 @@ pub struct ReviewView {
     pub reviewer_name: String,
 }
 
-pub(crate) async fn names(store: &dyn Store, viewer: &Viewer, ids: impl IntoIterator<Item = PersonId>) -> Result<HashMap<PersonId, String>, AppError> {
+pub(crate) async fn names(store: &dyn Store, viewer: &Viewer, ids: Vec<PersonId>) -> Result<HashMap<PersonId, String>, AppError> {
     let mut out = HashMap::new();
     for id in ids {
         if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id) {
@@ -101,12 +101,10 @@ pub async fn case_view(store: &dyn Store, viewer: &Viewer, id: CaseId) -> Result
     let all_reviews = store.reviews(viewer.org_id, id).await?;
     let votes = tally(&all_reviews);
     let reviews = if may_review || calibrates { all_reviews } else { vec![] };
-    let n = names(
-        store,
-        viewer,
-        [case.subject, case.nominator].into_iter().chain(history.iter().filter_map(|t| t.actor)).chain(reviews.iter().map(|r| r.reviewer)),
-    )
-    .await?;
+    let mut ids = vec![case.subject, case.nominator];
+    ids.extend(history.iter().filter_map(|t| t.actor));
+    ids.extend(reviews.iter().map(|r| r.reviewer));
+    let n = names(store, viewer, ids).await?;
     let own = viewer.person_id == Some(case.nominator);
     let may_edit = case.status == CaseStatus::Nominated && may(viewer, rel, Action::EditCase, &person, own);
     let moves = case
@@ -144,7 +142,8 @@ pub struct CaseLine {
 }
 
 async fn lines(store: &dyn Store, viewer: &Viewer, cases: Vec<Case>, rel: impl Fn(&Case) -> Relation) -> Result<Vec<CaseLine>, AppError> {
-    let n = names(store, viewer, cases.iter().map(|c| c.subject)).await?;
+    let subjects: Vec<PersonId> = cases.iter().map(|c| c.subject).collect();
+    let n = names(store, viewer, subjects).await?;
     let cycles: HashMap<_, _> = store.cycles(viewer.org_id).await?.into_iter().map(|c| (c.id, c.name)).collect();
     Ok(cases
         .into_iter()

@@ -14,6 +14,8 @@ mod home;
 mod import;
 mod login;
 mod opportunities;
+mod promotions;
+mod promotions_svg;
 mod packet;
 mod people;
 mod progress;
@@ -78,6 +80,14 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/opportunities/{id}/apply", post(opportunities::apply))
         .route("/opportunities/{id}/close", post(opportunities::close))
         .route("/opportunities/{id}/applications/{app}/{action}", post(opportunities::decide))
+        .route("/promotions", get(promotions::hub))
+        .route("/cycles/{id}/nominate", get(promotions::nominate_form).post(promotions::nominate))
+        .route("/cycles/{id}/board", get(promotions::board))
+        .route("/cases/{id}", get(promotions::case_page))
+        .route("/cases/{id}/moves", post(promotions::move_case))
+        .route("/cases/{id}/reviews", post(promotions::review))
+        .route("/cases/{id}/edit", post(promotions::edit))
+        .route("/cases/{id}/rank", post(promotions::rank))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -122,6 +132,10 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("opportunity.html", include_str!("../../templates/opportunity.html")),
     ("opportunity_new.html", include_str!("../../templates/opportunity_new.html")),
     ("recognition.html", include_str!("../../templates/recognition.html")),
+    ("promotions.html", include_str!("../../templates/promotions.html")),
+    ("nominate.html", include_str!("../../templates/nominate.html")),
+    ("case.html", include_str!("../../templates/case.html")),
+    ("board.html", include_str!("../../templates/board.html")),
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
 ];
