@@ -16,10 +16,7 @@ pub fn budget_bar(l: &BudgetLine) -> String {
     let w = 300.0_f64;
     let unit = w / f64::from(total);
     let x = |n: u32| f64::from(n) * unit;
-    let label = format!(
-        "{}: {} of {} promotions approved, {} in review, {} nominated",
-        l.key, l.approved, l.budget.promotions, l.in_review, l.nominated
-    );
+    let label = format!("{}: {} of {} promotions approved, {} in review, {} nominated", l.key, l.approved, l.budget.promotions, l.in_review, l.nominated);
     let seg = |from: u32, n: u32, class: &str| {
         if n == 0 { String::new() } else { format!(r#"<rect class="{class}" x="{:.1}" y="4" width="{:.1}" height="16" rx="2"/>"#, x(from), x(n)) }
     };

@@ -33,7 +33,12 @@ pub async fn list_cases(State(state): State<AppState>, Auth(viewer): Auth, Query
     let store = state.store.as_ref();
     let mut e = ValidationError::new();
     let cycle = p.cycle.as_deref().and_then(|c| c.parse::<CycleId>().map_err(|_| e.push("cycle", "must be a UUID")).ok());
-    let status = p.status.as_deref().and_then(|s| CaseStatus::parse(s).or_else(|| { e.push("status", "must be nominated, in_review, approved, declined, withdrawn or effective"); None }));
+    let status = p.status.as_deref().and_then(|s| {
+        CaseStatus::parse(s).or_else(|| {
+            e.push("status", "must be nominated, in_review, approved, declined, withdrawn or effective");
+            None
+        })
+    });
     if p.view == "cycle" && cycle.is_none() && p.cycle.is_none() {
         e.push("cycle", "is required with view=cycle");
     }

@@ -74,7 +74,12 @@ pub struct ReviewInput {
     responses((status = 200, body = ReviewView))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn review_case(State(state): State<AppState>, Auth(viewer): Auth, PathId(id): PathId<CaseId>, body: JsonBody<ReviewInput>) -> ApiResult<Json<ReviewView>> {
+pub async fn review_case(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    PathId(id): PathId<CaseId>,
+    body: JsonBody<ReviewInput>,
+) -> ApiResult<Json<ReviewView>> {
     let store = state.store.as_ref();
     let r = rungs_app::promotions::review(store, &viewer, id, body.value.vote, body.value.comment).await?;
     let reviewer_name = store.person(viewer.org_id, r.reviewer).await.map(|p| p.name).unwrap_or_default();
@@ -101,7 +106,12 @@ pub struct RankInput {
     responses((status = 200, body = Vec<CaseId>))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn rank_case(State(state): State<AppState>, Auth(viewer): Auth, PathId(id): PathId<CaseId>, body: JsonBody<RankInput>) -> ApiResult<Json<Vec<CaseId>>> {
+pub async fn rank_case(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    PathId(id): PathId<CaseId>,
+    body: JsonBody<RankInput>,
+) -> ApiResult<Json<Vec<CaseId>>> {
     Ok(Json(rungs_app::promotions::reorder(state.store.as_ref(), &viewer, id, body.value.position).await?))
 }
 

@@ -23,7 +23,12 @@ use crate::extract::{Auth, JsonBody, PathId};
     responses((status = 201, description = "Nominated; `Location` points at the case.", body = CaseView))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn nominate(State(state): State<AppState>, Auth(viewer): Auth, PathId(id): PathId<CycleId>, body: JsonBody<NominationInput>) -> ApiResult<Created<CaseView>> {
+pub async fn nominate(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    PathId(id): PathId<CycleId>,
+    body: JsonBody<NominationInput>,
+) -> ApiResult<Created<CaseView>> {
     let store = state.store.as_ref();
     let case = rungs_app::promotions::nominate(store, &viewer, id, body.value).await?;
     let view = rungs_app::promotions::case_view(store, &viewer, case.id).await?;
