@@ -174,7 +174,7 @@ pub async fn case_page(
         Some("edited") => Some("Saved."),
         Some("reviewed") => Some("Your review is recorded."),
         Some("start_review") => Some("The review is open: the case can no longer be edited."),
-        Some("approve") => Some("Approved."),
+        Some("approve") if k.status != CaseStatus::Effective => Some("Approved."),
         Some("decline") => Some("Declined."),
         Some("withdraw") => Some("Withdrawn."),
         _ => None,
