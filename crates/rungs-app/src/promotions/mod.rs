@@ -253,3 +253,6 @@ pub async fn edit(store: &dyn Store, viewer: &Viewer, id: CaseId, edit: CaseEdit
 pub(crate) fn sees_pay(viewer: &Viewer, rel: Relation) -> bool {
     viewer.is_admin() || rel == Relation::Myself
 }
+
+#[cfg(test)]
+mod tests;
