@@ -3,7 +3,7 @@
 //! (`promotion_effective`, keyed by the case) that a server down on the day runs when
 //! it comes back.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rungs_core::event::{EventBody, NewEvent, Promotion};
 use rungs_core::jobs::NewJob;
 use rungs_core::promotion::{Case, CaseMove, CaseStatus, MoveRequest, Review, Vote};
@@ -11,6 +11,7 @@ use rungs_core::store::{AppendBatch, Store, StoreError};
 use rungs_core::{CaseId, EventId, OrgId, PersonId, ValidationError};
 
 use super::{may, now, readable, refuse, today};
+
 use crate::access::Relation;
 use crate::access::table::Action;
 use crate::{AppError, Viewer};
@@ -53,7 +54,7 @@ pub async fn make_move(
     if mv == CaseMove::Approve {
         let day = moved.effective_on.expect("an approval has a date");
         if day <= today() {
-            return take_effect(store, viewer.org_id, id).await;
+            return take_effect(store, viewer.org_id, id, now()).await;
         }
         schedule(store, viewer.org_id, id, day).await?;
     }
@@ -83,7 +84,11 @@ pub fn event_key(case: CaseId) -> String {
 /// and mark it effective. Idempotent: the event is keyed by the case, so a retry (a
 /// job run twice, a crash between the two writes) replays it; an effective case is
 /// returned as it is.
-pub async fn take_effect(store: &dyn Store, org: OrgId, id: CaseId) -> Result<Case, AppError> {
+///
+/// `now` is the clock of the caller (the job runner's, a test's): before the effective
+/// day nothing happens (a `Conflict` on `effective_on`); on the day the event is dated
+/// now, after it (a job that runs late because the server was down) at the day's start.
+pub async fn take_effect(store: &dyn Store, org: OrgId, id: CaseId, now_at: DateTime<Utc>) -> Result<Case, AppError> {
     let case = store.case(org, id).await?;
     if case.status == CaseStatus::Effective {
         return Ok(case);
@@ -96,7 +101,11 @@ pub async fn take_effect(store: &dyn Store, org: OrgId, id: CaseId) -> Result<Ca
     }
     let cycle = store.cycle(org, case.cycle_id).await?;
     let decider: Option<PersonId> = store.transitions(org, id).await?.into_iter().rev().find(|t| t.to == CaseStatus::Approved).and_then(|t| t.actor);
-    let at = rungs_core::ledger::codec::truncate(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    let today = now_at.date_naive();
+    if day > today {
+        return Err(AppError::Conflict { field: "effective_on".into(), reason: format!("the promotion takes effect on {day}, not before") });
+    }
+    let at = rungs_core::ledger::codec::truncate(if day == today { now_at } else { day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() });
     let event = NewEvent {
         id: EventId::new(),
         org_id: org,
@@ -120,10 +129,10 @@ pub async fn take_effect(store: &dyn Store, org: OrgId, id: CaseId) -> Result<Ca
 }
 
 /// The job: make the case in `payload` effective.
-pub async fn run_effective_job(store: &dyn Store, payload: &serde_json::Value) -> Result<String, String> {
+pub async fn run_effective_job(store: &dyn Store, payload: &serde_json::Value, now: DateTime<Utc>) -> Result<String, String> {
     let org: OrgId = serde_json::from_value(payload["org"].clone()).map_err(|e| format!("bad payload: {e}"))?;
     let case: CaseId = serde_json::from_value(payload["case"].clone()).map_err(|e| format!("bad payload: {e}"))?;
-    match take_effect(store, org, case).await {
+    match take_effect(store, org, case, now).await {
         Ok(c) => Ok(format!("case {case} is {}", c.status.as_str())),
         // Withdrawn or gone: nothing to do any more.
         Err(AppError::NotFound) => Ok(format!("case {case} no longer exists")),

@@ -51,17 +51,22 @@ async fn a_future_approval_takes_effect_when_its_job_runs_even_late_and_only_onc
     let approved = make_move(s, &admin, case.id, CaseMove::Approve, None, Some(on)).await.unwrap();
     assert_eq!(approved.status, CaseStatus::Approved);
     let promotions = || async {
-        s.events(admin.org_id, &EventQuery { subject: Some(ada), kinds: vec![EventKind::Promotion], limit: 10, ..Default::default() }).await.unwrap().items.len()
+        s.events(admin.org_id, &EventQuery { subject: Some(ada), kinds: vec![EventKind::Promotion], limit: 10, ..Default::default() })
+            .await
+            .unwrap()
+            .items
+            .len()
     };
     assert_eq!(promotions().await, 0);
-    // Nothing is due before the day.
+    // Before the day, taking effect is refused (and the job is not due).
+    assert!(matches!(take_effect(s, admin.org_id, case.id, Utc::now()).await, Err(AppError::Conflict { .. })));
     assert!(s.claim_job("w", Utc::now(), chrono::Duration::minutes(5)).await.unwrap().is_none_or(|j| j.kind != EFFECTIVE_JOB));
     // A week after the day (the server was down): the job is due, and runs.
     let late = on.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::days(7);
     let job = s.claim_job("w", late, chrono::Duration::minutes(5)).await.unwrap().expect("the job is due");
     assert_eq!(job.kind, EFFECTIVE_JOB);
-    run_effective_job(s, &job.payload).await.unwrap();
-    run_effective_job(s, &job.payload).await.unwrap();
+    run_effective_job(s, &job.payload, late).await.unwrap();
+    run_effective_job(s, &job.payload, late).await.unwrap();
     assert_eq!(promotions().await, 1, "one promotion, however often the job runs");
     let now = s.case(admin.org_id, case.id).await.unwrap();
     assert_eq!(now.status, CaseStatus::Effective);

@@ -307,7 +307,14 @@ pub async fn board(State(state): State<AppState>, s: Session, headers: HeaderMap
                     }
                 })
                 .collect();
-            minijinja::context! { name => g.name, budgets, cases }
+            // A budget calibrated alone is named by its key: show it as words.
+            let name = g
+                .name
+                .strip_prefix("department:")
+                .map(str::to_string)
+                .or_else(|| g.name.strip_prefix("track:").map(|t| format!("Track {t}")))
+                .unwrap_or_else(|| g.name.clone());
+            minijinja::context! { name, budgets, cases }
         })
         .collect();
     let error = flash::take(&headers);

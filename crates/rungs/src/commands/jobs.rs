@@ -110,7 +110,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
                 .map_err(|e| e.to_string())
         }
         BADGES => evaluate_badges(store, badges).await,
-        rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload).await,
+        rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };

@@ -127,7 +127,7 @@ pub async fn seed(store: &dyn Store, org: OrgId, logins: [&Person; 3]) -> anyhow
                     Some(past.review_close + Duration::days(5)),
                 ))
                 .await?;
-            w::take_effect(store, org, case.id).await?;
+            w::take_effect(store, org, case.id, chrono::Utc::now()).await?;
         } else {
             store
                 .move_case(&mv(
