@@ -197,9 +197,9 @@ pub async fn inbox(store: &dyn Store, viewer: &Viewer) -> Result<Vec<CaseLine>, 
         let rel = scope.relation(c.subject);
         let reviews = crate::access::table::allowed(viewer.role, rel, Action::ReviewCase, Default::default());
         let decides = crate::access::table::allowed(viewer.role, rel, Action::Calibrate, Default::default());
-        if decides {
-            waiting.push(c);
-        } else if reviews && !store.reviews(viewer.org_id, c.id).await?.iter().any(|r| r.reviewer == me && r.vote.is_some()) {
+        // The people team decides every case; a reviewer is waited on until they vote.
+        let waits = decides || (reviews && !store.reviews(viewer.org_id, c.id).await?.iter().any(|r| r.reviewer == me && r.vote.is_some()));
+        if waits {
             waiting.push(c);
         }
     }
