@@ -79,7 +79,11 @@ pub async fn seed(store: &dyn Store, org: OrgId, logins: [&Person; 3]) -> anyhow
     let mut made = 0;
     let day = |d: NaiveDate| d.and_hms_opt(10, 0, 0).expect("a time").and_utc();
     let mut used: BTreeMap<String, u32> = BTreeMap::new();
-    for (i, (p, m)) in candidates.iter().take(6).enumerate() {
+    // Only people already there when that cycle's nominations opened.
+    let opened = past.nominations_open.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let (mut past_people, mut rest): (Vec<_>, Vec<_>) = candidates.iter().partition(|(p, _)| p.hired_at < opened);
+    rest.extend(past_people.drain(6.min(past_people.len())..));
+    for (i, (p, m)) in past_people.iter().enumerate() {
         let Some(budget) = past.budget_for(p.department.as_deref(), &p.position.track) else { continue };
         let next = fw.next_level(&p.position.track, &p.position.level).expect("filtered");
         let at = day(past.nominations_open + Duration::days(i as i64));
@@ -157,7 +161,7 @@ pub async fn seed(store: &dyn Store, org: OrgId, logins: [&Person; 3]) -> anyhow
         },
     )
     .await?;
-    for (i, (p, m)) in candidates.iter().skip(6).take(3).enumerate() {
+    for (i, (p, m)) in rest.iter().take(3).enumerate() {
         let role = if m.position.track == "management" { Role::Manager } else { continue };
         let input = NominationInput {
             subject: p.id,
