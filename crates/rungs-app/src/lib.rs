@@ -21,6 +21,7 @@ pub mod packet;
 pub mod people;
 pub mod people_csv;
 pub mod people_import;
+pub mod promotions;
 pub mod readiness;
 pub mod recognition;
 pub mod spreadsheet;

@@ -77,3 +77,11 @@ id_type!(
     /// Somebody's application to an opportunity.
     ApplicationId
 );
+id_type!(
+    /// A promotion cycle (nomination and review windows, budgets).
+    CycleId
+);
+id_type!(
+    /// One person's promotion case in a cycle.
+    CaseId
+);

@@ -15,6 +15,7 @@ pub mod packet;
 pub mod page;
 pub mod person;
 pub mod projection;
+pub mod promotion;
 pub mod readiness;
 pub mod recognition;
 pub mod session_store;
@@ -22,4 +23,4 @@ pub mod store;
 pub mod text;
 
 pub use error::{FieldError, ValidationError};
-pub use ids::{ApplicationId, EventId, OpportunityId, OrgId, PersonId, TokenId};
+pub use ids::{ApplicationId, CaseId, CycleId, EventId, OpportunityId, OrgId, PersonId, TokenId};

@@ -64,6 +64,15 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::badges::preview::preview_badge))
         .routes(routes!(api::badges::image::get_badge_image))
         .routes(routes!(api::badges::held::list_person_badges, api::badges::award::award_badge))
+        .routes(routes!(api::promotions::cycles::list_cycles, api::promotions::cycles::create_cycle))
+        .routes(routes!(api::promotions::board::get_calibration_board))
+        .routes(routes!(api::promotions::nominate::nominate))
+        .routes(routes!(api::promotions::cases::list_cases))
+        .routes(routes!(api::promotions::cases::get_case, api::promotions::cases::edit_case))
+        .routes(routes!(api::promotions::moves::move_case))
+        .routes(routes!(api::promotions::moves::review_case))
+        .routes(routes!(api::promotions::moves::rank_case))
+        .routes(routes!(api::promotions::moves::refresh_case_packet))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

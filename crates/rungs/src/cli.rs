@@ -154,6 +154,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Promotion cycles (docs/WORKFLOWS.md): list them with each budget's use and the
+    /// cases per status, or create one from a JSON file (`--create cycle.json`, the
+    /// body of `POST /api/v1/cycles`).
+    Cycles {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Create the cycle this JSON file describes, as the people team.
+        #[arg(long)]
+        create: Option<std::path::PathBuf>,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Recognition with points: give it, read the feed, a balance, the collusion report.
     Recognition {
         #[command(subcommand)]

@@ -55,6 +55,17 @@ pub enum Action {
     /// Post, decide on (accept, decline, complete) and close an opportunity; the
     /// subject is its owner.
     ManageOpportunity,
+    /// Promotion cases (docs/WORKFLOWS.md): nominate the subject in a cycle (for
+    /// `myself`, only when the cycle takes self-nominations).
+    Nominate,
+    /// Read the subject's promotion cases: status, history, packet, decision.
+    ReadCase,
+    /// Edit, refresh or withdraw a nominated case (`own`: the viewer nominated it).
+    EditCase,
+    /// Comment and vote on the subject's case under review.
+    ReviewCase,
+    /// Create cycles, open reviews, calibrate (the board, reorder) and decide.
+    Calibrate,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -114,6 +125,7 @@ impl Action {
             .chain(Report::ALL.into_iter().map(Action::Analyze))
             .chain(Area::ALL.into_iter().map(Action::Administer))
             .chain([Action::ManageToken, Action::ManageOpportunity])
+            .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
             .collect()
     }
 
@@ -130,6 +142,11 @@ impl Action {
             Action::Administer(a) => a.label().into(),
             Action::ManageToken => "list and revoke an API token (self: their own)".into(),
             Action::ManageOpportunity => "post, decide on and close an opportunity (self: their own)".into(),
+            Action::Nominate => "nominate for promotion".into(),
+            Action::ReadCase => "read a promotion case".into(),
+            Action::EditCase => "edit or withdraw a nominated case".into(),
+            Action::ReviewCase => "comment and vote on a case in review".into(),
+            Action::Calibrate => "run cycles: calibrate, reorder, decide".into(),
         }
     }
 }
@@ -259,6 +276,16 @@ pub const RULES: &[Rule] = &[
     people_team(Action::Administer(Area::Tokens)),
     Rule { action: Action::ManageToken, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     Rule { action: Action::ManageOpportunity, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
+    // Promotion cases: a manager nominates a report (a person themself only in a
+    // cycle that takes self-nominations); the case is read like the person's
+    // record; whoever nominated may edit or withdraw it until review starts; the
+    // subject's managers and the people team review (nobody their own case); the
+    // people team runs the cycle and decides.
+    Rule { action: Action::Nominate, employee: cell(Yes, No, No, false), manager: cell(Yes, Yes, No, false), admin: ANYONE },
+    Rule { action: Action::ReadCase, employee: cell(Yes, No, No, true), manager: cell(Yes, Yes, No, true), admin: ANYONE },
+    Rule { action: Action::EditCase, employee: cell(Own, No, No, false), manager: cell(Own, Own, No, false), admin: ANYONE },
+    Rule { action: Action::ReviewCase, employee: NOBODY, manager: cell(No, Yes, No, false), admin: cell(No, Yes, Yes, true) },
+    people_team(Action::Calibrate),
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

@@ -111,7 +111,7 @@ fn after_leaving_only_the_people_team_records() {
         for role in ROLES {
             let keeps = rule.cell(role).after_leaving;
             match rule.action {
-                table::Action::Read | table::Action::ReadPrivateRecognition => assert!(keeps),
+                table::Action::Read | table::Action::ReadPrivateRecognition | table::Action::ReadCase => assert!(keeps),
                 // Leavers stay in the reports of whoever may count them.
                 table::Action::Analyze(_) => {
                     assert_eq!(keeps, Relation::ALL.iter().any(|r| rule.cell(role).grant(*r) != Grant::No), "{role:?} {:?}", rule.action);
@@ -209,4 +209,32 @@ fn the_bulk_shortcut_follows_the_rows() {
     assert!(table::records_about_anyone_else(Admin));
     assert!(!table::records_about_anyone_else(Role::Manager));
     assert!(!table::records_about_anyone_else(Employee));
+}
+
+/// Promotion cases: who nominates, edits, reviews and decides.
+#[test]
+fn promotion_case_matrix() {
+    use table::{Action as A, allowed};
+    let own = Subject { left: false, own_target: true };
+    let cases = [
+        (Employee, Myself, A::Nominate, Subject::ACTIVE, true),
+        (Employee, Other, A::Nominate, Subject::ACTIVE, false),
+        (Role::Manager, Relation::Manager, A::Nominate, Subject::ACTIVE, true),
+        (Role::Manager, Other, A::Nominate, Subject::ACTIVE, false),
+        (Role::Manager, Relation::Manager, A::EditCase, own, true),
+        (Role::Manager, Relation::Manager, A::EditCase, Subject::ACTIVE, false),
+        (Employee, Myself, A::EditCase, own, true),
+        (Employee, Myself, A::EditCase, Subject::ACTIVE, false),
+        (Role::Manager, Relation::Manager, A::ReviewCase, Subject::ACTIVE, true),
+        (Role::Manager, Myself, A::ReviewCase, Subject::ACTIVE, false),
+        (Admin, Myself, A::ReviewCase, Subject::ACTIVE, false),
+        (Admin, Other, A::ReviewCase, Subject::ACTIVE, true),
+        (Employee, Myself, A::ReadCase, Subject::ACTIVE, true),
+        (Employee, Other, A::ReadCase, Subject::ACTIVE, false),
+        (Role::Manager, Relation::Manager, A::Calibrate, Subject::ACTIVE, false),
+        (Admin, Other, A::Calibrate, Subject::ACTIVE, true),
+    ];
+    for (role, rel, action, subject, want) in cases {
+        assert_eq!(allowed(role, rel, action, subject), want, "{role:?} {rel:?} {action:?} {subject:?}");
+    }
 }

@@ -33,6 +33,15 @@ pub enum Constraint {
     IdempotencyKey,
     /// `applications (opportunity_id, applicant_id)`.
     Application,
+    /// `promotion_cycles (org_id, name)`.
+    CycleName,
+    /// `promotion_cases (cycle_id, subject_id)` among live cases.
+    CaseOnce,
+    /// `promotion_slots (cycle_id, budget, slot)`: one approval per budget slot.
+    BudgetSlot,
+    /// `promotion_transitions (case_id, seq)`, `promotion_slots (case_id)`: one move
+    /// of a case at a time.
+    CaseMoved,
     /// Any other: named by no field.
     Other,
 }
@@ -52,6 +61,10 @@ impl Constraint {
             Constraint::TokenHash => ("hash", "a token with this secret already exists"),
             Constraint::IdempotencyKey => ("Idempotency-Key", "was already used"),
             Constraint::Application => ("applicant", "already applied to this opportunity"),
+            Constraint::CycleName => ("name", "a cycle with this name already exists"),
+            Constraint::CaseOnce => ("subject", "already has a case in this cycle"),
+            Constraint::BudgetSlot => ("budget", "another approval took the same budget slot at the same moment"),
+            Constraint::CaseMoved => ("status", "the case was moved by someone else at the same moment; reload it"),
             Constraint::Other => ("", "conflicts with an existing record"),
         }
     }

@@ -23,6 +23,7 @@ mod health;
 mod jobs;
 pub mod migrate;
 mod opportunities;
+mod promotions;
 mod queries;
 mod recognition;
 mod rows;

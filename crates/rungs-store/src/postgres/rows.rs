@@ -224,6 +224,10 @@ fn constraint(name: &str) -> Constraint {
         "tokens_hash_unique" => Constraint::TokenHash,
         "idempotency_pkey" => Constraint::IdempotencyKey,
         "applications_opportunity_id_applicant_id_key" => Constraint::Application,
+        "promotion_cycles_name" => Constraint::CycleName,
+        "promotion_cases_once" => Constraint::CaseOnce,
+        "promotion_slots_pkey" => Constraint::BudgetSlot,
+        "promotion_transitions_pkey" | "promotion_slots_case_id_key" => Constraint::CaseMoved,
         _ => Constraint::Other,
     }
 }

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 8, name: "recognition", sql: include_str!("../../migrations/sqlite/0008_recognition.sql") },
     Migration { version: 9, name: "badges", sql: include_str!("../../migrations/sqlite/0009_badges.sql") },
     Migration { version: 10, name: "validated_once", sql: include_str!("../../migrations/sqlite/0010_validated_once.sql") },
+    Migration { version: 11, name: "promotions", sql: include_str!("../../migrations/sqlite/0011_promotions.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:
@@ -71,8 +72,8 @@ mod tests {
 
     #[test]
     fn versions_are_consecutive_from_one() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
-        }
+        let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        let expected: Vec<i64> = (1..=versions.len() as i64).collect();
+        assert_eq!(versions, expected);
     }
 }

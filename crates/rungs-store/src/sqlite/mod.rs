@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 pub mod migrate;
 mod opportunities;
+mod promotions;
 mod queries;
 mod recognition;
 pub(crate) mod rows;

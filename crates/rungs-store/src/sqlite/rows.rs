@@ -251,6 +251,10 @@ fn constraint(msg: &str) -> Constraint {
         "tokens.hash" => Constraint::TokenHash,
         "idempotency.org_id, idempotency.scope, idempotency.key" => Constraint::IdempotencyKey,
         "applications.opportunity_id, applications.applicant_id" => Constraint::Application,
+        "promotion_cycles.org_id, promotion_cycles.name" => Constraint::CycleName,
+        "promotion_cases.cycle_id, promotion_cases.subject_id" => Constraint::CaseOnce,
+        "promotion_slots.cycle_id, promotion_slots.budget, promotion_slots.slot" => Constraint::BudgetSlot,
+        "promotion_transitions.case_id, promotion_transitions.seq" | "promotion_slots.case_id" => Constraint::CaseMoved,
         _ => Constraint::Other,
     }
 }

@@ -194,3 +194,14 @@ async fn two_instances_award_a_badge_tier_once() {
     let awards = db.store.badge_facts(org, 0, 100).await.unwrap().into_iter().filter(|f| matches!(f.body, FactBody::Award { .. })).count();
     assert_eq!(awards, 1);
 }
+
+/// Two server instances approving promotion cases of one budget at once: the slot
+/// key lets exactly the budget through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_approve_no_more_than_the_budget() {
+    use crate::conformance::promotions::{approve_all_at_once, cases_in_review};
+    let Some(db) = PgDb::new().await else { return };
+    let second = db.another_instance().await;
+    let (c, cases) = cases_in_review(&db.store, 30, 7, None).await;
+    approve_all_at_once(&[db.store.clone(), second], &c, &cases, 7).await;
+}

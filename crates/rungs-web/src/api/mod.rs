@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod opportunities;
 pub mod people;
+pub mod promotions;
 pub mod readiness;
 pub mod recognition;
 pub mod tokens;
@@ -56,6 +57,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "analytics", description = "Metrics per group and period, stagnation risk, and the what-works report (docs/ANALYTICS.md)."),
         (name = "badges", description = "Badges: definitions in a declarative rule language, the rule preview, images, awards with the events that earned them (docs/BADGES.md)."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
+        (name = "promotions", description = "Promotion cycles and cases: nominations with the evidence packet, reviews and votes, calibration against budgets, decisions, and the promotion on the ledger (docs/WORKFLOWS.md)."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
     )
 )]

@@ -23,6 +23,8 @@ mod packet;
 mod people;
 mod progress;
 mod progress_charts;
+mod promotions;
+mod promotions_svg;
 mod recognition;
 mod team;
 mod timeline;
@@ -95,6 +97,14 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/opportunities/{id}/apply", post(opportunities::apply))
         .route("/opportunities/{id}/close", post(opportunities::close))
         .route("/opportunities/{id}/applications/{app}/{action}", post(opportunities::decide))
+        .route("/promotions", get(promotions::hub))
+        .route("/cycles/{id}/nominate", get(promotions::nominate_form).post(promotions::nominate))
+        .route("/cycles/{id}/board", get(promotions::board))
+        .route("/cases/{id}", get(promotions::case_page))
+        .route("/cases/{id}/moves", post(promotions::move_case))
+        .route("/cases/{id}/reviews", post(promotions::review))
+        .route("/cases/{id}/edit", post(promotions::edit))
+        .route("/cases/{id}/rank", post(promotions::rank))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -142,6 +152,10 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("recognition.html", include_str!("../../templates/recognition.html")),
     ("badges.html", include_str!("../../templates/badges.html")),
     ("badge_admin.html", include_str!("../../templates/badge_admin.html")),
+    ("promotions.html", include_str!("../../templates/promotions.html")),
+    ("nominate.html", include_str!("../../templates/nominate.html")),
+    ("case.html", include_str!("../../templates/case.html")),
+    ("board.html", include_str!("../../templates/board.html")),
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
 ];

@@ -249,12 +249,24 @@ async fn every_page_and_api_response_carries_the_security_headers() {
     let opp_id = res.json()["id"].as_str().unwrap().to_string();
     let badge = json!({"key": "helping-hand", "name": "Helping Hand", "rule": {"milestone": {}}});
     app.put_json("/api/v1/badges/helping-hand", &app.admin, &badge).await.assert_status(StatusCode::OK);
+    let today = chrono::Utc::now().date_naive();
+    let cycle = json!({"name": "Now", "nominations_open": today.to_string(), "nominations_close": today.to_string(),
+        "review_open": (today + chrono::Duration::days(1)).to_string(), "review_close": (today + chrono::Duration::days(9)).to_string(),
+        "budgets": [{"scope": "department", "value": "Platform", "promotions": 1}]});
+    let res = app.post_json("/api/v1/cycles", &app.admin, &cycle).await;
+    res.assert_status(StatusCode::CREATED);
+    let cycle_id = res.json()["id"].as_str().unwrap().to_string();
+    let res = app.post_json(&format!("/api/v1/cycles/{cycle_id}/cases"), &team.manager, &json!({"subject": team.report_id, "justification": "Ready."})).await;
+    res.assert_status(StatusCode::CREATED);
+    let case_id = res.json()["id"].as_str().unwrap().to_string();
     let b = app.sign_in("ada@example.com", Role::Admin).await;
     let routes = page_routes();
     assert!(routes.len() >= 15 && routes.contains(&"/login".to_string()), "{routes:?}");
     for route in &routes {
         let path = match route.as_str() {
             r if r.starts_with("/opportunities/{id}") => r.replace("{id}", &opp_id),
+            r if r.starts_with("/cycles/{id}") => r.replace("{id}", &cycle_id),
+            r if r.starts_with("/cases/{id}") => r.replace("{id}", &case_id),
             r => r.replace("{id}", &team.report_id.to_string()).replace("{file}", "rungs.css").replace("{key}", "helping-hand"),
         };
         let res = if path == "/login" { app.send(Method::GET, "/login", None, None, &[]).await } else { app.page(&path, &b.cookie).await };

@@ -19,6 +19,7 @@ mod opportunities;
 mod opportunity_pages;
 pub mod pages;
 mod people;
+mod promotions;
 mod readiness;
 mod recognition;
 mod support;

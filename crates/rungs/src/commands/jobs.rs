@@ -11,6 +11,10 @@
 //! evaluator state (a cache of the ledger), and awards are keyed events, so a run on
 //! another instance or a retried run never awards twice.
 //!
+//! `promotion_effective` (one-off, one per approved case whose effective date was in
+//! the future) puts the promotion on the ledger on its date; a server that was down
+//! that day runs it when it is back, and the event's key makes a second run harmless.
+//!
 //! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
 //! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168),
 //! `RUNGS_BADGES_EVERY_SECS` (2).
@@ -106,6 +110,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
                 .map_err(|e| e.to_string())
         }
         BADGES => evaluate_badges(store, badges).await,
+        rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };

@@ -1,6 +1,7 @@
 //! One function per subcommand; `run` dispatches.
 
 pub mod badges;
+mod cycles;
 mod export;
 mod import_events;
 mod import_framework;
@@ -120,6 +121,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Badges { action } => badges::run(action).await?,
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
+        Command::Cycles { db, create, json } => cycles::run(&db.db, create.as_deref(), json).await?,
         Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,
         Command::Recognition { action } => recognition::run(action).await?,
         Command::Report { db, what } => report::run(&db.db, what).await?,

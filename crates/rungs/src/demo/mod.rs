@@ -4,6 +4,7 @@
 pub mod generator;
 mod names;
 mod opportunities;
+mod promotions;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -145,9 +146,11 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
             let stats = store.stats().await?;
             eprintln!("generated {} people and {} ledger events in {:.1}s", stats.people, stats.events, started.elapsed().as_secs_f64());
             let org = store.default_org().await?.context("the demo organization vanished")?;
-            let [(_, employee), ..] = pick_logins(store.as_ref(), org.id).await?;
+            let [(_, employee), (_, manager), (_, admin)] = pick_logins(store.as_ref(), org.id).await?;
             let posted = opportunities::seed(store.as_ref(), org.id, seed, &employee).await?;
             eprintln!("posted {posted} opportunities on the board");
+            let cases = promotions::seed(store.as_ref(), org.id, [&employee, &manager, &admin]).await?;
+            eprintln!("ran a past promotion cycle and opened one ({cases} cases)");
             // The truths are for checking analytics, not for using the demo: a file
             // that cannot be written is reported, and the demo still gives its logins
             // (a second run would find the database full and never write them).

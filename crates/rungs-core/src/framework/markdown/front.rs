@@ -96,7 +96,7 @@ pub(super) fn read(file: &str, text: &str) -> Option<Result<Ladder, ValidationEr
     let mut tolerated = vec![format!("{file}:1: the ladder was read from the front matter (lines 1–{})", body.len() + 2)];
     let mut from = 1;
     for (i, t) in topics.iter().enumerate() {
-        let name = t.get("name").or_else(|| t.get("title")).and_then(Value::as_str).map(str::trim).unwrap_or("");
+        let name = t.get("name").or_else(|| t.get("title")).and_then(Value::as_str).map_or("", str::trim);
         let line = if name.is_empty() { from } else { line_of(name, from) };
         from = line;
         if name.is_empty() {

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod opportunities;
 pub mod people;
+pub mod promotions;
 pub mod rebuild;
 pub mod recognition;
 pub mod sessions;
@@ -66,6 +67,8 @@ macro_rules! conformance_suite {
             opportunities::the_board_filters_and_pages_newest_first,
             opportunities::the_last_place_is_taken_once_under_concurrency,
             opportunities::a_withdrawn_or_declined_applicant_may_apply_again,
+            promotions::cycles_and_cases_round_trip,
+            promotions::the_budget_holds_under_concurrent_approvals,
             recognition::the_allowance_and_the_cap_hold_under_concurrent_gifts,
             recognition::a_reversal_gives_the_points_back_and_other_periods_do_not_count,
             recognition::the_snapshot_loads_spending_only_for_recognition,
