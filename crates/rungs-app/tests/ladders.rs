@@ -4,6 +4,7 @@
 //! checked cell by cell: the track, its levels in order, and every competency's
 //! category and text at each level. Then the framework they make together is
 //! exported and imported again, and must be identical.
+#![allow(clippy::unwrap_used)] // tests stop at the first surprise
 
 use rungs_core::framework::drift::Confirmations;
 use rungs_core::framework::format::Format;

@@ -2,6 +2,7 @@
 //! `cargo bench -p rungs-core --bench ladders`. Prints a Markdown table for
 //! docs/BENCHMARKS.md; the budgets are 0.5 s for a 2,000-competency matrix and 1 s
 //! for a 1 MB Markdown file. Each case is run five times; the median is shown.
+#![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
 use std::time::{Duration, Instant};
 
