@@ -20,6 +20,7 @@ pub mod recognition;
 pub mod session_store;
 pub mod store;
 pub mod text;
+pub mod webhooks;
 
 pub use error::{FieldError, ValidationError};
 pub use ids::{ApplicationId, EventId, OpportunityId, OrgId, PersonId, TokenId};

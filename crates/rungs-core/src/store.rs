@@ -214,7 +214,18 @@ pub struct RebuildReport {
 /// ([`SessionStore`]), background jobs ([`JobQueue`]) and framework versions
 /// ([`FrameworkStore`]) are separate capabilities every backend also provides.
 #[async_trait::async_trait]
-pub trait Store: SessionStore + JobQueue + FrameworkStore + OpportunityStore + RecognitionStore + crate::badges::BadgeStore + Send + Sync + 'static {
+pub trait Store:
+    SessionStore
+    + JobQueue
+    + FrameworkStore
+    + OpportunityStore
+    + RecognitionStore
+    + crate::badges::BadgeStore
+    + crate::webhooks::WebhookStore
+    + Send
+    + Sync
+    + 'static
+{
     /// Which backend this is, for logs and `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

@@ -178,7 +178,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
     let open = |k: EventKind| matches!(k, EventKind::Recognition | EventKind::Validation);
     can_read(role, rel)
         || match action {
-            Action::Read | Action::ReadPrivateRecognition | Action::ReviewCollusion | Action::SetRecognitionPolicy => false,
+            Action::Read | Action::ReadPrivateRecognition | Action::ReviewCollusion | Action::SetRecognitionPolicy | Action::ManageWebhooks => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
             Action::Analyze(_) => false,
         }

@@ -19,6 +19,8 @@
 //! - Recognition: anyone gives it to anyone but themself; a private one is seen by
 //!   its giver, its receiver, the receiver's managers and the people team. The
 //!   collusion report and the recognition policy are the people team's.
+//! - Webhooks carry every event they subscribe to out of Rungs: the people team
+//!   manages them.
 //! - About a person who has left, only the people team records anything (corrections,
 //!   late-recorded history, reversing the departure); their record stays readable by
 //!   the same rule as before.
@@ -46,6 +48,9 @@ pub enum Action {
     SetRecognitionPolicy,
     /// Count the subject in an analytics report (aggregates, or a row of a list).
     Analyze(Report),
+    /// Manage webhook subscriptions, read and replay the delivery log (about the
+    /// whole organization: a receiver gets every event it subscribes to).
+    ManageWebhooks,
 }
 
 /// The analytics reports (docs/ANALYTICS.md).
@@ -80,6 +85,7 @@ impl Action {
             .chain(kinds.map(Action::Reverse))
             .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy])
             .chain(Report::ALL.into_iter().map(Action::Analyze))
+            .chain([Action::ManageWebhooks])
             .collect()
     }
 
@@ -92,6 +98,7 @@ impl Action {
             Action::ReviewCollusion => "read the recognition collusion report".into(),
             Action::SetRecognitionPolicy => "set recognition allowances, calendar and values".into(),
             Action::Analyze(r) => format!("count in the `{}` report", r.as_str()),
+            Action::ManageWebhooks => "manage webhooks, read and replay their deliveries".into(),
         }
     }
 }
@@ -210,6 +217,9 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::Analyze(Report::Stagnation), employee: NOBODY, manager: cell(No, Yes, No, true), admin: ANYONE },
     people_team(Action::Analyze(Report::WhatWorks)),
     people_team(Action::Reverse(K::BadgeAwarded)),
+    // Webhooks send events about everyone (pay included) to a system outside: the
+    // people team's, like the what-works report.
+    people_team(Action::ManageWebhooks),
 ];
 
 /// May `role` see the report at all (for anyone)? Otherwise it is a 403.

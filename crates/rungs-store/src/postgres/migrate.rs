@@ -19,6 +19,8 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 8, name: "recognition", sql: include_str!("../../migrations/postgres/0008_recognition.sql") },
     Migration { version: 9, name: "badges", sql: include_str!("../../migrations/postgres/0009_badges.sql") },
     Migration { version: 10, name: "validated_once", sql: include_str!("../../migrations/postgres/0010_validated_once.sql") },
+    // 11 and 12 are taken by work merged beside this one (promotion workflows).
+    Migration { version: 13, name: "webhooks", sql: include_str!("../../migrations/postgres/0013_webhooks.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).
