@@ -15,6 +15,7 @@ mod report;
 mod serve;
 mod token;
 mod user;
+pub mod webhooks;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -70,8 +71,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Serve { db, listen } => {
             let store = open_store(&db.db).await?;
             let runner = jobs::start(store.clone(), jobs::RunnerConfig::from_env()).await?;
+            let dispatcher = webhooks::start(store.clone());
             serve_until_signal(store, &listen, None).await?;
             runner.abort();
+            dispatcher.abort();
         }
         Command::Init { db, admin_email, admin_name, org_name } => {
             let store = open_store(&db.db).await?;
@@ -115,6 +118,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             eprintln!("exported {n} events");
         }
         Command::Badges { action } => badges::run(action).await?,
+        Command::Webhooks { action } => webhooks::run(action).await?,
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::Readiness { db, email, json } => readiness::run(&db.db, &email, json).await?,
