@@ -15,6 +15,7 @@ pub mod people;
 pub mod readiness;
 pub mod recognition;
 pub mod tokens;
+pub mod webhooks;
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -57,6 +58,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "badges", description = "Badges: definitions in a declarative rule language, the rule preview, images, awards with the events that earned them (docs/BADGES.md)."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
+        (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
     )
 )]
 pub struct ApiDoc;

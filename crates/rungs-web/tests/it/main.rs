@@ -22,3 +22,4 @@ mod recognition;
 mod support;
 mod system;
 mod tokens;
+mod webhooks;
