@@ -137,9 +137,9 @@ impl WebhookStore for PgStore {
             let (org, seq, event, kind): (Uuid, i64, Uuid, String) = (rows::get(r, 0)?, rows::get(r, 1)?, rows::get(r, 2)?, rows::get(r, 3)?);
             orgs.push(org);
             seqs.push(seq);
-            if !subs.contains_key(&org) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = subs.entry(org) {
                 let rs = tx.query(&format!("SELECT {SUB_COLS} FROM webhook_subscriptions WHERE org_id = $1 AND active"), &[&org]).await.db()?;
-                subs.insert(org, rs.iter().map(subscription).collect::<StoreResult<_>>()?);
+                slot.insert(rs.iter().map(subscription).collect::<StoreResult<_>>()?);
             }
             let Some(kind) = EventKind::parse(&kind) else { continue };
             for s in subs[&org].iter().filter(|s| s.wants(seq, kind)) {

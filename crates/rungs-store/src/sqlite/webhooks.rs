@@ -160,10 +160,9 @@ impl WebhookStore for SqliteStore {
                     )
                     .db()?;
                 for (seq, org, event, kind) in &rows {
-                    if !subs.contains_key(org) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = subs.entry(*org) {
                         let mut q = tx.prepare_cached(&format!("SELECT {SUB_COLS} FROM webhook_subscriptions WHERE org_id = ?1 AND active")).db()?;
-                        let list = q.query_map([org], subscription).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?;
-                        subs.insert(*org, list);
+                        slot.insert(q.query_map([org], subscription).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?);
                     }
                     let Some(kind) = EventKind::parse(kind) else { continue };
                     for s in subs[org].iter().filter(|s| s.wants(*seq, kind)) {
