@@ -26,6 +26,7 @@ pub mod readiness;
 pub mod recognition;
 pub mod spreadsheet;
 pub mod tokens;
+pub mod webhooks;
 
 pub use access::Viewer;
 pub use error::AppError;

@@ -21,6 +21,7 @@ pub mod recognition;
 pub mod session_store;
 pub mod store;
 pub mod text;
+pub mod webhooks;
 
 pub use error::{FieldError, ValidationError};
 pub use ids::{ApplicationId, CaseId, CycleId, EventId, OpportunityId, OrgId, PersonId, TokenId};

@@ -25,6 +25,65 @@ pub struct DbArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum WebhooksAction {
+    /// Subscribe a URL; prints its signing secret (shown once) on the last line.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Where deliveries are POSTed (http:// or https://).
+        #[arg(long)]
+        url: String,
+        /// Event kinds to receive (repeat, or comma-separated); none: every kind.
+        #[arg(long = "kind", value_delimiter = ',')]
+        kinds: Vec<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Every subscription: id, active, kinds, URL.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a subscription with its deliveries and their log.
+    Remove {
+        #[command(flatten)]
+        db: DbArgs,
+        id: String,
+    },
+    /// Deactivate (hold deliveries) or activate again.
+    SetActive {
+        #[command(flatten)]
+        db: DbArgs,
+        id: String,
+        #[arg(action = clap::ArgAction::Set)]
+        active: bool,
+    },
+    /// The delivery log, newest first.
+    Deliveries {
+        #[command(flatten)]
+        db: DbArgs,
+        /// One subscription only.
+        #[arg(long)]
+        subscription: Option<String>,
+        /// pending, delivered or failed.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a delivery again (back to pending, in its ledger place).
+    Replay {
+        #[command(flatten)]
+        db: DbArgs,
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BadgesAction {
     /// Every badge: key, tiers, name, and each tier's rule in words (or JSON).
     List {
@@ -177,6 +236,12 @@ pub enum Command {
     Badges {
         #[command(subcommand)]
         action: BadgesAction,
+    },
+    /// Signed webhooks: add, list, remove subscriptions, read the delivery log and
+    /// replay a delivery, as the people team (docs/WEBHOOKS.md).
+    Webhooks {
+        #[command(subcommand)]
+        action: WebhooksAction,
     },
     /// Recompute every projection from the ledger and check it equals the live state.
     Rebuild {

@@ -178,7 +178,12 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
     let open = |k: EventKind| matches!(k, EventKind::Recognition | EventKind::Validation);
     can_read(role, rel)
         || match action {
-            Action::Read | Action::ReadPrivateRecognition | Action::ReviewCollusion | Action::SetRecognitionPolicy | Action::DefineBadges => false,
+            Action::Read
+            | Action::ReadPrivateRecognition
+            | Action::ReviewCollusion
+            | Action::SetRecognitionPolicy
+            | Action::DefineBadges
+            | Action::ManageWebhooks => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,

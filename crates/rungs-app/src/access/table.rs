@@ -19,6 +19,8 @@
 //! - Recognition: anyone gives it to anyone but themself; a private one is seen by
 //!   its giver, its receiver, the receiver's managers and the people team. The
 //!   collusion report and the recognition policy are the people team's.
+//! - Webhooks carry every event they subscribe to out of Rungs: the people team
+//!   manages them.
 //! - About a person who has left, only the people team records anything (corrections,
 //!   late-recorded history, reversing the departure); their record stays readable by
 //!   the same rule as before.
@@ -66,6 +68,9 @@ pub enum Action {
     ReviewCase,
     /// Create cycles, open reviews, calibrate (the board, reorder) and decide.
     Calibrate,
+    /// Manage webhook subscriptions, read and replay the delivery log (about the
+    /// whole organization: a receiver gets every event it subscribes to).
+    ManageWebhooks,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -126,6 +131,7 @@ impl Action {
             .chain(Area::ALL.into_iter().map(Action::Administer))
             .chain([Action::ManageToken, Action::ManageOpportunity])
             .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
+            .chain([Action::ManageWebhooks])
             .collect()
     }
 
@@ -147,6 +153,7 @@ impl Action {
             Action::EditCase => "edit or withdraw a nominated case".into(),
             Action::ReviewCase => "comment and vote on a case in review".into(),
             Action::Calibrate => "run cycles: calibrate, reorder, decide".into(),
+            Action::ManageWebhooks => "manage webhooks, read and replay their deliveries".into(),
         }
     }
 }
@@ -286,6 +293,9 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::EditCase, employee: cell(Own, No, No, false), manager: cell(Own, Own, No, false), admin: ANYONE },
     Rule { action: Action::ReviewCase, employee: NOBODY, manager: cell(No, Yes, No, false), admin: cell(No, Yes, Yes, true) },
     people_team(Action::Calibrate),
+    // Webhooks send events about everyone (pay included) to a system outside: the
+    // people team's, like the what-works report.
+    people_team(Action::ManageWebhooks),
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

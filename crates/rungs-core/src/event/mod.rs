@@ -84,7 +84,8 @@ impl EventKind {
         matches!(self, EventKind::MicroProgression | EventKind::MicroPromotion | EventKind::Promotion | EventKind::LateralMove)
     }
 
-    fn names() -> String {
+    /// Every kind, comma-separated (for error messages).
+    pub fn names() -> String {
         Self::ALL.iter().map(EventKind::as_str).collect::<Vec<_>>().join(", ")
     }
 }

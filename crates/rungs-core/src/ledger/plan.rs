@@ -104,6 +104,14 @@ impl Plan {
         self.events.is_empty() && self.claims.is_empty()
     }
 
+    /// The webhook outbox rows to write with the events, in the same transaction: one
+    /// per event appended, whatever its kind (`rungs_core::webhooks`; subscriptions
+    /// and their filters are applied later, when the outbox is fanned out, so the
+    /// append reads nothing more).
+    pub fn outbox(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().map(|e| &e.event)
+    }
+
     /// The seq of the last event planned, if any.
     pub fn last_seq(&self) -> Option<i64> {
         self.events.last().map(|e| e.event.seq)

@@ -209,7 +209,7 @@ async fn histories(tx: &Transaction<'_>, org: OrgId, subjects: &[PersonId]) -> S
 type Refused = (Option<ledger::Origin>, StoreError);
 
 /// Write `plan`: its events and people (one multi-row statement each), the head,
-/// the claims and the revocation of departed people's credentials. With `exact`, a refused multi-row statement is rolled back to a
+/// the webhook outbox rows, the claims and the revocation of departed people's credentials. With `exact`, a refused multi-row statement is rolled back to a
 /// savepoint and redone row by row to name the event concerned.
 async fn write(tx: &Transaction<'_>, org: OrgId, plan: &Plan, exact: bool) -> Result<(), Refused> {
     if plan.is_empty() {
@@ -226,6 +226,7 @@ async fn write(tx: &Transaction<'_>, org: OrgId, plan: &Plan, exact: bool) -> Re
     let head_and_claims = async {
         tokio::try_join!(
             advance_head(tx, org, n),
+            insert_outbox(tx, org, plan),
             try_join_all(plan.claims.iter().map(|c| insert_claim(tx, org, c))),
             revoke_credentials(tx, org, &plan.revoke_credentials_of),
         )
@@ -241,6 +242,21 @@ async fn write(tx: &Transaction<'_>, org: OrgId, plan: &Plan, exact: bool) -> Re
         // savepoint takes it all back.
         tokio::try_join!(write_rows(tx, org, plan, false), async { head_and_claims.await.map_err(|e| (None, e)) }).map(drop)
     }
+}
+
+/// The webhook outbox rows of the plan's events (migration 0012), one statement.
+async fn insert_outbox(tx: &Transaction<'_>, org: OrgId, plan: &Plan) -> StoreResult<()> {
+    if plan.events.is_empty() {
+        return Ok(());
+    }
+    let (mut seqs, mut ids, mut kinds) = (Vec::with_capacity(plan.events.len()), Vec::with_capacity(plan.events.len()), Vec::with_capacity(plan.events.len()));
+    for e in plan.outbox() {
+        seqs.push(e.seq);
+        ids.push(e.id.0);
+        kinds.push(e.body.kind().as_str());
+    }
+    let sql = "INSERT INTO webhook_outbox (org_id, seq, event_id, kind) SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::text[])";
+    query_execute(tx, sql, &[&org.0, &seqs, &ids, &kinds]).await.map(drop)
 }
 
 async fn advance_head(tx: &Transaction<'_>, org: OrgId, n: i64) -> StoreResult<()> {

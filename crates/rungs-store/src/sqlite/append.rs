@@ -171,8 +171,8 @@ pub(crate) fn subject_events(conn: &Connection, org: OrgId, subject: PersonId) -
 /// A write the database refused, and the event it is about when one is known.
 pub(crate) type Refused = (Option<Origin>, StoreError);
 
-/// Write `plan` in `conn`'s transaction: its events, people and claims, and the
-/// revocation of departed people's credentials. On `Err` the caller rolls back.
+/// Write `plan` in `conn`'s transaction: its events (and their webhook outbox rows),
+/// people and claims, and the revocation of departed people's credentials. On `Err` the caller rolls back.
 pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Refused> {
     let mut insert = conn
         .prepare_cached(
@@ -201,6 +201,11 @@ pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Re
             ])
             .db()
             .map_err(|err| (Some(planned.origin), err))?;
+    }
+    // The webhook outbox: one row per event, in this transaction (migration 0012).
+    let mut outbox = conn.prepare_cached("INSERT INTO webhook_outbox (seq, org_id, event_id, kind) VALUES (?1, ?2, ?3, ?4)").db().map_err(|e| (None, e))?;
+    for e in plan.outbox() {
+        outbox.execute(params![e.seq, e.org_id.as_bytes(), e.id.as_bytes(), e.body.kind().as_str()]).db().map_err(|err| (None, err))?;
     }
     // Emails given up in this plan first, so another person may take them (rare).
     for p in plan.people.iter().filter(|p| p.email_moved) {

@@ -16,6 +16,7 @@ pub mod promotions;
 pub mod readiness;
 pub mod recognition;
 pub mod tokens;
+pub mod webhooks;
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -59,6 +60,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
         (name = "promotions", description = "Promotion cycles and cases: nominations with the evidence packet, reviews and votes, calibration against budgets, decisions, and the promotion on the ledger (docs/WORKFLOWS.md)."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
+        (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
     )
 )]
 pub struct ApiDoc;

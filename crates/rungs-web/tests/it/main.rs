@@ -25,3 +25,4 @@ mod recognition;
 mod support;
 mod system;
 mod tokens;
+mod webhooks;

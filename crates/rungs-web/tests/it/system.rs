@@ -28,6 +28,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
     ops.sort();
     let want = [
         "DELETE /api/v1/tokens/{id} revoke_token",
+        "DELETE /api/v1/webhooks/{id} remove_webhook",
         "GET /api/openapi.json get_openapi",
         "GET /api/v1/analytics/equity get_equity_report",
         "GET /api/v1/analytics/equity.svg get_equity_chart",
@@ -65,6 +66,8 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/recognition/collusion get_recognition_collusion",
         "GET /api/v1/recognition/policy get_recognition_policy",
         "GET /api/v1/tokens list_tokens",
+        "GET /api/v1/webhooks list_webhooks",
+        "GET /api/v1/webhooks/deliveries list_deliveries",
         "GET /healthz get_health",
         "GET /metrics get_metrics",
         "GET /readyz get_ready",
@@ -90,6 +93,8 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "POST /api/v1/people/{id}/badges award_badge",
         "POST /api/v1/recognition give_recognition",
         "POST /api/v1/tokens create_token",
+        "POST /api/v1/webhooks create_webhook",
+        "POST /api/v1/webhooks/deliveries/{id}/replay replay_delivery",
         "PUT /api/v1/badges/{key} define_badge",
         "PUT /api/v1/framework update_framework",
         "PUT /api/v1/recognition/policy update_recognition_policy",

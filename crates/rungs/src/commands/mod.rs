@@ -17,6 +17,7 @@ mod report;
 mod serve;
 mod token;
 mod user;
+pub mod webhooks;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -72,8 +73,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Serve { db, listen } => {
             let store = open_store(&db.db).await?;
             let runner = jobs::start(store.clone(), jobs::RunnerConfig::from_env()).await?;
+            let dispatcher = webhooks::start(store.clone());
             serve_until_signal(store, &listen, None).await?;
             runner.abort();
+            dispatcher.abort();
         }
         Command::Init { db, admin_email, admin_name, org_name } => {
             let store = open_store(&db.db).await?;
@@ -119,6 +122,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             eprintln!("exported {n} events");
         }
         Command::Badges { action } => badges::run(action).await?,
+        Command::Webhooks { action } => webhooks::run(action).await?,
         Command::Rebuild { db } => return rebuild::run(&db.db).await,
         Command::Opportunities { db, status, json } => opportunities::list(&db.db, &status, json).await?,
         Command::Cycles { db, create, json } => cycles::run(&db.db, create.as_deref(), json).await?,

@@ -16,6 +16,7 @@ pub mod promotions;
 pub mod rebuild;
 pub mod recognition;
 pub mod sessions;
+pub mod webhooks;
 
 /// One `#[tokio::test]` per conformance function. `$setup` is an expression (it may
 /// `.await`) giving `Option<DB>` where `DB` has a `store: Arc<dyn Store>` field and
@@ -73,6 +74,9 @@ macro_rules! conformance_suite {
             recognition::a_reversal_gives_the_points_back_and_other_periods_do_not_count,
             recognition::the_snapshot_loads_spending_only_for_recognition,
             recognition::feed_balances_flows_and_policy,
+            webhooks::the_outbox_fans_out_once_per_subscription_and_event_in_ledger_order,
+            webhooks::a_subscription_is_leased_to_one_dispatcher_with_a_fence,
+            webhooks::a_failed_head_holds_its_queue_until_the_retry_and_replay_sends_again,
         );
     };
     (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(
