@@ -237,9 +237,15 @@ impl Evaluator {
                 match res {
                     Ok(a) if a.replayed => report.already_held += 1,
                     Ok(_) => report.awarded += 1,
+                    // The person has left: no badge after leaving (the ledger's rule).
+                    // Expected on cold runs, which judge everyone on record: not a warning.
+                    Err(rungs_core::store::StoreError::Invalid(v)) if v.errors.iter().all(|e| e.field == "subject") => {
+                        tracing::debug!(subject = %d.subject, badge = %d.badge, "no badge after leaving");
+                        continue;
+                    }
                     Err(e) => {
-                        // The ledger refused it (the person left, say): logged, and the
-                        // slot stays free for the next event that touches them.
+                        // Refused for another reason: logged, and the slot stays free for
+                        // the next event that touches them.
                         tracing::warn!(subject = %d.subject, badge = %d.badge, error = %e, "cannot award a badge");
                         continue;
                     }

@@ -143,8 +143,9 @@ pub struct Case {
     /// against the budget's pay budget when it has one. Visible like pay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_increase: Option<u64>,
-    /// The evidence packet (`rungs_core::packet::PromotionPacket`) as of `packet_at`.
-    #[schema(value_type = Object)]
+    /// The evidence packet (`rungs_core::packet::PromotionPacket`) as of `packet_at`;
+    /// `null` when none could be assembled (a case toward another track).
+    #[schema(value_type = Option<Object>)]
     pub packet: serde_json::Value,
     pub packet_at: DateTime<Utc>,
     /// Position on the calibration board, within its group (lower first).

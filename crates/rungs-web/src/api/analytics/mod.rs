@@ -51,6 +51,10 @@ pub(crate) fn respond<R: Serialize>(
     pick: impl FnOnce(&R, Option<&str>) -> Result<Table, ValidationError>,
 ) -> Result<Response, ValidationError> {
     if !csv {
+        // A `table` is only used by the CSV, but a wrong one is refused, never ignored.
+        if table.is_some() {
+            pick(&report, table)?;
+        }
         return Ok(Json(report).into_response());
     }
     let t = pick(&report, table)?;

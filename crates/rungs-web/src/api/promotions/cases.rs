@@ -17,6 +17,7 @@ use crate::extract::{Auth, JsonBody, PathId};
 pub struct ListCasesParams {
     /// `mine` (my own cases), `nominated` (cases I nominated), `inbox` (waiting on
     /// me: to review or to decide) or `cycle` (a cycle's cases I may read; needs `cycle`).
+    #[param(pattern = "^(mine|nominated|inbox|cycle)$")]
     pub view: String,
     #[param(value_type = Option<String>, format = Uuid)]
     pub cycle: Option<String>,

@@ -91,7 +91,8 @@ pub async fn review_case(
 #[serde(deny_unknown_fields)]
 pub struct RankInput {
     /// 0 = first of its calibration group.
-    pub position: usize,
+    #[schema(minimum = 0, maximum = 100000)]
+    pub position: u32,
 }
 
 /// Reorder the calibration board (the people team): returns the group's cases in
@@ -112,7 +113,7 @@ pub async fn rank_case(
     PathId(id): PathId<CaseId>,
     body: JsonBody<RankInput>,
 ) -> ApiResult<Json<Vec<CaseId>>> {
-    Ok(Json(rungs_app::promotions::reorder(state.store.as_ref(), &viewer, id, body.value.position).await?))
+    Ok(Json(rungs_app::promotions::reorder(state.store.as_ref(), &viewer, id, body.value.position as usize).await?))
 }
 
 /// Attach a fresh evidence packet, as of now, to a nominated case (its nominator or
@@ -123,7 +124,10 @@ pub async fn rank_case(
     tag = "promotions",
     security(("bearer" = [])),
     params(("id" = CaseId, Path, description = "Case id")),
-    responses((status = 200, body = CaseView))
+    responses(
+        (status = 200, body = CaseView),
+        (status = 422, description = "No packet can be assembled: the case's target level is not in the framework (any more).", body = crate::api::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[tracing::instrument(skip_all)]
 pub async fn refresh_case_packet(State(state): State<AppState>, Auth(viewer): Auth, PathId(id): PathId<CaseId>) -> ApiResult<Json<CaseView>> {

@@ -12,6 +12,7 @@ use crate::api::ApiResult;
 use crate::extract::Admin;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// One subscription only.
     pub subscription: Option<Uuid>,
@@ -19,6 +20,7 @@ pub struct LogQuery {
     /// Deliveries of events before this ledger position (the next page).
     pub before_seq: Option<i64>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
