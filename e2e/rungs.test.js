@@ -257,8 +257,8 @@ test('no other site can frame a page, and the readiness meter draws without inli
   const page = await newPage();
   await signIn(page, 'employee');
   await page.goto(`${demo.base}/progress`);
-  const bar = await page.locator('svg.meter rect').evaluate((r) => r.getBoundingClientRect().width);
-  const score = Number((await page.locator('svg.meter').getAttribute('aria-label')).match(/(\d+) out of/)[1]);
+  const bar = await page.locator('svg.meter rect').first().evaluate((r) => r.getBoundingClientRect().width);
+  const score = Number((await page.locator('svg.meter').first().getAttribute('aria-label')).match(/(\d+) out of/)[1]);
   assert.ok(score === 0 || bar > 0, `the meter shows ${score}: ${bar}px`);
   assert.deepEqual(page.cspViolations, [], 'no CSP violation on the signed-in pages');
   // A page elsewhere (another origin) framing the sign-in page gets nothing.
