@@ -197,9 +197,10 @@ fn administration_and_own_things() {
         }
     }
     let (e, m, a) = (Capabilities::of(Employee), Capabilities::of(Role::Manager), Capabilities::of(Admin));
-    assert!(!e.read_reports && !e.read_everyone && !e.add_people && !e.change_framework && !e.metrics);
-    assert!(m.read_reports && !m.read_everyone && !m.add_people && m.metrics && !m.what_works && !m.review_collusion);
+    assert!(!e.read_reports && !e.read_everyone && !e.add_people && !e.change_framework && !e.metrics && !e.manage_webhooks);
+    assert!(m.read_reports && !m.read_everyone && !m.add_people && m.metrics && !m.what_works && !m.review_collusion && !m.manage_webhooks);
     assert!(a.read_everyone && a.add_people && a.change_framework && a.define_badges && a.issue_tokens && a.what_works && a.manage_any_opportunity);
+    assert!(a.manage_webhooks);
 }
 
 /// The bulk shortcut (no per-subject read) holds for exactly the roles whose rows

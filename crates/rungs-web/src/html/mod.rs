@@ -28,6 +28,7 @@ mod promotions_svg;
 mod recognition;
 mod team;
 mod timeline;
+mod webhooks;
 mod wins;
 
 /// What a form whose CSRF token no longer matches says, re-shown with what was typed
@@ -105,6 +106,10 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/cases/{id}/reviews", post(promotions::review))
         .route("/cases/{id}/edit", post(promotions::edit))
         .route("/cases/{id}/rank", post(promotions::rank))
+        .route("/webhooks", get(webhooks::show).post(webhooks::create))
+        .route("/webhooks/{id}/active", post(webhooks::set_active))
+        .route("/webhooks/{id}/remove", post(webhooks::remove))
+        .route("/webhooks/deliveries/{id}/replay", post(webhooks::replay))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -158,6 +163,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("board.html", include_str!("../../templates/board.html")),
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
+    ("webhooks.html", include_str!("../../templates/webhooks.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -25,4 +25,5 @@ mod recognition;
 mod support;
 mod system;
 mod tokens;
+mod webhook_pages;
 mod webhooks;

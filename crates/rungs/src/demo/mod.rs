@@ -188,8 +188,11 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
     // The background jobs run as under `rungs serve`: the badge job awards what the
     // demo's visitors earn (a win logged on the demo shows its badge seconds later).
     let runner = crate::commands::jobs::start(store.clone(), crate::commands::jobs::RunnerConfig::from_env()).await?;
+    // So does the webhook dispatcher: a subscription added on the demo gets deliveries.
+    let dispatcher = crate::commands::webhooks::start(store.clone());
     serve_until_signal(store, listen, Some(on_ready)).await?;
     runner.abort();
+    dispatcher.abort();
     Ok(ExitCode::SUCCESS)
 }
 
