@@ -115,7 +115,7 @@ test('the people team imports a semicolon spreadsheet and a front-matter ladder,
   await page.goto(`${demo.base}/framework`);
   await page.getByLabel('CSV file, Markdown ladder or YAML framework').setInputFiles(md);
   await page.getByRole('button', { name: 'Preview' }).click();
-  await page.getByRole('heading', { name: /Preview: 1 competencies, 2 expectations for levels level-1, level-2 of backend-engineering \(a new track\)/ }).waitFor();
+  await page.getByRole('heading', { name: /Preview: 1 competency, 2 expectations for levels level-1, level-2 of backend-engineering \(a new track\)/ }).waitFor();
   const fm = page.getByRole('table', { name: /competencies × levels/ }).getByRole('row', { name: /Service ownership/ });
   assert.deepEqual((await fm.getByRole('cell').allInnerTexts()).slice(0, 2), ['Runs one service on call', 'Owns a service end to end']);
   await visit(page, 'framework-front-matter-preview');

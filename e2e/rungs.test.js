@@ -187,7 +187,7 @@ test('the people team reads the framework and previews a competency matrix befor
   await page.getByLabel('Track').selectOption('engineering');
   await page.getByLabel('CSV file').setInputFiles(csv);
   await page.getByRole('button', { name: 'Preview' }).click();
-  await page.getByText(/Preview: 1 competencies/).waitFor();
+  await page.getByText(/Preview: 1 competency,/).waitFor();
   await visit(page, 'framework-preview');
   await page.getByRole('button', { name: 'Save as a new version' }).click();
   await page.getByText(/Saved as framework version/).waitFor();

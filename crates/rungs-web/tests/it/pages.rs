@@ -395,7 +395,7 @@ async fn the_people_team_previews_then_saves_a_competency_matrix_and_errors_name
         &post(vec![("csrf", b.csrf.clone()), ("action", "preview".into()), ("track", "engineering".into())], Some(("ladder.csv", csv))).await,
         StatusCode::OK,
     );
-    assert!(preview.contains("Preview: 1 competencies") && preview.contains("Observability") && preview.contains("Save as a new version"), "{preview}");
+    assert!(preview.contains("Preview: 1 competency,") && preview.contains("Observability") && preview.contains("Save as a new version"), "{preview}");
     assert_eq!(versions().await, before, "a preview saves nothing");
     let content = hidden(&preview, "content");
     assert!(content.contains("Observability"));
