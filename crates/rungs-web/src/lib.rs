@@ -91,6 +91,23 @@ impl AppState {
 /// the requests in flight. Taking the listener (not an address) lets tests bind
 /// `127.0.0.1:0` and the binary report the real port.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    serve_with_grace(listener, state, shutdown, DEFAULT_SHUTDOWN_GRACE).await
+}
+
+/// How long requests in flight may still finish after the shutdown signal.
+pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// [`serve`], with the time requests in flight get once `shutdown` resolves: new
+/// connections are refused at once, idle ones closed, and whatever still runs after
+/// `grace` (a slow client trickling its body, say) is dropped unanswered, so the
+/// process stops in bounded time. Nothing acknowledged is lost: a request is only
+/// acknowledged after its commit, and a dropped one never was.
+pub async fn serve_with_grace(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, backend = state.store.backend(), "listening");
     }
@@ -99,5 +116,25 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown:
     // Requests hyper itself refuses (a 100 KB URI) get problem+json too. `tap_io` is
     // axum's way for a custom listener to keep `ConnectInfo<SocketAddr>`.
     let listener = axum::serve::ListenerExt::tap_io(wire::ProblemListener(listener), |_| {});
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = signalled.send(());
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown).into_future();
+    tokio::pin!(server);
+    let deadline = async move {
+        if on_signal.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        done = &mut server => done,
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the shutdown grace period: dropped unanswered");
+            Ok(())
+        }
+    }
 }

@@ -16,6 +16,13 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         }
         None => None,
     };
+    // How long requests in flight may finish after SIGTERM (docs/CONFIGURATION.md).
+    let grace = match std::env::var("RUNGS_SHUTDOWN_GRACE_SECS").ok().filter(|v| !v.trim().is_empty()) {
+        Some(v) => {
+            std::time::Duration::from_secs(v.trim().parse().with_context(|| format!("RUNGS_SHUTDOWN_GRACE_SECS='{v}' is not a whole number of seconds"))?)
+        }
+        None => rungs_web::DEFAULT_SHUTDOWN_GRACE,
+    };
     let form_key = form_key()?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
@@ -28,7 +35,7 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         None => rungs_web::AppState::new(store),
     }
     .with_form_key(form_key);
-    rungs_web::serve(listener, state, shutdown_signal()).await.context("server error")?;
+    rungs_web::serve_with_grace(listener, state, shutdown_signal(), grace).await.context("server error")?;
     tracing::info!("rungs stopped");
     Ok(())
 }

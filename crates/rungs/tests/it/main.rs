@@ -9,6 +9,7 @@ mod opportunities;
 mod postgres;
 mod receiver;
 mod recognition;
+mod shutdown;
 mod signin;
 mod support;
 mod truths;
