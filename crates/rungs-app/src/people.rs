@@ -132,6 +132,19 @@ pub async fn actor_names(store: &dyn Store, viewer: &Viewer, timeline: &[Timelin
 }
 
 /// The names for [`actor_names`], access already checked.
+/// The name of the manager of someone the viewer may read (for "your manager" on a
+/// home page): a name is all it gives, never the manager's profile. `None` without a
+/// manager, or when the record names one who is not found.
+pub async fn manager_name(store: &dyn Store, viewer: &Viewer, person: &Person) -> Result<Option<String>, AppError> {
+    let Some(m) = person.manager_id else { return Ok(None) };
+    get(store, viewer, person.id).await?;
+    match store.person(viewer.org_id, m).await {
+        Ok(p) => Ok(Some(p.name)),
+        Err(rungs_core::store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn names_of_actors(store: &dyn Store, viewer: &Viewer, timeline: &[TimelineEntry]) -> Result<std::collections::HashMap<PersonId, String>, AppError> {
     let mut out = std::collections::HashMap::new();
     for e in timeline {

@@ -54,6 +54,7 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Hom
         department: p.department.clone(),
         scope: p.scope.clone(),
     };
+    let manager = rungs_app::people::manager_name(store, &s.viewer, &p).await?;
     let all: Vec<Row> = rows(&timeline, &names, &s, &fw, now, false);
     let progressions: Vec<&Row> = all.iter().filter(|r| r.progression && !r.reversed).take(5).collect();
     let recognition: Vec<&Row> = all.iter().filter(|r| r.kind == EventKind::Recognition.as_str() && !r.reversed).take(5).collect();
@@ -91,6 +92,7 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Hom
             layout => Layout::new(&s, "home", "Home"),
             first_name => p.name.split_whitespace().next().unwrap_or(&p.name),
             position,
+            manager,
             last_progression,
             readiness,
             counts => minijinja::context! {

@@ -250,6 +250,9 @@ async fn a_manager_validates_a_reports_win_and_an_employee_cannot_see_others() {
         assert_html(&app.page(&format!("/people/{other}/timeline"), &employee.cookie).await, StatusCode::NOT_FOUND);
     }
     assert_html(&app.page("/people/import", &employee.cookie).await, StatusCode::FORBIDDEN);
+    // My own manager is named on my home page (a name only: their timeline stays closed).
+    let home = assert_html(&app.page("/", &employee.cookie).await, StatusCode::OK);
+    assert!(home.contains("Your manager") && home.contains("Mona Manager"), "{home}");
 
     let m = app.sign_in("mona.manager@example.com", Role::Manager).await;
     let path = format!("/people/{}/timeline", team.report_id);
