@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use rungs_core::event::EventBody;
 use rungs_core::opportunity::{OpportunityQuery, OpportunityStatus};
-use rungs_core::person::{Person, Role};
+use rungs_core::person::Person;
 use rungs_core::store::{Store, TeamQuery, TeamSort};
 use rungs_core::{EventId, PersonId};
 
@@ -65,7 +65,7 @@ impl Inbox {
 pub async fn get(store: &dyn Store, viewer: &Viewer, now: DateTime<Utc>) -> Result<Inbox, AppError> {
     let Some(me) = viewer.person_id else { return Ok(Inbox::default()) };
     let mut inbox = Inbox::default();
-    if matches!(viewer.role, Role::Manager | Role::Admin) {
+    if crate::access::Capabilities::of(viewer.role).read_reports {
         let stalled_before = now - crate::people::STALL_AFTER;
         let direct = store
             .team(

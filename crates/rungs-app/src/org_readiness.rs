@@ -53,7 +53,7 @@ pub struct OrgReadinessReport {
 /// track (nothing ahead to be ready for) last.
 pub async fn list(store: &dyn Store, viewer: &Viewer, now: DateTime<Utc>) -> Result<OrgReadinessReport, AppError> {
     let people: Vec<Person> = match (viewer.role, viewer.person_id) {
-        (Role::Admin, _) => store.all_people(viewer.org_id).await?,
+        (role, _) if crate::access::Capabilities::of(role).read_everyone => store.all_people(viewer.org_id).await?,
         (Role::Manager, Some(_)) => {
             let scope = Scope::load(store, viewer.clone()).await?;
             let reports = scope.reports();

@@ -213,6 +213,8 @@ pub struct Capabilities {
     pub equity: bool,
     /// Manage opportunities on behalf of their owners.
     pub manage_any_opportunity: bool,
+    /// Run promotion cycles: open reviews, calibrate, decide.
+    pub calibrate: bool,
     /// Webhook subscriptions and their delivery log: the webhooks page.
     pub manage_webhooks: bool,
 }
@@ -234,6 +236,7 @@ impl Capabilities {
             what_works: table::may(role, Action::Analyze(table::Report::WhatWorks)),
             equity: table::may(role, Action::Analyze(table::Report::Equity)),
             manage_any_opportunity: rel(Action::ManageOpportunity, Relation::Other),
+            calibrate: table::may(role, Action::Calibrate),
             manage_webhooks: rel(Action::ManageWebhooks, Relation::Other),
         }
     }

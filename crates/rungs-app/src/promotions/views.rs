@@ -187,7 +187,7 @@ pub async fn inbox(store: &dyn Store, viewer: &Viewer) -> Result<Vec<CaseLine>, 
     const LISTED: u32 = 100;
     let Some(me) = viewer.person_id else { return Ok(vec![]) };
     let mut cases = store.cases(viewer.org_id, &CaseQuery { status: Some(CaseStatus::InReview), limit: LISTED, ..Default::default() }).await?;
-    if viewer.is_admin() {
+    if crate::access::table::may(viewer.role, crate::access::Action::Calibrate) {
         cases.extend(store.cases(viewer.org_id, &CaseQuery { status: Some(CaseStatus::Nominated), limit: LISTED, ..Default::default() }).await?);
     }
     let subjects: Vec<PersonId> = cases.iter().map(|c| c.subject).collect();

@@ -81,7 +81,7 @@ pub async fn hub(State(state): State<AppState>, s: Session, headers: HeaderMap) 
     let error = flash::take(&headers);
     let body = render_string(
         "promotions.html",
-        minijinja::context! { layout => Layout::new(&s, "promotions", "Promotions"), inbox, nominated, mine, cycles, admin => s.viewer.is_admin(), error },
+        minijinja::context! { layout => Layout::new(&s, "promotions", "Promotions"), inbox, nominated, mine, cycles, admin => rungs_app::access::Capabilities::of(s.viewer.role).calibrate, error },
     )?;
     Ok(with_flash(Html(body).into_response(), &headers, &error))
 }
