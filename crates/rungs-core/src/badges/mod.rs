@@ -188,7 +188,11 @@ impl Rule {
     /// The rule in words, for pages and the award's reason.
     pub fn describe(&self) -> String {
         fn window(d: &Option<u32>) -> String {
-            d.map(|d| format!(" in the last {d} days")).unwrap_or_default()
+            match d {
+                Some(1) => " in the last day".to_string(),
+                Some(d) => format!(" in the last {d} days"),
+                None => String::new(),
+            }
         }
         fn what(f: &Filter, plural: bool) -> String {
             let mut s = String::new();
@@ -222,14 +226,14 @@ impl Rule {
         }
         match self {
             Rule::Count { filter, within_days, at_least } => format!("at least {at_least} {}{}", what(filter, *at_least != 1), window(within_days)),
-            Rule::Streak { filter, weeks } => format!("a {} every week for {weeks} weeks in a row", what(filter, false)),
+            Rule::Streak { filter, weeks } => format!("a {} every week for {} in a row", what(filter, false), crate::text::count(u64::from(*weeks), "week")),
             Rule::PointsReceived { competency, within_days, at_least } => {
                 let c = competency.as_ref().map(|c| format!(" for {c}")).unwrap_or_default();
-                format!("at least {at_least} recognition points received{c}{}", window(within_days))
+                format!("at least {} received{c}{}", crate::text::count(u64::from(*at_least), "recognition point"), window(within_days))
             }
             Rule::DistinctGivers { competency, within_days, at_least } => {
                 let c = competency.as_ref().map(|c| format!(" for {c}")).unwrap_or_default();
-                format!("recognition from at least {at_least} different people{c}{}", window(within_days))
+                format!("recognition from at least {at_least} different {}{c}{}", crate::text::plural(u64::from(*at_least), "person"), window(within_days))
             }
             Rule::First(f) => format!("a first {}", what(f, false)),
             Rule::Milestone { key: Some(k) } => format!("milestone '{k}' completed"),

@@ -220,3 +220,20 @@ fn streak_weeks_are_the_organizations_calendar_weeks() {
     e.people.insert(me, p);
     assert_eq!(e.due_all(now).len(), 1);
 }
+
+/// The rule in words reads as English for one as for many.
+#[test]
+fn rules_in_words_agree_in_number() {
+    let one = parse_badge(&serde_json::json!({"key": "k", "name": "K", "tiers": {"bronze": {"all": [
+        {"count": {"kind": "micro_progression", "within_days": 1, "at_least": 1}},
+        {"streak": {"kind": "micro_progression", "weeks": 1}},
+        {"points_received": {"within_days": 1, "at_least": 1}},
+        {"distinct_givers": {"at_least": 1}}
+    ]}}}))
+    .expect("a valid rule");
+    let words = one.tiers.values().next().unwrap().describe();
+    for bad in ["1 days", "1 weeks", "1 recognition points", "1 different people"] {
+        assert!(!words.contains(bad), "{bad} in {words}");
+    }
+    assert!(words.contains("in the last day") && words.contains("for 1 week in a row") && words.contains("1 different person"), "{words}");
+}
