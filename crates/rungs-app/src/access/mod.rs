@@ -183,7 +183,9 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::ReviewCollusion
             | Action::SetRecognitionPolicy
             | Action::DefineBadges
-            | Action::ManageWebhooks => false,
+            | Action::ManageWebhooks
+            | Action::ReadPay
+            | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,
@@ -247,33 +249,39 @@ pub fn require(role: Role, action: Action, why: &str) -> Result<(), crate::AppEr
     if table::may(role, action) { Ok(()) } else { Err(crate::AppError::Forbidden(why.into())) }
 }
 
-/// A person as this viewer may see them: pay only for the people team and the person
-/// themself, sensitive attributes only for the people team.
+/// A person as this viewer may see them: pay and sensitive attributes only as the
+/// table's `ReadPay` and `ReadSensitive` rows allow (the person and the people team;
+/// the people team).
 pub fn redact_person(role: Role, rel: Relation, mut p: Person) -> Person {
-    if role != Role::Admin {
+    if !table::allowed(role, rel, Action::ReadSensitive, Subject::ACTIVE) {
         p.sensitive.clear();
-        if rel != Relation::Myself {
-            p.pay_band = None;
-        }
+    }
+    if !table::allowed(role, rel, Action::ReadPay, Subject::ACTIVE) {
+        p.pay_band = None;
     }
     p
 }
 
 /// An event body as this viewer may see it (same rule as [`redact_person`]).
 pub fn redact_body(role: Role, rel: Relation, body: &mut EventBody) {
-    if role == Role::Admin {
+    let keep_sensitive = table::allowed(role, rel, Action::ReadSensitive, Subject::ACTIVE);
+    let keep_pay = table::allowed(role, rel, Action::ReadPay, Subject::ACTIVE);
+    if keep_sensitive && keep_pay {
         return;
     }
-    let keep_pay = rel == Relation::Myself;
     match body {
         EventBody::Hired(h) => {
-            h.sensitive.clear();
+            if !keep_sensitive {
+                h.sensitive.clear();
+            }
             if !keep_pay {
                 h.pay_band = None;
             }
         }
         EventBody::ProfileUpdated(u) => {
-            u.sensitive = None;
+            if !keep_sensitive {
+                u.sensitive = None;
+            }
             if !keep_pay {
                 u.pay_band = None;
             }

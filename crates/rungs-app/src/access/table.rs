@@ -68,6 +68,10 @@ pub enum Action {
     ReviewCase,
     /// Create cycles, open reviews, calibrate (the board, reorder) and decide.
     Calibrate,
+    /// See the subject's pay (pay band, proposed pay increases).
+    ReadPay,
+    /// See the subject's sensitive attributes (the equity audit's groups).
+    ReadSensitive,
     /// Manage webhook subscriptions, read and replay the delivery log (about the
     /// whole organization: a receiver gets every event it subscribes to).
     ManageWebhooks,
@@ -131,6 +135,7 @@ impl Action {
             .chain(Area::ALL.into_iter().map(Action::Administer))
             .chain([Action::ManageToken, Action::ManageOpportunity])
             .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
+            .chain([Action::ReadPay, Action::ReadSensitive])
             .chain([Action::ManageWebhooks])
             .collect()
     }
@@ -153,6 +158,8 @@ impl Action {
             Action::EditCase => "edit or withdraw a nominated case".into(),
             Action::ReviewCase => "comment and vote on a case in review".into(),
             Action::Calibrate => "run cycles: calibrate, reorder, decide".into(),
+            Action::ReadPay => "see pay (pay band, proposed increases)".into(),
+            Action::ReadSensitive => "see sensitive attributes".into(),
             Action::ManageWebhooks => "manage webhooks, read and replay their deliveries".into(),
         }
     }
@@ -293,6 +300,9 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::EditCase, employee: cell(Own, No, No, false), manager: cell(Own, Own, No, false), admin: ANYONE },
     Rule { action: Action::ReviewCase, employee: NOBODY, manager: cell(No, Yes, No, false), admin: cell(No, Yes, Yes, true) },
     people_team(Action::Calibrate),
+    // Pay: the person and the people team; sensitive attributes: the people team.
+    Rule { action: Action::ReadPay, employee: cell(Yes, No, No, true), manager: cell(Yes, No, No, true), admin: ANYONE },
+    people_team(Action::ReadSensitive),
     // Webhooks send events about everyone (pay included) to a system outside: the
     // people team's, like the what-works report.
     people_team(Action::ManageWebhooks),

@@ -112,8 +112,9 @@ fn after_leaving_only_the_people_team_records() {
             let keeps = rule.cell(role).after_leaving;
             match rule.action {
                 table::Action::Read | table::Action::ReadPrivateRecognition | table::Action::ReadCase => assert!(keeps),
-                // Leavers stay in the reports of whoever may count them.
-                table::Action::Analyze(_) => {
+                // Leavers stay in the reports of whoever may count them, and their pay
+                // and attributes stay readable by whoever could read them.
+                table::Action::Analyze(_) | table::Action::ReadPay | table::Action::ReadSensitive => {
                     assert_eq!(keeps, Relation::ALL.iter().any(|r| rule.cell(role).grant(*r) != Grant::No), "{role:?} {:?}", rule.action);
                 }
                 _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),

@@ -251,7 +251,7 @@ pub async fn edit(store: &dyn Store, viewer: &Viewer, id: CaseId, edit: CaseEdit
 
 /// Whether the viewer sees the case's pay increase: the people team and the person.
 pub(crate) fn sees_pay(viewer: &Viewer, rel: Relation) -> bool {
-    viewer.is_admin() || rel == Relation::Myself
+    crate::access::table::allowed(viewer.role, rel, crate::access::Action::ReadPay, crate::access::Subject::ACTIVE)
 }
 
 #[cfg(test)]
