@@ -17,6 +17,7 @@ mod mapping;
 pub mod markdown;
 pub mod matrix;
 mod model;
+mod preview;
 pub mod suggest;
 #[cfg(test)]
 mod tests;
