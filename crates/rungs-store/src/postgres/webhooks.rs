@@ -67,6 +67,19 @@ fn kinds_text(kinds: &[EventKind]) -> Vec<&'static str> {
     kinds.iter().map(rungs_core::event::EventKind::as_str).collect()
 }
 
+/// Does `lease` still hold its subscription? Locks the row (`FOR UPDATE`) in `tx`, so
+/// no claim takes it over before `tx` ends: the fence every write under a lease checks.
+async fn holds_lease(tx: &tokio_postgres::Transaction<'_>, lease: &Lease) -> StoreResult<bool> {
+    let held = tx
+        .query_opt(
+            "SELECT 1 FROM webhook_subscriptions WHERE id = $1 AND locked_by = $2 AND claims = $3 FOR UPDATE",
+            &[&lease.subscription.id, &lease.locked_by, &lease.claims],
+        )
+        .await
+        .db()?;
+    Ok(held.is_some())
+}
+
 #[async_trait::async_trait]
 impl WebhookStore for PgStore {
     async fn create_subscription(&self, s: &Subscription) -> StoreResult<Subscription> {
@@ -227,14 +240,7 @@ impl WebhookStore for PgStore {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.db()?;
         // The fence: the lease row, locked so a claim cannot take it over mid-write.
-        let held = tx
-            .query_opt(
-                "SELECT 1 FROM webhook_subscriptions WHERE id = $1 AND locked_by = $2 AND claims = $3 FOR UPDATE",
-                &[&lease.subscription.id, &lease.locked_by, &lease.claims],
-            )
-            .await
-            .db()?;
-        if held.is_none() {
+        if !holds_lease(&tx, lease).await? {
             return Ok(false);
         }
         tx.execute(
@@ -269,14 +275,7 @@ impl WebhookStore for PgStore {
         let tx = c.transaction().await.db()?;
         // Lock first, then look: a fan-out that touched this row has committed by now,
         // and the next statement's snapshot sees its deliveries.
-        let held = tx
-            .query_opt(
-                "SELECT 1 FROM webhook_subscriptions WHERE id = $1 AND locked_by = $2 AND claims = $3 FOR UPDATE",
-                &[&lease.subscription.id, &lease.locked_by, &lease.claims],
-            )
-            .await
-            .db()?;
-        if held.is_none() {
+        if !holds_lease(&tx, lease).await? {
             return Ok(false);
         }
         tx.execute(
