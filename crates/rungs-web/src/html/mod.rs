@@ -176,6 +176,11 @@ pub fn render(name: &str, ctx: impl Serialize) -> Result<Response, HtmlError> {
     Ok(Html(render_string(name, ctx)?).into_response())
 }
 
+/// An id from the path, or the not-found page: a malformed id names nothing.
+pub(super) fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, HtmlError> {
+    raw.parse().map_err(|_| HtmlError::NotFound)
+}
+
 /// What the layout needs on every signed-in page: who is signed in, their role's
 /// navigation, the CSRF token for the sign-out form, and which nav item is current.
 #[derive(Debug, Serialize)]

@@ -253,10 +253,6 @@ pub struct DetailParams {
     done: Option<String>,
 }
 
-fn parse_id(raw: &str) -> Result<OpportunityId, HtmlError> {
-    raw.parse().map_err(|_| HtmlError::NotFound)
-}
-
 async fn detail_page(
     state: &AppState,
     s: &Session,
@@ -296,7 +292,7 @@ pub async fn detail(
         _ => None,
     };
     let error = flash::take(&headers);
-    let mut res = detail_page(&state, &s, parse_id(&id)?, notice, error.clone(), "", StatusCode::OK).await?;
+    let mut res = detail_page(&state, &s, super::path_id::<OpportunityId>(&id)?, notice, error.clone(), "", StatusCode::OK).await?;
     if error.is_some() {
         flash::clear(&mut res, &headers);
     }
@@ -326,7 +322,7 @@ pub async fn apply(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
-    let id = parse_id(&id)?;
+    let id = super::path_id::<OpportunityId>(&id)?;
     let note = field(&pairs, "note");
     if s.check_csrf(&field(&pairs, "csrf")).is_err() {
         return detail_page(&state, &s, id, None, Some(super::STALE_FORM.to_string()), &note, StatusCode::FORBIDDEN).await;
@@ -346,7 +342,7 @@ pub async fn decide(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
-    let id = parse_id(&id)?;
+    let id = super::path_id::<OpportunityId>(&id)?;
     let app: ApplicationId = app.parse().map_err(|_| HtmlError::NotFound)?;
     let mv = Move::parse(&action).ok_or(HtmlError::NotFound)?;
     match rungs_app::opportunities::decide(state.store.as_ref(), &s.viewer, id, app, mv).await {
@@ -363,7 +359,7 @@ pub async fn close(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
-    let id = parse_id(&id)?;
+    let id = super::path_id::<OpportunityId>(&id)?;
     match rungs_app::opportunities::close(state.store.as_ref(), &s.viewer, id).await {
         Ok(_) => Ok(see_other(&format!("/opportunities/{id}?done=close"))),
         Err(e) => refused(&headers, id, e),

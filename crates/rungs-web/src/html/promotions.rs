@@ -86,15 +86,11 @@ pub async fn hub(State(state): State<AppState>, s: Session, headers: HeaderMap) 
     Ok(with_flash(Html(body).into_response(), &headers, &error))
 }
 
-fn parse<T: std::str::FromStr>(raw: &str) -> Result<T, HtmlError> {
-    raw.parse().map_err(|_| HtmlError::NotFound)
-}
-
 /// `/cycles/{id}/nominate`: pick a report (or yourself, if the cycle allows), the
 /// proposed level and title, and say why.
 pub async fn nominate_form(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
-    let cycle = w::cycle(store, &s.viewer, parse(&id)?).await?;
+    let cycle = w::cycle(store, &s.viewer, super::path_id(&id)?).await?;
     let mut people = vec![];
     if cycle.self_nomination {
         people.push(minijinja::context! { id => s.person.id.to_string(), name => format!("{} (yourself)", s.person.name), title => s.person.position.title });
@@ -123,7 +119,7 @@ pub async fn nominate(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
-    let cycle: CycleId = parse(&id)?;
+    let cycle: CycleId = super::path_id(&id)?;
     let back = format!("/cycles/{cycle}/nominate");
     let Ok(subject) = field(&pairs, "subject").parse::<PersonId>() else {
         return Ok(flash::see_other_with(&back, "Choose the person you nominate.", &headers));
@@ -149,7 +145,7 @@ pub async fn case_page(
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
-    let v = w::case_view(store, &s.viewer, parse(&id)?).await?;
+    let v = w::case_view(store, &s.viewer, super::path_id(&id)?).await?;
     let k = &v.case;
     let packet = &k.packet;
     let history: Vec<_> = v
@@ -211,7 +207,7 @@ pub async fn move_case(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
-    let id: CaseId = parse(&id)?;
+    let id: CaseId = super::path_id(&id)?;
     let back = format!("/cases/{id}");
     let Some(mv) = CaseMove::parse(&field(&pairs, "move")) else { return Err(HtmlError::NotFound) };
     let effective_on = match field(&pairs, "effective_on") {
@@ -241,7 +237,7 @@ pub async fn review(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
-    let id: CaseId = parse(&id)?;
+    let id: CaseId = super::path_id(&id)?;
     let vote = Vote::parse(&field(&pairs, "vote"));
     let comment = Some(field(&pairs, "comment")).filter(|c| !c.is_empty());
     match w::review(state.store.as_ref(), &s.viewer, id, vote, comment).await {
@@ -259,7 +255,7 @@ pub async fn edit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
-    let id: CaseId = parse(&id)?;
+    let id: CaseId = super::path_id(&id)?;
     let back = format!("/cases/{id}");
     let opt = |k: &str| Some(field(&pairs, k)).filter(|v| !v.is_empty());
     let pay_increase = match opt("pay_increase").map(|p| p.parse::<u64>()) {
@@ -275,7 +271,7 @@ pub async fn edit(
 
 /// `/cycles/{id}/board`: the calibration board.
 pub async fn board(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, HtmlError> {
-    let b = w::board(state.store.as_ref(), &s.viewer, parse(&id)?).await?;
+    let b = w::board(state.store.as_ref(), &s.viewer, super::path_id(&id)?).await?;
     let groups: Vec<_> = b
         .groups
         .iter()
@@ -339,7 +335,7 @@ pub async fn rank(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
-    let id: CaseId = parse(&id)?;
+    let id: CaseId = super::path_id(&id)?;
     let store = state.store.as_ref();
     let case = store.case(s.viewer.org_id, id).await?;
     let back = format!("/cycles/{}/board", case.cycle_id);

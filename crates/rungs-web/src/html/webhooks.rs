@@ -199,10 +199,6 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, HtmlError> {
-    raw.parse().map_err(|_| HtmlError::NotFound)
-}
-
 /// Pause or resume a subscription.
 pub async fn set_active(
     State(state): State<AppState>,
@@ -212,7 +208,7 @@ pub async fn set_active(
     Form(f): Form<ActiveForm>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
-    let sub = w::set_active(state.store.as_ref(), &s.viewer, parse_id(&id)?, f.active, Utc::now()).await?;
+    let sub = w::set_active(state.store.as_ref(), &s.viewer, super::path_id::<Uuid>(&id)?, f.active, Utc::now()).await?;
     let msg = if sub.active {
         format!("Resumed {}. Deliveries held while it was paused go out now, in order.", sub.url)
     } else {
@@ -230,7 +226,7 @@ pub async fn remove(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
-    w::remove(state.store.as_ref(), &s.viewer, parse_id(&id)?).await?;
+    w::remove(state.store.as_ref(), &s.viewer, super::path_id::<Uuid>(&id)?).await?;
     Ok(flash::see_other_with("/webhooks", "Removed. Nothing more is sent to it.", &headers))
 }
 
@@ -243,7 +239,7 @@ pub async fn replay(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
-    let d = w::replay(state.store.as_ref(), &s.viewer, parse_id(&id)?, Utc::now()).await?;
+    let d = w::replay(state.store.as_ref(), &s.viewer, super::path_id::<Uuid>(&id)?, Utc::now()).await?;
     let msg = format!("Replaying the {} event (ledger position {}): it goes out again in its place.", fmt::kind_label(d.kind), d.seq);
     Ok(flash::see_other_with("/webhooks#log-h", &msg, &headers))
 }
