@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod charts;
+mod credentials;
 pub mod extract;
 mod headers;
 pub mod html;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub form_key: Arc<rungs_app::accounts::FormKey>,
     /// The analytics snapshot per organization, caught up incrementally.
     pub analytics: Arc<rungs_app::analytics::Cache>,
+    /// Who signs verifiable credentials (docs/CREDENTIALS.md).
+    pub issuer: Arc<rungs_app::credentials::Issuer>,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
             readiness: Arc::default(),
             form_key: Arc::new(rungs_app::accounts::FormKey::random()),
             analytics: Arc::default(),
+            issuer: Arc::new(rungs_app::credentials::Issuer::ephemeral()),
         }
     }
 
@@ -78,6 +82,12 @@ impl AppState {
     /// Probe the store's writes at most this often for `/readyz` (default 5 s).
     pub fn with_ready_probe_every(mut self, every: std::time::Duration) -> Self {
         self.readiness = Arc::new(readiness::Readiness::new(every));
+        self
+    }
+
+    /// Sign credentials as `issuer` (its key file and public URL).
+    pub fn with_issuer(mut self, issuer: rungs_app::credentials::Issuer) -> Self {
+        self.issuer = Arc::new(issuer);
         self
     }
 

@@ -24,6 +24,20 @@ pub struct DbArgs {
     pub db: String,
 }
 
+/// Where the credential issuer's keys live and where Rungs is published (docs/CREDENTIALS.md).
+#[derive(Debug, clap::Args)]
+pub struct IssuerArgs {
+    /// The server's public root URL (`https://rungs.example.com`): credentials are then
+    /// issued as `did:web` of its host, whose DID document is served at
+    /// `/.well-known/did.json`. Without it the issuer is the `did:key` of its key.
+    #[arg(long, env = "RUNGS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The issuer key file (created, mode 0600, when missing). Default: beside a SQLite
+    /// database (`<db>.issuer-key`), or `./rungs-issuer.key` for PostgreSQL.
+    #[arg(long, env = "RUNGS_ISSUER_KEY")]
+    pub issuer_key: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum WebhooksAction {
     /// Subscribe a URL; prints its signing secret (shown once) on the last line.
@@ -145,6 +159,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "RUNGS_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        #[command(flatten)]
+        issuer: IssuerArgs,
     },
     /// Create the organization and its first admin; prints the admin's token.
     Init {
@@ -156,6 +172,10 @@ pub enum Command {
         admin_name: String,
         #[arg(long, default_value = "My Organization")]
         org_name: String,
+        /// The credential issuer key file to create. Default: `<db>.issuer-key` beside a
+        /// SQLite database, or `./rungs-issuer.key` for PostgreSQL.
+        #[arg(long, env = "RUNGS_ISSUER_KEY")]
+        issuer_key: Option<PathBuf>,
     },
     /// Manage API tokens.
     Token {
@@ -277,6 +297,8 @@ pub enum Command {
         /// (`<db>.truths.json`), or `./rungs-demo.truths.json` for PostgreSQL.
         #[arg(long)]
         truths: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        issuer: IssuerArgs,
     },
     /// Print the OpenAPI document.
     Openapi,

@@ -7,6 +7,7 @@ mod import_events;
 mod import_framework;
 mod import_history;
 mod import_people;
+mod issuer;
 pub mod jobs;
 pub mod migrate_store;
 mod opportunities;
@@ -70,18 +71,26 @@ pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
 
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, issuer } => {
+            let issuer = issuer::load(&db.db, &issuer)?;
             let store = open_store(&db.db).await?;
             let runner = jobs::start(store.clone(), jobs::RunnerConfig::from_env()).await?;
             let dispatcher = webhooks::start(store.clone());
-            serve_until_signal(store, &listen, None).await?;
+            serve_until_signal(store, &listen, issuer, None).await?;
             runner.abort();
             dispatcher.abort();
         }
-        Command::Init { db, admin_email, admin_name, org_name } => {
+        Command::Init { db, admin_email, admin_name, org_name, issuer_key } => {
             let store = open_store(&db.db).await?;
             let done = rungs_app::org::init(store.as_ref(), &org_name, &admin_email, &admin_name).await?;
             println!("Created organization \"{}\" ({})", done.org.name, done.org.id);
+            let path = issuer::key_path(&db.db, issuer_key.as_deref());
+            let (_, created) = rungs_app::credentials::IssuerKeys::load_or_create(&path)?;
+            println!(
+                "Credential issuer key: {} ({})",
+                path.display(),
+                if created { "created, mode 0600: keep it secret and backed up" } else { "already there" }
+            );
             println!("Admin: {} <{}>", done.admin.name, done.admin.email);
             let password = rungs_app::accounts::generate_password();
             rungs_app::accounts::set_password(store.as_ref(), done.org.id, &done.admin.email, Some(rungs_core::person::Role::Admin), &password).await?;
@@ -130,8 +139,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Recognition { action } => recognition::run(action).await?,
         Command::Report { db, what } => report::run(&db.db, what).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
-        Command::Demo { db, people, seed, listen, no_serve, truths } => {
-            return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;
+        Command::Demo { db, people, seed, listen, no_serve, truths, issuer } => {
+            let issuer = issuer::load(&db, &issuer)?;
+            return crate::demo::run(&db, people, seed, &listen, no_serve, truths, issuer).await;
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);

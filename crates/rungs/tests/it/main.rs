@@ -3,6 +3,7 @@
 
 mod badges;
 mod cli;
+mod credentials;
 mod demo;
 mod durability;
 mod opportunities;

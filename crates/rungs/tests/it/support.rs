@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 pub fn rungs() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_rungs"));
-    c.env_remove("RUNGS_DB").env_remove("RUNGS_LISTEN").env("RUNGS_LOG", "warn");
+    c.env_remove("RUNGS_DB").env_remove("RUNGS_LISTEN").env_remove("RUNGS_PUBLIC_URL").env_remove("RUNGS_ISSUER_KEY").env("RUNGS_LOG", "warn");
     c
 }
 
