@@ -148,9 +148,11 @@ impl ListParams {
             match v {
                 None => Ok(None),
                 // Negative numbers are taken as 0 / 1 (RFC 7644 3.4.2.4).
-                Some(s) => s.trim().parse::<i64>().map(|n| Some(usize::try_from(n.max(0)).unwrap_or(0))).map_err(|_| {
-                    ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), format!("{name}: must be a whole number"))
-                }),
+                Some(s) => s
+                    .trim()
+                    .parse::<i64>()
+                    .map(|n| Some(usize::try_from(n.max(0)).unwrap_or(0)))
+                    .map_err(|_| ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), format!("{name}: must be a whole number"))),
             }
         };
         Ok(ListQuery::new(self.filter, num("startIndex", self.start_index)?, num("count", self.count)?, self.excluded_attributes.as_deref()))
@@ -202,7 +204,11 @@ fn list_of(items: Vec<Value>) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": items.len(), "startIndex": 1, "itemsPerPage": items.len(), "Resources": items})
 }
 fn one_of(items: Vec<Value>, id: &str) -> Res {
-    items.into_iter().find(|r| r["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id))).map(|r| scim_json(StatusCode::OK, &r)).ok_or(AppError::NotFound.into())
+    items
+        .into_iter()
+        .find(|r| r["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
+        .map(|r| scim_json(StatusCode::OK, &r))
+        .ok_or(AppError::NotFound.into())
 }
 async fn service_provider_config(ScimAuth(_): ScimAuth, h: HeaderMap) -> Res {
     Ok(scim_json(StatusCode::OK, &scim::schemas::service_provider_config(&base(&h))))

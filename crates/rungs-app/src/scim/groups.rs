@@ -109,7 +109,14 @@ pub async fn create(store: &dyn Store, viewer: &Viewer, body: &Value, base: &str
     get(store, viewer, &group_id(&name), base).await
 }
 
-async fn change(store: &dyn Store, viewer: &Viewer, id: &str, if_match: Option<&str>, base: &str, next: impl FnOnce(&Value) -> Result<Value, AppError>) -> Result<Resource, AppError> {
+async fn change(
+    store: &dyn Store,
+    viewer: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    base: &str,
+    next: impl FnOnce(&Value) -> Result<Value, AppError>,
+) -> Result<Resource, AppError> {
     let name = name_of(id)?;
     let dir = Directory::load(store, viewer).await?;
     let was = departments(&dir).remove(&name).unwrap_or_default();

@@ -20,7 +20,9 @@ enum Kind {
 
 /// Apply the body of a PATCH request to `resource`.
 pub fn apply(resource: &mut Value, body: &Value) -> Result<(), AppError> {
-    let ops = super::filter::get_ci(body, "Operations").and_then(Value::as_array).ok_or_else(|| AppError::invalid("Operations", "is required: a list of operations"))?;
+    let ops = super::filter::get_ci(body, "Operations")
+        .and_then(Value::as_array)
+        .ok_or_else(|| AppError::invalid("Operations", "is required: a list of operations"))?;
     for (i, op) in ops.iter().enumerate() {
         let field = |f: &str| format!("Operations[{i}].{f}");
         let kind = match super::filter::get_ci(op, "op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {

@@ -78,7 +78,11 @@ pub fn schemas(base: &str) -> Vec<Value> {
                     "name",
                     false,
                     "The person's name (kept as one display name)",
-                    vec![attr("formatted", "string", false, "none", "Full name"), attr("givenName", "string", false, "none", "Given name"), attr("familyName", "string", false, "none", "Family name")],
+                    vec![
+                        attr("formatted", "string", false, "none", "Full name"),
+                        attr("givenName", "string", false, "none", "Given name"),
+                        attr("familyName", "string", false, "none", "Family name"),
+                    ],
                 ),
                 attr("displayName", "string", false, "none", "Name shown in Rungs"),
                 attr("title", "string", false, "none", "Job title on hire"),
@@ -86,7 +90,11 @@ pub fn schemas(base: &str) -> Vec<Value> {
                     "emails",
                     true,
                     "Email addresses; the primary one is the person's email in Rungs",
-                    vec![value("Email address"), attr("type", "string", false, "none", "work, home, other"), attr("primary", "boolean", false, "none", "The email Rungs uses")],
+                    vec![
+                        value("Email address"),
+                        attr("type", "string", false, "none", "work, home, other"),
+                        attr("primary", "boolean", false, "none", "The email Rungs uses"),
+                    ],
                 ),
                 attr("active", "boolean", false, "none", "false records a departure (deprovisioned), true again a rehire"),
             ],
@@ -98,7 +106,12 @@ pub fn schemas(base: &str) -> Vec<Value> {
             vec![
                 attr("employeeNumber", "string", false, "none", "Employee number"),
                 attr("department", "string", false, "none", "Department (the SCIM group of the same name)"),
-                complex("manager", false, "The person's manager", vec![value("The manager's id"), attr("displayName", "string", false, "none", "The manager's name")]),
+                complex(
+                    "manager",
+                    false,
+                    "The person's manager",
+                    vec![value("The manager's id"), attr("displayName", "string", false, "none", "The manager's name")],
+                ),
             ],
         ),
         schema(

@@ -94,7 +94,8 @@ fn text(v: Option<&Value>) -> Option<String> {
 /// The name candidates: `displayName`, `name.formatted`, `givenName familyName`.
 fn names(v: &Value) -> [Option<String>; 3] {
     let n = get_ci(v, "name");
-    let joined = [n.and_then(|n| text(get_ci(n, "givenName"))), n.and_then(|n| text(get_ci(n, "familyName")))].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let joined =
+        [n.and_then(|n| text(get_ci(n, "givenName"))), n.and_then(|n| text(get_ci(n, "familyName")))].into_iter().flatten().collect::<Vec<_>>().join(" ");
     [text(get_ci(v, "displayName")), n.and_then(|n| text(get_ci(n, "formatted"))), Some(joined).filter(|s| !s.is_empty())]
 }
 
@@ -145,7 +146,13 @@ fn read(v: &Value, old: Option<&Value>, dir: &Directory) -> Result<Desired, AppE
 }
 
 fn identity(viewer: &Viewer, id: PersonId, d: &Desired) -> ScimIdentity {
-    ScimIdentity { org_id: viewer.org_id, person_id: id, user_name: d.user_name.clone(), external_id: d.external_id.clone(), employee_number: d.employee_number.clone() }
+    ScimIdentity {
+        org_id: viewer.org_id,
+        person_id: id,
+        user_name: d.user_name.clone(),
+        external_id: d.external_id.clone(),
+        employee_number: d.employee_number.clone(),
+    }
 }
 
 /// `POST /Users`: a `hired` event. The position is the first level of the first

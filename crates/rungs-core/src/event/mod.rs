@@ -500,7 +500,8 @@ impl EventBody {
                 let name = name.and_then(|r| e.collect(r));
                 let email = p.email.as_deref().map(|n| parse_email("payload.email", n)).and_then(|r| e.collect(r));
                 // An empty department clears it (SCIM removes someone from a department group).
-                let department = p.department.as_deref().map(|n| if n.trim().is_empty() { Ok(String::new()) } else { parse_text("payload.department", n, 200) });
+                let department =
+                    p.department.as_deref().map(|n| if n.trim().is_empty() { Ok(String::new()) } else { parse_text("payload.department", n, 200) });
                 let department = department.and_then(|r| e.collect(r));
                 let location = p.location.as_deref().map(|n| parse_text("payload.location", n, 200)).and_then(|r| e.collect(r));
                 let pay_band = p.pay_band.as_deref().map(|n| parse_text("payload.pay_band", n, 50)).and_then(|r| e.collect(r));

@@ -11,8 +11,7 @@ use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_peo
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
 use rungs_core::store::{
-    ScimIdentity,
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
 };
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use rusqlite::types::Value;
@@ -398,7 +397,6 @@ impl Store for SqliteStore {
         let sql = format!("SELECT {SCIM_COLS} FROM scim_identities WHERE org_id = ?1 ORDER BY user_key");
         self.read(move |c| query(c, &sql, params![org.as_bytes()], rows::scim_identity)).await
     }
-
 
     /// `events` is max(seq): rows are never deleted and seqs are max+1, so it equals
     /// the count without scanning 50 M rows. `people` is a count over the smallest

@@ -26,9 +26,9 @@ mod progress_charts;
 mod promotions;
 mod promotions_svg;
 mod recognition;
+mod scim_tokens;
 mod team;
 mod timeline;
-mod scim_tokens;
 mod webhooks;
 mod wins;
 

@@ -83,7 +83,13 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn revoke(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Result<Response, HtmlError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
     let t = tokens::revoke_scim(state.store.as_ref(), &s.viewer, super::path_id(&id)?).await?;
     Ok(flash::see_other_with("/scim-tokens", &format!("Revoked “{}”: the identity provider can no longer provision with it.", t.label), &headers))

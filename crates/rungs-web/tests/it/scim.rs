@@ -80,8 +80,11 @@ async fn replay(fixture: &str) {
         let name = format!("{provider}: {}", step["name"].as_str().unwrap());
         let path = fill(step["path"].as_str().unwrap(), &vars);
         let body = step.get("body").map(|b| fill_json(b, &vars));
-        let headers: Vec<(String, String)> =
-            step.get("headers").and_then(Value::as_object).map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect()).unwrap_or_default();
+        let headers: Vec<(String, String)> = step
+            .get("headers")
+            .and_then(Value::as_object)
+            .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
+            .unwrap_or_default();
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let (status, h, json) = server.send(step["method"].as_str().unwrap(), &path, &token, body.as_ref(), &headers).await;
         assert_eq!(u64::from(status), step["status"].as_u64().unwrap(), "{name}: {json}");
@@ -192,7 +195,8 @@ async fn errors_filters_and_pages_follow_rfc_7644() {
     let id = u["Resources"][0]["id"].as_str().unwrap().to_string();
     let tag = u["Resources"][0]["meta"]["version"].as_str().unwrap().to_string();
     drop(h);
-    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "Zero"}]});
+    let patch =
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "Zero"}]});
     let (status, h, b) = server.send("PATCH", &format!("/scim/v2/Users/{id}"), &token, Some(&patch), &[("If-Match", &tag)]).await;
     assert_eq!(status, 200, "{b}");
     assert_ne!(h.get("etag"), Some(&tag), "a change changes the tag");
@@ -207,4 +211,29 @@ async fn errors_filters_and_pages_follow_rfc_7644() {
     assert_eq!((status, b["name"].as_str()), (200, Some("EnterpriseUser")), "{b}");
     let kinds: Vec<EventKind> = app.store.subject_events(app.org, id.parse().unwrap()).await.unwrap().iter().map(rungs_core::event::Event::kind).collect();
     assert_eq!(kinds, [EventKind::Hired, EventKind::ProfileUpdated]);
+}
+
+/// People without accounts (issue 17 item 5): someone provisioned through SCIM has no
+/// sign-in, yet is on the ledger and receives recognition; a sign-in is attached
+/// later and then works.
+#[tokio::test]
+async fn a_person_without_a_sign_in_is_on_the_ledger_and_gets_one_later() {
+    let app = TestApp::new().await;
+    let token = scim_token(&app).await;
+    let server = Served::start(&app).await;
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "noacct@example.com", "displayName": "No Account"});
+    let (status, _, u) = server.send("POST", "/scim/v2/Users", &token, Some(&body), &[]).await;
+    assert_eq!(status, 201, "{u}");
+    let id: rungs_core::PersonId = u["id"].as_str().unwrap().parse().unwrap();
+    // No sign-in: a password sign-in fails.
+    let throttle = rungs_app::accounts::LoginThrottle::default();
+    assert!(rungs_app::accounts::login(app.store.as_ref(), &throttle, "noacct@example.com", "correct horse battery", None).await.is_err());
+    // Recognition from a colleague reaches them.
+    let res = app.post_json("/api/v1/recognition", &app.admin, &json!({"to": [id], "message": "Thanks for the fix!", "points": 10})).await;
+    res.assert_status(axum::http::StatusCode::CREATED);
+    let p = app.store.person(app.org, id).await.unwrap();
+    assert_eq!(p.recognitions_received, 1);
+    // A sign-in attached later works.
+    rungs_app::accounts::set_password(app.store.as_ref(), app.org, "noacct@example.com", None, "correct horse battery").await.unwrap();
+    assert!(rungs_app::accounts::login(app.store.as_ref(), &throttle, "noacct@example.com", "correct horse battery", None).await.is_ok());
 }
