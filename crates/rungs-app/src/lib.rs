@@ -24,6 +24,7 @@ pub mod people_import;
 pub mod promotions;
 pub mod readiness;
 pub mod recognition;
+pub mod scim;
 pub mod spreadsheet;
 pub mod tokens;
 pub mod webhooks;

@@ -14,6 +14,7 @@ pub mod metrics;
 mod middleware;
 pub mod readiness;
 mod router;
+pub mod scim;
 mod wire;
 
 use std::future::Future;

@@ -339,14 +339,19 @@ pub enum RecognitionAction {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenAction {
-    /// Create a token for a person (by email); prints it once.
+    /// Create a token for a person (by email); prints it once. `--scope scim` makes a
+    /// SCIM provisioning token (it opens /scim/v2 only, as the people team; the person
+    /// is who it was created by).
     Create {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         email: String,
+        /// Required for an API token; a SCIM token always acts as the people team.
         #[arg(long, value_enum)]
-        role: RoleArg,
+        role: Option<RoleArg>,
+        #[arg(long, value_enum, default_value = "api")]
+        scope: ScopeArg,
         #[arg(long, default_value = "created with rungs token create")]
         label: String,
     },
@@ -376,6 +381,14 @@ pub enum UserAction {
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// The JSON API (/api/v1).
+    Api,
+    /// SCIM provisioning (/scim/v2).
+    Scim,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

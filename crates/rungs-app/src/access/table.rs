@@ -84,15 +84,19 @@ pub enum Area {
     Framework,
     /// Issuing API tokens (to anyone).
     Tokens,
+    /// SCIM provisioning: create, list and revoke SCIM tokens (a SCIM token acts as
+    /// the people team on /scim/v2).
+    Scim,
 }
 
 impl Area {
-    pub const ALL: [Area; 2] = [Area::Framework, Area::Tokens];
+    pub const ALL: [Area; 3] = [Area::Framework, Area::Tokens, Area::Scim];
 
     pub fn label(&self) -> &'static str {
         match self {
             Area::Framework => "change the framework (save, import, revert)",
             Area::Tokens => "issue API tokens",
+            Area::Scim => "manage SCIM provisioning tokens",
         }
     }
 }
@@ -288,6 +292,7 @@ pub const RULES: &[Rule] = &[
     // behalf of anyone).
     people_team(Action::Administer(Area::Framework)),
     people_team(Action::Administer(Area::Tokens)),
+    people_team(Action::Administer(Area::Scim)),
     Rule { action: Action::ManageToken, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     Rule { action: Action::ManageOpportunity, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     // Promotion cases: a manager nominates a report (a person themself only in a

@@ -188,6 +188,8 @@ pub enum DepartureReason {
     Involuntary,
     Retirement,
     Other,
+    /// The identity provider deactivated the account (SCIM `active: false`).
+    Deprovisioned,
 }
 
 impl DepartureReason {
@@ -197,6 +199,7 @@ impl DepartureReason {
             DepartureReason::Involuntary => "involuntary",
             DepartureReason::Retirement => "retirement",
             DepartureReason::Other => "other",
+            DepartureReason::Deprovisioned => "deprovisioned",
         }
     }
 }
@@ -496,7 +499,10 @@ impl EventBody {
                 let name = p.name.as_deref().map(|n| parse_text("payload.name", n, 200));
                 let name = name.and_then(|r| e.collect(r));
                 let email = p.email.as_deref().map(|n| parse_email("payload.email", n)).and_then(|r| e.collect(r));
-                let department = p.department.as_deref().map(|n| parse_text("payload.department", n, 200)).and_then(|r| e.collect(r));
+                // An empty department clears it (SCIM removes someone from a department group).
+                let department =
+                    p.department.as_deref().map(|n| if n.trim().is_empty() { Ok(String::new()) } else { parse_text("payload.department", n, 200) });
+                let department = department.and_then(|r| e.collect(r));
                 let location = p.location.as_deref().map(|n| parse_text("payload.location", n, 200)).and_then(|r| e.collect(r));
                 let pay_band = p.pay_band.as_deref().map(|n| parse_text("payload.pay_band", n, 50)).and_then(|r| e.collect(r));
                 if let Some(s) = &p.sensitive {

@@ -26,6 +26,7 @@ mod progress_charts;
 mod promotions;
 mod promotions_svg;
 mod recognition;
+mod scim_tokens;
 mod team;
 mod timeline;
 mod webhooks;
@@ -106,6 +107,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/cases/{id}/reviews", post(promotions::review))
         .route("/cases/{id}/edit", post(promotions::edit))
         .route("/cases/{id}/rank", post(promotions::rank))
+        .route("/scim-tokens", get(scim_tokens::show).post(scim_tokens::create))
+        .route("/scim-tokens/{id}/revoke", post(scim_tokens::revoke))
         .route("/webhooks", get(webhooks::show).post(webhooks::create))
         .route("/webhooks/{id}/active", post(webhooks::set_active))
         .route("/webhooks/{id}/remove", post(webhooks::remove))
@@ -164,6 +167,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
     ("webhooks.html", include_str!("../../templates/webhooks.html")),
+    ("scim_tokens.html", include_str!("../../templates/scim_tokens.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -22,6 +22,7 @@ mod people;
 mod promotions;
 mod readiness;
 mod recognition;
+mod scim;
 mod support;
 mod system;
 mod tokens;

@@ -90,7 +90,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             println!("Admin token (shown once, keep it safe):\n{}", done.token);
         }
         Command::Token { action } => match action {
-            TokenAction::Create { db, email, role, label } => token::create(&db.db, &email, role.into(), &label).await?,
+            TokenAction::Create { db, email, role, scope, label } => token::create(&db.db, &email, role.map(Into::into), scope, &label).await?,
             TokenAction::Revoke { db, id } => token::revoke(&db.db, &id).await?,
             TokenAction::List { db } => token::list(&db.db).await?,
         },

@@ -56,6 +56,7 @@ macro_rules! conformance_suite {
             admin::organizations_and_frameworks_round_trip,
             frameworks::every_edit_is_a_new_version_and_old_ones_stay,
             admin::revoked_tokens_no_longer_authenticate,
+            admin::scim_identities_and_token_scopes,
             admin::a_departure_revokes_tokens_and_ends_sessions,
             admin::appending_to_an_unknown_org_is_not_found,
             sessions::a_password_follows_the_persons_current_email,
