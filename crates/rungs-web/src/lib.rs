@@ -95,7 +95,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown:
 }
 
 /// How long requests in flight may still finish after the shutdown signal.
-pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// [`serve`], with the time requests in flight get once `shutdown` resolves: new
 /// connections are refused at once, idle ones closed, and whatever still runs after

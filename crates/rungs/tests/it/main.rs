@@ -1,6 +1,7 @@
 //! End-to-end tests of the `rungs` binary: real processes, real files, real sockets.
 #![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
+mod backup;
 mod badges;
 mod cli;
 mod demo;
