@@ -14,6 +14,7 @@ pub mod metrics;
 mod middleware;
 pub mod readiness;
 mod router;
+pub mod timeout;
 mod wire;
 
 use std::future::Future;
@@ -32,11 +33,22 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Largest request body accepted by `POST /api/v1/events/bulk`.
     pub max_bulk_body_bytes: usize,
+    /// How long a page, an API request and an import may run before a 503
+    /// ([`timeout`]).
+    pub page_timeout: std::time::Duration,
+    pub api_timeout: std::time::Duration,
+    pub import_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { max_body_bytes: 1024 * 1024, max_bulk_body_bytes: 32 * 1024 * 1024 }
+        WebConfig {
+            max_body_bytes: 1024 * 1024,
+            max_bulk_body_bytes: 32 * 1024 * 1024,
+            page_timeout: std::time::Duration::from_secs(30),
+            api_timeout: std::time::Duration::from_secs(30),
+            import_timeout: std::time::Duration::from_secs(300),
+        }
     }
 }
 

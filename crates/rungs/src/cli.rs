@@ -299,6 +299,12 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check the installation (database integrity, WAL size, migrations, free disk,
+    /// the clock, file permissions) and print what to fix; exits 1 on any problem.
+    Doctor {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Restore a backup made by `rungs backup` into an empty location (a live or
     /// non-empty database is refused).
     Restore {
@@ -507,9 +513,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rungs_core::settings::install_file_values(
-        file.iter().map(|(k, v)| (format!("RUNGS_{}", k.to_ascii_uppercase()), v.clone())).collect(),
-    );
+    rungs_core::settings::install_file_values(file.iter().map(|(k, v)| (format!("RUNGS_{}", k.to_ascii_uppercase()), v.clone())).collect());
     let matches = crate::config::command_with(&file).get_matches_from(args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
@@ -527,7 +531,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(commands::run(cli.command)) {
+    match rt.block_on(commands::run(cli.command, config_path.as_deref())) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

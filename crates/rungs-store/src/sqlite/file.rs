@@ -78,6 +78,15 @@ pub fn last_seq(conn: &Connection) -> Result<i64, rusqlite::Error> {
     conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
 }
 
+/// When the ledger's newest entry was recorded (`None` for an empty ledger).
+pub fn newest_recorded_at(conn: &Connection) -> Result<Option<chrono::DateTime<chrono::Utc>>, rusqlite::Error> {
+    if !has_table(conn, "events")? {
+        return Ok(None);
+    }
+    let micros: Option<i64> = conn.query_row("SELECT max(recorded_at) FROM events", [], |r| r.get(0))?;
+    Ok(micros.and_then(chrono::DateTime::from_timestamp_micros))
+}
+
 /// The newest migration applied to the file, if it has any.
 pub fn schema_version(conn: &Connection) -> Result<Option<i64>, rusqlite::Error> {
     if !has_table(conn, "schema_migrations")? {

@@ -3,6 +3,7 @@
 mod backup;
 pub mod badges;
 mod cycles;
+mod doctor;
 mod export;
 mod import_events;
 mod import_framework;
@@ -69,7 +70,7 @@ pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
     }
 }
 
-pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Serve { db, listen } => {
             let store = open_store(&db.db).await?;
@@ -134,6 +135,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Demo { db, people, seed, listen, no_serve, truths } => {
             return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;
         }
+        Command::Doctor { db } => return doctor::run(&db.db, config).await,
         Command::Backup { db, out } => return backup::backup(&db.db, &out).await,
         Command::Restore { file, db } => return backup::restore(&file, &db.db).await,
         Command::Config { .. } => {}

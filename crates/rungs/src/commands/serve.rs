@@ -23,6 +23,17 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         }
         None => rungs_web::DEFAULT_SHUTDOWN_GRACE,
     };
+    let mut config = rungs_web::WebConfig::default();
+    for (name, slot) in [
+        ("RUNGS_PAGE_TIMEOUT_SECS", &mut config.page_timeout),
+        ("RUNGS_API_TIMEOUT_SECS", &mut config.api_timeout),
+        ("RUNGS_IMPORT_TIMEOUT_SECS", &mut config.import_timeout),
+    ] {
+        if let Some(v) = rungs_core::settings::var(name) {
+            let secs: u64 = v.trim().parse().ok().filter(|n| *n > 0).with_context(|| format!("{name}='{v}' is not a positive whole number of seconds"))?;
+            *slot = std::time::Duration::from_secs(secs);
+        }
+    }
     let form_key = form_key()?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
@@ -34,7 +45,8 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         Some(every) => rungs_web::AppState::new(store).with_ready_probe_every(every),
         None => rungs_web::AppState::new(store),
     }
-    .with_form_key(form_key);
+    .with_form_key(form_key)
+    .with_config(config);
     rungs_web::serve_with_grace(listener, state, shutdown_signal(), grace).await.context("server error")?;
     tracing::info!("rungs stopped");
     Ok(())
