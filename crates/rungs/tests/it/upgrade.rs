@@ -3,7 +3,7 @@
 //! migrated, and must keep its ledger row for row and its projections equal to a
 //! rebuild. Every migration file found in `crates/rungs-store/migrations/sqlite` is
 //! applied on the way, so a new migration (0013, ...) is tested against every earlier
-//! step without touching this file; `RELEASED` says which steps must have a fixture.
+//! step without touching this file; `FIRST..=RELEASED` says which steps must have a fixture.
 //!
 //! How the fixtures were made (`write_upgrade_fixtures`, ignored; run it with
 //! `cargo test -p rungs --test it write_upgrade_fixtures -- --ignored` and commit the
@@ -20,7 +20,10 @@ use serde_json::json;
 
 use crate::support::*;
 
-/// Steps released so far: each must have a fixture.
+/// Steps released so far: each must have a fixture. Migrations 1–3 arrived in one
+/// commit (fb5c8be), so no rungs binary ever left a database at step 1 or 2; every
+/// later migration was its own step.
+const FIRST: i64 = 3;
 const RELEASED: i64 = 12;
 
 fn migrations_dir() -> PathBuf {
@@ -57,9 +60,14 @@ fn ledger(conn: &rusqlite::Connection) -> Vec<Row> {
     s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).unwrap().collect::<Result<_, _>>().unwrap()
 }
 
-fn people_ids(conn: &rusqlite::Connection) -> Vec<Vec<u8>> {
+/// The people projection's ids; `None` before step 2 made the table.
+fn people_ids(conn: &rusqlite::Connection) -> Option<Vec<Vec<u8>>> {
+    let exists: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'people'", [], |r| r.get(0)).unwrap();
+    if exists == 0 {
+        return None;
+    }
     let mut s = conn.prepare("SELECT id FROM people ORDER BY id").unwrap();
-    s.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    Some(s.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap())
 }
 
 #[test]
@@ -67,11 +75,11 @@ fn every_earlier_schema_step_upgrades_with_its_ledger_and_projections_intact() {
     let all = migrations();
     let newest = all.last().map(|m| m.0).unwrap();
     assert!(newest >= RELEASED);
-    for v in 1..=RELEASED {
+    for v in FIRST..=RELEASED {
         assert!(fixture(v).is_file(), "no upgrade fixture for released step {v}: run write_upgrade_fixtures (see this file's header)");
     }
     let dir = tempdir();
-    for v in 1..=RELEASED {
+    for v in FIRST..=RELEASED {
         let sql = std::fs::read_to_string(fixture(v)).unwrap();
         let db = dir.path().join(format!("step_{v}.db"));
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -79,7 +87,7 @@ fn every_earlier_schema_step_upgrades_with_its_ledger_and_projections_intact() {
         let at: i64 = conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(at, v, "fixture {v} is at its step");
         let (events, people) = (ledger(&conn), people_ids(&conn));
-        assert!(events.len() >= 10 && people.len() >= 4, "fixture {v} is populated");
+        assert!(events.len() >= 10 && people.as_ref().is_none_or(|p| p.len() >= 4), "fixture {v} is populated");
         drop(conn);
 
         // Opening migrates; rebuild then proves the projections equal the ledger's fold.
@@ -91,10 +99,14 @@ fn every_earlier_schema_step_upgrades_with_its_ledger_and_projections_intact() {
         let now: i64 = conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(now, newest, "step {v} migrated to the newest schema");
         assert_eq!(ledger(&conn), events, "step {v}: the ledger is untouched by the upgrade");
-        assert_eq!(people_ids(&conn), people, "step {v}: the same people");
+        let after = people_ids(&conn).unwrap();
+        match &people {
+            Some(p) => assert_eq!(&after, p, "step {v}: the same people"),
+            None => assert!(after.len() >= 4, "step {v}: the people projection built from the ledger"),
+        }
         drop(conn);
         let out = run(&["export", "--db", &db_s], 0);
-        assert_eq!(stdout(&out).lines().count(), events.len(), "step {v}: every event reads back through the store");
+        assert_eq!(stdout(&out).lines().filter(|l| l.starts_with("{\"type\":\"event\"")).count(), events.len(), "step {v}: every event reads back through the store");
     }
 }
 
@@ -130,7 +142,7 @@ async fn write_upgrade_fixtures() {
     drop(server);
     std::fs::create_dir_all(fixtures_dir()).unwrap();
     let all = migrations();
-    for v in 1..=RELEASED {
+    for v in FIRST..=RELEASED {
         let step = dir.path().join(format!("step_{v}.db"));
         let conn = rusqlite::Connection::open(&step).unwrap();
         conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)").unwrap();
