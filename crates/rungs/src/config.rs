@@ -90,7 +90,7 @@ fn collect(cmd: &clap::Command, out: &mut BTreeMap<String, Known>) {
         }
         let Some(key) = key_of(env) else { continue };
         let default = a.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect::<Vec<_>>().join(",");
-        let doc = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let doc = a.get_help().map(ToString::to_string).unwrap_or_default();
         // The first definition wins (serve's before demo's: `serve` is declared first).
         out.entry(key).or_insert(Known { env: env.into(), default, doc });
     }

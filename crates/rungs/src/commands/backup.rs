@@ -92,7 +92,7 @@ pub async fn ledger_digest(store: &dyn Store, org: OrgId, upto: i64) -> anyhow::
         let chunk = store.export_events(org, after, CHUNK).await?;
         let Some(last) = chunk.last() else { break };
         after = last.seq;
-        for e in chunk.iter() {
+        for e in &chunk {
             if e.seq > upto {
                 break 'outer;
             }

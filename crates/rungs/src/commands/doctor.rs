@@ -87,7 +87,7 @@ fn sqlite(path: &Path, r: &mut Report) {
         Ok(None) => r.problem("migrations", "no schema_migrations table: not a rungs database", "check --db"),
         Err(e) => r.problem("migrations", &e.to_string(), "check --db"),
     }
-    let wal = std::fs::metadata(file::wal_path(path)).map(|m| m.len()).unwrap_or(0);
+    let wal = std::fs::metadata(file::wal_path(path)).map_or(0, |m| m.len());
     if wal > WAL_WARN_BYTES {
         r.problem(
             "WAL",

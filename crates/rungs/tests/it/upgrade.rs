@@ -106,7 +106,11 @@ fn every_earlier_schema_step_upgrades_with_its_ledger_and_projections_intact() {
         }
         drop(conn);
         let out = run(&["export", "--db", &db_s], 0);
-        assert_eq!(stdout(&out).lines().filter(|l| l.starts_with("{\"type\":\"event\"")).count(), events.len(), "step {v}: every event reads back through the store");
+        assert_eq!(
+            stdout(&out).lines().filter(|l| l.starts_with("{\"type\":\"event\"")).count(),
+            events.len(),
+            "step {v}: every event reads back through the store"
+        );
     }
 }
 
