@@ -15,6 +15,7 @@ mod middleware;
 pub mod readiness;
 mod router;
 pub mod scim;
+pub mod timeout;
 mod wire;
 
 use std::future::Future;
@@ -33,11 +34,22 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Largest request body accepted by `POST /api/v1/events/bulk`.
     pub max_bulk_body_bytes: usize,
+    /// How long a page, an API request and an import may run before a 503
+    /// ([`timeout`]).
+    pub page_timeout: std::time::Duration,
+    pub api_timeout: std::time::Duration,
+    pub import_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { max_body_bytes: 1024 * 1024, max_bulk_body_bytes: 32 * 1024 * 1024 }
+        WebConfig {
+            max_body_bytes: 1024 * 1024,
+            max_bulk_body_bytes: 32 * 1024 * 1024,
+            page_timeout: std::time::Duration::from_secs(30),
+            api_timeout: std::time::Duration::from_secs(30),
+            import_timeout: std::time::Duration::from_secs(300),
+        }
     }
 }
 
@@ -96,7 +108,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown:
 }
 
 /// How long requests in flight may still finish after the shutdown signal.
-pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// [`serve`], with the time requests in flight get once `shutdown` resolves: new
 /// connections are refused at once, idle ones closed, and whatever still runs after

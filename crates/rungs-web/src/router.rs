@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn(middleware::problemize))
+        .layer(from_fn_with_state(state.clone(), crate::timeout::limit))
         .layer(from_fn_with_state(state.clone(), middleware::track))
         .layer(from_fn(crate::headers::security))
         .with_state(state)

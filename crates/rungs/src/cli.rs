@@ -11,6 +11,10 @@ use crate::commands;
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, about, long_about = None)]
 pub struct Cli {
+    /// A TOML configuration file (docs/CONFIGURATION.md): flags beat the environment,
+    /// which beats the file.
+    #[arg(long, global = true, env = "RUNGS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -280,6 +284,35 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The configuration file: `check` prints every setting's effective value (secrets
+    /// masked) and where it comes from; unknown keys are refused.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Copy the SQLite database while the server keeps running, then prove the copy
+    /// (integrity check, ledger digest, rebuild). For PostgreSQL: prints the procedure.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The new backup file (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check the installation (database integrity, WAL size, migrations, free disk,
+    /// the clock, file permissions) and print what to fix; exits 1 on any problem.
+    Doctor {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restore a backup made by `rungs backup` into an empty location (a live or
+    /// non-empty database is refused).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -335,6 +368,12 @@ pub enum RecognitionAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the effective configuration (secrets masked) and exit.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -477,7 +516,26 @@ pub enum ImportWhat {
 
 /// Parse arguments, run the command, turn errors into a message and exit code 1.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::FromArgMatches;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let config_path = crate::config::path_from(&args);
+    let file = match config_path.as_deref().map(crate::config::load).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rungs_core::settings::install_file_values(file.iter().map(|(k, v)| (format!("RUNGS_{}", k.to_ascii_uppercase()), v.clone())).collect());
+    let matches = crate::config::command_with(&file).get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    if let Command::Config { action: ConfigAction::Check } = cli.command {
+        print!("{}", crate::config::check(config_path.as_deref(), &file));
+        return ExitCode::SUCCESS;
+    }
     commands::init_tracing();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -486,7 +544,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(commands::run(cli.command)) {
+    match rt.block_on(commands::run(cli.command, config_path.as_deref())) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

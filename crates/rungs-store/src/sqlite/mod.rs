@@ -9,6 +9,7 @@
 mod append;
 mod badges;
 mod facts;
+pub mod file;
 mod frameworks;
 mod health;
 mod jobs;

@@ -1,7 +1,9 @@
 //! One function per subcommand; `run` dispatches.
 
+mod backup;
 pub mod badges;
 mod cycles;
+mod doctor;
 mod export;
 mod import_events;
 mod import_framework;
@@ -38,10 +40,10 @@ pub use serve::{serve_until_signal, shutdown_signal};
 pub fn init_tracing() {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUNGS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = rungs_core::settings::var("RUNGS_LOG").and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new("info"));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
-    let _ = if std::env::var("RUNGS_LOG_FORMAT").as_deref() == Ok("json") { builder.json().try_init() } else { builder.compact().try_init() };
+    let _ = if rungs_core::settings::var("RUNGS_LOG_FORMAT").as_deref() == Some("json") { builder.json().try_init() } else { builder.compact().try_init() };
 }
 
 /// Open the store named by `--db` / `RUNGS_DB`, applying migrations.
@@ -68,7 +70,7 @@ pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
     }
 }
 
-pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Serve { db, listen } => {
             let store = open_store(&db.db).await?;
@@ -133,6 +135,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Demo { db, people, seed, listen, no_serve, truths } => {
             return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;
         }
+        Command::Doctor { db } => return doctor::run(&db.db, config).await,
+        Command::Backup { db, out } => return backup::backup(&db.db, &out).await,
+        Command::Restore { file, db } => return backup::restore(&file, &db.db).await,
+        Command::Config { .. } => {}
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);
         }

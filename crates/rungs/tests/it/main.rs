@@ -1,9 +1,12 @@
 //! End-to-end tests of the `rungs` binary: real processes, real files, real sockets.
 #![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
+mod backup;
 mod badges;
 mod cli;
 mod demo;
+mod deploy;
+mod doctor;
 mod durability;
 mod opportunities;
 mod postgres;
@@ -13,4 +16,5 @@ mod shutdown;
 mod signin;
 mod support;
 mod truths;
+mod upgrade;
 mod webhooks;
