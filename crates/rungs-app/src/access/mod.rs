@@ -219,6 +219,8 @@ pub struct Capabilities {
     pub calibrate: bool,
     /// Webhook subscriptions and their delivery log: the webhooks page.
     pub manage_webhooks: bool,
+    /// Approval routes of proposals: the approval-routes page.
+    pub configure_routes: bool,
 }
 
 impl Capabilities {
@@ -240,6 +242,7 @@ impl Capabilities {
             manage_any_opportunity: rel(Action::ManageOpportunity, Relation::Other),
             calibrate: table::may(role, Action::Calibrate),
             manage_webhooks: rel(Action::ManageWebhooks, Relation::Other),
+            configure_routes: table::may(role, Action::ConfigureRoutes),
         }
     }
 }
