@@ -189,6 +189,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             Action::Record(k) | Action::Reverse(k) => open(k),
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,
+            Action::Propose | Action::ReadProposal | Action::DecideProposal | Action::ConfigureRoutes => false,
         }
 }
 

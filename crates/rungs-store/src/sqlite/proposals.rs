@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use rungs_core::page::MAX_PAGE;
-use rungs_core::proposal::{Decision, Delegation, Progress, Proposal, ProposalQuery, ProposalStatus, ProposalStore, Route, progress};
+use rungs_core::proposal::{Decision, Delegation, Proposal, ProposalQuery, ProposalStatus, ProposalStore, Route, progress};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{EventId, OrgId, PersonId, ProposalId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
