@@ -65,12 +65,17 @@ pub async fn view(store: &dyn Store, viewer: &Viewer, id: ProposalId) -> Result<
     Ok(redact(viewer, rel, &person, p, decisions, may_decide_as))
 }
 
-fn redact(viewer: &Viewer, rel: crate::access::Relation, person: &Person, mut p: Proposal, decisions: Vec<Decision>, may_decide_as: Option<PersonId>) -> ProposalView {
+fn redact(
+    viewer: &Viewer,
+    rel: crate::access::Relation,
+    person: &Person,
+    mut p: Proposal,
+    decisions: Vec<Decision>,
+    may_decide_as: Option<PersonId>,
+) -> ProposalView {
     let pay_hidden = matches!(p.details, Details::PayChange { .. }) && !may(viewer, rel, Action::ReadPay, person);
-    if pay_hidden {
-        if let Details::PayChange { delta, .. } = &mut p.details {
-            *delta = 0;
-        }
+    if let (true, Details::PayChange { delta, .. }) = (pay_hidden, &mut p.details) {
+        *delta = 0;
     }
     ProposalView { proposal: p, decisions, subject_name: person.name.clone(), pay_hidden, may_decide_as }
 }

@@ -77,7 +77,8 @@ pub async fn take_effect(store: &dyn Store, org: OrgId, id: ProposalId, now_at: 
     if p.effective_on > today {
         return Err(AppError::Conflict { field: "effective_on".into(), reason: format!("it takes effect on {}, not before", p.effective_on) });
     }
-    let at = rungs_core::ledger::codec::truncate(if p.effective_on == today { now_at } else { p.effective_on.and_hms_opt(0, 0, 0).map_or(now_at, |t| t.and_utc()) });
+    let at =
+        rungs_core::ledger::codec::truncate(if p.effective_on == today { now_at } else { p.effective_on.and_hms_opt(0, 0, 0).map_or(now_at, |t| t.and_utc()) });
     let mut event_id = None;
     if let Some(body) = body(&p) {
         let competencies = match &p.details {

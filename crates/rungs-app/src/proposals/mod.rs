@@ -99,7 +99,7 @@ async fn context(store: &dyn Store, viewer: &Viewer, subject: &Person, pay_delta
         chain.push(p);
     }
     let active = |p: &&Person| p.status == PersonStatus::Active;
-    let department_head = subject.department.as_ref().and_then(|d| chain.iter().filter(active).filter(|p| p.department.as_ref() == Some(d)).last().map(|p| p.id));
+    let department_head = subject.department.as_ref().and_then(|d| chain.iter().filter(active).rfind(|p| p.department.as_ref() == Some(d)).map(|p| p.id));
     Ok(RouteContext {
         subject: subject.id,
         proposer: viewer.person_id,
@@ -145,12 +145,12 @@ async fn check_details(store: &dyn Store, viewer: &Viewer, subject: &Person, det
         }
         Details::Demotion { to } => {
             e.collect(fw.check_position("details.to", to));
-            if to.track == subject.position.track {
-                if let (Some(new), Some(old)) = (fw.level_rank(&to.track, &to.level), fw.level_rank(&to.track, &subject.position.level)) {
-                    if new >= old {
-                        e.push("details.to.level", format!("'{}' is not below the person's level ({}): a demotion lowers the level", to.level, subject.position.level));
-                    }
-                }
+            let ranks = (fw.level_rank(&to.track, &to.level), fw.level_rank(&to.track, &subject.position.level));
+            if to.track == subject.position.track
+                && let (Some(new), Some(old)) = ranks
+                && new >= old
+            {
+                e.push("details.to.level", format!("'{}' is not below the person's level ({}): a demotion lowers the level", to.level, subject.position.level));
             }
         }
         Details::PayChange { promotion_case, .. } => {

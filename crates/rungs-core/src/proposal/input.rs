@@ -38,11 +38,8 @@ impl ProposalInput {
                 if competencies.len() > MAX_COMPETENCIES {
                     e.push("details.competencies", format!("at most {MAX_COMPETENCIES}"));
                 }
-                let competencies = competencies
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, c)| e.collect(parse_key(&format!("details.competencies[{i}]"), c)))
-                    .collect();
+                let competencies =
+                    competencies.iter().enumerate().filter_map(|(i, c)| e.collect(parse_key(&format!("details.competencies[{i}]"), c))).collect();
                 let toward_level = toward_level.and_then(|l| e.collect(parse_key("details.toward_level", &l)));
                 Details::MicroPromotion { from, to, competencies, toward_level }
             }

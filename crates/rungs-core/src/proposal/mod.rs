@@ -88,7 +88,9 @@ impl ProposalStatus {
     }
 
     pub fn parse(s: &str) -> Option<ProposalStatus> {
-        [ProposalStatus::Pending, ProposalStatus::Approved, ProposalStatus::Rejected, ProposalStatus::Withdrawn, ProposalStatus::Effective].into_iter().find(|k| k.as_str() == s)
+        [ProposalStatus::Pending, ProposalStatus::Approved, ProposalStatus::Rejected, ProposalStatus::Withdrawn, ProposalStatus::Effective]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 

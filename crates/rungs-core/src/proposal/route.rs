@@ -109,7 +109,11 @@ impl Route {
     /// The route used when the people team has configured none: one step, the
     /// manager's manager (the "one over one").
     pub fn default_for(kind: ProposalKind) -> Route {
-        Route { kind, steps: vec![Step { name: "Manager's manager".into(), approvers: vec![Approver::ManagersManager], need: None, when: vec![] }], remind_after_days: Some(3) }
+        Route {
+            kind,
+            steps: vec![Step { name: "Manager's manager".into(), approvers: vec![Approver::ManagersManager], need: None, when: vec![] }],
+            remind_after_days: Some(3),
+        }
     }
 
     /// Refuse a route that could never complete, naming the field and the reason.
@@ -163,7 +167,10 @@ impl Route {
             }
             for (j, c) in s.when.iter().enumerate() {
                 if matches!(c, Condition::PayIncreaseAbove { .. }) && self.kind != ProposalKind::PayChange {
-                    e.push(format!("steps[{i}].when[{j}]"), format!("a pay condition never holds for a {}: only pay changes have a pay delta", self.kind.label()));
+                    e.push(
+                        format!("steps[{i}].when[{j}]"),
+                        format!("a pay condition never holds for a {}: only pay changes have a pay delta", self.kind.label()),
+                    );
                 }
             }
             steps.push(Step { name, ..s });
@@ -204,7 +211,12 @@ impl Route {
                 let why = if missing.is_empty() { String::new() } else { format!(" (nobody is {})", missing.join(", ")) };
                 return Err(ValidationError::single(
                     "route",
-                    format!("step “{}” needs {} approval(s) but finds {} approver(s) for this person{why}; the subject and the proposer do not approve", s.name, need.max(1), people.len()),
+                    format!(
+                        "step “{}” needs {} approval(s) but finds {} approver(s) for this person{why}; the subject and the proposer do not approve",
+                        s.name,
+                        need.max(1),
+                        people.len()
+                    ),
                 ));
             }
             out.push(ResolvedStep { name: s.name.clone(), approvers: people, need: need as u32 });

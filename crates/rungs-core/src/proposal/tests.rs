@@ -29,7 +29,11 @@ fn a_route_that_can_never_complete_is_refused_with_the_reason() {
     assert_eq!(empty.check().unwrap_err().errors[0].field, "steps");
     let no_one = Route { kind: ProposalKind::MicroPromotion, steps: vec![step("A", vec![], None, vec![])], remind_after_days: None };
     assert_eq!(no_one.check().unwrap_err().errors[0].field, "steps[0].approvers");
-    let too_many = Route { kind: ProposalKind::MicroPromotion, steps: vec![step("A", vec![Approver::Manager, Approver::DepartmentHead], Some(3), vec![])], remind_after_days: None };
+    let too_many = Route {
+        kind: ProposalKind::MicroPromotion,
+        steps: vec![step("A", vec![Approver::Manager, Approver::DepartmentHead], Some(3), vec![])],
+        remind_after_days: None,
+    };
     let e = too_many.check().unwrap_err();
     assert_eq!(e.errors[0].field, "steps[0].need");
     assert!(e.errors[0].reason.contains("never complete"), "{e:?}");
@@ -39,7 +43,11 @@ fn a_route_that_can_never_complete_is_refused_with_the_reason() {
         remind_after_days: None,
     };
     assert_eq!(pay_on_micro.check().unwrap_err().errors[0].field, "steps[0].when[0]");
-    let ok = Route { kind: ProposalKind::PayChange, steps: vec![step("A", vec![Approver::Manager], None, vec![Condition::PayIncreaseAbove { amount: 1 }])], remind_after_days: Some(2) };
+    let ok = Route {
+        kind: ProposalKind::PayChange,
+        steps: vec![step("A", vec![Approver::Manager], None, vec![Condition::PayIncreaseAbove { amount: 1 }])],
+        remind_after_days: Some(2),
+    };
     assert!(ok.check().is_ok());
 }
 

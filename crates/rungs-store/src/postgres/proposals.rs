@@ -25,14 +25,18 @@ fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> StoreResult<T>
 }
 
 async fn load(c: &impl GenericClient, org: OrgId, id: ProposalId, lock: bool) -> StoreResult<Proposal> {
-    let sql = if lock { "SELECT body FROM proposals WHERE org_id = $1 AND id = $2 FOR UPDATE" } else { "SELECT body FROM proposals WHERE org_id = $1 AND id = $2" };
+    let sql =
+        if lock { "SELECT body FROM proposals WHERE org_id = $1 AND id = $2 FOR UPDATE" } else { "SELECT body FROM proposals WHERE org_id = $1 AND id = $2" };
     let row = c.query_opt(sql, &[&org.0, &id.0]).await.db()?.ok_or(StoreError::NotFound)?;
     parse(get(&row, 0)?)
 }
 
 async fn write(c: &impl GenericClient, p: &Proposal, expect: ProposalStatus) -> StoreResult<()> {
     let n = c
-        .execute("UPDATE proposals SET status = $3, body = $4 WHERE org_id = $1 AND id = $2 AND status = $5", &[&p.org_id.0, &p.id.0, &p.status.as_str(), &body(p)?, &expect.as_str()])
+        .execute(
+            "UPDATE proposals SET status = $3, body = $4 WHERE org_id = $1 AND id = $2 AND status = $5",
+            &[&p.org_id.0, &p.id.0, &p.status.as_str(), &body(p)?, &expect.as_str()],
+        )
         .await
         .db()?;
     if n == 0 {
@@ -43,7 +47,10 @@ async fn write(c: &impl GenericClient, p: &Proposal, expect: ProposalStatus) -> 
 
 async fn load_decisions(c: &impl GenericClient, id: ProposalId) -> StoreResult<Vec<Decision>> {
     let rows = c
-        .query("SELECT proposal_id, step, approver_id, actor_id, approve, comment, at FROM proposal_decisions WHERE proposal_id = $1 ORDER BY at, step", &[&id.0])
+        .query(
+            "SELECT proposal_id, step, approver_id, actor_id, approve, comment, at FROM proposal_decisions WHERE proposal_id = $1 ORDER BY at, step",
+            &[&id.0],
+        )
         .await
         .db()?;
     rows.iter()
@@ -129,7 +136,9 @@ impl ProposalStore for PgStore {
             &[&d.proposal.0, &step_i32(d.step)?, &d.approver.0, &d.actor.0, &d.approve, &d.comment, &d.at],
         )
         .await
-        .map_err(|e| if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) { rungs_core::proposal::decided_twice() } else { super::rows::db_error(e) })?;
+        .map_err(|e| {
+            if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) { rungs_core::proposal::decided_twice() } else { super::rows::db_error(e) }
+        })?;
         decisions.push(d.clone());
         let next = rungs_core::proposal::advance(&p, progress(&p.steps, &decisions), d.at);
         write(&tx, &next, ProposalStatus::Pending).await?;

@@ -53,7 +53,9 @@ fn decision_row(r: &Row<'_>) -> rusqlite::Result<Decision> {
 
 fn load_decisions(c: &Connection, id: ProposalId) -> StoreResult<Vec<Decision>> {
     let mut s = c
-        .prepare_cached("SELECT proposal_id, step, approver_id, actor_id, approve, comment, at FROM proposal_decisions WHERE proposal_id = ?1 ORDER BY at, step")
+        .prepare_cached(
+            "SELECT proposal_id, step, approver_id, actor_id, approve, comment, at FROM proposal_decisions WHERE proposal_id = ?1 ORDER BY at, step",
+        )
         .db()?;
     s.query_map([id.as_bytes()], decision_row).db()?.collect::<rusqlite::Result<Vec<_>>>().db()
 }
@@ -132,7 +134,8 @@ impl ProposalStore for SqliteStore {
 
     async fn proposals(&self, org: OrgId, q: &ProposalQuery) -> StoreResult<Vec<Proposal>> {
         let limit = if q.limit == 0 { MAX_PAGE } else { q.limit.min(MAX_PAGE) };
-        let (subject, proposer, status, kind) = (q.subject.map(|s| *s.as_bytes()), q.proposer.map(|s| *s.as_bytes()), q.status.map(|s| s.as_str()), q.kind.map(|k| k.as_str()));
+        let (subject, proposer, status, kind) =
+            (q.subject.map(|s| *s.as_bytes()), q.proposer.map(|s| *s.as_bytes()), q.status.map(|s| s.as_str()), q.kind.map(|k| k.as_str()));
         self.read(move |c| {
             let mut s = c
                 .prepare_cached(
@@ -140,7 +143,10 @@ impl ProposalStore for SqliteStore {
                        AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR kind = ?5) ORDER BY created_at DESC, id DESC LIMIT ?6",
                 )
                 .db()?;
-            s.query_map(params![org.as_bytes(), subject, proposer, status, kind, limit], |r| json::<Proposal>(r, 0)).db()?.collect::<rusqlite::Result<Vec<_>>>().db()
+            s.query_map(params![org.as_bytes(), subject, proposer, status, kind, limit], |r| json::<Proposal>(r, 0))
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .db()
         })
         .await
     }
@@ -232,7 +238,9 @@ impl ProposalStore for SqliteStore {
 
     async fn delete_delegation(&self, org: OrgId, person: PersonId) -> StoreResult<()> {
         self.writer
-            .exec(move |tx| tx.execute("DELETE FROM delegations WHERE org_id = ?1 AND person_id = ?2", params![org.as_bytes(), person.as_bytes()]).db().map(drop))
+            .exec(move |tx| {
+                tx.execute("DELETE FROM delegations WHERE org_id = ?1 AND person_id = ?2", params![org.as_bytes(), person.as_bytes()]).db().map(drop)
+            })
             .await
     }
 

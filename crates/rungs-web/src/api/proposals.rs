@@ -90,7 +90,12 @@ pub struct DecisionInput {
     responses((status = 200, body = ProposalView))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn decide(State(state): State<AppState>, Auth(viewer): Auth, PathId(id): PathId<ProposalId>, body: JsonBody<DecisionInput>) -> ApiResult<Json<ProposalView>> {
+pub async fn decide(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    PathId(id): PathId<ProposalId>,
+    body: JsonBody<DecisionInput>,
+) -> ApiResult<Json<ProposalView>> {
     let d = body.value;
     Ok(Json(rungs_app::proposals::decide(state.store.as_ref(), &viewer, id, d.approve, d.comment).await?))
 }

@@ -66,7 +66,9 @@ pub async fn page(State(state): State<AppState>, s: Session, headers: HeaderMap)
     }
     let team = rungs_app::people::team(store, &s.viewer, &TeamQuery { limit: 500, ..Default::default() }).await.map(|t| t.items).unwrap_or_default();
     let people: Vec<_> = team.iter().map(|p| minijinja::context! { id => p.id.to_string(), name => p.name, title => p.position.title }).collect();
-    let delegation = w::my_delegation(store, &s.viewer).await?.map(|d| minijinja::context! { delegate => d.delegate.to_string(), from => d.from.to_string(), until => d.until.to_string() });
+    let delegation = w::my_delegation(store, &s.viewer)
+        .await?
+        .map(|d| minijinja::context! { delegate => d.delegate.to_string(), from => d.from.to_string(), until => d.until.to_string() });
     let error = flash::take(&headers);
     let body = render_string(
         "proposals.html",
@@ -92,9 +94,10 @@ fn details(pairs: &[(String, String)]) -> Result<Details, ValidationError> {
         },
         Some(ProposalKind::LateralMove) => Details::LateralMove { department: opt("department"), to: opt("track").map(|_| position()) },
         Some(ProposalKind::Demotion) => Details::Demotion { to: position() },
-        Some(ProposalKind::PayChange) => {
-            Details::PayChange { delta: f("delta").parse().map_err(|_| ValidationError::single("details.delta", "a whole number (negative for a cut)"))?, promotion_case: None }
-        }
+        Some(ProposalKind::PayChange) => Details::PayChange {
+            delta: f("delta").parse().map_err(|_| ValidationError::single("details.delta", "a whole number (negative for a cut)"))?,
+            promotion_case: None,
+        },
         None => return Err(ValidationError::single("kind", "choose what you propose")),
     })
 }
@@ -120,7 +123,13 @@ pub async fn propose(State(state): State<AppState>, s: Session, headers: HeaderM
 }
 
 /// Approve or reject (`decision` = `approve` | `reject`) with a comment.
-pub async fn decide(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub async fn decide(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
     let id: ProposalId = super::path_id(&id)?;
     let approve = field(&pairs, "decision") == "approve";
@@ -131,7 +140,13 @@ pub async fn decide(State(state): State<AppState>, s: Session, headers: HeaderMa
     }
 }
 
-pub async fn withdraw(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
     match w::withdraw(state.store.as_ref(), &s.viewer, super::path_id(&id)?).await {
         Ok(_) => Ok(see_other("/proposals")),
@@ -140,7 +155,12 @@ pub async fn withdraw(State(state): State<AppState>, s: Session, headers: Header
 }
 
 /// Set (or, with `end`, end) the viewer's delegation.
-pub async fn delegation(State(state): State<AppState>, s: Session, headers: HeaderMap, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub async fn delegation(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
     let store = state.store.as_ref();
     if field(&pairs, "end") == "1" {
@@ -149,7 +169,8 @@ pub async fn delegation(State(state): State<AppState>, s: Session, headers: Head
             Err(e) => refused(&headers, "/proposals", e),
         };
     }
-    let (Ok(delegate), Ok(from), Ok(until)) = (field(&pairs, "delegate").parse::<PersonId>(), field(&pairs, "from").parse(), field(&pairs, "until").parse()) else {
+    let (Ok(delegate), Ok(from), Ok(until)) = (field(&pairs, "delegate").parse::<PersonId>(), field(&pairs, "from").parse(), field(&pairs, "until").parse())
+    else {
         return Ok(flash::see_other_with("/proposals", "Delegation: a person's id and two dates.", &headers));
     };
     match w::set_delegation(store, &s.viewer, DelegationInput { delegate, from, until }).await {
@@ -176,7 +197,12 @@ pub async fn routes_page(State(state): State<AppState>, s: Session, headers: Hea
     Ok(with_flash(Html(body).into_response(), &headers, &error))
 }
 
-pub async fn save_route(State(state): State<AppState>, s: Session, headers: HeaderMap, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub async fn save_route(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&field(&pairs, "csrf"))?;
     let back = "/approval-routes";
     let route: Route = match serde_json::from_str(&field(&pairs, "route")) {
