@@ -22,6 +22,7 @@ pub mod people;
 pub mod people_csv;
 pub mod people_import;
 pub mod promotions;
+pub mod proposals;
 pub mod readiness;
 pub mod recognition;
 pub mod scim;

@@ -16,6 +16,7 @@ pub mod page;
 pub mod person;
 pub mod projection;
 pub mod promotion;
+pub mod proposal;
 pub mod readiness;
 pub mod recognition;
 pub mod session_store;
@@ -25,4 +26,4 @@ pub mod text;
 pub mod webhooks;
 
 pub use error::{FieldError, ValidationError};
-pub use ids::{ApplicationId, CaseId, CycleId, EventId, OpportunityId, OrgId, PersonId, TokenId};
+pub use ids::{ApplicationId, CaseId, CycleId, EventId, OpportunityId, OrgId, PersonId, ProposalId, TokenId};

@@ -264,6 +264,7 @@ pub trait Store:
     + RecognitionStore
     + crate::badges::BadgeStore
     + crate::promotion::PromotionStore
+    + crate::proposal::ProposalStore
     + crate::webhooks::WebhookStore
     + Send
     + Sync

@@ -77,6 +77,13 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::promotions::moves::review_case))
         .routes(routes!(api::promotions::moves::rank_case))
         .routes(routes!(api::promotions::moves::refresh_case_packet))
+        .routes(routes!(api::proposals::propose, api::proposals::list_proposals))
+        .routes(routes!(api::proposals::get_proposal))
+        .routes(routes!(api::proposals::decide))
+        .routes(routes!(api::proposals::withdraw))
+        .routes(routes!(api::proposals::approvals))
+        .routes(routes!(api::proposals::list_routes, api::proposals::save_route))
+        .routes(routes!(api::proposals::get_delegation, api::proposals::set_delegation, api::proposals::end_delegation))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

@@ -189,6 +189,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             Action::Record(k) | Action::Reverse(k) => open(k),
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,
+            Action::Propose | Action::ReadProposal | Action::DecideProposal | Action::ConfigureRoutes => false,
         }
 }
 
@@ -221,6 +222,8 @@ pub struct Capabilities {
     pub manage_webhooks: bool,
     /// SCIM provisioning tokens: the SCIM page.
     pub manage_scim: bool,
+    /// Approval routes of proposals: the approval-routes page.
+    pub configure_routes: bool,
 }
 
 impl Capabilities {
@@ -243,6 +246,7 @@ impl Capabilities {
             calibrate: table::may(role, Action::Calibrate),
             manage_webhooks: rel(Action::ManageWebhooks, Relation::Other),
             manage_scim: table::may(role, Action::Administer(Area::Scim)),
+            configure_routes: table::may(role, Action::ConfigureRoutes),
         }
     }
 }

@@ -75,6 +75,17 @@ pub enum Action {
     /// Manage webhook subscriptions, read and replay the delivery log (about the
     /// whole organization: a receiver gets every event it subscribes to).
     ManageWebhooks,
+    /// Propose a micro-promotion, lateral move or demotion for the subject
+    /// (docs/WORKFLOWS.md); a pay change also needs [`Action::ReadPay`].
+    Propose,
+    /// Read the subject's proposals and their decisions (a pay change's amount also
+    /// needs `ReadPay`; a proposal's approvers also read it).
+    ReadProposal,
+    /// Decide (approve or reject) a step of a proposal about the subject, when the
+    /// viewer is one of the step's approvers or stands in for one (delegation).
+    DecideProposal,
+    /// Configure the approval routes of the organization.
+    ConfigureRoutes,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -141,6 +152,7 @@ impl Action {
             .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
             .chain([Action::ReadPay, Action::ReadSensitive])
             .chain([Action::ManageWebhooks])
+            .chain([Action::Propose, Action::ReadProposal, Action::DecideProposal, Action::ConfigureRoutes])
             .collect()
     }
 
@@ -165,6 +177,10 @@ impl Action {
             Action::ReadPay => "see pay (pay band, proposed increases)".into(),
             Action::ReadSensitive => "see sensitive attributes".into(),
             Action::ManageWebhooks => "manage webhooks, read and replay their deliveries".into(),
+            Action::Propose => "propose a micro-promotion, lateral move, demotion (pay change: with `see pay`)".into(),
+            Action::ReadProposal => "read a proposal and its decisions (also: its approvers)".into(),
+            Action::DecideProposal => "approve or reject a proposal's step (only its approvers or their delegates)".into(),
+            Action::ConfigureRoutes => "configure approval routes".into(),
         }
     }
 }
@@ -311,6 +327,16 @@ pub const RULES: &[Rule] = &[
     // Webhooks send events about everyone (pay included) to a system outside: the
     // people team's, like the what-works report.
     people_team(Action::ManageWebhooks),
+    // Proposals (docs/WORKFLOWS.md): a manager proposes for a report, the people team
+    // for anyone; the subject, their managers and the people team read them (and the
+    // approvers the route names); a step is decided by whoever the route names (or
+    // their delegate), never about themself; the people team configures routes.
+    Rule { action: Action::Propose, employee: NOBODY, manager: cell(No, Yes, No, false), admin: cell(No, Yes, Yes, false) },
+    Rule { action: Action::ReadProposal, employee: cell(Yes, No, No, true), manager: cell(Yes, Yes, No, true), admin: ANYONE },
+    Rule { action: Action::DecideProposal, employee: cell(No, Yes, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
+    people_team(Action::ConfigureRoutes),
+    people_team(Action::Record(K::Demotion)),
+    people_team(Action::Reverse(K::Demotion)),
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

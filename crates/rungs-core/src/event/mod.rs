@@ -40,10 +40,11 @@ pub enum EventKind {
     Reversal,
     MilestoneCompleted,
     BadgeAwarded,
+    Demotion,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Hired,
         EventKind::ProfileUpdated,
         EventKind::MicroProgression,
@@ -56,6 +57,7 @@ impl EventKind {
         EventKind::Reversal,
         EventKind::MilestoneCompleted,
         EventKind::BadgeAwarded,
+        EventKind::Demotion,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -72,6 +74,7 @@ impl EventKind {
             EventKind::Reversal => "reversal",
             EventKind::MilestoneCompleted => "milestone_completed",
             EventKind::BadgeAwarded => "badge_awarded",
+            EventKind::Demotion => "demotion",
         }
     }
 
@@ -309,6 +312,16 @@ pub struct LateralMove {
     pub note: Option<String>,
 }
 
+/// `demotion`: a move to a lower level (or a lower level of another track), its own
+/// kind so that it is never recorded as a "promotion" (docs/WORKFLOWS.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Demotion {
+    pub to: Position,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// `recognition`: praise from a peer or manager (the actor) to the subject, with
 /// points from the actor's allowance (docs/RECOGNITION.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -423,6 +436,7 @@ pub enum EventBody {
     Reversal(Reversal),
     MilestoneCompleted(MilestoneCompleted),
     BadgeAwarded(BadgeAwarded),
+    Demotion(Demotion),
 }
 
 impl EventBody {
@@ -440,6 +454,7 @@ impl EventBody {
             EventBody::Reversal(_) => EventKind::Reversal,
             EventBody::MilestoneCompleted(_) => EventKind::MilestoneCompleted,
             EventBody::BadgeAwarded(_) => EventKind::BadgeAwarded,
+            EventBody::Demotion(_) => EventKind::Demotion,
         }
     }
 
@@ -533,6 +548,11 @@ impl EventBody {
                 let pay_band = e.collect(parse_optional_text("payload.pay_band", p.pay_band.as_deref(), 50));
                 let note = e.collect(parse_optional_text("payload.note", p.note.as_deref(), 2000));
                 EventBody::Promotion(Promotion { to: to.unwrap_or(p.to), pay_band: pay_band.flatten(), note: note.flatten() })
+            }
+            EventBody::Demotion(d) => {
+                let to = e.collect(d.to.validate().map_err(|x| x.nested("payload.to")));
+                let note = e.collect(parse_optional_text("payload.note", d.note.as_deref(), 2000));
+                EventBody::Demotion(Demotion { to: to.unwrap_or(d.to), note: note.flatten() })
             }
             EventBody::LateralMove(l) => {
                 let to = l.to.map(|p| p.validate().map_err(|x| x.nested("payload.to"))).and_then(|r| e.collect(r));

@@ -100,6 +100,11 @@ pub fn apply(p: &mut Person, e: &Event) {
                 p.pay_band = Some(b.clone());
             }
         }
+        EventBody::Demotion(d) => {
+            p.position = d.to.clone();
+            p.level_since = at;
+            p.scope = None;
+        }
         EventBody::LateralMove(l) => {
             if let Some(to) = &l.to {
                 if to.level != p.position.level || to.track != p.position.track {

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 11, name: "promotions", sql: include_str!("../../migrations/postgres/0011_promotions.sql") },
     Migration { version: 12, name: "webhooks", sql: include_str!("../../migrations/postgres/0012_webhooks.sql") },
     Migration { version: 13, name: "scim", sql: include_str!("../../migrations/postgres/0013_scim.sql") },
+    Migration { version: 14, name: "proposals", sql: include_str!("../../migrations/postgres/0014_proposals.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).

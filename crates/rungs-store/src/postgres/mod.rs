@@ -24,6 +24,7 @@ mod jobs;
 pub mod migrate;
 mod opportunities;
 mod promotions;
+mod proposals;
 mod queries;
 mod recognition;
 mod rows;

@@ -16,6 +16,7 @@ mod jobs;
 pub mod migrate;
 mod opportunities;
 mod promotions;
+mod proposals;
 mod queries;
 mod recognition;
 pub(crate) mod rows;

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod opportunities;
 pub mod people;
 pub mod promotions;
+pub mod proposals;
 pub mod readiness;
 pub mod recognition;
 pub mod tokens;
@@ -59,6 +60,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "badges", description = "Badges: definitions in a declarative rule language, the rule preview, images, awards with the events that earned them (docs/BADGES.md)."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
         (name = "promotions", description = "Promotion cycles and cases: nominations with the evidence packet, reviews and votes, calibration against budgets, decisions, and the promotion on the ledger (docs/WORKFLOWS.md)."),
+        (name = "proposals", description = "Micro-promotions, lateral moves, demotions and pay changes, each its own effective-dated transition, approved along the organization's configurable route (sequential and parallel steps, conditions, dynamic approvers, delegation, reminders); the approver's inbox (docs/WORKFLOWS.md)."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
         (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
     )

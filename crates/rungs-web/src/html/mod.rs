@@ -25,6 +25,7 @@ mod progress;
 mod progress_charts;
 mod promotions;
 mod promotions_svg;
+mod proposals;
 mod recognition;
 mod scim_tokens;
 mod team;
@@ -109,6 +110,11 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/cases/{id}/rank", post(promotions::rank))
         .route("/scim-tokens", get(scim_tokens::show).post(scim_tokens::create))
         .route("/scim-tokens/{id}/revoke", post(scim_tokens::revoke))
+        .route("/proposals", get(proposals::page).post(proposals::propose))
+        .route("/proposals/{id}/decide", post(proposals::decide))
+        .route("/proposals/{id}/withdraw", post(proposals::withdraw))
+        .route("/proposals/delegation", post(proposals::delegation))
+        .route("/approval-routes", get(proposals::routes_page).post(proposals::save_route))
         .route("/webhooks", get(webhooks::show).post(webhooks::create))
         .route("/webhooks/{id}/active", post(webhooks::set_active))
         .route("/webhooks/{id}/remove", post(webhooks::remove))

@@ -94,6 +94,7 @@ fn payload(kind: EventKind, target: Option<EventId>, milestone: &Value) -> Value
         EventKind::MicroPromotion => json!({"scope": "team coordinator"}),
         EventKind::Promotion => json!({"to": {"track": "engineering", "level": "e3", "title": "Senior Engineer"}}),
         EventKind::LateralMove => json!({"department": "Sales"}),
+        EventKind::Demotion => json!({"to": {"track": "engineering", "level": "e1", "title": "Engineer"}}),
         EventKind::Recognition => json!({"message": "thank you"}),
         EventKind::Departure => json!({"reason": "voluntary"}),
         EventKind::Reversal => json!({"target": target, "reason": "matrix"}),

@@ -15,6 +15,11 @@
 //! the future) puts the promotion on the ledger on its date; a server that was down
 //! that day runs it when it is back, and the event's key makes a second run harmless.
 //!
+//! `proposal_effective` (one-off, per approved proposal dated in the future) puts a
+//! micro-promotion, lateral move or demotion on the ledger on its date (a pay change
+//! becomes effective), keyed like the promotion; `proposal_reminders` (hourly)
+//! reminds approvers of steps that waited longer than their route allows.
+//!
 //! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
 //! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168),
 //! `RUNGS_BADGES_EVERY_SECS` (2).
@@ -29,6 +34,13 @@ use tokio::task::JoinHandle;
 
 /// Kind of the periodic sweep job.
 pub const SWEEP: &str = "sweep";
+/// Remind approvers of stale proposals (hourly; once per approver and step).
+async fn remind(store: &dyn Store) -> Result<String, String> {
+    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let n = rungs_app::proposals::run_reminders(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok(format!("{n} approvers reminded"))
+}
+
 /// Kind of the periodic badge evaluation job.
 pub const BADGES: &str = "badges";
 
@@ -81,6 +93,15 @@ pub async fn start(store: Arc<dyn Store>, config: RunnerConfig) -> anyhow::Resul
         unique_key: Some(format!("periodic:{BADGES}")),
     };
     store.enqueue_job(&badges).await?;
+    let reminders = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: rungs_app::proposals::REMINDER_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(3600),
+        unique_key: Some(format!("periodic:{}", rungs_app::proposals::REMINDER_JOB)),
+    };
+    store.enqueue_job(&reminders).await?;
     tracing::info!(worker = %config.worker, "job runner started");
     Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new())))
 }
@@ -111,6 +132,8 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
         }
         BADGES => evaluate_badges(store, badges).await,
         rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
+        rungs_app::proposals::EFFECTIVE_JOB => rungs_app::proposals::run_effective_job(store, &job.payload, Utc::now()).await,
+        rungs_app::proposals::REMINDER_JOB => remind(store).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };

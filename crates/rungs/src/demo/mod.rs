@@ -5,6 +5,7 @@ pub mod generator;
 mod names;
 mod opportunities;
 mod promotions;
+mod proposals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -151,6 +152,8 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
             eprintln!("posted {posted} opportunities on the board");
             let cases = promotions::seed(store.as_ref(), org.id, [&employee, &manager, &admin]).await?;
             eprintln!("ran a past promotion cycle and opened one ({cases} cases)");
+            let proposed = proposals::seed(store.as_ref(), org.id, &manager, &admin).await?;
+            eprintln!("configured an approval route; {proposed} micro-promotion waiting for approval");
             // The truths are for checking analytics, not for using the demo: a file
             // that cannot be written is reported, and the demo still gives its logins
             // (a second run would find the database full and never write them).

@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod opportunities;
 pub mod people;
 pub mod promotions;
+pub mod proposals;
 pub mod rebuild;
 pub mod recognition;
 pub mod sessions;
@@ -71,6 +72,8 @@ macro_rules! conformance_suite {
             opportunities::a_withdrawn_or_declined_applicant_may_apply_again,
             promotions::cycles_and_cases_round_trip,
             promotions::the_budget_holds_under_concurrent_approvals,
+            proposals::proposals_routes_and_delegations_round_trip,
+            proposals::a_decision_is_recorded_once_under_concurrency,
             recognition::the_allowance_and_the_cap_hold_under_concurrent_gifts,
             recognition::a_reversal_gives_the_points_back_and_other_periods_do_not_count,
             recognition::the_snapshot_loads_spending_only_for_recognition,
