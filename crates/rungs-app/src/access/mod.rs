@@ -219,6 +219,8 @@ pub struct Capabilities {
     pub calibrate: bool,
     /// Webhook subscriptions and their delivery log: the webhooks page.
     pub manage_webhooks: bool,
+    /// Set up evidence sources (secrets), mapping rules and account links.
+    pub manage_evidence: bool,
 }
 
 impl Capabilities {
@@ -240,6 +242,7 @@ impl Capabilities {
             manage_any_opportunity: rel(Action::ManageOpportunity, Relation::Other),
             calibrate: table::may(role, Action::Calibrate),
             manage_webhooks: rel(Action::ManageWebhooks, Relation::Other),
+            manage_evidence: rel(Action::ManageEvidence, Relation::Other),
         }
     }
 }

@@ -21,6 +21,8 @@
 //!   collusion report and the recognition policy are the people team's.
 //! - Webhooks carry every event they subscribe to out of Rungs: the people team
 //!   manages them.
+//! - Evidence from work systems: the people team sets up sources, rules and account
+//!   links; a suggested win is accepted or dismissed by its person only.
 //! - About a person who has left, only the people team records anything (corrections,
 //!   late-recorded history, reversing the departure); their record stays readable by
 //!   the same rule as before.
@@ -75,6 +77,11 @@ pub enum Action {
     /// Manage webhook subscriptions, read and replay the delivery log (about the
     /// whole organization: a receiver gets every event it subscribes to).
     ManageWebhooks,
+    /// Set up evidence from work systems: sources and their secrets, mapping rules,
+    /// account links, auto-accept (docs/INTEGRATIONS.md).
+    ManageEvidence,
+    /// See, accept or dismiss a suggested win; the subject is the person it is for.
+    ResolveSuggestion,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -136,7 +143,7 @@ impl Action {
             .chain([Action::ManageToken, Action::ManageOpportunity])
             .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
             .chain([Action::ReadPay, Action::ReadSensitive])
-            .chain([Action::ManageWebhooks])
+            .chain([Action::ManageWebhooks, Action::ManageEvidence, Action::ResolveSuggestion])
             .collect()
     }
 
@@ -161,6 +168,8 @@ impl Action {
             Action::ReadPay => "see pay (pay band, proposed increases)".into(),
             Action::ReadSensitive => "see sensitive attributes".into(),
             Action::ManageWebhooks => "manage webhooks, read and replay their deliveries".into(),
+            Action::ManageEvidence => "set up evidence sources, mapping rules and account links".into(),
+            Action::ResolveSuggestion => "see, accept or dismiss a suggested win (self: their own)".into(),
         }
     }
 }
@@ -306,6 +315,16 @@ pub const RULES: &[Rule] = &[
     // Webhooks send events about everyone (pay included) to a system outside: the
     // people team's, like the what-works report.
     people_team(Action::ManageWebhooks),
+    // Evidence sources hold secrets and decide what counts as whose work: the people
+    // team's. A suggested win reaches the ledger only through its person (or the
+    // organization's auto-accept): nobody accepts or dismisses it for them.
+    people_team(Action::ManageEvidence),
+    Rule {
+        action: Action::ResolveSuggestion,
+        employee: cell(Yes, No, No, false),
+        manager: cell(Yes, No, No, false),
+        admin: cell(Yes, No, No, false),
+    },
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

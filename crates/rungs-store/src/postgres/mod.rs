@@ -29,6 +29,7 @@ mod recognition;
 mod rows;
 mod sessions;
 pub mod transfer;
+mod evidence;
 mod webhooks;
 
 use std::time::Duration;

@@ -19,6 +19,7 @@ mod queries;
 mod recognition;
 pub(crate) mod rows;
 mod sessions;
+mod evidence;
 mod webhooks;
 mod writer;
 

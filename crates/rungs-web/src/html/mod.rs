@@ -28,6 +28,8 @@ mod promotions_svg;
 mod recognition;
 mod team;
 mod timeline;
+mod evidence;
+mod suggestions;
 mod webhooks;
 mod wins;
 
@@ -110,6 +112,11 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/webhooks/{id}/active", post(webhooks::set_active))
         .route("/webhooks/{id}/remove", post(webhooks::remove))
         .route("/webhooks/deliveries/{id}/replay", post(webhooks::replay))
+        .route("/evidence", get(evidence::show).post(evidence::create))
+        .route("/evidence/mapping", post(evidence::save_mapping))
+        .route("/evidence/sources/{id}/remove", post(evidence::remove))
+        .route("/suggestions/{id}/accept", post(suggestions::accept))
+        .route("/suggestions/{id}/dismiss", post(suggestions::dismiss))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -164,6 +171,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
     ("webhooks.html", include_str!("../../templates/webhooks.html")),
+    ("evidence.html", include_str!("../../templates/evidence.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -1,6 +1,7 @@
 //! `rungs demo`: generate a realistic organization into an empty database (see
 //! `generator` for what it simulates and the hidden truths), print logins, serve.
 
+mod evidence;
 pub mod generator;
 mod names;
 mod opportunities;
@@ -151,6 +152,8 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
             eprintln!("posted {posted} opportunities on the board");
             let cases = promotions::seed(store.as_ref(), org.id, [&employee, &manager, &admin]).await?;
             eprintln!("ran a past promotion cycle and opened one ({cases} cases)");
+            let suggested = evidence::seed(store.as_ref(), org.id, &employee).await?;
+            eprintln!("received merged pull requests from GitHub: {suggested} suggested wins wait for {}", employee.name);
             // The truths are for checking analytics, not for using the demo: a file
             // that cannot be written is reported, and the demo still gives its logins
             // (a second run would find the database full and never write them).
