@@ -46,22 +46,22 @@ test('a signed GitHub merge becomes a suggested win, accepted in the browser, th
   await navTo(admin, 'Evidence');
   await admin.waitForURL(`${demo.base}/evidence`);
   await admin.getByLabel('Sent by').selectOption('github');
-  await admin.getByLabel('Name').fill(`acme ${STAMP}`);
+  await admin.getByLabel('Name', { exact: true }).fill(`acme ${STAMP}`);
   await admin.getByRole('button', { name: 'Add the source' }).click();
   await admin.waitForURL(`${demo.base}/evidence#secret-h`);
-  const secret = await admin.getByRole('textbox', { name: 'Secret' }).inputValue();
+  const secret = await admin.getByRole('textbox', { name: 'Secret', exact: true }).inputValue();
   assert.match(secret, /^rungs_evidence_[0-9a-f]{64}$/);
   const path = await admin.locator('.source', { hasText: `acme ${STAMP}` }).locator('.source-path').textContent();
   // A rule naming no competency of the framework is refused beside the box, nothing saved.
-  await admin.getByLabel('Rules').fill('repository acme/api -> no-such-thing : skill');
+  await admin.getByLabel('Rules', { exact: true }).fill('repository acme/api -> no-such-thing : skill');
   await admin.getByRole('button', { name: 'Save the mapping' }).click();
   await admin.locator('#rules-error').waitFor();
   await visit(admin, 'evidence-errors');
-  await admin.getByLabel('Rules').fill(`repository acme/api -> ${goal.key} : ${goal.category}`);
-  await admin.getByLabel('Work accounts').fill(`github octocat ${demo.logins.employee.email}`);
+  await admin.getByLabel('Rules', { exact: true }).fill(`repository acme/api -> ${goal.key} : ${goal.category}`);
+  await admin.getByLabel('Work accounts', { exact: true }).fill(`github octocat ${demo.logins.employee.email}`);
   await admin.getByRole('button', { name: 'Save the mapping' }).click();
   await admin.getByRole('status').filter({ hasText: 'Mapping saved' }).waitFor();
-  assert.equal(await admin.getByRole('textbox', { name: 'Secret' }).count(), 0, 'the secret is shown once only');
+  assert.equal(await admin.getByRole('textbox', { name: 'Secret', exact: true }).count(), 0, 'the secret is shown once only');
   await visit(admin, 'evidence');
 
   // GitHub delivers the merge: the raw bytes, signed with the secret.

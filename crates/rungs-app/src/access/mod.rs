@@ -184,6 +184,8 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::SetRecognitionPolicy
             | Action::DefineBadges
             | Action::ManageWebhooks
+            | Action::ManageEvidence
+            | Action::ResolveSuggestion
             | Action::ReadPay
             | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::support::*;
 
 async fn source(store: &Arc<dyn Store>, org: OrgId, kind: SourceKind) -> Source {
-    let s = Source { id: Uuid::now_v7(), org_id: org, kind, name: "acme".into(), secret_hash: secret_hash(&new_secret([1; 32])), created_at: Utc::now() };
+    let s = Source { id: Uuid::now_v7(), org_id: org, kind, name: "acme".into(), secret_hash: secret_hash(&new_secret([1; 32])), created_at: day(1) };
     store.create_source(&s).await.unwrap();
     s
 }
@@ -36,7 +36,8 @@ fn suggested(org: OrgId, person: PersonId, src: &Source, delivery: &str) -> Sugg
         occurred_at: Some(day(3)),
         state: SuggestionState::Pending,
         event_id: None,
-        created_at: Utc::now(),
+        // Whole microseconds: both backends keep time to the microsecond.
+        created_at: day(4),
         resolved_at: None,
     }
 }
