@@ -25,9 +25,9 @@ async function api(path, token, init = {}) {
 /** The competency the employee's readiness counts wins for, and a category it takes. */
 async function target(id) {
   const { body } = await api(`/api/v1/people/${id}/readiness`, demo.logins.employee.token);
-  const c = body.readiness.competencies.find((x) => x.criterion && x.progress);
-  assert.ok(c, 'the employee has a checkable expectation');
-  return { key: c.competency, category: c.criterion.categories[0] ?? 'skill' };
+  const c = body.readiness.competencies.find((x) => x.criterion?.evidence && x.progress);
+  assert.ok(c, 'the employee has an expectation checked on ledger evidence');
+  return { key: c.competency, category: c.criterion.evidence.categories?.[0] ?? 'skill' };
 }
 
 async function points(id, key) {
