@@ -178,7 +178,13 @@ pub struct AcceptInput {
 
 /// Accept a suggestion: it becomes a win (a `micro_progression` through the same use
 /// case as any win) of its person, and is accepted once.
-pub async fn accept(store: &dyn Store, viewer: &Viewer, id: Uuid, edit: &AcceptInput, now: DateTime<Utc>) -> Result<(Suggestion, rungs_core::event::Event), AppError> {
+pub async fn accept(
+    store: &dyn Store,
+    viewer: &Viewer,
+    id: Uuid,
+    edit: &AcceptInput,
+    now: DateTime<Utc>,
+) -> Result<(Suggestion, rungs_core::event::Event), AppError> {
     let s = mine(store, viewer, id).await?;
     accept_as(store, viewer, s, edit, now).await
 }
@@ -239,14 +245,7 @@ fn win(s: &Suggestion, edit: &AcceptInput) -> Result<ParsedEvent, AppError> {
     errors.into_result()?;
     competencies.sort();
     competencies.dedup();
-    Ok(ParsedEvent {
-        id: None,
-        subject: s.person_id,
-        occurred_at: s.occurred_at,
-        body,
-        competencies,
-        evidence: s.url.clone().into_iter().collect(),
-    })
+    Ok(ParsedEvent { id: None, subject: s.person_id, occurred_at: s.occurred_at, body, competencies, evidence: s.url.clone().into_iter().collect() })
 }
 
 /// `payload.title` reads as `title` to someone editing a suggestion.

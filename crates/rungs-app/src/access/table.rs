@@ -319,12 +319,7 @@ pub const RULES: &[Rule] = &[
     // team's. A suggested win reaches the ledger only through its person (or the
     // organization's auto-accept): nobody accepts or dismisses it for them.
     people_team(Action::ManageEvidence),
-    Rule {
-        action: Action::ResolveSuggestion,
-        employee: cell(Yes, No, No, false),
-        manager: cell(Yes, No, No, false),
-        admin: cell(Yes, No, No, false),
-    },
+    Rule { action: Action::ResolveSuggestion, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

@@ -91,12 +91,7 @@ pub async fn receive(store: &dyn Store, source_id: Uuid, h: &Inbound<'_>, body: 
     let fresh = store.record_delivery(org, &received, suggestion.as_ref()).await?;
     if !fresh {
         let earlier = store.received(org, source.id, 1000).await?.into_iter().find(|r| r.delivery == work.delivery);
-        return Ok(Receipt {
-            kind: source.kind,
-            outcome: earlier.map_or(outcome, |r| r.outcome),
-            duplicate: true,
-            suggestion: None,
-        });
+        return Ok(Receipt { kind: source.kind, outcome: earlier.map_or(outcome, |r| r.outcome), duplicate: true, suggestion: None });
     }
     if let Some(s) = &suggestion
         && auto
@@ -133,7 +128,14 @@ async fn author(store: &dyn Store, org: OrgId, kind: SourceKind, work: &WorkEven
     Ok(None)
 }
 
-fn suggestion(source: &Source, person: PersonId, w: &WorkEvent, competencies: Vec<String>, category: rungs_core::event::Category, now: DateTime<Utc>) -> Suggestion {
+fn suggestion(
+    source: &Source,
+    person: PersonId,
+    w: &WorkEvent,
+    competencies: Vec<String>,
+    category: rungs_core::event::Category,
+    now: DateTime<Utc>,
+) -> Suggestion {
     // A date ahead of our clock (a sender's skew) would be refused by the ledger.
     let occurred_at = w.occurred_at.filter(|t| *t <= now);
     Suggestion {

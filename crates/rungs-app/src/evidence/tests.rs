@@ -125,7 +125,8 @@ async fn auto_accept_records_the_win_and_unmapped_or_unknown_authors_suggest_not
     let h = generic_signature(&lms.secret, now.timestamp(), unknown.as_bytes());
     let r = receive(s, lms.source.id, &Inbound { signature: Some(&h), ..Default::default() }, unknown.as_bytes(), now).await.unwrap();
     assert_eq!(r.outcome, Outcome::UnknownAuthor);
-    let unmapped = String::from_utf8_lossy(GENERIC).replace("alice@example.com", "bob@example.com").replace("rust-101", "go-101").replace("lms-7f3a91", "lms-3");
+    let unmapped =
+        String::from_utf8_lossy(GENERIC).replace("alice@example.com", "bob@example.com").replace("rust-101", "go-101").replace("lms-7f3a91", "lms-3");
     let h = generic_signature(&lms.secret, now.timestamp(), unmapped.as_bytes());
     let r = receive(s, lms.source.id, &Inbound { signature: Some(&h), ..Default::default() }, unmapped.as_bytes(), now).await.unwrap();
     assert_eq!(r.outcome, Outcome::Unmapped);

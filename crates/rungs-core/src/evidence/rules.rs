@@ -115,8 +115,8 @@ fn parse_rule(line: &str) -> Result<Rule, String> {
     }
     let (comps, category) = tail.rsplit_once(':').ok_or(SHAPE)?;
     let category = category.trim();
-    let category = Category::parse(category)
-        .ok_or_else(|| format!("'{category}' is not a category (one of {})", Category::ALL.map(|c| c.as_str()).join(", ")))?;
+    let category =
+        Category::parse(category).ok_or_else(|| format!("'{category}' is not a category (one of {})", Category::ALL.map(|c| c.as_str()).join(", ")))?;
     let mut competencies = Vec::new();
     for c in comps.split(',').map(str::trim).filter(|c| !c.is_empty()) {
         let key = parse_key("competency", c).map_err(|_| format!("'{c}' is not a competency key (a-z, 0-9, '-', '_')"))?;

@@ -108,10 +108,7 @@ impl EvidenceStore for PgStore {
 
     async fn rules(&self, org: OrgId) -> StoreResult<Vec<Rule>> {
         let c = self.conn().await?;
-        let rs = c
-            .query("SELECT match_on, value, competencies, category FROM evidence_rules WHERE org_id = $1 ORDER BY position", &[&org.0])
-            .await
-            .db()?;
+        let rs = c.query("SELECT match_on, value, competencies, category FROM evidence_rules WHERE org_id = $1 ORDER BY position", &[&org.0]).await.db()?;
         rs.iter()
             .map(|r| {
                 let on: String = rows::get(r, 0)?;

@@ -16,6 +16,7 @@
 
 mod append;
 mod badges;
+mod evidence;
 mod facts;
 mod frameworks;
 mod group;
@@ -29,7 +30,6 @@ mod recognition;
 mod rows;
 mod sessions;
 pub mod transfer;
-mod evidence;
 mod webhooks;
 
 use std::time::Duration;

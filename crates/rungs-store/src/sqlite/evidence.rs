@@ -99,9 +99,7 @@ impl EvidenceStore for SqliteStore {
 
     async fn source_by_id(&self, id: Uuid) -> StoreResult<Source> {
         self.read(move |c| {
-            c.prepare_cached(&format!("SELECT {SOURCE_COLS} FROM evidence_sources WHERE id = ?1"))
-                .and_then(|mut s| s.query_row([id.as_bytes()], source))
-                .db()
+            c.prepare_cached(&format!("SELECT {SOURCE_COLS} FROM evidence_sources WHERE id = ?1")).and_then(|mut s| s.query_row([id.as_bytes()], source)).db()
         })
         .await
     }
@@ -194,7 +192,8 @@ impl EvidenceStore for SqliteStore {
 
     async fn auto_accept(&self, org: OrgId) -> StoreResult<bool> {
         self.read(move |c| {
-            let on: Option<bool> = c.query_row("SELECT auto_accept FROM evidence_settings WHERE org_id = ?1", [org.as_bytes()], |r| r.get(0)).optional().db()?;
+            let on: Option<bool> =
+                c.query_row("SELECT auto_accept FROM evidence_settings WHERE org_id = ?1", [org.as_bytes()], |r| r.get(0)).optional().db()?;
             Ok(on.unwrap_or(false))
         })
         .await

@@ -8,6 +8,7 @@
 
 mod append;
 mod badges;
+mod evidence;
 mod facts;
 mod frameworks;
 mod health;
@@ -19,7 +20,6 @@ mod queries;
 mod recognition;
 pub(crate) mod rows;
 mod sessions;
-mod evidence;
 mod webhooks;
 mod writer;
 

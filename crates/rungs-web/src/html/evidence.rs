@@ -149,7 +149,13 @@ pub async fn create(State(state): State<AppState>, s: Session, headers: HeaderMa
 }
 
 /// Remove a source: its deliveries are refused from now on.
-pub async fn remove(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Result<Response, HtmlError> {
+pub async fn remove(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
     ev::remove_source(state.store.as_ref(), &s.viewer, super::path_id::<Uuid>(&id)?).await?;
     Ok(flash::see_other_with("/evidence", "Removed. Its deliveries are refused from now on; the suggestions it made stay.", &headers))

@@ -86,7 +86,8 @@ pub async fn show(State(state): State<AppState>, s: Session, headers: HeaderMap,
         Some(_) => Some("Win validated: it counts toward their readiness now.".to_string()),
         None => notice.clone(),
     };
-    let suggested = super::suggestions::context(&rungs_app::evidence::suggestions(store, &s.viewer, Some(rungs_core::evidence::SuggestionState::Pending)).await?);
+    let suggested =
+        super::suggestions::context(&rungs_app::evidence::suggestions(store, &s.viewer, Some(rungs_core::evidence::SuggestionState::Pending)).await?);
     let mut res = render(
         "home.html",
         minijinja::context! {

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{HtmlError, flash, fmt};
-use crate::extract::Session;
 use crate::AppState;
+use crate::extract::Session;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AcceptForm {
@@ -47,7 +47,13 @@ pub fn context(list: &[Suggestion]) -> Vec<minijinja::Value> {
         .collect()
 }
 
-pub async fn accept(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<AcceptForm>) -> Result<Response, HtmlError> {
+pub async fn accept(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AcceptForm>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
     let competencies: Vec<String> = f.competencies.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     let edit = AcceptInput { title: Some(f.title.trim().to_string()).filter(|t| !t.is_empty()), description: None, competencies: Some(competencies) };
@@ -69,7 +75,13 @@ fn event_title(e: &rungs_core::event::Event) -> String {
     }
 }
 
-pub async fn dismiss(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Result<Response, HtmlError> {
+pub async fn dismiss(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
     match ev::dismiss(state.store.as_ref(), &s.viewer, super::path_id::<Uuid>(&id)?, Utc::now()).await {
         Ok(_) | Err(AppError::Conflict { .. }) => Ok(flash::see_other_with("/", "Dismissed: nothing was added to your ledger.", &headers)),

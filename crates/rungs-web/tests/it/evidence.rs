@@ -54,7 +54,8 @@ async fn signed_deliveries_from_three_senders_become_suggestions_once() {
     assert_eq!(again.json()["duplicate"], true);
 
     let (gl, gl_token) = source(&app, "gitlab").await;
-    let headers = [("X-Gitlab-Event", "Merge Request Hook"), ("X-Gitlab-Event-UUID", "0d8e1a3c-5e1f-4e02-9a56-d1bd9d2a7f11"), ("X-Gitlab-Token", gl_token.as_str())];
+    let headers =
+        [("X-Gitlab-Event", "Merge Request Hook"), ("X-Gitlab-Event-UUID", "0d8e1a3c-5e1f-4e02-9a56-d1bd9d2a7f11"), ("X-Gitlab-Token", gl_token.as_str())];
     deliver(&app, &gl, GITLAB, &headers).await.assert_status(StatusCode::ACCEPTED);
     // A GitLab retry carries the same Idempotency-Key (and a new event UUID).
     let retry = [("X-Gitlab-Event", "Merge Request Hook"), ("Idempotency-Key", "k-1"), ("X-Gitlab-Token", gl_token.as_str())];

@@ -58,7 +58,12 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     )
 )]
 #[tracing::instrument(skip_all, fields(source = %source))]
-pub async fn receive_evidence(State(state): State<AppState>, Path(source): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult<(StatusCode, Json<ReceiptView>)> {
+pub async fn receive_evidence(
+    State(state): State<AppState>,
+    Path(source): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ReceiptView>)> {
     let refuse = |kind: &str, reason: &str| state.metrics.evidence_refused(kind, reason);
     let Ok(source) = source.parse::<Uuid>() else {
         refuse("unknown", "unknown_sender");
@@ -85,10 +90,9 @@ pub async fn receive_evidence(State(state): State<AppState>, Path(source): Path<
                 rungs_core::evidence::verify::Refusal::Unsigned => {
                     Err(ApiError::unauthorized("the delivery carries no signature or token for this source", "Signature"))
                 }
-                rungs_core::evidence::verify::Refusal::Stale => Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "the signature's timestamp is more than 5 minutes from now (a replay, or a clock to fix)",
-                )),
+                rungs_core::evidence::verify::Refusal::Stale => {
+                    Err(ApiError::new(StatusCode::FORBIDDEN, "the signature's timestamp is more than 5 minutes from now (a replay, or a clock to fix)"))
+                }
                 rungs_core::evidence::verify::Refusal::BadSignature => {
                     Err(ApiError::new(StatusCode::FORBIDDEN, "the signature or token does not match this source's secret"))
                 }

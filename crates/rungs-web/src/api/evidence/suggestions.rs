@@ -53,7 +53,12 @@ pub struct Accepted {
     responses((status = 200, body = Accepted))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn accept_suggestion(State(state): State<AppState>, Auth(viewer): Auth, Path(id): Path<Uuid>, body: JsonBody<AcceptInput>) -> ApiResult<Json<Accepted>> {
+pub async fn accept_suggestion(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<Uuid>,
+    body: JsonBody<AcceptInput>,
+) -> ApiResult<Json<Accepted>> {
     let (suggestion, event) = rungs_app::evidence::accept(state.store.as_ref(), &viewer, id, &body.value, Utc::now()).await?;
     Ok(Json(Accepted { suggestion, event }))
 }
