@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod badges;
 pub mod error;
 pub mod events;
+pub mod evidence;
 pub mod framework;
 pub mod history_import;
 pub mod inbox;

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod badges;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod framework;
 pub mod ids;
 pub mod jobs;

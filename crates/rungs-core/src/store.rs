@@ -266,6 +266,7 @@ pub trait Store:
     + crate::promotion::PromotionStore
     + crate::proposal::ProposalStore
     + crate::webhooks::WebhookStore
+    + crate::evidence::EvidenceStore
     + Send
     + Sync
     + 'static

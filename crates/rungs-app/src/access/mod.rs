@@ -184,6 +184,8 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::SetRecognitionPolicy
             | Action::DefineBadges
             | Action::ManageWebhooks
+            | Action::ManageEvidence
+            | Action::ResolveSuggestion
             | Action::ReadPay
             | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
@@ -224,6 +226,8 @@ pub struct Capabilities {
     pub manage_scim: bool,
     /// Approval routes of proposals: the approval-routes page.
     pub configure_routes: bool,
+    /// Set up evidence sources (secrets), mapping rules and account links.
+    pub manage_evidence: bool,
 }
 
 impl Capabilities {
@@ -247,6 +251,7 @@ impl Capabilities {
             manage_webhooks: rel(Action::ManageWebhooks, Relation::Other),
             manage_scim: table::may(role, Action::Administer(Area::Scim)),
             configure_routes: table::may(role, Action::ConfigureRoutes),
+            manage_evidence: rel(Action::ManageEvidence, Relation::Other),
         }
     }
 }

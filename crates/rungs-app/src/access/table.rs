@@ -21,6 +21,8 @@
 //!   collusion report and the recognition policy are the people team's.
 //! - Webhooks carry every event they subscribe to out of Rungs: the people team
 //!   manages them.
+//! - Evidence from work systems: the people team sets up sources, rules and account
+//!   links; a suggested win is accepted or dismissed by its person only.
 //! - About a person who has left, only the people team records anything (corrections,
 //!   late-recorded history, reversing the departure); their record stays readable by
 //!   the same rule as before.
@@ -86,6 +88,11 @@ pub enum Action {
     DecideProposal,
     /// Configure the approval routes of the organization.
     ConfigureRoutes,
+    /// Set up evidence from work systems: sources and their secrets, mapping rules,
+    /// account links, auto-accept (docs/INTEGRATIONS.md).
+    ManageEvidence,
+    /// See, accept or dismiss a suggested win; the subject is the person it is for.
+    ResolveSuggestion,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -153,6 +160,7 @@ impl Action {
             .chain([Action::ReadPay, Action::ReadSensitive])
             .chain([Action::ManageWebhooks])
             .chain([Action::Propose, Action::ReadProposal, Action::DecideProposal, Action::ConfigureRoutes])
+            .chain([Action::ManageEvidence, Action::ResolveSuggestion])
             .collect()
     }
 
@@ -181,6 +189,8 @@ impl Action {
             Action::ReadProposal => "read a proposal and its decisions (also: its approvers)".into(),
             Action::DecideProposal => "approve or reject a proposal's step (only its approvers or their delegates)".into(),
             Action::ConfigureRoutes => "configure approval routes".into(),
+            Action::ManageEvidence => "set up evidence sources, mapping rules and account links".into(),
+            Action::ResolveSuggestion => "see, accept or dismiss a suggested win (self: their own)".into(),
         }
     }
 }
@@ -337,6 +347,11 @@ pub const RULES: &[Rule] = &[
     people_team(Action::ConfigureRoutes),
     people_team(Action::Record(K::Demotion)),
     people_team(Action::Reverse(K::Demotion)),
+    // Evidence sources hold secrets and decide what counts as whose work: the people
+    // team's. A suggested win reaches the ledger only through its person (or the
+    // organization's auto-accept): nobody accepts or dismisses it for them.
+    people_team(Action::ManageEvidence),
+    Rule { action: Action::ResolveSuggestion, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 12, name: "webhooks", sql: include_str!("../../migrations/postgres/0012_webhooks.sql") },
     Migration { version: 13, name: "scim", sql: include_str!("../../migrations/postgres/0013_scim.sql") },
     Migration { version: 14, name: "proposals", sql: include_str!("../../migrations/postgres/0014_proposals.sql") },
+    Migration { version: 15, name: "evidence", sql: include_str!("../../migrations/postgres/0015_evidence.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).

@@ -16,6 +16,7 @@
 
 mod append;
 mod badges;
+mod evidence;
 mod facts;
 mod frameworks;
 mod group;

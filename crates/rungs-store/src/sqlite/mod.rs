@@ -8,6 +8,7 @@
 
 mod append;
 mod badges;
+mod evidence;
 mod facts;
 pub mod file;
 mod frameworks;

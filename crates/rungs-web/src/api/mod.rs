@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod badges;
 pub mod error;
 pub mod events;
+pub mod evidence;
 pub mod framework;
 pub mod health;
 pub mod me;
@@ -63,6 +64,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "proposals", description = "Micro-promotions, lateral moves, demotions and pay changes, each its own effective-dated transition, approved along the organization's configurable route (sequential and parallel steps, conditions, dynamic approvers, delegation, reminders); the approver's inbox (docs/WORKFLOWS.md)."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
         (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
+        (name = "evidence", description = "Evidence from work systems: the inbound endpoint for GitHub, GitLab and signed senders, sources and mapping rules, and each person's suggested wins (docs/INTEGRATIONS.md)."),
     )
 )]
 pub struct ApiDoc;

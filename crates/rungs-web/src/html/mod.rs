@@ -11,6 +11,7 @@ mod badge_admin;
 mod badges;
 mod equity;
 mod error;
+mod evidence;
 mod export;
 mod flash;
 mod fmt;
@@ -28,6 +29,7 @@ mod promotions_svg;
 mod proposals;
 mod recognition;
 mod scim_tokens;
+mod suggestions;
 mod team;
 mod timeline;
 mod webhooks;
@@ -119,6 +121,11 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/webhooks/{id}/active", post(webhooks::set_active))
         .route("/webhooks/{id}/remove", post(webhooks::remove))
         .route("/webhooks/deliveries/{id}/replay", post(webhooks::replay))
+        .route("/evidence", get(evidence::show).post(evidence::create))
+        .route("/evidence/mapping", post(evidence::save_mapping))
+        .route("/evidence/sources/{id}/remove", post(evidence::remove))
+        .route("/suggestions/{id}/accept", post(suggestions::accept))
+        .route("/suggestions/{id}/dismiss", post(suggestions::dismiss))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -174,6 +181,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
     ("webhooks.html", include_str!("../../templates/webhooks.html")),
     ("scim_tokens.html", include_str!("../../templates/scim_tokens.html")),
+    ("evidence.html", include_str!("../../templates/evidence.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -11,6 +11,7 @@ mod badges;
 mod contract;
 mod copy;
 mod events;
+mod evidence;
 mod framework;
 mod idempotency;
 mod login;

@@ -1,6 +1,7 @@
 //! `rungs demo`: generate a realistic organization into an empty database (see
 //! `generator` for what it simulates and the hidden truths), print logins, serve.
 
+mod evidence;
 pub mod generator;
 mod names;
 mod opportunities;
@@ -154,6 +155,8 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
             eprintln!("ran a past promotion cycle and opened one ({cases} cases)");
             let proposed = proposals::seed(store.as_ref(), org.id, &manager, &admin).await?;
             eprintln!("configured an approval route; {proposed} micro-promotion waiting for approval");
+            let suggested = evidence::seed(store.as_ref(), org.id, &employee).await?;
+            eprintln!("received merged pull requests from GitHub: {suggested} suggested wins wait for {}", employee.name);
             // The truths are for checking analytics, not for using the demo: a file
             // that cannot be written is reported, and the demo still gives its logins
             // (a second run would find the database full and never write them).

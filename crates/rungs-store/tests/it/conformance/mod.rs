@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod badges;
+pub mod evidence;
 pub mod facts;
 pub mod frameworks;
 pub mod idempotency;
@@ -78,6 +79,9 @@ macro_rules! conformance_suite {
             recognition::a_reversal_gives_the_points_back_and_other_periods_do_not_count,
             recognition::the_snapshot_loads_spending_only_for_recognition,
             recognition::feed_balances_flows_and_policy,
+            evidence::a_delivery_is_recorded_once_with_its_suggestion,
+            evidence::a_suggestion_leaves_pending_once,
+            evidence::the_mapping_round_trips_in_order,
             webhooks::the_outbox_fans_out_once_per_subscription_and_event_in_ledger_order,
             webhooks::a_subscription_is_leased_to_one_dispatcher_with_a_fence,
             webhooks::a_failed_head_holds_its_queue_until_the_retry_and_replay_sends_again,
