@@ -9,6 +9,7 @@ pub mod event;
 pub mod framework;
 pub mod ids;
 pub mod jobs;
+pub mod notifications;
 pub mod ledger;
 pub mod opportunity;
 pub mod packet;

@@ -223,6 +223,7 @@ pub trait Store:
     + crate::badges::BadgeStore
     + crate::promotion::PromotionStore
     + crate::webhooks::WebhookStore
+    + crate::notifications::NotificationStore
     + Send
     + Sync
     + 'static

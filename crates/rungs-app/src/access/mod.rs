@@ -184,6 +184,8 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::SetRecognitionPolicy
             | Action::DefineBadges
             | Action::ManageWebhooks
+            | Action::ReadNotifications
+            | Action::Invite
             | Action::ReadPay
             | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
@@ -219,6 +221,10 @@ pub struct Capabilities {
     pub calibrate: bool,
     /// Webhook subscriptions and their delivery log: the webhooks page.
     pub manage_webhooks: bool,
+    /// Send invites (one-time sign-in links) after an import and from a person page.
+    pub invite: bool,
+    /// Has notifications of their own: the bell.
+    pub notifications: bool,
 }
 
 impl Capabilities {
@@ -240,6 +246,8 @@ impl Capabilities {
             manage_any_opportunity: rel(Action::ManageOpportunity, Relation::Other),
             calibrate: table::may(role, Action::Calibrate),
             manage_webhooks: rel(Action::ManageWebhooks, Relation::Other),
+            invite: table::may(role, Action::Invite),
+            notifications: rel(Action::ReadNotifications, Relation::Myself),
         }
     }
 }

@@ -75,6 +75,11 @@ pub enum Action {
     /// Manage webhook subscriptions, read and replay the delivery log (about the
     /// whole organization: a receiver gets every event it subscribes to).
     ManageWebhooks,
+    /// Read your notifications, mark them read, choose which reach you by email
+    /// (only `myself`: nobody reads another person's notifications).
+    ReadNotifications,
+    /// Send a person a one-time sign-in link (invite, resend).
+    Invite,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -136,7 +141,7 @@ impl Action {
             .chain([Action::ManageToken, Action::ManageOpportunity])
             .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
             .chain([Action::ReadPay, Action::ReadSensitive])
-            .chain([Action::ManageWebhooks])
+            .chain([Action::ManageWebhooks, Action::ReadNotifications, Action::Invite])
             .collect()
     }
 
@@ -161,6 +166,8 @@ impl Action {
             Action::ReadPay => "see pay (pay band, proposed increases)".into(),
             Action::ReadSensitive => "see sensitive attributes".into(),
             Action::ManageWebhooks => "manage webhooks, read and replay their deliveries".into(),
+            Action::ReadNotifications => "read notifications, set email preferences".into(),
+            Action::Invite => "send an invite (one-time sign-in link)".into(),
         }
     }
 }
@@ -306,6 +313,12 @@ pub const RULES: &[Rule] = &[
     // Webhooks send events about everyone (pay included) to a system outside: the
     // people team's, like the what-works report.
     people_team(Action::ManageWebhooks),
+    // Notifications are each person's own, whatever their role; a person who has
+    // left cannot sign in to read them.
+    Rule { action: Action::ReadNotifications, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
+    // Invites let someone in: the people team's, like setting a password at the
+    // command line.
+    people_team(Action::Invite),
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

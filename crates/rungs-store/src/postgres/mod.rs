@@ -21,6 +21,7 @@ mod frameworks;
 mod group;
 mod health;
 mod jobs;
+mod notifications;
 pub mod migrate;
 mod opportunities;
 mod promotions;

@@ -12,6 +12,7 @@ mod facts;
 mod frameworks;
 mod health;
 mod jobs;
+mod notifications;
 pub mod migrate;
 mod opportunities;
 mod promotions;

@@ -17,6 +17,7 @@ pub mod readiness;
 pub mod recognition;
 pub mod tokens;
 pub mod webhooks;
+pub mod notifications;
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -61,6 +62,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "promotions", description = "Promotion cycles and cases: nominations with the evidence packet, reviews and votes, calibration against budgets, decisions, and the promotion on the ledger (docs/WORKFLOWS.md)."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
         (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
+        (name = "notifications", description = "Your notifications and email preferences (docs/NOTIFICATIONS.md)."),
     )
 )]
 pub struct ApiDoc;

@@ -17,7 +17,9 @@ mod fmt;
 mod framework;
 mod home;
 mod import;
+mod invites;
 mod login;
+mod notifications;
 mod opportunities;
 mod packet;
 mod people;
@@ -110,6 +112,13 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/webhooks/{id}/active", post(webhooks::set_active))
         .route("/webhooks/{id}/remove", post(webhooks::remove))
         .route("/webhooks/deliveries/{id}/replay", post(webhooks::replay))
+        .route("/notifications", get(notifications::show))
+        .route("/notifications/read-all", post(notifications::mark_all_read))
+        .route("/notifications/settings", get(notifications::settings).post(notifications::save_settings))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/people/{id}/invite", post(invites::send_one))
+        .route("/people/invite", post(invites::send_many))
+        .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -164,6 +173,9 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
     ("webhooks.html", include_str!("../../templates/webhooks.html")),
+    ("notifications.html", include_str!("../../templates/notifications.html")),
+    ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
+    ("invite.html", include_str!("../../templates/invite.html")),
 ];
 
 /// Render `name` with `ctx` to a string.
@@ -192,11 +204,13 @@ pub struct Layout {
     pub title: String,
     /// What the viewer may do, from the access table: the menu offers only that.
     pub can: rungs_app::access::Capabilities,
+    /// The bell's number.
+    pub unread: u64,
 }
 
 impl Layout {
     pub fn new(s: &Session, current: &'static str, title: impl Into<String>) -> Self {
         let can = rungs_app::access::Capabilities::of(s.viewer.role);
-        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into(), can }
+        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into(), can, unread: s.unread }
     }
 }

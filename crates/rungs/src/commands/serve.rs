@@ -8,7 +8,12 @@ use tokio::net::TcpListener;
 
 /// Serve `store` on `listen` until SIGINT/SIGTERM. `on_ready` runs once the socket is
 /// bound (the demo prints its logins there).
-pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>) -> anyhow::Result<()> {
+pub async fn serve_until_signal(
+    store: Arc<dyn Store>,
+    listen: &str,
+    on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
+    mailer: Option<rungs_app::notifications::mail::Mailer>,
+) -> anyhow::Result<()> {
     // How often `/readyz` may probe the store with a write (docs/operations.md).
     let probe_every = match std::env::var("RUNGS_READY_PROBE_SECS").ok().filter(|v| !v.trim().is_empty()) {
         Some(v) => {
@@ -34,7 +39,8 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         Some(every) => rungs_web::AppState::new(store).with_ready_probe_every(every),
         None => rungs_web::AppState::new(store),
     }
-    .with_form_key(form_key);
+    .with_form_key(form_key)
+    .with_mailer(mailer);
     rungs_web::serve_with_grace(listener, state, shutdown_signal(), grace).await.context("server error")?;
     tracing::info!("rungs stopped");
     Ok(())

@@ -17,6 +17,7 @@ pub mod rebuild;
 pub mod recognition;
 pub mod sessions;
 pub mod webhooks;
+pub mod notifications;
 
 /// One `#[tokio::test]` per conformance function. `$setup` is an expression (it may
 /// `.await`) giving `Option<DB>` where `DB` has a `store: Arc<dyn Store>` field and
@@ -77,6 +78,9 @@ macro_rules! conformance_suite {
             webhooks::the_outbox_fans_out_once_per_subscription_and_event_in_ledger_order,
             webhooks::a_subscription_is_leased_to_one_dispatcher_with_a_fence,
             webhooks::a_failed_head_holds_its_queue_until_the_retry_and_replay_sends_again,
+            notifications::notifications_are_recorded_once_with_the_cursor_and_read_by_their_recipient,
+            notifications::emails_move_through_their_states_and_preferences_are_kept,
+            notifications::an_invite_is_used_once_before_it_expires,
         );
     };
     (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(
