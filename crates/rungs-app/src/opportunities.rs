@@ -281,7 +281,16 @@ async fn tell_applicant(store: &dyn Store, opp: &Opportunity, app: &Application,
     let text = format!("Your application to \"{}\" was {}", opp.title, app.status.as_str());
     let result = async {
         let choice = crate::notifications::derive::choice(store, app.org_id, app.applicant, kind).await?;
-        let n = Notification::new(app.org_id, app.applicant, kind, format!("application:{}:{}", app.id, app.status.as_str()), text, Some(format!("/opportunities/{}", opp.id)), choice, at);
+        let n = Notification::new(
+            app.org_id,
+            app.applicant,
+            kind,
+            format!("application:{}:{}", app.id, app.status.as_str()),
+            text,
+            Some(format!("/opportunities/{}", opp.id)),
+            choice,
+            at,
+        );
         crate::notifications::derive::record(store, vec![n]).await
     }
     .await;

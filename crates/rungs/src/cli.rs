@@ -431,6 +431,18 @@ pub enum UserAction {
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
     },
+    /// Send people an invite: a one-time link to choose a password and sign in
+    /// (docs/NOTIFICATIONS.md). By email with `--smtp-host`; otherwise the link is
+    /// printed, once, to pass on.
+    Invite {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        email: EmailArgs,
+        /// Whom to invite (repeat for several).
+        #[arg(long = "person", required = true)]
+        people: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

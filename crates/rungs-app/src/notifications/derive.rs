@@ -110,7 +110,12 @@ async fn tell(people: &mut People<'_>, e: &Event) -> Result<Vec<(PersonId, Notif
         EventBody::MicroProgression(w) => {
             let from_opportunity = e.idempotency_key.as_deref().is_some_and(|k| k.starts_with("opportunity:") && k.ends_with(":win"));
             if from_opportunity {
-                out.push((e.subject, NotificationKind::OpportunityCompleted, format!("Your opportunity work was completed: {}", w.title), "/opportunities".to_string()));
+                out.push((
+                    e.subject,
+                    NotificationKind::OpportunityCompleted,
+                    format!("Your opportunity work was completed: {}", w.title),
+                    "/opportunities".to_string(),
+                ));
             } else if by_self {
                 let author = people.get(e.subject).await?.cloned();
                 if let Some(manager) = author.as_ref().and_then(|a| a.manager_id) {

@@ -60,9 +60,12 @@ pub async fn send(store: &dyn Store, viewer: &Viewer, person: PersonId, mailer: 
     let emailed = match mailer {
         Some(m) => {
             let org = store.org(viewer.org_id).await?;
-            let ctx = context! { name => p.name, org => org.name, link => m.link(&path), expires => invite.expires_at.format("%-d %B %Y at %H:%M UTC").to_string() };
+            let ctx =
+                context! { name => p.name, org => org.name, link => m.link(&path), expires => invite.expires_at.format("%-d %B %Y at %H:%M UTC").to_string() };
             let (text, html) = super::mail::render("invite", &ctx)?;
-            m.send(&p, &format!("{}: your invitation to Rungs", org.name), text, html).await.map_err(|e| AppError::Unavailable { reason: format!("the invite email was not sent: {e}"), source: None })?;
+            m.send(&p, &format!("{}: your invitation to Rungs", org.name), text, html)
+                .await
+                .map_err(|e| AppError::Unavailable { reason: format!("the invite email was not sent: {e}"), source: None })?;
             true
         }
         None => false,

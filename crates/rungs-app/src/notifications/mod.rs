@@ -68,10 +68,7 @@ pub async fn preferences(store: &dyn Store, viewer: &Viewer) -> Result<Vec<(Noti
 
 /// The choice in force for each kind, in [`NotificationKind::ALL`] order.
 pub fn effective(chosen: &[(NotificationKind, EmailChoice)]) -> Vec<(NotificationKind, EmailChoice)> {
-    NotificationKind::ALL
-        .iter()
-        .map(|k| (*k, chosen.iter().find(|(c, _)| c == k).map_or_else(|| k.default_email(), |(_, e)| *e)))
-        .collect()
+    NotificationKind::ALL.iter().map(|k| (*k, chosen.iter().find(|(c, _)| c == k).map_or_else(|| k.default_email(), |(_, e)| *e))).collect()
 }
 
 /// Set your email choices; kinds and choices by name, each checked before any is saved.

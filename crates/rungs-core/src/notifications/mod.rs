@@ -80,9 +80,10 @@ impl NotificationKind {
     /// know at once is sent at once, the rest waits for the daily digest.
     pub fn default_email(self) -> EmailChoice {
         match self {
-            NotificationKind::ValidationRequested | NotificationKind::WinValidated | NotificationKind::ApplicationDecided | NotificationKind::PromotionDecided => {
-                EmailChoice::Immediate
-            }
+            NotificationKind::ValidationRequested
+            | NotificationKind::WinValidated
+            | NotificationKind::ApplicationDecided
+            | NotificationKind::PromotionDecided => EmailChoice::Immediate,
             _ => EmailChoice::Digest,
         }
     }
@@ -176,7 +177,16 @@ pub struct Notification {
 impl Notification {
     /// A new, unread notification whose email follows `choice`.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(org_id: OrgId, recipient: PersonId, kind: NotificationKind, source: String, text: String, link: Option<String>, choice: EmailChoice, at: DateTime<Utc>) -> Self {
+    pub fn new(
+        org_id: OrgId,
+        recipient: PersonId,
+        kind: NotificationKind,
+        source: String,
+        text: String,
+        link: Option<String>,
+        choice: EmailChoice,
+        at: DateTime<Utc>,
+    ) -> Self {
         Notification {
             id: Uuid::now_v7(),
             org_id,

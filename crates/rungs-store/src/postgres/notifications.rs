@@ -155,7 +155,10 @@ impl NotificationStore for PgStore {
 
     async fn digest_waiting(&self, limit: u32) -> StoreResult<Vec<Notification>> {
         let c = self.conn().await?;
-        let rs = c.query(&format!("SELECT {COLS} FROM notifications WHERE email_status = 'digest' ORDER BY recipient, id LIMIT $1"), &[&i64::from(limit)]).await.db()?;
+        let rs = c
+            .query(&format!("SELECT {COLS} FROM notifications WHERE email_status = 'digest' ORDER BY recipient, id LIMIT $1"), &[&i64::from(limit)])
+            .await
+            .db()?;
         rs.iter().map(notification).collect()
     }
 
@@ -205,7 +208,10 @@ impl NotificationStore for PgStore {
 
     async fn invites(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<Invite>> {
         let c = self.conn().await?;
-        let rs = c.query(&format!("SELECT {INVITE_COLS} FROM invites WHERE org_id = $1 AND person_id = $2 ORDER BY created_at DESC"), &[&org.0, &person.0]).await.db()?;
+        let rs = c
+            .query(&format!("SELECT {INVITE_COLS} FROM invites WHERE org_id = $1 AND person_id = $2 ORDER BY created_at DESC"), &[&org.0, &person.0])
+            .await
+            .db()?;
         rs.iter().map(invite).collect()
     }
 }

@@ -197,8 +197,7 @@ impl NotificationStore for SqliteStore {
 
     async fn digest_waiting(&self, limit: u32) -> StoreResult<Vec<Notification>> {
         self.read(move |c| {
-            let mut st =
-                c.prepare_cached(&format!("SELECT {COLS} FROM notifications WHERE email_status = 'digest' ORDER BY recipient, id LIMIT ?1")).db()?;
+            let mut st = c.prepare_cached(&format!("SELECT {COLS} FROM notifications WHERE email_status = 'digest' ORDER BY recipient, id LIMIT ?1")).db()?;
             st.query_map([limit], notification).db()?.collect::<rusqlite::Result<_>>().db()
         })
         .await
@@ -274,8 +273,7 @@ impl NotificationStore for SqliteStore {
 
     async fn invites(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<Invite>> {
         self.read(move |c| {
-            let mut st =
-                c.prepare_cached(&format!("SELECT {INVITE_COLS} FROM invites WHERE org_id = ?1 AND person_id = ?2 ORDER BY created_at DESC")).db()?;
+            let mut st = c.prepare_cached(&format!("SELECT {INVITE_COLS} FROM invites WHERE org_id = ?1 AND person_id = ?2 ORDER BY created_at DESC")).db()?;
             st.query_map(params![org.as_bytes(), person.as_bytes()], invite).db()?.collect::<rusqlite::Result<_>>().db()
         })
         .await

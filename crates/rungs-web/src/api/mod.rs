@@ -9,6 +9,7 @@ pub mod framework;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod opportunities;
 pub mod people;
@@ -17,7 +18,6 @@ pub mod readiness;
 pub mod recognition;
 pub mod tokens;
 pub mod webhooks;
-pub mod notifications;
 
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};

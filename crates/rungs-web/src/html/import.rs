@@ -12,7 +12,14 @@ use super::{HtmlError, Layout, render_string};
 use crate::AppState;
 use crate::extract::{AdminSession, Session};
 
-fn page(s: &Session, status: StatusCode, report: Option<&ImportReport>, error: Option<String>, skip_invalid: bool, email_on: bool) -> Result<Response, HtmlError> {
+fn page(
+    s: &Session,
+    status: StatusCode,
+    report: Option<&ImportReport>,
+    error: Option<String>,
+    skip_invalid: bool,
+    email_on: bool,
+) -> Result<Response, HtmlError> {
     let report = report.map(|r| {
         minijinja::context! {
             errors => r.errors.iter().map(|e| minijinja::context! { line => e.line, reasons => e.reasons.clone() }).collect::<Vec<_>>(),
@@ -23,10 +30,8 @@ fn page(s: &Session, status: StatusCode, report: Option<&ImportReport>, error: O
             added_ids => r.added_ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
         }
     });
-    let body = render_string(
-        "import.html",
-        minijinja::context! { layout => Layout::new(s, "import", "Import people"), report, error, skip_invalid, email_on },
-    )?;
+    let body =
+        render_string("import.html", minijinja::context! { layout => Layout::new(s, "import", "Import people"), report, error, skip_invalid, email_on })?;
     Ok((status, axum::response::Html(body)).into_response())
 }
 

@@ -28,7 +28,13 @@ pub struct CsrfForm {
 }
 
 /// Send (or resend) an invite to one person; back to their page saying how it went.
-pub async fn send_one(State(state): State<AppState>, s: Session, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Result<Response, HtmlError> {
+pub async fn send_one(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
     let id: PersonId = super::path_id(&id)?;
     let back = format!("/people/{id}/timeline");
@@ -38,7 +44,8 @@ pub async fn send_one(State(state): State<AppState>, s: Session, headers: Header
         let msg = format!("Sent {} an invite at {}. The link works once, until {until}.", sent.person.name, sent.person.email);
         Ok(flash::see_other_with(&back, &msg, &headers))
     } else {
-        let msg = format!("No email server is set up: give {} this sign-in link yourself. It works once, until {until}, and is not shown again.", sent.person.name);
+        let msg =
+            format!("No email server is set up: give {} this sign-in link yourself. It works once, until {until}, and is not shown again.", sent.person.name);
         let link = format!("{}{}", origin(&headers), sent.path);
         Ok(flash::see_other_with_once(&back, &msg, &link, &headers))
     }
@@ -104,7 +111,13 @@ pub struct RedeemForm {
 }
 
 /// Set the password through the link and sign in.
-pub async fn redeem(State(state): State<AppState>, headers: HeaderMap, ext: Extensions, Path(token): Path<String>, Form(f): Form<RedeemForm>) -> Result<Response, HtmlError> {
+pub async fn redeem(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ext: Extensions,
+    Path(token): Path<String>,
+    Form(f): Form<RedeemForm>,
+) -> Result<Response, HtmlError> {
     let person = match invites::redeem(state.store.as_ref(), &token, &f.password, Utc::now()).await {
         Ok(p) => p,
         Err(AppError::Invalid(v)) => {

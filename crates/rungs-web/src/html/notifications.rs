@@ -90,10 +90,8 @@ async fn settings_page(state: &AppState, s: &Session, headers: &HeaderMap, error
     let rows: Vec<_> = prefs
         .iter()
         .map(|(k, c)| {
-            let choices: Vec<_> = EmailChoice::ALL
-                .iter()
-                .map(|e| minijinja::context! { value => e.as_str(), label => choice_label(*e), checked => e == c })
-                .collect();
+            let choices: Vec<_> =
+                EmailChoice::ALL.iter().map(|e| minijinja::context! { value => e.as_str(), label => choice_label(*e), checked => e == c }).collect();
             minijinja::context! { kind => k.as_str(), label => k.label(), choices }
         })
         .collect();
@@ -125,7 +123,12 @@ pub async fn settings(State(state): State<AppState>, s: Session, headers: Header
 }
 
 /// Save the email choices: one radio group per kind (`email.<kind>`).
-pub async fn save_settings(State(state): State<AppState>, s: Session, headers: HeaderMap, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub async fn save_settings(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     let csrf = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.clone()).unwrap_or_default();
     s.check_csrf(&csrf)?;
     let choices: Vec<(String, String)> = pairs.iter().filter_map(|(k, v)| k.strip_prefix("email.").map(|k| (k.to_string(), v.clone()))).collect();

@@ -101,7 +101,13 @@ pub async fn mine(state: State<AppState>, s: Session, q: Query<Filter>) -> Resul
     page(state, s, me, q, None, None).await
 }
 
-pub async fn of_person(state: State<AppState>, s: Session, headers: axum::http::HeaderMap, Path(id): Path<String>, q: Query<Filter>) -> Result<Response, HtmlError> {
+pub async fn of_person(
+    state: State<AppState>,
+    s: Session,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    q: Query<Filter>,
+) -> Result<Response, HtmlError> {
     let id: PersonId = id.parse().map_err(|_| HtmlError::NotFound)?;
     let notice = super::flash::take(&headers);
     let link = super::flash::take_once(&headers);

@@ -98,6 +98,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         },
         Command::User { action } => match action {
             UserAction::SetPassword { db, email, role } => user::set_password(&db.db, &email, role.map(Into::into)).await?,
+            UserAction::Invite { db, email, people } => user::invite(&db.db, &email, &people).await?,
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,

@@ -132,7 +132,15 @@ async fn showcase<'a>(store: &dyn Store, org: OrgId, reports: &[&'a Person]) -> 
     Ok(midway)
 }
 
-pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: bool, truths_to: Option<PathBuf>, email: &crate::cli::EmailArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    db: &str,
+    people: usize,
+    seed: u64,
+    listen: &str,
+    no_serve: bool,
+    truths_to: Option<PathBuf>,
+    email: &crate::cli::EmailArgs,
+) -> anyhow::Result<ExitCode> {
     let mailer = email.mailer()?;
     let store: Arc<dyn Store> = open_store(db).await?;
     let org = match store.default_org().await? {
@@ -188,7 +196,8 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
     });
     // The background jobs run as under `rungs serve`: the badge job awards what the
     // demo's visitors earn (a win logged on the demo shows its badge seconds later).
-    let config = crate::commands::jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..crate::commands::jobs::RunnerConfig::from_env() };
+    let config =
+        crate::commands::jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..crate::commands::jobs::RunnerConfig::from_env() };
     let runner = crate::commands::jobs::start(store.clone(), config).await?;
     // So does the webhook dispatcher: a subscription added on the demo gets deliveries.
     let dispatcher = crate::commands::webhooks::start(store.clone());

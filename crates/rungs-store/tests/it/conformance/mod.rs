@@ -10,6 +10,7 @@ pub mod frameworks;
 pub mod idempotency;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
 pub mod opportunities;
 pub mod people;
 pub mod promotions;
@@ -17,7 +18,6 @@ pub mod rebuild;
 pub mod recognition;
 pub mod sessions;
 pub mod webhooks;
-pub mod notifications;
 
 /// One `#[tokio::test]` per conformance function. `$setup` is an expression (it may
 /// `.await`) giving `Option<DB>` where `DB` has a `store: Arc<dyn Store>` field and

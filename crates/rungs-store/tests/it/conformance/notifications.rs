@@ -17,7 +17,9 @@ pub async fn notifications_are_recorded_once_with_the_cursor_and_read_by_their_r
     let ada = hire(&store, org, "Ada").await;
     let bob = hire(&store, org, "Bob").await;
     let now = Utc::now();
-    let n = |to, kind, source: &str, choice| Notification::new(org, to, kind, source.to_string(), format!("{source} for {to}"), Some("/timeline".into()), choice, now);
+    let n = |to, kind, source: &str, choice| {
+        Notification::new(org, to, kind, source.to_string(), format!("{source} for {to}"), Some("/timeline".into()), choice, now)
+    };
     assert_eq!(store.notify_cursor(org).await.unwrap(), 0);
     let first = vec![
         n(ada, NotificationKind::WinValidated, "event:1", EmailChoice::Immediate),
@@ -89,7 +91,16 @@ pub async fn an_invite_is_used_once_before_it_expires(store: Arc<dyn Store>) {
     let now = Utc::now();
     let mut hash = [0u8; 32];
     hash[..16].copy_from_slice(Uuid::now_v7().as_bytes());
-    let invite = Invite { id: Uuid::now_v7(), org_id: org, person: ada, token_hash: hash, created_by: None, created_at: now, expires_at: now + Duration::days(7), used_at: None };
+    let invite = Invite {
+        id: Uuid::now_v7(),
+        org_id: org,
+        person: ada,
+        token_hash: hash,
+        created_by: None,
+        created_at: now,
+        expires_at: now + Duration::days(7),
+        used_at: None,
+    };
     store.create_invite(&invite).await.unwrap();
     // Two uses at once: exactly one succeeds.
     let (a, b) = tokio::join!(store.redeem_invite(&hash, now), store.redeem_invite(&hash, now));
