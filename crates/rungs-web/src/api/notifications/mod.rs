@@ -88,8 +88,8 @@ pub async fn read_all_notifications(State(state): State<AppState>, Auth(viewer):
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preferences {
-    /// Kind → `off`, `immediate` or `digest` (kinds left out keep their choice).
-    #[schema(value_type = BTreeMap<String, EmailChoice>)]
+    /// Kind (`win_validated`, ...) → `off`, `immediate` or `digest`; in a change, kinds
+    /// left out keep their choice.
     pub email: BTreeMap<String, String>,
 }
 
