@@ -185,9 +185,13 @@ fn smtp_server() -> Option<Smtp> {
     panic!("aiosmtpd did not listen on {port}");
 }
 
+/// The messages the server received, quoted-printable soft line breaks joined (a
+/// long link is folded at 76 characters on the wire).
 fn delivered(smtp: &Smtp) -> Vec<String> {
     let new = smtp.dir.path().join("mail").join("new");
-    let mut out: Vec<String> = std::fs::read_dir(new).map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect()).unwrap_or_default();
+    let mut out: Vec<String> = std::fs::read_dir(new)
+        .map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).map(|m| m.replace("=\r\n", "").replace("=\n", "")).collect())
+        .unwrap_or_default();
     out.sort();
     out
 }

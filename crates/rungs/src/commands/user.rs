@@ -43,7 +43,13 @@ pub async fn invite(db: &str, email: &crate::cli::EmailArgs, people: &[String]) 
         if sent.emailed {
             println!("Invited {} <{}> by email (the link works once, until {until}).", person.name, person.email);
         } else {
-            println!("Invite for {} <{}> (works once, until {until}; shown once):\n{}{}", person.name, person.email, email.public_url.trim_end_matches('/'), sent.path);
+            println!(
+                "Invite for {} <{}> (works once, until {until}; shown once):\n{}{}",
+                person.name,
+                person.email,
+                email.public_url.trim_end_matches('/'),
+                sent.path
+            );
         }
     }
     Ok(())
