@@ -96,10 +96,8 @@ async fn dummy_hash() -> Result<String, AppError> {
     Ok(DUMMY.get_or_init(|| h).clone())
 }
 
-/// Set the password (and sign-in role) of the person with `email` in `org`. `role`
-/// `None` keeps the role they had, or `employee` for a first password. Every session
-/// of that person ends: a changed password signs them out everywhere.
-pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Option<Role>, password: &str) -> Result<(Person, Role), AppError> {
+/// A password's length is within bounds (the only rule: length, not composition).
+pub fn check_password(password: &str) -> Result<(), AppError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD {
         return Err(AppError::invalid("password", format!("must be at least {MIN_PASSWORD} characters")));
@@ -107,6 +105,14 @@ pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Opti
     if n > MAX_PASSWORD {
         return Err(AppError::invalid("password", format!("must be at most {MAX_PASSWORD} characters")));
     }
+    Ok(())
+}
+
+/// Set the password (and sign-in role) of the person with `email` in `org`. `role`
+/// `None` keeps the role they had, or `employee` for a first password. Every session
+/// of that person ends: a changed password signs them out everywhere.
+pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Option<Role>, password: &str) -> Result<(Person, Role), AppError> {
+    check_password(password)?;
     let email = rungs_core::text::parse_email("email", email)?;
     let person = store.person_by_email(org, &email).await.map_err(|e| match e {
         StoreError::NotFound => AppError::invalid("email", "no person has this email"),

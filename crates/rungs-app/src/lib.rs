@@ -15,6 +15,7 @@ pub mod history_import;
 pub mod inbox;
 pub mod ledger_file;
 pub mod milestones;
+pub mod notifications;
 pub mod opportunities;
 pub mod org;
 pub mod org_readiness;

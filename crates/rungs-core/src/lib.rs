@@ -11,6 +11,7 @@ pub mod framework;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
 pub mod opportunity;
 pub mod packet;
 pub mod page;

@@ -267,6 +267,7 @@ pub trait Store:
     + crate::proposal::ProposalStore
     + crate::webhooks::WebhookStore
     + crate::evidence::EvidenceStore
+    + crate::notifications::NotificationStore
     + Send
     + Sync
     + 'static

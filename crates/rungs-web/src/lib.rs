@@ -67,6 +67,8 @@ pub struct AppState {
     pub form_key: Arc<rungs_app::accounts::FormKey>,
     /// The analytics snapshot per organization, caught up incrementally.
     pub analytics: Arc<rungs_app::analytics::Cache>,
+    /// SMTP, when configured: invites are emailed (otherwise their link is shown).
+    pub mailer: Option<rungs_app::notifications::mail::Mailer>,
 }
 
 impl AppState {
@@ -79,7 +81,14 @@ impl AppState {
             readiness: Arc::default(),
             form_key: Arc::new(rungs_app::accounts::FormKey::random()),
             analytics: Arc::default(),
+            mailer: None,
         }
+    }
+
+    /// Email invites through `mailer`.
+    pub fn with_mailer(mut self, mailer: Option<rungs_app::notifications::mail::Mailer>) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     /// Sign sign-in forms with `key` (`RUNGS_SECRET_KEY`: the same on every instance).

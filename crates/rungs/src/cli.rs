@@ -140,12 +140,65 @@ pub enum BadgesAction {
     },
 }
 
+/// Email (docs/NOTIFICATIONS.md): without `--smtp-host`, notifications stay in the
+/// app and invites show their link to the sender.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmailArgs {
+    /// The SMTP server to send through.
+    #[arg(long, env = "RUNGS_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Its port (587: submission with STARTTLS; 465: TLS; 25: plain).
+    #[arg(long, env = "RUNGS_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// none (plain, e.g. a relay on localhost), starttls (required, never downgraded) or tls.
+    #[arg(long, env = "RUNGS_SMTP_SECURITY", default_value = "starttls", value_parser = ["none", "starttls", "tls"])]
+    pub smtp_security: String,
+    #[arg(long, env = "RUNGS_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "RUNGS_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The From address, e.g. "Rungs <rungs@example.com>".
+    #[arg(long, env = "RUNGS_SMTP_FROM", default_value = "Rungs <rungs@localhost>")]
+    pub smtp_from: String,
+    /// Seconds to wait for the server.
+    #[arg(long, env = "RUNGS_SMTP_TIMEOUT_SECS", default_value_t = 30)]
+    pub smtp_timeout_secs: u64,
+    /// Where people reach Rungs, for links in emails (e.g. https://rungs.example.com).
+    #[arg(long, env = "RUNGS_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+    /// The hour (0-23, UTC) the daily digest goes out.
+    #[arg(long, env = "RUNGS_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..24))]
+    pub digest_hour: u32,
+}
+
+impl EmailArgs {
+    /// The configured mailer, or `None` without a host.
+    pub fn mailer(&self) -> anyhow::Result<Option<rungs_app::notifications::mail::Mailer>> {
+        use rungs_app::notifications::mail::{Mailer, Security, SmtpConfig};
+        let Some(host) = self.smtp_host.clone().filter(|h| !h.trim().is_empty()) else { return Ok(None) };
+        let security = Security::parse(&self.smtp_security).ok_or_else(|| anyhow::anyhow!("--smtp-security must be none, starttls or tls"))?;
+        let config = SmtpConfig {
+            host,
+            port: self.smtp_port,
+            security,
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.clone(),
+            from: self.smtp_from.clone(),
+            base_url: self.public_url.clone(),
+            timeout: std::time::Duration::from_secs(self.smtp_timeout_secs.max(1)),
+        };
+        Mailer::new(&config).map(Some).map_err(|e| anyhow::anyhow!(e))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
     Serve {
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        email: EmailArgs,
         /// Address to listen on.
         #[arg(long, env = "RUNGS_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
@@ -281,6 +334,8 @@ pub enum Command {
         /// (`<db>.truths.json`), or `./rungs-demo.truths.json` for PostgreSQL.
         #[arg(long)]
         truths: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        email: EmailArgs,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -419,6 +474,18 @@ pub enum UserAction {
         /// What signing in lets them do; keeps their current role (or employee) if absent.
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
+    },
+    /// Send people an invite: a one-time link to choose a password and sign in
+    /// (docs/NOTIFICATIONS.md). By email with `--smtp-host`; otherwise the link is
+    /// printed, once, to pass on.
+    Invite {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        email: EmailArgs,
+        /// Whom to invite (repeat for several).
+        #[arg(long = "person", required = true)]
+        people: Vec<String>,
     },
 }
 

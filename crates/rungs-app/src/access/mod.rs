@@ -186,6 +186,8 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::ManageWebhooks
             | Action::ManageEvidence
             | Action::ResolveSuggestion
+            | Action::ReadNotifications
+            | Action::Invite
             | Action::ReadPay
             | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
@@ -228,6 +230,10 @@ pub struct Capabilities {
     pub configure_routes: bool,
     /// Set up evidence sources (secrets), mapping rules and account links.
     pub manage_evidence: bool,
+    /// Send invites (one-time sign-in links) after an import and from a person page.
+    pub invite: bool,
+    /// Has notifications of their own: the bell.
+    pub notifications: bool,
 }
 
 impl Capabilities {
@@ -252,6 +258,8 @@ impl Capabilities {
             manage_scim: table::may(role, Action::Administer(Area::Scim)),
             configure_routes: table::may(role, Action::ConfigureRoutes),
             manage_evidence: rel(Action::ManageEvidence, Relation::Other),
+            invite: table::may(role, Action::Invite),
+            notifications: rel(Action::ReadNotifications, Relation::Myself),
         }
     }
 }

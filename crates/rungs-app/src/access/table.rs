@@ -93,6 +93,11 @@ pub enum Action {
     ManageEvidence,
     /// See, accept or dismiss a suggested win; the subject is the person it is for.
     ResolveSuggestion,
+    /// Read your notifications, mark them read, choose which reach you by email
+    /// (only `myself`: nobody reads another person's notifications).
+    ReadNotifications,
+    /// Send a person a one-time sign-in link (invite, resend).
+    Invite,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -161,6 +166,7 @@ impl Action {
             .chain([Action::ManageWebhooks])
             .chain([Action::Propose, Action::ReadProposal, Action::DecideProposal, Action::ConfigureRoutes])
             .chain([Action::ManageEvidence, Action::ResolveSuggestion])
+            .chain([Action::ReadNotifications, Action::Invite])
             .collect()
     }
 
@@ -191,6 +197,8 @@ impl Action {
             Action::ConfigureRoutes => "configure approval routes".into(),
             Action::ManageEvidence => "set up evidence sources, mapping rules and account links".into(),
             Action::ResolveSuggestion => "see, accept or dismiss a suggested win (self: their own)".into(),
+            Action::ReadNotifications => "read notifications, set email preferences".into(),
+            Action::Invite => "send an invite (one-time sign-in link)".into(),
         }
     }
 }
@@ -352,6 +360,12 @@ pub const RULES: &[Rule] = &[
     // organization's auto-accept): nobody accepts or dismisses it for them.
     people_team(Action::ManageEvidence),
     Rule { action: Action::ResolveSuggestion, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
+    // Notifications are each person's own, whatever their role; a person who has
+    // left cannot sign in to read them.
+    Rule { action: Action::ReadNotifications, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
+    // Invites let someone in: the people team's, like setting a password at the
+    // command line.
+    people_team(Action::Invite),
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

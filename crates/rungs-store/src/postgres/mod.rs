@@ -23,6 +23,7 @@ mod group;
 mod health;
 mod jobs;
 pub mod migrate;
+mod notifications;
 mod opportunities;
 mod promotions;
 mod proposals;

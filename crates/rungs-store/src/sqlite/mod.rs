@@ -15,6 +15,7 @@ mod frameworks;
 mod health;
 mod jobs;
 pub mod migrate;
+mod notifications;
 mod opportunities;
 mod promotions;
 mod proposals;

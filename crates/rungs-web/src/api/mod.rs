@@ -10,6 +10,7 @@ pub mod framework;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod opportunities;
 pub mod people;
@@ -65,6 +66,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
         (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
         (name = "evidence", description = "Evidence from work systems: the inbound endpoint for GitHub, GitLab and signed senders, sources and mapping rules, and each person's suggested wins (docs/INTEGRATIONS.md)."),
+        (name = "notifications", description = "Your notifications and email preferences (docs/NOTIFICATIONS.md)."),
     )
 )]
 pub struct ApiDoc;

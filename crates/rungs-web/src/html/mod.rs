@@ -18,7 +18,9 @@ mod fmt;
 mod framework;
 mod home;
 mod import;
+mod invites;
 mod login;
+mod notifications;
 mod opportunities;
 mod packet;
 mod people;
@@ -126,6 +128,13 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/evidence/sources/{id}/remove", post(evidence::remove))
         .route("/suggestions/{id}/accept", post(suggestions::accept))
         .route("/suggestions/{id}/dismiss", post(suggestions::dismiss))
+        .route("/notifications", get(notifications::show))
+        .route("/notifications/read-all", post(notifications::mark_all_read))
+        .route("/notifications/settings", get(notifications::settings).post(notifications::save_settings))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/people/{id}/invite", post(invites::send_one))
+        .route("/people/invite", post(invites::send_many))
+        .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -182,6 +191,9 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("webhooks.html", include_str!("../../templates/webhooks.html")),
     ("scim_tokens.html", include_str!("../../templates/scim_tokens.html")),
     ("evidence.html", include_str!("../../templates/evidence.html")),
+    ("notifications.html", include_str!("../../templates/notifications.html")),
+    ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
+    ("invite.html", include_str!("../../templates/invite.html")),
 ];
 
 /// Render `name` with `ctx` to a string.
@@ -210,11 +222,13 @@ pub struct Layout {
     pub title: String,
     /// What the viewer may do, from the access table: the menu offers only that.
     pub can: rungs_app::access::Capabilities,
+    /// The bell's number.
+    pub unread: u64,
 }
 
 impl Layout {
     pub fn new(s: &Session, current: &'static str, title: impl Into<String>) -> Self {
         let can = rungs_app::access::Capabilities::of(s.viewer.role);
-        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into(), can }
+        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into(), can, unread: s.unread }
     }
 }

@@ -72,11 +72,13 @@ pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
 
 pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, email } => {
+            let mailer = email.mailer()?;
             let store = open_store(&db.db).await?;
-            let runner = jobs::start(store.clone(), jobs::RunnerConfig::from_env()).await?;
+            let config = jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..jobs::RunnerConfig::from_env() };
+            let runner = jobs::start(store.clone(), config).await?;
             let dispatcher = webhooks::start(store.clone());
-            serve_until_signal(store, &listen, None).await?;
+            serve_until_signal(store, &listen, None, mailer).await?;
             runner.abort();
             dispatcher.abort();
         }
@@ -98,6 +100,7 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         },
         Command::User { action } => match action {
             UserAction::SetPassword { db, email, role } => user::set_password(&db.db, &email, role.map(Into::into)).await?,
+            UserAction::Invite { db, email, people } => user::invite(&db.db, &email, &people).await?,
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,
@@ -132,8 +135,8 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::Recognition { action } => recognition::run(action).await?,
         Command::Report { db, what } => report::run(&db.db, what).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
-        Command::Demo { db, people, seed, listen, no_serve, truths } => {
-            return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;
+        Command::Demo { db, people, seed, listen, no_serve, truths, email } => {
+            return crate::demo::run(&db, people, seed, &listen, no_serve, truths, &email).await;
         }
         Command::Doctor { db } => return doctor::run(&db.db, config).await,
         Command::Backup { db, out } => return backup::backup(&db.db, &out).await,

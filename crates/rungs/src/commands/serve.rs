@@ -8,7 +8,12 @@ use tokio::net::TcpListener;
 
 /// Serve `store` on `listen` until SIGINT/SIGTERM. `on_ready` runs once the socket is
 /// bound (the demo prints its logins there).
-pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>) -> anyhow::Result<()> {
+pub async fn serve_until_signal(
+    store: Arc<dyn Store>,
+    listen: &str,
+    on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
+    mailer: Option<rungs_app::notifications::mail::Mailer>,
+) -> anyhow::Result<()> {
     // How often `/readyz` may probe the store with a write (docs/operations.md).
     let probe_every = match rungs_core::settings::var("RUNGS_READY_PROBE_SECS") {
         Some(v) => {
@@ -46,7 +51,8 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         None => rungs_web::AppState::new(store),
     }
     .with_form_key(form_key)
-    .with_config(config);
+    .with_config(config)
+    .with_mailer(mailer);
     rungs_web::serve_with_grace(listener, state, shutdown_signal(), grace).await.context("server error")?;
     tracing::info!("rungs stopped");
     Ok(())

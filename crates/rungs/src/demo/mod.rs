@@ -134,7 +134,16 @@ async fn showcase<'a>(store: &dyn Store, org: OrgId, reports: &[&'a Person]) -> 
     Ok(midway)
 }
 
-pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: bool, truths_to: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    db: &str,
+    people: usize,
+    seed: u64,
+    listen: &str,
+    no_serve: bool,
+    truths_to: Option<PathBuf>,
+    email: &crate::cli::EmailArgs,
+) -> anyhow::Result<ExitCode> {
+    let mailer = email.mailer()?;
     let store: Arc<dyn Store> = open_store(db).await?;
     let org = match store.default_org().await? {
         Some(org) => {
@@ -193,10 +202,12 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
     });
     // The background jobs run as under `rungs serve`: the badge job awards what the
     // demo's visitors earn (a win logged on the demo shows its badge seconds later).
-    let runner = crate::commands::jobs::start(store.clone(), crate::commands::jobs::RunnerConfig::from_env()).await?;
+    let config =
+        crate::commands::jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..crate::commands::jobs::RunnerConfig::from_env() };
+    let runner = crate::commands::jobs::start(store.clone(), config).await?;
     // So does the webhook dispatcher: a subscription added on the demo gets deliveries.
     let dispatcher = crate::commands::webhooks::start(store.clone());
-    serve_until_signal(store, listen, Some(on_ready)).await?;
+    serve_until_signal(store, listen, Some(on_ready), mailer).await?;
     runner.abort();
     dispatcher.abort();
     Ok(ExitCode::SUCCESS)

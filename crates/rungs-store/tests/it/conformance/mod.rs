@@ -11,6 +11,7 @@ pub mod frameworks;
 pub mod idempotency;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
 pub mod opportunities;
 pub mod people;
 pub mod promotions;
@@ -85,6 +86,9 @@ macro_rules! conformance_suite {
             webhooks::the_outbox_fans_out_once_per_subscription_and_event_in_ledger_order,
             webhooks::a_subscription_is_leased_to_one_dispatcher_with_a_fence,
             webhooks::a_failed_head_holds_its_queue_until_the_retry_and_replay_sends_again,
+            notifications::notifications_are_recorded_once_with_the_cursor_and_read_by_their_recipient,
+            notifications::emails_move_through_their_states_and_preferences_are_kept,
+            notifications::an_invite_is_used_once_before_it_expires,
         );
     };
     (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(
