@@ -54,15 +54,20 @@ async function waitForHealth(deadlineMs) {
   throw new Error(`rungs did not become healthy:\n${demo.output}`);
 }
 
-/** Register `before`/`after` hooks that run a fresh 60-person demo for this test file. */
-export function useDemo() {
+/** A free TCP port on 127.0.0.1. */
+export { freePort };
+
+/** Register `before`/`after` hooks that run a fresh 60-person demo for this test file.
+ * `options` is read when the hook runs (an earlier `before` may fill it in): `port`
+ * to listen on, `env` extra environment variables (e.g. single sign-on settings). */
+export function useDemo(options = {}) {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'rungs-e2e-'));
-    const port = await freePort();
+    const port = options.port ?? await freePort();
     demo.base = `http://127.0.0.1:${port}`;
     server = spawn(BINARY, ['demo', '--db', join(dir, 'demo.db'), '--people', '60', '--listen', `127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNGS_LOG: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNGS_LOG: 'warn', ...(options.env ?? {}) },
     });
     server.stdout.on('data', (d) => { demo.output += d; parseLogins(demo.output); });
     server.stderr.on('data', (d) => { demo.output += d; });

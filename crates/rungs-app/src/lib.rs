@@ -5,8 +5,10 @@
 
 pub mod access;
 pub mod accounts;
+pub mod sso;
 pub mod analytics;
 pub mod badges;
+pub mod chat;
 pub mod error;
 pub mod events;
 pub mod framework;

@@ -19,6 +19,7 @@ pub mod promotion;
 pub mod readiness;
 pub mod recognition;
 pub mod session_store;
+pub mod slack;
 pub mod store;
 pub mod text;
 pub mod webhooks;

@@ -28,6 +28,8 @@ struct Inner {
     /// (route, method, status) → count.
     requests: BTreeMap<(String, String, u16), u64>,
     durations: BTreeMap<String, Histogram>,
+    /// (integration, reason) → inbound integration requests refused (bad signature...).
+    refused: BTreeMap<(String, String), u64>,
 }
 
 /// The process-wide registry; one per [`crate::AppState`].
@@ -47,6 +49,13 @@ impl Metrics {
         h.counts[slot] += 1;
         h.sum += secs;
         h.count += 1;
+    }
+
+    /// Count one inbound integration request refused (`integration` like `slack`,
+    /// `reason` like `forged` or `stale`).
+    pub fn refuse(&self, integration: &str, reason: &str) {
+        let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *m.refused.entry((integration.to_string(), reason.to_string())).or_default() += 1;
     }
 
     /// The exposition text; `stats` is `None` when the store could not be asked.
@@ -70,6 +79,11 @@ impl Metrics {
             let _ = writeln!(out, "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
             let _ = writeln!(out, "http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
             let _ = writeln!(out, "http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+        }
+        out.push_str("# HELP rungs_integration_requests_refused_total Inbound integration requests refused, by integration and reason.\n");
+        out.push_str("# TYPE rungs_integration_requests_refused_total counter\n");
+        for ((integration, reason), n) in &m.refused {
+            let _ = writeln!(out, "rungs_integration_requests_refused_total{{integration=\"{}\",reason=\"{}\"}} {n}", esc(integration), esc(reason));
         }
         if let Some(s) = stats {
             gauge(&mut out, "rungs_ledger_events", "Events in the ledger.", s.events);

@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
     let (router, _) = routes(&state.config).split_for_parts();
     router
         .merge(crate::html::routes(&state.config))
+        .merge(crate::integrations::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn(middleware::problemize))

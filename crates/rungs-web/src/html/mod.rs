@@ -26,6 +26,7 @@ mod progress_charts;
 mod promotions;
 mod promotions_svg;
 mod recognition;
+mod sso;
 mod team;
 mod timeline;
 mod webhooks;
@@ -61,6 +62,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/sso/start", get(sso::start))
+        .route("/sso/callback", get(sso::callback))
         .route("/wins/new", get(wins::form))
         .route("/wins", post(wins::submit))
         .route("/recognition", get(recognition::show).post(recognition::give))

@@ -22,6 +22,8 @@ mod people;
 mod promotions;
 mod readiness;
 mod recognition;
+mod slack;
+mod sso;
 mod support;
 mod system;
 mod tokens;

@@ -7,6 +7,7 @@ mod import_events;
 mod import_framework;
 mod import_history;
 mod import_people;
+pub mod integrations;
 pub mod jobs;
 pub mod migrate_store;
 mod opportunities;
@@ -70,11 +71,11 @@ pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
 
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, integrations } => {
             let store = open_store(&db.db).await?;
             let runner = jobs::start(store.clone(), jobs::RunnerConfig::from_env()).await?;
             let dispatcher = webhooks::start(store.clone());
-            serve_until_signal(store, &listen, None).await?;
+            serve_until_signal(store, &listen, &integrations, None).await?;
             runner.abort();
             dispatcher.abort();
         }
@@ -130,8 +131,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Recognition { action } => recognition::run(action).await?,
         Command::Report { db, what } => report::run(&db.db, what).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
-        Command::Demo { db, people, seed, listen, no_serve, truths } => {
-            return crate::demo::run(&db, people, seed, &listen, no_serve, truths).await;
+        Command::Demo { db, people, seed, listen, no_serve, truths, integrations } => {
+            return crate::demo::run(&db, people, seed, &listen, no_serve, truths, &integrations).await;
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);

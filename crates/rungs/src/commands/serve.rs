@@ -8,7 +8,12 @@ use tokio::net::TcpListener;
 
 /// Serve `store` on `listen` until SIGINT/SIGTERM. `on_ready` runs once the socket is
 /// bound (the demo prints its logins there).
-pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>) -> anyhow::Result<()> {
+pub async fn serve_until_signal(
+    store: Arc<dyn Store>,
+    listen: &str,
+    integrations: &super::integrations::IntegrationArgs,
+    on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
+) -> anyhow::Result<()> {
     // How often `/readyz` may probe the store with a write (docs/operations.md).
     let probe_every = match std::env::var("RUNGS_READY_PROBE_SECS").ok().filter(|v| !v.trim().is_empty()) {
         Some(v) => {
@@ -24,6 +29,8 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         None => rungs_web::DEFAULT_SHUTDOWN_GRACE,
     };
     let form_key = form_key()?;
+    // Checked before binding: a misconfiguration stops here, with its reason.
+    let configured = integrations.apply(rungs_web::AppState::new(store.clone()))?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "rungs is listening");
@@ -31,8 +38,8 @@ pub async fn serve_until_signal(store: Arc<dyn Store>, listen: &str, on_ready: O
         f(addr);
     }
     let state = match probe_every {
-        Some(every) => rungs_web::AppState::new(store).with_ready_probe_every(every),
-        None => rungs_web::AppState::new(store),
+        Some(every) => configured.with_ready_probe_every(every),
+        None => configured,
     }
     .with_form_key(form_key);
     rungs_web::serve_with_grace(listener, state, shutdown_signal(), grace).await.context("server error")?;

@@ -132,7 +132,15 @@ async fn showcase<'a>(store: &dyn Store, org: OrgId, reports: &[&'a Person]) -> 
     Ok(midway)
 }
 
-pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: bool, truths_to: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    db: &str,
+    people: usize,
+    seed: u64,
+    listen: &str,
+    no_serve: bool,
+    truths_to: Option<PathBuf>,
+    integrations: &crate::commands::integrations::IntegrationArgs,
+) -> anyhow::Result<ExitCode> {
     let store: Arc<dyn Store> = open_store(db).await?;
     let org = match store.default_org().await? {
         Some(org) => {
@@ -190,7 +198,7 @@ pub async fn run(db: &str, people: usize, seed: u64, listen: &str, no_serve: boo
     let runner = crate::commands::jobs::start(store.clone(), crate::commands::jobs::RunnerConfig::from_env()).await?;
     // So does the webhook dispatcher: a subscription added on the demo gets deliveries.
     let dispatcher = crate::commands::webhooks::start(store.clone());
-    serve_until_signal(store, listen, Some(on_ready)).await?;
+    serve_until_signal(store, listen, integrations, Some(on_ready)).await?;
     runner.abort();
     dispatcher.abort();
     Ok(ExitCode::SUCCESS)
