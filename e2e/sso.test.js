@@ -3,7 +3,7 @@
 // form and a password POST is refused; the demo's employee signs in at the provider
 // (authorization code + PKCE), lands on their home page, signs out (the Rungs session
 // ends), and signs in again through the stored link.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { useDemo, demo, newPage, freePort, checkA11y, shoot } from './support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const options = {};
 let idp, idpOutput = '';
 
-before(async () => {
+/** Start the OpenID provider, then tell the demo where it is. */
+async function setup(options) {
   options.port = await freePort();
   const idpPort = await freePort();
   const issuer = `http://127.0.0.1:${idpPort}`;
@@ -37,7 +37,8 @@ before(async () => {
     RUNGS_OIDC_SSO_ONLY: 'true',
     RUNGS_OIDC_NAME: 'Test IdP',
   };
-});
+}
+const options = { setup };
 useDemo(options);
 after(() => { if (idp && idp.exitCode === null) idp.kill('SIGTERM'); });
 

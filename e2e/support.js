@@ -58,11 +58,12 @@ async function waitForHealth(deadlineMs) {
 export { freePort };
 
 /** Register `before`/`after` hooks that run a fresh 60-person demo for this test file.
- * `options` is read when the hook runs (an earlier `before` may fill it in): `port`
- * to listen on, `env` extra environment variables (e.g. single sign-on settings). */
+ * `options.setup`, when given, runs first (async) and may fill in `options.port` (to
+ * listen on) and `options.env` (extra environment, e.g. single sign-on settings). */
 export function useDemo(options = {}) {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
+    if (options.setup) await options.setup(options);
     dir = mkdtempSync(join(tmpdir(), 'rungs-e2e-'));
     const port = options.port ?? await freePort();
     demo.base = `http://127.0.0.1:${port}`;
