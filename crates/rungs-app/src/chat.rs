@@ -56,7 +56,9 @@ fn internal(e: impl Into<AppError>) -> Reply {
 /// An error of a use case in words: field errors say which field and why.
 fn refused(e: AppError) -> Reply {
     match e {
-        AppError::Invalid(v) => Reply::text(format!("Nothing was recorded: {}.", v.errors.iter().map(|p| format!("{}: {}", p.field, p.reason)).collect::<Vec<_>>().join("; "))),
+        AppError::Invalid(v) => {
+            Reply::text(format!("Nothing was recorded: {}.", v.errors.iter().map(|p| format!("{}: {}", p.field, p.reason)).collect::<Vec<_>>().join("; ")))
+        }
         AppError::Forbidden(why) => Reply::text(format!("Not allowed: {why}.")),
         AppError::Conflict { field, reason } => Reply::text(format!("Nothing was recorded: {field}: {reason}.")),
         other => internal(other),
@@ -102,7 +104,9 @@ pub async fn confirm_win(store: &dyn Store, dir: &Directory, user_id: &str, valu
         Ok(w) => w,
         Err(reply) => return reply,
     };
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(value) else { return Reply::text("That button is from an older version of Rungs; run the command again.") };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(value) else {
+        return Reply::text("That button is from an older version of Rungs; run the command again.");
+    };
     let text = v.get("t").and_then(|t| t.as_str()).unwrap_or_default().trim().to_string();
     let competencies = v.get("c").cloned().unwrap_or_else(|| json!([]));
     if text.is_empty() {

@@ -5,7 +5,6 @@
 
 pub mod access;
 pub mod accounts;
-pub mod sso;
 pub mod analytics;
 pub mod badges;
 pub mod chat;
@@ -27,6 +26,7 @@ pub mod promotions;
 pub mod readiness;
 pub mod recognition;
 pub mod spreadsheet;
+pub mod sso;
 pub mod tokens;
 pub mod webhooks;
 

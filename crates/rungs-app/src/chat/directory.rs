@@ -73,14 +73,8 @@ impl Directory {
         {
             return Ok(email.clone());
         }
-        let res = self
-            .http
-            .get(format!("{}/users.info", self.api_base))
-            .bearer_auth(&self.bot_token)
-            .query(&[("user", user_id)])
-            .send()
-            .await
-            .map_err(|e| {
+        let res =
+            self.http.get(format!("{}/users.info", self.api_base)).bearer_auth(&self.bot_token).query(&[("user", user_id)]).send().await.map_err(|e| {
                 tracing::warn!(error = %e, "users.info failed");
                 LookupError::Unavailable
             })?;
@@ -89,7 +83,9 @@ impl Directory {
             LookupError::Unavailable
         })?;
         let email = match info {
-            UsersInfo { ok: true, user: Some(User { deleted: false, profile: Profile { email: Some(e) } }), .. } if !e.trim().is_empty() => e.trim().to_lowercase(),
+            UsersInfo { ok: true, user: Some(User { deleted: false, profile: Profile { email: Some(e) } }), .. } if !e.trim().is_empty() => {
+                e.trim().to_lowercase()
+            }
             UsersInfo { ok: false, error, .. } => return Err(LookupError::NoEmail(error.unwrap_or_else(|| "no error given".into()))),
             _ => return Err(LookupError::NoEmail("no email in the profile; the app needs the users:read.email scope".into())),
         };

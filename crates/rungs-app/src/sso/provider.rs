@@ -188,7 +188,9 @@ impl Provider {
         match &self.config.client_secret {
             // client_secret_basic is the default method (OIDC Core §9); a provider that
             // lists only client_secret_post gets the secret in the form.
-            Some(secret) if m.token_endpoint_auth_methods_supported.is_empty() || m.token_endpoint_auth_methods_supported.iter().any(|a| a == "client_secret_basic") => {
+            Some(secret)
+                if m.token_endpoint_auth_methods_supported.is_empty() || m.token_endpoint_auth_methods_supported.iter().any(|a| a == "client_secret_basic") =>
+            {
                 // RFC 6749 §2.3.1: both parts form-urlencoded before the Basic encoding.
                 let user = form_urlencode(&self.config.client_id);
                 let pass = form_urlencode(secret);

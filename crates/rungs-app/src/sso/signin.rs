@@ -45,7 +45,8 @@ pub async fn sign_in(store: &dyn Store, org: OrgId, claims: &IdClaims, jit: bool
         Ok(link) => store.person(link.org_id, link.person_id).await?,
         Err(StoreError::NotFound) => {
             let person = match_or_provision(store, org, claims, jit).await?;
-            let link = SsoLink { issuer: claims.issuer.clone(), subject: claims.subject.clone(), org_id: person.org_id, person_id: person.id, created_at: Utc::now() };
+            let link =
+                SsoLink { issuer: claims.issuer.clone(), subject: claims.subject.clone(), org_id: person.org_id, person_id: person.id, created_at: Utc::now() };
             match store.link_sso(&link).await {
                 // A concurrent first sign-in of the same account linked it: use that link.
                 Ok(()) | Err(StoreError::Conflict { .. }) => {}

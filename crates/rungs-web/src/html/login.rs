@@ -56,7 +56,15 @@ impl SsoOffer {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn page(status: StatusCode, csrf: &str, email: &str, next: &str, error: Option<String>, secure: bool, sso: &SsoOffer) -> Result<Response, HtmlError> {
+pub(crate) fn page(
+    status: StatusCode,
+    csrf: &str,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    secure: bool,
+    sso: &SsoOffer,
+) -> Result<Response, HtmlError> {
     let next = safe_next(next);
     let sso_href = format!("/sso/start?next={}", super::encode_form(next));
     let body = render_string(

@@ -47,7 +47,12 @@ pub async fn start(State(state): State<AppState>, headers: HeaderMap, Query(q): 
         Ok(u) => u,
         Err(e) => {
             tracing::error!(error = %e, "single sign-on could not start");
-            return refused(&state, &headers, StatusCode::BAD_GATEWAY, "Single sign-on is unavailable right now: the identity provider could not be reached.".into());
+            return refused(
+                &state,
+                &headers,
+                StatusCode::BAD_GATEWAY,
+                "Single sign-on is unavailable right now: the identity provider could not be reached.".into(),
+            );
         }
     };
     let mut res = see_other(&url);
@@ -80,14 +85,24 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q
     }
     let pending = cookie(&headers, SSO_COOKIE).and_then(|c| Pending::decode(&c));
     let (Some(pending), Some(code), Some(returned)) = (pending, q.code, q.state) else {
-        return refused(&state, &headers, StatusCode::BAD_REQUEST, "That sign-in link had expired or was opened in another browser. Please sign in again.".into());
+        return refused(
+            &state,
+            &headers,
+            StatusCode::BAD_REQUEST,
+            "That sign-in link had expired or was opened in another browser. Please sign in again.".into(),
+        );
     };
     if q.iss.as_deref().is_some_and(|iss| iss != provider.config.issuer) {
         // A response from another provider (a mix-up attack, RFC 9207).
         return refused(&state, &headers, StatusCode::FORBIDDEN, "That sign-in response came from another identity provider. Please sign in again.".into());
     }
     if !rungs_app::accounts::same(&returned, &pending.state) {
-        return refused(&state, &headers, StatusCode::FORBIDDEN, "That sign-in response does not belong to this browser (state mismatch). Please sign in again.".into());
+        return refused(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            "That sign-in response does not belong to this browser (state mismatch). Please sign in again.".into(),
+        );
     }
     let claims = match provider.finish(&pending, &code).await {
         Ok(c) => c,
@@ -120,4 +135,3 @@ fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
-

@@ -10,7 +10,5 @@ use axum::routing::post;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/integrations/slack/commands", post(slack::commands))
-        .route("/integrations/slack/interactivity", post(slack::interactivity))
+    Router::new().route("/integrations/slack/commands", post(slack::commands)).route("/integrations/slack/interactivity", post(slack::interactivity))
 }

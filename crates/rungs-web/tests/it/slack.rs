@@ -176,7 +176,10 @@ async fn a_signed_win_is_suggested_confirmed_with_the_button_and_recorded_once()
 #[tokio::test]
 async fn forged_stale_and_unsigned_requests_are_refused_counted_and_change_nothing() {
     let app = ChatApp::new().await;
-    let (events, _) = { let s = app.store.stats().await.unwrap(); (s.events, s.people) };
+    let (events, _) = {
+        let s = app.store.stats().await.unwrap();
+        (s.events, s.people)
+    };
     let body = serde_urlencoded::to_string([("user_id", "UWENDY"), ("command", "/rungs"), ("text", "win forged win")]).unwrap();
     let forged = app.post_signed("/integrations/slack/commands", &body, "not-the-secret", now()).await;
     forged.assert_status(StatusCode::UNAUTHORIZED);

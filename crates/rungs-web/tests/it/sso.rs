@@ -152,7 +152,23 @@ async fn a_good_token_validates_and_bad_ones_are_refused_for_their_reason() {
     assert!(refused(&p, &sign(&good, 1), "another nonce").await.contains("nonce"));
     assert!(refused(&p, &sign(&with("aud", json!("someone-else")), 1), "n1").await.contains("aud"));
     assert!(refused(&p, &sign(&with("aud", json!([CLIENT, "other"])), 1), "n1").await.contains("azp"), "several audiences need azp = us");
-    p.validate(&sign(&with("aud", json!([CLIENT, "other"])).as_object().map(|o| { let mut o = o.clone(); o.insert("azp".into(), json!(CLIENT)); Value::Object(o) }).unwrap(), 1), "n1", chrono::Utc::now()).await.unwrap();
+    p.validate(
+        &sign(
+            &with("aud", json!([CLIENT, "other"]))
+                .as_object()
+                .map(|o| {
+                    let mut o = o.clone();
+                    o.insert("azp".into(), json!(CLIENT));
+                    Value::Object(o)
+                })
+                .unwrap(),
+            1,
+        ),
+        "n1",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     assert!(refused(&p, &sign(&with("iss", json!("https://evil.example")), 1), "n1").await.contains("issuer"));
     assert!(refused(&p, &sign(&with("exp", json!(now() - 120)), 1), "n1").await.contains("expired"));
     // Within the skew: expired 30 s ago, issued 30 s in the future: both accepted.
@@ -287,7 +303,11 @@ async fn the_code_flow_signs_a_verified_email_in_and_links_the_account() {
     let csrf = rungs_app::accounts::csrf_token(session.trim_start_matches("rungs_session="));
     let out = crate::support::send_to(
         &app.router,
-        Request::post("/logout").header(header::COOKIE, &session).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(format!("csrf={csrf}"))).unwrap(),
+        Request::post("/logout")
+            .header(header::COOKIE, &session)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}")))
+            .unwrap(),
     )
     .await;
     out.assert_status(StatusCode::SEE_OTHER);
@@ -330,9 +350,15 @@ async fn a_replayed_nonce_an_unknown_email_and_jit_provisioning() {
 #[tokio::test]
 async fn sso_only_hides_the_password_form_and_refuses_a_password_post() {
     let app = SsoApp::new(false, true).await;
-    rungs_app::accounts::set_password(app.store.as_ref(), app.store.default_org().await.unwrap().unwrap().id, "ada@example.com", None, "a long enough password")
-        .await
-        .unwrap();
+    rungs_app::accounts::set_password(
+        app.store.as_ref(),
+        app.store.default_org().await.unwrap().unwrap().id,
+        "ada@example.com",
+        None,
+        "a long enough password",
+    )
+    .await
+    .unwrap();
     let page = app.get("/login", None).await;
     page.assert_status(StatusCode::OK);
     let html = page.text();

@@ -49,7 +49,11 @@ impl IntegrationArgs {
     /// `state` with single sign-on and the chat command as configured.
     pub fn apply(&self, mut state: AppState) -> anyhow::Result<AppState> {
         if let Some(issuer) = self.oidc_issuer.as_deref().filter(|s| !s.trim().is_empty()) {
-            let client_id = self.oidc_client_id.as_deref().filter(|s| !s.trim().is_empty()).ok_or_else(|| anyhow::anyhow!("--oidc-client-id (RUNGS_OIDC_CLIENT_ID) is required with --oidc-issuer"))?;
+            let client_id = self
+                .oidc_client_id
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| anyhow::anyhow!("--oidc-client-id (RUNGS_OIDC_CLIENT_ID) is required with --oidc-issuer"))?;
             let base = self
                 .oidc_redirect_base
                 .as_deref()
@@ -72,7 +76,9 @@ impl IntegrationArgs {
         if let Some(secret) = self.slack_signing_secret.as_deref().filter(|s| !s.is_empty()) {
             let token = self.slack_bot_token.as_deref().unwrap_or_default();
             if token.is_empty() {
-                anyhow::bail!("--slack-bot-token (RUNGS_SLACK_BOT_TOKEN) is required with --slack-signing-secret: chat users are matched by email through users.info");
+                anyhow::bail!(
+                    "--slack-bot-token (RUNGS_SLACK_BOT_TOKEN) is required with --slack-signing-secret: chat users are matched by email through users.info"
+                );
             }
             tracing::info!("the chat command is on");
             state = state.with_chat(rungs_web::integrations::slack::ChatSettings::new(secret, &self.slack_api_base, token));
