@@ -91,7 +91,7 @@ pub fn validate(token: &str, alg: Algorithm, key: &Jwk, config: &OidcConfig, non
     }
     let audiences: Vec<&str> = match &raw.aud {
         serde_json::Value::String(s) => vec![s.as_str()],
-        serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+        serde_json::Value::Array(a) => a.iter().filter_map(serde_json::Value::as_str).collect(),
         _ => Vec::new(),
     };
     if !audiences.contains(&config.client_id.as_str()) {

@@ -38,10 +38,25 @@ impl ChatSettings {
     }
 }
 
-/// The settings if the request is authentic; else the response that refuses it.
-fn verified(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Arc<ChatSettings>, Response> {
+/// Why a request was not let in.
+enum Refused {
+    NotConfigured,
+    Signature,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::NotConfigured => (StatusCode::NOT_FOUND, "the chat command is not configured on this server").into_response(),
+            Refused::Signature => (StatusCode::UNAUTHORIZED, "the request signature did not verify").into_response(),
+        }
+    }
+}
+
+/// The settings if the request is authentic; else why not (a bad signature is counted).
+fn verified(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Arc<ChatSettings>, Refused> {
     let Some(chat) = state.chat.clone() else {
-        return Err((StatusCode::NOT_FOUND, "the chat command is not configured on this server").into_response());
+        return Err(Refused::NotConfigured);
     };
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let now = chrono::Utc::now().timestamp();
@@ -50,7 +65,7 @@ fn verified(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Arc<Ch
         Err(refusal) => {
             state.metrics.refuse("slack", refusal.as_str());
             tracing::warn!(reason = refusal.as_str(), "refused a chat request");
-            Err((StatusCode::UNAUTHORIZED, "the request signature did not verify").into_response())
+            Err(Refused::Signature)
         }
     }
 }
@@ -74,7 +89,7 @@ struct Command {
 pub async fn commands(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let chat = match verified(&state, &headers, &body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Ok(cmd) = serde_urlencoded::from_bytes::<Command>(&body) else { return bad_request("slash command") };
     if cmd.ssl_check.is_some() {
@@ -149,7 +164,7 @@ struct Container {
 pub async fn interactivity(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let chat = match verified(&state, &headers, &body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Ok(form) = serde_urlencoded::from_bytes::<Interaction>(&body) else { return bad_request("interactivity request") };
     let Ok(p) = serde_json::from_str::<Payload>(&form.payload) else { return bad_request("interactivity payload") };
@@ -179,7 +194,9 @@ pub async fn interactivity(State(state): State<AppState>, headers: HeaderMap, bo
     };
     if let Some(url) = p.response_url {
         let r = reply.clone();
-        tokio::spawn(async move { chat::respond(&url, &r, true).await });
+        tokio::spawn(async move {
+            chat::respond(&url, &r, true).await;
+        });
     }
     Json(reply.to_json(true)).into_response()
 }

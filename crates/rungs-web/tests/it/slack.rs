@@ -63,7 +63,9 @@ impl ChatApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let slack: Shared = Arc::default();
         let fake = axum::Router::new().route("/api/users.info", get(users_info)).route("/respond", post(response_url)).with_state(slack.clone());
-        tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+        tokio::spawn(async move {
+            axum::serve(listener, fake).await.unwrap();
+        });
 
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(rungs_store::open_sqlite(&dir.path().join("rungs.db")).await.unwrap());

@@ -103,7 +103,9 @@ async fn start_idp() -> Shared {
         .route("/jwks", get(jwks))
         .route("/token", post(token))
         .with_state(shared.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
     shared
 }
 
