@@ -364,7 +364,7 @@ async fn sso_only_hides_the_password_form_and_refuses_a_password_post() {
     let page = app.get("/login", None).await;
     page.assert_status(StatusCode::OK);
     let html = page.text();
-    assert!(html.contains("/sso/start?next=%2F"), "the SSO button");
+    assert!(html.contains("Sign in with your company account") && html.contains("start?next=%2F"), "the SSO button");
     assert!(!html.contains("type=\"password\""), "no password field");
     let res = crate::support::send_to(
         &app.router,
