@@ -7,6 +7,7 @@ pub mod access;
 pub mod accounts;
 pub mod analytics;
 pub mod badges;
+pub mod chat;
 pub mod error;
 pub mod events;
 pub mod evidence;
@@ -29,6 +30,7 @@ pub mod readiness;
 pub mod recognition;
 pub mod scim;
 pub mod spreadsheet;
+pub mod sso;
 pub mod tokens;
 pub mod webhooks;
 

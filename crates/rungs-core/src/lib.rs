@@ -23,6 +23,7 @@ pub mod readiness;
 pub mod recognition;
 pub mod session_store;
 pub mod settings;
+pub mod slack;
 pub mod store;
 pub mod text;
 pub mod webhooks;

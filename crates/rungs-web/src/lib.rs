@@ -10,6 +10,7 @@ pub mod charts;
 pub mod extract;
 mod headers;
 pub mod html;
+pub mod integrations;
 pub mod metrics;
 mod middleware;
 pub mod readiness;
@@ -69,6 +70,10 @@ pub struct AppState {
     pub analytics: Arc<rungs_app::analytics::Cache>,
     /// SMTP, when configured: invites are emailed (otherwise their link is shown).
     pub mailer: Option<rungs_app::notifications::mail::Mailer>,
+    /// OIDC single sign-on, when configured (`--oidc-*`).
+    pub sso: Option<Arc<rungs_app::sso::Provider>>,
+    /// The Slack/Mattermost chat command, when configured (`--slack-*`).
+    pub chat: Option<Arc<integrations::slack::ChatSettings>>,
 }
 
 impl AppState {
@@ -82,6 +87,8 @@ impl AppState {
             form_key: Arc::new(rungs_app::accounts::FormKey::random()),
             analytics: Arc::default(),
             mailer: None,
+            sso: None,
+            chat: None,
         }
     }
 
@@ -89,6 +96,23 @@ impl AppState {
     pub fn with_mailer(mut self, mailer: Option<rungs_app::notifications::mail::Mailer>) -> Self {
         self.mailer = mailer;
         self
+    }
+
+    /// Offer single sign-on through `provider`.
+    pub fn with_sso(mut self, provider: rungs_app::sso::Provider) -> Self {
+        self.sso = Some(Arc::new(provider));
+        self
+    }
+
+    /// Answer the chat command.
+    pub fn with_chat(mut self, chat: integrations::slack::ChatSettings) -> Self {
+        self.chat = Some(Arc::new(chat));
+        self
+    }
+
+    /// Is password sign-in off (single sign-on only)?
+    pub fn sso_only(&self) -> bool {
+        self.sso.as_ref().is_some_and(|p| p.config.sso_only)
     }
 
     /// Sign sign-in forms with `key` (`RUNGS_SECRET_KEY`: the same on every instance).

@@ -32,6 +32,8 @@ struct Inner {
     evidence_received: BTreeMap<(String, String), u64>,
     /// Evidence deliveries refused: (source kind or `unknown`, reason) → count.
     evidence_refused: BTreeMap<(String, String), u64>,
+    /// (integration, reason) → inbound integration requests refused (bad signature...).
+    refused: BTreeMap<(String, String), u64>,
 }
 
 /// The process-wide registry; one per [`crate::AppState`].
@@ -64,6 +66,11 @@ impl Metrics {
     pub fn evidence_refused(&self, kind: &str, reason: &str) {
         let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *m.evidence_refused.entry((kind.to_string(), reason.to_string())).or_default() += 1;
+    /// Count one inbound integration request refused (`integration` like `slack`,
+    /// `reason` like `forged` or `stale`).
+    pub fn refuse(&self, integration: &str, reason: &str) {
+        let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *m.refused.entry((integration.to_string(), reason.to_string())).or_default() += 1;
     }
 
     /// The exposition text; `stats` is `None` when the store could not be asked.
@@ -97,6 +104,10 @@ impl Metrics {
         out.push_str("# TYPE rungs_evidence_refused_total counter\n");
         for ((kind, reason), n) in &m.evidence_refused {
             let _ = writeln!(out, "rungs_evidence_refused_total{{source=\"{}\",reason=\"{}\"}} {n}", esc(kind), esc(reason));
+        out.push_str("# HELP rungs_integration_requests_refused_total Inbound integration requests refused, by integration and reason.\n");
+        out.push_str("# TYPE rungs_integration_requests_refused_total counter\n");
+        for ((integration, reason), n) in &m.refused {
+            let _ = writeln!(out, "rungs_integration_requests_refused_total{{integration=\"{}\",reason=\"{}\"}} {n}", esc(integration), esc(reason));
         }
         if let Some(s) = stats {
             gauge(&mut out, "rungs_ledger_events", "Events in the ledger.", s.events);

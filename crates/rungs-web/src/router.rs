@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
     router
         .merge(crate::html::routes(&state.config))
         .merge(crate::scim::routes())
+        .merge(crate::integrations::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn(middleware::problemize))

@@ -202,6 +202,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "RUNGS_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        #[command(flatten)]
+        integrations: commands::integrations::IntegrationArgs,
     },
     /// Create the organization and its first admin; prints the admin's token.
     Init {
@@ -336,6 +338,8 @@ pub enum Command {
         truths: Option<std::path::PathBuf>,
         #[command(flatten)]
         email: EmailArgs,
+        #[command(flatten)]
+        integrations: commands::integrations::IntegrationArgs,
     },
     /// Print the OpenAPI document.
     Openapi,

@@ -32,6 +32,7 @@ mod proposals;
 mod recognition;
 mod scim_tokens;
 mod suggestions;
+mod sso;
 mod team;
 mod timeline;
 mod webhooks;
@@ -67,6 +68,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/sso/start", get(sso::start))
+        .route("/sso/callback", get(sso::callback))
         .route("/wins/new", get(wins::form))
         .route("/wins", post(wins::submit))
         .route("/recognition", get(recognition::show).post(recognition::give))

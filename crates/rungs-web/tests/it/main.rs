@@ -24,6 +24,8 @@ mod promotions;
 mod readiness;
 mod recognition;
 mod scim;
+mod slack;
+mod sso;
 mod support;
 mod system;
 mod tokens;

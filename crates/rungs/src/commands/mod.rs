@@ -9,6 +9,7 @@ mod import_events;
 mod import_framework;
 mod import_history;
 mod import_people;
+pub mod integrations;
 pub mod jobs;
 pub mod migrate_store;
 mod opportunities;
@@ -72,13 +73,13 @@ pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
 
 pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Serve { db, listen, email } => {
+        Command::Serve { db, listen, email, integrations } => {
             let mailer = email.mailer()?;
             let store = open_store(&db.db).await?;
             let config = jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..jobs::RunnerConfig::from_env() };
             let runner = jobs::start(store.clone(), config).await?;
             let dispatcher = webhooks::start(store.clone());
-            serve_until_signal(store, &listen, None, mailer).await?;
+            serve_until_signal(store, &listen, &integrations, None, mailer).await?;
             runner.abort();
             dispatcher.abort();
         }
@@ -135,8 +136,8 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::Recognition { action } => recognition::run(action).await?,
         Command::Report { db, what } => report::run(&db.db, what).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
-        Command::Demo { db, people, seed, listen, no_serve, truths, email } => {
-            return crate::demo::run(&db, people, seed, &listen, no_serve, truths, &email).await;
+        Command::Demo { db, people, seed, listen, no_serve, truths, email, integrations } => {
+            return crate::demo::run(&db, people, seed, &listen, no_serve, truths, &email, &integrations).await;
         }
         Command::Doctor { db } => return doctor::run(&db.db, config).await,
         Command::Backup { db, out } => return backup::backup(&db.db, &out).await,

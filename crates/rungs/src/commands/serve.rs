@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 pub async fn serve_until_signal(
     store: Arc<dyn Store>,
     listen: &str,
+    integrations: &super::integrations::IntegrationArgs,
     on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
     mailer: Option<rungs_app::notifications::mail::Mailer>,
 ) -> anyhow::Result<()> {
@@ -40,6 +41,8 @@ pub async fn serve_until_signal(
         }
     }
     let form_key = form_key()?;
+    // Checked before binding: a misconfiguration stops here, with its reason.
+    let configured = integrations.apply(rungs_web::AppState::new(store.clone()))?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "rungs is listening");
@@ -47,8 +50,8 @@ pub async fn serve_until_signal(
         f(addr);
     }
     let state = match probe_every {
-        Some(every) => rungs_web::AppState::new(store).with_ready_probe_every(every),
-        None => rungs_web::AppState::new(store),
+        Some(every) => configured.with_ready_probe_every(every),
+        None => configured,
     }
     .with_form_key(form_key)
     .with_config(config)

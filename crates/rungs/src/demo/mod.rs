@@ -142,6 +142,7 @@ pub async fn run(
     no_serve: bool,
     truths_to: Option<PathBuf>,
     email: &crate::cli::EmailArgs,
+    integrations: &crate::commands::integrations::IntegrationArgs,
 ) -> anyhow::Result<ExitCode> {
     let mailer = email.mailer()?;
     let store: Arc<dyn Store> = open_store(db).await?;
@@ -207,7 +208,7 @@ pub async fn run(
     let runner = crate::commands::jobs::start(store.clone(), config).await?;
     // So does the webhook dispatcher: a subscription added on the demo gets deliveries.
     let dispatcher = crate::commands::webhooks::start(store.clone());
-    serve_until_signal(store, listen, Some(on_ready), mailer).await?;
+    serve_until_signal(store, listen, integrations, Some(on_ready), mailer).await?;
     runner.abort();
     dispatcher.abort();
     Ok(ExitCode::SUCCESS)

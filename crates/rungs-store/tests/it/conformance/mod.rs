@@ -64,6 +64,7 @@ macro_rules! conformance_suite {
             admin::appending_to_an_unknown_org_is_not_found,
             sessions::a_password_follows_the_persons_current_email,
             sessions::sessions_expire_and_can_be_deleted,
+            sessions::an_sso_account_links_to_one_person_once,
             jobs::a_job_is_claimed_by_one_worker_until_its_lease_expires,
             jobs::periodic_jobs_are_registered_once_and_rescheduled,
             jobs::concurrent_claimers_never_share_a_job,
