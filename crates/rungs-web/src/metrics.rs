@@ -66,6 +66,8 @@ impl Metrics {
     pub fn evidence_refused(&self, kind: &str, reason: &str) {
         let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *m.evidence_refused.entry((kind.to_string(), reason.to_string())).or_default() += 1;
+    }
+
     /// Count one inbound integration request refused (`integration` like `slack`,
     /// `reason` like `forged` or `stale`).
     pub fn refuse(&self, integration: &str, reason: &str) {
@@ -104,6 +106,7 @@ impl Metrics {
         out.push_str("# TYPE rungs_evidence_refused_total counter\n");
         for ((kind, reason), n) in &m.evidence_refused {
             let _ = writeln!(out, "rungs_evidence_refused_total{{source=\"{}\",reason=\"{}\"}} {n}", esc(kind), esc(reason));
+        }
         out.push_str("# HELP rungs_integration_requests_refused_total Inbound integration requests refused, by integration and reason.\n");
         out.push_str("# TYPE rungs_integration_requests_refused_total counter\n");
         for ((integration, reason), n) in &m.refused {

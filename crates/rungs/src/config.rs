@@ -245,7 +245,7 @@ mod tests {
         let m = command_with(&file).try_get_matches_from(["rungs", "serve"]).expect("matches");
         let cli = crate::cli::Cli::from_arg_matches(&m).expect("cli");
         match cli.command {
-            crate::cli::Command::Serve { db, listen } => {
+            crate::cli::Command::Serve { db, listen, .. } => {
                 assert_eq!(listen, "0.0.0.0:9999");
                 assert_eq!(db.db, "/var/lib/rungs/rungs.db");
             }

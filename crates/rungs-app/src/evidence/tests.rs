@@ -46,7 +46,7 @@ async fn setup() -> Org {
     Org { _dir: dir, store, admin, alice, bob }
 }
 
-fn github(sig: Option<&str>, delivery: &'static str) -> Inbound<'_> {
+fn github<'a>(sig: Option<&'a str>, delivery: &'static str) -> Inbound<'a> {
     Inbound { event: Some("pull_request"), delivery: Some(delivery), signature: sig }
 }
 

@@ -176,9 +176,11 @@ fn smtp_server() -> Option<Smtp> {
         .arg(dir.path().join("mail"))
         .spawn()
         .unwrap();
+    // Held by the guard from here on: it kills and waits for the server on every path.
+    let smtp = Smtp { child, port, dir };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Smtp { child, port, dir });
+            return Some(smtp);
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }

@@ -382,7 +382,7 @@ mod tests {
     fn filters_match_as_identity_providers_use_them() {
         let r = json!({"userName": "Ada@Example.com", "externalId": "00u1", "emails": [{"value": "ada@example.com", "type": "work"}],
             "name": {"givenName": "Ada"}, "active": true, ENTERPRISE: {"employeeNumber": "42"}});
-        let m = |f: &str| Filter::parse(f).map(|f| f.matches(&r)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let m = |f: &str| Filter::parse(f).map_or_else(|e| panic!("{f}: {e}"), |f| f.matches(&r));
         assert!(m("userName eq \"ada@example.com\""));
         assert!(m("USERNAME Eq \"ADA@example.com\""));
         assert!(!m("externalId eq \"00U1\""), "externalId is case-exact");

@@ -60,7 +60,7 @@ impl Rule {
     pub fn matches(&self, e: &WorkEvent) -> bool {
         match self.on {
             MatchOn::Repository => e.repository.as_deref() == Some(self.value.as_str()),
-            MatchOn::Label => e.labels.iter().any(|l| *l == self.value),
+            MatchOn::Label => e.labels.contains(&self.value),
             MatchOn::Course => e.course.as_deref() == Some(self.value.as_str()),
         }
     }
@@ -161,12 +161,9 @@ pub fn parse_accounts(text: &str) -> Result<Vec<AccountLine>, ValidationError> {
             errors.push(field, "must read '<github|gitlab> <login> <email>'");
             continue;
         };
-        let system = match SourceKind::parse(&system.to_lowercase()) {
-            Some(k @ (SourceKind::Github | SourceKind::Gitlab)) => k,
-            _ => {
-                errors.push(field, format!("'{system}' is not github or gitlab"));
-                continue;
-            }
+        let Some(system @ (SourceKind::Github | SourceKind::Gitlab)) = SourceKind::parse(&system.to_lowercase()) else {
+            errors.push(field, format!("'{system}' is not github or gitlab"));
+            continue;
         };
         let login = login.to_lowercase();
         if login.len() > 100 || (login.starts_with("id:") && login[3..].parse::<i64>().is_err()) {

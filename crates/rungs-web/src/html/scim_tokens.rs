@@ -29,7 +29,7 @@ async fn page(state: &AppState, s: &Session, headers: &HeaderMap, error: Option<
         .collect();
     let notice = flash::take(headers);
     let secret = flash::take_once(headers);
-    let base = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| format!("https://{h}/scim/v2")).unwrap_or_else(|| "/scim/v2".into());
+    let base = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map_or_else(|| "/scim/v2".into(), |h| format!("https://{h}/scim/v2"));
     let body = render_string(
         "scim_tokens.html",
         minijinja::context! { layout => Layout::new(s, "scim-tokens", "SCIM provisioning"), list, error, notice => &notice, secret => &secret, base },

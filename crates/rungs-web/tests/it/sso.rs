@@ -297,7 +297,8 @@ async fn the_code_flow_signs_a_verified_email_in_and_links_the_account() {
     let home = app.get("/", Some(&session)).await;
     home.assert_status(StatusCode::OK);
     assert!(home.text().contains("Ada"), "signed in as Ada");
-    let link = app.store.sso_link(&app.idp.lock().unwrap().issuer, "sub-ada").await.unwrap();
+    let issuer = app.idp.lock().unwrap().issuer.clone();
+    let link = app.store.sso_link(&issuer, "sub-ada").await.unwrap();
     let ada = app.store.person_by_email(link.org_id, "ada@example.com").await.unwrap();
     assert_eq!(link.person_id, ada.id, "the (issuer, sub) link is stored");
 
@@ -342,7 +343,8 @@ async fn a_replayed_nonce_an_unknown_email_and_jit_provisioning() {
     let res = app.get(&format!("/sso/callback?code={code}&state={}", q["state"]), Some(&pending)).await;
     res.assert_status(StatusCode::SEE_OTHER);
     assert!(session_cookie(&res).is_some());
-    let link = app.store.sso_link(&app.idp.lock().unwrap().issuer, "sub-new").await.unwrap();
+    let issuer = app.idp.lock().unwrap().issuer.clone();
+    let link = app.store.sso_link(&issuer, "sub-new").await.unwrap();
     let p = app.store.person(link.org_id, link.person_id).await.unwrap();
     assert_eq!((p.name.as_str(), p.email.as_str()), ("Sam Sso", "newcomer@example.com"));
     let events = app.store.subject_events(link.org_id, p.id).await.unwrap();

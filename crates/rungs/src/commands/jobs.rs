@@ -215,7 +215,7 @@ async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluato
 
 /// The next `hour`:00 UTC after `now`.
 pub fn next_digest(now: chrono::DateTime<Utc>, hour: u32) -> chrono::DateTime<Utc> {
-    let today = now.date_naive().and_hms_opt(hour.min(23), 0, 0).map(|t| t.and_utc()).unwrap_or(now);
+    let today = now.date_naive().and_hms_opt(hour.min(23), 0, 0).map_or(now, |t| t.and_utc());
     if today > now { today } else { today + chrono::Duration::days(1) }
 }
 

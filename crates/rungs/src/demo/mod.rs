@@ -134,6 +134,7 @@ async fn showcase<'a>(store: &dyn Store, org: OrgId, reports: &[&'a Person]) -> 
     Ok(midway)
 }
 
+#[allow(clippy::too_many_arguments, reason = "the demo command's flags, passed through as clap parsed them")]
 pub async fn run(
     db: &str,
     people: usize,

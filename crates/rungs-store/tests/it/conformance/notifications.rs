@@ -33,7 +33,7 @@ pub async fn notifications_are_recorded_once_with_the_cursor_and_read_by_their_r
     assert_eq!(store.record_notifications(org, 0, 5, &[n(ada, NotificationKind::BadgeAwarded, "event:9", EmailChoice::Off)]).await.unwrap(), None);
     // Outside the ledger (from == to): no cursor check, still once.
     let decided = n(ada, NotificationKind::ApplicationDecided, "application:x:accepted", EmailChoice::Off);
-    assert_eq!(store.record_notifications(org, 0, 0, &[decided.clone()]).await.unwrap(), Some(1));
+    assert_eq!(store.record_notifications(org, 0, 0, std::slice::from_ref(&decided)).await.unwrap(), Some(1));
     assert_eq!(store.record_notifications(org, 0, 0, &[decided]).await.unwrap(), Some(0));
     assert_eq!(store.notify_cursor(org).await.unwrap(), 5, "unchanged");
 
