@@ -351,7 +351,7 @@ pub const RULES: &[Rule] = &[
     // their delegate), never about themself; the people team configures routes.
     Rule { action: Action::Propose, employee: NOBODY, manager: cell(No, Yes, No, false), admin: cell(No, Yes, Yes, false) },
     Rule { action: Action::ReadProposal, employee: cell(Yes, No, No, true), manager: cell(Yes, Yes, No, true), admin: ANYONE },
-    Rule { action: Action::DecideProposal, employee: cell(No, Yes, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
+    Rule { action: Action::DecideProposal, employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
     people_team(Action::ConfigureRoutes),
     people_team(Action::Record(K::Demotion)),
     people_team(Action::Reverse(K::Demotion)),

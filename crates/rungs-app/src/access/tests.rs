@@ -111,7 +111,7 @@ fn after_leaving_only_the_people_team_records() {
         for role in ROLES {
             let keeps = rule.cell(role).after_leaving;
             match rule.action {
-                table::Action::Read | table::Action::ReadPrivateRecognition | table::Action::ReadCase => assert!(keeps),
+                table::Action::Read | table::Action::ReadPrivateRecognition | table::Action::ReadCase | table::Action::ReadProposal => assert!(keeps),
                 // Leavers stay in the reports of whoever may count them, and their pay
                 // and attributes stay readable by whoever could read them.
                 table::Action::Analyze(_) | table::Action::ReadPay | table::Action::ReadSensitive => {
@@ -120,6 +120,9 @@ fn after_leaving_only_the_people_team_records() {
                 // Notifications are only ever one's own, and a leaver cannot sign in:
                 // nobody reads a leaver's, the people team included.
                 table::Action::ReadNotifications => assert!(!keeps, "{role:?}"),
+                // Nothing is proposed about, decided for, or accepted by someone who
+                // has left: a leaver's pending proposals and suggestions stay as they were.
+                table::Action::Propose | table::Action::DecideProposal | table::Action::ResolveSuggestion => assert!(!keeps, "{role:?} {:?}", rule.action),
                 _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),
             }
         }
