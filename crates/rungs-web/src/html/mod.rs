@@ -194,6 +194,8 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("webhooks.html", include_str!("../../templates/webhooks.html")),
     ("scim_tokens.html", include_str!("../../templates/scim_tokens.html")),
     ("evidence.html", include_str!("../../templates/evidence.html")),
+    ("proposals.html", include_str!("../../templates/proposals.html")),
+    ("approval_routes.html", include_str!("../../templates/approval_routes.html")),
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
     ("invite.html", include_str!("../../templates/invite.html")),

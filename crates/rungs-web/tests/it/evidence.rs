@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use rungs_core::evidence::verify::{generic_signature, github_signature};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, hire_body};
 
 const GITHUB: &[u8] = include_bytes!("../../../rungs-core/src/evidence/fixtures/github_pull_request_merged.json");
 const GITLAB: &[u8] = include_bytes!("../../../rungs-core/src/evidence/fixtures/gitlab_merge_request_merged.json");
@@ -32,8 +32,18 @@ fn metric(text: &str, line: &str) -> u64 {
 #[tokio::test]
 async fn signed_deliveries_from_three_senders_become_suggestions_once() {
     let app = TestApp::new().await;
-    let ada = app.hire("Ada Lovelace", None).await;
-    let alice = app.hire("Alice", None).await;
+    // Hired before the fixtures' merges (a merge before the hire is refused, as any win).
+    let hire = |name: &str| {
+        let mut body = hire_body(name, None);
+        body["occurred_at"] = json!("2024-01-02T09:00:00Z");
+        body
+    };
+    let res = app.post_json("/api/v1/people", &app.admin, &hire("Ada Lovelace")).await;
+    res.assert_status(StatusCode::CREATED);
+    let ada: rungs_core::ids::PersonId = res.json()["id"].as_str().unwrap().parse().unwrap();
+    let res = app.post_json("/api/v1/people", &app.admin, &hire("Alice")).await;
+    res.assert_status(StatusCode::CREATED);
+    let alice: rungs_core::ids::PersonId = res.json()["id"].as_str().unwrap().parse().unwrap();
     let ada_token = app.token_for(ada, rungs_core::person::Role::Employee).await;
     let mapping = json!({
         "rules": "repository acme/api -> system-design : project_completed\nlabel reliability -> operations : skill\ncourse rust-101 -> code-quality : learning",

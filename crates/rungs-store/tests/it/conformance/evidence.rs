@@ -51,8 +51,8 @@ pub async fn a_delivery_is_recorded_once_with_its_suggestion(store: Arc<dyn Stor
     let first = suggested(org, ada, &src, "d-1");
     assert!(store.record_delivery(org, &received, Some(&first)).await.unwrap());
     // The retry, concurrently and again: nothing new.
-    let (first, second) = (suggested(org, ada, &src, "d-1"), suggested(org, ada, &src, "d-1"));
-    let (a, b) = tokio::join!(store.record_delivery(org, &received, Some(&first)), store.record_delivery(org, &received, Some(&second)));
+    let (retry, again) = (suggested(org, ada, &src, "d-1"), suggested(org, ada, &src, "d-1"));
+    let (a, b) = tokio::join!(store.record_delivery(org, &received, Some(&retry)), store.record_delivery(org, &received, Some(&again)));
     assert!(!a.unwrap() && !b.unwrap());
     let mine = store.suggestions(org, Some(ada), Some(SuggestionState::Pending), 50).await.unwrap();
     assert_eq!(mine, vec![first.clone()]);
