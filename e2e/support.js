@@ -54,15 +54,21 @@ async function waitForHealth(deadlineMs) {
   throw new Error(`rungs did not become healthy:\n${demo.output}`);
 }
 
-/** Register `before`/`after` hooks that run a fresh 60-person demo for this test file. */
-export function useDemo() {
+/** A free TCP port on 127.0.0.1. */
+export { freePort };
+
+/** Register `before`/`after` hooks that run a fresh 60-person demo for this test file.
+ * `options.setup`, when given, runs first (async) and may fill in `options.port` (to
+ * listen on) and `options.env` (extra environment, e.g. single sign-on settings). */
+export function useDemo(options = {}) {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
+    if (options.setup) await options.setup(options);
     dir = mkdtempSync(join(tmpdir(), 'rungs-e2e-'));
-    const port = await freePort();
+    const port = options.port ?? await freePort();
     demo.base = `http://127.0.0.1:${port}`;
     server = spawn(BINARY, ['demo', '--db', join(dir, 'demo.db'), '--people', '60', '--listen', `127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNGS_LOG: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNGS_LOG: 'warn', ...(options.env ?? {}) },
     });
     server.stdout.on('data', (d) => { demo.output += d; parseLogins(demo.output); });
     server.stderr.on('data', (d) => { demo.output += d; });

@@ -96,10 +96,8 @@ async fn dummy_hash() -> Result<String, AppError> {
     Ok(DUMMY.get_or_init(|| h).clone())
 }
 
-/// Set the password (and sign-in role) of the person with `email` in `org`. `role`
-/// `None` keeps the role they had, or `employee` for a first password. Every session
-/// of that person ends: a changed password signs them out everywhere.
-pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Option<Role>, password: &str) -> Result<(Person, Role), AppError> {
+/// A password's length is within bounds (the only rule: length, not composition).
+pub fn check_password(password: &str) -> Result<(), AppError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD {
         return Err(AppError::invalid("password", format!("must be at least {MIN_PASSWORD} characters")));
@@ -107,6 +105,14 @@ pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Opti
     if n > MAX_PASSWORD {
         return Err(AppError::invalid("password", format!("must be at most {MAX_PASSWORD} characters")));
     }
+    Ok(())
+}
+
+/// Set the password (and sign-in role) of the person with `email` in `org`. `role`
+/// `None` keeps the role they had, or `employee` for a first password. Every session
+/// of that person ends: a changed password signs them out everywhere.
+pub async fn set_password(store: &dyn Store, org: OrgId, email: &str, role: Option<Role>, password: &str) -> Result<(Person, Role), AppError> {
+    check_password(password)?;
     let email = rungs_core::text::parse_email("email", email)?;
     let person = store.person_by_email(org, &email).await.map_err(|e| match e {
         StoreError::NotFound => AppError::invalid("email", "no person has this email"),
@@ -237,6 +243,28 @@ pub struct SignedIn {
     pub expires_at: chrono::DateTime<Utc>,
 }
 
+/// Open a session for a person whose identity was checked (a password, or single
+/// sign-on): the secret goes to the browser, its digest to the store.
+pub async fn open_session(store: &dyn Store, org: OrgId, person: rungs_core::PersonId, role: Role) -> Result<SignedIn, AppError> {
+    let secret = new_secret();
+    let now = Utc::now();
+    let record = SessionRecord { hash: digest(&secret), org_id: org, person_id: person, role, created_at: now, expires_at: now + SESSION_LIFETIME };
+    store.create_session(&record).await?;
+    let viewer = Viewer { org_id: org, person_id: Some(person), role, token_id: None };
+    Ok(SignedIn { viewer, secret, expires_at: record.expires_at })
+}
+
+/// The sign-in role of a person: their credential's, or `employee` without one.
+/// (Single sign-on and the chat command act with it; `rungs user set-password
+/// --role` sets it.)
+pub async fn role_of(store: &dyn Store, person: &Person) -> Result<Role, AppError> {
+    match store.credential_by_email(&person.email).await {
+        Ok(c) if c.org_id == person.org_id && c.person_id == person.id => Ok(c.role),
+        Ok(_) | Err(StoreError::NotFound) => Ok(Role::Employee),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Check an email and password and open a session.
 pub async fn login(store: &dyn Store, throttle: &LoginThrottle, email: &str, password: &str, ip: Option<IpAddr>) -> Result<SignedIn, LoginError> {
     let email = email.trim().to_lowercase();
@@ -245,19 +273,7 @@ pub async fn login(store: &dyn Store, throttle: &LoginThrottle, email: &str, pas
         Ok(Some(c)) => {
             throttle.release(&reservation);
             throttle.forget(&reservation.keys[0]);
-            let secret = new_secret();
-            let now = Utc::now();
-            let record = SessionRecord {
-                hash: digest(&secret),
-                org_id: c.org_id,
-                person_id: c.person_id,
-                role: c.role,
-                created_at: now,
-                expires_at: now + SESSION_LIFETIME,
-            };
-            store.create_session(&record).await.map_err(AppError::from)?;
-            let viewer = Viewer { org_id: c.org_id, person_id: Some(c.person_id), role: c.role, token_id: None };
-            Ok(SignedIn { viewer, secret, expires_at: record.expires_at })
+            Ok(open_session(store, c.org_id, c.person_id, c.role).await?)
         }
         Ok(None) => {
             tracing::info!("failed sign-in");

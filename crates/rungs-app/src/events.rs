@@ -271,6 +271,9 @@ pub fn check_framework(fw: &Framework, p: &ParsedEvent) -> Result<(), Validation
         EventBody::Promotion(pr) => {
             e.collect(fw.check_position("payload.to", &pr.to));
         }
+        EventBody::Demotion(d) => {
+            e.collect(fw.check_position("payload.to", &d.to));
+        }
         EventBody::LateralMove(l) => {
             if let Some(to) = &l.to {
                 e.collect(fw.check_position("payload.to", to));

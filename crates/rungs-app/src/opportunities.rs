@@ -262,10 +262,41 @@ pub async fn decide(store: &dyn Store, viewer: &Viewer, opp_id: OpportunityId, a
         Move::Complete if own => return Err(AppError::Forbidden("you cannot confirm your own work: the owner completes it".into())),
         Move::Complete if app.status == ApplicationStatus::Completed => app,
         Move::Complete => complete(store, viewer, &opp, &app, at).await?,
-        Move::Accept | Move::Decline => store.move_application(viewer.org_id, app_id, mv, at, None).await?,
+        Move::Accept | Move::Decline => {
+            let moved = store.move_application(viewer.org_id, app_id, mv, at, None).await?;
+            tell_applicant(store, &opp, &moved, at).await;
+            moved
+        }
     };
     let applicant_name = name_of(store, viewer, moved.applicant).await?;
     Ok(ApplicationView { application: moved, applicant_name })
+}
+
+/// After an accept or decline: the applicant's notification (once per decision:
+/// keyed on the application and its status). Best effort: the decision stands even
+/// if the notification cannot be written, and a failure is logged.
+async fn tell_applicant(store: &dyn Store, opp: &Opportunity, app: &Application, at: DateTime<Utc>) {
+    use rungs_core::notifications::{Notification, NotificationKind};
+    let kind = NotificationKind::ApplicationDecided;
+    let text = format!("Your application to \"{}\" was {}", opp.title, app.status.as_str());
+    let result = async {
+        let choice = crate::notifications::derive::choice(store, app.org_id, app.applicant, kind).await?;
+        let n = Notification::new(
+            app.org_id,
+            app.applicant,
+            kind,
+            format!("application:{}:{}", app.id, app.status.as_str()),
+            text,
+            Some(format!("/opportunities/{}", opp.id)),
+            choice,
+            at,
+        );
+        crate::notifications::derive::record(store, vec![n]).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(application = %app.id, error = %e, "the applicant's notification was not written");
+    }
 }
 
 /// The event keys that make a completion's ledger entries unique.

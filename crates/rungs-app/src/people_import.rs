@@ -26,6 +26,8 @@ pub struct ImportReport {
     pub already_present: usize,
     /// True when something was written.
     pub imported: bool,
+    /// Who was added, for the invites that let them sign in.
+    pub added_ids: Vec<PersonId>,
 }
 
 /// Read `data` and add its people on behalf of `viewer` (the people team only).
@@ -71,6 +73,7 @@ pub async fn import_into(
     report.already_present = skipped;
     report.added = parsed.rows.len() - skipped;
     report.imported = !events.is_empty();
+    report.added_ids = events.iter().filter(|e| matches!(e.body, rungs_core::event::EventBody::Hired(_))).map(|e| e.subject).collect();
     Ok(report)
 }
 

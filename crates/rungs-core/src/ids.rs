@@ -85,3 +85,8 @@ id_type!(
     /// One person's promotion case in a cycle.
     CaseId
 );
+id_type!(
+    /// A proposed transition (micro-promotion, lateral move, demotion, pay change)
+    /// going through its approval route.
+    ProposalId
+);

@@ -34,6 +34,17 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An identity-provider account linked to a person (OIDC single sign-on): the
+/// provider's issuer URL and its stable subject identifier (`sub`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoLink {
+    pub issuer: String,
+    pub subject: String,
+    pub org_id: OrgId,
+    pub person_id: PersonId,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Credentials and sessions. Implemented by every backend beside [`crate::store::Store`]
 /// (which requires it), and run through the same conformance suite.
 #[async_trait::async_trait]
@@ -51,4 +62,9 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn delete_session(&self, hash: &[u8; 32]) -> StoreResult<()>;
     /// Delete every session of a person (their password changed). Returns how many.
     async fn delete_sessions_of(&self, org: OrgId, person: PersonId) -> StoreResult<u64>;
+    /// Link an identity-provider account to a person. Once per (issuer, subject):
+    /// linking an account that is already linked is `Conflict` (the first link stands).
+    async fn link_sso(&self, link: &SsoLink) -> StoreResult<()>;
+    /// The link of this provider account; `NotFound` when there is none.
+    async fn sso_link(&self, issuer: &str, subject: &str) -> StoreResult<SsoLink>;
 }

@@ -187,11 +187,53 @@ pub struct TokenRecord {
     pub org_id: OrgId,
     pub person_id: PersonId,
     pub role: Role,
+    /// Which interface the token opens: the JSON API or SCIM provisioning, never both.
+    pub scope: TokenScope,
     pub label: String,
     #[serde(skip)]
     pub hash: [u8; 32],
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The one interface a bearer token opens (docs/INTEGRATIONS.md): an API token
+/// cannot call `/scim/v2`, a SCIM token cannot call `/api/v1`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    #[default]
+    Api,
+    Scim,
+}
+
+impl TokenScope {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::Scim => "scim",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(Self::Api),
+            "scim" => Some(Self::Scim),
+            _ => None,
+        }
+    }
+}
+
+/// What an identity provider knows about a person beyond their profile (SCIM
+/// `userName`, `externalId`, the enterprise `employeeNumber`): integration state kept
+/// beside the people projection, one row per person who was provisioned or touched
+/// through SCIM. Not on the ledger: the identity provider owns it and re-sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScimIdentity {
+    pub org_id: OrgId,
+    pub person_id: PersonId,
+    /// As the identity provider spelled it; unique per organization, ignoring case.
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub employee_number: Option<String>,
 }
 
 /// Sizes for metrics and the health page.
@@ -222,7 +264,10 @@ pub trait Store:
     + RecognitionStore
     + crate::badges::BadgeStore
     + crate::promotion::PromotionStore
+    + crate::proposal::ProposalStore
     + crate::webhooks::WebhookStore
+    + crate::evidence::EvidenceStore
+    + crate::notifications::NotificationStore
     + Send
     + Sync
     + 'static
@@ -286,6 +331,12 @@ pub trait Store:
     async fn tokens(&self, org: OrgId, person: Option<PersonId>) -> StoreResult<Vec<TokenRecord>>;
     /// Revoke; revoking twice is fine, an unknown id is `NotFound`.
     async fn revoke_token(&self, org: OrgId, id: TokenId, at: DateTime<Utc>) -> StoreResult<TokenRecord>;
+
+    /// Insert or replace the SCIM identity of `identity.person_id`. `Conflict` on
+    /// `userName` when another person holds the same one (ignoring case).
+    async fn put_scim_identity(&self, identity: &ScimIdentity) -> StoreResult<()>;
+    /// Every SCIM identity of the organization.
+    async fn scim_identities(&self, org: OrgId) -> StoreResult<Vec<ScimIdentity>>;
 
     async fn stats(&self) -> StoreResult<StoreStats>;
 

@@ -68,6 +68,15 @@ pub async fn open_sqlite(path: &Path) -> Result<SqliteStore, OpenError> {
     SqliteStore::open(path).await
 }
 
+/// The SQLite file `url` names, or `None` for a PostgreSQL URL (whole-file commands
+/// such as `rungs backup` need the path).
+pub fn sqlite_file(url: &str) -> Result<Option<PathBuf>, OpenError> {
+    Ok(match parse_url(url)? {
+        Target::Sqlite(p) => Some(p),
+        Target::Postgres(_) => None,
+    })
+}
+
 enum Target {
     Sqlite(PathBuf),
     Postgres(String),

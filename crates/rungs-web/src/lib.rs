@@ -11,10 +11,13 @@ mod credentials;
 pub mod extract;
 mod headers;
 pub mod html;
+pub mod integrations;
 pub mod metrics;
 mod middleware;
 pub mod readiness;
 mod router;
+pub mod scim;
+pub mod timeout;
 mod wire;
 
 use std::future::Future;
@@ -33,11 +36,22 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Largest request body accepted by `POST /api/v1/events/bulk`.
     pub max_bulk_body_bytes: usize,
+    /// How long a page, an API request and an import may run before a 503
+    /// ([`timeout`]).
+    pub page_timeout: std::time::Duration,
+    pub api_timeout: std::time::Duration,
+    pub import_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { max_body_bytes: 1024 * 1024, max_bulk_body_bytes: 32 * 1024 * 1024 }
+        WebConfig {
+            max_body_bytes: 1024 * 1024,
+            max_bulk_body_bytes: 32 * 1024 * 1024,
+            page_timeout: std::time::Duration::from_secs(30),
+            api_timeout: std::time::Duration::from_secs(30),
+            import_timeout: std::time::Duration::from_secs(300),
+        }
     }
 }
 
@@ -57,6 +71,12 @@ pub struct AppState {
     pub analytics: Arc<rungs_app::analytics::Cache>,
     /// Who signs verifiable credentials (docs/CREDENTIALS.md).
     pub issuer: Arc<rungs_app::credentials::Issuer>,
+    /// SMTP, when configured: invites are emailed (otherwise their link is shown).
+    pub mailer: Option<rungs_app::notifications::mail::Mailer>,
+    /// OIDC single sign-on, when configured (`--oidc-*`).
+    pub sso: Option<Arc<rungs_app::sso::Provider>>,
+    /// The Slack/Mattermost chat command, when configured (`--slack-*`).
+    pub chat: Option<Arc<integrations::slack::ChatSettings>>,
 }
 
 impl AppState {
@@ -70,7 +90,33 @@ impl AppState {
             form_key: Arc::new(rungs_app::accounts::FormKey::random()),
             analytics: Arc::default(),
             issuer: Arc::new(rungs_app::credentials::Issuer::ephemeral()),
+            mailer: None,
+            sso: None,
+            chat: None,
         }
+    }
+
+    /// Email invites through `mailer`.
+    pub fn with_mailer(mut self, mailer: Option<rungs_app::notifications::mail::Mailer>) -> Self {
+        self.mailer = mailer;
+        self
+    }
+
+    /// Offer single sign-on through `provider`.
+    pub fn with_sso(mut self, provider: rungs_app::sso::Provider) -> Self {
+        self.sso = Some(Arc::new(provider));
+        self
+    }
+
+    /// Answer the chat command.
+    pub fn with_chat(mut self, chat: integrations::slack::ChatSettings) -> Self {
+        self.chat = Some(Arc::new(chat));
+        self
+    }
+
+    /// Is password sign-in off (single sign-on only)?
+    pub fn sso_only(&self) -> bool {
+        self.sso.as_ref().is_some_and(|p| p.config.sso_only)
     }
 
     /// Sign sign-in forms with `key` (`RUNGS_SECRET_KEY`: the same on every instance).
@@ -105,7 +151,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown:
 }
 
 /// How long requests in flight may still finish after the shutdown signal.
-pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+pub const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// [`serve`], with the time requests in flight get once `shutdown` resolves: new
 /// connections are refused at once, idle ones closed, and whatever still runs after

@@ -28,6 +28,12 @@ struct Inner {
     /// (route, method, status) → count.
     requests: BTreeMap<(String, String, u16), u64>,
     durations: BTreeMap<String, Histogram>,
+    /// Evidence deliveries taken: (source kind, outcome or `duplicate`) → count.
+    evidence_received: BTreeMap<(String, String), u64>,
+    /// Evidence deliveries refused: (source kind or `unknown`, reason) → count.
+    evidence_refused: BTreeMap<(String, String), u64>,
+    /// (integration, reason) → inbound integration requests refused (bad signature...).
+    refused: BTreeMap<(String, String), u64>,
 }
 
 /// The process-wide registry; one per [`crate::AppState`].
@@ -47,6 +53,26 @@ impl Metrics {
         h.counts[slot] += 1;
         h.sum += secs;
         h.count += 1;
+    }
+
+    /// Count an authentic evidence delivery by what became of it.
+    pub fn evidence_received(&self, kind: &str, outcome: &str) {
+        let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *m.evidence_received.entry((kind.to_string(), outcome.to_string())).or_default() += 1;
+    }
+
+    /// Count a refused evidence delivery: `unknown_sender`, `unsigned`,
+    /// `bad_signature`, `stale` or `malformed`.
+    pub fn evidence_refused(&self, kind: &str, reason: &str) {
+        let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *m.evidence_refused.entry((kind.to_string(), reason.to_string())).or_default() += 1;
+    }
+
+    /// Count one inbound integration request refused (`integration` like `slack`,
+    /// `reason` like `forged` or `stale`).
+    pub fn refuse(&self, integration: &str, reason: &str) {
+        let mut m = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *m.refused.entry((integration.to_string(), reason.to_string())).or_default() += 1;
     }
 
     /// The exposition text; `stats` is `None` when the store could not be asked.
@@ -70,6 +96,21 @@ impl Metrics {
             let _ = writeln!(out, "http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
             let _ = writeln!(out, "http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
             let _ = writeln!(out, "http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+        }
+        out.push_str("# HELP rungs_evidence_received_total Evidence deliveries taken, by source kind and outcome.\n");
+        out.push_str("# TYPE rungs_evidence_received_total counter\n");
+        for ((kind, outcome), n) in &m.evidence_received {
+            let _ = writeln!(out, "rungs_evidence_received_total{{source=\"{}\",outcome=\"{}\"}} {n}", esc(kind), esc(outcome));
+        }
+        out.push_str("# HELP rungs_evidence_refused_total Evidence deliveries refused (unknown sender, unsigned, bad signature, stale, malformed).\n");
+        out.push_str("# TYPE rungs_evidence_refused_total counter\n");
+        for ((kind, reason), n) in &m.evidence_refused {
+            let _ = writeln!(out, "rungs_evidence_refused_total{{source=\"{}\",reason=\"{}\"}} {n}", esc(kind), esc(reason));
+        }
+        out.push_str("# HELP rungs_integration_requests_refused_total Inbound integration requests refused, by integration and reason.\n");
+        out.push_str("# TYPE rungs_integration_requests_refused_total counter\n");
+        for ((integration, reason), n) in &m.refused {
+            let _ = writeln!(out, "rungs_integration_requests_refused_total{{integration=\"{}\",reason=\"{}\"}} {n}", esc(integration), esc(reason));
         }
         if let Some(s) = stats {
             gauge(&mut out, "rungs_ledger_events", "Events in the ledger.", s.events);

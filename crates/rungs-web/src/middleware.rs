@@ -48,7 +48,8 @@ pub async fn problemize(req: Request, next: Next) -> Response {
     let status = res.status();
     let ct = res.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
     // Pages answer errors with an HTML page of their own; leave those alone.
-    let is_problem = ct.starts_with(PROBLEM_JSON.as_bytes()) || ct.starts_with(b"text/html");
+    // SCIM answers in its own error format (`crate::scim`).
+    let is_problem = ct.starts_with(PROBLEM_JSON.as_bytes()) || ct.starts_with(b"text/html") || ct.starts_with(crate::scim::SCIM_JSON.as_bytes());
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return res;
     }

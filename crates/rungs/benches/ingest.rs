@@ -327,6 +327,19 @@ async fn post(requests: usize, clients: usize, instances: usize) {
         servers.push((stop_tx, server));
     }
 
+    // The notification job runs beside the server as under `rungs serve` (every 2 s it
+    // reads the events past its cursor and moves the cursor): the POST path pays only
+    // for sharing the store with it.
+    let notifier = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let _ = rungs_app::notifications::derive::run(store.as_ref(), org, Utc::now()).await;
+            }
+        })
+    };
+
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().expect("client");
     let body = serde_json::to_vec(&serde_json::json!({
         "subject": admin.to_string(), "kind": "micro_progression",
@@ -355,6 +368,7 @@ async fn post(requests: usize, clients: usize, instances: usize) {
         lat.extend(t.await.expect("task"));
     }
     let secs = started.elapsed().as_secs_f64();
+    notifier.abort();
     for (stop_tx, server) in servers {
         let _ = stop_tx.send(());
         let _ = server.await;

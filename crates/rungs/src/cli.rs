@@ -11,6 +11,10 @@ use crate::commands;
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, about, long_about = None)]
 pub struct Cli {
+    /// A TOML configuration file (docs/CONFIGURATION.md): flags beat the environment,
+    /// which beats the file.
+    #[arg(long, global = true, env = "RUNGS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -27,11 +31,6 @@ pub struct DbArgs {
 /// Where the credential issuer's keys live and where Rungs is published (docs/CREDENTIALS.md).
 #[derive(Debug, clap::Args)]
 pub struct IssuerArgs {
-    /// The server's public root URL (`https://rungs.example.com`): credentials are then
-    /// issued as `did:web` of its host, whose DID document is served at
-    /// `/.well-known/did.json`. Without it the issuer is the `did:key` of its key.
-    #[arg(long, env = "RUNGS_PUBLIC_URL")]
-    pub public_url: Option<String>,
     /// The issuer key file (created, mode 0600, when missing). Default: beside a SQLite
     /// database (`<db>.issuer-key`), or `./rungs-issuer.key` for PostgreSQL.
     #[arg(long, env = "RUNGS_ISSUER_KEY")]
@@ -150,17 +149,80 @@ pub enum BadgesAction {
     },
 }
 
+/// Email (docs/NOTIFICATIONS.md): without `--smtp-host`, notifications stay in the
+/// app and invites show their link to the sender.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmailArgs {
+    /// The SMTP server to send through.
+    #[arg(long, env = "RUNGS_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Its port (587: submission with STARTTLS; 465: TLS; 25: plain).
+    #[arg(long, env = "RUNGS_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// none (plain, e.g. a relay on localhost), starttls (required, never downgraded) or tls.
+    #[arg(long, env = "RUNGS_SMTP_SECURITY", default_value = "starttls", value_parser = ["none", "starttls", "tls"])]
+    pub smtp_security: String,
+    #[arg(long, env = "RUNGS_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "RUNGS_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The From address, e.g. "Rungs <rungs@example.com>".
+    #[arg(long, env = "RUNGS_SMTP_FROM", default_value = "Rungs <rungs@localhost>")]
+    pub smtp_from: String,
+    /// Seconds to wait for the server.
+    #[arg(long, env = "RUNGS_SMTP_TIMEOUT_SECS", default_value_t = 30)]
+    pub smtp_timeout_secs: u64,
+    /// Where people reach Rungs (e.g. https://rungs.example.com): the root of links in
+    /// emails (default http://127.0.0.1:8080), and the host whose `did:web` issues
+    /// credentials, its DID document served at `/.well-known/did.json` (without it the
+    /// issuer is the `did:key` of its key; docs/CREDENTIALS.md).
+    #[arg(long, env = "RUNGS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The hour (0-23, UTC) the daily digest goes out.
+    #[arg(long, env = "RUNGS_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..24))]
+    pub digest_hour: u32,
+}
+
+impl EmailArgs {
+    /// The root of links in emails.
+    pub fn base_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".into())
+    }
+
+    /// The configured mailer, or `None` without a host.
+    pub fn mailer(&self) -> anyhow::Result<Option<rungs_app::notifications::mail::Mailer>> {
+        use rungs_app::notifications::mail::{Mailer, Security, SmtpConfig};
+        let Some(host) = self.smtp_host.clone().filter(|h| !h.trim().is_empty()) else { return Ok(None) };
+        let security = Security::parse(&self.smtp_security).ok_or_else(|| anyhow::anyhow!("--smtp-security must be none, starttls or tls"))?;
+        let config = SmtpConfig {
+            host,
+            port: self.smtp_port,
+            security,
+            username: self.smtp_username.clone(),
+            password: self.smtp_password.clone(),
+            from: self.smtp_from.clone(),
+            base_url: self.base_url(),
+            timeout: std::time::Duration::from_secs(self.smtp_timeout_secs.max(1)),
+        };
+        Mailer::new(&config).map(Some).map_err(|e| anyhow::anyhow!(e))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
     Serve {
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        email: EmailArgs,
         /// Address to listen on.
         #[arg(long, env = "RUNGS_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
         #[command(flatten)]
         issuer: IssuerArgs,
+        #[command(flatten)]
+        integrations: commands::integrations::IntegrationArgs,
     },
     /// Create the organization and its first admin; prints the admin's token.
     Init {
@@ -299,9 +361,42 @@ pub enum Command {
         truths: Option<std::path::PathBuf>,
         #[command(flatten)]
         issuer: IssuerArgs,
+        #[command(flatten)]
+        email: EmailArgs,
+        #[command(flatten)]
+        integrations: commands::integrations::IntegrationArgs,
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The configuration file: `check` prints every setting's effective value (secrets
+    /// masked) and where it comes from; unknown keys are refused.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Copy the SQLite database while the server keeps running, then prove the copy
+    /// (integrity check, ledger digest, rebuild). For PostgreSQL: prints the procedure.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The new backup file (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check the installation (database integrity, WAL size, migrations, free disk,
+    /// the clock, file permissions) and print what to fix; exits 1 on any problem.
+    Doctor {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restore a backup made by `rungs backup` into an empty location (a live or
+    /// non-empty database is refused).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -360,15 +455,26 @@ pub enum RecognitionAction {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the effective configuration (secrets masked) and exit.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum TokenAction {
-    /// Create a token for a person (by email); prints it once.
+    /// Create a token for a person (by email); prints it once. `--scope scim` makes a
+    /// SCIM provisioning token (it opens /scim/v2 only, as the people team; the person
+    /// is who it was created by).
     Create {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         email: String,
+        /// Required for an API token; a SCIM token always acts as the people team.
         #[arg(long, value_enum)]
-        role: RoleArg,
+        role: Option<RoleArg>,
+        #[arg(long, value_enum, default_value = "api")]
+        scope: ScopeArg,
         #[arg(long, default_value = "created with rungs token create")]
         label: String,
     },
@@ -398,6 +504,26 @@ pub enum UserAction {
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
     },
+    /// Send people an invite: a one-time link to choose a password and sign in
+    /// (docs/NOTIFICATIONS.md). By email with `--smtp-host`; otherwise the link is
+    /// printed, once, to pass on.
+    Invite {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        email: EmailArgs,
+        /// Whom to invite (repeat for several).
+        #[arg(long = "person", required = true)]
+        people: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// The JSON API (/api/v1).
+    Api,
+    /// SCIM provisioning (/scim/v2).
+    Scim,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -486,7 +612,26 @@ pub enum ImportWhat {
 
 /// Parse arguments, run the command, turn errors into a message and exit code 1.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::FromArgMatches;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let config_path = crate::config::path_from(&args);
+    let file = match config_path.as_deref().map(crate::config::load).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rungs_core::settings::install_file_values(file.iter().map(|(k, v)| (format!("RUNGS_{}", k.to_ascii_uppercase()), v.clone())).collect());
+    let matches = crate::config::command_with(&file).get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    if let Command::Config { action: ConfigAction::Check } = cli.command {
+        print!("{}", crate::config::check(config_path.as_deref(), &file));
+        return ExitCode::SUCCESS;
+    }
     commands::init_tracing();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -495,7 +640,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(commands::run(cli.command)) {
+    match rt.block_on(commands::run(cli.command, config_path.as_deref())) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -184,11 +184,16 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::SetRecognitionPolicy
             | Action::DefineBadges
             | Action::ManageWebhooks
+            | Action::ManageEvidence
+            | Action::ResolveSuggestion
+            | Action::ReadNotifications
+            | Action::Invite
             | Action::ReadPay
             | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,
+            Action::Propose | Action::ReadProposal | Action::DecideProposal | Action::ConfigureRoutes => false,
         }
 }
 
@@ -219,6 +224,16 @@ pub struct Capabilities {
     pub calibrate: bool,
     /// Webhook subscriptions and their delivery log: the webhooks page.
     pub manage_webhooks: bool,
+    /// SCIM provisioning tokens: the SCIM page.
+    pub manage_scim: bool,
+    /// Approval routes of proposals: the approval-routes page.
+    pub configure_routes: bool,
+    /// Set up evidence sources (secrets), mapping rules and account links.
+    pub manage_evidence: bool,
+    /// Send invites (one-time sign-in links) after an import and from a person page.
+    pub invite: bool,
+    /// Has notifications of their own: the bell.
+    pub notifications: bool,
 }
 
 impl Capabilities {
@@ -240,6 +255,11 @@ impl Capabilities {
             manage_any_opportunity: rel(Action::ManageOpportunity, Relation::Other),
             calibrate: table::may(role, Action::Calibrate),
             manage_webhooks: rel(Action::ManageWebhooks, Relation::Other),
+            manage_scim: table::may(role, Action::Administer(Area::Scim)),
+            configure_routes: table::may(role, Action::ConfigureRoutes),
+            manage_evidence: rel(Action::ManageEvidence, Relation::Other),
+            invite: table::may(role, Action::Invite),
+            notifications: rel(Action::ReadNotifications, Relation::Myself),
         }
     }
 }

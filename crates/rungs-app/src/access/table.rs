@@ -21,6 +21,8 @@
 //!   collusion report and the recognition policy are the people team's.
 //! - Webhooks carry every event they subscribe to out of Rungs: the people team
 //!   manages them.
+//! - Evidence from work systems: the people team sets up sources, rules and account
+//!   links; a suggested win is accepted or dismissed by its person only.
 //! - About a person who has left, only the people team records anything (corrections,
 //!   late-recorded history, reversing the departure); their record stays readable by
 //!   the same rule as before.
@@ -75,6 +77,27 @@ pub enum Action {
     /// Manage webhook subscriptions, read and replay the delivery log (about the
     /// whole organization: a receiver gets every event it subscribes to).
     ManageWebhooks,
+    /// Propose a micro-promotion, lateral move or demotion for the subject
+    /// (docs/WORKFLOWS.md); a pay change also needs [`Action::ReadPay`].
+    Propose,
+    /// Read the subject's proposals and their decisions (a pay change's amount also
+    /// needs `ReadPay`; a proposal's approvers also read it).
+    ReadProposal,
+    /// Decide (approve or reject) a step of a proposal about the subject, when the
+    /// viewer is one of the step's approvers or stands in for one (delegation).
+    DecideProposal,
+    /// Configure the approval routes of the organization.
+    ConfigureRoutes,
+    /// Set up evidence from work systems: sources and their secrets, mapping rules,
+    /// account links, auto-accept (docs/INTEGRATIONS.md).
+    ManageEvidence,
+    /// See, accept or dismiss a suggested win; the subject is the person it is for.
+    ResolveSuggestion,
+    /// Read your notifications, mark them read, choose which reach you by email
+    /// (only `myself`: nobody reads another person's notifications).
+    ReadNotifications,
+    /// Send a person a one-time sign-in link (invite, resend).
+    Invite,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -84,15 +107,19 @@ pub enum Area {
     Framework,
     /// Issuing API tokens (to anyone).
     Tokens,
+    /// SCIM provisioning: create, list and revoke SCIM tokens (a SCIM token acts as
+    /// the people team on /scim/v2).
+    Scim,
 }
 
 impl Area {
-    pub const ALL: [Area; 2] = [Area::Framework, Area::Tokens];
+    pub const ALL: [Area; 3] = [Area::Framework, Area::Tokens, Area::Scim];
 
     pub fn label(&self) -> &'static str {
         match self {
             Area::Framework => "change the framework (save, import, revert)",
             Area::Tokens => "issue API tokens",
+            Area::Scim => "manage SCIM provisioning tokens",
         }
     }
 }
@@ -137,6 +164,9 @@ impl Action {
             .chain([Action::Nominate, Action::ReadCase, Action::EditCase, Action::ReviewCase, Action::Calibrate])
             .chain([Action::ReadPay, Action::ReadSensitive])
             .chain([Action::ManageWebhooks])
+            .chain([Action::Propose, Action::ReadProposal, Action::DecideProposal, Action::ConfigureRoutes])
+            .chain([Action::ManageEvidence, Action::ResolveSuggestion])
+            .chain([Action::ReadNotifications, Action::Invite])
             .collect()
     }
 
@@ -161,6 +191,14 @@ impl Action {
             Action::ReadPay => "see pay (pay band, proposed increases)".into(),
             Action::ReadSensitive => "see sensitive attributes".into(),
             Action::ManageWebhooks => "manage webhooks, read and replay their deliveries".into(),
+            Action::Propose => "propose a micro-promotion, lateral move, demotion (pay change: with `see pay`)".into(),
+            Action::ReadProposal => "read a proposal and its decisions (also: its approvers)".into(),
+            Action::DecideProposal => "approve or reject a proposal's step (only its approvers or their delegates)".into(),
+            Action::ConfigureRoutes => "configure approval routes".into(),
+            Action::ManageEvidence => "set up evidence sources, mapping rules and account links".into(),
+            Action::ResolveSuggestion => "see, accept or dismiss a suggested win (self: their own)".into(),
+            Action::ReadNotifications => "read notifications, set email preferences".into(),
+            Action::Invite => "send an invite (one-time sign-in link)".into(),
         }
     }
 }
@@ -288,6 +326,7 @@ pub const RULES: &[Rule] = &[
     // behalf of anyone).
     people_team(Action::Administer(Area::Framework)),
     people_team(Action::Administer(Area::Tokens)),
+    people_team(Action::Administer(Area::Scim)),
     Rule { action: Action::ManageToken, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     Rule { action: Action::ManageOpportunity, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     // Promotion cases: a manager nominates a report (a person themself only in a
@@ -306,6 +345,27 @@ pub const RULES: &[Rule] = &[
     // Webhooks send events about everyone (pay included) to a system outside: the
     // people team's, like the what-works report.
     people_team(Action::ManageWebhooks),
+    // Proposals (docs/WORKFLOWS.md): a manager proposes for a report, the people team
+    // for anyone; the subject, their managers and the people team read them (and the
+    // approvers the route names); a step is decided by whoever the route names (or
+    // their delegate), never about themself; the people team configures routes.
+    Rule { action: Action::Propose, employee: NOBODY, manager: cell(No, Yes, No, false), admin: cell(No, Yes, Yes, false) },
+    Rule { action: Action::ReadProposal, employee: cell(Yes, No, No, true), manager: cell(Yes, Yes, No, true), admin: ANYONE },
+    Rule { action: Action::DecideProposal, employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
+    people_team(Action::ConfigureRoutes),
+    people_team(Action::Record(K::Demotion)),
+    people_team(Action::Reverse(K::Demotion)),
+    // Evidence sources hold secrets and decide what counts as whose work: the people
+    // team's. A suggested win reaches the ledger only through its person (or the
+    // organization's auto-accept): nobody accepts or dismisses it for them.
+    people_team(Action::ManageEvidence),
+    Rule { action: Action::ResolveSuggestion, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
+    // Notifications are each person's own, whatever their role; a person who has
+    // left cannot sign in to read them.
+    Rule { action: Action::ReadNotifications, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
+    // Invites let someone in: the people team's, like setting a password at the
+    // command line.
+    people_team(Action::Invite),
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

@@ -111,12 +111,18 @@ fn after_leaving_only_the_people_team_records() {
         for role in ROLES {
             let keeps = rule.cell(role).after_leaving;
             match rule.action {
-                table::Action::Read | table::Action::ReadPrivateRecognition | table::Action::ReadCase => assert!(keeps),
+                table::Action::Read | table::Action::ReadPrivateRecognition | table::Action::ReadCase | table::Action::ReadProposal => assert!(keeps),
                 // Leavers stay in the reports of whoever may count them, and their pay
                 // and attributes stay readable by whoever could read them.
                 table::Action::Analyze(_) | table::Action::ReadPay | table::Action::ReadSensitive => {
                     assert_eq!(keeps, Relation::ALL.iter().any(|r| rule.cell(role).grant(*r) != Grant::No), "{role:?} {:?}", rule.action);
                 }
+                // Notifications are only ever one's own, and a leaver cannot sign in:
+                // nobody reads a leaver's, the people team included.
+                table::Action::ReadNotifications => assert!(!keeps, "{role:?}"),
+                // Nothing is proposed about, decided for, or accepted by someone who
+                // has left: a leaver's pending proposals and suggestions stay as they were.
+                table::Action::Propose | table::Action::DecideProposal | table::Action::ResolveSuggestion => assert!(!keeps, "{role:?} {:?}", rule.action),
                 _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),
             }
         }
@@ -206,6 +212,15 @@ fn administration_and_own_things() {
     assert!(m.read_reports && !m.read_everyone && !m.add_people && m.metrics && !m.what_works && !m.review_collusion && !m.manage_webhooks);
     assert!(a.read_everyone && a.add_people && a.change_framework && a.define_badges && a.issue_tokens && a.what_works && a.manage_any_opportunity);
     assert!(a.manage_webhooks);
+    // Everyone has a bell; only the people team invites.
+    assert!(e.notifications && m.notifications && a.notifications);
+    assert!(!e.invite && !m.invite && a.invite);
+    // Notifications are each person's own, the people team's included.
+    for role in [Employee, Role::Manager, Admin] {
+        assert!(table::allowed(role, Myself, Action::ReadNotifications, Subject::ACTIVE));
+        assert!(!table::allowed(role, Other, Action::ReadNotifications, Subject::ACTIVE), "{role:?}");
+        assert!(!table::allowed(role, Relation::Manager, Action::ReadNotifications, Subject::ACTIVE), "{role:?}");
+    }
 }
 
 /// The bulk shortcut (no per-subject read) holds for exactly the roles whose rows

@@ -48,7 +48,7 @@ pub struct Config {
 }
 
 fn env_num(name: &str, default: i64) -> i64 {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).filter(|n| *n > 0).unwrap_or(default)
+    rungs_core::settings::var(name).and_then(|v| v.trim().parse().ok()).filter(|n| *n > 0).unwrap_or(default)
 }
 
 impl Config {

@@ -40,10 +40,11 @@ pub enum EventKind {
     Reversal,
     MilestoneCompleted,
     BadgeAwarded,
+    Demotion,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Hired,
         EventKind::ProfileUpdated,
         EventKind::MicroProgression,
@@ -56,6 +57,7 @@ impl EventKind {
         EventKind::Reversal,
         EventKind::MilestoneCompleted,
         EventKind::BadgeAwarded,
+        EventKind::Demotion,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -72,6 +74,7 @@ impl EventKind {
             EventKind::Reversal => "reversal",
             EventKind::MilestoneCompleted => "milestone_completed",
             EventKind::BadgeAwarded => "badge_awarded",
+            EventKind::Demotion => "demotion",
         }
     }
 
@@ -188,6 +191,8 @@ pub enum DepartureReason {
     Involuntary,
     Retirement,
     Other,
+    /// The identity provider deactivated the account (SCIM `active: false`).
+    Deprovisioned,
 }
 
 impl DepartureReason {
@@ -197,6 +202,7 @@ impl DepartureReason {
             DepartureReason::Involuntary => "involuntary",
             DepartureReason::Retirement => "retirement",
             DepartureReason::Other => "other",
+            DepartureReason::Deprovisioned => "deprovisioned",
         }
     }
 }
@@ -302,6 +308,16 @@ pub struct LateralMove {
     pub department: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<PersonId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `demotion`: a move to a lower level (or a lower level of another track), its own
+/// kind so that it is never recorded as a "promotion" (docs/WORKFLOWS.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Demotion {
+    pub to: Position,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -420,6 +436,7 @@ pub enum EventBody {
     Reversal(Reversal),
     MilestoneCompleted(MilestoneCompleted),
     BadgeAwarded(BadgeAwarded),
+    Demotion(Demotion),
 }
 
 impl EventBody {
@@ -437,6 +454,7 @@ impl EventBody {
             EventBody::Reversal(_) => EventKind::Reversal,
             EventBody::MilestoneCompleted(_) => EventKind::MilestoneCompleted,
             EventBody::BadgeAwarded(_) => EventKind::BadgeAwarded,
+            EventBody::Demotion(_) => EventKind::Demotion,
         }
     }
 
@@ -496,7 +514,10 @@ impl EventBody {
                 let name = p.name.as_deref().map(|n| parse_text("payload.name", n, 200));
                 let name = name.and_then(|r| e.collect(r));
                 let email = p.email.as_deref().map(|n| parse_email("payload.email", n)).and_then(|r| e.collect(r));
-                let department = p.department.as_deref().map(|n| parse_text("payload.department", n, 200)).and_then(|r| e.collect(r));
+                // An empty department clears it (SCIM removes someone from a department group).
+                let department =
+                    p.department.as_deref().map(|n| if n.trim().is_empty() { Ok(String::new()) } else { parse_text("payload.department", n, 200) });
+                let department = department.and_then(|r| e.collect(r));
                 let location = p.location.as_deref().map(|n| parse_text("payload.location", n, 200)).and_then(|r| e.collect(r));
                 let pay_band = p.pay_band.as_deref().map(|n| parse_text("payload.pay_band", n, 50)).and_then(|r| e.collect(r));
                 if let Some(s) = &p.sensitive {
@@ -527,6 +548,11 @@ impl EventBody {
                 let pay_band = e.collect(parse_optional_text("payload.pay_band", p.pay_band.as_deref(), 50));
                 let note = e.collect(parse_optional_text("payload.note", p.note.as_deref(), 2000));
                 EventBody::Promotion(Promotion { to: to.unwrap_or(p.to), pay_band: pay_band.flatten(), note: note.flatten() })
+            }
+            EventBody::Demotion(d) => {
+                let to = e.collect(d.to.validate().map_err(|x| x.nested("payload.to")));
+                let note = e.collect(parse_optional_text("payload.note", d.note.as_deref(), 2000));
+                EventBody::Demotion(Demotion { to: to.unwrap_or(d.to), note: note.flatten() })
             }
             EventBody::LateralMove(l) => {
                 let to = l.to.map(|p| p.validate().map_err(|x| x.nested("payload.to"))).and_then(|r| e.collect(r));

@@ -42,6 +42,8 @@ pub enum Constraint {
     /// `promotion_transitions (case_id, seq)`, `promotion_slots (case_id)`: one move
     /// of a case at a time.
     CaseMoved,
+    /// `scim_identities (org_id, user_key)`: a SCIM userName, ignoring case.
+    ScimUserName,
     /// Any other: named by no field.
     Other,
 }
@@ -65,6 +67,7 @@ impl Constraint {
             Constraint::CaseOnce => ("subject", "already has a case in this cycle"),
             Constraint::BudgetSlot => ("budget", "another approval took the same budget slot at the same moment"),
             Constraint::CaseMoved => ("status", "the case was moved by someone else at the same moment; reload it"),
+            Constraint::ScimUserName => ("userName", "is already used by another person"),
             Constraint::Other => ("", "conflicts with an existing record"),
         }
     }

@@ -43,7 +43,24 @@ pub fn hire(e: &Event) -> Option<Person> {
 pub fn apply(p: &mut Person, e: &Event) {
     let at = e.occurred_at;
     match &e.body {
-        EventBody::Hired(_) | EventBody::Reversal(_) => return,
+        EventBody::Reversal(_) => return,
+        // A second hire is a rehire of someone who left (check_append refuses it
+        // otherwise): active again, with the profile it carries. `hired_at` stays the
+        // first hire, so history recorded between the two stays valid.
+        EventBody::Hired(h) => {
+            p.status = PersonStatus::Active;
+            p.ended_at = None;
+            p.end_reason = None;
+            p.name = h.name.clone();
+            p.email = h.email.clone();
+            p.manager_id = h.manager_id;
+            p.department = h.department.clone();
+            p.location = h.location.clone();
+            p.position = h.position.clone();
+            if h.pay_band.is_some() {
+                p.pay_band = h.pay_band.clone();
+            }
+        }
         EventBody::ProfileUpdated(u) => {
             if let Some(v) = &u.name {
                 p.name = v.clone();
@@ -55,7 +72,7 @@ pub fn apply(p: &mut Person, e: &Event) {
                 p.manager_id = v;
             }
             if let Some(v) = &u.department {
-                p.department = Some(v.clone());
+                p.department = (!v.is_empty()).then(|| v.clone());
             }
             if let Some(v) = &u.location {
                 p.location = Some(v.clone());
@@ -82,6 +99,11 @@ pub fn apply(p: &mut Person, e: &Event) {
             if let Some(b) = &pr.pay_band {
                 p.pay_band = Some(b.clone());
             }
+        }
+        EventBody::Demotion(d) => {
+            p.position = d.to.clone();
+            p.level_since = at;
+            p.scope = None;
         }
         EventBody::LateralMove(l) => {
             if let Some(to) = &l.to {
@@ -164,7 +186,9 @@ pub struct AppendContext<'a> {
 /// and nothing is dated before the subject's hire.
 pub fn check_append(e: &NewEvent, ctx: &AppendContext<'_>) -> Result<(), ValidationError> {
     match (&e.body, ctx.subject) {
-        (EventBody::Hired(_), Some(_)) => return Err(ValidationError::single("subject", "this person was already hired")),
+        (EventBody::Hired(_), Some(p)) if p.status != PersonStatus::Departed => {
+            return Err(ValidationError::single("subject", "this person was already hired"));
+        }
         (EventBody::Hired(_), None) => return Ok(()),
         (_, None) => return Err(ValidationError::single("subject", "no such person")),
         (_, Some(_)) => {}

@@ -21,6 +21,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 10, name: "validated_once", sql: include_str!("../../migrations/postgres/0010_validated_once.sql") },
     Migration { version: 11, name: "promotions", sql: include_str!("../../migrations/postgres/0011_promotions.sql") },
     Migration { version: 12, name: "webhooks", sql: include_str!("../../migrations/postgres/0012_webhooks.sql") },
+    Migration { version: 13, name: "scim", sql: include_str!("../../migrations/postgres/0013_scim.sql") },
+    Migration { version: 14, name: "proposals", sql: include_str!("../../migrations/postgres/0014_proposals.sql") },
+    Migration { version: 15, name: "evidence", sql: include_str!("../../migrations/postgres/0015_evidence.sql") },
+    Migration { version: 16, name: "notifications", sql: include_str!("../../migrations/postgres/0016_notifications.sql") },
+    Migration { version: 17, name: "sso_links", sql: include_str!("../../migrations/postgres/0017_sso_links.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).

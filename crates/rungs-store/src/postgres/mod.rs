@@ -16,14 +16,17 @@
 
 mod append;
 mod badges;
+mod evidence;
 mod facts;
 mod frameworks;
 mod group;
 mod health;
 mod jobs;
 pub mod migrate;
+mod notifications;
 mod opportunities;
 mod promotions;
+mod proposals;
 mod queries;
 mod recognition;
 mod rows;
@@ -68,7 +71,7 @@ pub struct PgOptions {
 impl PgOptions {
     pub fn parse(url: &str) -> Result<PgOptions, OpenError> {
         let bad = |reason: String| OpenError::Postgres { reason };
-        let env_max = std::env::var("RUNGS_PG_POOL_MAX_SIZE").ok();
+        let env_max = rungs_core::settings::var("RUNGS_PG_POOL_MAX_SIZE");
         let mut pool_max_size = match env_max {
             Some(v) => v.parse().map_err(|_| bad(format!("RUNGS_PG_POOL_MAX_SIZE='{v}' is not a number")))?,
             None => DEFAULT_POOL_MAX_SIZE,

@@ -11,7 +11,7 @@ use rungs_core::ledger::codec::{event_cursor, parse_event_cursor, parse_people_c
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
 use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
 };
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use tokio_postgres::types::ToSql;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::append::{append_batch, lock_head, subject_events};
-use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, PersonParams, TOKEN_COLS, UPSERT_PERSON};
+use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, PersonParams, SCIM_COLS, TOKEN_COLS, UPSERT_PERSON};
 
 const MAX_EXPORT: u32 = 10_000;
 /// Events fetched per round trip while a rebuild streams the ledger.
@@ -354,10 +354,13 @@ impl Store for PgStore {
     #[instrument(skip_all, fields(id = %token.id))]
     async fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
         let c = self.conn().await?;
-        let sql = format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        let sql = format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
         let t = token;
         let hash: &[u8] = &t.hash;
-        c.execute(&sql, &[&t.id.0, &t.org_id.0, &t.person_id.0, &t.role.as_str(), &t.label, &hash, &t.created_at, &t.revoked_at]).await.db().map(drop)
+        c.execute(&sql, &[&t.id.0, &t.org_id.0, &t.person_id.0, &t.role.as_str(), &t.label, &hash, &t.created_at, &t.revoked_at, &t.scope.as_str()])
+            .await
+            .db()
+            .map(drop)
     }
 
     /// A token of a person who has left is refused even if it was not revoked (a
@@ -390,6 +393,27 @@ impl Store for PgStore {
         // COALESCE keeps the first revocation time: revoking twice changes nothing.
         let sql = format!("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE org_id = $1 AND id = $2 RETURNING {TOKEN_COLS}");
         one(c.query_opt(&sql, &[&org.0, &id.0, &at]).await.db()?, rows::token)
+    }
+
+    #[instrument(skip_all, fields(org = %identity.org_id, person = %identity.person_id))]
+    async fn put_scim_identity(&self, identity: &ScimIdentity) -> StoreResult<()> {
+        let c = self.conn().await?;
+        let sql = format!(
+            "INSERT INTO scim_identities ({SCIM_COLS}, user_key) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (org_id, person_id) DO UPDATE SET user_name = excluded.user_name, user_key = excluded.user_key, \
+             external_id = excluded.external_id, employee_number = excluded.employee_number"
+        );
+        let i = identity;
+        let key = i.user_name.to_lowercase();
+        c.execute(&sql, &[&i.org_id.0, &i.person_id.0, &i.user_name, &i.external_id, &i.employee_number, &key]).await.db().map(drop)
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn scim_identities(&self, org: OrgId) -> StoreResult<Vec<ScimIdentity>> {
+        let c = self.conn().await?;
+        let sql = format!("SELECT {SCIM_COLS} FROM scim_identities WHERE org_id = $1 ORDER BY user_key");
+        let rows = c.query(&sql, &[&org.0]).await.db()?;
+        rows.iter().map(rows::scim_identity).collect()
     }
 
     /// Events from the ledger heads (no count over 50 M rows); people by count.

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use rungs_core::event::{Event, EventKind};
 use rungs_core::ledger::{Constraint, codec};
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
-use rungs_core::store::{StoreError, StoreResult, TokenRecord};
+use rungs_core::store::{ScimIdentity, StoreError, StoreResult, TokenRecord, TokenScope};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
@@ -162,7 +162,7 @@ pub(crate) fn org(row: &Row) -> StoreResult<Organization> {
     Ok(Organization { id: OrgId(col(row, 0)?), name: col(row, 1)?, created_at: col(row, 2)? })
 }
 
-pub(crate) const TOKEN_COLS: &str = "id, org_id, person_id, role, label, hash, created_at, revoked_at";
+pub(crate) const TOKEN_COLS: &str = "id, org_id, person_id, role, label, hash, created_at, revoked_at, scope";
 
 pub(crate) fn role(row: &Row, idx: usize) -> StoreResult<Role> {
     let s: &str = col(row, idx)?;
@@ -184,6 +184,22 @@ pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
         hash: hash32(row, 5)?,
         created_at: col(row, 6)?,
         revoked_at: col(row, 7)?,
+        scope: {
+            let s: &str = col(row, 8)?;
+            TokenScope::parse(s).ok_or_else(|| StoreError::Unexpected(format!("unknown token scope '{s}'")))?
+        },
+    })
+}
+
+pub(crate) const SCIM_COLS: &str = "org_id, person_id, user_name, external_id, employee_number";
+
+pub(crate) fn scim_identity(row: &Row) -> StoreResult<ScimIdentity> {
+    Ok(ScimIdentity {
+        org_id: OrgId(col(row, 0)?),
+        person_id: PersonId(col(row, 1)?),
+        user_name: col(row, 2)?,
+        external_id: col(row, 3)?,
+        employee_number: col(row, 4)?,
     })
 }
 
@@ -222,6 +238,7 @@ fn constraint(name: &str) -> Constraint {
         "organizations_pkey" => Constraint::OrganizationId,
         "tokens_pkey" => Constraint::TokenId,
         "tokens_hash_unique" => Constraint::TokenHash,
+        "scim_identities_user_key" => Constraint::ScimUserName,
         "idempotency_pkey" => Constraint::IdempotencyKey,
         "applications_opportunity_id_applicant_id_key" => Constraint::Application,
         "promotion_cycles_name" => Constraint::CycleName,

@@ -1,7 +1,7 @@
 //! `impl SessionStore for PgStore` (`migrations/postgres/0004_sessions.sql`).
 
 use chrono::{DateTime, Utc};
-use rungs_core::session_store::{Credential, SessionRecord, SessionStore};
+use rungs_core::session_store::{Credential, SessionRecord, SessionStore, SsoLink};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{OrgId, PersonId};
 use tokio_postgres::Row;
@@ -100,5 +100,38 @@ impl SessionStore for PgStore {
     async fn delete_sessions_of(&self, org: OrgId, person: PersonId) -> StoreResult<u64> {
         let conn = self.conn().await?;
         conn.execute("DELETE FROM sessions WHERE org_id = $1 AND person_id = $2", &[&org.0, &person.0]).await.db()
+    }
+
+    #[instrument(skip_all, fields(person = %l.person_id))]
+    async fn link_sso(&self, l: &SsoLink) -> StoreResult<()> {
+        let conn = self.conn().await?;
+        let n = conn
+            .execute(
+                "INSERT INTO sso_links (issuer, subject, org_id, person_id, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[&l.issuer, &l.subject, &l.org_id.0, &l.person_id.0, &l.created_at],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(StoreError::Conflict { field: "sub".into(), reason: "this identity-provider account is already linked".into() });
+        }
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn sso_link(&self, issuer: &str, subject: &str) -> StoreResult<SsoLink> {
+        let conn = self.conn().await?;
+        let row = conn
+            .query_opt("SELECT issuer, subject, org_id, person_id, created_at FROM sso_links WHERE issuer = $1 AND subject = $2", &[&issuer, &subject])
+            .await
+            .db()?;
+        let Some(row) = row else { return Err(StoreError::NotFound) };
+        Ok(SsoLink {
+            issuer: rows::get(&row, 0)?,
+            subject: rows::get(&row, 1)?,
+            org_id: OrgId(rows::get(&row, 2)?),
+            person_id: PersonId(rows::get(&row, 3)?),
+            created_at: rows::get(&row, 4)?,
+        })
     }
 }

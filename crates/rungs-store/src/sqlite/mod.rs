@@ -8,13 +8,17 @@
 
 mod append;
 mod badges;
+mod evidence;
 mod facts;
+pub mod file;
 mod frameworks;
 mod health;
 mod jobs;
 pub mod migrate;
+mod notifications;
 mod opportunities;
 mod promotions;
+mod proposals;
 mod queries;
 mod recognition;
 pub(crate) mod rows;

@@ -11,7 +11,7 @@ use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_peo
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
 use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
 };
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use rusqlite::types::Value;
@@ -22,7 +22,7 @@ use tracing::instrument;
 
 use super::SqliteStore;
 use super::append::{event_by_id, subject_events};
-use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, TOKEN_COLS, micros};
+use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, SCIM_COLS, TOKEN_COLS, micros};
 use crate::people_sql::PEOPLE_COLUMN_COUNT;
 
 /// Largest chunk `export_events` returns at once.
@@ -324,7 +324,7 @@ impl Store for SqliteStore {
         let t = token.clone();
         self.writer
             .exec(move |tx| {
-                let sql = format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                let sql = format!("INSERT INTO tokens ({TOKEN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
                 tx.execute(
                     &sql,
                     params![
@@ -335,7 +335,8 @@ impl Store for SqliteStore {
                         t.label,
                         t.hash,
                         micros(t.created_at),
-                        t.revoked_at.map(micros)
+                        t.revoked_at.map(micros),
+                        t.scope.as_str()
                     ],
                 )
                 .db()
@@ -374,6 +375,27 @@ impl Store for SqliteStore {
                 tx.query_row(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE id = ?1"), [id.as_bytes()], rows::token).db()
             })
             .await
+    }
+    #[instrument(skip_all, fields(org = %identity.org_id, person = %identity.person_id))]
+    async fn put_scim_identity(&self, identity: &ScimIdentity) -> StoreResult<()> {
+        let i = identity.clone();
+        self.writer
+            .exec(move |tx| {
+                let sql = format!(
+                    "INSERT INTO scim_identities ({SCIM_COLS}, user_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                     ON CONFLICT (org_id, person_id) DO UPDATE SET user_name = excluded.user_name, user_key = excluded.user_key, \
+                     external_id = excluded.external_id, employee_number = excluded.employee_number"
+                );
+                let key = i.user_name.to_lowercase();
+                tx.execute(&sql, params![i.org_id.as_bytes(), i.person_id.as_bytes(), i.user_name, i.external_id, i.employee_number, key]).db().map(drop)
+            })
+            .await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn scim_identities(&self, org: OrgId) -> StoreResult<Vec<ScimIdentity>> {
+        let sql = format!("SELECT {SCIM_COLS} FROM scim_identities WHERE org_id = ?1 ORDER BY user_key");
+        self.read(move |c| query(c, &sql, params![org.as_bytes()], rows::scim_identity)).await
     }
 
     /// `events` is max(seq): rows are never deleted and seqs are max+1, so it equals

@@ -10,7 +10,7 @@ use rungs_core::event::{Event, EventKind};
 use rungs_core::ledger::Constraint;
 use rungs_core::ledger::codec;
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
-use rungs_core::store::{StoreError, StoreResult, TokenRecord};
+use rungs_core::store::{ScimIdentity, StoreError, StoreResult, TokenRecord, TokenScope};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, Row, ffi, params};
@@ -185,12 +185,15 @@ pub(crate) fn org(row: &Row<'_>) -> rusqlite::Result<Organization> {
     Ok(Organization { id: OrgId::from_bytes(row.get(0)?), name: row.get(1)?, created_at: time(row, 2)? })
 }
 
-pub(crate) const TOKEN_COLS: &str = "id, org_id, person_id, role, label, hash, created_at, revoked_at";
+pub(crate) const TOKEN_COLS: &str = "id, org_id, person_id, role, label, hash, created_at, revoked_at, scope";
 
 pub(crate) fn token(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     let role = row.get_ref(3)?.as_str()?;
     let role = Role::parse(role).ok_or_else(|| bad(3, Type::Text, format!("unknown role '{role}'")))?;
+    let scope = row.get_ref(8)?.as_str()?;
+    let scope = TokenScope::parse(scope).ok_or_else(|| bad(8, Type::Text, format!("unknown token scope '{scope}'")))?;
     Ok(TokenRecord {
+        scope,
         id: TokenId::from_bytes(row.get(0)?),
         org_id: OrgId::from_bytes(row.get(1)?),
         person_id: PersonId::from_bytes(row.get(2)?),
@@ -199,6 +202,18 @@ pub(crate) fn token(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
         hash: row.get(5)?,
         created_at: time(row, 6)?,
         revoked_at: opt_time(row, 7)?,
+    })
+}
+
+pub(crate) const SCIM_COLS: &str = "org_id, person_id, user_name, external_id, employee_number";
+
+pub(crate) fn scim_identity(row: &Row<'_>) -> rusqlite::Result<ScimIdentity> {
+    Ok(ScimIdentity {
+        org_id: OrgId::from_bytes(row.get(0)?),
+        person_id: PersonId::from_bytes(row.get(1)?),
+        user_name: row.get(2)?,
+        external_id: row.get(3)?,
+        employee_number: row.get(4)?,
     })
 }
 
@@ -249,6 +264,7 @@ fn constraint(msg: &str) -> Constraint {
         "organizations.id" => Constraint::OrganizationId,
         "tokens.id" => Constraint::TokenId,
         "tokens.hash" => Constraint::TokenHash,
+        "scim_identities.org_id, scim_identities.user_key" => Constraint::ScimUserName,
         "idempotency.org_id, idempotency.scope, idempotency.key" => Constraint::IdempotencyKey,
         "applications.opportunity_id, applications.applicant_id" => Constraint::Application,
         "promotion_cycles.org_id, promotion_cycles.name" => Constraint::CycleName,

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use rungs_core::person::Role;
-use rungs_core::session_store::{Credential, SessionRecord, SessionStore};
+use rungs_core::session_store::{Credential, SessionRecord, SessionStore, SsoLink};
 use rungs_core::store::{StoreError, StoreResult};
 use rungs_core::{OrgId, PersonId};
 use rusqlite::types::Type;
@@ -124,5 +124,48 @@ impl SessionStore for SqliteStore {
                 tx.execute("DELETE FROM sessions WHERE org_id = ?1 AND person_id = ?2", params![org.as_bytes(), person.as_bytes()]).db().map(|n| n as u64)
             })
             .await
+    }
+
+    #[instrument(skip_all, fields(person = %link.person_id))]
+    async fn link_sso(&self, link: &SsoLink) -> StoreResult<()> {
+        let l = link.clone();
+        self.writer
+            .exec(move |tx| {
+                // The primary key makes the link once; DO NOTHING plus the row count
+                // turns a second link into a Conflict instead of a replacement.
+                let n = tx
+                    .execute(
+                        "INSERT INTO sso_links (issuer, subject, org_id, person_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                        params![l.issuer, l.subject, l.org_id.as_bytes(), l.person_id.as_bytes(), micros(l.created_at)],
+                    )
+                    .db()?;
+                if n == 0 {
+                    return Err(StoreError::Conflict { field: "sub".into(), reason: "this identity-provider account is already linked".into() });
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    #[instrument(skip_all)]
+    async fn sso_link(&self, issuer: &str, subject: &str) -> StoreResult<SsoLink> {
+        let (issuer, subject) = (issuer.to_string(), subject.to_string());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT issuer, subject, org_id, person_id, created_at FROM sso_links WHERE issuer = ?1 AND subject = ?2",
+                params![issuer, subject],
+                |row| {
+                    Ok(SsoLink {
+                        issuer: row.get(0)?,
+                        subject: row.get(1)?,
+                        org_id: OrgId::from_bytes(row.get(2)?),
+                        person_id: PersonId::from_bytes(row.get(3)?),
+                        created_at: time(row, 4)?,
+                    })
+                },
+            )
+            .db()
+        })
+        .await
     }
 }

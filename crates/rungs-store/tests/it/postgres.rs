@@ -205,3 +205,12 @@ async fn two_instances_approve_no_more_than_the_budget() {
     let (c, cases) = cases_in_review(&db.store, 30, 7, None).await;
     approve_all_at_once(&[db.store.clone(), second], &c, &cases, 7).await;
 }
+
+/// Two server instances deciding one parallel step at once, each approver twice: one
+/// decision per approver is kept and the step completes once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_record_each_decision_once() {
+    let Some(db) = PgDb::new().await else { return };
+    let second = db.another_instance().await;
+    crate::conformance::proposals::decide_at_once(&[db.store.clone(), second]).await;
+}

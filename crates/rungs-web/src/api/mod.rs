@@ -5,14 +5,17 @@ pub mod analytics;
 pub mod badges;
 pub mod error;
 pub mod events;
+pub mod evidence;
 pub mod framework;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod opportunities;
 pub mod people;
 pub mod promotions;
+pub mod proposals;
 pub mod readiness;
 pub mod recognition;
 pub mod tokens;
@@ -59,8 +62,11 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "badges", description = "Badges: definitions in a declarative rule language, the rule preview, images, awards with the events that earned them (docs/BADGES.md)."),
         (name = "opportunities", description = "The opportunity board: stretch projects and gigs, applications, and completed work as ledger evidence."),
         (name = "promotions", description = "Promotion cycles and cases: nominations with the evidence packet, reviews and votes, calibration against budgets, decisions, and the promotion on the ledger (docs/WORKFLOWS.md)."),
+        (name = "proposals", description = "Micro-promotions, lateral moves, demotions and pay changes, each its own effective-dated transition, approved along the organization's configurable route (sequential and parallel steps, conditions, dynamic approvers, delegation, reminders); the approver's inbox (docs/WORKFLOWS.md)."),
         (name = "recognition", description = "Recognition with points from monthly allowances: giving, the feed, balances, the collusion report and the policy."),
         (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
+        (name = "evidence", description = "Evidence from work systems: the inbound endpoint for GitHub, GitLab and signed senders, sources and mapping rules, and each person's suggested wins (docs/INTEGRATIONS.md)."),
+        (name = "notifications", description = "Your notifications and email preferences (docs/NOTIFICATIONS.md)."),
     )
 )]
 pub struct ApiDoc;

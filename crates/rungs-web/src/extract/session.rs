@@ -26,6 +26,8 @@ pub struct Session {
     pub csrf: String,
     /// The cookie secret, needed to end the session.
     pub secret: String,
+    /// Unread notifications: the bell's number (0 when it cannot be read now).
+    pub unread: u64,
 }
 
 impl Session {
@@ -49,7 +51,14 @@ impl FromRequestParts<AppState> for Session {
             return Err(HtmlError::SignIn { next });
         };
         match rungs_app::accounts::session(state.store.as_ref(), &secret).await {
-            Ok((viewer, person)) => Ok(Session { viewer, person, csrf: rungs_app::accounts::csrf_token(&secret), secret }),
+            Ok((viewer, person)) => {
+                // One indexed count; a page still works if it fails.
+                let unread = rungs_app::notifications::unread(state.store.as_ref(), &viewer).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot count unread notifications");
+                    0
+                });
+                Ok(Session { viewer, person, csrf: rungs_app::accounts::csrf_token(&secret), secret, unread })
+            }
             Err(AppError::Unauthorized) => Err(HtmlError::SignIn { next }),
             Err(e) => Err(e.into()),
         }

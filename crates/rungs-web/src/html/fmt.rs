@@ -72,6 +72,7 @@ pub fn kind_label(kind: rungs_core::event::EventKind) -> &'static str {
         K::Reversal => "Correction",
         K::MilestoneCompleted => "Milestone",
         K::BadgeAwarded => "Badge",
+        K::Demotion => "Level change",
     }
 }
 
@@ -98,6 +99,7 @@ pub fn summary(body: &EventBody) -> Summary {
             let to = l.to.as_ref().map(|p| p.title.clone()).or_else(|| l.department.clone()).unwrap_or_else(|| "a new team".into());
             s(format!("Moved to {to}"), l.note.clone())
         }
+        EventBody::Demotion(d) => s(format!("Moved to {}", d.to.title), d.note.clone()),
         EventBody::Recognition(r) => Summary { title: r.message.clone(), detail: None, tags: vec![format!("{} points", r.points)] },
         EventBody::Departure(d) => s(format!("Left ({})", d.reason.as_str()), d.note.clone()),
         EventBody::Reversal(r) => s("Corrected an earlier entry".into(), Some(r.reason.clone())),

@@ -2,13 +2,14 @@
 //! the recognition I received.
 
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 use rungs_core::event::EventKind;
 use serde::{Deserialize, Serialize};
 
 use super::timeline::{Row, rows};
-use super::{HtmlError, Layout, fmt, render};
+use super::{HtmlError, Layout, flash, fmt, render};
 use crate::AppState;
 use crate::extract::Session;
 
@@ -32,7 +33,7 @@ pub struct HomeParams {
     validated: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<HomeParams>) -> Result<Response, HtmlError> {
+pub async fn show(State(state): State<AppState>, s: Session, headers: HeaderMap, Query(q): Query<HomeParams>) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let me = s.person.id;
     let now = Utc::now();
@@ -79,16 +80,20 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Hom
             applications => inbox.applications.iter().map(|a| minijinja::context! { id => a.id.to_string(), title => a.title, pending => a.pending }).collect::<Vec<_>>(),
         }
     });
+    let notice = flash::take(&headers);
     let flash = match q.validated.as_deref() {
-        Some("again") => Some("You had already validated this win: it counts once."),
-        Some(_) => Some("Win validated: it counts toward their readiness now."),
-        None => None,
+        Some("again") => Some("You had already validated this win: it counts once.".to_string()),
+        Some(_) => Some("Win validated: it counts toward their readiness now.".to_string()),
+        None => notice.clone(),
     };
-    render(
+    let suggested =
+        super::suggestions::context(&rungs_app::evidence::suggestions(store, &s.viewer, Some(rungs_core::evidence::SuggestionState::Pending)).await?);
+    let mut res = render(
         "home.html",
         minijinja::context! {
             inbox => inbox_ctx,
             flash,
+            suggested,
             layout => Layout::new(&s, "home", "Home"),
             first_name => p.name.split_whitespace().next().unwrap_or(&p.name),
             position,
@@ -105,5 +110,9 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Hom
             recognition,
             balance,
         },
-    )
+    )?;
+    if notice.is_some() {
+        flash::clear(&mut res, &headers);
+    }
+    Ok(res)
 }

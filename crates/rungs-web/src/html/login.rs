@@ -41,8 +41,36 @@ pub struct LoginForm {
 /// two open sign-in tabs both work.
 const REUSE_TOKEN_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
-fn page(status: StatusCode, csrf: &str, email: &str, next: &str, error: Option<String>, secure: bool) -> Result<Response, HtmlError> {
-    let body = render_string("login.html", minijinja::context! { layout => (), csrf, email, next => safe_next(next), error })?;
+/// What the sign-in page says about single sign-on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SsoOffer {
+    /// The button's label, when single sign-on is configured.
+    name: Option<String>,
+    only: bool,
+}
+
+impl SsoOffer {
+    pub(crate) fn of(state: &AppState) -> Self {
+        SsoOffer { name: state.sso.as_ref().map(|p| p.config.display_name.clone()), only: state.sso_only() }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn page(
+    status: StatusCode,
+    csrf: &str,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    secure: bool,
+    sso: &SsoOffer,
+) -> Result<Response, HtmlError> {
+    let next = safe_next(next);
+    let sso_href = format!("/sso/start?next={}", super::encode_form(next));
+    let body = render_string(
+        "login.html",
+        minijinja::context! { layout => (), csrf, email, next, error, sso => sso.name.is_some(), sso_name => sso.name.clone().unwrap_or_default(), sso_only => sso.only, sso_href },
+    )?;
     let mut res = (status, axum::response::Html(body)).into_response();
     // Re-set on every render: the cookie and the hidden field always agree.
     let max_age = i64::try_from(accounts::FORM_TOKEN_LIFETIME.as_secs()).unwrap_or(3600);
@@ -62,17 +90,23 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     let csrf = cookie(&headers, LOGIN_CSRF_COOKIE)
         .filter(|c| state.form_key.remaining(c).is_some_and(|left| left >= REUSE_TOKEN_FOR))
         .unwrap_or_else(|| state.form_key.issue());
-    page(StatusCode::OK, &csrf, "", &next, None, is_https(&headers))
+    page(StatusCode::OK, &csrf, "", &next, None, is_https(&headers), &SsoOffer::of(&state))
 }
 
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Extensions, Form(f): Form<LoginForm>) -> Result<Response, HtmlError> {
     let secure = is_https(&headers);
+    let sso = SsoOffer::of(&state);
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     let fresh = state.form_key.issue();
+    if sso.only {
+        // Single sign-on only: no password is checked, whatever was posted.
+        let msg = "Password sign-in is turned off here: sign in with your company account.".to_string();
+        return page(StatusCode::FORBIDDEN, &fresh, "", &f.next, Some(msg), secure, &sso);
+    }
     let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
     if cross_site || expected.is_empty() || !accounts::same(&f.csrf, &expected) || state.form_key.remaining(&expected).is_none() {
         let msg = "The sign-in form had expired. Please sign in again.".to_string();
-        return page(StatusCode::FORBIDDEN, &fresh, &f.email, &f.next, Some(msg), secure);
+        return page(StatusCode::FORBIDDEN, &fresh, &f.email, &f.next, Some(msg), secure, &sso);
     }
     match accounts::login(state.store.as_ref(), &state.throttle, &f.email, &f.password, client_ip(&ext)).await {
         Ok(s) => {
@@ -85,11 +119,11 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Exte
             Ok(res)
         }
         Err(LoginError::Invalid) => {
-            page(StatusCode::UNAUTHORIZED, &expected, &f.email, &f.next, Some("That email and password do not match an account.".into()), secure)
+            page(StatusCode::UNAUTHORIZED, &expected, &f.email, &f.next, Some("That email and password do not match an account.".into()), secure, &sso)
         }
         Err(e @ (LoginError::Throttled { retry_after } | LoginError::Busy { retry_after })) => {
             let status = if matches!(e, LoginError::Busy { .. }) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::TOO_MANY_REQUESTS };
-            let mut res = page(status, &expected, &f.email, &f.next, Some(format!("{}.", capitalise(&e.to_string()))), secure)?;
+            let mut res = page(status, &expected, &f.email, &f.next, Some(format!("{}.", capitalise(&e.to_string()))), secure, &sso)?;
             res.headers_mut().insert(HeaderName::from_static("retry-after"), HeaderValue::from(retry_after.as_secs().max(1)));
             Ok(res)
         }

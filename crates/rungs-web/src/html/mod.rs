@@ -11,13 +11,16 @@ mod badge_admin;
 mod badges;
 mod equity;
 mod error;
+mod evidence;
 mod export;
 mod flash;
 mod fmt;
 mod framework;
 mod home;
 mod import;
+mod invites;
 mod login;
+mod notifications;
 mod opportunities;
 mod packet;
 mod people;
@@ -25,7 +28,11 @@ mod progress;
 mod progress_charts;
 mod promotions;
 mod promotions_svg;
+mod proposals;
 mod recognition;
+mod scim_tokens;
+mod sso;
+mod suggestions;
 mod team;
 mod timeline;
 mod webhooks;
@@ -61,6 +68,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/sso/start", get(sso::start))
+        .route("/sso/callback", get(sso::callback))
         .route("/wins/new", get(wins::form))
         .route("/wins", post(wins::submit))
         .route("/recognition", get(recognition::show).post(recognition::give))
@@ -106,10 +115,29 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/cases/{id}/reviews", post(promotions::review))
         .route("/cases/{id}/edit", post(promotions::edit))
         .route("/cases/{id}/rank", post(promotions::rank))
+        .route("/scim-tokens", get(scim_tokens::show).post(scim_tokens::create))
+        .route("/scim-tokens/{id}/revoke", post(scim_tokens::revoke))
+        .route("/proposals", get(proposals::page).post(proposals::propose))
+        .route("/proposals/{id}/decide", post(proposals::decide))
+        .route("/proposals/{id}/withdraw", post(proposals::withdraw))
+        .route("/proposals/delegation", post(proposals::delegation))
+        .route("/approval-routes", get(proposals::routes_page).post(proposals::save_route))
         .route("/webhooks", get(webhooks::show).post(webhooks::create))
         .route("/webhooks/{id}/active", post(webhooks::set_active))
         .route("/webhooks/{id}/remove", post(webhooks::remove))
         .route("/webhooks/deliveries/{id}/replay", post(webhooks::replay))
+        .route("/evidence", get(evidence::show).post(evidence::create))
+        .route("/evidence/mapping", post(evidence::save_mapping))
+        .route("/evidence/sources/{id}/remove", post(evidence::remove))
+        .route("/suggestions/{id}/accept", post(suggestions::accept))
+        .route("/suggestions/{id}/dismiss", post(suggestions::dismiss))
+        .route("/notifications", get(notifications::show))
+        .route("/notifications/read-all", post(notifications::mark_all_read))
+        .route("/notifications/settings", get(notifications::settings).post(notifications::save_settings))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/people/{id}/invite", post(invites::send_one))
+        .route("/people/invite", post(invites::send_many))
+        .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -164,6 +192,13 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("recognition_balance.html", include_str!("../../templates/recognition_balance.html")),
     ("recognition_collusion.html", include_str!("../../templates/recognition_collusion.html")),
     ("webhooks.html", include_str!("../../templates/webhooks.html")),
+    ("scim_tokens.html", include_str!("../../templates/scim_tokens.html")),
+    ("evidence.html", include_str!("../../templates/evidence.html")),
+    ("proposals.html", include_str!("../../templates/proposals.html")),
+    ("approval_routes.html", include_str!("../../templates/approval_routes.html")),
+    ("notifications.html", include_str!("../../templates/notifications.html")),
+    ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
+    ("invite.html", include_str!("../../templates/invite.html")),
 ];
 
 /// Render `name` with `ctx` to a string.
@@ -192,11 +227,13 @@ pub struct Layout {
     pub title: String,
     /// What the viewer may do, from the access table: the menu offers only that.
     pub can: rungs_app::access::Capabilities,
+    /// The bell's number.
+    pub unread: u64,
 }
 
 impl Layout {
     pub fn new(s: &Session, current: &'static str, title: impl Into<String>) -> Self {
         let can = rungs_app::access::Capabilities::of(s.viewer.role);
-        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into(), can }
+        Layout { name: s.person.name.clone(), role: s.viewer.role.as_str(), csrf: s.csrf.clone(), current, title: title.into(), can, unread: s.unread }
     }
 }

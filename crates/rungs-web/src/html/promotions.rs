@@ -23,7 +23,7 @@ use super::{HtmlError, Layout, fmt, render_string};
 use crate::AppState;
 use crate::extract::Session;
 
-fn field(pairs: &[(String, String)], name: &str) -> String {
+pub(super) fn field(pairs: &[(String, String)], name: &str) -> String {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
 }
 
@@ -34,7 +34,7 @@ fn sentence(reason: &str) -> String {
 }
 
 /// A refused action goes back to `to` (303) with why; other failures are errors.
-fn refused(headers: &HeaderMap, to: &str, e: AppError) -> Result<Response, HtmlError> {
+pub(super) fn refused(headers: &HeaderMap, to: &str, e: AppError) -> Result<Response, HtmlError> {
     let msg = match e {
         AppError::Conflict { reason, .. } => sentence(&reason),
         AppError::Invalid(v) => v.errors.iter().map(|e| format!("{}: {}", e.field, sentence(&e.reason))).collect::<Vec<_>>().join(" "),
@@ -44,7 +44,7 @@ fn refused(headers: &HeaderMap, to: &str, e: AppError) -> Result<Response, HtmlE
     Ok(flash::see_other_with(to, &msg, headers))
 }
 
-fn with_flash(mut res: Response, headers: &HeaderMap, error: &Option<String>) -> Response {
+pub(super) fn with_flash(mut res: Response, headers: &HeaderMap, error: &Option<String>) -> Response {
     if error.is_some() {
         flash::clear(&mut res, headers);
     }

@@ -98,15 +98,39 @@ pub struct Filter {
 
 pub async fn mine(state: State<AppState>, s: Session, q: Query<Filter>) -> Result<Response, HtmlError> {
     let me = s.person.id;
-    page(state, s, me, q).await
+    page(state, s, me, q, None, None).await
 }
 
-pub async fn of_person(state: State<AppState>, s: Session, Path(id): Path<String>, q: Query<Filter>) -> Result<Response, HtmlError> {
+pub async fn of_person(
+    state: State<AppState>,
+    s: Session,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    q: Query<Filter>,
+) -> Result<Response, HtmlError> {
     let id: PersonId = id.parse().map_err(|_| HtmlError::NotFound)?;
-    page(state, s, id, q).await
+    let notice = super::flash::take(&headers);
+    let link = super::flash::take_once(&headers);
+    let mut res = page(state, s, id, q, notice.clone(), link.clone()).await?;
+    if notice.is_some() {
+        super::flash::clear(&mut res, &headers);
+    }
+    if link.is_some() {
+        super::flash::clear_once(&mut res, &headers);
+        // The page holds a one-time sign-in link: no cache keeps it.
+        res.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
 }
 
-async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q): Query<Filter>) -> Result<Response, HtmlError> {
+async fn page(
+    State(state): State<AppState>,
+    s: Session,
+    id: PersonId,
+    Query(q): Query<Filter>,
+    notice: Option<String>,
+    invite_link: Option<String>,
+) -> Result<Response, HtmlError> {
     let flash = if q.validated.as_deref() == Some("again") {
         Some("You had already validated this win: it counts once.")
     } else if q.validated.is_some() {
@@ -156,6 +180,9 @@ async fn page(State(state): State<AppState>, s: Session, id: PersonId, Query(q):
             selected => filter.map_or("", |k| k.as_str()),
             action,
             flash,
+            notice,
+            invite_link,
+            invite => !own && !left && rungs_app::access::Capabilities::of(s.viewer.role).invite,
         },
     )
 }

@@ -217,7 +217,7 @@ async fn hostile_event_text_is_stored_verbatim_or_refused_never_a_500() {
 
 #[tokio::test]
 async fn the_configured_bulk_limit_is_enforced_as_a_problem_413() {
-    let app = TestApp::builder().config(rungs_web::WebConfig { max_body_bytes: 1024, max_bulk_body_bytes: 8 * 1024 }).build().await;
+    let app = TestApp::builder().config(rungs_web::WebConfig { max_body_bytes: 1024, max_bulk_body_bytes: 8 * 1024, ..Default::default() }).build().await;
     let before = app.counts().await;
     let events: Vec<Value> = (0..100).map(|i| win(app.admin_id, &format!("win number {i}"))).collect();
     let res = app.post_json("/api/v1/events/bulk", &app.admin, &json!({ "events": events })).await;

@@ -153,6 +153,15 @@ impl TestApp {
     }
 }
 
+/// Send `req` to `router` (for tests that build their own application state).
+pub async fn send_to(router: &Router, req: Request<Body>) -> TestResponse {
+    let res = router.clone().oneshot(req).await.expect("router is infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    TestResponse { status, headers, body }
+}
+
 pub fn hire_body(name: &str, manager: Option<PersonId>) -> Value {
     let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
     json!({

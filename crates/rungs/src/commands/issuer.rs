@@ -25,13 +25,13 @@ pub fn key_path(db: &str, explicit: Option<&Path>) -> PathBuf {
 }
 
 /// The issuer's keys (the file is created when missing) and DID.
-pub fn load(db: &str, args: &IssuerArgs) -> anyhow::Result<Issuer> {
+pub fn load(db: &str, args: &IssuerArgs, public_url: Option<&str>) -> anyhow::Result<Issuer> {
     let path = key_path(db, args.issuer_key.as_deref());
     let (keys, created) = IssuerKeys::load_or_create(&path)?;
     if created {
         tracing::info!(path = %path.display(), "created the credential issuer key file (mode 0600): keep it secret and backed up");
     }
-    let issuer = Issuer::new(keys, args.public_url.as_deref()).map_err(|e| anyhow::anyhow!("--public-url / RUNGS_PUBLIC_URL: {e}"))?;
+    let issuer = Issuer::new(keys, public_url).map_err(|e| anyhow::anyhow!("--public-url / RUNGS_PUBLIC_URL: {e}"))?;
     if issuer.public_url().is_none() {
         tracing::info!(did = %issuer.did(), "RUNGS_PUBLIC_URL is not set: credentials are issued as the did:key of the issuer key");
     }

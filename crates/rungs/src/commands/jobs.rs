@@ -15,9 +15,18 @@
 //! the future) puts the promotion on the ledger on its date; a server that was down
 //! that day runs it when it is back, and the event's key makes a second run harmless.
 //!
+//! `proposal_effective` (one-off, per approved proposal dated in the future) puts a
+//! micro-promotion, lateral move or demotion on the ledger on its date (a pay change
+//! becomes effective), keyed like the promotion; `proposal_reminders` (hourly)
+//! reminds approvers of steps that waited longer than their route allows.
+//! `notify` (periodic) derives notifications from the events appended since its last
+//! run and, when SMTP is configured, sends the emails due (retried with backoff);
+//! `digest` (periodic, daily at the `--digest-hour` in UTC) sends each person the
+//! notifications waiting for their digest (docs/NOTIFICATIONS.md).
+//!
 //! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
 //! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168),
-//! `RUNGS_BADGES_EVERY_SECS` (2).
+//! `RUNGS_BADGES_EVERY_SECS` (2), `RUNGS_NOTIFY_EVERY_SECS` (2).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,8 +38,19 @@ use tokio::task::JoinHandle;
 
 /// Kind of the periodic sweep job.
 pub const SWEEP: &str = "sweep";
+/// Remind approvers of stale proposals (hourly; once per approver and step).
+async fn remind(store: &dyn Store) -> Result<String, String> {
+    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let n = rungs_app::proposals::run_reminders(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok(format!("{n} approvers reminded"))
+}
+
 /// Kind of the periodic badge evaluation job.
 pub const BADGES: &str = "badges";
+/// Kind of the periodic notification job (derive, then send what is due).
+pub const NOTIFY: &str = "notify";
+/// Kind of the daily digest job.
+pub const DIGEST: &str = "digest";
 
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
@@ -39,11 +59,16 @@ pub struct RunnerConfig {
     pub lease: chrono::Duration,
     pub sweep_every_secs: i64,
     pub badges_every_secs: i64,
+    pub notify_every_secs: i64,
     pub idempotency_retention: chrono::Duration,
+    /// Email: `None` keeps notifications in the app only.
+    pub mailer: Option<rungs_app::notifications::mail::Mailer>,
+    /// The hour (UTC) of the daily digest.
+    pub digest_hour: u32,
 }
 
 fn env_num(name: &str, default: i64) -> i64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default)
+    rungs_core::settings::var(name).and_then(|v| v.trim().parse().ok()).filter(|n| *n > 0).unwrap_or(default)
 }
 
 impl RunnerConfig {
@@ -55,7 +80,10 @@ impl RunnerConfig {
             lease: chrono::Duration::seconds(env_num("RUNGS_JOB_LEASE_SECS", 300)),
             sweep_every_secs: env_num("RUNGS_SWEEP_EVERY_SECS", 600),
             badges_every_secs: env_num("RUNGS_BADGES_EVERY_SECS", 2),
+            notify_every_secs: env_num("RUNGS_NOTIFY_EVERY_SECS", 2),
             idempotency_retention: chrono::Duration::hours(env_num("RUNGS_IDEMPOTENCY_RETENTION_HOURS", 168)),
+            mailer: None,
+            digest_hour: 7,
         }
     }
 }
@@ -81,6 +109,35 @@ pub async fn start(store: Arc<dyn Store>, config: RunnerConfig) -> anyhow::Resul
         unique_key: Some(format!("periodic:{BADGES}")),
     };
     store.enqueue_job(&badges).await?;
+    let reminders = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: rungs_app::proposals::REMINDER_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(3600),
+        unique_key: Some(format!("periodic:{}", rungs_app::proposals::REMINDER_JOB)),
+    };
+    store.enqueue_job(&reminders).await?;
+    let notify = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: NOTIFY.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(config.notify_every_secs),
+        unique_key: Some(format!("periodic:{NOTIFY}")),
+    };
+    store.enqueue_job(&notify).await?;
+    // Daily, first at the next digest hour; the key keeps one per database (a changed
+    // hour takes effect after the next digest).
+    let digest = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: DIGEST.into(),
+        payload: serde_json::json!({}),
+        run_at: next_digest(Utc::now(), config.digest_hour),
+        every_secs: Some(86_400),
+        unique_key: Some(format!("periodic:{DIGEST}")),
+    };
+    store.enqueue_job(&digest).await?;
     tracing::info!(worker = %config.worker, "job runner started");
     Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new())))
 }
@@ -110,7 +167,17 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
                 .map_err(|e| e.to_string())
         }
         BADGES => evaluate_badges(store, badges).await,
+        NOTIFY => notify(store, config.mailer.as_ref()).await,
+        DIGEST => match &config.mailer {
+            Some(m) => rungs_app::notifications::mail::send_digests(store, m)
+                .await
+                .map(|r| format!("{} digests sent, {} left for the next", r.sent, r.retrying))
+                .map_err(|e| e.to_string()),
+            None => Ok("no SMTP server configured: digests wait in the app".into()),
+        },
         rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
+        rungs_app::proposals::EFFECTIVE_JOB => rungs_app::proposals::run_effective_job(store, &job.payload, Utc::now()).await,
+        rungs_app::proposals::REMINDER_JOB => remind(store).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };
@@ -119,7 +186,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
         Ok(done) => {
             let kept = store.finish_job(&job, now).await;
             // A badge run that read nothing is the quiet case, every few seconds.
-            let quiet = job.kind == BADGES && done.contains(" 0 events read");
+            let quiet = (job.kind == BADGES && done.contains(" 0 events read")) || (job.kind == NOTIFY && done.starts_with("0 events, 0 notified, 0 sent"));
             if matches!(kept, Ok(true)) && !quiet {
                 tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, worker = %config.worker, %done, "job finished");
             }
@@ -144,4 +211,23 @@ async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluato
     let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
     let r = badges.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
     Ok(format!("{} run: {} events read, {} people judged, {} awarded", r.mode, r.facts, r.people_evaluated, r.awarded))
+}
+
+/// The next `hour`:00 UTC after `now`.
+pub fn next_digest(now: chrono::DateTime<Utc>, hour: u32) -> chrono::DateTime<Utc> {
+    let today = now.date_naive().and_hms_opt(hour.min(23), 0, 0).map_or(now, |t| t.and_utc());
+    if today > now { today } else { today + chrono::Duration::days(1) }
+}
+
+/// The notification job: derive from the ledger for every organization, then send
+/// what is due by email.
+async fn notify(store: &dyn Store, mailer: Option<&rungs_app::notifications::mail::Mailer>) -> Result<String, String> {
+    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let now = Utc::now();
+    let d = rungs_app::notifications::derive::run(store, org.id, now).await.map_err(|e| e.to_string())?;
+    let sent = match mailer {
+        Some(m) => rungs_app::notifications::mail::send_due(store, m, now).await.map_err(|e| e.to_string())?,
+        None => rungs_app::notifications::mail::Sent::default(),
+    };
+    Ok(format!("{} events, {} notified, {} sent, {} to retry, {} failed", d.events, d.created, sent.sent, sent.retrying, sent.failed))
 }

@@ -1,12 +1,15 @@
 //! One function per subcommand; `run` dispatches.
 
+mod backup;
 pub mod badges;
 mod cycles;
+mod doctor;
 mod export;
 mod import_events;
 mod import_framework;
 mod import_history;
 mod import_people;
+pub mod integrations;
 mod issuer;
 pub mod jobs;
 pub mod migrate_store;
@@ -39,10 +42,10 @@ pub use serve::{serve_until_signal, shutdown_signal};
 pub fn init_tracing() {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUNGS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = rungs_core::settings::var("RUNGS_LOG").and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new("info"));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
-    let _ = if std::env::var("RUNGS_LOG_FORMAT").as_deref() == Ok("json") { builder.json().try_init() } else { builder.compact().try_init() };
+    let _ = if rungs_core::settings::var("RUNGS_LOG_FORMAT").as_deref() == Some("json") { builder.json().try_init() } else { builder.compact().try_init() };
 }
 
 /// Open the store named by `--db` / `RUNGS_DB`, applying migrations.
@@ -69,14 +72,16 @@ pub async fn the_org(store: &dyn Store) -> anyhow::Result<Organization> {
     }
 }
 
-pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Serve { db, listen, issuer } => {
-            let issuer = issuer::load(&db.db, &issuer)?;
+        Command::Serve { db, listen, email, integrations, issuer } => {
+            let issuer = issuer::load(&db.db, &issuer, email.public_url.as_deref())?;
+            let mailer = email.mailer()?;
             let store = open_store(&db.db).await?;
-            let runner = jobs::start(store.clone(), jobs::RunnerConfig::from_env()).await?;
+            let config = jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..jobs::RunnerConfig::from_env() };
+            let runner = jobs::start(store.clone(), config).await?;
             let dispatcher = webhooks::start(store.clone());
-            serve_until_signal(store, &listen, issuer, None).await?;
+            serve_until_signal(store, &listen, &integrations, issuer, None, mailer).await?;
             runner.abort();
             dispatcher.abort();
         }
@@ -99,12 +104,13 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             println!("Admin token (shown once, keep it safe):\n{}", done.token);
         }
         Command::Token { action } => match action {
-            TokenAction::Create { db, email, role, label } => token::create(&db.db, &email, role.into(), &label).await?,
+            TokenAction::Create { db, email, role, scope, label } => token::create(&db.db, &email, role.map(Into::into), scope, &label).await?,
             TokenAction::Revoke { db, id } => token::revoke(&db.db, &id).await?,
             TokenAction::List { db } => token::list(&db.db).await?,
         },
         Command::User { action } => match action {
             UserAction::SetPassword { db, email, role } => user::set_password(&db.db, &email, role.map(Into::into)).await?,
+            UserAction::Invite { db, email, people } => user::invite(&db.db, &email, &people).await?,
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,
@@ -139,10 +145,14 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Recognition { action } => recognition::run(action).await?,
         Command::Report { db, what } => report::run(&db.db, what).await?,
         Command::MigrateStore { from, to } => return migrate_store::run(&from, &to).await,
-        Command::Demo { db, people, seed, listen, no_serve, truths, issuer } => {
-            let issuer = issuer::load(&db, &issuer)?;
-            return crate::demo::run(&db, people, seed, &listen, no_serve, truths, issuer).await;
+        Command::Demo { db, people, seed, listen, no_serve, truths, email, integrations, issuer } => {
+            let issuer = issuer::load(&db, &issuer, email.public_url.as_deref())?;
+            return crate::demo::run(&db, people, seed, &listen, no_serve, truths, &email, &integrations, issuer).await;
         }
+        Command::Doctor { db } => return doctor::run(&db.db, config).await,
+        Command::Backup { db, out } => return backup::backup(&db.db, &out).await,
+        Command::Restore { file, db } => return backup::restore(&file, &db.db).await,
+        Command::Config { .. } => {}
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);
         }

@@ -11,24 +11,39 @@ use tokio::net::TcpListener;
 pub async fn serve_until_signal(
     store: Arc<dyn Store>,
     listen: &str,
+    integrations: &super::integrations::IntegrationArgs,
     issuer: rungs_app::credentials::Issuer,
     on_ready: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
+    mailer: Option<rungs_app::notifications::mail::Mailer>,
 ) -> anyhow::Result<()> {
     // How often `/readyz` may probe the store with a write (docs/operations.md).
-    let probe_every = match std::env::var("RUNGS_READY_PROBE_SECS").ok().filter(|v| !v.trim().is_empty()) {
+    let probe_every = match rungs_core::settings::var("RUNGS_READY_PROBE_SECS") {
         Some(v) => {
             Some(std::time::Duration::from_secs(v.trim().parse().with_context(|| format!("RUNGS_READY_PROBE_SECS='{v}' is not a whole number of seconds"))?))
         }
         None => None,
     };
     // How long requests in flight may finish after SIGTERM (docs/CONFIGURATION.md).
-    let grace = match std::env::var("RUNGS_SHUTDOWN_GRACE_SECS").ok().filter(|v| !v.trim().is_empty()) {
+    let grace = match rungs_core::settings::var("RUNGS_SHUTDOWN_GRACE_SECS") {
         Some(v) => {
             std::time::Duration::from_secs(v.trim().parse().with_context(|| format!("RUNGS_SHUTDOWN_GRACE_SECS='{v}' is not a whole number of seconds"))?)
         }
         None => rungs_web::DEFAULT_SHUTDOWN_GRACE,
     };
+    let mut config = rungs_web::WebConfig::default();
+    for (name, slot) in [
+        ("RUNGS_PAGE_TIMEOUT_SECS", &mut config.page_timeout),
+        ("RUNGS_API_TIMEOUT_SECS", &mut config.api_timeout),
+        ("RUNGS_IMPORT_TIMEOUT_SECS", &mut config.import_timeout),
+    ] {
+        if let Some(v) = rungs_core::settings::var(name) {
+            let secs: u64 = v.trim().parse().ok().filter(|n| *n > 0).with_context(|| format!("{name}='{v}' is not a positive whole number of seconds"))?;
+            *slot = std::time::Duration::from_secs(secs);
+        }
+    }
     let form_key = form_key()?;
+    // Checked before binding: a misconfiguration stops here, with its reason.
+    let configured = integrations.apply(rungs_web::AppState::new(store.clone()))?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "rungs is listening");
@@ -36,11 +51,13 @@ pub async fn serve_until_signal(
         f(addr);
     }
     let state = match probe_every {
-        Some(every) => rungs_web::AppState::new(store).with_ready_probe_every(every),
-        None => rungs_web::AppState::new(store),
+        Some(every) => configured.with_ready_probe_every(every),
+        None => configured,
     }
     .with_form_key(form_key)
-    .with_issuer(issuer);
+    .with_issuer(issuer)
+    .with_config(config)
+    .with_mailer(mailer);
     rungs_web::serve_with_grace(listener, state, shutdown_signal(), grace).await.context("server error")?;
     tracing::info!("rungs stopped");
     Ok(())
@@ -49,8 +66,8 @@ pub async fn serve_until_signal(
 /// The key that signs sign-in forms: from `RUNGS_SECRET_KEY` (the same on every
 /// instance serving one database), else made now for this process.
 fn form_key() -> anyhow::Result<rungs_app::accounts::FormKey> {
-    match std::env::var("RUNGS_SECRET_KEY") {
-        Ok(s) if !s.is_empty() => rungs_app::accounts::FormKey::from_secret(&s).map_err(|e| anyhow::anyhow!("RUNGS_SECRET_KEY {e}")),
+    match rungs_core::settings::var("RUNGS_SECRET_KEY") {
+        Some(s) => rungs_app::accounts::FormKey::from_secret(&s).map_err(|e| anyhow::anyhow!("RUNGS_SECRET_KEY {e}")),
         _ => {
             tracing::info!(
                 "RUNGS_SECRET_KEY is not set: sign-in forms are signed with a key made at startup (set it when several instances serve one database)"

@@ -1,4 +1,5 @@
-//! `rungs user set-password`: give a person a web password.
+//! `rungs user set-password`: give a person a web password; `rungs user invite`:
+//! send them a one-time link to choose one.
 
 use std::io::{IsTerminal, Read};
 
@@ -24,6 +25,32 @@ pub async fn set_password(db: &str, email: &str, role: Option<Role>) -> anyhow::
     println!("Password set for {} <{}> (role {}); their other sessions were signed out.", person.name, person.email, role.as_str());
     if generated {
         println!("Password (shown once): {password}");
+    }
+    Ok(())
+}
+
+/// Invite each person (by email address) as the system: emailed with SMTP, else
+/// the link printed once.
+pub async fn invite(db: &str, email: &crate::cli::EmailArgs, people: &[String]) -> anyhow::Result<()> {
+    let mailer = email.mailer()?;
+    let store = open_store(db).await?;
+    let org = the_org(store.as_ref()).await?;
+    let system = rungs_app::Viewer::system(org.id);
+    for address in people {
+        let person = super::person_by_email(store.as_ref(), org.id, address).await?;
+        let sent = rungs_app::notifications::invites::send(store.as_ref(), &system, person.id, mailer.as_ref(), chrono::Utc::now()).await?;
+        let until = sent.invite.expires_at.format("%Y-%m-%d %H:%M UTC");
+        if sent.emailed {
+            println!("Invited {} <{}> by email (the link works once, until {until}).", person.name, person.email);
+        } else {
+            println!(
+                "Invite for {} <{}> (works once, until {until}; shown once):\n{}{}",
+                person.name,
+                person.email,
+                email.base_url().trim_end_matches('/'),
+                sent.path
+            );
+        }
     }
     Ok(())
 }

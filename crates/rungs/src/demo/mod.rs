@@ -1,10 +1,12 @@
 //! `rungs demo`: generate a realistic organization into an empty database (see
 //! `generator` for what it simulates and the hidden truths), print logins, serve.
 
+mod evidence;
 pub mod generator;
 mod names;
 mod opportunities;
 mod promotions;
+mod proposals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -132,6 +134,7 @@ async fn showcase<'a>(store: &dyn Store, org: OrgId, reports: &[&'a Person]) -> 
     Ok(midway)
 }
 
+#[allow(clippy::too_many_arguments, reason = "the demo command's flags, passed through as clap parsed them")]
 pub async fn run(
     db: &str,
     people: usize,
@@ -139,8 +142,11 @@ pub async fn run(
     listen: &str,
     no_serve: bool,
     truths_to: Option<PathBuf>,
+    email: &crate::cli::EmailArgs,
+    integrations: &crate::commands::integrations::IntegrationArgs,
     issuer: rungs_app::credentials::Issuer,
 ) -> anyhow::Result<ExitCode> {
+    let mailer = email.mailer()?;
     let store: Arc<dyn Store> = open_store(db).await?;
     let org = match store.default_org().await? {
         Some(org) => {
@@ -159,6 +165,10 @@ pub async fn run(
             eprintln!("posted {posted} opportunities on the board");
             let cases = promotions::seed(store.as_ref(), org.id, [&employee, &manager, &admin]).await?;
             eprintln!("ran a past promotion cycle and opened one ({cases} cases)");
+            let proposed = proposals::seed(store.as_ref(), org.id, &manager, &admin).await?;
+            eprintln!("configured an approval route; {proposed} micro-promotion waiting for approval");
+            let suggested = evidence::seed(store.as_ref(), org.id, &employee).await?;
+            eprintln!("received merged pull requests from GitHub: {suggested} suggested wins wait for {}", employee.name);
             // The truths are for checking analytics, not for using the demo: a file
             // that cannot be written is reported, and the demo still gives its logins
             // (a second run would find the database full and never write them).
@@ -195,10 +205,12 @@ pub async fn run(
     });
     // The background jobs run as under `rungs serve`: the badge job awards what the
     // demo's visitors earn (a win logged on the demo shows its badge seconds later).
-    let runner = crate::commands::jobs::start(store.clone(), crate::commands::jobs::RunnerConfig::from_env()).await?;
+    let config =
+        crate::commands::jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..crate::commands::jobs::RunnerConfig::from_env() };
+    let runner = crate::commands::jobs::start(store.clone(), config).await?;
     // So does the webhook dispatcher: a subscription added on the demo gets deliveries.
     let dispatcher = crate::commands::webhooks::start(store.clone());
-    serve_until_signal(store, listen, issuer, Some(on_ready)).await?;
+    serve_until_signal(store, listen, integrations, issuer, Some(on_ready), mailer).await?;
     runner.abort();
     dispatcher.abort();
     Ok(ExitCode::SUCCESS)

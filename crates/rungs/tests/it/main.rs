@@ -1,10 +1,13 @@
 //! End-to-end tests of the `rungs` binary: real processes, real files, real sockets.
 #![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
+mod backup;
 mod badges;
 mod cli;
 mod credentials;
 mod demo;
+mod deploy;
+mod doctor;
 mod durability;
 mod opportunities;
 mod postgres;
@@ -14,4 +17,5 @@ mod shutdown;
 mod signin;
 mod support;
 mod truths;
+mod upgrade;
 mod webhooks;

@@ -38,6 +38,7 @@ pub async fn revoked_tokens_no_longer_authenticate(store: Arc<dyn Store>) {
     let org = new_org(&store).await;
     let ada = hire(&store, org, "Ada").await;
     let t = TokenRecord {
+        scope: rungs_core::store::TokenScope::Api,
         id: TokenId::new(),
         org_id: org,
         person_id: ada,
@@ -81,6 +82,7 @@ pub async fn a_departure_revokes_tokens_and_ends_sessions(store: Arc<dyn Store>)
     let ada = hire(&store, org, "Ada").await;
     let bob = hire(&store, org, "Bob").await;
     let token = |person: PersonId, b: u8| TokenRecord {
+        scope: rungs_core::store::TokenScope::Api,
         id: TokenId::new(),
         org_id: org,
         person_id: person,
@@ -133,4 +135,36 @@ pub async fn a_departure_revokes_tokens_and_ends_sessions(store: Arc<dyn Store>)
         assert!(matches!(store.token_by_hash(&[10 + i as u8; 32]).await, Err(StoreError::NotFound)));
     }
     assert!(store.tokens(org, None).await.unwrap().iter().filter(|t| t.person_id != bob).all(|t| t.revoked_at.is_some() || t.hash == [4; 32]));
+}
+
+/// SCIM identities: stored per person, replaced in place, a userName unique per
+/// organization ignoring case; a SCIM token keeps its scope.
+pub async fn scim_identities_and_token_scopes(store: Arc<dyn Store>) {
+    use rungs_core::store::{ScimIdentity, TokenScope};
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    let bob = hire(&store, org, "Bob").await;
+    let id =
+        |person, user: &str| ScimIdentity { org_id: org, person_id: person, user_name: user.into(), external_id: Some("x1".into()), employee_number: None };
+    store.put_scim_identity(&id(ada, "Ada@Example.com")).await.unwrap();
+    store.put_scim_identity(&id(ada, "ada2@example.com")).await.unwrap();
+    assert_eq!(store.scim_identities(org).await.unwrap(), vec![id(ada, "ada2@example.com")]);
+    let clash = store.put_scim_identity(&id(bob, "ADA2@example.com")).await;
+    assert!(matches!(&clash, Err(StoreError::Conflict { field, .. }) if field == "userName"), "{clash:?}");
+    store.put_scim_identity(&id(bob, "bob@example.com")).await.unwrap();
+    assert_eq!(store.scim_identities(org).await.unwrap().len(), 2);
+    assert!(store.scim_identities(OrgId::new()).await.unwrap().is_empty());
+    let t = TokenRecord {
+        scope: TokenScope::Scim,
+        id: TokenId::new(),
+        org_id: org,
+        person_id: ada,
+        role: Role::Admin,
+        label: "okta".into(),
+        hash: [9; 32],
+        created_at: day(1),
+        revoked_at: None,
+    };
+    store.create_token(&t).await.unwrap();
+    assert_eq!(store.token_by_hash(&[9; 32]).await.unwrap().scope, TokenScope::Scim);
 }

@@ -5,14 +5,17 @@
 
 pub mod admin;
 pub mod badges;
+pub mod evidence;
 pub mod facts;
 pub mod frameworks;
 pub mod idempotency;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
 pub mod opportunities;
 pub mod people;
 pub mod promotions;
+pub mod proposals;
 pub mod rebuild;
 pub mod recognition;
 pub mod sessions;
@@ -56,10 +59,12 @@ macro_rules! conformance_suite {
             admin::organizations_and_frameworks_round_trip,
             frameworks::every_edit_is_a_new_version_and_old_ones_stay,
             admin::revoked_tokens_no_longer_authenticate,
+            admin::scim_identities_and_token_scopes,
             admin::a_departure_revokes_tokens_and_ends_sessions,
             admin::appending_to_an_unknown_org_is_not_found,
             sessions::a_password_follows_the_persons_current_email,
             sessions::sessions_expire_and_can_be_deleted,
+            sessions::an_sso_account_links_to_one_person_once,
             jobs::a_job_is_claimed_by_one_worker_until_its_lease_expires,
             jobs::periodic_jobs_are_registered_once_and_rescheduled,
             jobs::concurrent_claimers_never_share_a_job,
@@ -70,13 +75,21 @@ macro_rules! conformance_suite {
             opportunities::a_withdrawn_or_declined_applicant_may_apply_again,
             promotions::cycles_and_cases_round_trip,
             promotions::the_budget_holds_under_concurrent_approvals,
+            proposals::proposals_routes_and_delegations_round_trip,
+            proposals::a_decision_is_recorded_once_under_concurrency,
             recognition::the_allowance_and_the_cap_hold_under_concurrent_gifts,
             recognition::a_reversal_gives_the_points_back_and_other_periods_do_not_count,
             recognition::the_snapshot_loads_spending_only_for_recognition,
             recognition::feed_balances_flows_and_policy,
+            evidence::a_delivery_is_recorded_once_with_its_suggestion,
+            evidence::a_suggestion_leaves_pending_once,
+            evidence::the_mapping_round_trips_in_order,
             webhooks::the_outbox_fans_out_once_per_subscription_and_event_in_ledger_order,
             webhooks::a_subscription_is_leased_to_one_dispatcher_with_a_fence,
             webhooks::a_failed_head_holds_its_queue_until_the_retry_and_replay_sends_again,
+            notifications::notifications_are_recorded_once_with_the_cursor_and_read_by_their_recipient,
+            notifications::emails_move_through_their_states_and_preferences_are_kept,
+            notifications::an_invite_is_used_once_before_it_expires,
         );
     };
     (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(

@@ -210,6 +210,7 @@ pub async fn a_departure_revokes_the_persons_tokens_and_sessions(store: Arc<dyn 
     let org = new_org(&store).await;
     let (ada, bob) = (hire(&store, org, "Ada").await, hire(&store, org, "Bob").await);
     let token = |person, b: u8, revoked_at| TokenRecord {
+        scope: rungs_core::store::TokenScope::Api,
         id: TokenId::new(),
         org_id: org,
         person_id: person,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use rungs_core::PersonId;
 use rungs_core::person::Role;
-use rungs_core::session_store::{Credential, SessionRecord};
+use rungs_core::session_store::{Credential, SessionRecord, SsoLink};
 use rungs_core::store::{Store, StoreError};
 
 use crate::support::*;
@@ -49,4 +49,17 @@ pub async fn sessions_expire_and_can_be_deleted(store: Arc<dyn Store>) {
     assert!(matches!(store.session_by_hash(&[1; 32], day(1)).await, Err(StoreError::NotFound)), "signed out");
     assert_eq!(store.delete_sessions_of(org, ada).await.unwrap(), 2);
     assert!(matches!(store.session_by_hash(&[2; 32], day(1)).await, Err(StoreError::NotFound)));
+}
+
+pub async fn an_sso_account_links_to_one_person_once(store: Arc<dyn Store>) {
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    let bob = hire(&store, org, "Bob").await;
+    let link = |p: PersonId| SsoLink { issuer: "https://idp.example".into(), subject: "sub-1".into(), org_id: org, person_id: p, created_at: day(1) };
+    assert!(matches!(store.sso_link("https://idp.example", "sub-1").await, Err(StoreError::NotFound)));
+    store.link_sso(&link(ada)).await.unwrap();
+    assert_eq!(store.sso_link("https://idp.example", "sub-1").await.unwrap(), link(ada));
+    assert!(matches!(store.link_sso(&link(bob)).await, Err(StoreError::Conflict { .. })), "the first link stands");
+    assert_eq!(store.sso_link("https://idp.example", "sub-1").await.unwrap().person_id, ada);
+    assert!(matches!(store.sso_link("https://other.example", "sub-1").await, Err(StoreError::NotFound)), "a subject is per issuer");
 }

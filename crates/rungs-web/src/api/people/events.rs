@@ -18,7 +18,7 @@ pub struct ListEventsParams {
     /// Comma-separated event kinds, e.g. `micro_progression,promotion` (spaces
     /// around a name are ignored).
     #[param(
-        pattern = "^ *((hired|profile_updated|micro_progression|validation|micro_promotion|promotion|lateral_move|recognition|departure|reversal|milestone_completed|badge_awarded) *)?(, *((hired|profile_updated|micro_progression|validation|micro_promotion|promotion|lateral_move|recognition|departure|reversal|milestone_completed|badge_awarded) *)?)*$"
+        pattern = "^ *((hired|profile_updated|micro_progression|validation|micro_promotion|promotion|lateral_move|recognition|departure|reversal|milestone_completed|badge_awarded|demotion) *)?(, *((hired|profile_updated|micro_progression|validation|micro_promotion|promotion|lateral_move|recognition|departure|reversal|milestone_completed|badge_awarded|demotion) *)?)*$"
     )]
     pub kind: Option<String>,
     /// Only events that occurred at or after this RFC 3339 time.
