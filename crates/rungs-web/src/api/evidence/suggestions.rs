@@ -15,6 +15,7 @@ use crate::api::ApiResult;
 use crate::extract::{Auth, JsonBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `pending` (the default), `accepted`, `dismissed` or `all`.
@@ -59,6 +60,10 @@ pub async fn accept_suggestion(
     Path(id): Path<Uuid>,
     body: JsonBody<AcceptInput>,
 ) -> ApiResult<Json<Accepted>> {
+    // serde reads a struct from an array too (`[null, null]`): the body is an object.
+    if !body.bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(rungs_core::ValidationError::single("body", "must be a JSON object").into());
+    }
     let (suggestion, event) = rungs_app::evidence::accept(state.store.as_ref(), &viewer, id, &body.value, Utc::now()).await?;
     Ok(Json(Accepted { suggestion, event }))
 }
