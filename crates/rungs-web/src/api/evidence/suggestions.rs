@@ -19,6 +19,7 @@ use crate::extract::{Auth, JsonBody};
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `pending` (the default), `accepted`, `dismissed` or `all`.
+    #[param(pattern = "^(pending|accepted|dismissed|all)$")]
     pub state: Option<String>,
 }
 
