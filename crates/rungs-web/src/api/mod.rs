@@ -106,8 +106,8 @@ pub fn document_errors(api: &mut OpenApiDoc) {
                 add("401", "Missing, unknown or revoked bearer token.");
                 add("403", "The caller may see the resource but not do this.");
             }
-            // A query parameter naming a person (`?person=`) names a resource too.
-            let names_person = params.iter().any(|p| p.parameter_in == ParameterIn::Query && p.name == "person");
+            // A query parameter naming a person (`?person=`, `?subject=`) names a resource too.
+            let names_person = params.iter().any(|p| p.parameter_in == ParameterIn::Query && (p.name == "person" || p.name == "subject"));
             if has_id || names_person {
                 add("404", "No such resource, or the caller may not see it.");
             }

@@ -52,9 +52,9 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     responses(
         (status = 202, description = "Received for the first time.", body = ReceiptView),
         (status = 200, description = "Received before: nothing changed.", body = ReceiptView),
-        (status = 400, description = "Signed, but not the sender's published shape; `errors` names the field.", body = crate::api::error::Problem),
-        (status = 401, description = "Unknown source, or no signature or token.", body = crate::api::error::Problem),
-        (status = 403, description = "A signature or token that does not match, or a stale timestamp.", body = crate::api::error::Problem),
+        (status = 400, description = "Signed, but not the sender's published shape; `errors` names the field.", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown source, or no signature or token.", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A signature or token that does not match, or a stale timestamp.", body = crate::api::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(source = %source))]

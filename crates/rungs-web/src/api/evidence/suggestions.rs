@@ -15,9 +15,11 @@ use crate::api::ApiResult;
 use crate::extract::{Auth, JsonBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// `pending` (the default), `accepted`, `dismissed` or `all`.
+    #[param(pattern = "^(pending|accepted|dismissed|all)$")]
     pub state: Option<String>,
 }
 
@@ -59,6 +61,10 @@ pub async fn accept_suggestion(
     Path(id): Path<Uuid>,
     body: JsonBody<AcceptInput>,
 ) -> ApiResult<Json<Accepted>> {
+    // serde reads a struct from an array too (`[null, null]`): the body is an object.
+    if !body.bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(rungs_core::ValidationError::single("body", "must be a JSON object").into());
+    }
     let (suggestion, event) = rungs_app::evidence::accept(state.store.as_ref(), &viewer, id, &body.value, Utc::now()).await?;
     Ok(Json(Accepted { suggestion, event }))
 }

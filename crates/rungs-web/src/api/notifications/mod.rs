@@ -19,6 +19,7 @@ use crate::api::ApiResult;
 use crate::extract::{Admin, Auth, JsonBody, PathId};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Only the unread ones.
