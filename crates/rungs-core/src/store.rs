@@ -345,4 +345,15 @@ pub trait Store:
     /// full, the database read-only or unreachable. Readiness (`/readyz`) calls it at
     /// most every few seconds; it never touches the ledger.
     async fn probe_write(&self) -> StoreResult<()>;
+
+    /// Load `source`'s events into `org`'s EMPTY ledger in one transaction, checked by
+    /// the same [`crate::ledger::plan`] as every append but against state kept in
+    /// memory ([`crate::ledger::bulk`]); secondary indexes are built and projections
+    /// written once, at the end. All or nothing: an error (a refused event, as
+    /// `chunk[c].events[i]…`, or the source's) or a crash leaves the ledger empty.
+    /// A ledger that is not empty is refused with `Conflict` on `events`. The default
+    /// (a backend without a bulk path) appends chunk by chunk, each chunk atomic.
+    async fn bulk_load(&self, org: OrgId, source: &mut dyn crate::ledger::bulk::EventSource) -> StoreResult<crate::ledger::bulk::BulkLoaded> {
+        crate::ledger::bulk::append_each(self, org, source).await
+    }
 }

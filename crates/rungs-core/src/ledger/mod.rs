@@ -10,6 +10,7 @@
 //! pieces both backends share: how values are encoded ([`codec`]), the constraint
 //! table ([`constraint`]) and the rebuild's fold loop ([`rebuild`]).
 
+pub mod bulk;
 pub mod codec;
 pub mod constraint;
 pub mod plan;

@@ -428,4 +428,8 @@ impl Store for PgStore {
     async fn probe_write(&self) -> StoreResult<()> {
         self.probe().await
     }
+
+    async fn bulk_load(&self, org: OrgId, source: &mut dyn rungs_core::ledger::bulk::EventSource) -> StoreResult<rungs_core::ledger::bulk::BulkLoaded> {
+        self.bulk(org, source).await
+    }
 }

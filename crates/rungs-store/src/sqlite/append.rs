@@ -93,20 +93,7 @@ pub(crate) fn load(conn: &Connection, r: &SnapshotRequest, cache: &PeopleCache) 
             s.keyed.insert(key.clone(), e);
         }
     }
-    for &t in &r.targets {
-        if let Some(e) = event_by_id(conn, org, t)? {
-            s.targets.insert(t, e);
-        }
-        let reversed =
-            conn.prepare_cached("SELECT 1 FROM events WHERE target = ?1 AND kind = 'reversal'").and_then(|mut st| st.exists(params![t.as_bytes()])).db()?;
-        if reversed {
-            s.reversed.insert(t);
-        }
-        let mut st = conn.prepare_cached("SELECT validator FROM validations WHERE target = ?1").db()?;
-        for v in st.query_map(params![t.as_bytes()], |row| row.get::<_, [u8; 16]>(0)).db()? {
-            s.validated.insert((t, PersonId::from_bytes(v.db()?)));
-        }
-    }
+    load_targets(conn, org, &r.targets, &mut s)?;
     for email in &r.emails {
         let row: Option<[u8; 16]> = conn
             .prepare_cached("SELECT id FROM people WHERE org_id = ?1 AND email = ?2")
@@ -124,18 +111,44 @@ pub(crate) fn load(conn: &Connection, r: &SnapshotRequest, cache: &PeopleCache) 
     for &id in &r.histories {
         s.histories.insert(id, subject_events(conn, org, id)?);
     }
-    for k in &r.spending {
+    load_spending(conn, org, &r.spending, &mut s)?;
+    Ok(s)
+}
+
+/// The requested targets: each stored event, whether a reversal already targets it,
+/// and its validations in force (shared with the bulk load).
+pub(crate) fn load_targets(conn: &Connection, org: OrgId, targets: &[EventId], s: &mut Snapshot) -> StoreResult<()> {
+    for &t in targets {
+        if let Some(e) = event_by_id(conn, org, t)? {
+            s.targets.insert(t, e);
+        }
+        let reversed =
+            conn.prepare_cached("SELECT 1 FROM events WHERE target = ?1 AND kind = 'reversal'").and_then(|mut st| st.exists(params![t.as_bytes()])).db()?;
+        if reversed {
+            s.reversed.insert(t);
+        }
+        let mut st = conn.prepare_cached("SELECT validator FROM validations WHERE target = ?1").db()?;
+        for v in st.query_map(params![t.as_bytes()], |row| row.get::<_, [u8; 16]>(0)).db()? {
+            s.validated.insert((t, PersonId::from_bytes(v.db()?)));
+        }
+    }
+    Ok(())
+}
+
+/// The requested spending of recognition allowances (shared with the bulk load).
+pub(crate) fn load_spending(conn: &Connection, org: OrgId, spending: &[rungs_core::recognition::SpendKey], s: &mut Snapshot) -> StoreResult<()> {
+    for k in spending {
         let n = super::recognition::spent(conn, org, k)?;
         if n > 0 {
             s.spent.insert(*k, n);
         }
     }
-    Ok(s)
+    Ok(())
 }
 
 /// The last seq of the ledger (one `events` table for every organization), or
 /// `None` when `org` does not exist.
-fn head(conn: &Connection, org: OrgId) -> StoreResult<Option<i64>> {
+pub(crate) fn head(conn: &Connection, org: OrgId) -> StoreResult<Option<i64>> {
     let (exists, last): (bool, i64) = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?1), (SELECT COALESCE(max(seq), 0) FROM events)")
         .and_then(|mut st| st.query_row([org.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?))))
@@ -174,6 +187,12 @@ pub(crate) type Refused = (Option<Origin>, StoreError);
 /// Write `plan` in `conn`'s transaction: its events (and their webhook outbox rows),
 /// people and claims, and the revocation of departed people's credentials. On `Err` the caller rolls back.
 pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Refused> {
+    insert_events(conn, plan, true)?;
+    write_rest(conn, org, plan)
+}
+
+/// Insert `plan`'s events, and their webhook outbox rows when `outbox`.
+pub(crate) fn insert_events(conn: &Connection, plan: &Plan, outbox: bool) -> Result<(), Refused> {
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO events (seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload, competencies, \
@@ -202,11 +221,19 @@ pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Re
             .db()
             .map_err(|err| (Some(planned.origin), err))?;
     }
+    if !outbox {
+        return Ok(());
+    }
     // The webhook outbox: one row per event, in this transaction (migration 0012).
     let mut outbox = conn.prepare_cached("INSERT INTO webhook_outbox (seq, org_id, event_id, kind) VALUES (?1, ?2, ?3, ?4)").db().map_err(|e| (None, e))?;
     for e in plan.outbox() {
         outbox.execute(params![e.seq, e.org_id.as_bytes(), e.id.as_bytes(), e.body.kind().as_str()]).db().map_err(|err| (None, err))?;
     }
+    Ok(())
+}
+
+/// Write `plan`'s people, claims and revocations.
+fn write_rest(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Refused> {
     // Emails given up in this plan first, so another person may take them (rare).
     for p in plan.people.iter().filter(|p| p.email_moved) {
         conn.prepare_cached("UPDATE people SET email = ?2 WHERE id = ?1")
@@ -243,7 +270,7 @@ pub(crate) fn write(conn: &Connection, org: OrgId, plan: &Plan) -> Result<(), Re
 /// A departed person's API tokens stop working (a token revoked earlier keeps its
 /// first revocation time) and their browser sessions end, in the departure's
 /// transaction.
-fn revoke_credentials(conn: &Connection, org: OrgId, person: PersonId) -> StoreResult<()> {
+pub(crate) fn revoke_credentials(conn: &Connection, org: OrgId, person: PersonId) -> StoreResult<()> {
     let now = micros(chrono::Utc::now());
     conn.prepare_cached("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?3) WHERE org_id = ?1 AND person_id = ?2")
         .and_then(|mut s| s.execute(params![org.as_bytes(), person.as_bytes(), now]))

@@ -8,6 +8,7 @@
 
 mod append;
 mod badges;
+mod bulk;
 mod evidence;
 mod facts;
 pub mod file;

@@ -415,6 +415,11 @@ impl Store for SqliteStore {
     async fn probe_write(&self) -> StoreResult<()> {
         self.probe().await
     }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn bulk_load(&self, org: OrgId, source: &mut dyn rungs_core::ledger::bulk::EventSource) -> StoreResult<rungs_core::ledger::bulk::BulkLoaded> {
+        self.bulk(org, source).await
+    }
 }
 
 /// Replace the org's people rows with a fold of every subject's events. Streams the

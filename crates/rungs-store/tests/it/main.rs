@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod conformance;
+mod bulk;
 mod perf;
 mod postgres;
 mod props;

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use rungs_app::ledger_file::{Parsed, parse_line};
 use rungs_core::event::{EventKind, NewEvent};
+use rungs_core::ledger::bulk::Chunks;
 use rungs_core::store::{AppendBatch, Store, StoreError};
 
 /// Events per append (one transaction each).
@@ -68,6 +69,27 @@ pub async fn import_events_from(store: &dyn Store, path: &Path) -> anyhow::Resul
     let mut affected = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let bar = progress(events.len() as u64);
+    if store.stats().await?.events == 0 {
+        // A new database: the bulk path (`Store::bulk_load`), all or nothing.
+        let chunks = events.chunks(BATCH).map(|c| c.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>());
+        let bar2 = bar.clone();
+        let mut source = Chunks(chunks.inspect(move |c| bar2.inc(c.len() as u64)));
+        match store.bulk_load(org.id, &mut source).await {
+            Ok(loaded) => {
+                report.appended = loaded.events;
+                let wins = events.iter().filter(|(_, e)| matches!(e.body.kind(), EventKind::MicroProgression | EventKind::Validation));
+                affected.extend(wins.map(|(_, e)| e.subject).filter(|s| seen.insert(*s)));
+            }
+            Err(e) => {
+                bar.abandon();
+                let line = locate_in_load(&events, &e.to_string());
+                bail!("{}:{line}: {e}; nothing was imported", path.display());
+            }
+        }
+        bar.finish_and_clear();
+        report.milestones = rungs_app::milestones::award_each(store, org.id, &affected, now).await?.len() as u64;
+        return Ok(report);
+    }
     for chunk in events.chunks(BATCH) {
         let batch = AppendBatch { org_id: org.id, events: chunk.iter().map(|(_, e)| e.clone()).collect(), claim: None };
         match store.append(batch).await {
@@ -100,6 +122,13 @@ fn locate(chunk: &[(usize, NewEvent)], e: StoreError) -> (usize, String) {
         Some((line, _)) => (*line, msg),
         None => (chunk.first().map_or(0, |c| c.0), msg),
     }
+}
+
+/// The line of the event a bulk load's error names (`chunk[c].events[i]…`).
+fn locate_in_load(events: &[(usize, NewEvent)], msg: &str) -> usize {
+    let num = |after: &str| msg.split(after).nth(1).and_then(|s| s.split(']').next()).and_then(|s| s.parse::<usize>().ok());
+    let i = num("chunk[").map(|c| c * BATCH + num("events[").unwrap_or(0));
+    i.and_then(|i| events.get(i)).map_or(0, |(line, _)| *line)
 }
 
 /// A progress bar on a terminal, nothing otherwise.

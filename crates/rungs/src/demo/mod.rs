@@ -17,8 +17,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rungs_core::OrgId;
 use rungs_core::event::NewEvent;
+use rungs_core::ledger::bulk::EventSource;
 use rungs_core::person::{Organization, Person, PersonStatus, Role};
-use rungs_core::store::{AppendBatch, Store};
+use rungs_core::store::{AppendBatch, Store, StoreError, StoreResult};
 
 use crate::commands::{open_store, serve_until_signal};
 
@@ -33,38 +34,36 @@ pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime
     // Version 1, in force since the organization began: history is judged by it.
     store.save_framework_version(org.id, &fw, org.created_at).await?;
     let bar = crate::commands::import_events_progress(0);
+    let started = Instant::now();
     // Generation and loading overlap: the generator simulates the next month while the
-    // store's writer thread appends the last one (a bounded queue of two months).
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<NewEvent>>(2);
+    // store's writer thread loads the last one (a bounded queue of two months). The
+    // load is the bulk path into the new, empty ledger (`Store::bulk_load`): one
+    // transaction, the append plan checked against memory, indexes built after.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Option<Vec<NewEvent>>>(2);
     let generate = async move {
         let sink = |events: Vec<NewEvent>| {
             let tx = tx.clone();
-            async move { tx.send(events).await.map_err(|_| anyhow::anyhow!("the demo loader stopped")) }
+            async move { tx.send(Some(events)).await.map_err(|_| anyhow::anyhow!("the demo loader stopped")) }
         };
-        generator::Generator::new(org.id, &fw, seed, end).run(people, sink).await
+        let truths = generator::Generator::new(org.id, &fw, seed, end).run(people, sink).await?;
+        // The end of the ledger: the load commits only on this (a generator that
+        // fails drops the sender without it, and nothing is loaded).
+        tx.send(None).await.map_err(|_| anyhow::anyhow!("the demo loader stopped"))?;
+        Ok::<_, anyhow::Error>(truths)
     };
-    let load = async {
-        while let Some(mut events) = rx.recv().await {
-            // Batches of BATCH, moved (not copied) out of the month.
-            while !events.is_empty() {
-                let rest = events.split_off(events.len().min(BATCH));
-                let n = events.len() as u64;
-                store.append(AppendBatch { org_id: org.id, events, claim: None }).await?;
-                bar.inc(n);
-                events = rest;
-            }
-        }
-        Ok::<_, anyhow::Error>(())
-    };
+    let mut source = Months { rx, pending: Vec::new(), bar: bar.clone() };
+    let load = store.bulk_load(org.id, &mut source);
     let (truths, loaded) = tokio::join!(generate, load);
-    loaded?;
     let truths = truths?;
+    let loaded = loaded?;
+    let load_secs = started.elapsed().as_secs_f64();
     let fw = rungs_app::org::starter_framework();
     bar.finish_and_clear();
     // The generator appends directly, past the use case that records milestone
     // completions as wins arrive: record them once at the end, as of `end`.
     // Framework and version read once; completions appended in batches (a fresh
     // ledger has none of their keys yet).
+    let started = Instant::now();
     let version = store.framework_versions(org.id).await?.last().map(|v| v.version);
     let mut due = Vec::new();
     for p in store.all_people(org.id).await? {
@@ -77,15 +76,48 @@ pub async fn generate(store: &dyn Store, people: usize, seed: u64, end: DateTime
     if !due.is_empty() {
         store.append(AppendBatch { org_id: org.id, events: due, claim: None }).await?;
     }
+    let milestone_secs = started.elapsed().as_secs_f64();
     // The starter badges (docs/BADGES.md), defined when the organization began, and
     // judged once over the generated ledger as of `end`, as a new rule is: the awards
     // it makes are what the `badges` job of `rungs serve` then keeps up to date.
     for def in rungs_core::badges::starter::starter() {
         store.save_badge(org.id, &def, org.created_at).await?;
     }
+    let started = Instant::now();
     let r = rungs_app::badges::Evaluator::new().run(store, org.id, end).await?;
     tracing::info!(awarded = r.awarded, facts = r.facts, "demo badges awarded");
+    // Where the time went (docs/BENCHMARKS.md, "Demo generation").
+    eprintln!(
+        "  generated and loaded {} events ({}) in {load_secs:.1}s; milestones {milestone_secs:.1}s; badges {:.1}s",
+        loaded.events,
+        if loaded.bulk { "bulk load" } else { "appends" },
+        started.elapsed().as_secs_f64()
+    );
     Ok(truths)
+}
+
+/// The generator's months as the bulk load's chunks of at most [`BATCH`] events.
+struct Months {
+    rx: tokio::sync::mpsc::Receiver<Option<Vec<NewEvent>>>,
+    pending: Vec<NewEvent>,
+    bar: indicatif::ProgressBar,
+}
+
+#[async_trait::async_trait]
+impl EventSource for Months {
+    async fn next(&mut self) -> StoreResult<Option<Vec<NewEvent>>> {
+        if self.pending.is_empty() {
+            match self.rx.recv().await {
+                Some(Some(month)) => self.pending = month,
+                Some(None) => return Ok(None),
+                None => return Err(StoreError::Unexpected("the demo generator stopped before its end".into())),
+            }
+        }
+        let rest = self.pending.split_off(self.pending.len().min(BATCH));
+        let chunk = std::mem::replace(&mut self.pending, rest);
+        self.bar.inc(chunk.len() as u64);
+        Ok(Some(chunk))
+    }
 }
 
 /// The three people whose logins the demo prints: the head of people (admin), the
@@ -149,6 +181,11 @@ pub async fn run(
     let mailer = email.mailer()?;
     let store: Arc<dyn Store> = open_store(db).await?;
     let org = match store.default_org().await? {
+        Some(org) if store.stats().await?.events == 0 => {
+            // What a demo interrupted during its load leaves: the organization, and
+            // a ledger the all-or-nothing bulk load left empty.
+            anyhow::bail!("{db} holds the organization {} with an empty ledger (an interrupted demo?); delete the file and run the demo again", org.name)
+        }
         Some(org) => {
             eprintln!("{db} already holds {}; serving it as it is", org.name);
             org

@@ -3,6 +3,7 @@
 
 mod backup;
 mod badges;
+mod bulk_crash;
 mod cli;
 mod credentials;
 mod demo;
