@@ -130,7 +130,7 @@ async fn all_or_nothing(store: &Arc<dyn Store>) {
     assert_eq!(store.stats().await.expect("stats").events, 0);
 
     // The good part loads, and the store works as usual afterwards.
-    let r: BulkLoaded = store.bulk_load(org, &mut Chunks(chunks[..2].to_vec().into_iter())).await.expect("load");
+    let r: BulkLoaded = store.bulk_load(org, &mut Chunks(chunks[..2].iter().cloned())).await.expect("load");
     assert_eq!(r.events, 4);
     let ann_now = store.person(org, ann).await.expect("ann");
     assert_eq!(ann_now.micro_progressions, 1);
@@ -139,7 +139,7 @@ async fn all_or_nothing(store: &Arc<dyn Store>) {
     assert_eq!(store.person(org, ann).await.expect("ann").micro_progressions, 2);
 
     // A ledger that is not empty is refused.
-    let e = store.bulk_load(org, &mut Chunks(chunks[2..].to_vec().into_iter())).await.expect_err("not empty");
+    let e = store.bulk_load(org, &mut Chunks(chunks[2..].iter().cloned())).await.expect_err("not empty");
     assert_eq!(fields(&e), vec!["events".to_string()]);
 }
 
