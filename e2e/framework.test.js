@@ -44,7 +44,7 @@ test('the people team imports a Markdown ladder, confirms a drifting name and se
   const before = await page.getByRole('heading', { level: 1, name: 'Career framework' }).locator('xpath=..').innerText();
   const version = Number(/Version (\d+)/.exec(before)[1]);
 
-  await page.getByLabel('CSV file, Markdown ladder or YAML framework').setInputFiles(file);
+  await page.getByLabel('CSV file, spreadsheet (XLSX, ODS), Markdown ladder or YAML framework').setInputFiles(file);
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.getByRole('heading', { name: /Preview: 3 competencies, 4 expectations for levels d1, d2 of data-science \(a new track\)/ }).waitFor();
   await page.getByRole('heading', { name: 'Names to confirm' }).waitFor();
@@ -99,7 +99,7 @@ test('the people team imports a semicolon spreadsheet and a front-matter ladder,
   await signIn(page, 'admin');
 
   await page.goto(`${demo.base}/framework`);
-  await page.getByLabel('CSV file, Markdown ladder or YAML framework').setInputFiles(sheet);
+  await page.getByLabel('CSV file, spreadsheet (XLSX, ODS), Markdown ladder or YAML framework').setInputFiles(sheet);
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.getByRole('heading', { name: /Preview: 2 competencies, 5 expectations for levels associate, designer, lead of product-design \(a new track\)/ }).waitFor();
   const grid = page.getByRole('table', { name: /competencies × levels/ });
@@ -113,7 +113,7 @@ test('the people team imports a semicolon spreadsheet and a front-matter ladder,
   await page.getByText(/Saved as framework version \d+\./).waitFor();
 
   await page.goto(`${demo.base}/framework`);
-  await page.getByLabel('CSV file, Markdown ladder or YAML framework').setInputFiles(md);
+  await page.getByLabel('CSV file, spreadsheet (XLSX, ODS), Markdown ladder or YAML framework').setInputFiles(md);
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.getByRole('heading', { name: /Preview: 1 competency, 2 expectations for levels level-1, level-2 of backend-engineering \(a new track\)/ }).waitFor();
   const fm = page.getByRole('table', { name: /competencies × levels/ }).getByRole('row', { name: /Service ownership/ });

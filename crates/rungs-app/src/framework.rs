@@ -184,3 +184,27 @@ pub async fn suggest(store: &dyn Store, viewer: &Viewer, text: &str, track: Opti
     }
     Ok(rungs_core::framework::suggest::suggest(&fw, track, text, 3))
 }
+
+/// Import one sheet of a spreadsheet (XLSX, ODS, XLS) as a competency matrix: `sheet`
+/// by name, else the first. Previews and commits like [`import_matrix`]; every defect
+/// is named by its `sheet!cell`.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_sheet(
+    store: &dyn Store,
+    viewer: &Viewer,
+    track: Option<&str>,
+    file: &str,
+    bytes: &[u8],
+    sheet: Option<&str>,
+    mapping: &Mapping,
+    confirm: &Confirmations,
+    commit: bool,
+) -> Result<(MatrixPreview, Option<u32>), AppError> {
+    admin_only(viewer)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(AppError::invalid(file, format!("is larger than {MAX_FILE_BYTES} bytes")));
+    }
+    let current = store.framework(viewer.org_id).await?;
+    let (next, preview) = rungs_core::framework::sheet::import(&current, track, file, bytes, sheet, mapping, confirm)?;
+    commit_ladder(store, viewer, next, preview, commit).await
+}

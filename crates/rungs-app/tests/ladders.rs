@@ -9,19 +9,25 @@
 use rungs_core::framework::drift::Confirmations;
 use rungs_core::framework::format::Format;
 use rungs_core::framework::ladder::Mapping;
-use rungs_core::framework::{Framework, markdown, matrix, yaml};
+use rungs_core::framework::{Framework, markdown, matrix, sheet, yaml};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ladders");
 
 /// Import `file` into `fw`; returns the track key it filled.
 /// With `apart`, names near a competency of `fw` are answered "different" (`*`).
 fn import(fw: &Framework, file: &str, apart: bool) -> (Framework, String, Vec<String>) {
-    let text = std::fs::read_to_string(format!("{DIR}/{file}")).unwrap();
+    let bytes = std::fs::read(format!("{DIR}/{file}")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
     let mut none = Confirmations::default();
     if apart {
         none.add(rungs_core::framework::drift::Decision::Different, "*");
     }
-    match Format::detect(file, &text) {
+    match Format::detect_bytes(file, &bytes) {
+        Format::Spreadsheet => {
+            let (fw, p) = sheet::import(fw, None, file, &bytes, None, &Mapping::default(), &none).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(apart || p.drift.is_empty(), "{file}: {:?}", p.drift);
+            (fw, p.track, p.tolerated)
+        }
         Format::Matrix => {
             let (fw, p) = matrix::import_mapped(fw, None, file, &text, &Mapping::default(), &none).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(apart || p.drift.is_empty(), "{file}: {:?}", p.drift);
@@ -251,4 +257,79 @@ fn the_whole_corpus_round_trips_through_export_and_import() {
     assert_eq!(back.framework, fw);
     assert_eq!(yaml::merge(&Framework::default(), &back.framework), fw, "imported into an empty framework");
     assert_eq!(yaml::merge(&fw, &back.framework), fw, "imported over itself: no change");
+}
+
+/// What the spreadsheet ladders (`make_sheets.py`) hold, read from any of them.
+const ENGINEERING: &[&str] = &[
+    "l1=Engineer | l2=Senior Engineer | l3=Staff Engineer",
+    "Code quality [Technical]: Writes readable, tested code | Sets the team's code standards | Shapes the codebase across teams",
+    "Testing [Technical]: Writes unit tests for their changes | Designs the test strategy of a service | Owns test strategy across services",
+    "Mentees [Technical]: 0 | 2 | 4.5",
+    "Communication [Collaboration]: Writes clear status updates | Explains trade-offs to any audience | Explains trade-offs to any audience",
+    "Security training [Collaboration]: 2026-03-31 | Leads a threat model | Runs the security review",
+];
+
+#[test]
+fn an_excel_workbook_with_a_title_merged_cells_notes_and_a_second_sheet() {
+    check(
+        "ladder.xlsx",
+        "engineering",
+        ENGINEERING,
+        &[
+            "ladder.xlsx:Engineering!A1: a row above the table skipped ('Engineering career ladder (2026 edition)')",
+            "ladder.xlsx:Engineering!C3: a row above the table skipped ('Expectations')",
+            "ladder.xlsx:Engineering!F4: column 6 has no header; ignored (0 cells with text)",
+            "ladder.xlsx:Engineering!G4: column 7 'Notes' is descriptive; ignored (3 cells with text)",
+            "ladder.xlsx:Engineering!A5: merged cells A5:A7 hold 'Technical': read into each of the 3 cells",
+            "ladder.xlsx:Engineering!D8: merged cells D8:E8 hold 'Explains trade-offs to any audience': read into each of the 2 cells",
+            "ladder.xlsx:Engineering!C7: a number, read as the text '0'",
+            "ladder.xlsx:Engineering!C9: a date, read as the text '2026-03-31'",
+            "ladder.xlsx: read sheet 'Engineering', the first; the workbook's other sheets (Sales) were not read",
+        ],
+    );
+}
+
+#[test]
+fn a_libreoffice_workbook_reads_the_same_but_for_merges() {
+    // calamine reads an ODS merge as its first cell only: the expectation merged across
+    // L2 and L3 holds at L2, and the category merged down comes from the row above.
+    let mut want = ENGINEERING.to_vec();
+    want[4] = "Communication [Collaboration]: Writes clear status updates | Explains trade-offs to any audience | -";
+    check("ladder.ods", "engineering", &want, &["ladder.ods:Engineering!A1: a row above the table skipped", "rows took their category from the row above"]);
+}
+
+#[test]
+fn the_second_sheet_is_read_when_named() {
+    let bytes = std::fs::read(format!("{DIR}/ladder.xlsx")).unwrap();
+    let none = Confirmations::default();
+    let (fw, p) = sheet::import(&Framework::default(), None, "ladder.xlsx", &bytes, Some("sales"), &Mapping::default(), &none).unwrap();
+    assert_eq!(p.track, "sales");
+    assert_eq!(
+        grid(&fw, "sales"),
+        [
+            "account-executive=Account Executive | senior-account-executive=Senior Account Executive",
+            "Prospecting []: Books first meetings | Builds a territory plan",
+            "Negotiation []: Follows the pricing guide | Negotiates multi-year deals",
+        ]
+    );
+    let e = sheet::import(&Framework::default(), None, "ladder.xlsx", &bytes, Some("Marketing"), &Mapping::default(), &none).unwrap_err();
+    assert_eq!(e.errors.len(), 1);
+    assert_eq!(e.errors[0].field, "sheet");
+    assert_eq!(e.errors[0].reason, "'Marketing' is not a sheet of ladder.xlsx; its sheets are: Engineering, Sales");
+}
+
+#[test]
+fn every_defect_of_a_sheet_is_named_by_its_cell() {
+    let bytes = std::fs::read(format!("{DIR}/defects.xlsx")).unwrap();
+    let e = sheet::import(&Framework::default(), None, "defects.xlsx", &bytes, None, &Mapping::default(), &Confirmations::default()).unwrap_err();
+    let got: Vec<(String, String)> = e.errors.iter().map(|f| (f.field.clone(), f.reason.chars().take(40).collect())).collect();
+    assert_eq!(
+        got,
+        [
+            ("defects.xlsx:Ladder!B5".to_string(), "the cell holds the formula error #REF!; ".to_string()),
+            ("defects.xlsx:Ladder!A3".to_string(), "duplicate competency 'testing' (first on".to_string()),
+            ("defects.xlsx:Ladder!A4".to_string(), "competency name is blank; fix: name the ".to_string()),
+        ],
+        "{e:#?}"
+    );
 }

@@ -50,6 +50,7 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(framework::matrix::import_framework_matrix))
         .routes(routes!(framework::suggest::suggest_competencies))
         .routes(routes!(framework::markdown::import_framework_markdown))
+        .routes(routes!(framework::sheet::import_framework_sheet))
         .routes(routes!(opportunities::list::list_opportunities, opportunities::create::create_opportunity))
         .routes(routes!(opportunities::get::get_opportunity))
         .routes(routes!(opportunities::close::close_opportunity))

@@ -607,6 +607,9 @@ pub enum ImportWhat {
         /// Save it as a new framework version (otherwise only a preview).
         #[arg(long)]
         commit: bool,
+        /// For a spreadsheet (XLSX, ODS): the sheet to read, by name (default: the first).
+        #[arg(long, value_name = "NAME")]
+        sheet: Option<String>,
     },
 }
 

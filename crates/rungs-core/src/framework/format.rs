@@ -1,4 +1,5 @@
-//! Which reader a framework file needs: by its extension, else by its first lines.
+//! Which reader a framework file needs: by its extension, else by its first lines
+//! (or, for bytes, a spreadsheet's container).
 
 use serde::Deserialize;
 
@@ -12,6 +13,8 @@ pub enum Format {
     Matrix,
     /// A Markdown career ladder.
     Markdown,
+    /// A spreadsheet (XLSX, ODS, XLS): one sheet read as a matrix.
+    Spreadsheet,
 }
 
 impl Format {
@@ -21,8 +24,18 @@ impl Format {
             "yaml" | "yml" => Some(Format::Yaml),
             "csv" | "tsv" | "tab" | "matrix" => Some(Format::Matrix),
             "md" | "markdown" => Some(Format::Markdown),
+            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "spreadsheet" => Some(Format::Spreadsheet),
             _ => None,
         }
+    }
+
+    /// [`Format::detect`] for a file as bytes: a spreadsheet by its first bytes (a ZIP
+    /// or OLE container) or its extension, anything else by its text.
+    pub fn detect_bytes(file: &str, bytes: &[u8]) -> Format {
+        if super::sheet::is_spreadsheet(bytes) {
+            return Format::Spreadsheet;
+        }
+        Format::detect(file, &String::from_utf8_lossy(bytes))
     }
 
     /// By the file's extension when it has a known one, else by its content: a
@@ -73,5 +86,9 @@ mod tests {
         }
         assert_eq!(Format::parse(" Markdown "), Some(Markdown));
         assert_eq!(Format::parse("xml"), None);
+        assert_eq!(Format::parse("XLSX"), Some(Spreadsheet));
+        assert_eq!(Format::detect_bytes("ladder", b"PK\x03\x04..."), Spreadsheet);
+        assert_eq!(Format::detect_bytes("ladder.ods", b"Competency,L1\nA,x"), Spreadsheet);
+        assert_eq!(Format::detect_bytes("ladder.txt", b"Competency,L1\nA,x"), Matrix);
     }
 }

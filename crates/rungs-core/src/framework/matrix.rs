@@ -27,7 +27,8 @@ use std::collections::HashMap;
 use super::Framework;
 use super::csv::{delimiter_name, records, sniff};
 use super::drift::{Confirmations, identity};
-use super::ladder::{self, Entry, Ladder, LevelLabel, Role, names_level, strip_html as clean_cell};
+use super::ladder::{self, Entry, Ladder, LevelLabel, Role, SheetColumns, names_level, strip_html as clean_cell};
+use super::sheet::{cell_ref, column_name};
 use crate::ValidationError;
 
 pub use super::ladder::{Mapping, MatrixCompetency, MatrixPreview, slug};
@@ -72,10 +73,28 @@ pub fn import_mapped(
 }
 
 /// Rows of cells (a CSV file, or a spreadsheet's sheet) read as a matrix.
+#[derive(Debug, Clone, Default)]
 pub struct Grid {
+    /// Each row with its line (a sheet's row number), cells from column A.
     pub rows: Vec<(usize, Vec<String>)>,
     pub tolerated: Vec<String>,
+    /// The sheet the rows come from: places are then `sheet!cell` references.
+    pub sheet: Option<String>,
+    /// Merged regions of the sheet.
+    pub merged: Vec<Merge>,
 }
+
+/// A merged region of a sheet: rows 1-based as lines are, columns 0-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Merge {
+    pub first_row: usize,
+    pub last_row: usize,
+    pub first_col: usize,
+    pub last_col: usize,
+}
+
+/// Most rows looked at for the header when a title sits above the table.
+const HEADER_SEARCH: usize = 10;
 
 fn split(file: &str, text: &str) -> (Grid, ValidationError) {
     let mut tolerated = Vec::new();
@@ -88,7 +107,7 @@ fn split(file: &str, text: &str) -> (Grid, ValidationError) {
         tolerated.push(format!("{file}: cells separated by {}s", delimiter_name(delim)));
     }
     let (recs, e) = records(file, text, delim);
-    (Grid { rows: recs.into_iter().map(|r| (r.line, r.cells)).collect(), tolerated }, e)
+    (Grid { rows: recs.into_iter().map(|r| (r.line, r.cells)).collect(), tolerated, ..Grid::default() }, e)
 }
 
 /// Split CSV text into a [`Grid`], collecting every defect.
@@ -106,21 +125,40 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str, mapping
 
 /// Read a [`Grid`] as a matrix; `e` holds defects already found in it.
 pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, mapping: &Mapping, mut e: ValidationError) -> Result<Ladder, ValidationError> {
-    let at = |line: usize| format!("{file}:{line}");
+    let Grid { rows, mut tolerated, sheet, merged } = grid;
+    // A place: a line of a CSV file, or a cell of a sheet.
+    let cell = |line: usize, col: usize| match &sheet {
+        Some(s) => format!("{file}:{}", cell_ref(s, line, col)),
+        None => format!("{file}:{line}"),
+    };
     let existing = track.and_then(|k| fw.track(k).or_else(|| fw.tracks.iter().find(|t| identity(&t.name) == identity(k))));
-    let mut tolerated = grid.tolerated;
-    let mut rows = grid.rows.into_iter().filter(|(line, cells)| {
-        let blank = cells.iter().all(|c| c.trim().is_empty());
-        if blank {
-            tolerated.push(format!("{file}:{line}: blank line skipped"));
-        }
-        !blank
-    });
-    let Some((header_line, header)) = rows.next() else {
+    let mut rows: Vec<(usize, Vec<String>)> = rows
+        .into_iter()
+        .filter(|(line, cells)| {
+            let blank = cells.iter().all(|c| c.trim().is_empty());
+            if blank {
+                tolerated.push(format!("{}: blank {} skipped", cell(*line, 0), if sheet.is_some() { "row" } else { "line" }));
+            }
+            !blank
+        })
+        .collect();
+    // The header is the first row with a competency column (a title or a group row may
+    // sit above the table), else the first row.
+    let names_competency = |cells: &[String]| cells.iter().any(|h| mapping.role(h.trim()).or_else(|| header_role(h.trim())) == Some(Role::Competency));
+    let h = rows.iter().take(HEADER_SEARCH).position(|(_, c)| names_competency(c)).unwrap_or(0);
+    for (line, cells) in &rows[..h] {
+        let first = cells.iter().position(|c| !c.trim().is_empty()).unwrap_or(0);
+        let text: Vec<&str> = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+        let text: String = text.join(" | ").chars().take(80).collect();
+        tolerated.push(format!("{}: a row above the table skipped ('{text}')", cell(*line, first)));
+    }
+    let mut rows = rows.split_off(h);
+    if rows.is_empty() {
         e.push(file, "is empty: expected a header row (Competency, then a column per level)");
         return Err(e);
-    };
-    let rows: Vec<(usize, Vec<String>)> = rows.collect();
+    }
+    let (header_line, header) = rows.remove(0);
+    fill_merged(&mut rows, &merged, header_line, &mut tolerated, |line, col| cell(line, col));
     if rows.len() > MAX_ROWS {
         e.push(file, format!("has {} rows, more than the {MAX_ROWS} a matrix may have; fix: split it by track or category", rows.len()));
         return Err(e);
@@ -136,14 +174,14 @@ pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, ma
             Some(Role::Category) if cat_col.is_none() => cat_col = Some(i),
             Some(Role::Description | Role::Ignore) => ignored.push(i),
             Some(Role::Competency | Role::Category) => {
-                e.push(at(header_line), format!("column {}: a second '{h}' column; fix: rename one, or map it to ignore", i + 1));
+                e.push(cell(header_line, i), format!("column {}: a second '{h}' column; fix: rename one, or map it to ignore", i + 1));
             }
             Some(Role::Level) | None => {
                 if let Some(t) = existing
                     && level(h).is_none()
                 {
                     e.push(
-                        at(header_line),
+                        cell(header_line, i),
                         format!(
                             "column {}: '{h}' is not a level of track '{}'; fix: use a level key or title ({}), or map the column to ignore",
                             i + 1,
@@ -152,7 +190,7 @@ pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, ma
                         ),
                     );
                 } else if level_cols.iter().any(|(_, k)| identity(k) == identity(h) || level(h).is_some_and(|l| names_level(k, l))) {
-                    e.push(at(header_line), format!("column {}: repeats level '{h}'; fix: remove one of the two columns", i + 1));
+                    e.push(cell(header_line, i), format!("column {}: repeats level '{h}'; fix: remove one of the two columns", i + 1));
                 } else {
                     level_cols.push((i, h.to_string()));
                 }
@@ -167,14 +205,16 @@ pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, ma
             (true, None) => format!("column {} has no header", i + 1),
             (false, None) => format!("column {} '{h}' is descriptive", i + 1),
         };
-        tolerated.push(format!("{}: {what}; ignored ({filled} cells with text)", at(header_line)));
+        tolerated.push(format!("{}: {what}; ignored ({filled} cells with text)", cell(header_line, i)));
     }
     let Some(name_col) = name_col else {
-        e.push(at(header_line), "no 'Competency' column; fix: name the column of competency names 'Competency', or map it");
+        e.push(cell(header_line, 0), "no 'Competency' column; fix: name the column of competency names 'Competency', or map it");
         return Err(e);
     };
+    // A row's place: its line, or its competency name's cell.
+    let at = |line: usize| cell(line, name_col);
     if level_cols.is_empty() {
-        e.push(at(header_line), "no level columns; fix: add a column per level, headed by its key or title");
+        e.push(cell(header_line, 0), "no level columns; fix: add a column per level, headed by its key or title");
     }
     let width = header.len();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -230,13 +270,65 @@ pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, ma
     if html {
         tolerated.push(format!("{file}: HTML tags in cells were stripped"));
     }
+    let level_col_numbers: Vec<usize> = level_cols.iter().map(|(col, _)| *col).collect();
     let levels = level_cols.into_iter().map(|(_, label)| LevelLabel { label, line: header_line }).collect();
     let name = match (existing, track) {
         (Some(t), _) => t.name.clone(),
         (None, Some(k)) => k.to_string(),
-        (None, None) => file_stem(file),
+        (None, None) => sheet.as_deref().filter(|s| !default_sheet_name(s)).map_or_else(|| file_stem(file), str::to_string),
     };
-    Ok(Ladder { file: file.into(), track: Some((name, header_line)), levels, entries, tolerated })
+    Ok(Ladder {
+        file: file.into(),
+        track: Some((name, header_line)),
+        levels,
+        entries,
+        tolerated,
+        sheet: sheet.map(|sheet| SheetColumns { sheet, name: name_col, levels: level_col_numbers }),
+    })
+}
+
+/// Read each merged region below the header into every cell it covers: a category
+/// merged down over its rows belongs to each, an expectation merged across two levels
+/// holds at both. Merges in and above the header keep their first cell only (a title
+/// or a group heading over the level columns).
+fn fill_merged(rows: &mut [(usize, Vec<String>)], merged: &[Merge], header_line: usize, tolerated: &mut Vec<String>, cell: impl Fn(usize, usize) -> String) {
+    if merged.is_empty() {
+        return;
+    }
+    let pos: HashMap<usize, usize> = rows.iter().enumerate().map(|(i, (line, _))| (*line, i)).collect();
+    let mut merged = merged.to_vec();
+    merged.sort_by_key(|m| (m.first_row, m.first_col));
+    for m in merged.iter().filter(|m| m.first_row > header_line) {
+        let Some(text) = pos.get(&m.first_row).and_then(|&r| rows[r].1.get(m.first_col)).filter(|t| !t.trim().is_empty()).cloned() else {
+            continue;
+        };
+        let mut filled = 0;
+        for line in m.first_row..=m.last_row {
+            let Some(&r) = pos.get(&line) else { continue };
+            for col in m.first_col..=m.last_col {
+                if let Some(c) = rows[r].1.get_mut(col)
+                    && (line, col) != (m.first_row, m.first_col)
+                    && c.trim().is_empty()
+                {
+                    c.clone_from(&text);
+                    filled += 1;
+                }
+            }
+        }
+        if filled > 0 {
+            let short: String = text.chars().take(40).collect();
+            let first = cell(m.first_row, m.first_col);
+            let range = format!("{}{}:{}{}", column_name(m.first_col), m.first_row, column_name(m.last_col), m.last_row);
+            tolerated.push(format!("{first}: merged cells {range} hold '{short}': read into each of the {} cells", filled + 1));
+        }
+    }
+}
+
+/// Whether a sheet keeps the name its app gave it (`Sheet1`, `Tabelle1`, `Feuil1`…),
+/// which names no track.
+fn default_sheet_name(name: &str) -> bool {
+    let word = name.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace());
+    word.len() < name.len() && ["sheet", "tabelle", "feuil", "hoja", "blad", "foglio", "planilha", "arkusz", "tabell"].contains(&word.to_lowercase().as_str())
 }
 
 /// `engineering-ladder.csv` → `engineering-ladder`.

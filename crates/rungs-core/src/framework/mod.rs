@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod matrix;
 mod model;
 mod preview;
+pub mod sheet;
 pub mod suggest;
 #[cfg(test)]
 mod tests;

@@ -52,6 +52,10 @@ pub struct GridRow {
     /// What the preview's warnings say about those lines.
     pub warnings: Vec<String>,
     pub cells: Vec<String>,
+    /// What the warnings say about each cell, beside `cells` (a spreadsheet's number
+    /// or date read as text, a merged cell); empty when no cell has any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cell_warnings: Vec<Vec<String>>,
 }
 
 /// Most levels a track may have: ladders have a handful; a file with thousands of

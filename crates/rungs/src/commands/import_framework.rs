@@ -1,5 +1,6 @@
-//! `rungs import framework FILE` — a YAML framework, a CSV competency matrix into
-//! `--track` (created when new), or a Markdown ladder (`.md`). Shows what it found as
+//! `rungs import framework FILE` — a YAML framework, a CSV competency matrix or a
+//! spreadsheet's sheet (`.xlsx`, `.ods`; `--sheet NAME`) into `--track` (created when
+//! new), or a Markdown ladder (`.md`). Shows what it found as
 //! a grid; saves a new version only with `--commit`, only once every pair of names
 //! that may be one competency is answered with `--same "A=B"` or `--different "A=B"`,
 //! and not at all when nothing changes. `--map "Header=role"` says what a column is;
@@ -47,11 +48,13 @@ fn print_ladder(p: &MatrixPreview) {
     }
 }
 
-/// Column roles: given with `--map`, read from `--mapping`, saved to `--save-mapping`.
+/// Column roles: given with `--map`, read from `--mapping`, saved to `--save-mapping`;
+/// and for a spreadsheet, the `--sheet` whose columns they are.
 pub struct Columns {
     pub map: Vec<String>,
     pub from: Option<std::path::PathBuf>,
     pub save: Option<std::path::PathBuf>,
+    pub sheet: Option<String>,
 }
 
 impl Columns {
@@ -89,15 +92,28 @@ pub async fn run(
         std::fs::write(path, format!("# rungs import framework --mapping: what each column holds\n{lines}"))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let format = Format::detect_bytes(&name, &bytes);
+    let text = if format == Format::Spreadsheet {
+        String::new()
+    } else {
+        String::from_utf8(bytes.clone()).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?
+    };
     let store = open_store(db).await?;
     let org = the_org(store.as_ref()).await?;
     let viewer = Viewer::system(org.id);
     let mut confirm = Confirmations::default();
     same.into_iter().for_each(|p| confirm.add(Decision::Same, p));
     different.into_iter().for_each(|p| confirm.add(Decision::Different, p));
-    let result = match Format::detect(&name, &text) {
+    let result = match format {
+        Format::Spreadsheet => {
+            let sheet = columns.sheet.as_deref();
+            rungs_app::framework::import_sheet(store.as_ref(), &viewer, track, &name, &bytes, sheet, &mapping, &confirm, commit).await.map(|(p, v)| {
+                print_ladder(&p);
+                (p.tolerated, v, p.changes.is_empty())
+            })
+        }
         Format::Matrix => rungs_app::framework::import_matrix(store.as_ref(), &viewer, track, &name, &text, &mapping, &confirm, commit).await.map(|(p, v)| {
             print_ladder(&p);
             (p.tolerated, v, p.changes.is_empty())

@@ -115,8 +115,8 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,
             ImportWhat::History { db, mapping, file } => return import_history::run(&db.db, &mapping, &file).await,
-            ImportWhat::Framework { db, file, track, same, different, map, mapping, save_mapping, commit } => {
-                let columns = import_framework::Columns { map, from: mapping, save: save_mapping };
+            ImportWhat::Framework { db, file, track, same, different, map, mapping, save_mapping, commit, sheet } => {
+                let columns = import_framework::Columns { map, from: mapping, save: save_mapping, sheet };
                 return import_framework::run(&db.db, &file, track.as_deref(), (same, different), &columns, commit).await;
             }
             ImportWhat::Events { db, file } => {

@@ -131,5 +131,5 @@ pub(super) fn read(file: &str, text: &str) -> Option<Result<Ladder, ValidationEr
     if let Some(k) = text.split('\n').skip(body.len() + 2).position(|l| !l.trim().is_empty()) {
         tolerated.push(format!("{file}:{}: the Markdown after the front matter was not imported", body.len() + 3 + k));
     }
-    Some(Ok(Ladder { file: file.into(), track, levels, entries, tolerated }))
+    Some(Ok(Ladder { file: file.into(), track, levels, entries, tolerated, sheet: None }))
 }

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use blocks::{Block, Kind};
 
 use super::drift::{Confirmations, identity};
-use super::ladder::{self, Entry, Ladder, LevelLabel, MatrixPreview, Role as Column, names_level, split_level};
+use super::ladder::{self, Entry, Ladder, LevelLabel, MatrixPreview, Role as Column, level_like, names_level};
 use super::{Framework, Level};
 use crate::ValidationError;
 
@@ -219,10 +219,7 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
     let named_track = |name: &str| fw.tracks.iter().find(|t| identity(&t.key) == identity(name) || identity(&t.name) == identity(name));
     let first_top = blocks.iter().find(|b| b.kind == Kind::Heading(1)).map(|b| b.text.as_str());
     let known: Vec<Level> = track.and_then(|k| fw.track(k)).or_else(|| first_top.and_then(named_track)).map(|t| t.levels.clone()).unwrap_or_default();
-    let looks_level = |t: &str| {
-        let (code, title) = split_level(t);
-        title.is_some() || code.chars().any(|c| c.is_ascii_digit()) || known.iter().any(|l| names_level(t, l))
-    };
+    let looks_level = |t: &str| level_like(t) || known.iter().any(|l| names_level(t, l));
     let (roles, track_block) = roles(&blocks, &depth, &looks_level);
     let depth_of = |role: Role| roles.iter().find(|(_, r)| **r == role).map(|(d, _)| *d);
     let (level_depth, comp_depth) = (depth_of(Role::Level), depth_of(Role::Competency));
@@ -377,7 +374,7 @@ pub fn read(fw: &Framework, track: Option<&str>, file: &str, text: &str) -> Resu
         tolerated.push(format!("{file}: inline formatting (bold, links, code, HTML) removed from text"));
     }
     w.errors.into_result()?;
-    Ok(Ladder { file: file.into(), track: track_name, levels: w.levels, entries: w.entries, tolerated })
+    Ok(Ladder { file: file.into(), track: track_name, levels: w.levels, entries: w.entries, tolerated, sheet: None })
 }
 
 /// `1, 3–5, 9`: sorted line numbers as ranges.

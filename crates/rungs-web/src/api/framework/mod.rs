@@ -3,6 +3,7 @@ pub mod get;
 pub mod ladder_params;
 pub mod markdown;
 pub mod matrix;
+pub mod sheet;
 pub mod suggest;
 pub mod update;
 pub mod versions;

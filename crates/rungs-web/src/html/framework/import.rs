@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use base64::Engine as _;
 use rungs_app::framework::ImportOutcome;
 use rungs_app::{AppError, Viewer};
 use rungs_core::framework::drift::{Confirmations, Decision};
@@ -98,11 +99,19 @@ async fn read_form(form: &mut Multipart, im: &mut ImportState) -> Result<Sent, H
                 let bytes = field.bytes().await.map_err(bad)?;
                 if !bytes.is_empty() {
                     im.file = file_name;
-                    // An upload wins over pasted text.
-                    im.content = String::from_utf8(bytes.to_vec()).map_err(|_| HtmlError::BadRequest("the file is not UTF-8 text".into()))?;
+                    // An upload wins over pasted text. A spreadsheet travels on to the
+                    // commit as base64 in the form, like text does.
+                    if rungs_core::framework::sheet::is_spreadsheet(&bytes) {
+                        im.sheet_data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                        im.content.clear();
+                    } else {
+                        im.content = String::from_utf8(bytes.to_vec()).map_err(|_| HtmlError::BadRequest("the file is not UTF-8 text".into()))?;
+                    }
                 }
             }
             "file_name" if im.file.is_empty() => im.file = field.text().await.map_err(bad)?,
+            "sheet_data" if im.sheet_data.is_empty() => im.sheet_data = field.text().await.map_err(bad)?.trim().to_string(),
+            "sheet" => im.sheet = field.text().await.map_err(bad)?.trim().to_string(),
             _ => {
                 if name == "pair_all" || name == "decision_all" {
                     if field.text().await.map_err(bad)? == "different" {
@@ -126,6 +135,8 @@ struct Input {
     content: String,
     /// `Header=role` lines.
     mapping: String,
+    /// A spreadsheet's bytes, and the sheet to read.
+    sheet: Option<(Vec<u8>, String)>,
 }
 
 /// Import a CSV matrix or Markdown ladder.
@@ -139,6 +150,13 @@ async fn ladder(
 ) -> Result<(MatrixPreview, Option<u32>), AppError> {
     let Input { track, file, content, .. } = input;
     match format {
+        Format::Spreadsheet => {
+            let mapping = Mapping::parse("map", input.mapping.lines())?;
+            let track = Some(track.as_str()).filter(|t| !t.is_empty());
+            let (bytes, sheet) = input.sheet.as_ref().map_or((&[][..], ""), |(b, s)| (b.as_slice(), s.as_str()));
+            let sheet = Some(sheet).filter(|s| !s.is_empty());
+            rungs_app::framework::import_sheet(store, viewer, track, file, bytes, sheet, &mapping, confirm, commit).await
+        }
         Format::Markdown => {
             let track = Some(track.as_str()).filter(|t| !t.is_empty());
             rungs_app::framework::import_markdown(store, viewer, track, file, content, confirm, commit).await
@@ -156,22 +174,37 @@ pub async fn import(State(state): State<AppState>, AdminSession(s): AdminSession
     let mut im = ImportState::default();
     let sent = read_form(&mut form, &mut im).await?;
     s.check_csrf(&sent.csrf)?;
-    if im.content.trim().is_empty() {
+    let sheet_bytes = if im.sheet_data.is_empty() {
+        None
+    } else {
+        match base64::engine::general_purpose::STANDARD.decode(&im.sheet_data) {
+            Ok(b) => Some(b),
+            Err(_) => return Err(HtmlError::BadRequest("the spreadsheet carried by the form is not base64".into())),
+        }
+    };
+    if im.content.trim().is_empty() && sheet_bytes.is_none() {
         im.errors.push(("file".into(), "Choose a file to upload, or paste its text.".into()));
         return page(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, im).await;
     }
-    let format = Format::parse(&im.format).unwrap_or_else(|| Format::detect(&im.file, &im.content));
+    let format = if sheet_bytes.is_some() { Format::Spreadsheet } else { Format::parse(&im.format).unwrap_or_else(|| Format::detect(&im.file, &im.content)) };
     if im.file.is_empty() {
         im.file = match format {
             Format::Yaml => "framework.yaml",
             Format::Matrix => "matrix.csv",
             Format::Markdown => "ladder.md",
+            Format::Spreadsheet => "ladder.xlsx",
         }
         .into();
     }
     let store = state.store.as_ref();
     let confirm = sent.confirmations();
-    let input = Input { track: im.track.clone(), file: im.file.clone(), content: im.content.clone(), mapping: im.mapping.clone() };
+    let input = Input {
+        track: im.track.clone(),
+        file: im.file.clone(),
+        content: im.content.clone(),
+        mapping: im.mapping.clone(),
+        sheet: sheet_bytes.map(|b| (b, im.sheet.clone())),
+    };
     let result = match format {
         Format::Yaml => rungs_app::framework::import_yaml(store, &s.viewer, &im.file, &im.content, sent.commit).await.map(|o| {
             im.saved = o.version;
@@ -196,6 +229,7 @@ pub async fn import(State(state): State<AppState>, AdminSession(s): AdminSession
         Ok(()) => {
             if im.saved.is_some() {
                 im.content.clear();
+                im.sheet_data.clear();
             }
             page(&state, &s, StatusCode::OK, im).await
         }

@@ -35,6 +35,10 @@ struct ImportState {
     content: String,
     /// `Header=role` lines: what the person mapped the matrix's columns to.
     mapping: String,
+    /// An uploaded spreadsheet, base64, carried from the preview to the commit.
+    sheet_data: String,
+    /// The sheet of it to read (empty: the first).
+    sheet: String,
 }
 async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
@@ -86,6 +90,8 @@ async fn page(state: &AppState, s: &Session, status: StatusCode, im: ImportState
             file => im.file,
             content => im.content,
             mapping => im.mapping,
+            sheet_data => im.sheet_data,
+            sheet => im.sheet,
         },
     )?;
     Ok((status, Html(body)).into_response())

@@ -1,198 +1,16 @@
-//! What the CSV matrix and the Markdown ladder readers have in common: a [`Ladder`] is
-//! a list of "competency X at level Y expects this text" entries with the line each
-//! came from. [`apply`] turns one into a new framework and the preview a person checks
-//! before committing: it resolves the track and its levels, groups entries by
-//! competency name (case and spacing ignored), refuses a competency described twice at
-//! one level, and lists names that may have drifted ([`super::drift`]) until each pair
-//! is confirmed.
+//! A ladder applied to a framework: entries grouped by competency name, names near
+//! one another (in the file, or against the framework) paired for confirmation,
+//! confirmed pairs merged, expectations written into one track, and the preview built.
 
 use std::collections::{HashMap, HashSet};
 
-use super::diff;
-use super::drift::{self, Confirmations, Decision, Drift, DriftName, identity};
-use super::{Competency, Expectation, Framework, Level, Track};
+use super::answers;
+use super::track::resolve_track;
+use super::{GridRow, Ladder, MAX_DRIFT_SHOWN, MatrixCompetency, MatrixPreview, slug};
 use crate::ValidationError;
-
-pub use super::mapping::{Mapping, Role};
-pub use super::preview::{GridRow, MAX_DRIFT_SHOWN, MAX_LEVELS, MatrixCompetency, MatrixPreview};
-
-/// One level as the file writes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LevelLabel {
-    pub label: String,
-    pub line: usize,
-}
-
-/// "Competency `name` at level `levels[level]` expects `text`", from `line`. Without a
-/// level it only says the competency exists (a matrix row with every cell blank).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub name: String,
-    pub category: Option<String>,
-    pub level: Option<usize>,
-    pub text: String,
-    pub line: usize,
-}
-
-/// A ladder as read from a file, before it meets the framework.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Ladder {
-    pub file: String,
-    /// The track the file names in a heading, with its line.
-    pub track: Option<(String, usize)>,
-    pub levels: Vec<LevelLabel>,
-    pub entries: Vec<Entry>,
-    pub tolerated: Vec<String>,
-}
-
-/// A machine key from a name: `Technical Skills` → `technical-skills`.
-pub fn slug(name: &str) -> String {
-    let mut s = String::new();
-    for c in name.trim().to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c);
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    let s: String = s.trim_end_matches('-').chars().take(64).collect();
-    if s.is_empty() { "x".into() } else { s }
-}
-
-/// Strip HTML tags (`<br>`, `<p>`, `<li>` become line breaks) and trim. Returns whether
-/// tags were found.
-pub(crate) fn strip_html(s: &str) -> (String, bool) {
-    if !s.contains('<') {
-        return (s.trim().to_string(), false);
-    }
-    let (mut out, mut tag, mut in_tag, mut found) = (String::new(), String::new(), false, false);
-    for c in s.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                tag.clear();
-            }
-            '>' if in_tag => {
-                in_tag = false;
-                found = true;
-                let t = tag.trim().trim_start_matches('/').to_ascii_lowercase();
-                if t.starts_with("br") || t == "p" || t == "li" {
-                    out.push('\n');
-                }
-            }
-            _ if in_tag => tag.push(c),
-            _ => out.push(c),
-        }
-    }
-    if in_tag {
-        out.push('<');
-        out.push_str(&tag);
-    }
-    (out.trim().to_string(), found)
-}
-
-/// A level label split into a code and a title: `L3 — Senior Engineer` → (`L3`,
-/// `Senior Engineer`); `Level 2` → (`Level 2`, none); `Staff` → (`Staff`, none).
-pub(crate) fn split_level(label: &str) -> (String, Option<String>) {
-    let words: Vec<&str> = label.split_whitespace().collect();
-    let coded = |w: &str| {
-        let letters = w.chars().take_while(char::is_ascii_alphabetic).count();
-        let rest = w[letters..].trim_start_matches(['-', '.']);
-        (1..=3).contains(&letters) && (1..=2).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_digit())
-    };
-    let named = |w: &str, n: &str| {
-        ["level", "lvl", "grade", "band", "tier", "rung"].contains(&w.to_lowercase().as_str()) && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())
-    };
-    let take = match words.as_slice() {
-        [w, n, ..] if named(w, n.trim_end_matches([':', '.'])) => 2,
-        [w, ..] if coded(w.trim_end_matches([':', '.', ','])) => 1,
-        _ => return (label.trim().to_string(), None),
-    };
-    let code = words[..take].join(" ").trim_end_matches([':', '.', ',']).to_string();
-    let title = words[take..].join(" ").trim_matches(|c: char| c.is_whitespace() || "—–-:|()[],.".contains(c)).to_string();
-    (code, (!title.is_empty()).then_some(title))
-}
-
-/// Whether `label` names `level` (by key or title, or either part of a split label).
-pub(crate) fn names_level(label: &str, level: &Level) -> bool {
-    let (code, title) = split_level(label);
-    let is = |s: &str| identity(s) == identity(&level.key) || identity(s) == identity(&level.title) || slug(s) == level.key;
-    is(label) || is(&code) || title.as_deref().is_some_and(is)
-}
-
-fn level_number(label: &str) -> Option<u32> {
-    let (code, title) = split_level(label);
-    if title.is_none() && code == label.trim() && !code.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    code.chars().filter(char::is_ascii_digit).collect::<String>().parse().ok()
-}
-
-/// Find or make the track; then the level key of each label.
-fn resolve_track(fw: &Framework, track: Option<&str>, l: &Ladder) -> Result<(Track, bool, Vec<String>), ValidationError> {
-    let file = &l.file;
-    let given = track.and_then(|k| fw.track(k));
-    let named = track.or(l.track.as_ref().map(|(n, _)| n.as_str()));
-    let (t, new) = match (given, named) {
-        (Some(t), _) => (t.clone(), false),
-        (None, Some(name)) => match fw.tracks.iter().find(|t| identity(&t.key) == identity(name) || identity(&t.name) == identity(name)) {
-            Some(t) => (t.clone(), false),
-            None => (Track { key: slug(name), name: name.to_string(), levels: Vec::new() }, true),
-        },
-        (None, None) => {
-            return Err(ValidationError::single("track", format!("{file} names no track: choose one, or start the file with a '# Track name' heading")));
-        }
-    };
-    if l.levels.len() > MAX_LEVELS {
-        return Err(ValidationError::single(
-            file,
-            format!(
-                "has {} levels, more than the {MAX_LEVELS} a track may have; fix: check which headings are levels (map the others), or split the file",
-                l.levels.len()
-            ),
-        ));
-    }
-    if l.levels.is_empty() {
-        return Err(ValidationError::single(
-            file,
-            "has no levels: no level headings (like '## L2' or a level title of the track) and no table with level columns",
-        ));
-    }
-    if !new {
-        let mut e = ValidationError::new();
-        let keys = l
-            .levels
-            .iter()
-            .map(|lb| match t.levels.iter().find(|lv| names_level(&lb.label, lv)) {
-                Some(lv) => lv.key.clone(),
-                None => {
-                    e.push(format!("{file}:{}", lb.line), format!("'{}' is not a level of track '{}' (use a level key or title)", lb.label, t.key));
-                    String::new()
-                }
-            })
-            .collect();
-        return e.into_result().map(|()| (t, false, keys));
-    }
-    // A new track: levels in file order, or by their numbers when every label has one
-    // (a transposed ladder may list a competency's levels from its second level on).
-    let mut order: Vec<usize> = (0..l.levels.len()).collect();
-    let numbers: Option<Vec<u32>> = l.levels.iter().map(|lb| level_number(&lb.label)).collect();
-    if let Some(n) = &numbers {
-        order.sort_by_key(|&i| n[i]);
-    }
-    let mut t = t;
-    let mut keys = vec![String::new(); l.levels.len()];
-    let mut seen = HashSet::new();
-    for i in order {
-        let (code, title) = split_level(&l.levels[i].label);
-        let key = slug(&code);
-        keys[i] = key.clone();
-        if seen.insert(key.clone()) {
-            t.levels.push(Level { key, title: title.unwrap_or(code) });
-        }
-    }
-    Ok((t, true, keys))
-}
+use crate::framework::diff;
+use crate::framework::drift::{self, Confirmations, Decision, Drift, DriftName, identity};
+use crate::framework::{Competency, Expectation, Framework};
 
 /// The entries of one competency name.
 struct Group {
@@ -224,7 +42,9 @@ enum Who {
 /// expectation it had. Nothing is changed on error.
 pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Confirmations) -> Result<(Framework, MatrixPreview), ValidationError> {
     let file = ladder.file.clone();
-    let at = |line: usize| format!("{file}:{line}");
+    let placer = Ladder { file: file.clone(), sheet: ladder.sheet.clone(), ..Ladder::default() };
+    let cell_at = |line: usize, level: usize| placer.cell_place(line, level);
+    let at = |line: usize| placer.place(line);
     let (track, new_track, level_keys) = resolve_track(fw, track, &ladder)?;
     if !ladder.entries.iter().any(|en| en.level.is_some() && !en.text.is_empty()) {
         return Err(ValidationError::single(&file, "has no expectations: no level has any competency with text"));
@@ -305,32 +125,7 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
         Who::Existing(x) => DriftName { name: fw.competencies[x].name.clone(), levels: Vec::new(), at: vec!["framework".into()] },
     };
     // Answers for every pair; only the first MAX_DRIFT_SHOWN are described.
-    let mut decided: Vec<Option<Decision>> = vec![None; pairs.len()];
-    let mut all_different = false;
-    for (decision, raw) in &confirm.given {
-        let field = match decision {
-            Decision::Same => "same",
-            Decision::Different => "different",
-        };
-        if raw.trim() == "*" && *decision == Decision::Different {
-            all_different = true;
-            continue;
-        }
-        let hit = drift::split_pair(raw, &names).and_then(|(a, b)| {
-            pairs.iter().position(|&(i, j, _)| {
-                let (x, y) = (identity(&names[i]), identity(&names[j]));
-                (x == a && y == b) || (x == b && y == a)
-            })
-        });
-        match hit {
-            Some(k) => decided[k] = Some(*decision),
-            None => e.push(field, format!("'{raw}' is not a pair flagged as possibly one competency (write it as Name=Other name)")),
-        }
-    }
-    if all_different {
-        decided.iter_mut().filter(|d| d.is_none()).for_each(|d| *d = Some(Decision::Different));
-    }
-    std::mem::take(&mut e).into_result()?;
+    let decided = answers::decide(confirm, &pairs, &names)?;
 
     // Merge what was confirmed the same (and exact names with the framework's).
     let mut parent: Vec<usize> = (0..names.len()).collect();
@@ -501,7 +296,22 @@ pub fn apply(fw: &Framework, track: Option<&str>, ladder: Ladder, confirm: &Conf
             let at: Vec<String> = at_lines.iter().map(|&l| at(l)).collect();
             let warnings = at.iter().filter_map(|a| said.get(a.as_str())).flatten().cloned().collect();
             let cells = levels.iter().map(|l| texts.get(&(c.key.as_str(), l.as_str())).copied().unwrap_or("").to_string()).collect();
-            GridRow { key: c.key.clone(), name: c.name.clone(), category: c.category.clone(), at, warnings, cells }
+            // A cell's own warnings: those said of the sheet cell each entry came from.
+            let mut cell_warnings = vec![Vec::new(); levels.len()];
+            for &g in members.iter().filter(|&&i| i < n) {
+                for &j in &groups[g].entries {
+                    let en = &ladder.entries[j];
+                    let Some(l) = en.level else { continue };
+                    let Some(pos) = levels.iter().position(|k| *k == level_keys[l]) else { continue };
+                    if let Some(said) = cell_at(en.line, l).and_then(|p| said.get(p.as_str())) {
+                        cell_warnings[pos].extend(said.iter().cloned());
+                    }
+                }
+            }
+            if cell_warnings.iter().all(Vec::is_empty) {
+                cell_warnings.clear();
+            }
+            GridRow { key: c.key.clone(), name: c.name.clone(), category: c.category.clone(), at, warnings, cells, cell_warnings }
         })
         .collect();
     let drift: Vec<Drift> = pairs
