@@ -8,6 +8,7 @@
 
 mod append;
 mod badges;
+mod calendar;
 mod evidence;
 mod facts;
 pub mod file;
