@@ -58,7 +58,7 @@ test('propose → approve along a sequential then a parallel step → effective 
   assert.ok(skipId && skipId !== adminId, 'the demo manager has a manager who is not the people team');
 
   // A competency the employee's next level checks with evidence a responsibility win counts for.
-  const before = await api(`/api/v1/people/${employeeId}/readiness`, manager.token);
+  const before = (await api(`/api/v1/people/${employeeId}/readiness`, manager.token)).readiness;
   const comp = before.competencies.find((c) => {
     const r = c.criterion?.evidence;
     return r && (!r.categories || r.categories.length === 0 || r.categories.includes('responsibility'));
@@ -131,8 +131,8 @@ test('propose → approve along a sequential then a parallel step → effective 
   await m.goto(`${demo.base}/people/${employeeId}/progress`);
   const counted = m.locator(`#c-${comp.competency} .counted li`, { hasText: `Micro-promotion: ${scope}` });
   assert.equal(await counted.count(), 1, 'the micro-promotion counts as evidence');
-  assert.match(await counted.innerText(), /validated/);
-  const after = await api(`/api/v1/people/${employeeId}/readiness`, manager.token);
+  assert.match(await counted.textContent(), /validated/);
+  const after = (await api(`/api/v1/people/${employeeId}/readiness`, manager.token)).readiness;
   const pts = (r) => r.competencies.find((c) => c.competency === comp.competency).progress.points;
   assert.ok(pts(after) > pts(before), `evidence points rose (${pts(before)} → ${pts(after)})`);
 
