@@ -363,8 +363,9 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::DecideProposal, employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
     people_team(Action::ConfigureRoutes),
     // Anyone may be an approver and be away: they find a delegate among the active
-    // people of the organization, by name, seeing a name and a title (no more).
-    Rule { action: Action::FindDelegate, employee: cell(No, Yes, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
+    // people of the organization, by name, seeing a name and a title (no more);
+    // nobody who has left is found, whoever searches.
+    Rule { action: Action::FindDelegate, employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
     people_team(Action::Record(K::Demotion)),
     people_team(Action::Reverse(K::Demotion)),
     // Evidence sources hold secrets and decide what counts as whose work: the people
