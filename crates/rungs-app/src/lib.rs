@@ -7,6 +7,7 @@ pub mod access;
 pub mod accounts;
 pub mod analytics;
 pub mod badges;
+pub mod calendar;
 pub mod chat;
 pub mod credentials;
 pub mod error;

@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod badges;
+pub mod calendar;
 pub mod error;
 pub mod event;
 pub mod evidence;

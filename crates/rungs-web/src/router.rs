@@ -97,6 +97,8 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::proposals::approvals))
         .routes(routes!(api::proposals::list_routes, api::proposals::save_route))
         .routes(routes!(api::proposals::get_delegation, api::proposals::set_delegation, api::proposals::end_delegation))
+        .routes(routes!(api::calendar::get_time_zone, api::calendar::set_time_zone))
+        .routes(routes!(api::delegates::delegation_candidates))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

@@ -397,6 +397,17 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Proposals (micro-promotions, lateral moves, demotions, pay changes): list them,
+    /// propose or decide as a person (docs/WORKFLOWS.md).
+    Proposals {
+        #[command(subcommand)]
+        action: commands::proposals::ProposalsAction,
+    },
+    /// Approval routes per kind of proposal: list the routes in force, save one.
+    Routes {
+        #[command(subcommand)]
+        action: commands::proposals::RoutesAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,7 @@ pub const READ_BY_NAME: &[Setting] = &[
     Setting { env: "RUNGS_WEBHOOK_RETRY_BASE_MS", default: "10000", doc: "first retry delay" },
     Setting { env: "RUNGS_WEBHOOK_RETRY_CAP_SECS", default: "600", doc: "longest retry delay" },
     Setting { env: "RUNGS_WEBHOOK_GIVE_UP_HOURS", default: "72", doc: "a delivery fails after retrying this long" },
+    Setting { env: "RUNGS_WEBHOOK_CA_FILE", default: "(none)", doc: "PEM certificates also trusted for https webhook receivers" },
 ];
 
 /// The environment variable naming the file; not itself a file key.

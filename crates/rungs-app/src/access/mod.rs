@@ -194,6 +194,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,
             Action::Propose | Action::ReadProposal | Action::DecideProposal | Action::ConfigureRoutes => false,
+            Action::FindDelegate => false,
         }
 }
 
@@ -234,6 +235,8 @@ pub struct Capabilities {
     pub invite: bool,
     /// Has notifications of their own: the bell.
     pub notifications: bool,
+    /// Set the organization's time zone: the time-zone page.
+    pub set_time_zone: bool,
 }
 
 impl Capabilities {
@@ -260,6 +263,7 @@ impl Capabilities {
             manage_evidence: rel(Action::ManageEvidence, Relation::Other),
             invite: table::may(role, Action::Invite),
             notifications: rel(Action::ReadNotifications, Relation::Myself),
+            set_time_zone: table::may(role, Action::Administer(Area::Calendar)),
         }
     }
 }

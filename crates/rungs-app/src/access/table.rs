@@ -98,6 +98,9 @@ pub enum Action {
     ReadNotifications,
     /// Send a person a one-time sign-in link (invite, resend).
     Invite,
+    /// Find a colleague by name to delegate one's approvals to while away: their name
+    /// and title only; the subject is the colleague found.
+    FindDelegate,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -110,16 +113,19 @@ pub enum Area {
     /// SCIM provisioning: create, list and revoke SCIM tokens (a SCIM token acts as
     /// the people team on /scim/v2).
     Scim,
+    /// The organization's calendar: its time zone (docs/WORKFLOWS.md).
+    Calendar,
 }
 
 impl Area {
-    pub const ALL: [Area; 3] = [Area::Framework, Area::Tokens, Area::Scim];
+    pub const ALL: [Area; 4] = [Area::Framework, Area::Tokens, Area::Scim, Area::Calendar];
 
     pub fn label(&self) -> &'static str {
         match self {
             Area::Framework => "change the framework (save, import, revert)",
             Area::Tokens => "issue API tokens",
             Area::Scim => "manage SCIM provisioning tokens",
+            Area::Calendar => "set the organization's time zone",
         }
     }
 }
@@ -167,6 +173,7 @@ impl Action {
             .chain([Action::Propose, Action::ReadProposal, Action::DecideProposal, Action::ConfigureRoutes])
             .chain([Action::ManageEvidence, Action::ResolveSuggestion])
             .chain([Action::ReadNotifications, Action::Invite])
+            .chain([Action::FindDelegate])
             .collect()
     }
 
@@ -199,6 +206,7 @@ impl Action {
             Action::ResolveSuggestion => "see, accept or dismiss a suggested win (self: their own)".into(),
             Action::ReadNotifications => "read notifications, set email preferences".into(),
             Action::Invite => "send an invite (one-time sign-in link)".into(),
+            Action::FindDelegate => "find a colleague by name to delegate approvals to (name and title only)".into(),
         }
     }
 }
@@ -327,6 +335,7 @@ pub const RULES: &[Rule] = &[
     people_team(Action::Administer(Area::Framework)),
     people_team(Action::Administer(Area::Tokens)),
     people_team(Action::Administer(Area::Scim)),
+    people_team(Action::Administer(Area::Calendar)),
     Rule { action: Action::ManageToken, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     Rule { action: Action::ManageOpportunity, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: ANYONE },
     // Promotion cases: a manager nominates a report (a person themself only in a
@@ -353,6 +362,10 @@ pub const RULES: &[Rule] = &[
     Rule { action: Action::ReadProposal, employee: cell(Yes, No, No, true), manager: cell(Yes, Yes, No, true), admin: ANYONE },
     Rule { action: Action::DecideProposal, employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
     people_team(Action::ConfigureRoutes),
+    // Anyone may be an approver and be away: they find a delegate among the active
+    // people of the organization, by name, seeing a name and a title (no more);
+    // nobody who has left is found, whoever searches.
+    Rule { action: Action::FindDelegate, employee: cell(No, No, Yes, false), manager: cell(No, Yes, Yes, false), admin: cell(No, Yes, Yes, false) },
     people_team(Action::Record(K::Demotion)),
     people_team(Action::Reverse(K::Demotion)),
     // Evidence sources hold secrets and decide what counts as whose work: the people

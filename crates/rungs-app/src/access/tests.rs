@@ -122,7 +122,10 @@ fn after_leaving_only_the_people_team_records() {
                 table::Action::ReadNotifications => assert!(!keeps, "{role:?}"),
                 // Nothing is proposed about, decided for, or accepted by someone who
                 // has left: a leaver's pending proposals and suggestions stay as they were.
-                table::Action::Propose | table::Action::DecideProposal | table::Action::ResolveSuggestion => assert!(!keeps, "{role:?} {:?}", rule.action),
+                // Nor is anyone who has left found as a delegate.
+                table::Action::Propose | table::Action::DecideProposal | table::Action::ResolveSuggestion | table::Action::FindDelegate => {
+                    assert!(!keeps, "{role:?} {:?}", rule.action)
+                }
                 _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),
             }
         }

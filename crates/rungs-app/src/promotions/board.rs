@@ -117,7 +117,7 @@ pub async fn board(store: &dyn Store, viewer: &Viewer, id: CycleId) -> Result<Bo
         }
         groups.push(BoardGroup { name: g.name.clone(), budgets, cases: rows });
     }
-    Ok(Board { phase: cycle.phase(super::today()).to_string(), cycle, groups })
+    Ok(Board { phase: cycle.phase(super::today(store, viewer.org_id).await?).to_string(), cycle, groups })
 }
 
 /// Put a case at `position` (0 = first) among the live cases of its calibration group.

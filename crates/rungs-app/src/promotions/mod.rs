@@ -9,8 +9,8 @@
 //! `EditCase`, `ReviewCase`, `Calibrate`); the state machine and the budget are
 //! `rungs_core::promotion`'s, enforced by the store.
 //!
-//! Dates are days of the organization's calendar; organizations have no time zone
-//! yet, so that calendar is UTC's.
+//! Dates are days of the organization's calendar (`crate::calendar`: its time zone,
+//! UTC until the people team sets one).
 
 mod board;
 mod moves;
@@ -30,9 +30,9 @@ pub use board::{Board, BoardCase, BoardGroup, BudgetLine, board, reorder};
 pub use moves::{EFFECTIVE_JOB, make_move, review, run_effective_job, take_effect};
 pub use views::{CaseLine, CaseView, ReviewView, TransitionView, case_view, cases_for, inbox, my_cases, nominations};
 
-/// Today in the organization's calendar (UTC: organizations have no time zone yet).
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+/// Today in the organization's calendar (its time zone: `crate::calendar`).
+pub async fn today(store: &dyn Store, org: rungs_core::OrgId) -> Result<NaiveDate, AppError> {
+    crate::calendar::today(store, org).await
 }
 
 /// Now, truncated as the store keeps times.
@@ -147,7 +147,7 @@ pub async fn nominate(store: &dyn Store, viewer: &Viewer, cycle_id: CycleId, inp
     if rel == Relation::Myself && !cycle.self_nomination {
         return Err(AppError::Forbidden(format!("the cycle '{}' does not take self-nominations: ask your manager", cycle.name)));
     }
-    let day = today();
+    let day = today(store, viewer.org_id).await?;
     if !cycle.nominations_open_on(day) {
         return Err(AppError::Conflict {
             field: "cycle".into(),

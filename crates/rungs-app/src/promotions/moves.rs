@@ -53,7 +53,7 @@ pub async fn make_move(
     let moved = store.move_case(&req).await?;
     if mv == CaseMove::Approve {
         let day = moved.effective_on.expect("an approval has a date");
-        if day <= today() {
+        if day <= today(store, viewer.org_id).await? {
             return take_effect(store, viewer.org_id, id, now()).await;
         }
         schedule(store, viewer.org_id, id, day).await?;
@@ -67,7 +67,7 @@ async fn schedule(store: &dyn Store, org: OrgId, case: CaseId, day: NaiveDate) -
         id: uuid::Uuid::now_v7(),
         kind: EFFECTIVE_JOB.into(),
         payload: serde_json::json!({ "org": org, "case": case }),
-        run_at: day.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+        run_at: crate::calendar::calendar(store, org).await?.midnight(day),
         every_secs: None,
         unique_key: Some(format!("{EFFECTIVE_JOB}:{case}")),
     };
@@ -101,11 +101,12 @@ pub async fn take_effect(store: &dyn Store, org: OrgId, id: CaseId, now_at: Date
     }
     let cycle = store.cycle(org, case.cycle_id).await?;
     let decider: Option<PersonId> = store.transitions(org, id).await?.into_iter().rev().find(|t| t.to == CaseStatus::Approved).and_then(|t| t.actor);
-    let today = now_at.date_naive();
+    let cal = crate::calendar::calendar(store, org).await?;
+    let today = cal.today(now_at);
     if day > today {
         return Err(AppError::Conflict { field: "effective_on".into(), reason: format!("the promotion takes effect on {day}, not before") });
     }
-    let at = rungs_core::ledger::codec::truncate(if day == today { now_at } else { day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() });
+    let at = rungs_core::ledger::codec::truncate(if day == today { now_at } else { cal.midnight(day) });
     let event = NewEvent {
         id: EventId::new(),
         org_id: org,

@@ -27,7 +27,7 @@ async fn a_future_approval_takes_effect_when_its_job_runs_even_late_and_only_onc
     let boss = crate::people::create(s, &admin, hire("Boss", None), Some(json!("2024-01-01T00:00:00Z")), None).await.unwrap().id;
     let ada = crate::people::create(s, &admin, hire("Ada", Some(boss)), Some(json!("2024-01-01T00:00:00Z")), None).await.unwrap().id;
     let manager = Viewer { org_id: admin.org_id, person_id: Some(boss), role: Role::Manager, token_id: None };
-    let day = today();
+    let day = today(s, admin.org_id).await.unwrap();
     let cycle = create_cycle(
         s,
         &admin,

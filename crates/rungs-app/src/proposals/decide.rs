@@ -1,6 +1,7 @@
 //! Reading proposals, the approver's inbox, and decisions (by an approver or their
 //! delegate while the approver is away).
 
+use chrono::NaiveDate;
 use rungs_core::person::Person;
 use rungs_core::proposal::{Decision, Delegation, Details, Proposal, ProposalQuery, ProposalStatus};
 use rungs_core::store::Store;
@@ -10,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::{may, now, relation};
 use crate::access::table::Action;
-use crate::promotions::today;
+use crate::calendar::today;
 use crate::{AppError, Viewer};
 
 /// A proposal as the viewer may see it, with its decisions and names.
@@ -30,7 +31,7 @@ pub struct ProposalView {
 
 /// Whether `me` is (or, today, stands in for) an approver of `p`'s current step who
 /// has not decided: the approver it counts for.
-fn decides_as(p: &Proposal, decisions: &[Decision], me: PersonId, delegations: &[Delegation]) -> Option<PersonId> {
+fn decides_as(p: &Proposal, decisions: &[Decision], me: PersonId, delegations: &[Delegation], day: NaiveDate) -> Option<PersonId> {
     if p.status != ProposalStatus::Pending {
         return None;
     }
@@ -40,13 +41,11 @@ fn decides_as(p: &Proposal, decisions: &[Decision], me: PersonId, delegations: &
     if s.approvers.contains(&me) && open(&me) {
         return Some(me);
     }
-    let day = today();
     s.approvers.iter().copied().find(|a| open(a) && delegations.iter().any(|d| d.person == *a && d.delegate == me && d.active_on(day)))
 }
 
-fn is_approver(p: &Proposal, me: Option<PersonId>, delegations: &[Delegation]) -> bool {
+fn is_approver(p: &Proposal, me: Option<PersonId>, delegations: &[Delegation], day: NaiveDate) -> bool {
     let Some(me) = me else { return false };
-    let day = today();
     p.steps.iter().flat_map(|s| s.approvers.iter()).any(|a| *a == me || delegations.iter().any(|d| d.person == *a && d.delegate == me && d.active_on(day)))
 }
 
@@ -57,11 +56,12 @@ pub async fn view(store: &dyn Store, viewer: &Viewer, id: ProposalId) -> Result<
     let p = store.proposal(viewer.org_id, id).await?;
     let (rel, person) = relation(store, viewer, p.subject).await?;
     let delegations = store.delegations(viewer.org_id).await?;
-    if !may(viewer, rel, Action::ReadProposal, &person) && !is_approver(&p, viewer.person_id, &delegations) {
+    let day = today(store, viewer.org_id).await?;
+    if !may(viewer, rel, Action::ReadProposal, &person) && !is_approver(&p, viewer.person_id, &delegations, day) {
         return Err(AppError::NotFound);
     }
     let decisions = store.decisions(viewer.org_id, id).await?;
-    let may_decide_as = viewer.person_id.and_then(|me| decides_as(&p, &decisions, me, &delegations));
+    let may_decide_as = viewer.person_id.and_then(|me| decides_as(&p, &decisions, me, &delegations, day));
     Ok(redact(viewer, rel, &person, p, decisions, may_decide_as))
 }
 
@@ -88,7 +88,8 @@ pub async fn decide(store: &dyn Store, viewer: &Viewer, id: ProposalId, approve:
     let p = store.proposal(viewer.org_id, id).await?;
     let (rel, person) = relation(store, viewer, p.subject).await?;
     let delegations = store.delegations(viewer.org_id).await?;
-    let readable = may(viewer, rel, Action::ReadProposal, &person) || is_approver(&p, Some(me), &delegations);
+    let day = today(store, viewer.org_id).await?;
+    let readable = may(viewer, rel, Action::ReadProposal, &person) || is_approver(&p, Some(me), &delegations, day);
     if !readable {
         return Err(AppError::NotFound);
     }
@@ -103,7 +104,7 @@ pub async fn decide(store: &dyn Store, viewer: &Viewer, id: ProposalId, approve:
         return Err(AppError::Forbidden("nobody decides a proposal about themself".into()));
     }
     let decisions = store.decisions(viewer.org_id, id).await?;
-    let Some(approver) = decides_as(&p, &decisions, me, &delegations) else {
+    let Some(approver) = decides_as(&p, &decisions, me, &delegations, day) else {
         if p.status != ProposalStatus::Pending {
             return Err(AppError::Conflict { field: "status".into(), reason: format!("the proposal is {}: nothing waits for a decision", p.status.as_str()) });
         }
@@ -151,14 +152,15 @@ pub async fn inbox(store: &dyn Store, viewer: &Viewer) -> Result<Vec<InboxItem>,
     let q = ProposalQuery { status: Some(ProposalStatus::Pending), ..ProposalQuery::default() };
     let pending = store.proposals(viewer.org_id, &q).await?;
     let delegations = store.delegations(viewer.org_id).await?;
+    let day = today(store, viewer.org_id).await?;
     let reminders = store.reminders(viewer.org_id, me).await?;
     let mut out = Vec::new();
     for p in pending {
-        if !is_approver(&p, Some(me), &delegations) {
+        if !is_approver(&p, Some(me), &delegations, day) {
             continue;
         }
         let decisions = store.decisions(viewer.org_id, p.id).await?;
-        let Some(as_approver) = decides_as(&p, &decisions, me, &delegations) else { continue };
+        let Some(as_approver) = decides_as(&p, &decisions, me, &delegations, day) else { continue };
         let (rel, person) = relation(store, viewer, p.subject).await?;
         let reminded = reminders.iter().any(|(id, step)| *id == p.id && Some(*step) == p.current_step);
         let v = redact(viewer, rel, &person, p, vec![], None);

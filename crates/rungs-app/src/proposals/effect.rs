@@ -1,8 +1,7 @@
 //! An approved proposal taking effect, and reminders of stale approvals.
 //!
-//! On its effective date (midnight, in the organization's calendar: UTC, as
-//! organizations have no time zone yet — `promotions::today` is the one place to
-//! change) a proposal's event goes on the ledger: at once when approved on or after
+//! On its effective date (midnight in the organization's time zone,
+//! `crate::calendar`) a proposal's event goes on the ledger: at once when approved on or after
 //! the day, else by a one-off durable job (`proposal_effective`, keyed by the
 //! proposal) that a server down on the day runs when it is back. The event's key
 //! (`proposal:<id>`) makes a second run (another instance, a retry after a crash
@@ -17,7 +16,6 @@ use rungs_core::{EventId, OrgId, ProposalId};
 
 use super::now;
 use crate::AppError;
-use crate::promotions::today;
 
 /// Kind of the one-off job that makes an approved proposal effective on its date.
 pub const EFFECTIVE_JOB: &str = "proposal_effective";
@@ -32,14 +30,15 @@ pub fn event_key(id: ProposalId) -> String {
 /// A proposal was just approved: take effect now if its day has come, else queue
 /// the job for that day.
 pub(crate) async fn approved(store: &dyn Store, p: &Proposal) -> Result<Proposal, AppError> {
-    if p.effective_on <= today() {
+    let cal = crate::calendar::calendar(store, p.org_id).await?;
+    if p.effective_on <= cal.today(Utc::now()) {
         return take_effect(store, p.org_id, p.id, Utc::now()).await;
     }
     let job = NewJob {
         id: uuid::Uuid::now_v7(),
         kind: EFFECTIVE_JOB.into(),
         payload: serde_json::json!({ "org": p.org_id, "proposal": p.id }),
-        run_at: p.effective_on.and_hms_opt(0, 0, 0).map_or_else(Utc::now, |t| t.and_utc()),
+        run_at: cal.midnight(p.effective_on),
         every_secs: None,
         unique_key: Some(format!("{EFFECTIVE_JOB}:{}", p.id)),
     };
@@ -73,12 +72,12 @@ pub async fn take_effect(store: &dyn Store, org: OrgId, id: ProposalId, now_at: 
     if p.status != ProposalStatus::Approved {
         return Err(AppError::Conflict { field: "status".into(), reason: format!("the proposal is {}, not approved", p.status.as_str()) });
     }
-    let today = now_at.date_naive();
+    let cal = crate::calendar::calendar(store, org).await?;
+    let today = cal.today(now_at);
     if p.effective_on > today {
         return Err(AppError::Conflict { field: "effective_on".into(), reason: format!("it takes effect on {}, not before", p.effective_on) });
     }
-    let at =
-        rungs_core::ledger::codec::truncate(if p.effective_on == today { now_at } else { p.effective_on.and_hms_opt(0, 0, 0).map_or(now_at, |t| t.and_utc()) });
+    let at = rungs_core::ledger::codec::truncate(if p.effective_on == today { now_at } else { cal.midnight(p.effective_on) });
     let mut event_id = None;
     if let Some(body) = body(&p) {
         let competencies = match &p.details {

@@ -10,6 +10,7 @@
 //! each decision are `rungs_core::proposal`'s, enforced by the store.
 
 mod decide;
+mod delegates;
 mod effect;
 
 use rungs_core::person::{Person, PersonStatus};
@@ -19,10 +20,10 @@ use rungs_core::{PersonId, ProposalId, ValidationError};
 
 use crate::access::table::{Action, Subject, allowed};
 use crate::access::{Relation, Scope};
-use crate::promotions::today;
 use crate::{AppError, Viewer};
 
 pub use decide::{InboxItem, ProposalView, decide, for_subject, inbox, mine, view, withdraw};
+pub use delegates::{Colleague, MAX_MATCHES, find_delegates};
 pub use effect::{EFFECTIVE_JOB, REMINDER_JOB, run_effective_job, run_reminders, take_effect};
 
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
@@ -188,8 +189,9 @@ pub async fn propose(store: &dyn Store, viewer: &Viewer, input: ProposalInput) -
     if kind == ProposalKind::PayChange && !may(viewer, rel, Action::ReadPay, &subject) {
         return Err(AppError::Forbidden("pay is the people team's and the person's: the people team proposes pay changes".into()));
     }
-    if input.effective_on < today() {
-        return Err(ValidationError::single("effective_on", format!("is in the past (today is {})", today())).into());
+    let today = crate::calendar::today(store, viewer.org_id).await?;
+    if input.effective_on < today {
+        return Err(ValidationError::single("effective_on", format!("is in the past (today is {today})")).into());
     }
     check_details(store, viewer, &subject, &input.details).await?;
     let route = route_for(store, viewer, kind).await?;
@@ -249,3 +251,6 @@ pub async fn end_delegation(store: &dyn Store, viewer: &Viewer) -> Result<(), Ap
     let me = viewer.person_id.ok_or_else(|| AppError::Forbidden("a delegation is a person's".into()))?;
     Ok(store.delete_delegation(viewer.org_id, me).await?)
 }
+
+#[cfg(test)]
+mod tests;

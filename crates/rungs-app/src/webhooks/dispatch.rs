@@ -95,14 +95,20 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Dispatcher {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            // A redirect is a failure to look at, not something to follow with a signature.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Rungs-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
+        let http = client(config.timeout, &[]).unwrap_or_default();
         Dispatcher { store, clock, http, config }
+    }
+
+    /// Also trust the certificate authorities in `pem` (one or more PEM certificates)
+    /// for `https://` receivers, beside the public roots (webpki-roots): a receiver
+    /// behind an internal CA or a self-signed certificate (`RUNGS_WEBHOOK_CA_FILE`).
+    pub fn trust(&mut self, pem: &[u8]) -> Result<(), String> {
+        let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("not PEM certificates: {e}"))?;
+        if roots.is_empty() {
+            return Err("no PEM certificate in it".into());
+        }
+        self.http = client(self.config.timeout, &roots).map_err(|e| e.to_string())?;
+        Ok(())
     }
 
     /// Start ticking every `poll` until the process ends.
@@ -219,6 +225,20 @@ impl Dispatcher {
 /// inside an envelope naming its type. The same bytes on every attempt.
 pub fn body(e: &Event) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "type": e.kind().as_str(), "event": e })).unwrap_or_default()
+}
+
+/// The HTTP client of deliveries: HTTP/1.1 and HTTPS (rustls, the public roots of
+/// webpki-roots plus `extra` roots), no redirects.
+fn client(timeout: std::time::Duration, extra: &[reqwest::Certificate]) -> reqwest::Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .timeout(timeout)
+        // A redirect is a failure to look at, not something to follow with a signature.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Rungs-Webhooks/", env!("CARGO_PKG_VERSION")));
+    for c in extra {
+        b = b.add_root_certificate(c.clone());
+    }
+    b.build()
 }
 
 fn describe(e: &reqwest::Error) -> String {

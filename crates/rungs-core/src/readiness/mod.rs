@@ -28,8 +28,8 @@ pub const BASE_WEIGHT: f64 = 1.0;
 pub const VALIDATED_BONUS: f64 = 0.5;
 pub const RECENT_BONUS: f64 = 0.25;
 
-/// A micro-progression as readiness sees it: in force (not reversed), with whether a
-/// validation in force confirms it.
+/// A micro-progression (or a micro-promotion naming competencies) as readiness sees
+/// it: in force (not reversed), with whether a validation in force confirms it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Win {
     pub id: EventId,
@@ -60,6 +60,16 @@ pub fn wins(events: &[Event], now: DateTime<Utc>) -> Vec<Win> {
                 occurred_at: e.occurred_at,
                 competencies: e.competencies.clone(),
                 validated: validated.contains(&e.id),
+            }),
+            // An approved micro-promotion (a proposal that went through its route) is
+            // evidence of the competencies it names: a validated responsibility win.
+            EventBody::MicroPromotion(m) if !e.competencies.is_empty() => Some(Win {
+                id: e.id,
+                title: format!("Micro-promotion: {}", m.scope),
+                category: Category::Responsibility,
+                occurred_at: e.occurred_at,
+                competencies: e.competencies.clone(),
+                validated: true,
             }),
             _ => None,
         })

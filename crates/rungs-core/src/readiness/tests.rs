@@ -319,3 +319,15 @@ fn organization_readiness_counts_recognition_as_the_person_answer_does() {
         assert_eq!(care(&one).progress.as_ref().unwrap().points, 3.0, "the giver from both teams counts once, at their best");
     }
 }
+
+#[test]
+fn a_micro_promotion_naming_competencies_is_a_validated_responsibility_win() {
+    let mut l = Ledger(vec![]);
+    let with = l.push(10, EventBody::MicroPromotion(MicroPromotion { scope: "Leads on-call".into(), note: None }), &["design"]);
+    l.push(10, EventBody::MicroPromotion(MicroPromotion { scope: "Runs the demo".into(), note: None }), &[]);
+    let w = wins(&l.0, now());
+    assert_eq!(w.len(), 1, "one without competencies is not evidence");
+    assert_eq!((w[0].id, w[0].title.as_str(), w[0].category, w[0].validated), (with, "Micro-promotion: Leads on-call", Category::Responsibility, true));
+    l.reverse(with);
+    assert!(wins(&l.0, now()).is_empty(), "a reversed micro-promotion does not count");
+}

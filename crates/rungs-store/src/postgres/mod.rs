@@ -17,6 +17,7 @@
 mod append;
 mod badges;
 mod bulk;
+mod calendar;
 mod evidence;
 mod facts;
 mod frameworks;

@@ -9,6 +9,7 @@
 mod append;
 mod badges;
 mod bulk;
+mod calendar;
 mod evidence;
 mod facts;
 pub mod file;

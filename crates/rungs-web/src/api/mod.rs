@@ -3,6 +3,8 @@
 
 pub mod analytics;
 pub mod badges;
+pub mod calendar;
+pub mod delegates;
 pub mod error;
 pub mod events;
 pub mod evidence;
@@ -67,6 +69,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
         (name = "evidence", description = "Evidence from work systems: the inbound endpoint for GitHub, GitLab and signed senders, sources and mapping rules, and each person's suggested wins (docs/INTEGRATIONS.md)."),
         (name = "notifications", description = "Your notifications and email preferences (docs/NOTIFICATIONS.md)."),
+        (name = "organization", description = "Organization-wide settings: the time zone of its calendar (docs/WORKFLOWS.md)."),
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,8 @@ pub(crate) use analytics_files::svg_response;
 mod assets;
 mod badge_admin;
 mod badges;
+mod calendar;
+mod cycle_new;
 mod equity;
 mod error;
 mod evidence;
@@ -138,6 +140,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/people/{id}/invite", post(invites::send_one))
         .route("/people/invite", post(invites::send_many))
         .route("/invite/{token}", get(invites::form).post(invites::redeem))
+        .route("/settings/time-zone", get(calendar::page).post(calendar::save))
+        .route("/cycles/new", get(cycle_new::form).post(cycle_new::create))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -199,6 +203,8 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
     ("invite.html", include_str!("../../templates/invite.html")),
+    ("org_calendar.html", include_str!("../../templates/org_calendar.html")),
+    ("cycle_new.html", include_str!("../../templates/cycle_new.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -65,7 +65,7 @@ pub async fn hub(State(state): State<AppState>, s: Session, headers: HeaderMap) 
     let inbox: Vec<_> = w::inbox(store, &s.viewer).await?.iter().map(line).collect();
     let nominated: Vec<_> = w::nominations(store, &s.viewer).await?.iter().map(line).collect();
     let mine: Vec<_> = w::my_cases(store, &s.viewer).await?.iter().map(line).collect();
-    let today = w::today();
+    let today = w::today(store, s.viewer.org_id).await?;
     let may_nominate = s.viewer.role != rungs_core::person::Role::Employee;
     let cycles: Vec<_> = w::cycles(store, &s.viewer)
         .await?
@@ -191,7 +191,7 @@ pub async fn case_page(
                 validated => packet["summary"]["validated_wins"].as_u64(), days_in_level => packet["summary"]["days_in_level"].as_i64(),
                 votes => v.votes,
             },
-            history, reviews, moves, may_edit => v.may_edit, may_review => v.may_review, today => w::today().to_string(),
+            history, reviews, moves, may_edit => v.may_edit, may_review => v.may_review, today => w::today(state.store.as_ref(), s.viewer.org_id).await?.to_string(),
             notice, error,
         },
     )?;
@@ -320,7 +320,7 @@ pub async fn board(State(state): State<AppState>, s: Session, headers: HeaderMap
         minijinja::context! {
             layout => Layout::new(&s, "promotions", format!("Calibration: {}", c.name)),
             cycle => minijinja::context! { id => c.id.to_string(), name => c.name, phase => b.phase, review => format!("{} – {}", c.review_open, c.review_close) },
-            groups, today => w::today().to_string(), error,
+            groups, today => w::today(state.store.as_ref(), s.viewer.org_id).await?.to_string(), error,
         },
     )?;
     Ok(with_flash((StatusCode::OK, Html(body)).into_response(), &headers, &error))

@@ -5,7 +5,7 @@
 //! does; a refused one goes back to the page (303), which says why.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use rungs_app::proposals as w;
@@ -42,7 +42,12 @@ fn step_label(p: &Proposal) -> String {
 }
 
 /// `/proposals`.
-pub async fn page(State(state): State<AppState>, s: Session, headers: HeaderMap) -> Result<Response, HtmlError> {
+pub async fn page(
+    State(state): State<AppState>,
+    s: Session,
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, HtmlError> {
     let store = state.store.as_ref();
     let inbox: Vec<_> = w::inbox(store, &s.viewer)
         .await?
@@ -66,15 +71,24 @@ pub async fn page(State(state): State<AppState>, s: Session, headers: HeaderMap)
     }
     let team = rungs_app::people::team(store, &s.viewer, &TeamQuery { limit: 500, ..Default::default() }).await.map(|t| t.items).unwrap_or_default();
     let people: Vec<_> = team.iter().map(|p| minijinja::context! { id => p.id.to_string(), name => p.name, title => p.position.title }).collect();
-    let delegation = w::my_delegation(store, &s.viewer)
-        .await?
-        .map(|d| minijinja::context! { delegate => d.delegate.to_string(), from => d.from.to_string(), until => d.until.to_string() });
+    let delegation = match w::my_delegation(store, &s.viewer).await? {
+        Some(d) => {
+            let name = store.person(s.viewer.org_id, d.delegate).await.map(|p| p.name).unwrap_or_else(|_| d.delegate.to_string());
+            Some(minijinja::context! { delegate => d.delegate.to_string(), name, from => d.from.to_string(), until => d.until.to_string() })
+        }
+        None => None,
+    };
+    // The delegation picker: a name search of at most a few rows (never the whole org).
+    let find = q.get("find").map(|f| f.trim().to_string()).unwrap_or_default();
+    let (found, more) = w::find_delegates(store, &s.viewer, &find).await?;
+    let found: Vec<_> = found.iter().map(|c| minijinja::context! { id => c.id.to_string(), name => c.name, title => c.title }).collect();
     let error = flash::take(&headers);
     let body = render_string(
         "proposals.html",
         minijinja::context! {
             layout => Layout::new(&s, "proposals", "Proposals and approvals"), inbox, mine, people, delegation, error,
-            today => rungs_app::promotions::today().to_string(),
+            find, found, more, searched => find.chars().count() >= 2,
+            today => rungs_app::calendar::today(store, s.viewer.org_id).await?.to_string(),
         },
     )?;
     Ok(with_flash(Html(body).into_response(), &headers, &error))
@@ -171,7 +185,7 @@ pub async fn delegation(
     }
     let (Ok(delegate), Ok(from), Ok(until)) = (field(&pairs, "delegate").parse::<PersonId>(), field(&pairs, "from").parse(), field(&pairs, "until").parse())
     else {
-        return Ok(flash::see_other_with("/proposals", "Delegation: a person's id and two dates.", &headers));
+        return Ok(flash::see_other_with("/proposals", "Delegation: find and choose the person who decides for you, and give two dates.", &headers));
     };
     match w::set_delegation(store, &s.viewer, DelegationInput { delegate, from, until }).await {
         Ok(_) => Ok(see_other("/proposals")),

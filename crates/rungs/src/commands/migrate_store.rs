@@ -5,7 +5,7 @@
 //! (ids, seqs, times, actors, idempotency keys), API tokens (hashes), password
 //! credentials (argon2 hashes), and the opportunity board (every opportunity and
 //! application with its status, times and evidence, replayed through the board's own
-//! moves). The people projection is rebuilt at the target with
+//! moves), the organization's time zone. The people projection is rebuilt at the target with
 //! the same folds. Not copied: browser sessions (people sign in again) and request
 //! idempotency claims (stop the server while migrating, so no request is in flight).
 //!
@@ -56,6 +56,11 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<ExitCode> {
     use rungs_core::framework::FrameworkStore;
     for v in src.framework_versions(org.id).await? {
         dst.save_framework_version(org.id, &v.framework, v.created_at).await?;
+    }
+    // The organization's calendar (its time zone), when one was set.
+    use rungs_core::calendar::CalendarStore;
+    if let Some(tz) = src.org_time_zone(org.id).await? {
+        dst.save_org_time_zone(org.id, &tz).await?;
     }
     let mut after = 0;
     let mut copied = 0u64;

@@ -14,6 +14,7 @@ mod issuer;
 pub mod jobs;
 pub mod migrate_store;
 mod opportunities;
+pub mod proposals;
 mod readiness;
 mod rebuild;
 mod recognition;
@@ -153,6 +154,8 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::Backup { db, out } => return backup::backup(&db.db, &out).await,
         Command::Restore { file, db } => return backup::restore(&file, &db.db).await,
         Command::Config { .. } => {}
+        Command::Proposals { action } => proposals::proposals(action).await?,
+        Command::Routes { action } => proposals::routes(action).await?,
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);
         }

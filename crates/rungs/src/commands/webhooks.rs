@@ -16,7 +16,15 @@ use crate::cli::WebhooksAction;
 
 /// Start the webhook dispatcher (every instance runs one; leases share the work).
 pub fn start(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
-    Dispatcher::new(store, Arc::new(SystemClock), Config::from_env()).spawn()
+    let mut dispatcher = Dispatcher::new(store, Arc::new(SystemClock), Config::from_env());
+    // Receivers behind an internal CA (or self-signed): trust its PEM certificates too.
+    if let Some(path) = rungs_core::settings::var("RUNGS_WEBHOOK_CA_FILE") {
+        match std::fs::read(&path).map_err(|e| e.to_string()).and_then(|pem| dispatcher.trust(&pem)) {
+            Ok(()) => tracing::info!(%path, "webhook deliveries also trust the certificates in RUNGS_WEBHOOK_CA_FILE"),
+            Err(e) => tracing::error!(%path, error = %e, "RUNGS_WEBHOOK_CA_FILE is not usable: https receivers are checked against the public roots only"),
+        }
+    }
+    dispatcher.spawn()
 }
 
 fn id(raw: &str) -> anyhow::Result<Uuid> {

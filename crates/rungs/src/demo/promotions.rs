@@ -58,7 +58,7 @@ pub async fn seed(store: &dyn Store, org: OrgId, logins: [&Person; 3]) -> anyhow
     candidates.sort_by(|a, b| a.0.email.cmp(&b.0.email));
     let (budget_list, groups) = budgets(&active);
     let people_team = viewer(org, admin, Role::Admin);
-    let today = w::today();
+    let today = w::today(store, org).await?;
 
     // The past cycle: made directly in the store, with the dates it had.
     let past = w::create_cycle(

@@ -40,7 +40,7 @@ pub async fn seed(store: &dyn Store, org: OrgId, manager: &Person, admin: &Perso
             toward_level: None,
         },
         rationale: "Has run on-call for the last two months and trained two newcomers on it.".into(),
-        effective_on: rungs_app::promotions::today() + Duration::days(7),
+        effective_on: rungs_app::calendar::today(store, org).await? + Duration::days(7),
     };
     match rungs_app::proposals::propose(store, &by_manager, input).await {
         Ok(_) => Ok(1),
