@@ -9,6 +9,7 @@ pub(crate) use analytics_files::svg_response;
 mod assets;
 mod badge_admin;
 mod badges;
+mod bulk_validate;
 mod equity;
 mod error;
 mod evidence;
@@ -22,6 +23,7 @@ mod invites;
 mod login;
 mod notifications;
 mod opportunities;
+mod overview;
 mod packet;
 mod people;
 mod progress;
@@ -31,6 +33,7 @@ mod promotions_svg;
 mod proposals;
 mod recognition;
 mod scim_tokens;
+mod shape_charts;
 mod sso;
 mod suggestions;
 mod team;
@@ -139,6 +142,7 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/people/invite", post(invites::send_many))
         .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/static/{file}", get(assets::get))
+        .route("/inbox/validations", post(bulk_validate::submit))
 }
 
 /// The templates, compiled once. They are constants embedded in the binary (not
@@ -199,6 +203,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
     ("invite.html", include_str!("../../templates/invite.html")),
+    ("overview.html", include_str!("../../templates/overview.html")),
 ];
 
 /// Render `name` with `ctx` to a string.
