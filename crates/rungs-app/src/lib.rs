@@ -31,6 +31,7 @@ pub mod proposals;
 pub mod readiness;
 pub mod recognition;
 pub mod scim;
+pub mod shape;
 pub mod spreadsheet;
 pub mod sso;
 pub mod tokens;

@@ -180,6 +180,32 @@ pub struct TeamPage {
     pub stalled: u64,
 }
 
+/// Whose shape [`Store::shape`] counts: a manager's active reports (direct and
+/// indirect), or the whole organization's active people.
+#[derive(Debug, Clone, Default)]
+pub struct ShapeQuery {
+    /// `None`: everyone active in the organization.
+    pub manager: Option<PersonId>,
+    /// Time-in-level bucket bounds, newest first: bucket `i` holds people whose level
+    /// started after `cuts[i]` (and not after `cuts[i - 1]`); bucket 4 the rest.
+    pub cuts: [DateTime<Utc>; 4],
+    /// Counted as stalled: no progression (or hire) since this instant.
+    pub stalled_before: DateTime<Utc>,
+}
+
+/// One cell of a team's (or the organization's) shape: how many active people of a
+/// department and level have been in their level for how long (bucket 0–4 of
+/// [`ShapeQuery::cuts`]), and how many of them may be stalled. At most departments ×
+/// levels × 5 cells, whatever the number of people: counted in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeCell {
+    pub department: Option<String>,
+    pub level: String,
+    pub bucket: u8,
+    pub people: u64,
+    pub stalled: u64,
+}
+
 /// A stored API token. The secret itself is never stored, only its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenRecord {
@@ -322,6 +348,9 @@ pub trait Store:
     /// A page of `manager`'s active reports (direct and indirect), sorted, with the
     /// team's counts: one recursive query over `people (org_id, manager_id)`.
     async fn team(&self, org: OrgId, manager: PersonId, q: &TeamQuery) -> StoreResult<TeamPage>;
+    /// The shape of a team or of the organization (see [`ShapeCell`]): one
+    /// aggregate query, grouped in the database.
+    async fn shape(&self, org: OrgId, q: &ShapeQuery) -> StoreResult<Vec<ShapeCell>>;
 
     /// Recompute every projection from the ledger, replacing the live tables.
     async fn rebuild(&self, org: OrgId) -> StoreResult<RebuildReport>;

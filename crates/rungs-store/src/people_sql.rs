@@ -82,3 +82,17 @@ mod tests {
         assert_eq!(super::PEOPLE_COLUMNS.split(',').count(), super::PEOPLE_COLUMN_COUNT);
     }
 }
+
+/// `Store::shape`: active people (of the manager's subtree, or of the organization)
+/// counted by department, level and time-in-level bucket, with the stalled among
+/// them. Placeholders: `{org}`, `{manager}` (only with a manager), `{c0}`–`{c3}` the
+/// bucket bounds, `{stalled}`; each backend numbers them in its own spelling.
+pub(crate) fn shape_sql(team: bool) -> String {
+    let cte = if team { TEAM_CTE } else { "WITH t AS (SELECT * FROM people WHERE org_id = {org} AND status = 'active') " };
+    format!(
+        "{cte} SELECT department, level, CASE WHEN level_since > {{c0}} THEN 0 WHEN level_since > {{c1}} THEN 1 \
+         WHEN level_since > {{c2}} THEN 2 WHEN level_since > {{c3}} THEN 3 ELSE 4 END AS bucket, count(*) AS n, \
+         sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= {{stalled}} THEN 1 ELSE 0 END) AS stalled \
+         FROM t GROUP BY department, level, bucket ORDER BY department, level, bucket"
+    )
+}

@@ -11,7 +11,8 @@ use rungs_core::ledger::codec::{event_cursor, parse_event_cursor, parse_people_c
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
 use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, ShapeCell, ShapeQuery, Store, StoreError, StoreResult, StoreStats, TeamPage,
+    TeamQuery, TokenRecord,
 };
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use tokio_postgres::types::ToSql;
@@ -309,6 +310,41 @@ impl Store for PgStore {
         let items = found.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
         Ok(TeamPage { items, total: n(total), direct: n(direct), stalled: n(stalled) })
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn shape(&self, org: OrgId, q: &ShapeQuery) -> StoreResult<Vec<ShapeCell>> {
+        // PostgreSQL needs every numbered parameter used: without a manager they
+        // shift down by one.
+        let base = usize::from(q.manager.is_some());
+        let mut sql = crate::people_sql::shape_sql(q.manager.is_some()).replace("{org}", "$1").replace("{manager}", "$2");
+        for (i, name) in ["{c0}", "{c1}", "{c2}", "{c3}", "{stalled}"].iter().enumerate() {
+            sql = sql.replace(name, &format!("${}", i + 2 + base));
+        }
+        let manager = q.manager.map(|m| m.0);
+        let mut args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&org.0];
+        if let Some(m) = &manager {
+            args.push(m);
+        }
+        for c in &q.cuts {
+            args.push(c);
+        }
+        args.push(&q.stalled_before);
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(&sql).await.db()?;
+        let found = c.query(&stmt, &args).await.db()?;
+        found
+            .iter()
+            .map(|r| {
+                Ok(ShapeCell {
+                    department: rows::get(r, 0)?,
+                    level: rows::get(r, 1)?,
+                    bucket: u8::try_from(rows::get::<i32>(r, 2)?).unwrap_or(4),
+                    people: u64::try_from(rows::get::<i64>(r, 3)?).unwrap_or(0),
+                    stalled: u64::try_from(rows::get::<i64>(r, 4)?).unwrap_or(0),
+                })
+            })
+            .collect()
     }
 
     /// Replace the org's people rows with a fold of every subject's events, holding

@@ -26,6 +26,7 @@ mod recognition;
 pub(crate) mod rows;
 mod sessions;
 mod webhooks;
+pub mod work;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -72,9 +73,10 @@ impl SqliteStore {
         })?;
         health::refuse_read_only(&path, Some(&conn))?;
         migrate::migrate(&mut conn)?;
-        let readers = (0..READERS).map(|_| connect(&path, Role::Reader)).collect::<rusqlite::Result<Vec<_>>>().map_err(|e| fail(&e))?;
+        let work = Arc::new(work::Counter::default());
+        let readers = (0..READERS).map(|_| reader(&path, &work)).collect::<rusqlite::Result<Vec<_>>>().map_err(|e| fail(&e))?;
         let writer = Writer::spawn(conn).map_err(|e| fail(&e))?;
-        let readers = Arc::new(ReadPool { path: path.clone(), conns: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)) });
+        let readers = Arc::new(ReadPool { path: path.clone(), conns: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)), work });
         tracing::info!(path = %path.display(), "opened SQLite store");
         Ok(SqliteStore { writer, readers, path, frameworks: Default::default() })
     }
@@ -82,6 +84,11 @@ impl SqliteStore {
     /// The readiness probe (see `health`): a small write committed by the writer.
     pub(crate) async fn probe(&self) -> StoreResult<()> {
         self.writer.exec(health::probe).await
+    }
+
+    /// What this store has read so far (see [`work`]).
+    pub fn work(&self) -> work::Work {
+        self.readers.work.get()
     }
 
     /// The database file.
@@ -100,10 +107,11 @@ impl SqliteStore {
         let permit = pool.permits.clone().acquire_owned().await.map_err(rungs_core::store::StoreError::unexpected)?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            pool.work.read();
             let conn = match pool.take() {
                 Some(c) => c,
                 // A reader was lost to a panic: replace it.
-                None => connect(&pool.path, Role::Reader).db()?,
+                None => reader(&pool.path, &pool.work).db()?,
             };
             let r = f(&conn);
             pool.put(conn);
@@ -119,6 +127,7 @@ struct ReadPool {
     conns: Mutex<Vec<Connection>>,
     /// Bounds concurrent reads to the pool size, so waiting is async, not blocking.
     permits: Arc<Semaphore>,
+    work: Arc<work::Counter>,
 }
 
 impl ReadPool {
@@ -134,6 +143,13 @@ impl ReadPool {
 enum Role {
     Writer,
     Reader,
+}
+
+/// A read connection whose work is counted into `work`.
+fn reader(path: &Path, work: &Arc<work::Counter>) -> rusqlite::Result<Connection> {
+    let conn = connect(path, Role::Reader)?;
+    work::Counter::watch(work, &conn);
+    Ok(conn)
 }
 
 fn connect(path: &Path, role: Role) -> rusqlite::Result<Connection> {

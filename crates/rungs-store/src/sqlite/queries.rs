@@ -11,7 +11,8 @@ use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_peo
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
 use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, Store, StoreError, StoreResult, StoreStats, TeamPage, TeamQuery, TokenRecord,
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, ShapeCell, ShapeQuery, Store, StoreError, StoreResult, StoreStats, TeamPage,
+    TeamQuery, TokenRecord,
 };
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use rusqlite::types::Value;
@@ -310,6 +311,34 @@ impl Store for SqliteStore {
             };
             let n = |v: i64| u64::try_from(v).unwrap_or(0);
             Ok(TeamPage { items: rows.into_iter().map(|r| r.0).collect(), total: n(total), direct: n(direct), stalled: n(stalled) })
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn shape(&self, org: OrgId, q: &ShapeQuery) -> StoreResult<Vec<ShapeCell>> {
+        let sql = crate::people_sql::shape_sql(q.manager.is_some())
+            .replace("{org}", "?1")
+            .replace("{manager}", "?2")
+            .replace("{c0}", "?3")
+            .replace("{c1}", "?4")
+            .replace("{c2}", "?5")
+            .replace("{c3}", "?6")
+            .replace("{stalled}", "?7");
+        // Without a manager `?2` does not occur; SQLite numbers parameters by their
+        // largest index, so binding it (as NULL) is harmless.
+        let manager = q.manager.map(|m| m.as_bytes().to_vec());
+        let (cuts, before) = (q.cuts.map(micros), micros(q.stalled_before));
+        self.read(move |c| {
+            query(c, &sql, params![org.as_bytes(), manager, cuts[0], cuts[1], cuts[2], cuts[3], before], |r| {
+                Ok(ShapeCell {
+                    department: r.get(0)?,
+                    level: r.get(1)?,
+                    bucket: u8::try_from(r.get::<_, i64>(2)?).unwrap_or(4),
+                    people: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                    stalled: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+                })
+            })
         })
         .await
     }

@@ -80,6 +80,21 @@ pub async fn show(State(state): State<AppState>, s: Session, headers: HeaderMap,
             applications => inbox.applications.iter().map(|a| minijinja::context! { id => a.id.to_string(), title => a.title, pending => a.pending }).collect::<Vec<_>>(),
         }
     });
+    // A manager's picture: how ready their direct reports are (bounded by them).
+    let team_readiness = if inbox.direct_total > 0 {
+        rungs_app::shape::direct_readiness(store, &s.viewer, now).await?.filter(|(_, of)| *of > 0).map(|(bands, of)| {
+            let rows: Vec<(String, u64)> = rungs_app::shape::BANDS.iter().zip(bands).map(|(b, n)| (format!("{b}%"), n)).collect();
+            let desc = format!("Readiness for the next level of {}: {}.", rungs_core::text::count(of, "direct report"), rows.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join(", "));
+            minijinja::context! {
+                svg => super::shape_charts::bars("home-readiness", "Your direct reports by readiness for their next level", &desc, &rows, &[true, false, false, false, false]),
+                rows => rows.iter().map(|(l, n)| minijinja::context! { label => l, n }).collect::<Vec<_>>(),
+                of,
+            }
+        })
+    } else {
+        None
+    };
+    let overview = super::overview::context(store, &s, now).await?;
     let notice = flash::take(&headers);
     let flash = match q.validated.as_deref() {
         Some("again") => Some("You had already validated this win: it counts once.".to_string()),
@@ -92,6 +107,8 @@ pub async fn show(State(state): State<AppState>, s: Session, headers: HeaderMap,
         "home.html",
         minijinja::context! {
             inbox => inbox_ctx,
+            team_readiness,
+            overview,
             flash,
             suggested,
             layout => Layout::new(&s, "home", "Home"),

@@ -11,6 +11,7 @@ mod badge_admin;
 mod badges;
 mod calendar;
 mod cycle_new;
+mod bulk_validate;
 mod equity;
 mod error;
 mod evidence;
@@ -24,6 +25,7 @@ mod invites;
 mod login;
 mod notifications;
 mod opportunities;
+mod overview;
 mod packet;
 mod people;
 mod progress;
@@ -33,6 +35,7 @@ mod promotions_svg;
 mod proposals;
 mod recognition;
 mod scim_tokens;
+mod shape_charts;
 mod sso;
 mod suggestions;
 mod team;
@@ -143,6 +146,7 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/settings/time-zone", get(calendar::page).post(calendar::save))
         .route("/cycles/new", get(cycle_new::form).post(cycle_new::create))
         .route("/static/{file}", get(assets::get))
+        .route("/inbox/validations", post(bulk_validate::submit))
 }
 
 /// The templates, compiled once. They are constants embedded in the binary (not
@@ -205,6 +209,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("invite.html", include_str!("../../templates/invite.html")),
     ("org_calendar.html", include_str!("../../templates/org_calendar.html")),
     ("cycle_new.html", include_str!("../../templates/cycle_new.html")),
+    ("overview.html", include_str!("../../templates/overview.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

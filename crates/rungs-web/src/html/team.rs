@@ -116,6 +116,9 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Tea
             })
             .collect();
     let page = u64::from(page_no);
+    // The pictures, on the first page only: one grouped query over the team and the
+    // direct reports' readiness (bounded: `rungs_app::shape`).
+    let glance = if page_no == 1 && team.total > 0 { Some(glance(store, &s, now).await?) } else { None };
     render(
         "team.html",
         minijinja::context! {
@@ -132,6 +135,7 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Tea
             prev => (page > 1).then(|| link(sort, descending, page - 1)),
             next => (page < pages).then(|| link(sort, descending, page + 1)),
             stall_days => rungs_app::people::STALL_AFTER.num_days(),
+            glance,
         },
     )
 }
@@ -139,4 +143,45 @@ pub async fn show(State(state): State<AppState>, s: Session, Query(q): Query<Tea
 /// How many rows page `page` holds in a team of `total`.
 fn members_len(total: u64, page: u64) -> u64 {
     total.saturating_sub((page - 1) * u64::from(TEAM_PAGE)).min(u64::from(TEAM_PAGE))
+}
+
+/// The team at a glance: readiness of the direct reports, time in level and levels of
+/// everyone, each as SVG bars with the same numbers as a table.
+async fn glance(store: &dyn rungs_core::store::Store, s: &Session, now: chrono::DateTime<Utc>) -> Result<minijinja::Value, HtmlError> {
+    use rungs_app::shape::{BANDS, BUCKETS};
+    let shape = rungs_app::shape::team(store, &s.viewer, now).await?;
+    let readiness = rungs_app::shape::direct_readiness(store, &s.viewer, now).await?;
+    let table = |rows: &[(String, u64)]| rows.iter().map(|(l, n)| minijinja::context! { label => l, n }).collect::<Vec<_>>();
+    let readiness = readiness.map(|(bands, of)| {
+        let rows: Vec<(String, u64)> = BANDS.iter().zip(bands).map(|(b, n)| (format!("{b}%"), n)).collect();
+        let desc = format!(
+            "Readiness for the next level of {}: {}.",
+            rungs_core::text::count(of, "direct report"),
+            rows.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join(", ")
+        );
+        minijinja::context! {
+            svg => super::shape_charts::bars("team-readiness", "Direct reports by readiness for their next level", &desc, &rows, &[true, false, false, false, false]),
+            rows => table(&rows), of,
+        }
+    });
+    let til: Vec<(String, u64)> = BUCKETS.iter().zip(shape.time_in_level).map(|(b, n)| ((*b).to_string(), n)).collect();
+    let til_desc = format!(
+        "Time in their current level of {}: {}.",
+        rungs_core::text::count(shape.people, "person"),
+        til.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join(", ")
+    );
+    let levels: Vec<(String, u64)> = shape.levels.iter().map(|(l, n)| (l.to_uppercase(), *n)).collect();
+    let levels_desc = format!("People per level: {}.", levels.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join(", "));
+    Ok(minijinja::context! {
+        readiness,
+        time_in_level => minijinja::context! {
+            svg => super::shape_charts::bars("team-til", "Everyone by time in their current level", &til_desc, &til, &[false, false, false, true, true]),
+            rows => table(&til),
+        },
+        levels => minijinja::context! {
+            svg => super::shape_charts::bars("team-levels", "Everyone by level", &levels_desc, &levels, &[]),
+            rows => table(&levels),
+        },
+        people => shape.people,
+    })
 }

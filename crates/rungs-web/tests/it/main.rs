@@ -23,6 +23,7 @@ mod people;
 mod promotions;
 mod readiness;
 mod recognition;
+mod scale;
 mod scim;
 mod slack;
 mod sso;

@@ -53,6 +53,19 @@ impl TestAppBuilder {
     }
 }
 
+impl TestAppBuilder {
+    /// Like [`build`](Self::build), also handing back the SQLite store itself, whose
+    /// `work()` counts what it has read (`scale.rs`).
+    pub async fn build_counted(self) -> (TestApp, Arc<rungs_store::SqliteStore>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = Arc::new(rungs_store::open_sqlite(&dir.path().join("rungs.db")).await.expect("open sqlite"));
+        let store: Arc<dyn Store> = sqlite.clone();
+        let init = rungs_app::org::init(store.as_ref(), "Acme", "ada@example.com", "Ada Admin").await.expect("init");
+        let state = AppState::new(store.clone()).with_config(self.config);
+        (TestApp { router: rungs_web::router(state), store, org: init.org.id, admin_id: init.admin.id, admin: init.token, _dir: dir }, sqlite)
+    }
+}
+
 impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder { config: WebConfig::default() }
