@@ -10,6 +10,7 @@ mod deploy;
 mod doctor;
 mod durability;
 mod opportunities;
+mod parquet;
 mod postgres;
 mod receiver;
 mod recognition;
