@@ -254,13 +254,18 @@ pub enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
-    /// Write the whole ledger as JSONL (re-importable into an empty database).
+    /// Write the whole ledger as JSONL (re-importable into an empty database), or the
+    /// ledger and the people table as Parquet (`--format parquet --out DIR`).
     Export {
         #[command(flatten)]
         db: DbArgs,
-        /// Output file; standard output when absent.
+        /// Output file (JSONL; standard output when absent), or the directory to write
+        /// `events.parquet` and `people.parquet` into (Parquet; required).
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// `jsonl`: the ledger file; `parquet`: for DuckDB, Spark and pandas.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
     },
     /// A person's readiness for their next level: coverage per competency, what is
     /// missing, the ranked next steps and matching open opportunities.
@@ -726,4 +731,13 @@ pub enum ReportWhat {
         #[arg(long, value_name = "TABLE", conflicts_with = "json")]
         csv: Option<String>,
     },
+}
+
+/// What `rungs export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The ledger file: one JSON object a line, re-importable.
+    Jsonl,
+    /// `events.parquet` and `people.parquet` in the `--out` directory.
+    Parquet,
 }

@@ -103,7 +103,7 @@ pub fn equity(snap: &Snapshot, who: &[usize], attribute: Option<&str>, start: Da
     let attribute = attribute.map(str::to_string).or_else(|| attrs.first().cloned());
     let cohort: Vec<usize> = who.iter().copied().filter(|&i| snap.members[i].active_at(start)).collect();
     let (a, b) = (day(start), super::day_bound(end));
-    let thanked: BTreeSet<_> = snap.progressions.thanks.iter().filter(|t| t.day >= a && t.day < b).map(|t| t.receiver).collect();
+    let thanked: BTreeSet<_> = snap.progressions.thanks_between(a, b).iter().map(|t| t.receiver).collect();
     // Per group: people, promoted, recognized.
     let mut groups: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     let mut not_recorded = 0;

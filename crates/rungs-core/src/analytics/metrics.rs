@@ -240,7 +240,7 @@ pub fn metrics(snap: &Snapshot, who: &[usize], start: DateTime<Utc>, end: DateTi
     }
     // Who thanked whom, for reciprocity: each pair in its receiver's groups.
     let (from_day, to_day) = (day(start), super::day_bound(end));
-    for t in snap.progressions.thanks.iter().filter(|t| t.day >= from_day && t.day < to_day && in_view.contains_key(&t.giver)) {
+    for t in snap.progressions.thanks_between(from_day, to_day).iter().filter(|t| in_view.contains_key(&t.giver)) {
         let Some(m) = in_view.get(&t.receiver).and_then(|_| snap.member(t.receiver)) else { continue };
         let pair = (t.giver, t.receiver);
         org.pairs.push(pair);
@@ -275,13 +275,13 @@ fn per_person(snap: &Snapshot, who: &[usize], start: DateTime<Utc>, end: DateTim
     // Whole days, as the steps: the period's first day, up to the day its end has begun.
     let (a, b) = (day(start), super::day_bound(end));
     let mut counts = Counts::new();
-    for t in snap.progressions.thanks.iter().filter(|t| t.day >= a && t.day < b) {
+    for t in snap.progressions.thanks_between(a, b) {
         counts.entry(t.giver).or_default()[0] += 1;
         let r = counts.entry(t.receiver).or_default();
         r[1] += 1;
         r[2] += u64::from(t.points);
     }
-    for (p, _, k) in snap.progressions.credentials.iter().filter(|c| c.1 >= a && c.1 < b) {
+    for (p, _, k) in snap.progressions.credentials_between(a, b) {
         counts.entry(*p).or_default()[if *k == Credential::Badge { 3 } else { 4 }] += 1;
     }
     let in_view = who

@@ -135,10 +135,13 @@ enum Folded {
 #[derive(Debug, Clone, Default)]
 pub struct Progressions {
     by_person: HashMap<PersonId, Vec<u32>>,
-    /// Every recognition not reversed (the giver is its actor), in ledger order.
-    pub thanks: Vec<Thanks>,
-    /// Badges awarded and milestones completed (not reversed): person, day, kind.
-    pub credentials: Vec<(PersonId, u32, Credential)>,
+    /// Every recognition not reversed (the giver is its actor), in day order (ledger
+    /// order within a day), so that a period's are one slice: a report reads the
+    /// recognitions of its period, not every one on record.
+    thanks: Vec<Thanks>,
+    /// Badges awarded and milestones completed (not reversed): person, day, kind; in
+    /// day order, as `thanks`.
+    credentials: Vec<(PersonId, u32, Credential)>,
     /// Events folded from the chunk being read, by id: a reversal usually comes right
     /// after what it reverses (cleared by [`Progressions::end_chunk`]).
     chunk: HashMap<EventId, Folded>,
@@ -170,12 +173,12 @@ impl Progressions {
             EventBody::Recognition(r) => {
                 // Recognition imported without a giver says nothing about who gives.
                 let t = Thanks { giver: e.actor?, receiver: e.subject, day: d, points: r.points };
-                self.thanks.push(t);
+                self.push_thanks(t);
                 Folded::Thanks(t)
             }
             EventBody::BadgeAwarded(_) | EventBody::MilestoneCompleted(_) => {
                 let kind = if matches!(e.body, EventBody::BadgeAwarded(_)) { Credential::Badge } else { Credential::Milestone };
-                self.credentials.push((e.subject, d, kind));
+                self.push_credential(e.subject, d, kind);
                 Folded::Credential(e.subject, d, kind)
             }
             body => Folded::Step(e.subject, self.record(e.subject, e.occurred_at, Step::of(body)?)),
@@ -186,13 +189,15 @@ impl Progressions {
         match f {
             Folded::Step(who, packed) => self.remove_packed(who, packed),
             Folded::Thanks(t) => {
-                if let Some(i) = self.thanks.iter().rposition(|x| *x == t) {
-                    self.thanks.remove(i);
+                let (a, b) = day_span(&self.thanks, t.day, |x| x.day);
+                if let Some(i) = self.thanks[a..b].iter().rposition(|x| *x == t) {
+                    self.thanks.remove(a + i);
                 }
             }
             Folded::Credential(who, d, k) => {
-                if let Some(i) = self.credentials.iter().rposition(|x| *x == (who, d, k)) {
-                    self.credentials.remove(i);
+                let (a, b) = day_span(&self.credentials, d, |x| x.1);
+                if let Some(i) = self.credentials[a..b].iter().rposition(|x| *x == (who, d, k)) {
+                    self.credentials.remove(a + i);
                 }
             }
         }
@@ -206,6 +211,36 @@ impl Progressions {
         let i = v.partition_point(|x| *x <= packed);
         v.insert(i, packed);
         packed
+    }
+
+    /// Add a recognition in its day's place (mostly at the end: the ledger is mostly in
+    /// day order).
+    pub fn push_thanks(&mut self, t: Thanks) {
+        let i = self.thanks.partition_point(|x| x.day <= t.day);
+        self.thanks.insert(i, t);
+    }
+
+    /// Add a credential in its day's place.
+    pub fn push_credential(&mut self, who: PersonId, day: u32, kind: Credential) {
+        let i = self.credentials.partition_point(|x| x.1 <= day);
+        self.credentials.insert(i, (who, day, kind));
+    }
+
+    /// Recognitions on days `[from, to)` (day numbers), in day order.
+    pub fn thanks_between(&self, from: u32, to: u32) -> &[Thanks] {
+        let (a, b) = between(&self.thanks, from, to, |x| x.day);
+        &self.thanks[a..b]
+    }
+
+    /// Credentials on days `[from, to)`, in day order.
+    pub fn credentials_between(&self, from: u32, to: u32) -> &[(PersonId, u32, Credential)] {
+        let (a, b) = between(&self.credentials, from, to, |x| x.1);
+        &self.credentials[a..b]
+    }
+
+    /// Every recognition not reversed, in day order.
+    pub fn thanks(&self) -> &[Thanks] {
+        &self.thanks
     }
 
     /// A chunk is folded: targets of later reversals are looked up in the store.
@@ -243,6 +278,17 @@ impl Progressions {
     pub fn of(&self, who: PersonId) -> &[u32] {
         self.by_person.get(&who).map_or(&[], Vec::as_slice)
     }
+}
+
+/// The index range of the items on days `[from, to)` of a day-sorted slice.
+fn between<T>(v: &[T], from: u32, to: u32, day: impl Fn(&T) -> u32) -> (usize, usize) {
+    let a = v.partition_point(|x| day(x) < from);
+    (a, a + v[a..].partition_point(|x| day(x) < to))
+}
+
+/// The index range of the items on day `d`.
+fn day_span<T>(v: &[T], d: u32, day: impl Fn(&T) -> u32) -> (usize, usize) {
+    between(v, d, d.saturating_add(1), day)
 }
 
 /// The progressions of one person, asked in days.

@@ -113,7 +113,7 @@ fn recognition_distribution_gini_reciprocity_and_credentials_per_group() {
     p.add(&event(next(), c.id, at, EventBody::Reversal(Reversal { target: gone.id, reason: "x".into() })));
     p.add(&thanks(next(), a.id, d.id, now - Duration::days(500)));
     p.end_chunk();
-    p.credentials.push((b.id, day(at), Credential::Badge));
+    p.push_credential(b.id, day(at), Credential::Badge);
     let snap = Snapshot::new(vec![a, b, c, d], p, now);
     let r = metrics::metrics(&snap, &[0, 1, 2, 3], now - Duration::days(365), now);
 
@@ -134,4 +134,34 @@ fn recognition_distribution_gini_reciprocity_and_credentials_per_group() {
     let ops = r.by_department.iter().find(|g| g.group == "ops").unwrap();
     assert!((ops.recognition.share_of_received - 1.0).abs() < 1e-12);
     assert_eq!((ops.badges_awarded, r.organization.badges_awarded, r.organization.milestones_completed), (1, 1, 0));
+}
+
+/// Recognitions are kept in day order whatever order the ledger brings them in, so a
+/// period's are one slice; a backdated one lands in its day, and reversing it (in a
+/// later chunk, looked up by the caller) takes out that one.
+#[test]
+fn recognitions_are_read_by_period_in_day_order_even_when_backdated() {
+    let (a, b) = (PersonId::new(), PersonId::new());
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).unwrap();
+    let mut p = Progressions::default();
+    let mut backdated = None;
+    for (seq, days) in [(1, 0), (2, 10), (3, 20), (4, 5), (5, 30), (6, 10)] {
+        let e = thanks(seq, a, b, t0 + Duration::days(days));
+        p.add(&e);
+        if seq == 4 {
+            backdated = Some(e);
+        }
+    }
+    p.end_chunk();
+    let d0 = day(t0);
+    let days: Vec<u32> = p.thanks().iter().map(|t| t.day - d0).collect();
+    assert_eq!(days, [0, 5, 10, 10, 20, 30]);
+    assert_eq!(p.thanks_between(d0 + 5, d0 + 20).len(), 3, "days 5, 10, 10");
+    assert_eq!(p.thanks_between(d0 + 31, d0 + 40).len(), 0);
+    assert_eq!(p.thanks_between(d0, d0 + 1).len(), 1);
+    p.remove(&backdated.unwrap());
+    assert_eq!(p.thanks().iter().map(|t| t.day - d0).collect::<Vec<_>>(), [0, 10, 10, 20, 30]);
+    p.push_credential(a, d0 + 3, Credential::Badge);
+    p.push_credential(b, d0 + 1, Credential::Milestone);
+    assert_eq!(p.credentials_between(d0, d0 + 2), [(b, d0 + 1, Credential::Milestone)]);
 }

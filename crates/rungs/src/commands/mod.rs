@@ -5,6 +5,7 @@ pub mod badges;
 mod cycles;
 mod doctor;
 mod export;
+pub mod export_parquet;
 mod import_events;
 mod import_framework;
 mod import_history;
@@ -126,7 +127,13 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
                 println!("imported {} events ({} already present); {} milestone completions recorded", report.appended, report.replayed, report.milestones);
             }
         },
-        Command::Export { db, out } => {
+        Command::Export { db, out, format: crate::cli::ExportFormat::Parquet } => {
+            let Some(dir) = out else { bail!("--format parquet needs --out DIR (the directory to write events.parquet and people.parquet into)") };
+            let store = open_store(&db.db).await?;
+            let done = export_parquet::export_parquet(store.as_ref(), &dir).await?;
+            eprintln!("exported {} events and {} people to {}", done.events, done.people, dir.display());
+        }
+        Command::Export { db, out, format: crate::cli::ExportFormat::Jsonl } => {
             let store = open_store(&db.db).await?;
             let n = match out {
                 Some(path) => {

@@ -11,6 +11,7 @@ mod deploy;
 mod doctor;
 mod durability;
 mod opportunities;
+mod parquet;
 mod postgres;
 mod proposals;
 mod receiver;

@@ -43,7 +43,7 @@ fn rates_ratios_fisher_and_suppression_match_hand_computed_answers() {
                 p.record(m.id, mid, Step::Promotion);
             }
             if k < thanked {
-                p.thanks.push(Thanks { giver: giver.id, receiver: m.id, day: day(mid), points: 1 });
+                p.push_thanks(Thanks { giver: giver.id, receiver: m.id, day: day(mid), points: 1 });
             }
             members.push(m);
         }
