@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod badges;
+pub mod credentials;
 pub mod error;
 pub mod event;
 pub mod evidence;

@@ -16,6 +16,7 @@
 
 mod append;
 mod badges;
+mod credentials;
 mod evidence;
 mod facts;
 mod frameworks;

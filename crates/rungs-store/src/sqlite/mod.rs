@@ -8,6 +8,7 @@
 
 mod append;
 mod badges;
+mod credentials;
 mod evidence;
 mod facts;
 pub mod file;
