@@ -188,6 +188,8 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::ResolveSuggestion
             | Action::ReadNotifications
             | Action::Invite
+            | Action::IssueCredential
+            | Action::RevokeCredential
             | Action::ReadPay
             | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
@@ -234,6 +236,10 @@ pub struct Capabilities {
     pub invite: bool,
     /// Has notifications of their own: the bell.
     pub notifications: bool,
+    /// Has credentials of their own: the credentials page.
+    pub credentials: bool,
+    /// Lists and revokes everyone's credentials.
+    pub revoke_credentials: bool,
 }
 
 impl Capabilities {
@@ -260,6 +266,8 @@ impl Capabilities {
             manage_evidence: rel(Action::ManageEvidence, Relation::Other),
             invite: table::may(role, Action::Invite),
             notifications: rel(Action::ReadNotifications, Relation::Myself),
+            credentials: rel(Action::IssueCredential, Relation::Myself),
+            revoke_credentials: table::may(role, Action::RevokeCredential),
         }
     }
 }
