@@ -96,6 +96,10 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::proposals::approvals))
         .routes(routes!(api::proposals::list_routes, api::proposals::save_route))
         .routes(routes!(api::proposals::get_delegation, api::proposals::set_delegation, api::proposals::end_delegation))
+        .routes(routes!(api::credentials::list_credentials, api::credentials::issue_credential))
+        .routes(routes!(api::credentials::put_credential_settings))
+        .routes(routes!(api::credentials::revoke_credential))
+        .routes(routes!(api::credentials::verify_credential))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

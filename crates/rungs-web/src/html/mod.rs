@@ -9,6 +9,7 @@ pub(crate) use analytics_files::svg_response;
 mod assets;
 mod badge_admin;
 mod badges;
+mod credentials;
 mod equity;
 mod error;
 mod evidence;
@@ -138,6 +139,11 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/people/{id}/invite", post(invites::send_one))
         .route("/people/invite", post(invites::send_many))
         .route("/invite/{token}", get(invites::form).post(invites::redeem))
+        .route("/credentials", get(credentials::mine))
+        .route("/credentials/issue", post(credentials::issue))
+        .route("/credentials/settings", post(credentials::settings))
+        .route("/credentials/all", get(credentials::all))
+        .route("/credentials/{id}/revoke", post(credentials::revoke))
         .route("/static/{file}", get(assets::get))
 }
 
@@ -199,6 +205,9 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
     ("invite.html", include_str!("../../templates/invite.html")),
+    ("credentials.html", include_str!("../../templates/credentials.html")),
+    ("credential_admin.html", include_str!("../../templates/credential_admin.html")),
+    ("verify.html", include_str!("../../templates/verify.html")),
 ];
 
 /// Render `name` with `ctx` to a string.
