@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod badges;
 pub mod calendar;
+pub mod credentials;
 pub mod error;
 pub mod event;
 pub mod evidence;

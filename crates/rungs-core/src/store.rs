@@ -295,6 +295,7 @@ pub trait Store:
     + crate::evidence::EvidenceStore
     + crate::notifications::NotificationStore
     + crate::calendar::CalendarStore
+    + crate::credentials::CredentialStore
     + Send
     + Sync
     + 'static

@@ -99,6 +99,10 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::proposals::get_delegation, api::proposals::set_delegation, api::proposals::end_delegation))
         .routes(routes!(api::calendar::get_time_zone, api::calendar::set_time_zone))
         .routes(routes!(api::delegates::delegation_candidates))
+        .routes(routes!(api::credentials::list_credentials, api::credentials::issue_credential))
+        .routes(routes!(api::credentials::put_credential_settings))
+        .routes(routes!(api::credentials::revoke_credential))
+        .routes(routes!(api::credentials::verify_credential))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

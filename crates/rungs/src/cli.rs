@@ -413,6 +413,70 @@ pub enum Command {
         #[command(subcommand)]
         action: commands::proposals::RoutesAction,
     },
+    /// Verifiable credentials (Open Badges 3.0, docs/CREDENTIALS.md): issue, list,
+    /// revoke, verify.
+    Credential {
+        #[command(subcommand)]
+        action: CredentialAction,
+    },
+}
+
+/// What the issuer needs at the command line: the database, the key file and the
+/// public URL credentials are published under (the same as `rungs serve`'s).
+#[derive(Debug, clap::Args)]
+pub struct CredentialArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub issuer: IssuerArgs,
+    /// The public URL the server runs under (did:web issuer and credential links).
+    #[arg(long, env = "RUNGS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CredentialAction {
+    /// Issue credentials for a person's achievements (milestones, badges,
+    /// micro-promotions): one event, or every one not issued yet. Prints each URL.
+    Issue {
+        #[command(flatten)]
+        args: CredentialArgs,
+        /// The person's email.
+        #[arg(long)]
+        email: String,
+        /// Only this event (its id).
+        #[arg(long)]
+        event: Option<String>,
+    },
+    /// List a person's credentials (or the newest 100 of everyone's).
+    List {
+        #[command(flatten)]
+        args: CredentialArgs,
+        #[arg(long)]
+        email: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a credential, with a reason (recorded; the status list then says so).
+    Revoke {
+        #[command(flatten)]
+        args: CredentialArgs,
+        /// The credential's id.
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Verify a credential file (JSON, or a PNG with a baked credential) against this
+    /// issuer: signature, schema, status, dates. Exits 1 when it is not valid.
+    Verify {
+        #[command(flatten)]
+        args: CredentialArgs,
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -188,6 +188,8 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::ResolveSuggestion
             | Action::ReadNotifications
             | Action::Invite
+            | Action::IssueCredential
+            | Action::RevokeCredential
             | Action::ReadPay
             | Action::ReadSensitive => false,
             Action::Record(k) | Action::Reverse(k) => open(k),
@@ -237,6 +239,10 @@ pub struct Capabilities {
     pub notifications: bool,
     /// Set the organization's time zone: the time-zone page.
     pub set_time_zone: bool,
+    /// Has credentials of their own: the credentials page.
+    pub credentials: bool,
+    /// Lists and revokes everyone's credentials.
+    pub revoke_credentials: bool,
 }
 
 impl Capabilities {
@@ -264,6 +270,8 @@ impl Capabilities {
             invite: table::may(role, Action::Invite),
             notifications: rel(Action::ReadNotifications, Relation::Myself),
             set_time_zone: table::may(role, Action::Administer(Area::Calendar)),
+            credentials: rel(Action::IssueCredential, Relation::Myself),
+            revoke_credentials: table::may(role, Action::RevokeCredential),
         }
     }
 }

@@ -101,6 +101,11 @@ pub enum Action {
     /// Find a colleague by name to delegate one's approvals to while away: their name
     /// and title only; the subject is the colleague found.
     FindDelegate,
+    /// Have your own milestones, badges and micro-promotions issued as verifiable
+    /// credentials, list them, choose automatic issuing (only `myself`).
+    IssueCredential,
+    /// Revoke an issued credential, with a reason; list everyone's credentials.
+    RevokeCredential,
 }
 
 /// What the organization administers beyond any one person's record.
@@ -174,6 +179,7 @@ impl Action {
             .chain([Action::ManageEvidence, Action::ResolveSuggestion])
             .chain([Action::ReadNotifications, Action::Invite])
             .chain([Action::FindDelegate])
+            .chain([Action::IssueCredential, Action::RevokeCredential])
             .collect()
     }
 
@@ -207,6 +213,8 @@ impl Action {
             Action::ReadNotifications => "read notifications, set email preferences".into(),
             Action::Invite => "send an invite (one-time sign-in link)".into(),
             Action::FindDelegate => "find a colleague by name to delegate approvals to (name and title only)".into(),
+            Action::IssueCredential => "have own achievements issued as verifiable credentials".into(),
+            Action::RevokeCredential => "revoke a verifiable credential".into(),
         }
     }
 }
@@ -379,6 +387,11 @@ pub const RULES: &[Rule] = &[
     // Invites let someone in: the people team's, like setting a password at the
     // command line.
     people_team(Action::Invite),
+    // Verifiable credentials (docs/CREDENTIALS.md): a credential is its holder's, so
+    // only they have theirs issued (nobody collects another person's portable
+    // record); revoking one is the organization's word, the people team's.
+    Rule { action: Action::IssueCredential, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
+    people_team(Action::RevokeCredential),
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

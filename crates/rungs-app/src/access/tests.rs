@@ -119,7 +119,7 @@ fn after_leaving_only_the_people_team_records() {
                 }
                 // Notifications are only ever one's own, and a leaver cannot sign in:
                 // nobody reads a leaver's, the people team included.
-                table::Action::ReadNotifications => assert!(!keeps, "{role:?}"),
+                table::Action::ReadNotifications | table::Action::IssueCredential => assert!(!keeps, "{role:?}"),
                 // Nothing is proposed about, decided for, or accepted by someone who
                 // has left: a leaver's pending proposals and suggestions stay as they were.
                 // Nor is anyone who has left found as a delegate.

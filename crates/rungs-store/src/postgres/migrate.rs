@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 16, name: "notifications", sql: include_str!("../../migrations/postgres/0016_notifications.sql") },
     Migration { version: 17, name: "sso_links", sql: include_str!("../../migrations/postgres/0017_sso_links.sql") },
     Migration { version: 23, name: "org_calendar", sql: include_str!("../../migrations/postgres/0023_org_calendar.sql") },
+    Migration { version: 18, name: "credentials", sql: include_str!("../../migrations/postgres/0018_credentials.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).

@@ -18,6 +18,7 @@ mod append;
 mod badges;
 mod bulk;
 mod calendar;
+mod credentials;
 mod evidence;
 mod facts;
 mod frameworks;

@@ -10,6 +10,7 @@ mod append;
 mod badges;
 mod bulk;
 mod calendar;
+mod credentials;
 mod evidence;
 mod facts;
 pub mod file;

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod badges;
 pub mod calendar;
 pub mod delegates;
+pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod evidence;
@@ -70,6 +71,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "evidence", description = "Evidence from work systems: the inbound endpoint for GitHub, GitLab and signed senders, sources and mapping rules, and each person's suggested wins (docs/INTEGRATIONS.md)."),
         (name = "notifications", description = "Your notifications and email preferences (docs/NOTIFICATIONS.md)."),
         (name = "organization", description = "Organization-wide settings: the time zone of its calendar (docs/WORKFLOWS.md)."),
+        (name = "credentials", description = "Open Badges 3.0 verifiable credentials: yours, issued on request or automatically, revocation by the people team, and verification (docs/CREDENTIALS.md)."),
     )
 )]
 pub struct ApiDoc;

@@ -12,6 +12,7 @@ mod badges;
 mod calendar;
 mod cycle_new;
 mod bulk_validate;
+mod credentials;
 mod equity;
 mod error;
 mod evidence;
@@ -145,6 +146,11 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/settings/time-zone", get(calendar::page).post(calendar::save))
         .route("/cycles/new", get(cycle_new::form).post(cycle_new::create))
+        .route("/credentials", get(credentials::mine))
+        .route("/credentials/issue", post(credentials::issue))
+        .route("/credentials/settings", post(credentials::settings))
+        .route("/credentials/all", get(credentials::all))
+        .route("/credentials/{id}/revoke", post(credentials::revoke))
         .route("/static/{file}", get(assets::get))
         .route("/inbox/validations", post(bulk_validate::submit))
 }
@@ -210,6 +216,9 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("org_calendar.html", include_str!("../../templates/org_calendar.html")),
     ("cycle_new.html", include_str!("../../templates/cycle_new.html")),
     ("overview.html", include_str!("../../templates/overview.html")),
+    ("credentials.html", include_str!("../../templates/credentials.html")),
+    ("credential_admin.html", include_str!("../../templates/credential_admin.html")),
+    ("verify.html", include_str!("../../templates/verify.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

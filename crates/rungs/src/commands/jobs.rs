@@ -26,7 +26,9 @@
 //!
 //! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
 //! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168),
-//! `RUNGS_BADGES_EVERY_SECS` (2), `RUNGS_NOTIFY_EVERY_SECS` (2).
+//! `RUNGS_BADGES_EVERY_SECS` (2), `RUNGS_NOTIFY_EVERY_SECS` (2),
+//! `RUNGS_CREDENTIALS_EVERY_SECS` (5: `credentials` issues for the people who opted
+//! in; a few seconds keeps a new badge's credential close behind the badge).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +53,9 @@ pub const BADGES: &str = "badges";
 pub const NOTIFY: &str = "notify";
 /// Kind of the daily digest job.
 pub const DIGEST: &str = "digest";
+/// Kind of the periodic credential job: issue for those who opted in
+/// (docs/CREDENTIALS.md).
+pub const CREDENTIALS: &str = rungs_app::credentials::auto::JOB;
 
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
@@ -65,6 +70,10 @@ pub struct RunnerConfig {
     pub mailer: Option<rungs_app::notifications::mail::Mailer>,
     /// The hour (UTC) of the daily digest.
     pub digest_hour: u32,
+    /// Who signs credentials: `None` leaves automatic issuing to an instance that has
+    /// the key.
+    pub issuer: Option<std::sync::Arc<rungs_app::credentials::Issuer>>,
+    pub credentials_every_secs: i64,
 }
 
 fn env_num(name: &str, default: i64) -> i64 {
@@ -84,6 +93,8 @@ impl RunnerConfig {
             idempotency_retention: chrono::Duration::hours(env_num("RUNGS_IDEMPOTENCY_RETENTION_HOURS", 168)),
             mailer: None,
             digest_hour: 7,
+            issuer: None,
+            credentials_every_secs: env_num("RUNGS_CREDENTIALS_EVERY_SECS", 5),
         }
     }
 }
@@ -138,6 +149,15 @@ pub async fn start(store: Arc<dyn Store>, config: RunnerConfig) -> anyhow::Resul
         unique_key: Some(format!("periodic:{DIGEST}")),
     };
     store.enqueue_job(&digest).await?;
+    let credentials = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: CREDENTIALS.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(config.credentials_every_secs),
+        unique_key: Some(format!("periodic:{CREDENTIALS}")),
+    };
+    store.enqueue_job(&credentials).await?;
     tracing::info!(worker = %config.worker, "job runner started");
     Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new())))
 }
@@ -178,6 +198,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
         rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
         rungs_app::proposals::EFFECTIVE_JOB => rungs_app::proposals::run_effective_job(store, &job.payload, Utc::now()).await,
         rungs_app::proposals::REMINDER_JOB => remind(store).await,
+        CREDENTIALS => issue_credentials(store, config.issuer.as_deref()).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };
@@ -186,7 +207,9 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
         Ok(done) => {
             let kept = store.finish_job(&job, now).await;
             // A badge run that read nothing is the quiet case, every few seconds.
-            let quiet = (job.kind == BADGES && done.contains(" 0 events read")) || (job.kind == NOTIFY && done.starts_with("0 events, 0 notified, 0 sent"));
+            let quiet = (job.kind == BADGES && done.contains(" 0 events read"))
+                || (job.kind == NOTIFY && done.starts_with("0 events, 0 notified, 0 sent"))
+                || (job.kind == CREDENTIALS && done.starts_with("0 events,"));
             if matches!(kept, Ok(true)) && !quiet {
                 tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, worker = %config.worker, %done, "job finished");
             }
@@ -211,6 +234,15 @@ async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluato
     let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
     let r = badges.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
     Ok(format!("{} run: {} events read, {} people judged, {} awarded", r.mode, r.facts, r.people_evaluated, r.awarded))
+}
+
+/// The credential job: issue for the people who opted in, from the ledger past the
+/// cursor (docs/CREDENTIALS.md).
+async fn issue_credentials(store: &dyn Store, issuer: Option<&rungs_app::credentials::Issuer>) -> Result<String, String> {
+    let Some(issuer) = issuer else { return Ok("0 events, no issuer key on this instance".into()) };
+    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("0 events, no organization".into()) };
+    let r = rungs_app::credentials::auto::run(store, issuer, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok(format!("{} events, {} credentials issued", r.events, r.issued))
 }
 
 /// The next `hour`:00 UTC after `now`.

@@ -2,6 +2,7 @@
 
 mod backup;
 pub mod badges;
+mod credential;
 mod cycles;
 mod doctor;
 mod export;
@@ -80,7 +81,12 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
             let issuer = issuer::load(&db.db, &issuer, email.public_url.as_deref())?;
             let mailer = email.mailer()?;
             let store = open_store(&db.db).await?;
-            let config = jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..jobs::RunnerConfig::from_env() };
+            let config = jobs::RunnerConfig {
+                mailer: mailer.clone(),
+                digest_hour: email.digest_hour,
+                issuer: Some(std::sync::Arc::new(issuer.clone())),
+                ..jobs::RunnerConfig::from_env()
+            };
             let runner = jobs::start(store.clone(), config).await?;
             let dispatcher = webhooks::start(store.clone());
             serve_until_signal(store, &listen, &integrations, issuer, None, mailer).await?;
@@ -160,6 +166,7 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::Doctor { db } => return doctor::run(&db.db, config).await,
         Command::Backup { db, out } => return backup::backup(&db.db, &out).await,
         Command::Restore { file, db } => return backup::restore(&file, &db.db).await,
+        Command::Credential { action } => return credential::run(action).await,
         Command::Config { .. } => {}
         Command::Proposals { action } => proposals::proposals(action).await?,
         Command::Routes { action } => proposals::routes(action).await?,

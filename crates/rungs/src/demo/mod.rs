@@ -1,6 +1,7 @@
 //! `rungs demo`: generate a realistic organization into an empty database (see
 //! `generator` for what it simulates and the hidden truths), print logins, serve.
 
+mod credentials;
 mod evidence;
 pub mod generator;
 mod names;
@@ -206,6 +207,8 @@ pub async fn run(
             eprintln!("configured an approval route; {proposed} micro-promotion waiting for approval");
             let suggested = evidence::seed(store.as_ref(), org.id, &employee).await?;
             eprintln!("received merged pull requests from GitHub: {suggested} suggested wins wait for {}", employee.name);
+            let issued = credentials::seed(store.as_ref(), org.id, &issuer, [&employee, &manager, &admin]).await?;
+            eprintln!("the demo logins and a few others opted in to verifiable credentials: {issued} issued");
             // The truths are for checking analytics, not for using the demo: a file
             // that cannot be written is reported, and the demo still gives its logins
             // (a second run would find the database full and never write them).
@@ -242,8 +245,12 @@ pub async fn run(
     });
     // The background jobs run as under `rungs serve`: the badge job awards what the
     // demo's visitors earn (a win logged on the demo shows its badge seconds later).
-    let config =
-        crate::commands::jobs::RunnerConfig { mailer: mailer.clone(), digest_hour: email.digest_hour, ..crate::commands::jobs::RunnerConfig::from_env() };
+    let config = crate::commands::jobs::RunnerConfig {
+        mailer: mailer.clone(),
+        digest_hour: email.digest_hour,
+        issuer: Some(Arc::new(issuer.clone())),
+        ..crate::commands::jobs::RunnerConfig::from_env()
+    };
     let runner = crate::commands::jobs::start(store.clone(), config).await?;
     // So does the webhook dispatcher: a subscription added on the demo gets deliveries.
     let dispatcher = crate::commands::webhooks::start(store.clone());

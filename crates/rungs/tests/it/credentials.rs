@@ -57,3 +57,71 @@ fn a_public_url_with_a_path_stops_serve_with_a_message_naming_it() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("public_url") && stderr(&out).contains("no path"), "{}", stderr(&out));
 }
+
+/// Issue → publish → verify → revoke → verify, across the CLI and real HTTP: the
+/// credential `rungs credential issue` signs is served at its URL (JSON-LD and baked
+/// PNG), verifies through the public endpoint, is revoked once by the people team,
+/// and then verifies as revoked through the endpoint and the CLI alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issued_credential_is_published_verified_and_revoked() {
+    let dir = tempdir();
+    let db = db(dir.path(), "r.db");
+    let token = init(&db);
+    let url = "https://rungs.acme.test";
+    let server = Server::start_with(&db, &[("RUNGS_PUBLIC_URL", url)], None);
+    let http = reqwest::Client::new();
+    let bearer = format!("Bearer {token}");
+    let post = |path: &str, body: serde_json::Value| http.post(format!("{}{path}", server.base)).header("authorization", &bearer).json(&body).send();
+    let ada = post(
+        "/api/v1/people",
+        serde_json::json!({"name": "Ada", "email": "ada@acme.test", "position": {"track": "engineering", "level": "e2", "title": "Engineer"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ada.status().as_u16(), 201);
+    let ada = ada.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let e = post("/api/v1/events", serde_json::json!({"subject": ada, "kind": "micro_promotion", "payload": {"scope": "team coordinator"}})).await.unwrap();
+    assert_eq!(e.status().as_u16(), 201, "{}", e.text().await.unwrap());
+
+    let out = run(&["credential", "issue", "--db", &db, "--public-url", url, "--email", "ada@acme.test"], 0);
+    let line = stdout(&out);
+    let id = line.split_whitespace().next().expect("an id").to_string();
+    assert!(line.contains(&format!("{url}/credentials/{id}")), "{line}");
+    // Again: the same one.
+    let again = run(&["credential", "issue", "--db", &db, "--public-url", url, "--email", "ada@acme.test"], 0);
+    assert_eq!(stdout(&again), line);
+
+    let res = reqwest::get(format!("{}/credentials/{id}", server.base)).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/ld+json");
+    let credential: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(credential["id"], format!("{url}/credentials/{id}"));
+    assert_eq!(credential["issuer"]["id"], "did:web:rungs.acme.test");
+    let png = reqwest::get(format!("{}/credentials/{id}.png", server.base)).await.unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let png = png.bytes().await.unwrap();
+    assert!(png.windows(19).any(|w| w == b"openbadgecredential"));
+
+    let verify = |doc: serde_json::Value| http.post(format!("{}/api/v1/credentials/verify", server.base)).json(&doc).send();
+    let v: serde_json::Value = verify(credential.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+
+    let revoke = |reason: &str| post(&format!("/api/v1/credentials/{id}/revoke"), serde_json::json!({"reason": reason}));
+    let empty = revoke("").await.unwrap();
+    assert_eq!(empty.status().as_u16(), 422);
+    let done = revoke("recorded for the wrong person").await.unwrap();
+    assert_eq!(done.status().as_u16(), 200);
+    assert_eq!(revoke("again").await.unwrap().status().as_u16(), 409);
+
+    let list_url = credential["credentialStatus"]["statusListCredential"].as_str().unwrap().replace(url, &server.base);
+    let list: serde_json::Value = reqwest::get(list_url).await.unwrap().json().await.unwrap();
+    assert_eq!(list["type"][1], "BitstringStatusListCredential");
+    assert!(list["proof"]["proofValue"].is_string());
+    let v: serde_json::Value = verify(credential.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!((v["valid"].clone(), v["revoked"].clone(), v["signature"]["ok"].clone()), (false.into(), true.into(), true.into()), "{v}");
+
+    let file = dir.path().join("credential.json");
+    std::fs::write(&file, serde_json::to_vec(&credential).unwrap()).unwrap();
+    let out = run(&["credential", "verify", "--db", &db, "--public-url", url, file.to_str().unwrap()], 1);
+    assert!(stdout(&out).contains("NOT VALID") && stdout(&out).contains("revoked"), "{}", stdout(&out));
+}

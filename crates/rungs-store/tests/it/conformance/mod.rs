@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod badges;
+pub mod credentials;
 pub mod evidence;
 pub mod facts;
 pub mod frameworks;
@@ -90,6 +91,8 @@ macro_rules! conformance_suite {
             notifications::notifications_are_recorded_once_with_the_cursor_and_read_by_their_recipient,
             notifications::emails_move_through_their_states_and_preferences_are_kept,
             notifications::an_invite_is_used_once_before_it_expires,
+            credentials::a_credential_is_issued_once_and_revoked_once,
+            credentials::opt_in_and_the_issuing_cursor_are_kept,
         );
     };
     (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(
