@@ -268,6 +268,7 @@ pub trait Store:
     + crate::webhooks::WebhookStore
     + crate::evidence::EvidenceStore
     + crate::notifications::NotificationStore
+    + crate::leaderboards::LeaderboardStore
     + Send
     + Sync
     + 'static

@@ -96,6 +96,8 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::proposals::approvals))
         .routes(routes!(api::proposals::list_routes, api::proposals::save_route))
         .routes(routes!(api::proposals::get_delegation, api::proposals::set_delegation, api::proposals::end_delegation))
+        .routes(routes!(api::leaderboards::get_leaderboard))
+        .routes(routes!(api::leaderboards::get_leaderboard_settings, api::leaderboards::update_leaderboard_settings))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

@@ -397,6 +397,12 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Leaderboards (off unless turned on): show a board, turn them on or off, compute
+    /// them now (docs/LEADERBOARDS.md).
+    Leaderboards {
+        #[command(subcommand)]
+        action: LeaderboardsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -711,5 +717,42 @@ pub enum ReportWhat {
         /// Print one table as CSV instead (docs/ANALYTICS.md lists them).
         #[arg(long, value_name = "TABLE", conflicts_with = "json")]
         csv: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeaderboardsAction {
+    /// One board, as the people team sees it (the projection the job last computed).
+    Show {
+        #[command(flatten)]
+        db: DbArgs,
+        /// most-improved, streaks, breadth or wins.
+        #[arg(long, default_value = "most-improved")]
+        board: String,
+        /// month, quarter or year (the current one).
+        #[arg(long, default_value = "month")]
+        period: String,
+        /// all, department:<name> or manager:<person id>.
+        #[arg(long, default_value = "all")]
+        team: String,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn leaderboards on for the organization.
+    On {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Turn leaderboards off.
+    Off {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Compute every board now (what the `leaderboards` job of `rungs serve` does).
+    Compute {
+        #[command(flatten)]
+        db: DbArgs,
     },
 }

@@ -194,6 +194,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             Action::Analyze(_) | Action::Administer(_) | Action::ManageToken | Action::ManageOpportunity => false,
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,
             Action::Propose | Action::ReadProposal | Action::DecideProposal | Action::ConfigureRoutes => false,
+            Action::SetLeaderboards | Action::ReadLeaderboard(_) | Action::RankOnLeaderboard => false,
         }
 }
 

@@ -98,6 +98,36 @@ pub enum Action {
     ReadNotifications,
     /// Send a person a one-time sign-in link (invite, resend).
     Invite,
+    /// Turn the organization's leaderboards on or off (docs/LEADERBOARDS.md).
+    SetLeaderboards,
+    /// Read a leaderboard. For [`Reach::Team`] the subject is the team's manager, and
+    /// `myself` means the viewer is that manager or one of their direct reports (a
+    /// member of the team); for the organization and a department there is no
+    /// subject (asked as `other`).
+    ReadLeaderboard(Reach),
+    /// Be ranked on a leaderboard (the subject is the person ranked).
+    RankOnLeaderboard,
+}
+
+/// Whose people a leaderboard ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reach {
+    Organization,
+    Department,
+    /// A manager's direct reports.
+    Team,
+}
+
+impl Reach {
+    pub const ALL: [Reach; 3] = [Reach::Organization, Reach::Department, Reach::Team];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reach::Organization => "the organization",
+            Reach::Department => "a department",
+            Reach::Team => "a manager's team",
+        }
+    }
 }
 
 /// What the organization administers beyond any one person's record.
@@ -167,6 +197,9 @@ impl Action {
             .chain([Action::Propose, Action::ReadProposal, Action::DecideProposal, Action::ConfigureRoutes])
             .chain([Action::ManageEvidence, Action::ResolveSuggestion])
             .chain([Action::ReadNotifications, Action::Invite])
+            .chain([Action::SetLeaderboards])
+            .chain(Reach::ALL.into_iter().map(Action::ReadLeaderboard))
+            .chain([Action::RankOnLeaderboard])
             .collect()
     }
 
@@ -199,6 +232,9 @@ impl Action {
             Action::ResolveSuggestion => "see, accept or dismiss a suggested win (self: their own)".into(),
             Action::ReadNotifications => "read notifications, set email preferences".into(),
             Action::Invite => "send an invite (one-time sign-in link)".into(),
+            Action::SetLeaderboards => "turn leaderboards on or off".into(),
+            Action::ReadLeaderboard(r) => format!("read the leaderboards of {} (self: the team's manager or a member)", r.as_str()),
+            Action::RankOnLeaderboard => "be ranked on a leaderboard".into(),
         }
     }
 }
@@ -366,6 +402,15 @@ pub const RULES: &[Rule] = &[
     // Invites let someone in: the people team's, like setting a password at the
     // command line.
     people_team(Action::Invite),
+    // Leaderboards, once the organization turns them on (the people team's switch):
+    // everyone reads the organization's and any department's boards; a manager's
+    // team board is read by the team (its manager and direct reports), the managers
+    // above it and the people team. Nobody is ranked after leaving.
+    people_team(Action::SetLeaderboards),
+    Rule { action: Action::ReadLeaderboard(Reach::Organization), employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
+    Rule { action: Action::ReadLeaderboard(Reach::Department), employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
+    Rule { action: Action::ReadLeaderboard(Reach::Team), employee: cell(Yes, No, No, false), manager: cell(Yes, Yes, No, false), admin: ANYONE },
+    Rule { action: Action::RankOnLeaderboard, employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: cell(Yes, Yes, Yes, false) },
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 15, name: "evidence", sql: include_str!("../../migrations/postgres/0015_evidence.sql") },
     Migration { version: 16, name: "notifications", sql: include_str!("../../migrations/postgres/0016_notifications.sql") },
     Migration { version: 17, name: "sso_links", sql: include_str!("../../migrations/postgres/0017_sso_links.sql") },
+    Migration { version: 19, name: "leaderboards", sql: include_str!("../../migrations/postgres/0019_leaderboards.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).

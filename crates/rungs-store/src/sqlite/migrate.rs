@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 15, name: "evidence", sql: include_str!("../../migrations/sqlite/0015_evidence.sql") },
     Migration { version: 16, name: "notifications", sql: include_str!("../../migrations/sqlite/0016_notifications.sql") },
     Migration { version: 17, name: "sso_links", sql: include_str!("../../migrations/sqlite/0017_sso_links.sql") },
+    Migration { version: 19, name: "leaderboards", sql: include_str!("../../migrations/sqlite/0019_leaderboards.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:

@@ -8,6 +8,7 @@ pub mod events;
 pub mod evidence;
 pub mod framework;
 pub mod health;
+pub mod leaderboards;
 pub mod me;
 pub mod metrics;
 pub mod notifications;
@@ -67,6 +68,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "webhooks", description = "Signed webhooks: subscriptions, the delivery log and replay (docs/WEBHOOKS.md)."),
         (name = "evidence", description = "Evidence from work systems: the inbound endpoint for GitHub, GitLab and signed senders, sources and mapping rules, and each person's suggested wins (docs/INTEGRATIONS.md)."),
         (name = "notifications", description = "Your notifications and email preferences (docs/NOTIFICATIONS.md)."),
+        (name = "leaderboards", description = "Leaderboards by team and period, off unless the organization turns them on: most improved, streaks, breadth of recognition given, validated wins; every number explained (docs/LEADERBOARDS.md)."),
     )
 )]
 pub struct ApiDoc;

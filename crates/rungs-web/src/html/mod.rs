@@ -19,6 +19,7 @@ mod framework;
 mod home;
 mod import;
 mod invites;
+mod leaderboards;
 mod login;
 mod notifications;
 mod opportunities;
@@ -139,6 +140,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/people/invite", post(invites::send_many))
         .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/static/{file}", get(assets::get))
+        .route("/leaderboards", get(leaderboards::show))
+        .route("/leaderboards/settings", post(leaderboards::switch))
 }
 
 /// The templates, compiled once. They are constants embedded in the binary (not
@@ -199,6 +202,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
     ("invite.html", include_str!("../../templates/invite.html")),
+    ("leaderboards.html", include_str!("../../templates/leaderboards.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -24,9 +24,14 @@
 //! `digest` (periodic, daily at the `--digest-hour` in UTC) sends each person the
 //! notifications waiting for their digest (docs/NOTIFICATIONS.md).
 //!
+//! `leaderboards` (periodic) folds the events appended since its last run and writes
+//! the leaderboard scores that changed (docs/LEADERBOARDS.md); it does nothing while
+//! the organization has leaderboards off.
+//!
 //! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
 //! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168),
-//! `RUNGS_BADGES_EVERY_SECS` (2), `RUNGS_NOTIFY_EVERY_SECS` (2).
+//! `RUNGS_BADGES_EVERY_SECS` (2), `RUNGS_NOTIFY_EVERY_SECS` (2),
+//! `RUNGS_LEADERBOARDS_EVERY_SECS` (60).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +56,8 @@ pub const BADGES: &str = "badges";
 pub const NOTIFY: &str = "notify";
 /// Kind of the daily digest job.
 pub const DIGEST: &str = "digest";
+/// Kind of the periodic leaderboard job.
+pub const LEADERBOARDS: &str = "leaderboards";
 
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
@@ -65,6 +72,7 @@ pub struct RunnerConfig {
     pub mailer: Option<rungs_app::notifications::mail::Mailer>,
     /// The hour (UTC) of the daily digest.
     pub digest_hour: u32,
+    pub leaderboards_every_secs: i64,
 }
 
 fn env_num(name: &str, default: i64) -> i64 {
@@ -84,6 +92,7 @@ impl RunnerConfig {
             idempotency_retention: chrono::Duration::hours(env_num("RUNGS_IDEMPOTENCY_RETENTION_HOURS", 168)),
             mailer: None,
             digest_hour: 7,
+            leaderboards_every_secs: env_num("RUNGS_LEADERBOARDS_EVERY_SECS", 60),
         }
     }
 }
@@ -138,15 +147,24 @@ pub async fn start(store: Arc<dyn Store>, config: RunnerConfig) -> anyhow::Resul
         unique_key: Some(format!("periodic:{DIGEST}")),
     };
     store.enqueue_job(&digest).await?;
+    let leaderboards = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: LEADERBOARDS.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(config.leaderboards_every_secs),
+        unique_key: Some(format!("periodic:{LEADERBOARDS}")),
+    };
+    store.enqueue_job(&leaderboards).await?;
     tracing::info!(worker = %config.worker, "job runner started");
-    Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new())))
+    Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new(), rungs_app::leaderboards::Runner::new())))
 }
 
-async fn run(store: Arc<dyn Store>, config: RunnerConfig, badges: rungs_app::badges::Evaluator) {
+async fn run(store: Arc<dyn Store>, config: RunnerConfig, badges: rungs_app::badges::Evaluator, boards: rungs_app::leaderboards::Runner) {
     loop {
         match store.claim_job(&config.worker, Utc::now(), config.lease).await {
             // Something was due: look again at once, there may be more.
-            Ok(Some(job)) => run_one(store.as_ref(), &config, &badges, job).await,
+            Ok(Some(job)) => run_one(store.as_ref(), &config, &badges, &boards, job).await,
             Ok(None) => tokio::time::sleep(config.poll).await,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot claim a job");
@@ -156,7 +174,7 @@ async fn run(store: Arc<dyn Store>, config: RunnerConfig, badges: rungs_app::bad
     }
 }
 
-async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::badges::Evaluator, job: ClaimedJob) {
+async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::badges::Evaluator, boards: &rungs_app::leaderboards::Runner, job: ClaimedJob) {
     let outcome = match job.kind.as_str() {
         SWEEP => {
             let now = Utc::now();
@@ -178,6 +196,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
         rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
         rungs_app::proposals::EFFECTIVE_JOB => rungs_app::proposals::run_effective_job(store, &job.payload, Utc::now()).await,
         rungs_app::proposals::REMINDER_JOB => remind(store).await,
+        LEADERBOARDS => compute_leaderboards(store, boards).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };
@@ -186,7 +205,9 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
         Ok(done) => {
             let kept = store.finish_job(&job, now).await;
             // A badge run that read nothing is the quiet case, every few seconds.
-            let quiet = (job.kind == BADGES && done.contains(" 0 events read")) || (job.kind == NOTIFY && done.starts_with("0 events, 0 notified, 0 sent"));
+            let quiet = (job.kind == BADGES && done.contains(" 0 events read"))
+                || (job.kind == NOTIFY && done.starts_with("0 events, 0 notified, 0 sent"))
+                || (job.kind == LEADERBOARDS && (done.starts_with("off") || done.ends_with(" 0 rows written, 0 removed")));
             if matches!(kept, Ok(true)) && !quiet {
                 tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, worker = %config.worker, %done, "job finished");
             }
@@ -230,4 +251,11 @@ async fn notify(store: &dyn Store, mailer: Option<&rungs_app::notifications::mai
         None => rungs_app::notifications::mail::Sent::default(),
     };
     Ok(format!("{} events, {} notified, {} sent, {} to retry, {} failed", d.events, d.created, sent.sent, sent.retrying, sent.failed))
+}
+
+/// The leaderboard job: fold what was appended, write the scores that changed.
+async fn compute_leaderboards(store: &dyn Store, boards: &rungs_app::leaderboards::Runner) -> Result<String, String> {
+    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let r = boards.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok(format!("{} run: {} events read, {} scores, {} rows written, {} removed", r.mode, r.facts, r.scores, r.written, r.removed))
 }

@@ -12,6 +12,7 @@ mod import_people;
 pub mod integrations;
 mod issuer;
 pub mod jobs;
+mod leaderboards;
 pub mod migrate_store;
 mod opportunities;
 mod readiness;
@@ -153,6 +154,7 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::Backup { db, out } => return backup::backup(&db.db, &out).await,
         Command::Restore { file, db } => return backup::restore(&file, &db.db).await,
         Command::Config { .. } => {}
+        Command::Leaderboards { action } => leaderboards::run(action).await?,
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);
         }

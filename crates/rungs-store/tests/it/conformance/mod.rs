@@ -10,6 +10,7 @@ pub mod facts;
 pub mod frameworks;
 pub mod idempotency;
 pub mod jobs;
+pub mod leaderboards;
 pub mod ledger;
 pub mod notifications;
 pub mod opportunities;
@@ -90,6 +91,7 @@ macro_rules! conformance_suite {
             notifications::notifications_are_recorded_once_with_the_cursor_and_read_by_their_recipient,
             notifications::emails_move_through_their_states_and_preferences_are_kept,
             notifications::an_invite_is_used_once_before_it_expires,
+            leaderboards::the_leaderboard_projection_is_written_and_read_ranked_by_team,
         );
     };
     (@tests $setup:expr; $($module:ident :: $name:ident),* $(,)?) => {$(
