@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod framework;
 pub mod history_import;
 pub mod inbox;
+pub mod leaderboards;
 pub mod ledger_file;
 pub mod milestones;
 pub mod notifications;

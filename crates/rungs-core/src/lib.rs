@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod framework;
 pub mod ids;
 pub mod jobs;
+pub mod leaderboards;
 pub mod ledger;
 pub mod notifications;
 pub mod opportunity;

@@ -296,6 +296,7 @@ pub trait Store:
     + crate::notifications::NotificationStore
     + crate::calendar::CalendarStore
     + crate::credentials::CredentialStore
+    + crate::leaderboards::LeaderboardStore
     + Send
     + Sync
     + 'static

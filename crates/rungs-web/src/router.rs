@@ -103,6 +103,8 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::credentials::put_credential_settings))
         .routes(routes!(api::credentials::revoke_credential))
         .routes(routes!(api::credentials::verify_credential))
+        .routes(routes!(api::leaderboards::get_leaderboard))
+        .routes(routes!(api::leaderboards::get_leaderboard_settings, api::leaderboards::update_leaderboard_settings))
 }
 
 /// The application: routes, then (inside out) the small default body limit, request

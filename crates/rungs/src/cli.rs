@@ -419,6 +419,12 @@ pub enum Command {
         #[command(subcommand)]
         action: CredentialAction,
     },
+    /// Leaderboards (off unless turned on): show a board, turn them on or off, compute
+    /// them now (docs/LEADERBOARDS.md).
+    Leaderboards {
+        #[command(subcommand)]
+        action: LeaderboardsAction,
+    },
 }
 
 /// What the issuer needs at the command line: the database, the key file and the
@@ -804,4 +810,41 @@ pub enum ExportFormat {
     Jsonl,
     /// `events.parquet` and `people.parquet` in the `--out` directory.
     Parquet,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeaderboardsAction {
+    /// One board, as the people team sees it (the projection the job last computed).
+    Show {
+        #[command(flatten)]
+        db: DbArgs,
+        /// most-improved, streaks, breadth or wins.
+        #[arg(long, default_value = "most-improved")]
+        board: String,
+        /// month, quarter or year (the current one).
+        #[arg(long, default_value = "month")]
+        period: String,
+        /// all, department:<name> or manager:<person id>.
+        #[arg(long, default_value = "all")]
+        team: String,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn leaderboards on for the organization.
+    On {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Turn leaderboards off.
+    Off {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Compute every board now (what the `leaderboards` job of `rungs serve` does).
+    Compute {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }

@@ -197,6 +197,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             Action::Nominate | Action::ReadCase | Action::EditCase | Action::ReviewCase | Action::Calibrate => false,
             Action::Propose | Action::ReadProposal | Action::DecideProposal | Action::ConfigureRoutes => false,
             Action::FindDelegate => false,
+            Action::SetLeaderboards | Action::ReadLeaderboard(_) | Action::RankOnLeaderboard => false,
         }
 }
 

@@ -106,6 +106,36 @@ pub enum Action {
     IssueCredential,
     /// Revoke an issued credential, with a reason; list everyone's credentials.
     RevokeCredential,
+    /// Turn the organization's leaderboards on or off (docs/LEADERBOARDS.md).
+    SetLeaderboards,
+    /// Read a leaderboard. For [`Reach::Team`] the subject is the team's manager, and
+    /// `myself` means the viewer is that manager or one of their direct reports (a
+    /// member of the team); for the organization and a department there is no
+    /// subject (asked as `other`).
+    ReadLeaderboard(Reach),
+    /// Be ranked on a leaderboard (the subject is the person ranked).
+    RankOnLeaderboard,
+}
+
+/// Whose people a leaderboard ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reach {
+    Organization,
+    Department,
+    /// A manager's direct reports.
+    Team,
+}
+
+impl Reach {
+    pub const ALL: [Reach; 3] = [Reach::Organization, Reach::Department, Reach::Team];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reach::Organization => "the organization",
+            Reach::Department => "a department",
+            Reach::Team => "a manager's team",
+        }
+    }
 }
 
 /// What the organization administers beyond any one person's record.
@@ -180,6 +210,9 @@ impl Action {
             .chain([Action::ReadNotifications, Action::Invite])
             .chain([Action::FindDelegate])
             .chain([Action::IssueCredential, Action::RevokeCredential])
+            .chain([Action::SetLeaderboards])
+            .chain(Reach::ALL.into_iter().map(Action::ReadLeaderboard))
+            .chain([Action::RankOnLeaderboard])
             .collect()
     }
 
@@ -215,6 +248,9 @@ impl Action {
             Action::FindDelegate => "find a colleague by name to delegate approvals to (name and title only)".into(),
             Action::IssueCredential => "have own achievements issued as verifiable credentials".into(),
             Action::RevokeCredential => "revoke a verifiable credential".into(),
+            Action::SetLeaderboards => "turn leaderboards on or off".into(),
+            Action::ReadLeaderboard(r) => format!("read the leaderboards of {} (self: the team's manager or a member)", r.as_str()),
+            Action::RankOnLeaderboard => "be ranked on a leaderboard".into(),
         }
     }
 }
@@ -392,6 +428,15 @@ pub const RULES: &[Rule] = &[
     // record); revoking one is the organization's word, the people team's.
     Rule { action: Action::IssueCredential, employee: cell(Yes, No, No, false), manager: cell(Yes, No, No, false), admin: cell(Yes, No, No, false) },
     people_team(Action::RevokeCredential),
+    // Leaderboards, once the organization turns them on (the people team's switch):
+    // everyone reads the organization's and any department's boards; a manager's
+    // team board is read by the team (its manager and direct reports), the managers
+    // above it and the people team. Nobody is ranked after leaving.
+    people_team(Action::SetLeaderboards),
+    Rule { action: Action::ReadLeaderboard(Reach::Organization), employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
+    Rule { action: Action::ReadLeaderboard(Reach::Department), employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
+    Rule { action: Action::ReadLeaderboard(Reach::Team), employee: cell(Yes, No, No, false), manager: cell(Yes, Yes, No, false), admin: ANYONE },
+    Rule { action: Action::RankOnLeaderboard, employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: cell(Yes, Yes, Yes, false) },
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the

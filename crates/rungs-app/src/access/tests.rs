@@ -126,6 +126,8 @@ fn after_leaving_only_the_people_team_records() {
                 table::Action::Propose | table::Action::DecideProposal | table::Action::ResolveSuggestion | table::Action::FindDelegate => {
                     assert!(!keeps, "{role:?} {:?}", rule.action)
                 }
+                // Leaderboards rank only people still here.
+                table::Action::RankOnLeaderboard => assert!(!keeps, "{role:?}"),
                 _ => assert_eq!(keeps, role == Admin, "{role:?} {:?}", rule.action),
             }
         }
@@ -261,4 +263,26 @@ fn promotion_case_matrix() {
     for (role, rel, action, subject, want) in cases {
         assert_eq!(allowed(role, rel, action, subject), want, "{role:?} {rel:?} {action:?} {subject:?}");
     }
+}
+
+/// Leaderboards: everyone reads the organization's and departments' boards; a team's
+/// board its team, the managers above and the people team; nobody is ranked after
+/// leaving; the switch is the people team's.
+#[test]
+fn leaderboard_matrix() {
+    use table::Reach;
+    let left = Subject { left: true, own_target: false };
+    for role in ROLES {
+        for reach in [Reach::Organization, Reach::Department] {
+            assert!(table::allowed(role, Other, Action::ReadLeaderboard(reach), Subject::ACTIVE), "{role:?} {reach:?}");
+        }
+        assert!(table::allowed(role, Myself, Action::ReadLeaderboard(Reach::Team), Subject::ACTIVE), "{role:?}");
+        assert_eq!(table::allowed(role, Other, Action::ReadLeaderboard(Reach::Team), Subject::ACTIVE), role == Admin, "{role:?}");
+        assert!(table::allowed(role, Other, Action::RankOnLeaderboard, Subject::ACTIVE));
+        assert!(!table::allowed(role, Other, Action::RankOnLeaderboard, left), "{role:?}");
+        assert!(!table::allowed(role, Myself, Action::RankOnLeaderboard, left), "{role:?}");
+        assert_eq!(table::may(role, Action::SetLeaderboards), role == Admin);
+    }
+    assert!(table::allowed(Role::Manager, Relation::Manager, Action::ReadLeaderboard(Reach::Team), Subject::ACTIVE));
+    assert!(!table::allowed(Employee, Relation::Manager, Action::ReadLeaderboard(Reach::Team), Subject::ACTIVE));
 }

@@ -26,8 +26,9 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 15, name: "evidence", sql: include_str!("../../migrations/postgres/0015_evidence.sql") },
     Migration { version: 16, name: "notifications", sql: include_str!("../../migrations/postgres/0016_notifications.sql") },
     Migration { version: 17, name: "sso_links", sql: include_str!("../../migrations/postgres/0017_sso_links.sql") },
-    Migration { version: 23, name: "org_calendar", sql: include_str!("../../migrations/postgres/0023_org_calendar.sql") },
     Migration { version: 18, name: "credentials", sql: include_str!("../../migrations/postgres/0018_credentials.sql") },
+    Migration { version: 19, name: "leaderboards", sql: include_str!("../../migrations/postgres/0019_leaderboards.sql") },
+    Migration { version: 20, name: "org_calendar", sql: include_str!("../../migrations/postgres/0020_org_calendar.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).

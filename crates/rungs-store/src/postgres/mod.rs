@@ -25,6 +25,7 @@ mod frameworks;
 mod group;
 mod health;
 mod jobs;
+mod leaderboards;
 pub mod migrate;
 mod notifications;
 mod opportunities;

@@ -29,8 +29,9 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 15, name: "evidence", sql: include_str!("../../migrations/sqlite/0015_evidence.sql") },
     Migration { version: 16, name: "notifications", sql: include_str!("../../migrations/sqlite/0016_notifications.sql") },
     Migration { version: 17, name: "sso_links", sql: include_str!("../../migrations/sqlite/0017_sso_links.sql") },
-    Migration { version: 23, name: "org_calendar", sql: include_str!("../../migrations/sqlite/0023_org_calendar.sql") },
     Migration { version: 18, name: "credentials", sql: include_str!("../../migrations/sqlite/0018_credentials.sql") },
+    Migration { version: 19, name: "leaderboards", sql: include_str!("../../migrations/sqlite/0019_leaderboards.sql") },
+    Migration { version: 20, name: "org_calendar", sql: include_str!("../../migrations/sqlite/0020_org_calendar.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:

@@ -17,6 +17,7 @@ pub mod file;
 mod frameworks;
 mod health;
 mod jobs;
+mod leaderboards;
 pub mod migrate;
 mod notifications;
 mod opportunities;

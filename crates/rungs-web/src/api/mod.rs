@@ -11,6 +11,7 @@ pub mod events;
 pub mod evidence;
 pub mod framework;
 pub mod health;
+pub mod leaderboards;
 pub mod me;
 pub mod metrics;
 pub mod notifications;
@@ -72,6 +73,7 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         (name = "notifications", description = "Your notifications and email preferences (docs/NOTIFICATIONS.md)."),
         (name = "organization", description = "Organization-wide settings: the time zone of its calendar (docs/WORKFLOWS.md)."),
         (name = "credentials", description = "Open Badges 3.0 verifiable credentials: yours, issued on request or automatically, revocation by the people team, and verification (docs/CREDENTIALS.md)."),
+        (name = "leaderboards", description = "Leaderboards by team and period, off unless the organization turns them on: most improved, streaks, breadth of recognition given, validated wins; every number explained (docs/LEADERBOARDS.md)."),
     )
 )]
 pub struct ApiDoc;

@@ -23,6 +23,7 @@ mod framework;
 mod home;
 mod import;
 mod invites;
+mod leaderboards;
 mod login;
 mod notifications;
 mod opportunities;
@@ -153,6 +154,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/credentials/{id}/revoke", post(credentials::revoke))
         .route("/static/{file}", get(assets::get))
         .route("/inbox/validations", post(bulk_validate::submit))
+        .route("/leaderboards", get(leaderboards::show))
+        .route("/leaderboards/settings", post(leaderboards::switch))
 }
 
 /// The templates, compiled once. They are constants embedded in the binary (not
@@ -219,6 +222,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("credentials.html", include_str!("../../templates/credentials.html")),
     ("credential_admin.html", include_str!("../../templates/credential_admin.html")),
     ("verify.html", include_str!("../../templates/verify.html")),
+    ("leaderboards.html", include_str!("../../templates/leaderboards.html")),
 ];
 
 /// Render `name` with `ctx` to a string.

@@ -14,6 +14,7 @@ mod events;
 mod evidence;
 mod framework;
 mod idempotency;
+mod leaderboards;
 mod login;
 mod matrix;
 mod opportunities;

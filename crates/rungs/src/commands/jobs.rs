@@ -24,11 +24,16 @@
 //! `digest` (periodic, daily at the `--digest-hour` in UTC) sends each person the
 //! notifications waiting for their digest (docs/NOTIFICATIONS.md).
 //!
+//! `leaderboards` (periodic) folds the events appended since its last run and writes
+//! the leaderboard scores that changed (docs/LEADERBOARDS.md); it does nothing while
+//! the organization has leaderboards off.
+//!
 //! Settings (environment): `RUNGS_JOB_POLL_MS` (1000), `RUNGS_JOB_LEASE_SECS` (300),
 //! `RUNGS_SWEEP_EVERY_SECS` (600), `RUNGS_IDEMPOTENCY_RETENTION_HOURS` (168),
 //! `RUNGS_BADGES_EVERY_SECS` (2), `RUNGS_NOTIFY_EVERY_SECS` (2),
 //! `RUNGS_CREDENTIALS_EVERY_SECS` (5: `credentials` issues for the people who opted
 //! in; a few seconds keeps a new badge's credential close behind the badge).
+//! `RUNGS_LEADERBOARDS_EVERY_SECS` (60).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +61,8 @@ pub const DIGEST: &str = "digest";
 /// Kind of the periodic credential job: issue for those who opted in
 /// (docs/CREDENTIALS.md).
 pub const CREDENTIALS: &str = rungs_app::credentials::auto::JOB;
+/// Kind of the periodic leaderboard job.
+pub const LEADERBOARDS: &str = "leaderboards";
 
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
@@ -74,6 +81,7 @@ pub struct RunnerConfig {
     /// the key.
     pub issuer: Option<std::sync::Arc<rungs_app::credentials::Issuer>>,
     pub credentials_every_secs: i64,
+    pub leaderboards_every_secs: i64,
 }
 
 fn env_num(name: &str, default: i64) -> i64 {
@@ -95,6 +103,7 @@ impl RunnerConfig {
             digest_hour: 7,
             issuer: None,
             credentials_every_secs: env_num("RUNGS_CREDENTIALS_EVERY_SECS", 5),
+            leaderboards_every_secs: env_num("RUNGS_LEADERBOARDS_EVERY_SECS", 60),
         }
     }
 }
@@ -158,15 +167,24 @@ pub async fn start(store: Arc<dyn Store>, config: RunnerConfig) -> anyhow::Resul
         unique_key: Some(format!("periodic:{CREDENTIALS}")),
     };
     store.enqueue_job(&credentials).await?;
+    let leaderboards = NewJob {
+        id: uuid::Uuid::now_v7(),
+        kind: LEADERBOARDS.into(),
+        payload: serde_json::json!({}),
+        run_at: Utc::now(),
+        every_secs: Some(config.leaderboards_every_secs),
+        unique_key: Some(format!("periodic:{LEADERBOARDS}")),
+    };
+    store.enqueue_job(&leaderboards).await?;
     tracing::info!(worker = %config.worker, "job runner started");
-    Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new())))
+    Ok(tokio::spawn(run(store, config, rungs_app::badges::Evaluator::new(), rungs_app::leaderboards::Runner::new())))
 }
 
-async fn run(store: Arc<dyn Store>, config: RunnerConfig, badges: rungs_app::badges::Evaluator) {
+async fn run(store: Arc<dyn Store>, config: RunnerConfig, badges: rungs_app::badges::Evaluator, boards: rungs_app::leaderboards::Runner) {
     loop {
         match store.claim_job(&config.worker, Utc::now(), config.lease).await {
             // Something was due: look again at once, there may be more.
-            Ok(Some(job)) => run_one(store.as_ref(), &config, &badges, job).await,
+            Ok(Some(job)) => run_one(store.as_ref(), &config, &badges, &boards, job).await,
             Ok(None) => tokio::time::sleep(config.poll).await,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot claim a job");
@@ -176,7 +194,7 @@ async fn run(store: Arc<dyn Store>, config: RunnerConfig, badges: rungs_app::bad
     }
 }
 
-async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::badges::Evaluator, job: ClaimedJob) {
+async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::badges::Evaluator, boards: &rungs_app::leaderboards::Runner, job: ClaimedJob) {
     let outcome = match job.kind.as_str() {
         SWEEP => {
             let now = Utc::now();
@@ -199,6 +217,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
         rungs_app::proposals::EFFECTIVE_JOB => rungs_app::proposals::run_effective_job(store, &job.payload, Utc::now()).await,
         rungs_app::proposals::REMINDER_JOB => remind(store).await,
         CREDENTIALS => issue_credentials(store, config.issuer.as_deref()).await,
+        LEADERBOARDS => compute_leaderboards(store, boards).await,
         // Left for an instance that knows the kind (a newer version during a rolling upgrade).
         other => Err(format!("unknown job kind '{other}'")),
     };
@@ -209,7 +228,8 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
             // A badge run that read nothing is the quiet case, every few seconds.
             let quiet = (job.kind == BADGES && done.contains(" 0 events read"))
                 || (job.kind == NOTIFY && done.starts_with("0 events, 0 notified, 0 sent"))
-                || (job.kind == CREDENTIALS && done.starts_with("0 events,"));
+                || (job.kind == CREDENTIALS && done.starts_with("0 events,"))
+                || (job.kind == LEADERBOARDS && (done.starts_with("off") || done.ends_with(" 0 rows written, 0 removed")));
             if matches!(kept, Ok(true)) && !quiet {
                 tracing::info!(job = %job.id, kind = %job.kind, attempts = job.attempts, worker = %config.worker, %done, "job finished");
             }
@@ -262,4 +282,11 @@ async fn notify(store: &dyn Store, mailer: Option<&rungs_app::notifications::mai
         None => rungs_app::notifications::mail::Sent::default(),
     };
     Ok(format!("{} events, {} notified, {} sent, {} to retry, {} failed", d.events, d.created, sent.sent, sent.retrying, sent.failed))
+}
+
+/// The leaderboard job: fold what was appended, write the scores that changed.
+async fn compute_leaderboards(store: &dyn Store, boards: &rungs_app::leaderboards::Runner) -> Result<String, String> {
+    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let r = boards.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok(format!("{} run: {} events read, {} scores, {} rows written, {} removed", r.mode, r.facts, r.scores, r.written, r.removed))
 }

@@ -14,6 +14,7 @@ mod import_people;
 pub mod integrations;
 mod issuer;
 pub mod jobs;
+mod leaderboards;
 pub mod migrate_store;
 mod opportunities;
 pub mod proposals;
@@ -170,6 +171,7 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::Config { .. } => {}
         Command::Proposals { action } => proposals::proposals(action).await?,
         Command::Routes { action } => proposals::routes(action).await?,
+        Command::Leaderboards { action } => leaderboards::run(action).await?,
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&rungs_web::openapi())?);
         }
