@@ -1,4 +1,4 @@
-//! `impl CalendarStore for PgStore` (`migrations/postgres/0023_org_calendar.sql`).
+//! `impl CalendarStore for PgStore` (`migrations/postgres/0020_org_calendar.sql`).
 
 use rungs_core::OrgId;
 use rungs_core::calendar::CalendarStore;

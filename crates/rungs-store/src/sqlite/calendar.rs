@@ -1,4 +1,4 @@
-//! `impl CalendarStore for SqliteStore` (`migrations/sqlite/0023_org_calendar.sql`).
+//! `impl CalendarStore for SqliteStore` (`migrations/sqlite/0020_org_calendar.sql`).
 
 use chrono::Utc;
 use rungs_core::OrgId;

@@ -4,8 +4,8 @@
 pub mod analytics;
 pub mod badges;
 pub mod calendar;
-pub mod delegates;
 pub mod credentials;
+pub mod delegates;
 pub mod error;
 pub mod events;
 pub mod evidence;

@@ -41,6 +41,9 @@ fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
 async fn tls_receiver(cert: &std::path::Path, key: &std::path::Path) -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
     let certs = vec![CertificateDer::from_pem_file(cert).unwrap()];
     let key = PrivateKeyDer::from_pem_file(key).unwrap();
+    // ring is the provider this tree builds (no aws-lc); its post-quantum-less default
+    // is fine for a test receiver on localhost.
+    #[allow(deprecated)]
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
