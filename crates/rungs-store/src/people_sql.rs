@@ -75,14 +75,6 @@ pub(crate) const IS_REPORT: &str = "WITH RECURSIVE up(id, depth) AS ( \
 /// How many columns [`PEOPLE_COLUMNS`] lists: where extra columns after them start.
 pub(crate) const PEOPLE_COLUMN_COUNT: usize = 26;
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_column_count_is_the_column_list() {
-        assert_eq!(super::PEOPLE_COLUMNS.split(',').count(), super::PEOPLE_COLUMN_COUNT);
-    }
-}
-
 /// `Store::shape`: active people (of the manager's subtree, or of the organization)
 /// counted by department, level and time-in-level bucket, with the stalled among
 /// them. Placeholders: `{org}`, `{manager}` (only with a manager), `{c0}`–`{c3}` the
@@ -95,4 +87,12 @@ pub(crate) fn shape_sql(team: bool) -> String {
          sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= {{stalled}} THEN 1 ELSE 0 END) AS stalled \
          FROM t GROUP BY department, level, bucket ORDER BY department, level, bucket"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_column_count_is_the_column_list() {
+        assert_eq!(super::PEOPLE_COLUMNS.split(',').count(), super::PEOPLE_COLUMN_COUNT);
+    }
 }

@@ -124,7 +124,7 @@ fn after_leaving_only_the_people_team_records() {
                 // has left: a leaver's pending proposals and suggestions stay as they were.
                 // Nor is anyone who has left found as a delegate.
                 table::Action::Propose | table::Action::DecideProposal | table::Action::ResolveSuggestion | table::Action::FindDelegate => {
-                    assert!(!keeps, "{role:?} {:?}", rule.action)
+                    assert!(!keeps, "{role:?} {:?}", rule.action);
                 }
                 // Leaderboards rank only people still here.
                 table::Action::RankOnLeaderboard => assert!(!keeps, "{role:?}"),

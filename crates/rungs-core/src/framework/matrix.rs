@@ -158,7 +158,7 @@ pub fn read_grid(fw: &Framework, track: Option<&str>, file: &str, grid: Grid, ma
         return Err(e);
     }
     let (header_line, header) = rows.remove(0);
-    fill_merged(&mut rows, &merged, header_line, &mut tolerated, |line, col| cell(line, col));
+    fill_merged(&mut rows, &merged, header_line, &mut tolerated, cell);
     if rows.len() > MAX_ROWS {
         e.push(file, format!("has {} rows, more than the {MAX_ROWS} a matrix may have; fix: split it by track or category", rows.len()));
         return Err(e);

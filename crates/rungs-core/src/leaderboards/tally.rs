@@ -221,7 +221,7 @@ impl Tally {
                 }
             }
         }
-        out.sort_by(|a, b| a.key().cmp(&b.key()));
+        out.sort_by_key(super::Score::key);
         out
     }
 }

@@ -38,7 +38,7 @@ fn member(manager: Option<PersonId>) -> Member {
     Member { department: Some("Eng".into()), manager, ranked: true }
 }
 
-fn score<'a>(s: &'a [Score], board: Board, period: PeriodKind, p: PersonId) -> Option<&'a Score> {
+fn score(s: &[Score], board: Board, period: PeriodKind, p: PersonId) -> Option<&Score> {
     s.iter().find(|x| x.board == board && x.period == period && x.person == p)
 }
 

@@ -107,7 +107,7 @@ pub async fn all(State(state): State<AppState>, s: Session, headers: HeaderMap, 
     let next = (items.len() as u32 == PAGE).then(|| items.last().map(|x| x.id.to_string())).flatten();
     let mut rows = Vec::with_capacity(items.len());
     for c in &items {
-        let who = store.person(s.viewer.org_id, c.person).await.map(|p| p.name).unwrap_or_else(|_| "Someone".into());
+        let who = store.person(s.viewer.org_id, c.person).await.map_or_else(|_| "Someone".into(), |p| p.name);
         rows.push(minijinja::context! {
             id => c.id.to_string(), name => c.name, who, issued => fmt::date(c.issued_at), source => c.source.as_str(),
             revoked => c.revoked_at.map(fmt::date), reason => c.revoke_reason,

@@ -66,12 +66,9 @@ fn input(pairs: &[(String, String)]) -> Result<CycleInput, ValidationError> {
             continue;
         }
         let scope = if f(&format!("scope{i}")) == "track" { BudgetScope::Track } else { BudgetScope::Department };
-        let promotions = match f(&format!("promotions{i}")).parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => {
-                e.push(format!("budgets[{i}].promotions"), "a whole number of promotions");
-                continue;
-            }
+        let Ok(promotions) = f(&format!("promotions{i}")).parse::<u32>() else {
+            e.push(format!("budgets[{i}].promotions"), "a whole number of promotions");
+            continue;
         };
         let pay = match f(&format!("pay{i}")) {
             p if p.is_empty() => None,

@@ -67,7 +67,7 @@ pub async fn context(store: &dyn Store, s: &Session, now: DateTime<Utc>) -> Resu
     Ok(Some(minijinja::context! {
         people => shape.people,
         stalled => shape.stalled,
-        stalled_pct => if shape.people == 0 { 0 } else { (shape.stalled * 100 + shape.people / 2) / shape.people },
+        stalled_pct => (shape.stalled * 100 + shape.people / 2).checked_div(shape.people).unwrap_or(0),
         departments => departments.len(),
         levels => levels.iter().map(|l| l.to_uppercase()).collect::<Vec<_>>(),
         heat_svg, heat_rows,

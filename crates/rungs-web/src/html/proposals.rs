@@ -73,7 +73,7 @@ pub async fn page(
     let people: Vec<_> = team.iter().map(|p| minijinja::context! { id => p.id.to_string(), name => p.name, title => p.position.title }).collect();
     let delegation = match w::my_delegation(store, &s.viewer).await? {
         Some(d) => {
-            let name = store.person(s.viewer.org_id, d.delegate).await.map(|p| p.name).unwrap_or_else(|_| d.delegate.to_string());
+            let name = store.person(s.viewer.org_id, d.delegate).await.map_or_else(|_| d.delegate.to_string(), |p| p.name);
             Some(minijinja::context! { delegate => d.delegate.to_string(), name, from => d.from.to_string(), until => d.until.to_string() })
         }
         None => None,

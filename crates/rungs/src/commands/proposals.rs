@@ -133,7 +133,7 @@ pub async fn proposals(action: ProposalsAction) -> anyhow::Result<()> {
                 return Ok(());
             }
             for p in &list {
-                let name = store.person(org.id, p.subject).await.map(|s| s.name).unwrap_or_else(|_| p.subject.to_string());
+                let name = store.person(org.id, p.subject).await.map_or_else(|_| p.subject.to_string(), |s| s.name);
                 println!("{}", line(p, &name));
             }
         }

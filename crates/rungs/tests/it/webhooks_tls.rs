@@ -37,8 +37,11 @@ fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
     (cert, key)
 }
 
+/// What the receiver got: each POST's (headers, body).
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// An HTTPS receiver answering 200 to every POST; keeps each (headers, body).
-async fn tls_receiver(cert: &std::path::Path, key: &std::path::Path) -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+async fn tls_receiver(cert: &std::path::Path, key: &std::path::Path) -> (String, Received) {
     let certs = vec![CertificateDer::from_pem_file(cert).unwrap()];
     let key = PrivateKeyDer::from_pem_file(key).unwrap();
     // ring is the provider this tree builds (no aws-lc); its post-quantum-less default
@@ -54,7 +57,7 @@ async fn tls_receiver(cert: &std::path::Path, key: &std::path::Path) -> (String,
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("https://{}/hook", listener.local_addr().unwrap());
-    let got: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let got: Received = Arc::default();
     let keep = got.clone();
     tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
