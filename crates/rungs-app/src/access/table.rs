@@ -433,10 +433,10 @@ pub const RULES: &[Rule] = &[
     // team board is read by the team (its manager and direct reports), the managers
     // above it and the people team. Nobody is ranked after leaving.
     people_team(Action::SetLeaderboards),
-    Rule { action: Action::ReadLeaderboard(Reach::Organization), employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
-    Rule { action: Action::ReadLeaderboard(Reach::Department), employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
+    Rule { action: Action::ReadLeaderboard(Reach::Organization), employee: cell(Yes, No, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
+    Rule { action: Action::ReadLeaderboard(Reach::Department), employee: cell(Yes, No, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: ANYONE },
     Rule { action: Action::ReadLeaderboard(Reach::Team), employee: cell(Yes, No, No, false), manager: cell(Yes, Yes, No, false), admin: ANYONE },
-    Rule { action: Action::RankOnLeaderboard, employee: cell(Yes, Yes, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: cell(Yes, Yes, Yes, false) },
+    Rule { action: Action::RankOnLeaderboard, employee: cell(Yes, No, Yes, false), manager: cell(Yes, Yes, Yes, false), admin: cell(Yes, Yes, Yes, false) },
 ];
 
 /// May `role` take `action` about anyone at all (for organization-wide actions, the
