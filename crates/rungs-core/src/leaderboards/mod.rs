@@ -30,6 +30,7 @@ pub const MAX_EVENTS: usize = 10;
 /// What a board ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schema(as = LeaderboardBoard)]
 pub enum Board {
     /// Validated wins gained in the period beyond the previous period's.
     MostImproved,

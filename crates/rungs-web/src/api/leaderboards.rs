@@ -48,7 +48,7 @@ pub struct BoardParams {
     params(BoardParams),
     responses(
         (status = 200, body = Leaderboard),
-        (status = 404, body = crate::api::error::Problem, description = "Leaderboards are off, or no such team for you.")
+        (status = 404, body = crate::api::error::Problem, content_type = "application/problem+json", description = "Leaderboards are off, or no such team for you.")
     )
 )]
 #[tracing::instrument(skip_all)]
