@@ -101,7 +101,8 @@ export async function shoot(page, name) {
   await page.setViewportSize({ width: 375, height: 812 });
   await page.screenshot({ path: join(SHOTS, `${name}-375.png`), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 1, `${name} scrolls sideways at 375 px by ${overflow}px`);
+  const widest = overflow > 1 ? await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(-3).map((e) => `${e.tagName}.${e.className}`).join(', ')) : '';
+  assert.ok(overflow <= 1, `${name} scrolls sideways at 375 px by ${overflow}px (${widest})`);
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
