@@ -1,4 +1,8 @@
 //! Command-line interface: one subcommand per job.
+//!
+//! Over 600 lines: the clap definitions of every subcommand. Known debt (session note):
+//! the credential, proposal and leaderboard argument types belong beside their commands
+//! in `commands/`, as `commands/integrations.rs` already does.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -24,6 +24,10 @@
 //! promoted at `level_since` when that falls after the hire, and their last
 //! progression before the window as a win. `tests/it/truths.rs` recovers each truth
 //! from the ledger alone.
+//!
+//! Over 600 lines on purpose: the generator draws every event in one causal pass over
+//! the months, and the truths file states what that pass built; keeping them together
+//! keeps what the ledger can show and what the truths claim in one place.
 
 use std::collections::HashMap;
 
