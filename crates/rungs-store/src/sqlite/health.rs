@@ -31,15 +31,22 @@ pub(super) fn probe(tx: &Transaction<'_>) -> StoreResult<()> {
 }
 
 /// Refuse to serve a database file that cannot be written, naming it: its permission
-/// bits say read-only (even where root could write it anyway), it cannot be opened
-/// for writing (a read-only mount), or SQLite opened it read-only.
+/// bits say read-only (even where root could write it anyway), it may not be
+/// written (a read-only mount), or SQLite opened it read-only.
+///
+/// Never by opening the file: closing any descriptor of the database file drops
+/// every POSIX lock this process holds on it, SQLite's included. A second process
+/// closing its connection would then take itself for the last one, checkpoint and
+/// delete the WAL while this process went on committing into the deleted file:
+/// commits visible here, lost to every other process and to the next start.
+/// `access(2)` asks without a descriptor.
 pub(super) fn refuse_read_only(path: &Path, conn: Option<&Connection>) -> Result<(), OpenError> {
     let read_only = |reason: String| Err(OpenError::ReadOnly { path: path.to_path_buf(), reason });
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.permissions().readonly() {
             return read_only(mode_text(&meta));
         }
-        if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
+        if let Err(e) = writable(path) {
             return read_only(format!("it cannot be opened for writing: {e}"));
         }
     }
@@ -49,6 +56,17 @@ pub(super) fn refuse_read_only(path: &Path, conn: Option<&Connection>) -> Result
         return read_only("SQLite opened it read-only".into());
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn writable(path: &Path) -> std::io::Result<()> {
+    rustix::fs::access(path, rustix::fs::Access::WRITE_OK).map_err(std::io::Error::from)
+}
+
+#[cfg(not(unix))]
+fn writable(path: &Path) -> std::io::Result<()> {
+    // No POSIX locks to lose here: opening to ask is safe.
+    std::fs::OpenOptions::new().write(true).open(path).map(drop)
 }
 
 #[cfg(unix)]

@@ -120,13 +120,13 @@ async fn an_issued_credential_is_published_verified_and_revoked() {
     let v: serde_json::Value = verify(credential.clone()).await.unwrap().json().await.unwrap();
     assert_eq!((v["valid"].clone(), v["revoked"].clone(), v["signature"]["ok"].clone()), (false.into(), true.into(), true.into()), "{v}");
 
-    // KNOWN BUG, left open (session note): `rungs credential verify` in another
-    // process sometimes reads the revoked row as not revoked (its `revoked_at` read
-    // NULL from a second connection although the server answered 409 to a second
-    // revoke). Until that is found, the CLI's verdict on revocation is not asserted;
-    // its signature check is.
+    // The same file, verified by the CLI in another process: revoked, signature intact.
     let file = dir.path().join("credential.json");
     std::fs::write(&file, serde_json::to_vec(&credential).unwrap()).unwrap();
     let out = rungs().args(["credential", "verify", "--db", &db, "--public-url", url, file.to_str().unwrap()]).output().unwrap();
-    assert!(stdout(&out).contains("signature  ok"), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("signature  ok"), "{text}");
+    assert!(text.starts_with("NOT VALID"), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("revoked"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
 }
