@@ -189,6 +189,19 @@ async fn prepare(
         }
         idempotency_key = Some(rungs_core::badges::award_key(p.subject, &b.badge, b.tier));
     }
+    // A revocation names a credential this person holds, for the event it certified;
+    // once per credential, whoever records it (the key), a repeat replays the first.
+    if let EventBody::CredentialRevoked(c) = &body {
+        let held = match store.credential(c.credential).await {
+            Ok(held) => Some(held),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if !held.is_some_and(|h| h.org_id == viewer.org_id && h.person == p.subject && h.event_id == c.certified) {
+            return Err(AppError::invalid("payload.credential", "is not a credential of this person certifying payload.certified"));
+        }
+        idempotency_key = Some(rungs_core::credentials::revoke_key(c.credential));
+    }
     Ok(NewEvent {
         id: p.id.unwrap_or_default(),
         org_id: viewer.org_id,

@@ -45,6 +45,14 @@ impl CredentialSource {
 
 /// Entries in one status list: the specification's minimum (131,072 bits = 16 KiB),
 /// so a list is as long as the standard asks and no longer.
+/// The event key of a credential's revocation: once per credential in the ledger.
+pub fn revoke_key(credential: uuid::Uuid) -> String {
+    format!("credential-revoked:{credential}")
+}
+
+/// Longest reason a revocation may give (characters).
+pub const MAX_REVOKE_REASON: usize = 500;
+
 pub const LIST_ENTRIES: i64 = 131_072;
 /// A list takes new credentials until this many hold a position in it (half of it):
 /// a random free position is then found in at most a few tries (each try hits a

@@ -487,6 +487,13 @@ pub enum CredentialAction {
         #[arg(long)]
         json: bool,
     },
+    /// Add a new signing key to the issuer key file: credentials issued from the next
+    /// start of `rungs serve` are signed with it; every older key stays in the DID
+    /// document, so what it signed keeps verifying. Restart the server afterwards.
+    RotateKey {
+        #[command(flatten)]
+        args: CredentialArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -195,9 +195,12 @@ impl Action {
     /// Every action the table has a row for, in table order.
     pub fn all() -> Vec<Action> {
         let kinds = EventKind::ALL.into_iter().filter(|k| *k != EventKind::Reversal);
+        // Neither a reversal nor a credential's revocation can be reversed: the
+        // ledger refuses both, so they have no reverse row.
+        let reversible = kinds.clone().filter(|k| *k != EventKind::CredentialRevoked);
         std::iter::once(Action::Read)
-            .chain(kinds.clone().map(Action::Record))
-            .chain(kinds.map(Action::Reverse))
+            .chain(kinds.map(Action::Record))
+            .chain(reversible.map(Action::Reverse))
             .chain([Action::ReadPrivateRecognition, Action::ReviewCollusion, Action::SetRecognitionPolicy, Action::DefineBadges])
             .chain(Report::ALL.into_iter().map(Action::Analyze))
             .chain(Area::ALL.into_iter().map(Action::Administer))
@@ -347,6 +350,10 @@ pub const RULES: &[Rule] = &[
     people_team(Action::Record(K::Departure)),
     people_team(Action::Record(K::MilestoneCompleted)),
     Rule { action: Action::Record(K::BadgeAwarded), employee: NOBODY, manager: cell(No, Yes, No, false), admin: ANYONE },
+    // A credential's revocation is the people team's (like `RevokeCredential`), and
+    // final: no row reverses it, the ledger refuses to (a new credential is issued
+    // instead).
+    people_team(Action::Record(K::CredentialRevoked)),
     people_team(Action::Reverse(K::Hired)),
     people_team(Action::Reverse(K::ProfileUpdated)),
     Rule { action: Action::Reverse(K::MicroProgression), employee: cell(Own, No, No, false), manager: cell(Own, Yes, No, false), admin: ANYONE },
@@ -461,8 +468,8 @@ pub fn records_about_anyone_else(role: Role) -> bool {
     })
 }
 
-/// The row for `action`; `None` for a reversal of a reversal, which has none (the
-/// ledger refuses it).
+/// The row for `action`; `None` for a reversal of a reversal or of a credential's
+/// revocation, which have none (the ledger refuses them).
 pub fn rule(action: Action) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.action == action)
 }

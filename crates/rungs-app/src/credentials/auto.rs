@@ -53,6 +53,9 @@ async fn batch(store: &dyn Store, issuer: &Issuer, org: OrgId, now: DateTime<Utc
     subjects.sort();
     subjects.dedup();
     let opted = if subjects.is_empty() { vec![] } else { store.opted_in(org, &subjects).await? };
+    // Revocations first: a credential whose achievement this batch reverses is not
+    // issued below (`issue` refuses reversed events), one issued before is revoked.
+    super::holder::apply_revocations(store, org, &events).await?;
     let mut issued = 0;
     for e in events.iter().filter(|e| source_of(&e.body).is_some() && opted.contains(&e.subject)) {
         match issue(store, issuer, org, e, now).await {

@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use rungs_core::credentials::{IssuedCredential, Revoked};
-use rungs_core::event::Event;
-use rungs_core::store::Store;
-use rungs_core::{EventId, PersonId};
+use rungs_core::event::{Event, EventBody, EventInput};
+use rungs_core::store::{Appended, Store, StoreError};
+use rungs_core::{EventId, OrgId, PersonId};
 use uuid::Uuid;
 
 use super::Issuer;
@@ -16,7 +16,7 @@ use crate::access::{Action, Relation, Subject, table};
 use crate::{AppError, Viewer};
 
 /// Longest revocation reason kept.
-pub const MAX_REASON: usize = 500;
+pub const MAX_REASON: usize = rungs_core::credentials::MAX_REVOKE_REASON;
 /// Most credentials one page of the people team's list holds.
 pub const MAX_PAGE: u32 = 100;
 
@@ -88,9 +88,13 @@ pub async fn all(store: &dyn Store, viewer: &Viewer, before: Option<Uuid>, limit
     Ok(store.credentials_page(viewer.org_id, before, limit).await?)
 }
 
-/// Revoke credential `id` with `reason` (the people team). Once: a second
-/// revocation is a conflict naming when it was revoked.
-pub async fn revoke(store: &dyn Store, viewer: &Viewer, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<IssuedCredential, AppError> {
+/// Revoke credential `id` with `reason` (the people team). The revocation is a
+/// `credential_revoked` event on the holder's ledger (its key makes it once); the
+/// credential's `revoked_*` columns and its status-list bit are that event's
+/// projection, written right after and caught up by the credentials job (see
+/// [`apply_revocations`]) should this process stop in between. A second
+/// revocation is a conflict naming when the first was recorded.
+pub async fn revoke(store: &dyn Store, viewer: &Viewer, id: Uuid, reason: &str) -> Result<IssuedCredential, AppError> {
     if !table::may(viewer.role, Action::RevokeCredential) {
         return Err(AppError::Forbidden("only the people team revokes credentials".into()));
     }
@@ -101,10 +105,74 @@ pub async fn revoke(store: &dyn Store, viewer: &Viewer, id: Uuid, reason: &str, 
     if reason.chars().count() > MAX_REASON {
         return Err(AppError::invalid("reason", format!("must be at most {MAX_REASON} characters")));
     }
-    match store.revoke_credential(viewer.org_id, id, viewer.person_id, reason, now).await? {
+    let held = match store.credential(id).await {
+        Ok(c) if c.org_id == viewer.org_id => c,
+        Ok(_) | Err(StoreError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(at) = held.revoked_at {
+        return Err(already(at));
+    }
+    let appended = record_revocation(store, viewer, &held, reason).await?;
+    let Some(event) = appended.events.first() else { return Err(AppError::Unexpected("a revocation appended no event".into())) };
+    if appended.replayed {
+        return Err(already(event.recorded_at));
+    }
+    match apply(store, event).await? {
         Revoked::Done(c) => Ok(*c),
-        Revoked::Already(c) => {
-            Err(AppError::Conflict { field: "id".into(), reason: format!("already revoked on {}", c.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default()) })
+        Revoked::Already(c) => Err(already(c.revoked_at.unwrap_or(event.recorded_at))),
+    }
+}
+
+fn already(at: DateTime<Utc>) -> AppError {
+    AppError::Conflict { field: "id".into(), reason: format!("already revoked on {}", at.to_rfc3339()) }
+}
+
+/// Appends the `credential_revoked` event for `held` as `viewer`.
+async fn record_revocation(store: &dyn Store, viewer: &Viewer, held: &IssuedCredential, reason: &str) -> Result<Appended, AppError> {
+    let input = EventInput {
+        subject: serde_json::json!(held.person),
+        kind: serde_json::json!("credential_revoked"),
+        payload: serde_json::json!({ "credential": held.id, "certified": held.event_id, "reason": reason }),
+        ..EventInput::default()
+    };
+    crate::events::record(store, viewer, vec![input], None).await
+}
+
+/// Projects one `credential_revoked` event onto its credential (once: the store
+/// updates only a credential not yet revoked).
+async fn apply(store: &dyn Store, event: &Event) -> Result<Revoked, AppError> {
+    let EventBody::CredentialRevoked(c) = &event.body else { return Err(AppError::Unexpected("not a revocation".into())) };
+    Ok(store.revoke_credential(event.org_id, c.credential, event.actor, &c.reason, event.recorded_at).await?)
+}
+
+/// The credentials job's share of revocation, for `events` read from the ledger in
+/// order: each `credential_revoked` is projected onto its credential (a no-op when
+/// the revoking request already did), and each reversal of an achievement that was
+/// issued as a credential revokes that credential, by the system, saying why.
+/// Returns how many credentials were revoked by a reversal.
+pub async fn apply_revocations(store: &dyn Store, org: OrgId, events: &[Event]) -> Result<u64, AppError> {
+    let mut by_reversal = 0;
+    for e in events {
+        match &e.body {
+            EventBody::CredentialRevoked(_) => {
+                apply(store, e).await?;
+            }
+            EventBody::Reversal(r) => {
+                let Some(held) = store.credential_for_event(org, e.subject, r.target).await? else { continue };
+                if held.revoked_at.is_some() {
+                    continue;
+                }
+                let why = format!("The achievement it certified was reversed: {}", r.reason);
+                let why: String = why.chars().take(MAX_REASON).collect();
+                let appended = record_revocation(store, &Viewer::system(org), &held, &why).await?;
+                if let Some(event) = appended.events.first() {
+                    apply(store, event).await?;
+                    by_reversal += u64::from(!appended.replayed);
+                }
+            }
+            _ => {}
         }
     }
+    Ok(by_reversal)
 }

@@ -55,9 +55,31 @@ impl IssuerKeys {
         self.keys.push((fragment, KeyPair::generate()));
     }
 
-    /// Writes the keys to `path` (mode 0600), replacing it.
+    /// Writes the keys to `path` (mode 0600), replacing it atomically: a sibling
+    /// file written and synced, then renamed over it, so a crash leaves the old keys
+    /// or the new ones, never a torn file (losing it means no more signing under
+    /// those keys).
     pub fn save(&self, path: &Path) -> Result<(), AppError> {
-        write_private(path, &self.to_file_text())
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".new");
+        let tmp = std::path::PathBuf::from(tmp);
+        write_private(&tmp, &self.to_file_text())?;
+        std::fs::rename(&tmp, path).map_err(|e| AppError::Unexpected(format!("cannot replace the issuer key file {}: {e}", path.display())))
+    }
+
+    /// The fragment of the key that signs (`key-2` after one rotation).
+    pub fn current_fragment(&self) -> &str {
+        &self.current().0
+    }
+
+    /// How many keys the file holds (every one still verifies what it signed).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Never: a key file holds at least one key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 
     fn parse(text: &str) -> Result<Self, String> {

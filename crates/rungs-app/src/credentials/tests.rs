@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use rungs_core::event::EventInput;
+use rungs_core::event::{EventInput, EventKind};
 use rungs_core::person::Role;
 use rungs_core::store::Store;
 use rungs_core::{EventId, OrgId, PersonId};
@@ -130,11 +130,31 @@ async fn only_your_own_achievements_and_the_people_team_revokes_once() {
     assert_eq!(holder::achievements(s, &ada).await.unwrap().len(), 1);
 
     // Revocation: the people team only, with a reason, once.
-    assert!(matches!(holder::revoke(s, &ada, c.id, "mine", Utc::now()).await, Err(AppError::Forbidden(_))));
-    assert!(matches!(holder::revoke(s, &o.admin, c.id, "  ", Utc::now()).await, Err(AppError::Invalid(_))));
-    let r = holder::revoke(s, &o.admin, c.id, "recorded for the wrong person", Utc::now()).await.unwrap();
+    assert!(matches!(holder::revoke(s, &ada, c.id, "mine").await, Err(AppError::Forbidden(_))));
+    assert!(matches!(holder::revoke(s, &o.admin, c.id, "  ").await, Err(AppError::Invalid(_))));
+    let r = holder::revoke(s, &o.admin, c.id, "recorded for the wrong person").await.unwrap();
     assert_eq!(r.revoke_reason.as_deref(), Some("recorded for the wrong person"));
-    assert!(matches!(holder::revoke(s, &o.admin, c.id, "again", Utc::now()).await, Err(AppError::Conflict { .. })));
+    assert!(matches!(holder::revoke(s, &o.admin, c.id, "again").await, Err(AppError::Conflict { .. })));
+    assert!(matches!(holder::revoke(s, &o.admin, uuid::Uuid::now_v7(), "unknown").await, Err(AppError::NotFound)));
+
+    // It is a ledger event on her record, by the people team; nobody reverses it.
+    let revocations: Vec<_> = s.subject_events(o.org, o.ada).await.unwrap().into_iter().filter(|e| e.kind() == EventKind::CredentialRevoked).collect();
+    assert_eq!(revocations.len(), 1, "once in the ledger");
+    assert_eq!(revocations[0].actor, o.admin.person_id);
+    assert_eq!(r.revoked_at, Some(revocations[0].recorded_at), "the credential's revocation is the event's projection");
+    let undo =
+        EventInput { subject: json!(o.ada), kind: json!("reversal"), payload: json!({"target": revocations[0].id, "reason": "undo"}), ..EventInput::default() };
+    let err = crate::events::record(s, &o.admin, vec![undo], None).await.unwrap_err();
+    assert!(matches!(&err, AppError::Invalid(v) if v.errors[0].field == "payload.target"), "a revocation is final: {err:?}");
+    // Recorded through the ledger API, it must name a credential of that person.
+    let stray = EventInput {
+        subject: json!(o.boss),
+        kind: json!("credential_revoked"),
+        payload: json!({"credential": c.id, "certified": c.event_id, "reason": "not his"}),
+        ..EventInput::default()
+    };
+    let err = crate::events::record(s, &o.admin, vec![stray], None).await.unwrap_err();
+    assert!(matches!(&err, AppError::Invalid(v) if v.errors[0].field == "payload.credential"), "{err:?}");
 
     // The signed status list has its bit set, and only its bit.
     let list = public::status_list(s, &o.issuer, c.status_list).await.unwrap();
@@ -150,4 +170,37 @@ async fn only_your_own_achievements_and_the_people_team_revokes_once() {
     let all = holder::all(s, &o.admin, None, 10).await.unwrap();
     assert_eq!(all.len(), 1);
     assert!(matches!(holder::all(s, &ada, None, 10).await, Err(AppError::Forbidden(_))));
+}
+
+/// Reversing an achievement revokes its credential: the credentials job records the
+/// revocation (by the system, saying why) and the credential verifies as revoked.
+#[tokio::test]
+async fn reversing_an_achievement_revokes_its_credential() {
+    let o = org().await;
+    let s = o.store.as_ref();
+    let ada = as_person(&o, o.ada, Role::Employee);
+    let hers = micro_promotion(&o, o.ada, "team coordinator").await;
+    let c = holder::request(s, &o.issuer, &ada, hers, Utc::now()).await.unwrap();
+    auto::run(s, &o.issuer, o.org, Utc::now()).await.unwrap();
+    assert!(s.credential(c.id).await.unwrap().revoked_at.is_none());
+
+    let undo = EventInput {
+        subject: json!(o.ada),
+        kind: json!("reversal"),
+        payload: json!({"target": hers, "reason": "recorded for the wrong team"}),
+        ..EventInput::default()
+    };
+    crate::events::record(s, &o.admin, vec![undo], None).await.unwrap();
+    auto::run(s, &o.issuer, o.org, Utc::now()).await.unwrap();
+    let now = s.credential(c.id).await.unwrap();
+    assert!(now.revoked_at.is_some(), "revoked by the reversal");
+    assert_eq!(now.revoke_reason.as_deref(), Some("The achievement it certified was reversed: recorded for the wrong team"));
+    assert_eq!(now.revoked_by, None, "by the system");
+    let v = public::verify(s, &o.issuer, &c.document, Utc::now()).await.unwrap();
+    assert!(v.revoked, "{v:?}");
+    // Once: another run, and the people team's own revocation, find it done.
+    auto::run(s, &o.issuer, o.org, Utc::now()).await.unwrap();
+    let events = s.subject_events(o.org, o.ada).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind() == EventKind::CredentialRevoked).count(), 1);
+    assert!(matches!(holder::revoke(s, &o.admin, c.id, "again").await, Err(AppError::Conflict { .. })));
 }

@@ -45,10 +45,11 @@ pub enum EventKind {
     MilestoneCompleted,
     BadgeAwarded,
     Demotion,
+    CredentialRevoked,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::Hired,
         EventKind::ProfileUpdated,
         EventKind::MicroProgression,
@@ -62,6 +63,7 @@ impl EventKind {
         EventKind::MilestoneCompleted,
         EventKind::BadgeAwarded,
         EventKind::Demotion,
+        EventKind::CredentialRevoked,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -79,6 +81,7 @@ impl EventKind {
             EventKind::MilestoneCompleted => "milestone_completed",
             EventKind::BadgeAwarded => "badge_awarded",
             EventKind::Demotion => "demotion",
+            EventKind::CredentialRevoked => "credential_revoked",
         }
     }
 
@@ -424,6 +427,23 @@ pub struct BadgeAwarded {
     pub by_hand: bool,
 }
 
+/// `credential_revoked`: an Open Badges credential issued to the subject was revoked,
+/// by the people team with a reason, or by the system when the achievement it
+/// certified was reversed. The issued credential's revocation (and its bit in the
+/// status list) is this event's projection. Once per credential: its event key is
+/// `credential-revoked:<credential>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialRevoked {
+    /// The credential's id (the last segment of its URL).
+    #[schema(value_type = String, format = Uuid)]
+    pub credential: uuid::Uuid,
+    /// The ledger event the credential certified.
+    pub certified: EventId,
+    /// Why, in words (shown to the holder and to anyone verifying it).
+    pub reason: String,
+}
+
 /// An event's kind together with its kind-specific payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
@@ -441,6 +461,7 @@ pub enum EventBody {
     MilestoneCompleted(MilestoneCompleted),
     BadgeAwarded(BadgeAwarded),
     Demotion(Demotion),
+    CredentialRevoked(CredentialRevoked),
 }
 
 impl EventBody {
@@ -459,6 +480,7 @@ impl EventBody {
             EventBody::MilestoneCompleted(_) => EventKind::MilestoneCompleted,
             EventBody::BadgeAwarded(_) => EventKind::BadgeAwarded,
             EventBody::Demotion(_) => EventKind::Demotion,
+            EventBody::CredentialRevoked(_) => EventKind::CredentialRevoked,
         }
     }
 
@@ -613,6 +635,10 @@ impl EventBody {
                     e.push("payload.reason", "an award by hand must say why");
                 }
                 EventBody::BadgeAwarded(BadgeAwarded { name: name.unwrap_or_default(), reason: reason.flatten(), ..b })
+            }
+            EventBody::CredentialRevoked(c) => {
+                let reason = e.collect(parse_text("payload.reason", &c.reason, crate::credentials::MAX_REVOKE_REASON));
+                EventBody::CredentialRevoked(CredentialRevoked { reason: reason.unwrap_or_default(), ..c })
             }
         };
         e.into_result().map(|()| body)

@@ -37,6 +37,7 @@ pub fn payload_json(body: &EventBody) -> String {
         EventBody::MilestoneCompleted(p) => serde_json::to_string(p),
         EventBody::BadgeAwarded(p) => serde_json::to_string(p),
         EventBody::Demotion(p) => serde_json::to_string(p),
+        EventBody::CredentialRevoked(p) => serde_json::to_string(p),
     };
     // These are plain derived structs with string keys: serialising cannot fail.
     r.unwrap_or_else(|_| "{}".to_string())

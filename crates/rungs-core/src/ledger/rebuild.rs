@@ -13,6 +13,18 @@ use crate::store::RebuildReport;
 pub struct RebuildFold {
     history: Vec<Event>,
     report: RebuildReport,
+    revocations: Vec<Revocation>,
+}
+
+/// A `credential_revoked` event as its credential's projection takes it: the
+/// backends write each onto a credential not yet revoked (never un-revoking one:
+/// revocations recorded before they were ledger events have no event).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revocation {
+    pub credential: uuid::Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub by: Option<crate::PersonId>,
+    pub reason: String,
 }
 
 impl RebuildFold {
@@ -21,6 +33,9 @@ impl RebuildFold {
     pub fn push(&mut self, e: Event) -> Option<Person> {
         let done = if self.history.last().is_some_and(|last| last.subject != e.subject) { self.fold() } else { None };
         self.report.events += 1;
+        if let crate::event::EventBody::CredentialRevoked(c) = &e.body {
+            self.revocations.push(Revocation { credential: c.credential, at: e.recorded_at, by: e.actor, reason: c.reason.clone() });
+        }
         self.history.push(e);
         done
     }
@@ -28,6 +43,11 @@ impl RebuildFold {
     /// The end of the stream: the last subject's state.
     pub fn finish(&mut self) -> Option<Person> {
         self.fold()
+    }
+
+    /// The credentials' revocations seen so far, taken out.
+    pub fn take_revocations(&mut self) -> Vec<Revocation> {
+        std::mem::take(&mut self.revocations)
     }
 
     /// Events taken and people handed back so far.

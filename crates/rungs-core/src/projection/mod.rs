@@ -122,6 +122,8 @@ pub fn apply(p: &mut Person, e: &Event) {
         EventBody::Recognition(_) => p.recognitions_received += 1,
         // Recorded for the milestone map and credentials; no profile field changes.
         EventBody::MilestoneCompleted(_) | EventBody::BadgeAwarded(_) => {}
+        // Projected into the issued credential (its revocation), not the person.
+        EventBody::CredentialRevoked(_) => {}
         EventBody::Departure(d) => {
             p.status = PersonStatus::Departed;
             p.ended_at = Some(at);
@@ -230,6 +232,10 @@ fn target_rules(e: &NewEvent, ctx: &AppendContext<'_>) -> Result<(), ValidationE
                 }
                 (EventBody::Reversal(_), EventKind::Hired) => {
                     Err(ValidationError::single("payload.target", "a hire cannot be reversed; record a departure instead"))
+                }
+                // Verifiers have seen it revoked: a revocation is final.
+                (EventBody::Reversal(_), EventKind::CredentialRevoked) => {
+                    Err(ValidationError::single("payload.target", "a credential's revocation cannot be reversed; issue a new credential instead"))
                 }
                 (EventBody::Validation(_), k) if k != EventKind::MicroProgression => {
                     Err(ValidationError::single("payload.target", "only a micro_progression can be validated"))

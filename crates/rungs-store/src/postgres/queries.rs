@@ -383,6 +383,15 @@ impl Store for PgStore {
                 break;
             }
         }
+        // The credentials' revocations are the ledger's too (never un-revoking one
+        // recorded before revocations were events).
+        let revoke = tx
+            .prepare("UPDATE issued_credentials SET revoked_at = $3, revoked_by = $4, revoke_reason = $5 WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL")
+            .await
+            .db()?;
+        for r in fold.take_revocations() {
+            tx.execute(&revoke, &[&r.credential, &org.0, &r.at, &r.by.map(|p| p.0), &r.reason]).await.db()?;
+        }
         tx.commit().await.db()?;
         Ok(fold.report())
     }

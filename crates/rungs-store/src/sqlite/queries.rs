@@ -468,5 +468,11 @@ fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
     if let Some(p) = fold.finish() {
         rows::upsert_person(tx, &p).db()?;
     }
+    let mut revoke = tx
+        .prepare("UPDATE issued_credentials SET revoked_at = ?3, revoked_by = ?4, revoke_reason = ?5 WHERE id = ?1 AND org_id = ?2 AND revoked_at IS NULL")
+        .db()?;
+    for r in fold.take_revocations() {
+        revoke.execute(rusqlite::params![r.credential.as_bytes(), org.as_bytes(), micros(r.at), r.by.map(|p| *p.as_bytes()), r.reason]).db()?;
+    }
     Ok(fold.report())
 }

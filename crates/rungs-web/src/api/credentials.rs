@@ -189,7 +189,7 @@ pub async fn revoke_credential(
     body: JsonBody<RevokeRequest>,
 ) -> ApiResult<Json<CredentialView>> {
     let store = state.store.as_ref();
-    match holder::revoke(store, &viewer, id, &body.value.reason, Utc::now()).await {
+    match holder::revoke(store, &viewer, id, &body.value.reason).await {
         Ok(c) => {
             claim(&state, &viewer, &key, &method, &uri, &body.bytes).await?;
             Ok(Json(view(&state, c)))

@@ -142,7 +142,7 @@ pub async fn revoke(
 ) -> Result<Response, HtmlError> {
     s.check_csrf(&f.csrf)?;
     let id = super::path_id::<Uuid>(&id)?;
-    match holder::revoke(state.store.as_ref(), &s.viewer, id, &f.reason, Utc::now()).await {
+    match holder::revoke(state.store.as_ref(), &s.viewer, id, &f.reason).await {
         Ok(c) => Ok(flash::see_other_with("/credentials/all", &format!("Revoked: {}. It now verifies as revoked everywhere.", c.name), &headers)),
         Err(rungs_app::AppError::Invalid(v)) => {
             let msg = v.errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");

@@ -73,6 +73,7 @@ pub fn kind_label(kind: rungs_core::event::EventKind) -> &'static str {
         K::MilestoneCompleted => "Milestone",
         K::BadgeAwarded => "Badge",
         K::Demotion => "Level change",
+        K::CredentialRevoked => "Credential revoked",
     }
 }
 
@@ -110,6 +111,7 @@ pub fn summary(body: &EventBody) -> Summary {
             let how = if b.by_hand { "awarded by hand".to_string() } else { format!("earned by {} events", b.earned_by.len()) };
             Summary { title: format!("Badge: {} ({})", b.name, b.tier.as_str()), detail: b.reason.clone(), tags: vec![how] }
         }
+        EventBody::CredentialRevoked(c) => s("A credential was revoked".into(), Some(c.reason.clone())),
     }
 }
 

@@ -105,6 +105,9 @@ fn payload(kind: EventKind, target: Option<EventId>, milestone: &Value) -> Value
             let n = NEXT_BADGE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % BADGES;
             json!({"badge": format!("matrix-{n}"), "tier": "bronze", "name": "Matrix", "reason": "matrix", "by_hand": true})
         }
+        // No credential is issued in the matrix: whoever may record this gets past
+        // access to the check that the credential is theirs (422); see `expected`.
+        EventKind::CredentialRevoked => json!({"credential": uuid::Uuid::nil(), "certified": EventId::new(), "reason": "matrix"}),
     }
 }
 
@@ -213,6 +216,7 @@ fn expected(role: Role, rel: Rel, action: Action, own: bool) -> StatusCode {
             // hire nor a reversal can be reversed, and no badge after leaving.
             Action::Record(EventKind::Hired) | Action::Reverse(EventKind::Hired | EventKind::Reversal) => StatusCode::UNPROCESSABLE_ENTITY,
             Action::Record(EventKind::BadgeAwarded) if left => StatusCode::UNPROCESSABLE_ENTITY,
+            Action::Record(EventKind::CredentialRevoked) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::CREATED,
         };
     }
@@ -298,7 +302,9 @@ async fn every_role_relation_and_action_answers_as_the_access_table_says() {
             for kind in EventKind::ALL {
                 // Nothing to reverse: only who has left has a departure, and nobody
                 // is awarded a badge after leaving (recording one is checked above).
-                if kind == EventKind::Departure || (kind == EventKind::BadgeAwarded && rel == Rel::Departed) {
+                // Nor a revocation: no credential is issued here (credentials/tests.rs
+                // checks that nobody reverses one).
+                if matches!(kind, EventKind::Departure | EventKind::CredentialRevoked) || (kind == EventKind::BadgeAwarded && rel == Rel::Departed) {
                     continue;
                 }
                 let target = org.target(s, kind).await;

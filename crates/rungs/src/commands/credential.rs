@@ -22,6 +22,19 @@ fn line(base: &str, c: &IssuedCredential) -> String {
     format!("{}  {:<15} {:<40} {}  {base}/credentials/{}", c.id, c.source.as_str(), c.name, state, c.id)
 }
 
+/// `rungs credential rotate-key`: the key file only (no database needed); the
+/// server picks the new key up when it starts.
+fn rotate_key(args: &CredentialArgs) -> anyhow::Result<ExitCode> {
+    let path = issuer::key_path(&args.db.db, args.issuer.issuer_key.as_deref());
+    let mut keys = rungs_app::credentials::IssuerKeys::load(&path).with_context(|| format!("the issuer key file {}", path.display()))?;
+    let before = keys.current_fragment().to_string();
+    keys.rotate();
+    keys.save(&path)?;
+    println!("{}: {} now signs ({} keys; {before} and older still verify what they signed)", path.display(), keys.current_fragment(), keys.len());
+    eprintln!("Restart `rungs serve` so it signs with the new key; its DID document lists every key.");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn explain(e: rungs_app::AppError) -> anyhow::Error {
     if let rungs_app::AppError::Invalid(v) = &e {
         let what: Vec<String> = v.errors.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect();
@@ -36,6 +49,7 @@ pub async fn run(action: CredentialAction) -> anyhow::Result<ExitCode> {
         | CredentialAction::List { args, .. }
         | CredentialAction::Revoke { args, .. }
         | CredentialAction::Verify { args, .. } => args,
+        CredentialAction::RotateKey { args } => return rotate_key(args),
     };
     let issuer = issuer::load(&args.db.db, &args.issuer, args.public_url.as_deref())?;
     let store = open_store(&args.db.db).await?;
@@ -85,7 +99,7 @@ pub async fn run(action: CredentialAction) -> anyhow::Result<ExitCode> {
         }
         CredentialAction::Revoke { id, reason, .. } => {
             let id = id.trim().parse().with_context(|| format!("'{id}' is not a credential id"))?;
-            let c = holder::revoke(s, &Viewer::system(org.id), id, &reason, Utc::now()).await.map_err(explain)?;
+            let c = holder::revoke(s, &Viewer::system(org.id), id, &reason).await.map_err(explain)?;
             println!("{}", line(&base, &c));
         }
         CredentialAction::Verify { file, json, .. } => {
@@ -104,6 +118,7 @@ pub async fn run(action: CredentialAction) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        CredentialAction::RotateKey { args } => return rotate_key(&args),
     }
     Ok(ExitCode::SUCCESS)
 }

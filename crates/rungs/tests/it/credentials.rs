@@ -45,6 +45,49 @@ async fn init_creates_a_private_issuer_key_that_serve_publishes_as_did_web() {
     assert_eq!(doc["id"], format!("did:key:{public}"));
     assert_eq!(doc["verificationMethod"][0]["publicKeyMultibase"], public.as_str());
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), secret);
+    drop(server);
+
+    // A credential signed with key-1, then `rotate-key`: after a restart key-2 signs
+    // new credentials, the DID document lists both, and the old one still verifies.
+    let url = "https://rungs.acme.test";
+    let token = stdout(&run(&["token", "create", "--db", &db, "--email", "admin@acme.test", "--role", "admin"], 0)).trim().to_string();
+    let server = Server::start_with(&db, &[("RUNGS_PUBLIC_URL", url)], None);
+    let http = reqwest::Client::new();
+    let me: serde_json::Value = http.get(format!("{}/api/v1/me", server.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let admin = me["person"]["id"].as_str().unwrap().to_string();
+    let scope = |s: &str| serde_json::json!({"subject": admin, "kind": "micro_promotion", "payload": {"scope": s}});
+    for s in ["team coordinator", "release captain"] {
+        let r = http.post(format!("{}/api/v1/events", server.base)).bearer_auth(&token).json(&scope(s)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    let events: serde_json::Value =
+        http.get(format!("{}/api/v1/people/{admin}/events?kind=micro_promotion", server.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<String> = events["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 2, "{events}");
+    let issue = |event: &str| stdout(&run(&["credential", "issue", "--db", &db, "--public-url", url, "--email", "admin@acme.test", "--event", event], 0));
+    let old_id = issue(&ids[0]).split_whitespace().next().unwrap().to_string();
+    let old = get_json(&server.base, &format!("/credentials/{old_id}")).await;
+    assert_eq!(old["proof"]["verificationMethod"], "did:web:rungs.acme.test#key-1");
+    drop(server);
+
+    let out = run(&["credential", "rotate-key", "--db", &db], 0);
+    assert!(stdout(&out).contains("key-2 now signs"), "{}", stdout(&out));
+    let rotated = std::fs::read_to_string(&key_file).unwrap();
+    assert!(rotated.contains(secret.lines().rfind(|l| l.starts_with("key-1")).unwrap()), "key-1 kept");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600, "still private");
+    }
+    let server = Server::start_with(&db, &[("RUNGS_PUBLIC_URL", url)], None);
+    let doc = get_json(&server.base, "/.well-known/did.json").await;
+    assert_eq!(doc["assertionMethod"], serde_json::json!(["did:web:rungs.acme.test#key-2", "did:web:rungs.acme.test#key-1"]), "the signing key first");
+    let new_id = issue(&ids[1]).split_whitespace().next().unwrap().to_string();
+    let new = get_json(&server.base, &format!("/credentials/{new_id}")).await;
+    assert_eq!(new["proof"]["verificationMethod"], "did:web:rungs.acme.test#key-2");
+    for doc in [old, new] {
+        let v: serde_json::Value = http.post(format!("{}/api/v1/credentials/verify", server.base)).json(&doc).send().await.unwrap().json().await.unwrap();
+        assert_eq!(v["valid"], true, "{v}");
+    }
 }
 
 #[test]

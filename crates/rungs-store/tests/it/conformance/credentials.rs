@@ -106,3 +106,36 @@ pub async fn opt_in_and_the_issuing_cursor_are_kept(store: Arc<dyn Store>) {
     assert!(!store.move_credential_cursor(org, 0, 9).await.unwrap(), "a stale run moves nothing");
     assert_eq!(store.credential_cursor(org).await.unwrap(), 5);
 }
+
+/// A credential's revocation is the projection of its `credential_revoked` event:
+/// `rebuild` writes an event the projection missed (a crash between the two), with
+/// the event's time, actor and reason, and never un-revokes a credential revoked
+/// before revocations were events.
+pub async fn rebuild_projects_revocation_events(store: Arc<dyn Store>) {
+    use rungs_core::event::{CredentialRevoked, EventBody};
+    let org = new_org(&store).await;
+    let ada = hire(&store, org, "Ada").await;
+    let boss = hire(&store, org, "Boss").await;
+    let base = 7100 + i32::try_from(Utc::now().timestamp_subsec_micros() % 500).unwrap();
+    let missed = credential(org, ada, EventId::new(), base, 1);
+    let legacy = credential(org, ada, EventId::new(), base, 2);
+    for c in [&missed, &legacy] {
+        assert_eq!(store.insert_credential(c).await.unwrap(), Issued::New);
+    }
+    store.revoke_credential(org, legacy.id, None, "revoked before events", Utc::now()).await.unwrap();
+    let body = EventBody::CredentialRevoked(CredentialRevoked { credential: missed.id, certified: missed.event_id, reason: "wrong person".into() });
+    let mut e = event(org, ada, Utc::now(), body);
+    e.actor = Some(boss);
+    let e = append1(&store, e).await;
+    assert!(store.credential(missed.id).await.unwrap().revoked_at.is_none(), "the projection missed it");
+
+    store.rebuild(org).await.unwrap();
+    let now = store.credential(missed.id).await.unwrap();
+    assert_eq!((now.revoked_at, now.revoked_by, now.revoke_reason.as_deref()), (Some(e.recorded_at), Some(boss), Some("wrong person")));
+    assert_eq!(store.credential(legacy.id).await.unwrap().revoke_reason.as_deref(), Some("revoked before events"), "kept");
+    let (bits, _) = store.status_list_bits(base).await.unwrap();
+    assert_eq!(bits, vec![1, 2]);
+    // Again: the same.
+    store.rebuild(org).await.unwrap();
+    assert_eq!(store.credential(missed.id).await.unwrap(), now);
+}

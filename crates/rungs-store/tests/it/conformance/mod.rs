@@ -94,6 +94,7 @@ macro_rules! conformance_suite {
             notifications::an_invite_is_used_once_before_it_expires,
             credentials::a_credential_is_issued_once_and_revoked_once,
             credentials::opt_in_and_the_issuing_cursor_are_kept,
+            credentials::rebuild_projects_revocation_events,
             leaderboards::the_leaderboard_projection_is_written_and_read_ranked_by_team,
         );
     };
