@@ -5,8 +5,12 @@
 //! (ids, seqs, times, actors, idempotency keys), API tokens (hashes), password
 //! credentials (argon2 hashes), and the opportunity board (every opportunity and
 //! application with its status, times and evidence, replayed through the board's own
-//! moves), the organization's time zone. The people projection is rebuilt at the target with
-//! the same folds. Not copied: browser sessions (people sign in again) and request
+//! moves), the organization's time zone, and the issued Open Badges credentials (each
+//! exactly as signed, at the same status-list position, revoked as at the source) with
+//! the people's automatic-issuing choice and the issuing job's cursor. The people
+//! projection is rebuilt at the target with the same folds. The issuer's key is a file,
+//! not a table: keep using it at the target (`--issuer-key`, docs/CREDENTIALS.md), or
+//! what was issued no longer verifies against the served DID document. Not copied: browser sessions (people sign in again) and request
 //! idempotency claims (stop the server while migrating, so no request is in flight).
 //!
 //! The check compares counts and two SHA-256 digests computed the same way on both
@@ -41,6 +45,8 @@ pub struct Summary {
     pub ledger_sha256: String,
     pub people_sha256: String,
     pub board_sha256: String,
+    pub issued: u64,
+    pub issued_sha256: String,
 }
 
 pub async fn run(from: &str, to: &str) -> anyhow::Result<ExitCode> {
@@ -87,14 +93,28 @@ pub async fn run(from: &str, to: &str) -> anyhow::Result<ExitCode> {
         }
     }
     let opportunities = copy_board(src.as_ref(), &dst, org.id).await?;
+    let issued = copy_credentials(src.as_ref(), &dst, org.id).await?;
+    if issued > 0 {
+        eprintln!("copied {issued} issued credentials: serve the target with the same issuer key file (--issuer-key), or they stop verifying");
+    }
     println!("copied organization \"{}\" ({}): {copied} events, {} people rebuilt, {opportunities} opportunities", org.name, org.id, rebuilt.people);
     let dst: std::sync::Arc<dyn Store> = std::sync::Arc::new(dst);
     let (a, b) = (summary(src.as_ref(), org.id).await?, summary(dst.as_ref(), org.id).await?);
     let same_framework = src.framework(org.id).await? == dst.framework(org.id).await?;
     for (side, s) in [("source", &a), ("target", &b)] {
         println!(
-            "{side}: {} events, {} people, {} tokens, {} credentials, {} opportunities, {} applications\n  ledger sha256 {}\n  people sha256 {}\n  board sha256 {}",
-            s.events, s.people, s.tokens, s.credentials, s.opportunities, s.applications, s.ledger_sha256, s.people_sha256, s.board_sha256
+            "{side}: {} events, {} people, {} tokens, {} credentials, {} opportunities, {} applications, {} issued credentials\n  ledger sha256 {}\n  people sha256 {}\n  board sha256 {}\n  issued sha256 {}",
+            s.events,
+            s.people,
+            s.tokens,
+            s.credentials,
+            s.opportunities,
+            s.applications,
+            s.issued,
+            s.ledger_sha256,
+            s.people_sha256,
+            s.board_sha256,
+            s.issued_sha256
         );
     }
     if a == b && same_framework {
@@ -148,7 +168,15 @@ pub async fn summary(store: &dyn Store, org: OrgId) -> anyhow::Result<Summary> {
         }
         applications += apps.len() as u64;
     }
+    let mut issued = Sha256::new();
+    let all_issued = all_credentials(store, org).await?;
+    for c in &all_issued {
+        issued.update(serde_json::to_vec(c)?);
+        issued.update(b"\n");
+    }
     Ok(Summary {
+        issued: all_issued.len() as u64,
+        issued_sha256: hex(&issued.finalize()),
         events,
         people: people.len() as u64,
         tokens: tokens.len() as u64,
@@ -205,6 +233,50 @@ async fn copy_board(src: &dyn Store, dst: &dyn Store, org: OrgId) -> anyhow::Res
         }
     }
     Ok(opportunities.len() as u64)
+}
+
+/// Every issued credential of `org`, newest first.
+async fn all_credentials(store: &dyn Store, org: OrgId) -> anyhow::Result<Vec<rungs_core::credentials::IssuedCredential>> {
+    let mut out: Vec<rungs_core::credentials::IssuedCredential> = Vec::new();
+    loop {
+        let page = store.credentials_page(org, out.last().map(|c| c.id), 1_000).await?;
+        if page.is_empty() {
+            return Ok(out);
+        }
+        out.extend(page);
+    }
+}
+
+/// Copy the issued credentials as signed (same ids, documents and status-list
+/// positions, so every published link and status bit stays valid), then each
+/// revocation as recorded at the source, the people's opt-ins and the issuing
+/// cursor. Runs after the rebuild, which could not project revocation events onto
+/// credentials not yet copied.
+async fn copy_credentials(src: &dyn Store, dst: &dyn Store, org: OrgId) -> anyhow::Result<u64> {
+    use rungs_core::credentials::Issued;
+    let all = all_credentials(src, org).await?;
+    for c in all.iter().rev() {
+        let fresh = rungs_core::credentials::IssuedCredential { revoked_at: None, revoked_by: None, revoke_reason: None, ..c.clone() };
+        match dst.insert_credential(&fresh).await? {
+            Issued::New => {}
+            other => bail!("credential {} could not be copied as issued: {other:?}", c.id),
+        }
+        if let Some(at) = c.revoked_at {
+            dst.revoke_credential(org, c.id, c.revoked_by, c.revoke_reason.as_deref().unwrap_or_default(), at).await?;
+        }
+    }
+    let people: Vec<_> = src.all_people(org).await?.into_iter().map(|p| p.id).collect();
+    let now = chrono::Utc::now();
+    for chunk in people.chunks(1_000) {
+        for p in src.opted_in(org, chunk).await? {
+            dst.set_credential_opt_in(org, p, true, now).await?;
+        }
+    }
+    let cursor = src.credential_cursor(org).await?;
+    if cursor > 0 && !dst.move_credential_cursor(org, 0, cursor).await? {
+        bail!("the target's credential cursor moved while copying");
+    }
+    Ok(all.len() as u64)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -158,6 +158,10 @@ async fn migrate_store_round_trips_the_demo_organization() {
     let dir = tempdir();
     let a = db(dir.path(), "a.db");
     run(&["demo", "--no-serve", "--people", "300", "--db", &a], 0);
+    // One credential revoked before the copy (the demo issues some).
+    let listed = stdout(&run(&["credential", "list", "--db", &a], 0));
+    let revoked = listed.split_whitespace().next().expect("the demo issued credentials").to_string();
+    run(&["credential", "revoke", "--db", &a, &revoked, "--reason", "before the move"], 0);
     let out = run(&["migrate-store", "--from", &format!("sqlite://{a}"), "--to", &pg.url], 0);
     let text = stdout(&out);
     assert!(text.contains("the target equals the source"), "{text}");
@@ -187,6 +191,17 @@ async fn migrate_store_round_trips_the_demo_organization() {
     assert!(from.0.len() >= 7 && from.1.iter().any(|a| a.evidence.is_some()), "the demo has a board: {from:?}");
     assert_eq!(from, to);
     assert!(text.contains("board sha256"), "{text}");
+    // The issued credentials, as signed, revoked as at the source.
+    let issued = |s: &std::sync::Arc<dyn rungs_core::store::Store>| {
+        let s = s.clone();
+        async move { s.credentials_page(org.id, None, 1000).await.unwrap() }
+    };
+    let (from, to) = (issued(&src).await, issued(&dst).await);
+    assert!(!from.is_empty());
+    assert_eq!(from, to);
+    let moved: uuid::Uuid = revoked.parse().unwrap();
+    assert_eq!(dst.credential(moved).await.unwrap().revoke_reason.as_deref(), Some("before the move"));
+    assert_eq!(src.credential_cursor(org.id).await.unwrap(), dst.credential_cursor(org.id).await.unwrap());
     drop(dst);
 
     // A non-empty target is refused.
