@@ -20,8 +20,10 @@ const PER_PERSON: usize = 6;
 /// Opts the people in and issues their achievements; how many were issued.
 pub async fn seed(store: &dyn Store, org: OrgId, issuer: &Issuer, logins: [&Person; 3]) -> anyhow::Result<u64> {
     let now = Utc::now();
-    // The generated past is history: automatic issuing starts after it.
+    // The generated past is history: automatic issuing and notifications start
+    // after it.
     rungs_app::credentials::auto::skip_history(store, org).await?;
+    rungs_app::notifications::derive::skip_history(store, org).await?;
     let mut people: Vec<_> = logins.iter().map(|p| p.id).collect();
     let q = EventQuery { kinds: vec![EventKind::MilestoneCompleted, EventKind::BadgeAwarded], limit: OTHERS * 4, ..EventQuery::default() };
     for e in store.events(org, &q).await?.items {
