@@ -454,7 +454,7 @@ impl Store for SqliteStore {
 /// Replace the org's people rows with a fold of every subject's events. Streams the
 /// ledger in events_by_subject order (subject, occurred_at, seq), so memory holds one
 /// person's history at a time and no sort is needed.
-fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
+pub(super) fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
     org_exists(tx, org)?;
     tx.execute("DELETE FROM people WHERE org_id = ?1", [org.as_bytes()]).db()?;
     let mut stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 ORDER BY subject, occurred_at, seq")).db()?;
