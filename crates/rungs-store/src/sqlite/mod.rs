@@ -72,6 +72,8 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
         }
+        // A new database is private from its first byte (see `file`).
+        file::create_private(&path).map_err(|e| fail(&e))?;
         health::refuse_read_only(&path, None)?;
         let mut conn = connect(&path, Role::Writer).map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ReadOnly) => OpenError::ReadOnly { path: path.clone(), reason: e.to_string() },
