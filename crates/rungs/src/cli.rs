@@ -391,12 +391,17 @@ pub enum Command {
         /// The new backup file (never overwritten).
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        issuer: IssuerArgs,
     },
     /// Check the installation (database integrity, WAL size, migrations, free disk,
-    /// the clock, file permissions) and print what to fix; exits 1 on any problem.
+    /// the clock, file permissions of the database and the credential issuer key) and
+    /// print what to fix; exits 1 on any problem.
     Doctor {
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        issuer: IssuerArgs,
     },
     /// Restore a backup made by `rungs backup` into an empty location (a live or
     /// non-empty database is refused).

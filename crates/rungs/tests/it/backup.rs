@@ -120,7 +120,8 @@ fn backups_and_restored_databases_are_private() {
     let db = db(dir.path(), "live.db");
     init(&db);
     let backup = path(dir.path(), "b.db");
-    run(&["backup", "--db", &db, "--out", &backup.to_string_lossy()], 0);
+    let out = run(&["backup", "--db", &db, "--out", &backup.to_string_lossy()], 0);
+    assert!(stdout(&out).contains(&format!("the credential issuer key {db}.issuer-key is not inside the database")), "{}", stdout(&out));
     let target = db_path(dir.path(), "restored.db");
     run(&["restore", &backup.to_string_lossy(), "--db", &target], 0);
     for (what, p) in [("the database", db.clone()), ("the backup", backup.to_string_lossy().into_owned()), ("the restored copy", target)] {

@@ -16,9 +16,16 @@ fn doctor_passes_a_sound_install_and_names_what_to_fix() {
     assert_eq!(mode(&db), 0o600, "a new database is private");
     let out = run(&["doctor", "--db", &db], 0);
     let text = stdout(&out);
-    for check in ["integrity", "migrations", "WAL", "disk", "permissions", "clock"] {
+    for check in ["integrity", "migrations", "WAL", "disk", "permissions", "issuer key", "clock"] {
         assert!(text.contains(&format!("ok       {check}")), "{check}: {text}");
     }
+
+    // The credential issuer's signing key, readable by others.
+    let key = format!("{db}.issuer-key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = run(&["doctor", "--db", &db], 1);
+    assert!(stdout(&out).contains(&format!("fix: chmod 600 {key}")), "{}", stdout(&out));
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
 
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = run(&["doctor", "--db", &db], 1);
