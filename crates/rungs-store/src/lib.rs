@@ -25,6 +25,20 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// Migrations that create or change a projection in a way their SQL cannot fill (a
+/// table folded from the ledger by Rust code, `rungs_core::ledger::RebuildFold`).
+/// Applied to a database that already holds a ledger, they are followed, in the same
+/// transaction, by a rebuild of every organization's projection, so an upgrade from
+/// any earlier step serves the same people as a rebuild would. Only 0002 so far: it
+/// creates the people projection empty. A later migration that changes what a fold
+/// writes (a new computed column) joins this list.
+pub const REFOLD_AFTER: &[i64] = &[2];
+
+/// Whether the migrations `applied` now call for a rebuild ([`REFOLD_AFTER`]).
+pub(crate) fn needs_refold(applied: &[i64]) -> bool {
+    applied.iter().any(|v| REFOLD_AFTER.contains(v))
+}
+
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

@@ -4,10 +4,12 @@
 //!
 //! The answer drops the handler's future, which cancels its async work at its next
 //! await: a read waiting for a pool connection, a write waiting for the writer, a body
-//! still arriving. A SQLite statement already running on a blocking thread finishes
-//! first (it cannot be interrupted halfway), and a write whose commit was already
-//! queued may still commit: the client retries with the same `Idempotency-Key`, which
-//! replays the first result.
+//! still arriving. A read already running is stopped by the store when its future is
+//! dropped (a SQLite statement on a blocking thread is interrupted, a PostgreSQL one
+//! cancelled on the server: `rungs-store`'s `sqlite/cancel.rs`, `postgres/cancel.rs`),
+//! the same as when the client hangs up. Writes are never cut halfway: a write whose
+//! commit was already queued may still commit, so the client retries with the same
+//! `Idempotency-Key`, which replays the first result.
 
 use std::time::Duration;
 

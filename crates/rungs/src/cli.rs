@@ -391,12 +391,17 @@ pub enum Command {
         /// The new backup file (never overwritten).
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        issuer: IssuerArgs,
     },
     /// Check the installation (database integrity, WAL size, migrations, free disk,
-    /// the clock, file permissions) and print what to fix; exits 1 on any problem.
+    /// the clock, file permissions of the database and the credential issuer key) and
+    /// print what to fix; exits 1 on any problem.
     Doctor {
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        issuer: IssuerArgs,
     },
     /// Restore a backup made by `rungs backup` into an empty location (a live or
     /// non-empty database is refused).
@@ -740,7 +745,14 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(commands::run(cli.command, config_path.as_deref())) {
+    let result = rt.block_on(commands::run(cli.command, config_path.as_deref()));
+    // Dropping the runtime would wait for every blocking thread without limit. Once
+    // the command is over nothing there needs finishing: reads stop when dropped (the
+    // store interrupts them), writes run on the store's own thread, and what may be
+    // left (an analytics computation whose request was dropped at the end of the
+    // shutdown grace) is thrown away, so the process exits in bounded time.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -259,6 +259,37 @@ mod tests {
         assert!(matches!(cli.command, crate::cli::Command::Serve { listen, .. } if listen == "127.0.0.1:1"), "a flag beats the file");
     }
 
+    /// A commented-out line of the example says what the setting is when left out:
+    /// its value must be the default (keys without one may show an example).
+    #[test]
+    fn the_documented_example_shows_the_default_of_what_it_leaves_commented() {
+        let doc = include_str!("../../../docs/CONFIGURATION.md");
+        let start = doc.find("```toml\n").expect("a ```toml block in CONFIGURATION.md") + "```toml\n".len();
+        let end = start + doc[start..].find("```").expect("its end");
+        let known = known();
+        let mut wrong = vec![];
+        for line in doc[start..end].lines() {
+            let Some(Ok(table)) = line.strip_prefix("# ").map(toml::from_str::<toml::Table>) else { continue };
+            for (key, value) in table {
+                let Some(k) = known.get(&key) else { continue };
+                if k.default.is_empty() || k.default.starts_with('(') {
+                    continue;
+                }
+                let shown = match value {
+                    toml::Value::String(s) => s,
+                    toml::Value::Integer(n) => n.to_string(),
+                    toml::Value::Float(f) => f.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    other => format!("{other:?}"),
+                };
+                if shown != k.default {
+                    wrong.push(format!("{key}: the example shows {shown:?}, the default is {:?}", k.default));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
     #[test]
     fn the_documented_example_parses_and_covers_every_key() {
         let doc = include_str!("../../../docs/CONFIGURATION.md");

@@ -132,26 +132,28 @@ impl LeaderboardStore for PgStore {
 
     #[instrument(skip_all, fields(%org, %board, %period, %team))]
     async fn leaderboard_top(&self, org: OrgId, board: Board, period: PeriodKind, team: &Team, limit: u32) -> StoreResult<Vec<Standing>> {
-        let c = self.conn().await?;
-        let base =
-            format!("SELECT {COLS} FROM leaderboard_scores s JOIN people p ON p.id = s.person_id WHERE s.org_id = $1 AND s.board = $2 AND s.period = $3");
-        let order = "ORDER BY s.value DESC, s.extra DESC, s.person_id LIMIT $4";
-        let n = i64::from(limit.clamp(1, MAX_TOP));
-        let (b, p) = (board.as_str(), period.as_str());
-        let found = match team {
-            Team::All => {
-                let st = c.prepare_cached(&format!("{base} {order}")).await.db()?;
-                c.query(&st, &[&org.0, &b, &p, &n]).await.db()?
-            }
-            Team::Department(d) => {
-                let st = c.prepare_cached(&format!("{base} AND s.department = $5 {order}")).await.db()?;
-                c.query(&st, &[&org.0, &b, &p, &n, d]).await.db()?
-            }
-            Team::Manager(m) => {
-                let st = c.prepare_cached(&format!("{base} AND s.manager_id = $5 {order}")).await.db()?;
-                c.query(&st, &[&org.0, &b, &p, &n, &m.0]).await.db()?
-            }
-        };
-        found.iter().map(standing).collect()
+        self.read(async |c| {
+            let base =
+                format!("SELECT {COLS} FROM leaderboard_scores s JOIN people p ON p.id = s.person_id WHERE s.org_id = $1 AND s.board = $2 AND s.period = $3");
+            let order = "ORDER BY s.value DESC, s.extra DESC, s.person_id LIMIT $4";
+            let n = i64::from(limit.clamp(1, MAX_TOP));
+            let (b, p) = (board.as_str(), period.as_str());
+            let found = match team {
+                Team::All => {
+                    let st = c.prepare_cached(&format!("{base} {order}")).await.db()?;
+                    c.query(&st, &[&org.0, &b, &p, &n]).await.db()?
+                }
+                Team::Department(d) => {
+                    let st = c.prepare_cached(&format!("{base} AND s.department = $5 {order}")).await.db()?;
+                    c.query(&st, &[&org.0, &b, &p, &n, d]).await.db()?
+                }
+                Team::Manager(m) => {
+                    let st = c.prepare_cached(&format!("{base} AND s.manager_id = $5 {order}")).await.db()?;
+                    c.query(&st, &[&org.0, &b, &p, &n, &m.0]).await.db()?
+                }
+            };
+            found.iter().map(standing).collect()
+        })
+        .await
     }
 }

@@ -5,6 +5,7 @@
 
 use deadpool_postgres::Object;
 
+use super::rows::Db;
 use crate::{Migration, OpenError};
 
 /// Every PostgreSQL migration, in order.
@@ -61,6 +62,21 @@ pub(crate) async fn migrate(conn: &mut Object) -> Result<Vec<i64>, OpenError> {
         tx.batch_execute(m.sql).await.map_err(fail(m.version, m.name))?;
         tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&m.version, &m.name]).await.map_err(fail(m.version, m.name))?;
         applied.push(m.version);
+    }
+    if crate::needs_refold(&applied) {
+        // Under the migration lock; each organization's ledger head is locked too, so
+        // an older instance still appending during a rolling upgrade waits for it.
+        let refold = async {
+            let ids: Vec<uuid::Uuid> = tx.query("SELECT id FROM organizations", &[]).await.db()?.iter().map(|r| r.get(0)).collect();
+            for id in ids {
+                let org = rungs_core::OrgId(id);
+                super::append::lock_head(&tx, org).await?;
+                let report = super::queries::rebuild_people(&tx, org).await?;
+                tracing::info!(%org, people = report.people, events = report.events, "projections rebuilt after a migration");
+            }
+            rungs_core::store::StoreResult::Ok(())
+        };
+        refold.await.map_err(|e| OpenError::Migration { version: known, name: "rebuild of the projections", reason: e.to_string() })?;
     }
     tx.commit().await.map_err(fail(known, "commit"))?;
     if !applied.is_empty() {

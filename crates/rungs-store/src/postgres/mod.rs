@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: for organizations that outgrow one file and for several
 //! `rungs serve` instances on one database. A deadpool connection pool; every
-//! operation is one transaction on one pooled connection.
+//! operation is one transaction on one pooled connection. A read whose caller went
+//! away is cancelled on the server ([`cancel`]).
 //!
 //! Ordering and concurrency: each append transaction first locks its organization's
 //! `ledger_heads` row (`SELECT ... FOR UPDATE`) and assigns `seq` from it, so appends
@@ -18,6 +19,7 @@ mod append;
 mod badges;
 mod bulk;
 mod calendar;
+mod cancel;
 mod credentials;
 mod evidence;
 mod facts;
@@ -38,6 +40,7 @@ mod sessions;
 pub mod transfer;
 mod webhooks;
 
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -53,6 +56,13 @@ pub const DEFAULT_POOL_MAX_SIZE: usize = 10;
 /// How long a request waits for a free connection before failing.
 const DEFAULT_POOL_WAIT: Duration = Duration::from_secs(10);
 
+/// The TLS setting of every connection: the pool's, and the cancel requests of
+/// abandoned reads ([`cancel`]), which must match it. TLS is not built in (see
+/// docs/operations.md).
+fn tls() -> NoTls {
+    NoTls
+}
+
 /// The PostgreSQL store. Cheap to share behind an `Arc`.
 pub struct PgStore {
     pool: Pool,
@@ -60,6 +70,8 @@ pub struct PgStore {
     /// Parsed frameworks, stamped with their row's `xmin` (any update, from any
     /// instance, gives the row a new one).
     frameworks: crate::framework_cache::FrameworkCache<String>,
+    /// See [`PgStore::slow_reads_for_tests`].
+    slow_for_tests: AtomicU64,
 }
 
 /// Connection settings parsed from a `postgres://` URL: the libpq-style URL, minus
@@ -109,7 +121,7 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("rungs");
         }
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(config, tls(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(opts.pool_max_size)
             .wait_timeout(Some(opts.pool_wait))
@@ -121,7 +133,7 @@ impl PgStore {
         migrate::migrate(&mut conn).await?;
         drop(conn);
         tracing::info!(pool_max_size = opts.pool_max_size, "opened PostgreSQL store");
-        Ok(PgStore { appender: group::Appender::new(pool.clone()), pool, frameworks: Default::default() })
+        Ok(PgStore { appender: group::Appender::new(pool.clone()), pool, frameworks: Default::default(), slow_for_tests: AtomicU64::new(0) })
     }
 
     async fn conn(&self) -> StoreResult<Object> {

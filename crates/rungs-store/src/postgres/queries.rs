@@ -119,9 +119,11 @@ impl Store for PgStore {
 
     #[instrument(skip_all, fields(%org, %id))]
     async fn event(&self, org: OrgId, id: EventId) -> StoreResult<Event> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE id = $1 AND org_id = $2")).await.db()?;
-        one(c.query_opt(&stmt, &[&id.0, &org.0]).await.db()?, rows::event)
+        self.read(async |c| {
+            let stmt = c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE id = $1 AND org_id = $2")).await.db()?;
+            one(c.query_opt(&stmt, &[&id.0, &org.0]).await.db()?, rows::event)
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org))]
@@ -152,58 +154,66 @@ impl Store for PgStore {
             cond(&mut sql, &mut args, " AND occurred_at < ?", t);
         }
         cond(&mut sql, &mut args, " ORDER BY seq LIMIT ?", &fetch);
-        let c = self.conn().await?;
-        let mut items = rows::events(&c.query(&sql, &args).await.db()?)?;
-        let next = (items.len() > n as usize).then(|| {
-            items.truncate(n as usize);
-            items.last().map(|e| event_cursor(e.seq))
-        });
-        Ok(Page { items, next_cursor: next.flatten() })
+        self.read(async |c| {
+            let mut items = rows::events(&c.query(&sql, &args).await.db()?)?;
+            let next = (items.len() > n as usize).then(|| {
+                items.truncate(n as usize);
+                items.last().map(|e| event_cursor(e.seq))
+            });
+            Ok(Page { items, next_cursor: next.flatten() })
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org, %subject))]
     async fn subject_events(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<Event>> {
-        let c = self.conn().await?;
-        subject_events(&c, org, subject).await
+        self.read(async |c| subject_events(c, org, subject).await).await
     }
 
     #[instrument(skip_all, fields(%org, %subject))]
     async fn reversed_ids(&self, org: OrgId, subject: PersonId) -> StoreResult<Vec<EventId>> {
-        let c = self.conn().await?;
-        let sql = "SELECT target FROM events WHERE subject = $1 AND org_id = $2 AND kind = 'reversal' ORDER BY seq";
-        let stmt = c.prepare_cached(sql).await.db()?;
-        let rows = c.query(&stmt, &[&subject.0, &org.0]).await.db()?;
-        rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(EventId)).collect()
+        self.read(async |c| {
+            let sql = "SELECT target FROM events WHERE subject = $1 AND org_id = $2 AND kind = 'reversal' ORDER BY seq";
+            let stmt = c.prepare_cached(sql).await.db()?;
+            let rows = c.query(&stmt, &[&subject.0, &org.0]).await.db()?;
+            rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(EventId)).collect()
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org, after_seq))]
     async fn export_events(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<Event>> {
         let n = i64::from(limit.clamp(1, MAX_EXPORT));
-        let c = self.conn().await?;
-        let sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
-        rows::events(&c.query(&sql, &[&org.0, &after_seq, &n]).await.db()?)
+        self.read(async |c| {
+            let sql = format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+            rows::events(&c.query(&sql, &[&org.0, &after_seq, &n]).await.db()?)
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org, after_seq))]
     async fn readiness_facts(&self, org: OrgId, after_seq: i64, limit: u32) -> StoreResult<Vec<rungs_core::readiness::org::Fact>> {
-        let c = self.conn().await?;
-        super::facts::readiness_facts(&c, org, after_seq, limit).await
+        self.read(async |c| super::facts::readiness_facts(c, org, after_seq, limit).await).await
     }
 
     #[instrument(skip_all, fields(%org, %id))]
     async fn person(&self, org: OrgId, id: PersonId) -> StoreResult<Person> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1 AND org_id = $2")).await.db()?;
-        one(c.query_opt(&stmt, &[&id.0, &org.0]).await.db()?, rows::person)
+        self.read(async |c| {
+            let stmt = c.prepare_cached(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1 AND org_id = $2")).await.db()?;
+            one(c.query_opt(&stmt, &[&id.0, &org.0]).await.db()?, rows::person)
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org))]
     async fn person_by_email(&self, org: OrgId, email: &str) -> StoreResult<Person> {
         let email = email.trim().to_lowercase();
-        let c = self.conn().await?;
-        let sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 AND email = $2");
-        let stmt = c.prepare_cached(&sql).await.db()?;
-        one(c.query_opt(&stmt, &[&org.0, &email]).await.db()?, rows::person)
+        self.read(async |c| {
+            let sql = format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 AND email = $2");
+            let stmt = c.prepare_cached(&sql).await.db()?;
+            one(c.query_opt(&stmt, &[&org.0, &email]).await.db()?, rows::person)
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org))]
@@ -238,21 +248,25 @@ impl Store for PgStore {
         }
         args.push(&fetch);
         sql.push_str(&format!(" ORDER BY name, id LIMIT ${}", args.len()));
-        let c = self.conn().await?;
-        let rows = c.query(&sql, &args).await.db()?;
-        let mut items = rows.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
-        let next = (items.len() > n as usize).then(|| {
-            items.truncate(n as usize);
-            items.last().map(people_cursor)
-        });
-        Ok(Page { items, next_cursor: next.flatten() })
+        self.read(async |c| {
+            let rows = c.query(&sql, &args).await.db()?;
+            let mut items = rows.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
+            let next = (items.len() > n as usize).then(|| {
+                items.truncate(n as usize);
+                items.last().map(people_cursor)
+            });
+            Ok(Page { items, next_cursor: next.flatten() })
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org))]
     async fn all_people(&self, org: OrgId) -> StoreResult<Vec<Person>> {
-        let c = self.conn().await?;
-        let rows = c.query(&format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 ORDER BY id"), &[&org.0]).await.db()?;
-        rows.iter().map(rows::person).collect()
+        self.read(async |c| {
+            let rows = c.query(&format!("SELECT {PERSON_COLS} FROM people WHERE org_id = $1 ORDER BY id"), &[&org.0]).await.db()?;
+            rows.iter().map(rows::person).collect()
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org, %manager))]
@@ -263,19 +277,23 @@ impl Store for PgStore {
                        UNION \
                        SELECT p.id FROM r CROSS JOIN people p WHERE p.org_id = $1 AND p.manager_id = r.id \
                    ) SELECT id FROM r WHERE id <> $2 ORDER BY id";
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(sql).await.db()?;
-        let rows = c.query(&stmt, &[&org.0, &manager.0]).await.db()?;
-        rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(PersonId)).collect()
+        self.read(async |c| {
+            let stmt = c.prepare_cached(sql).await.db()?;
+            let rows = c.query(&stmt, &[&org.0, &manager.0]).await.db()?;
+            rows.iter().map(|r| rows::get::<Uuid>(r, 0).map(PersonId)).collect()
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org, %manager, %subject))]
     async fn is_report(&self, org: OrgId, manager: PersonId, subject: PersonId) -> StoreResult<bool> {
         let sql = crate::people_sql::IS_REPORT.replace("{org}", "$1").replace("{manager}", "$2").replace("{subject}", "$3");
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(&sql).await.db()?;
-        let row = c.query_one(&stmt, &[&org.0, &manager.0, &subject.0]).await.db()?;
-        rows::get(&row, 0)
+        self.read(async |c| {
+            let stmt = c.prepare_cached(&sql).await.db()?;
+            let row = c.query_one(&stmt, &[&org.0, &manager.0, &subject.0]).await.db()?;
+            rows::get(&row, 0)
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org, %manager))]
@@ -290,26 +308,28 @@ impl Store for PgStore {
              FROM t ORDER BY {order} LIMIT $4 OFFSET $5"
         );
         let (lim, offset) = (i64::from(limit(q.limit)), i64::from(q.offset));
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(&sql).await.db()?;
-        let found = c.query(&stmt, &[&org.0, &manager.0, &q.stalled_before, &lim, &offset]).await.db()?;
-        let n = crate::people_sql::PEOPLE_COLUMN_COUNT;
-        let (total, direct, stalled): (i64, i64, i64) = match found.first() {
-            Some(r) => (rows::get(r, n)?, rows::get(r, n + 1)?, rows::get(r, n + 2)?),
-            None => {
-                // Past the last page (or no team): the counts need their own query.
-                let count_sql = format!(
-                    "{cte} SELECT count(*), COALESCE(sum(CASE WHEN manager_id = $2 THEN 1 ELSE 0 END), 0)::bigint, \
-                     COALESCE(sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= $3 THEN 1 ELSE 0 END), 0)::bigint FROM t"
-                );
-                let stmt = c.prepare_cached(&count_sql).await.db()?;
-                let r = c.query_one(&stmt, &[&org.0, &manager.0, &q.stalled_before]).await.db()?;
-                (rows::get(&r, 0)?, rows::get(&r, 1)?, rows::get(&r, 2)?)
-            }
-        };
-        let items = found.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
-        let n = |v: i64| u64::try_from(v).unwrap_or(0);
-        Ok(TeamPage { items, total: n(total), direct: n(direct), stalled: n(stalled) })
+        self.read(async |c| {
+            let stmt = c.prepare_cached(&sql).await.db()?;
+            let found = c.query(&stmt, &[&org.0, &manager.0, &q.stalled_before, &lim, &offset]).await.db()?;
+            let n = crate::people_sql::PEOPLE_COLUMN_COUNT;
+            let (total, direct, stalled): (i64, i64, i64) = match found.first() {
+                Some(r) => (rows::get(r, n)?, rows::get(r, n + 1)?, rows::get(r, n + 2)?),
+                None => {
+                    // Past the last page (or no team): the counts need their own query.
+                    let count_sql = format!(
+                        "{cte} SELECT count(*), COALESCE(sum(CASE WHEN manager_id = $2 THEN 1 ELSE 0 END), 0)::bigint, \
+                         COALESCE(sum(CASE WHEN COALESCE(last_progression_at, hired_at) <= $3 THEN 1 ELSE 0 END), 0)::bigint FROM t"
+                    );
+                    let stmt = c.prepare_cached(&count_sql).await.db()?;
+                    let r = c.query_one(&stmt, &[&org.0, &manager.0, &q.stalled_before]).await.db()?;
+                    (rows::get(&r, 0)?, rows::get(&r, 1)?, rows::get(&r, 2)?)
+                }
+            };
+            let items = found.iter().map(rows::person).collect::<StoreResult<Vec<_>>>()?;
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            Ok(TeamPage { items, total: n(total), direct: n(direct), stalled: n(stalled) })
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org))]
@@ -330,70 +350,35 @@ impl Store for PgStore {
             args.push(c);
         }
         args.push(&q.stalled_before);
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(&sql).await.db()?;
-        let found = c.query(&stmt, &args).await.db()?;
-        found
-            .iter()
-            .map(|r| {
-                Ok(ShapeCell {
-                    department: rows::get(r, 0)?,
-                    level: rows::get(r, 1)?,
-                    bucket: u8::try_from(rows::get::<i32>(r, 2)?).unwrap_or(4),
-                    people: u64::try_from(rows::get::<i64>(r, 3)?).unwrap_or(0),
-                    stalled: u64::try_from(rows::get::<i64>(r, 4)?).unwrap_or(0),
+        self.read(async |c| {
+            let stmt = c.prepare_cached(&sql).await.db()?;
+            let found = c.query(&stmt, &args).await.db()?;
+            found
+                .iter()
+                .map(|r| {
+                    Ok(ShapeCell {
+                        department: rows::get(r, 0)?,
+                        level: rows::get(r, 1)?,
+                        bucket: u8::try_from(rows::get::<i32>(r, 2)?).unwrap_or(4),
+                        people: u64::try_from(rows::get::<i64>(r, 3)?).unwrap_or(0),
+                        stalled: u64::try_from(rows::get::<i64>(r, 4)?).unwrap_or(0),
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
+        .await
     }
 
     /// Replace the org's people rows with a fold of every subject's events, holding
-    /// the ledger head lock so no append interleaves. Streams the ledger through a
-    /// portal in (subject, occurred_at, seq) order: one person's history in memory.
+    /// the ledger head lock so no append interleaves ([`rebuild_people`]).
     #[instrument(skip_all, fields(%org))]
     async fn rebuild(&self, org: OrgId) -> StoreResult<RebuildReport> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.db()?;
         lock_head(&tx, org).await?.ok_or(StoreError::NotFound)?;
-        tx.execute("DELETE FROM people WHERE org_id = $1", &[&org.0]).await.db()?;
-        let stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 ORDER BY subject, occurred_at, seq")).await.db()?;
-        let portal = tx.bind(&stmt, &[&org.0]).await.db()?;
-        let upsert = tx.prepare_cached(&UPSERT_PERSON).await.db()?;
-        let mut fold = RebuildFold::default();
-        let mut folded: Vec<Person> = Vec::new();
-        loop {
-            let chunk = tx.query_portal(&portal, REBUILD_CHUNK).await.db()?;
-            let done = chunk.len() < REBUILD_CHUNK as usize;
-            for row in &chunk {
-                folded.extend(fold.push(rows::event(row)?));
-            }
-            if done {
-                folded.extend(fold.finish());
-            }
-            // Write what this chunk completed, pipelined, before fetching the next.
-            let params: Vec<PersonParams> = folded.iter().map(PersonParams::new).collect();
-            let writes = folded.iter().zip(&params).map(|(p, pp)| {
-                let upsert = &upsert;
-                let tx = &tx;
-                async move { tx.execute(upsert, &pp.params(p)).await.db() }
-            });
-            futures_util::future::try_join_all(writes).await?;
-            folded.clear();
-            if done {
-                break;
-            }
-        }
-        // The credentials' revocations are the ledger's too (never un-revoking one
-        // recorded before revocations were events).
-        let revoke = tx
-            .prepare("UPDATE issued_credentials SET revoked_at = $3, revoked_by = $4, revoke_reason = $5 WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL")
-            .await
-            .db()?;
-        for r in fold.take_revocations() {
-            tx.execute(&revoke, &[&r.credential, &org.0, &r.at, &r.by.map(|p| p.0), &r.reason]).await.db()?;
-        }
+        let report = rebuild_people(&tx, org).await?;
         tx.commit().await.db()?;
-        Ok(fold.report())
+        Ok(report)
     }
 
     #[instrument(skip_all, fields(id = %token.id))]
@@ -464,10 +449,12 @@ impl Store for PgStore {
     /// Events from the ledger heads (no count over 50 M rows); people by count.
     #[instrument(skip_all)]
     async fn stats(&self) -> StoreResult<StoreStats> {
-        let c = self.conn().await?;
-        let row = c.query_one("SELECT (SELECT COALESCE(sum(events), 0)::bigint FROM ledger_heads), (SELECT count(*) FROM people)", &[]).await.db()?;
-        let (events, people): (i64, i64) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
-        Ok(StoreStats { events: events.max(0) as u64, people: people.max(0) as u64, write_queue_depth: 0 })
+        self.read(async |c| {
+            let row = c.query_one("SELECT (SELECT COALESCE(sum(events), 0)::bigint FROM ledger_heads), (SELECT count(*) FROM people)", &[]).await.db()?;
+            let (events, people): (i64, i64) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
+            Ok(StoreStats { events: events.max(0) as u64, people: people.max(0) as u64, write_queue_depth: 0 })
+        })
+        .await
     }
 
     async fn probe_write(&self) -> StoreResult<()> {
@@ -477,4 +464,51 @@ impl Store for PgStore {
     async fn bulk_load(&self, org: OrgId, source: &mut dyn rungs_core::ledger::bulk::EventSource) -> StoreResult<rungs_core::ledger::bulk::BulkLoaded> {
         self.bulk(org, source).await
     }
+}
+
+/// Replace `org`'s people rows with a fold of its ledger, in `tx` (which holds the
+/// ledger head lock, or the migration lock). Streams the ledger through a portal in
+/// (subject, occurred_at, seq) order: one person's history in memory.
+pub(super) async fn rebuild_people(tx: &deadpool_postgres::Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
+    tx.execute("DELETE FROM people WHERE org_id = $1", &[&org.0]).await.db()?;
+    let stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 ORDER BY subject, occurred_at, seq")).await.db()?;
+    let portal = tx.bind(&stmt, &[&org.0]).await.db()?;
+    let upsert = tx.prepare_cached(&UPSERT_PERSON).await.db()?;
+    let mut fold = RebuildFold::default();
+    let mut folded: Vec<Person> = Vec::new();
+    loop {
+        let chunk = tx.query_portal(&portal, REBUILD_CHUNK).await.db()?;
+        let done = chunk.len() < REBUILD_CHUNK as usize;
+        for row in &chunk {
+            folded.extend(fold.push(rows::event(row)?));
+        }
+        if done {
+            folded.extend(fold.finish());
+        }
+        // Write what this chunk completed, pipelined, before fetching the next.
+        let params: Vec<PersonParams> = folded.iter().map(PersonParams::new).collect();
+        let writes = folded.iter().zip(&params).map(|(p, pp)| {
+            let upsert = &upsert;
+            async move { tx.execute(upsert, &pp.params(p)).await.db() }
+        });
+        futures_util::future::try_join_all(writes).await?;
+        folded.clear();
+        if done {
+            break;
+        }
+    }
+    // The credentials' revocations are the ledger's too (never un-revoking one
+    // recorded before revocations were events). None before the credentials table
+    // existed, so a migration's refold never names it.
+    let revocations = fold.take_revocations();
+    if !revocations.is_empty() {
+        let revoke = tx
+            .prepare("UPDATE issued_credentials SET revoked_at = $3, revoked_by = $4, revoke_reason = $5 WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL")
+            .await
+            .db()?;
+        for r in revocations {
+            tx.execute(&revoke, &[&r.credential, &org.0, &r.at, &r.by.map(|p| p.0), &r.reason]).await.db()?;
+        }
+    }
+    Ok(fold.report())
 }

@@ -84,49 +84,60 @@ impl RecognitionStore for PgStore {
 
     #[instrument(skip_all, fields(%org))]
     async fn recognition_received(&self, org: OrgId, person: PersonId, since: Option<DateTime<Utc>>) -> StoreResult<Received> {
-        let c = self.conn().await?;
-        let sql = format!(
-            "SELECT COALESCE(SUM({POINTS}), 0)::int8, COUNT(*) FROM events e \
-             WHERE e.org_id = $1 AND e.subject = $2 AND e.kind = 'recognition' AND ($3::timestamptz IS NULL OR e.occurred_at >= $3) AND {IN_FORCE}"
-        );
-        let stmt = c.prepare_cached(&sql).await.db()?;
-        let row = c.query_one(&stmt, &[&org.0, &person.0, &since]).await.db()?;
-        let (points, count): (i64, i64) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
-        Ok(Received { points: points.max(0) as u64, count: count.max(0) as u64 })
+        self.read(async |c| {
+            let sql = format!(
+                "SELECT COALESCE(SUM({POINTS}), 0)::int8, COUNT(*) FROM events e \
+                 WHERE e.org_id = $1 AND e.subject = $2 AND e.kind = 'recognition' AND ($3::timestamptz IS NULL OR e.occurred_at >= $3) AND {IN_FORCE}"
+            );
+            let stmt = c.prepare_cached(&sql).await.db()?;
+            let row = c.query_one(&stmt, &[&org.0, &person.0, &since]).await.db()?;
+            let (points, count): (i64, i64) = (rows::get(&row, 0)?, rows::get(&row, 1)?);
+            Ok(Received { points: points.max(0) as u64, count: count.max(0) as u64 })
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org))]
     async fn recognition_feed(&self, org: OrgId, q: &FeedQuery) -> StoreResult<Vec<FeedItem>> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(&FEED).await.db()?;
-        let person: Option<Uuid> = q.person.map(|p| p.0);
-        let found = c.query(&stmt, &[&org.0, &q.before_seq.unwrap_or(i64::MAX), &person, &i64::from(q.limit)]).await.db()?;
-        found
-            .iter()
-            .map(|r| {
-                let giver_name: Option<String> = rows::get(r, 12)?;
-                let receiver_name: Option<String> = rows::get(r, 13)?;
-                Ok(FeedItem { event: rows::event(r)?, giver_name, receiver_name: receiver_name.unwrap_or_default() })
-            })
-            .collect()
+        self.read(async |c| {
+            let stmt = c.prepare_cached(&FEED).await.db()?;
+            let person: Option<Uuid> = q.person.map(|p| p.0);
+            let found = c.query(&stmt, &[&org.0, &q.before_seq.unwrap_or(i64::MAX), &person, &i64::from(q.limit)]).await.db()?;
+            found
+                .iter()
+                .map(|r| {
+                    let giver_name: Option<String> = rows::get(r, 12)?;
+                    let receiver_name: Option<String> = rows::get(r, 13)?;
+                    Ok(FeedItem { event: rows::event(r)?, giver_name, receiver_name: receiver_name.unwrap_or_default() })
+                })
+                .collect()
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(%org))]
     async fn recognition_flows(&self, org: OrgId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Flow>> {
-        let c = self.conn().await?;
-        let sql = format!(
-            "SELECT e.actor, e.subject, SUM({POINTS})::int8, COUNT(*) FROM events e \
-             WHERE e.org_id = $1 AND e.kind = 'recognition' AND e.actor IS NOT NULL AND e.occurred_at >= $2 AND e.occurred_at < $3 \
-             AND {POINTS} > 0 AND {IN_FORCE} GROUP BY e.actor, e.subject"
-        );
-        let stmt = c.prepare_cached(&sql).await.db()?;
-        let found = c.query(&stmt, &[&org.0, &from, &to]).await.db()?;
-        found
-            .iter()
-            .map(|r| {
-                let (points, count): (i64, i64) = (rows::get(r, 2)?, rows::get(r, 3)?);
-                Ok(Flow { giver: PersonId(rows::get(r, 0)?), receiver: PersonId(rows::get(r, 1)?), points: points.max(0) as u64, count: count.max(0) as u64 })
-            })
-            .collect()
+        self.read(async |c| {
+            let sql = format!(
+                "SELECT e.actor, e.subject, SUM({POINTS})::int8, COUNT(*) FROM events e \
+                 WHERE e.org_id = $1 AND e.kind = 'recognition' AND e.actor IS NOT NULL AND e.occurred_at >= $2 AND e.occurred_at < $3 \
+                 AND {POINTS} > 0 AND {IN_FORCE} GROUP BY e.actor, e.subject"
+            );
+            let stmt = c.prepare_cached(&sql).await.db()?;
+            let found = c.query(&stmt, &[&org.0, &from, &to]).await.db()?;
+            found
+                .iter()
+                .map(|r| {
+                    let (points, count): (i64, i64) = (rows::get(r, 2)?, rows::get(r, 3)?);
+                    Ok(Flow {
+                        giver: PersonId(rows::get(r, 0)?),
+                        receiver: PersonId(rows::get(r, 1)?),
+                        points: points.max(0) as u64,
+                        count: count.max(0) as u64,
+                    })
+                })
+                .collect()
+        })
+        .await
     }
 }

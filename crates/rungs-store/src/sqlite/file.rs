@@ -8,6 +8,10 @@
 //! writer, nor it them). The copy is compacted, has no WAL of its own and is written
 //! to a temporary name beside the target, fsynced, then renamed into place: a crash
 //! leaves either no file or a complete one.
+//!
+//! Every database file rungs makes (a new database, a backup, a restored copy) is
+//! private to its owner (0600 on Unix), whatever the umask: it holds the ledger and
+//! password hashes. SQLite gives the `-wal` and `-shm` files the database's mode.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -57,6 +61,7 @@ pub fn backup_into(src: &Path, dst: &Path) -> Result<u64, FileError> {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
+    make_private(&tmp).map_err(io_err(&tmp))?;
     std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io_err(&tmp))?;
     std::fs::rename(&tmp, dst).map_err(io_err(dst))?;
     sync_dir(dst);
@@ -145,6 +150,7 @@ pub fn restore_into(from: &Path, target: &Path) -> Result<u64, FileError> {
     }
     let tmp = temp_beside(target);
     let n = std::fs::copy(from, &tmp).map_err(io_err(&tmp))?;
+    make_private(&tmp).map_err(io_err(&tmp))?;
     std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io_err(&tmp))?;
     // Checked again just before the rename: a server may have created it meanwhile.
     if let Err(e) = refuse_restore_target(target) {
@@ -154,6 +160,32 @@ pub fn restore_into(from: &Path, target: &Path) -> Result<u64, FileError> {
     std::fs::rename(&tmp, target).map_err(io_err(target))?;
     sync_dir(target);
     Ok(n)
+}
+
+/// Create `path` as an empty file (an empty SQLite database) readable and writable by
+/// its owner only, unless it exists already.
+pub(crate) fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Make `path` readable and writable by its owner only.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// The `-wal` file beside a database.

@@ -68,11 +68,27 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<Vec<i64>, OpenError> {
         .map_err(fail(m.version, m.name))?;
         applied.push(m.version);
     }
+    if crate::needs_refold(&applied) {
+        refold(&tx).map_err(|e| OpenError::Migration { version: known, name: "rebuild of the projections", reason: e.to_string() })?;
+    }
     tx.commit().map_err(fail(known, "commit"))?;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied SQLite migrations");
     }
     Ok(applied)
+}
+
+/// Fold every organization's projections again from its ledger, in the migration's
+/// transaction (see [`crate::REFOLD_AFTER`]).
+fn refold(tx: &rusqlite::Transaction<'_>) -> rungs_core::store::StoreResult<()> {
+    use super::rows::Db;
+    let ids: Vec<Vec<u8>> = tx.prepare("SELECT id FROM organizations").db()?.query_map([], |r| r.get(0)).db()?.collect::<Result<_, _>>().db()?;
+    for id in ids {
+        let org = rungs_core::OrgId(uuid::Uuid::from_slice(&id).map_err(rungs_core::store::StoreError::unexpected)?);
+        let report = super::queries::rebuild(tx, org)?;
+        tracing::info!(%org, people = report.people, events = report.events, "projections rebuilt after a migration");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The SQLite backend: the embedded default. One writer thread owns the write
 //! connection and group-commits appends ([`writer`]); reads go to a small pool of
 //! connections on tokio's blocking threads. WAL lets readers run beside the writer.
+//! A read whose caller went away is interrupted and its connection pooled again
+//! ([`cancel`]).
 //!
 //! Durability: `journal_mode = WAL` with `synchronous = FULL`, so a commit is fsynced
 //! to the WAL before an append is acknowledged; `NORMAL` would lose the last commits
@@ -10,6 +12,7 @@ mod append;
 mod badges;
 mod bulk;
 mod calendar;
+mod cancel;
 mod credentials;
 mod evidence;
 mod facts;
@@ -32,6 +35,7 @@ pub mod work;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -68,6 +72,8 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
         }
+        // A new database is private from its first byte (see `file`).
+        file::create_private(&path).map_err(|e| fail(&e))?;
         health::refuse_read_only(&path, None)?;
         let mut conn = connect(&path, Role::Writer).map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ReadOnly) => OpenError::ReadOnly { path: path.clone(), reason: e.to_string() },
@@ -78,7 +84,13 @@ impl SqliteStore {
         let work = Arc::new(work::Counter::default());
         let readers = (0..READERS).map(|_| reader(&path, &work)).collect::<rusqlite::Result<Vec<_>>>().map_err(|e| fail(&e))?;
         let writer = Writer::spawn(conn).map_err(|e| fail(&e))?;
-        let readers = Arc::new(ReadPool { path: path.clone(), conns: Mutex::new(readers), permits: Arc::new(Semaphore::new(READERS)), work });
+        let readers = Arc::new(ReadPool {
+            path: path.clone(),
+            conns: Mutex::new(readers),
+            permits: Arc::new(Semaphore::new(READERS)),
+            work,
+            slow_for_tests: AtomicU64::new(0),
+        });
         tracing::info!(path = %path.display(), "opened SQLite store");
         Ok(SqliteStore { writer, readers, path, frameworks: Default::default() })
     }
@@ -98,8 +110,19 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Tests only: every read first counts to `rows` in a recursive CTE on its own
+    /// connection (0, the default, turns this off), so a test can abandon a read in
+    /// the middle of a long statement, through the real pool. Otherwise it costs one
+    /// atomic load per read.
+    #[doc(hidden)]
+    pub fn slow_reads_for_tests(&self, rows: u64) {
+        self.readers.slow_for_tests.store(rows, Ordering::Relaxed);
+    }
+
     /// Run a read on a pooled connection on the blocking pool. Never holds a lock
     /// across an await: the pool mutex is only taken inside the blocking closure.
+    /// Dropping the returned future before it is ready interrupts the read and frees
+    /// its connection and thread ([`cancel`]).
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -107,16 +130,26 @@ impl SqliteStore {
     {
         let pool = self.readers.clone();
         let permit = pool.permits.clone().acquire_owned().await.map_err(rungs_core::store::StoreError::unexpected)?;
+        let read = Arc::new(cancel::Read::default());
+        let _abandon = cancel::Abandon(read.clone());
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            pool.work.read();
-            let conn = match pool.take() {
+            let reader = match pool.take() {
                 Some(c) => c,
-                // A reader was lost to a panic: replace it.
+                // A reader was lost to a panic or a failed reset: replace it.
                 None => reader(&pool.path, &pool.work).db()?,
             };
-            let r = f(&conn);
-            pool.put(conn);
+            if !read.start(&reader) {
+                pool.put(reader);
+                return Err(rungs_core::store::StoreError::unexpected("the read was abandoned before it started"));
+            }
+            pool.work.read();
+            let r = match pool.slow_for_tests.load(Ordering::Relaxed) {
+                0 => f(&reader.conn),
+                rows => slow_for_tests(&reader.conn, rows).and_then(|()| f(&reader.conn)),
+            };
+            read.finish();
+            pool.put(reader);
             r
         })
         .await
@@ -124,20 +157,34 @@ impl SqliteStore {
     }
 }
 
+/// See [`SqliteStore::slow_reads_for_tests`].
+fn slow_for_tests(conn: &Connection, rows: u64) -> StoreResult<()> {
+    let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?1) SELECT count(*) FROM c";
+    conn.query_row(sql, [i64::try_from(rows).unwrap_or(i64::MAX)], |r| r.get::<_, i64>(0)).db()?;
+    Ok(())
+}
+
 struct ReadPool {
     path: PathBuf,
-    conns: Mutex<Vec<Connection>>,
+    conns: Mutex<Vec<cancel::Reader>>,
     /// Bounds concurrent reads to the pool size, so waiting is async, not blocking.
     permits: Arc<Semaphore>,
     work: Arc<work::Counter>,
+    slow_for_tests: AtomicU64,
 }
 
 impl ReadPool {
-    fn take(&self) -> Option<Connection> {
+    fn take(&self) -> Option<cancel::Reader> {
         self.conns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop()
     }
-    fn put(&self, c: Connection) {
-        self.conns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(c);
+    /// Back into the pool, unless an interrupted read left it unusable (then closed;
+    /// the next read opens a new one).
+    fn put(&self, r: cancel::Reader) {
+        if r.reset() {
+            self.conns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(r);
+        } else {
+            tracing::warn!("a read connection could not be reset after an interrupted read: closed");
+        }
     }
 }
 
@@ -147,11 +194,12 @@ enum Role {
     Reader,
 }
 
-/// A read connection whose work is counted into `work`.
-fn reader(path: &Path, work: &Arc<work::Counter>) -> rusqlite::Result<Connection> {
+/// A read connection whose work is counted into `work`, and which can be stopped.
+fn reader(path: &Path, work: &Arc<work::Counter>) -> rusqlite::Result<cancel::Reader> {
     let conn = connect(path, Role::Reader)?;
-    work::Counter::watch(work, &conn);
-    Ok(conn)
+    let stop = Arc::new(AtomicBool::new(false));
+    work::Counter::watch(work, &stop, &conn);
+    Ok(cancel::Reader::new(conn, stop))
 }
 
 fn connect(path: &Path, role: Role) -> rusqlite::Result<Connection> {

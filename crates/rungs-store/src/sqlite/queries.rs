@@ -454,7 +454,7 @@ impl Store for SqliteStore {
 /// Replace the org's people rows with a fold of every subject's events. Streams the
 /// ledger in events_by_subject order (subject, occurred_at, seq), so memory holds one
 /// person's history at a time and no sort is needed.
-fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
+pub(super) fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
     org_exists(tx, org)?;
     tx.execute("DELETE FROM people WHERE org_id = ?1", [org.as_bytes()]).db()?;
     let mut stmt = tx.prepare(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = ?1 ORDER BY subject, occurred_at, seq")).db()?;
@@ -468,11 +468,17 @@ fn rebuild(tx: &Transaction<'_>, org: OrgId) -> StoreResult<RebuildReport> {
     if let Some(p) = fold.finish() {
         rows::upsert_person(tx, &p).db()?;
     }
-    let mut revoke = tx
-        .prepare("UPDATE issued_credentials SET revoked_at = ?3, revoked_by = ?4, revoke_reason = ?5 WHERE id = ?1 AND org_id = ?2 AND revoked_at IS NULL")
-        .db()?;
-    for r in fold.take_revocations() {
-        revoke.execute(rusqlite::params![r.credential.as_bytes(), org.as_bytes(), micros(r.at), r.by.map(|p| *p.as_bytes()), r.reason]).db()?;
+    // The credentials' revocations are the ledger's too (never un-revoking one
+    // recorded before revocations were events). None before the credentials table
+    // existed, so a migration's refold never names it.
+    let revocations = fold.take_revocations();
+    if !revocations.is_empty() {
+        let mut revoke = tx
+            .prepare("UPDATE issued_credentials SET revoked_at = ?3, revoked_by = ?4, revoke_reason = ?5 WHERE id = ?1 AND org_id = ?2 AND revoked_at IS NULL")
+            .db()?;
+        for r in revocations {
+            revoke.execute(rusqlite::params![r.credential.as_bytes(), org.as_bytes(), micros(r.at), r.by.map(|p| *p.as_bytes()), r.reason]).db()?;
+        }
     }
     Ok(fold.report())
 }

@@ -3,10 +3,11 @@
 //! handler on every read connection). A page whose count grows with the size of the
 //! viewer's team reads something per person; `crates/rungs-web/tests/it/scale.rs`
 //! compares the counts of every page for a team of 10 and of 1,000 to catch that.
-//! Counting costs one atomic add per 1,000 instructions.
+//! Counting costs one atomic add per 1,000 instructions. The same handler stops a
+//! read whose caller went away (see [`super::cancel`]).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Instructions between two calls of the progress handler.
 pub(crate) const OPS_PER_TICK: i32 = 1_000;
@@ -42,14 +43,15 @@ impl Counter {
         Work { reads: self.reads.load(Ordering::Relaxed), kilo_ops: self.kilo_ops.load(Ordering::Relaxed) }
     }
 
-    /// Count this connection's instructions into `counter`.
-    pub(crate) fn watch(counter: &Arc<Counter>, conn: &rusqlite::Connection) {
-        let c = counter.clone();
+    /// Count this connection's instructions into `counter`, and interrupt whatever
+    /// it runs while `stop` is set (returning `true` makes SQLite interrupt it).
+    pub(crate) fn watch(counter: &Arc<Counter>, stop: &Arc<AtomicBool>, conn: &rusqlite::Connection) {
+        let (c, stop) = (counter.clone(), stop.clone());
         conn.progress_handler(
             OPS_PER_TICK,
             Some(move || {
                 c.kilo_ops.fetch_add(1, Ordering::Relaxed);
-                false
+                stop.load(Ordering::Relaxed)
             }),
         );
     }

@@ -7,6 +7,7 @@
 #[macro_use]
 mod conformance;
 mod bulk;
+mod cancel;
 mod perf;
 mod postgres;
 mod props;

@@ -214,3 +214,44 @@ async fn two_instances_record_each_decision_once() {
     let second = db.another_instance().await;
     crate::conformance::proposals::decide_at_once(&[db.store.clone(), second]).await;
 }
+
+/// A database left at migration step 1 (a ledger, no people projection yet) opens
+/// with its people folded from the ledger, equal to those of the database it was
+/// copied from (`rungs_store::REFOLD_AFTER`; SQLite's side is the upgrade fixtures'
+/// test in `crates/rungs/tests/it/upgrade.rs`).
+#[tokio::test]
+async fn a_ledger_from_before_the_people_projection_gets_its_people_on_upgrade() {
+    let Some(full) = PgDb::new().await else { return };
+    let Some(old) = EmptyPgDb::new().await else { return };
+    let org = new_org(&full.store).await;
+    let ada = hire(&full.store, org, "Ada").await;
+    hire(&full.store, org, "Bo").await;
+    append1(&full.store, event(org, ada, day(3), win("first win"))).await;
+    append1(&full.store, event(org, ada, day(5), promotion("l2"))).await;
+
+    // Step 1 exactly as its migration made it, with the full database's rows in it.
+    let (c, conn) = tokio_postgres::connect(&old.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    c.batch_execute(rungs_store::postgres::migrate::MIGRATIONS[0].sql).await.unwrap();
+    c.batch_execute(
+        "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); \
+         INSERT INTO schema_migrations (version, name) VALUES (1, 'ledger')",
+    )
+    .await
+    .unwrap();
+    let src = raw(&full).await;
+    for table in ["organizations", "frameworks", "ledger_heads", "events"] {
+        for row in src.query(&format!("SELECT row_to_json(t)::text FROM {table} t"), &[]).await.unwrap() {
+            let json: String = row.get(0);
+            let sql = format!("INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_record(NULL::{table}, $1::text::json)");
+            c.execute(&sql, &[&json]).await.unwrap();
+        }
+    }
+    drop(c);
+
+    let upgraded = rungs_store::open_postgres(&old.url).await.unwrap();
+    let people = upgraded.all_people(org).await.unwrap();
+    assert_eq!(people.len(), 2);
+    assert_eq!(people, full.store.all_people(org).await.unwrap(), "the people folded on upgrade are the live ones");
+    upgraded.close();
+}

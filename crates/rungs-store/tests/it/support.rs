@@ -98,13 +98,42 @@ impl PgDb {
 impl Drop for PgDb {
     fn drop(&mut self) {
         self.pg.close();
-        let (admin, sql) = (self.admin.clone(), format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        // Drop runs inside the test's runtime; a thread with its own runtime may block.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(admin_exec(&admin, &sql));
-        })
-        .join();
+        drop_database(&self.admin, &self.name);
+    }
+}
+
+/// Drop the database `name` and every connection to it.
+fn drop_database(admin: &str, name: &str) {
+    let (admin, sql) = (admin.to_string(), format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    // Drop runs inside the test's runtime; a thread with its own runtime may block.
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(admin_exec(&admin, &sql));
+    })
+    .join();
+}
+
+/// A fresh PostgreSQL database with nothing in it (not even migrations), dropped
+/// with this guard: for building a database as an older rungs left it.
+pub struct EmptyPgDb {
+    pub name: String,
+    pub admin: String,
+    pub url: String,
+}
+
+impl EmptyPgDb {
+    pub async fn new() -> Option<Self> {
+        let admin = pg_admin_url()?;
+        let name = format!("rungs_test_{}", uuid::Uuid::now_v7().simple());
+        admin_exec(&admin, &format!("CREATE DATABASE {name}")).await;
+        let url = with_database(&admin, &name);
+        Some(EmptyPgDb { name, admin, url })
+    }
+}
+
+impl Drop for EmptyPgDb {
+    fn drop(&mut self) {
+        drop_database(&self.admin, &self.name);
     }
 }
 

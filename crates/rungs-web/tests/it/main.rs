@@ -2,6 +2,7 @@
 //! SQLite database per test. One binary, one module per resource.
 #![allow(clippy::unwrap_used)] // tests and benches stop at the first surprise
 
+mod abandoned;
 mod access;
 mod analytics;
 mod authz_first;

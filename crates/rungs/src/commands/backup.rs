@@ -33,7 +33,9 @@ This is a PostgreSQL database: back it up with PostgreSQL's own tools (docs/oper
 /// Events read per round trip while digesting.
 const CHUNK: u32 = 5_000;
 
-pub async fn backup(db: &str, out: &Path) -> anyhow::Result<ExitCode> {
+/// `issuer_key`: the credential issuer's key file, which lives beside the database,
+/// not in it; the command reminds the operator to keep it with the backup.
+pub async fn backup(db: &str, out: &Path, issuer_key: &Path) -> anyhow::Result<ExitCode> {
     let Some(src) = rungs_store::sqlite_file(db)? else {
         println!("{POSTGRES_PROCEDURE}");
         return Ok(ExitCode::from(2));
@@ -44,7 +46,14 @@ pub async fn backup(db: &str, out: &Path) -> anyhow::Result<ExitCode> {
     let (from, to) = (src.clone(), out.to_path_buf());
     let bytes = tokio::task::spawn_blocking(move || file::backup_into(&from, &to)).await??;
     println!("copied {} to {} ({bytes} bytes)", src.display(), out.display());
-    verify_copy(db, out).await
+    let verdict = verify_copy(db, out).await?;
+    if issuer_key.is_file() {
+        println!(
+            "note: the credential issuer key {} is not inside the database: keep a copy with this backup, as secret as the database (docs/operations.md)",
+            issuer_key.display()
+        );
+    }
+    Ok(verdict)
 }
 
 /// Check the copy at `copy` against the live database `db`.

@@ -3,8 +3,8 @@
 //!
 //! SQLite: the file's integrity, the WAL's size, the schema against this build's
 //! migrations, free disk beside the database, the clock against the ledger's newest
-//! entry, and the permissions of the database and of a configuration file holding a
-//! secret. PostgreSQL keeps integrity, WAL and disk to itself: the doctor checks it can
+//! entry, and the permissions of the database, of the credential issuer's signing key
+//! and of a configuration file holding a secret. PostgreSQL keeps integrity, WAL and disk to itself: the doctor checks it can
 //! connect and that the schema is not newer than this build.
 
 use std::path::Path;
@@ -32,7 +32,7 @@ impl Report {
     }
 }
 
-pub async fn run(db: &str, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub async fn run(db: &str, issuer_key: &Path, config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut r = Report::default();
     match rungs_store::sqlite_file(db)? {
         Some(path) => {
@@ -48,6 +48,7 @@ pub async fn run(db: &str, config: Option<&Path>) -> anyhow::Result<ExitCode> {
             Err(e) => r.problem("database", &format!("{e:#}"), "check the URL, that PostgreSQL runs, and that this rungs is not older than the schema"),
         },
     }
+    key_file(issuer_key, &mut r);
     clock(&mut r);
     if let Some(c) = config {
         config_file(c, &mut r);
@@ -138,6 +139,29 @@ fn permissions(path: &Path, r: &mut Report) {
 
 #[cfg(not(unix))]
 fn permissions(_: &Path, _: &mut Report) {}
+
+/// The credential issuer's signing key: whoever reads it can issue credentials in the
+/// organization's name. Made 0600 by `init`, `serve` and `demo`.
+#[cfg(unix)]
+fn key_file(path: &Path, r: &mut Report) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(m) = std::fs::metadata(path) else {
+        return r.ok("issuer key", &format!("{} not made yet (init, serve and demo make it, mode 0600)", path.display()));
+    };
+    let mode = m.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        r.problem(
+            "issuer key",
+            &format!("{} is {mode:04o}: others can sign credentials in the organization's name", path.display()),
+            &format!("chmod 600 {} (owned by the user rungs runs as)", path.display()),
+        );
+    } else {
+        r.ok("issuer key", &format!("{} is {mode:04o}", path.display()));
+    }
+}
+
+#[cfg(not(unix))]
+fn key_file(_: &Path, _: &mut Report) {}
 
 #[cfg(unix)]
 fn config_file(path: &Path, r: &mut Report) {

@@ -164,8 +164,8 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
             let issuer = issuer::load(&db, &issuer, email.public_url.as_deref())?;
             return crate::demo::run(&db, people, seed, &listen, no_serve, truths, &email, &integrations, issuer).await;
         }
-        Command::Doctor { db } => return doctor::run(&db.db, config).await,
-        Command::Backup { db, out } => return backup::backup(&db.db, &out).await,
+        Command::Doctor { db, issuer } => return doctor::run(&db.db, &issuer::key_path(&db.db, issuer.issuer_key.as_deref()), config).await,
+        Command::Backup { db, out, issuer } => return backup::backup(&db.db, &out, &issuer::key_path(&db.db, issuer.issuer_key.as_deref())).await,
         Command::Restore { file, db } => return backup::restore(&file, &db.db).await,
         Command::Credential { action } => return credential::run(action).await,
         Command::Config { .. } => {}

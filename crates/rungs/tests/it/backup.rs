@@ -110,6 +110,26 @@ fn restore_refuses_a_live_database() {
     drop(server);
 }
 
+/// A backup and a restored copy hold the ledger and password hashes: readable by
+/// their owner only, whatever the umask (`rungs doctor` would flag them otherwise).
+#[cfg(unix)]
+#[test]
+fn backups_and_restored_databases_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let db = db(dir.path(), "live.db");
+    init(&db);
+    let backup = path(dir.path(), "b.db");
+    let out = run(&["backup", "--db", &db, "--out", &backup.to_string_lossy()], 0);
+    assert!(stdout(&out).contains(&format!("the credential issuer key {db}.issuer-key is not inside the database")), "{}", stdout(&out));
+    let target = db_path(dir.path(), "restored.db");
+    run(&["restore", &backup.to_string_lossy(), "--db", &target], 0);
+    for (what, p) in [("the database", db.clone()), ("the backup", backup.to_string_lossy().into_owned()), ("the restored copy", target)] {
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{what} {p} is {mode:o}");
+    }
+}
+
 #[test]
 fn backup_of_a_postgres_database_prints_the_procedure() {
     let out = run(&["backup", "--db", "postgres://rungs@db.invalid/rungs", "--out", "x.db"], 2);

@@ -10,16 +10,22 @@ fn doctor_passes_a_sound_install_and_names_what_to_fix() {
     let dir = tempdir();
     let db = db(dir.path(), "doc.db");
     init(&db);
-    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let wal = format!("{db}-wal");
-    if std::path::Path::new(&wal).exists() {
-        std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    // As `init` left it, whatever the umask: the database is private (rungs makes it
+    // 0600), so a fresh install passes every check.
+    let mode = |p: &str| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600, "a new database is private");
     let out = run(&["doctor", "--db", &db], 0);
     let text = stdout(&out);
-    for check in ["integrity", "migrations", "WAL", "disk", "permissions", "clock"] {
+    for check in ["integrity", "migrations", "WAL", "disk", "permissions", "issuer key", "clock"] {
         assert!(text.contains(&format!("ok       {check}")), "{check}: {text}");
     }
+
+    // The credential issuer's signing key, readable by others.
+    let key = format!("{db}.issuer-key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = run(&["doctor", "--db", &db], 1);
+    assert!(stdout(&out).contains(&format!("fix: chmod 600 {key}")), "{}", stdout(&out));
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
 
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = run(&["doctor", "--db", &db], 1);
