@@ -257,6 +257,14 @@ fn describe(e: &reqwest::Error) -> String {
         s.push_str(&format!(": {inner}"));
         src = inner.source();
     }
+    // The most common mistake with a private receiver, said in words first (the log
+    // keeps 300 characters): `openssl req -x509` makes a CA certificate, which TLS
+    // refuses as a server's own.
+    if s.contains("CaUsedAsEndEntity") {
+        s = format!(
+            "the receiver presents a CA certificate as its own (a self-signed certificate made with CA:TRUE): sign its certificate with that CA, or remake it with basicConstraints=CA:FALSE (docs/WEBHOOKS.md). {s}"
+        );
+    }
     s
 }
 
