@@ -216,6 +216,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
     ("invite.html", include_str!("../../templates/invite.html")),
+    ("signed_out.html", include_str!("../../templates/signed_out.html")),
     ("org_calendar.html", include_str!("../../templates/org_calendar.html")),
     ("cycle_new.html", include_str!("../../templates/cycle_new.html")),
     ("overview.html", include_str!("../../templates/overview.html")),
