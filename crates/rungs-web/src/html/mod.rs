@@ -38,6 +38,7 @@ mod proposals;
 mod recognition;
 mod scim_tokens;
 mod shape_charts;
+mod sign_ins;
 mod sso;
 mod suggestions;
 mod team;
@@ -143,6 +144,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/notifications/settings", get(notifications::settings).post(notifications::save_settings))
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/people/{id}/invite", post(invites::send_one))
+        .route("/people/{id}/sso-links", post(sign_ins::link))
+        .route("/people/{id}/sso-links/remove", post(sign_ins::unlink))
         .route("/people/invite", post(invites::send_many))
         .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/settings/time-zone", get(calendar::page).post(calendar::save))
