@@ -4,7 +4,10 @@
 // process:
 //   OIDC_PORT=4000 OIDC_REDIRECT_URI=http://127.0.0.1:8080/sso/callback node oidc-provider.js
 // Prints `oidc-provider listening on <issuer>` when ready. A fresh RSA signing key is
-// made at every start. (Key rotation, bad nonces, wrong audiences, expiry and clock
+// made at every start. RP-initiated logout is on (oidc-provider's default): its
+// end_session_endpoint asks "Do you want to sign-out…?" and then sends the browser to
+// the registered post-logout URI, Rungs' sign-in page (OIDC_POST_LOGOUT_URI, by
+// default the redirect URI's origin + /login). (Key rotation, bad nonces, wrong audiences, expiry and clock
 // skew are tested in Rust against a provider that signs what the test asks:
 // crates/rungs-web/tests/it/sso.rs.)
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -13,6 +16,7 @@ import Provider from 'oidc-provider';
 const port = Number(process.env.OIDC_PORT ?? 4000);
 const redirect = process.env.OIDC_REDIRECT_URI;
 if (!redirect) throw new Error('set OIDC_REDIRECT_URI');
+const postLogout = process.env.OIDC_POST_LOGOUT_URI ?? `${new URL(redirect).origin}/login`;
 const issuer = `http://127.0.0.1:${port}`;
 
 function signingKey() {
@@ -25,6 +29,7 @@ const provider = new Provider(issuer, {
     client_id: process.env.OIDC_CLIENT_ID ?? 'rungs',
     client_secret: process.env.OIDC_CLIENT_SECRET ?? 'rungs-test-secret',
     redirect_uris: [redirect],
+    post_logout_redirect_uris: [postLogout],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',

@@ -1,64 +1,16 @@
 // Single sign-on in the browser, through a real OpenID provider (npm oidc-provider,
 // e2e/oidc-provider.js): Rungs runs with SSO only, so the sign-in page has no password
 // form and a password POST is refused; the demo's employee signs in at the provider
-// (authorization code + PKCE), lands on their home page, signs out (the Rungs session
-// ends), and signs in again through the stored link.
-import { test, after } from 'node:test';
+// (authorization code + PKCE), lands on their home page, signs out — the Rungs session
+// ends, and so does the provider's (RP-initiated logout: its end_session_endpoint asks,
+// then sends the browser back to Rungs' sign-in page) — and signs in again, the
+// provider asking for the login this time, through the stored link.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { useDemo, demo, newPage, freePort, checkA11y, shoot } from './support.js';
+import { useDemo, demo, newPage, checkA11y, shoot } from './support.js';
+import { withIdp, signInAtProvider } from './idp.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-let idp, idpOutput = '';
-
-/** Start the OpenID provider, then tell the demo where it is. */
-async function setup(options) {
-  options.port = await freePort();
-  const idpPort = await freePort();
-  const issuer = `http://127.0.0.1:${idpPort}`;
-  idp = spawn(process.execPath, [join(here, 'oidc-provider.js')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, OIDC_PORT: String(idpPort), OIDC_REDIRECT_URI: `http://127.0.0.1:${options.port}/sso/callback` },
-  });
-  idp.stdout.on('data', (d) => { idpOutput += d; });
-  idp.stderr.on('data', (d) => { idpOutput += d; });
-  const until = Date.now() + 30_000;
-  while (!idpOutput.includes('listening')) {
-    if (idp.exitCode !== null || Date.now() > until) throw new Error(`oidc-provider did not start:\n${idpOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  options.env = {
-    RUNGS_OIDC_ISSUER: issuer,
-    RUNGS_OIDC_CLIENT_ID: 'rungs',
-    RUNGS_OIDC_CLIENT_SECRET: 'rungs-test-secret',
-    RUNGS_OIDC_REDIRECT_BASE: `http://127.0.0.1:${options.port}`,
-    RUNGS_OIDC_SSO_ONLY: 'true',
-    RUNGS_OIDC_NAME: 'Test IdP',
-  };
-}
-const options = { setup };
-useDemo(options);
-after(() => { if (idp && idp.exitCode === null) idp.kill('SIGTERM'); });
-
-/** Sign in at the provider's development screens as `email` (when it asks), consent
- * (when it asks), and come back to the Rungs home page. */
-async function signInAtProvider(page, email) {
-  await page.goto(`${demo.base}/login`);
-  await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
-  const home = `${demo.base}/`;
-  for (let step = 0; step < 4; step++) {
-    await page.waitForURL((u) => u.href === home || u.pathname.startsWith('/interaction/'));
-    if (page.url() === home) return;
-    if (await page.locator('input[name="login"]').count() > 0) {
-      await page.locator('input[name="login"]').fill(email);
-      await page.locator('input[name="password"]').fill('any password');
-    }
-    await Promise.all([page.waitForNavigation(), page.locator('button[type="submit"]').first().click()]);
-  }
-  await page.waitForURL(home);
-}
+useDemo(withIdp({ RUNGS_OIDC_SSO_ONLY: 'true' }));
 
 test('SSO only: no password form, and a password POST is refused', async () => {
   const page = await newPage();
@@ -87,15 +39,26 @@ test('the employee signs in through the OpenID provider, signs out, and signs in
   const session = (await page.context().cookies()).find((c) => c.name === 'rungs_session');
   assert.ok(session, 'a Rungs session cookie');
 
-  // Sign out: the Rungs session ends (the old cookie no longer works).
+  // Sign out: the Rungs session ends (the old cookie no longer works), and the
+  // browser goes on to the provider to end its session too.
   await page.getByRole('button', { name: /sign out/i }).click();
-  await page.waitForURL(`${demo.base}/login`);
+  // The provider's page imports a web font it cannot fetch here: wait for its DOM only.
+  await page.waitForURL((u) => u.pathname === '/session/end' || u.href === `${demo.base}/login`, { waitUntil: 'domcontentloaded' });
+  const atProvider = new URL(page.url());
+  assert.equal(atProvider.pathname, '/session/end', `RP-initiated logout at the provider, not ${page.url()}`);
+  assert.ok(atProvider.searchParams.get('id_token_hint'), 'with the ID token as the hint');
+  assert.equal(atProvider.searchParams.get('post_logout_redirect_uri'), `${demo.base}/login`);
   const replay = await fetch(`${demo.base}/`, { headers: { cookie: `rungs_session=${session.value}`, accept: 'text/html' }, redirect: 'manual' });
   assert.equal(replay.status, 303, 'the signed-out session is refused');
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL(`${demo.base}/login`);
+  await page.getByRole('link', { name: 'Sign in with Test IdP' }).waitFor();
+  assert.equal((await page.context().cookies()).some((c) => c.name === 'rungs_session' && c.value), false, 'no Rungs session cookie left');
 
-  // Again: the provider still has its own session, so it comes straight back, and
-  // the stored (issuer, sub) link signs the same person in.
-  await signInAtProvider(page, who.email);
-  await page.getByRole('heading', { level: 1, name: /^Hello,/ }).waitFor();
+  // Again: the provider's session is over, so it asks for the login; the stored
+  // (issuer, sub) link signs the same person in.
+  const asked = await signInAtProvider(page, who.email);
+  assert.equal(asked, true, 'the provider asked for the login again: its session had ended');
+  await page.getByRole('heading', { level: 1, name: new RegExp(`^Hello, ${who.name.split(' ')[0]}`) }).waitFor();
   await page.context().close();
 });

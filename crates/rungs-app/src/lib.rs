@@ -33,6 +33,7 @@ pub mod readiness;
 pub mod recognition;
 pub mod scim;
 pub mod shape;
+pub mod sign_ins;
 pub mod spreadsheet;
 pub mod sso;
 pub mod tokens;

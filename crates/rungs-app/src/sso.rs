@@ -16,7 +16,7 @@ pub mod signin;
 use std::time::Duration;
 
 pub use id_token::IdClaims;
-pub use provider::{Pending, Provider};
+pub use provider::{Finished, Pending, Provider};
 pub use signin::{SsoSignInError, sign_in};
 
 /// The algorithms accepted by default: the asymmetric ones providers sign with.
@@ -49,10 +49,15 @@ pub struct OidcConfig {
     pub extra_scopes: Vec<String>,
     /// What the sign-in button names: "Sign in with {display_name}".
     pub display_name: String,
+    /// Signing out of a single sign-on session also signs out at the provider, when
+    /// it publishes an `end_session_endpoint` (OpenID Connect RP-Initiated Logout).
+    pub provider_logout: bool,
 }
 
 /// The path the provider redirects back to.
 pub const CALLBACK_PATH: &str = "/sso/callback";
+/// Where the provider sends the browser after RP-initiated logout.
+pub const POST_LOGOUT_PATH: &str = "/login";
 
 impl OidcConfig {
     /// A configuration with the defaults for skew and algorithms.
@@ -68,11 +73,18 @@ impl OidcConfig {
             algorithms: DEFAULT_ALGORITHMS.to_vec(),
             extra_scopes: Vec::new(),
             display_name: "your company account".into(),
+            provider_logout: true,
         }
     }
 
     pub fn redirect_uri(&self) -> String {
         format!("{}{CALLBACK_PATH}", self.redirect_base)
+    }
+
+    /// Where the provider sends the browser after signing out there: the sign-in
+    /// page (register it at the provider as a post-logout redirect URI).
+    pub fn post_logout_redirect_uri(&self) -> String {
+        format!("{}{POST_LOGOUT_PATH}", self.redirect_base)
     }
 }
 

@@ -67,4 +67,9 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn link_sso(&self, link: &SsoLink) -> StoreResult<()>;
     /// The link of this provider account; `NotFound` when there is none.
     async fn sso_link(&self, issuer: &str, subject: &str) -> StoreResult<SsoLink>;
+    /// The provider accounts linked to a person, oldest first.
+    async fn sso_links_of(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<SsoLink>>;
+    /// Remove the link of this provider account from a person of `org`; `NotFound`
+    /// when that person has no such link.
+    async fn unlink_sso(&self, org: OrgId, person: PersonId, issuer: &str, subject: &str) -> StoreResult<()>;
 }

@@ -260,6 +260,29 @@ pub struct ScimIdentity {
     pub user_name: String,
     pub external_id: Option<String>,
     pub employee_number: Option<String>,
+    /// `name.givenName` and `name.familyName` as the provider last sent them (Rungs
+    /// keeps one name; these are read back so the provider sees what it wrote).
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// `emails` as the provider last sent them (a JSON array of `{value, type,
+    /// primary}`), read back while the person's email in Rungs is among them.
+    pub emails: Option<serde_json::Value>,
+    /// Deleted through SCIM (`DELETE /Users/{id}`): while the person stays departed,
+    /// SCIM answers 404 for them and leaves them out of queries (RFC 7644 3.6).
+    pub deleted: bool,
+}
+
+/// A SCIM group the identity provider created, renamed or touched (groups are
+/// departments; one without a row is addressed by the hex of its name). Not on the
+/// ledger: the provider owns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScimGroup {
+    pub org_id: OrgId,
+    /// Stable across renames (RFC 7643 3.1).
+    pub id: String,
+    /// The department's name; unique per organization.
+    pub name: String,
+    pub external_id: Option<String>,
 }
 
 /// Sizes for metrics and the health page.
@@ -369,6 +392,13 @@ pub trait Store:
     async fn put_scim_identity(&self, identity: &ScimIdentity) -> StoreResult<()>;
     /// Every SCIM identity of the organization.
     async fn scim_identities(&self, org: OrgId) -> StoreResult<Vec<ScimIdentity>>;
+    /// Insert or replace the SCIM group with `group.id`. `Conflict` on `displayName`
+    /// when another group of the organization has the same name.
+    async fn put_scim_group(&self, group: &ScimGroup) -> StoreResult<()>;
+    /// Forget a SCIM group; forgetting an unknown one is not an error.
+    async fn delete_scim_group(&self, org: OrgId, id: &str) -> StoreResult<()>;
+    /// Every SCIM group of the organization, by name.
+    async fn scim_groups(&self, org: OrgId) -> StoreResult<Vec<ScimGroup>>;
 
     async fn stats(&self) -> StoreResult<StoreStats>;
 

@@ -76,6 +76,8 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::notifications::read_all_notifications))
         .routes(routes!(api::notifications::get_preferences, api::notifications::put_preferences))
         .routes(routes!(api::notifications::invite_person))
+        .routes(routes!(api::people::sign_in::get_person_sign_in))
+        .routes(routes!(api::people::sign_in::link_person_sso, api::people::sign_in::unlink_person_sso))
         .routes(routes!(api::badges::list::list_badges))
         .routes(routes!(api::badges::define::define_badge))
         .routes(routes!(api::badges::preview::preview_badge))

@@ -10,8 +10,8 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use rungs_app::scim::{self, ListQuery, Resource};
+use axum::routing::{get, post};
+use rungs_app::scim::{self, ListQuery, Projection, Resource};
 use rungs_app::{AppError, Viewer};
 use serde_json::{Value, json};
 
@@ -139,24 +139,80 @@ pub struct ListParams {
     filter: Option<String>,
     start_index: Option<String>,
     count: Option<String>,
+    attributes: Option<String>,
     excluded_attributes: Option<String>,
+}
+
+/// A whole number from a query or a search body: negative numbers are taken as 0
+/// (RFC 7644 3.4.2.4).
+fn number(name: &str, v: Option<&Value>) -> Result<Option<usize>, ScimError> {
+    let n = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        Some(_) => None,
+    };
+    let n = n.ok_or_else(|| ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), format!("{name}: must be a whole number")))?;
+    Ok(Some(usize::try_from(n.max(0)).unwrap_or(0)))
 }
 
 impl ListParams {
     fn query(self) -> Result<ListQuery, ScimError> {
-        let num = |name: &str, v: Option<String>| -> Result<Option<usize>, ScimError> {
-            match v {
-                None => Ok(None),
-                // Negative numbers are taken as 0 / 1 (RFC 7644 3.4.2.4).
-                Some(s) => s
-                    .trim()
-                    .parse::<i64>()
-                    .map(|n| Some(usize::try_from(n.max(0)).unwrap_or(0)))
-                    .map_err(|_| ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), format!("{name}: must be a whole number"))),
-            }
-        };
-        Ok(ListQuery::new(self.filter, num("startIndex", self.start_index)?, num("count", self.count)?, self.excluded_attributes.as_deref()))
+        let projection = projection(self.attributes.as_deref(), self.excluded_attributes.as_deref())?;
+        let start = number("startIndex", self.start_index.map(Value::String).as_ref())?;
+        let count = number("count", self.count.map(Value::String).as_ref())?;
+        Ok(ListQuery::new(self.filter, start, count, projection))
     }
+}
+
+/// `attributes` and `excludedAttributes` are mutually exclusive (RFC 7644 3.4.2.5).
+fn projection(attributes: Option<&str>, excluded: Option<&str>) -> Result<Projection, ScimError> {
+    let p = Projection::new(attributes, excluded);
+    if !p.attributes.is_empty() && !p.excluded.is_empty() {
+        return Err(ScimError::new(StatusCode::BAD_REQUEST, Some("invalidSyntax"), "attributes and excludedAttributes cannot both be given"));
+    }
+    Ok(p)
+}
+
+/// `?attributes=` / `?excludedAttributes=` on any request that answers a resource.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectionParams {
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
+}
+
+impl ProjectionParams {
+    fn projection(&self) -> Result<Projection, ScimError> {
+        projection(self.attributes.as_deref(), self.excluded_attributes.as_deref())
+    }
+}
+
+/// A `SearchRequest` body (RFC 7644 3.4.3) as a list query.
+fn search_query(b: &Bytes) -> Result<ListQuery, ScimError> {
+    let v = body(b)?;
+    let get = |name: &str| scim::filter::get_ci(&v, name);
+    let joined = |name: &str| -> Result<Option<String>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(a)) => Ok(Some(a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))),
+            Some(_) => Err(ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), format!("{name}: must be a list of attribute names"))),
+        }
+    };
+    let projection = projection(joined("attributes")?.as_deref(), joined("excludedAttributes")?.as_deref())?;
+    let filter = match get("filter") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(f)) => Some(f.clone()),
+        Some(_) => return Err(ScimError::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), "filter: must be a string")),
+    };
+    Ok(ListQuery::new(filter, number("startIndex", get("startIndex"))?, number("count", get("count"))?, projection))
+}
+
+/// A resource answer, projected as asked (the ETag is the whole resource's).
+fn projected(status: StatusCode, mut r: Resource, p: &Projection) -> Response {
+    p.apply(&mut r.json);
+    resource(status, &r)
 }
 
 type Res = Result<Response, ScimError>;
@@ -164,17 +220,31 @@ type Res = Result<Response, ScimError>;
 async fn list_users(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Query(q): Query<ListParams>) -> Res {
     Ok(scim_json(StatusCode::OK, &scim::users::list(s.store.as_ref(), &v, &q.query()?, &base(&h)).await?))
 }
-async fn create_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, b: Bytes) -> Res {
-    Ok(resource(StatusCode::CREATED, &scim::users::create(s.store.as_ref(), &v, &body(&b)?, &base(&h)).await?))
+async fn search_users(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, b: Bytes) -> Res {
+    Ok(scim_json(StatusCode::OK, &scim::users::list(s.store.as_ref(), &v, &search_query(&b)?, &base(&h)).await?))
 }
-async fn get_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>) -> Res {
-    Ok(resource(StatusCode::OK, &scim::users::get(s.store.as_ref(), &v, &id, &base(&h)).await?))
+async fn create_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Query(p): Query<ProjectionParams>, b: Bytes) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::CREATED, scim::users::create(s.store.as_ref(), &v, &body(&b)?, &base(&h)).await?, &p))
 }
-async fn put_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, b: Bytes) -> Res {
-    Ok(resource(StatusCode::OK, &scim::users::replace(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?))
+async fn get_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, Query(p): Query<ProjectionParams>) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::OK, scim::users::get(s.store.as_ref(), &v, &id, &base(&h)).await?, &p))
 }
-async fn patch_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, b: Bytes) -> Res {
-    Ok(resource(StatusCode::OK, &scim::users::patch(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?))
+async fn put_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, Query(p): Query<ProjectionParams>, b: Bytes) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::OK, scim::users::replace(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?, &p))
+}
+async fn patch_user(
+    State(s): State<AppState>,
+    ScimAuth(v): ScimAuth,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<ProjectionParams>,
+    b: Bytes,
+) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::OK, scim::users::patch(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?, &p))
 }
 async fn delete_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>) -> Res {
     scim::users::delete(s.store.as_ref(), &v, &id, if_match(&h), &base(&h)).await?;
@@ -183,17 +253,34 @@ async fn delete_user(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: Header
 async fn list_groups(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Query(q): Query<ListParams>) -> Res {
     Ok(scim_json(StatusCode::OK, &scim::groups::list(s.store.as_ref(), &v, &q.query()?, &base(&h)).await?))
 }
-async fn create_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, b: Bytes) -> Res {
-    Ok(resource(StatusCode::CREATED, &scim::groups::create(s.store.as_ref(), &v, &body(&b)?, &base(&h)).await?))
+async fn search_groups(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, b: Bytes) -> Res {
+    Ok(scim_json(StatusCode::OK, &scim::groups::list(s.store.as_ref(), &v, &search_query(&b)?, &base(&h)).await?))
 }
-async fn get_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>) -> Res {
-    Ok(resource(StatusCode::OK, &scim::groups::get(s.store.as_ref(), &v, &id, &base(&h)).await?))
+async fn search_all(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, b: Bytes) -> Res {
+    Ok(scim_json(StatusCode::OK, &scim::search_all(s.store.as_ref(), &v, &search_query(&b)?, &base(&h)).await?))
 }
-async fn put_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, b: Bytes) -> Res {
-    Ok(resource(StatusCode::OK, &scim::groups::replace(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?))
+async fn create_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Query(p): Query<ProjectionParams>, b: Bytes) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::CREATED, scim::groups::create(s.store.as_ref(), &v, &body(&b)?, &base(&h)).await?, &p))
 }
-async fn patch_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, b: Bytes) -> Res {
-    Ok(resource(StatusCode::OK, &scim::groups::patch(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?))
+async fn get_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, Query(p): Query<ProjectionParams>) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::OK, scim::groups::get(s.store.as_ref(), &v, &id, &base(&h)).await?, &p))
+}
+async fn put_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>, Query(p): Query<ProjectionParams>, b: Bytes) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::OK, scim::groups::replace(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?, &p))
+}
+async fn patch_group(
+    State(s): State<AppState>,
+    ScimAuth(v): ScimAuth,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<ProjectionParams>,
+    b: Bytes,
+) -> Res {
+    let p = p.projection()?;
+    Ok(projected(StatusCode::OK, scim::groups::patch(s.store.as_ref(), &v, &id, &body(&b)?, if_match(&h), &base(&h)).await?, &p))
 }
 async fn delete_group(State(s): State<AppState>, ScimAuth(v): ScimAuth, h: HeaderMap, Path(id): Path<String>) -> Res {
     scim::groups::delete(s.store.as_ref(), &v, &id, if_match(&h), &base(&h)).await?;
@@ -233,8 +320,11 @@ async fn unknown() -> ScimError {
 pub fn routes() -> Router<AppState> {
     let r = Router::new()
         .route("/Users", get(list_users).post(create_user))
+        .route("/Users/.search", post(search_users))
         .route("/Users/{id}", get(get_user).put(put_user).patch(patch_user).delete(delete_user))
         .route("/Groups", get(list_groups).post(create_group))
+        .route("/Groups/.search", post(search_groups))
+        .route("/.search", post(search_all))
         .route("/Groups/{id}", get(get_group).put(put_group).patch(patch_group).delete(delete_group))
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))

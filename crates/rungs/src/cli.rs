@@ -618,6 +618,40 @@ pub enum UserAction {
         #[arg(long = "person", required = true)]
         people: Vec<String>,
     },
+    /// Link a person's account at the single sign-on provider (its `sub`): signing in
+    /// there then signs them in, whatever email the provider has for them.
+    LinkSso {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The person, by email.
+        #[arg(long)]
+        email: String,
+        /// Their account id at the provider: the `sub` claim of their ID token.
+        #[arg(long)]
+        subject: String,
+        /// The provider's issuer URL (as `rungs serve --oidc-issuer`).
+        #[arg(long, env = "RUNGS_OIDC_ISSUER")]
+        issuer: String,
+    },
+    /// Unlink a person's single sign-on account; their open sessions end.
+    UnlinkSso {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long, env = "RUNGS_OIDC_ISSUER")]
+        issuer: String,
+    },
+    /// How a person signs in: a password (and its role), single sign-on accounts,
+    /// invites still open.
+    SignIns {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -188,6 +188,7 @@ pub fn refusal_is_visible(role: Role, rel: Relation, action: Action) -> bool {
             | Action::ResolveSuggestion
             | Action::ReadNotifications
             | Action::Invite
+            | Action::AttachSignIn
             | Action::IssueCredential
             | Action::RevokeCredential
             | Action::ReadPay
@@ -236,6 +237,9 @@ pub struct Capabilities {
     pub manage_evidence: bool,
     /// Send invites (one-time sign-in links) after an import and from a person page.
     pub invite: bool,
+    /// See how a person signs in and link a single sign-on account: the person page's
+    /// sign-in section.
+    pub attach_sign_in: bool,
     /// Has notifications of their own: the bell.
     pub notifications: bool,
     /// Set the organization's time zone: the time-zone page.
@@ -269,6 +273,7 @@ impl Capabilities {
             configure_routes: table::may(role, Action::ConfigureRoutes),
             manage_evidence: rel(Action::ManageEvidence, Relation::Other),
             invite: table::may(role, Action::Invite),
+            attach_sign_in: table::may(role, Action::AttachSignIn),
             notifications: rel(Action::ReadNotifications, Relation::Myself),
             set_time_zone: table::may(role, Action::Administer(Area::Calendar)),
             credentials: rel(Action::IssueCredential, Relation::Myself),

@@ -98,6 +98,9 @@ pub enum Action {
     ReadNotifications,
     /// Send a person a one-time sign-in link (invite, resend).
     Invite,
+    /// See how a person signs in (password, single sign-on accounts, open invites) and
+    /// link or unlink a single sign-on account to them (docs/INTEGRATIONS.md).
+    AttachSignIn,
     /// Find a colleague by name to delegate one's approvals to while away: their name
     /// and title only; the subject is the colleague found.
     FindDelegate,
@@ -210,7 +213,7 @@ impl Action {
             .chain([Action::ManageWebhooks])
             .chain([Action::Propose, Action::ReadProposal, Action::DecideProposal, Action::ConfigureRoutes])
             .chain([Action::ManageEvidence, Action::ResolveSuggestion])
-            .chain([Action::ReadNotifications, Action::Invite])
+            .chain([Action::ReadNotifications, Action::Invite, Action::AttachSignIn])
             .chain([Action::FindDelegate])
             .chain([Action::IssueCredential, Action::RevokeCredential])
             .chain([Action::SetLeaderboards])
@@ -248,6 +251,7 @@ impl Action {
             Action::ResolveSuggestion => "see, accept or dismiss a suggested win (self: their own)".into(),
             Action::ReadNotifications => "read notifications, set email preferences".into(),
             Action::Invite => "send an invite (one-time sign-in link)".into(),
+            Action::AttachSignIn => "see how a person signs in; link or unlink a single sign-on account".into(),
             Action::FindDelegate => "find a colleague by name to delegate approvals to (name and title only)".into(),
             Action::IssueCredential => "have own achievements issued as verifiable credentials".into(),
             Action::RevokeCredential => "revoke a verifiable credential".into(),
@@ -430,6 +434,9 @@ pub const RULES: &[Rule] = &[
     // Invites let someone in: the people team's, like setting a password at the
     // command line.
     people_team(Action::Invite),
+    // Linking a single sign-on account lets whoever holds it at the provider in as
+    // that person: the people team's, like invites and passwords.
+    people_team(Action::AttachSignIn),
     // Verifiable credentials (docs/CREDENTIALS.md): a credential is its holder's, so
     // only they have theirs issued (nobody collects another person's portable
     // record); revoking one is the organization's word, the people team's.

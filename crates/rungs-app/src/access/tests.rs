@@ -220,6 +220,13 @@ fn administration_and_own_things() {
     // Everyone has a bell; only the people team invites.
     assert!(e.notifications && m.notifications && a.notifications);
     assert!(!e.invite && !m.invite && a.invite);
+    // Only the people team sees how someone signs in or links an SSO account to them,
+    // about anyone (a manager does not, even for a report).
+    assert!(!e.attach_sign_in && !m.attach_sign_in && a.attach_sign_in);
+    for rel in Relation::ALL {
+        assert!(!table::allowed(Role::Manager, rel, Action::AttachSignIn, Subject::ACTIVE), "{rel:?}");
+        assert!(table::allowed(Admin, rel, Action::AttachSignIn, Subject::ACTIVE), "{rel:?}");
+    }
     // Notifications are each person's own, the people team's included.
     for role in [Employee, Role::Manager, Admin] {
         assert!(table::allowed(role, Myself, Action::ReadNotifications, Subject::ACTIVE));

@@ -1,8 +1,14 @@
 //! SCIM `Groups` are departments: a group's members are the active people whose
 //! department is its name, and adding or removing a member records a
-//! `profile_updated` that sets or clears their department. A group's id is its name
-//! in hex, so it needs no table and survives a rebuild; renaming a group moves its
-//! members to the new name (and the id changes with it).
+//! `profile_updated` that sets or clears their department.
+//!
+//! Which groups exist: every department someone active is in, and every group the
+//! identity provider created or changed (a row in `scim_groups`, migration 0022),
+//! even with nobody in it. A department never touched through SCIM has no row; its
+//! id is its name in hex. A group created through SCIM gets a UUID. Either way the
+//! id never changes: renaming a group keeps its id (the row remembers the new name)
+//! and moves its members to the new department. Deleting a group clears its members'
+//! department and forgets the row, so the id answers 404 from then on.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,24 +16,34 @@ use serde_json::{Value, json};
 
 use rungs_core::PersonId;
 use rungs_core::person::PersonStatus;
-use rungs_core::store::Store;
+use rungs_core::store::{ScimGroup, Store};
 
 use super::filter::{CORE_GROUP, Filter, get_ci};
 use super::{Directory, ListQuery, Resource, event, record};
 use crate::{AppError, Viewer};
 
+/// The id of a department no row names: its name in hex.
 pub fn group_id(name: &str) -> String {
     hex::encode(name.as_bytes())
 }
 
-fn name_of(id: &str) -> Result<String, AppError> {
-    hex::decode(id).ok().and_then(|b| String::from_utf8(b).ok()).filter(|n| !n.is_empty()).ok_or(AppError::NotFound)
+/// A group as SCIM sees it.
+#[derive(Debug, Clone)]
+struct Group {
+    id: String,
+    name: String,
+    external_id: Option<String>,
+    members: Vec<PersonId>,
 }
 
-/// Departments and their active members.
+/// Departments and their members: the active people in them, and those the identity
+/// provider deactivated (a deactivated account stays in its groups at the provider).
+/// People who left otherwise (history imported from a CSV) are not members: a
+/// provider replacing a group's members must not rewrite their record.
 fn departments(dir: &Directory) -> BTreeMap<String, Vec<PersonId>> {
     let mut out: BTreeMap<String, Vec<PersonId>> = BTreeMap::new();
-    for p in dir.people.iter().filter(|p| p.status == PersonStatus::Active) {
+    let member = |p: &&rungs_core::person::Person| dir.visible(p) && (p.status == PersonStatus::Active || dir.identities.contains_key(&p.id));
+    for p in dir.people.iter().filter(member) {
         if let Some(d) = &p.department {
             out.entry(d.clone()).or_default().push(p.id);
         }
@@ -35,50 +51,86 @@ fn departments(dir: &Directory) -> BTreeMap<String, Vec<PersonId>> {
     out
 }
 
-fn render(dir: &Directory, name: &str, members: &[PersonId], base: &str) -> Resource {
-    let id = group_id(name);
-    let members: Vec<Value> = members
+/// Every group: the rows, then the departments no row names (a department whose
+/// hex id a row already holds, after a rename, is left out: the id is the row's).
+fn groups(dir: &Directory, rows: &[ScimGroup]) -> Vec<Group> {
+    let mut depts = departments(dir);
+    let mut out: Vec<Group> = rows
         .iter()
-        .map(|m| json!({"value": m.to_string(), "display": dir.person(*m).map(|p| p.name.clone()), "$ref": format!("{base}/Users/{m}"), "type": "User"}))
+        .map(|r| Group { id: r.id.clone(), name: r.name.clone(), external_id: r.external_id.clone(), members: depts.remove(&r.name).unwrap_or_default() })
         .collect();
-    Resource::new(
-        id.clone(),
-        json!({
-            "schemas": [CORE_GROUP],
-            "id": id,
-            "displayName": name,
-            "members": members,
-            "meta": {"resourceType": "Group", "location": format!("{base}/Groups/{id}")},
-        }),
-    )
+    for (name, members) in depts {
+        let id = group_id(&name);
+        if rows.iter().all(|r| r.id != id) {
+            out.push(Group { id, name, external_id: None, members });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn render(g: &Group, base: &str) -> Resource {
+    let members: Vec<Value> = g.members.iter().map(|m| json!({"value": m.to_string(), "$ref": format!("{base}/Users/{m}"), "type": "User"})).collect();
+    let mut v = json!({
+        "schemas": [CORE_GROUP],
+        "id": g.id,
+        "displayName": g.name,
+        "members": members,
+        "meta": {"resourceType": "Group", "location": format!("{base}/Groups/{}", g.id)},
+    });
+    if let (Some(x), Some(m)) = (&g.external_id, v.as_object_mut()) {
+        m.insert("externalId".into(), json!(x));
+    }
+    Resource::new(g.id.clone(), v)
+}
+
+/// The groups a query's filter matches, rendered.
+pub async fn matching(store: &dyn Store, viewer: &Viewer, dir: &Directory, q: &ListQuery, base: &str) -> Result<Vec<Resource>, AppError> {
+    let filter = q.filter.as_deref().map(Filter::parse).transpose()?;
+    let rows = store.scim_groups(viewer.org_id).await?;
+    Ok(groups(dir, &rows).iter().map(|g| render(g, base)).filter(|r| filter.as_ref().is_none_or(|f| f.matches(&r.json))).collect())
 }
 
 pub async fn list(store: &dyn Store, viewer: &Viewer, q: &ListQuery, base: &str) -> Result<Value, AppError> {
-    let filter = q.filter.as_deref().map(Filter::parse).transpose()?;
     let dir = Directory::load(store, viewer).await?;
-    let all = departments(&dir).iter().map(|(n, m)| render(&dir, n, m, base)).filter(|r| filter.as_ref().is_none_or(|f| f.matches(&r.json))).collect();
-    Ok(super::list_response(all, q))
+    Ok(super::list_response(matching(store, viewer, &dir, q, base).await?, q))
 }
 
-/// A group by id: a department with nobody in it yet is a group without members.
+/// The group with `id`, and every group (for uniqueness checks).
+async fn find(store: &dyn Store, viewer: &Viewer, dir: &Directory, id: &str) -> Result<(Group, Vec<Group>), AppError> {
+    let rows = store.scim_groups(viewer.org_id).await?;
+    let all = groups(dir, &rows);
+    let g = all.iter().find(|g| g.id == id).cloned().ok_or(AppError::NotFound)?;
+    Ok((g, all))
+}
+
 pub async fn get(store: &dyn Store, viewer: &Viewer, id: &str, base: &str) -> Result<Resource, AppError> {
-    let name = name_of(id)?;
     let dir = Directory::load(store, viewer).await?;
-    let members = departments(&dir).remove(&name).unwrap_or_default();
-    Ok(render(&dir, &name, &members, base))
+    let (g, _) = find(store, viewer, &dir, id).await?;
+    Ok(render(&g, base))
 }
 
-/// The display name and member ids a group resource asks for.
-fn read(v: &Value, dir: &Directory) -> Result<(String, BTreeSet<PersonId>), AppError> {
+/// What a group resource asks for: its name, members and externalId.
+fn read(v: &Value, dir: &Directory) -> Result<(String, BTreeSet<PersonId>, Option<String>), AppError> {
     let name = get_ci(v, "displayName").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
     let name = name.ok_or_else(|| AppError::invalid("displayName", "is required"))?;
     let mut members = BTreeSet::new();
-    for (i, m) in get_ci(v, "members").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    let list = match get_ci(v, "members") {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(AppError::invalid("members", "must be a list")),
+    };
+    for (i, m) in list.iter().enumerate() {
+        if get_ci(m, "type").and_then(Value::as_str).is_some_and(|t| !t.eq_ignore_ascii_case("User")) {
+            return Err(AppError::invalid(format!("members[{i}].type"), "a department's members are users (Rungs has no groups of groups)"));
+        }
         let r = get_ci(m, "value").and_then(Value::as_str).ok_or_else(|| AppError::invalid(format!("members[{i}].value"), "is required"))?;
-        let id = dir.resolve(r).ok_or_else(|| AppError::invalid(format!("members[{i}].value"), format!("no user '{r}'")))?;
+        let id = dir.resolve(r).filter(|id| dir.person(*id).is_some_and(|p| dir.visible(p)));
+        let id = id.ok_or_else(|| AppError::invalid(format!("members[{i}].value"), format!("no user '{r}'")))?;
         members.insert(id);
     }
-    Ok((name.to_string(), members))
+    let external_id = get_ci(v, "externalId").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    Ok((name.to_string(), members, external_id))
 }
 
 /// Move people in and out so that `name` has exactly `want` (from `was` named `old`).
@@ -99,14 +151,22 @@ async fn reconcile(store: &dyn Store, viewer: &Viewer, old: Option<(&str, &[Pers
     Ok(())
 }
 
+fn taken(name: &str) -> AppError {
+    AppError::Conflict { field: "displayName".into(), reason: format!("the group (department) '{name}' already exists") }
+}
+
+/// `POST /Groups`: a new group with a new id, and its members moved into it.
 pub async fn create(store: &dyn Store, viewer: &Viewer, body: &Value, base: &str) -> Result<Resource, AppError> {
     let dir = Directory::load(store, viewer).await?;
-    let (name, members) = read(body, &dir)?;
-    if departments(&dir).contains_key(&name) {
-        return Err(AppError::Conflict { field: "displayName".into(), reason: format!("the department '{name}' already exists") });
+    let (name, members, external_id) = read(body, &dir)?;
+    let rows = store.scim_groups(viewer.org_id).await?;
+    if groups(&dir, &rows).iter().any(|g| g.name == name) {
+        return Err(taken(&name));
     }
+    let id = uuid::Uuid::now_v7().to_string();
+    store.put_scim_group(&ScimGroup { org_id: viewer.org_id, id: id.clone(), name: name.clone(), external_id }).await?;
     reconcile(store, viewer, None, &name, &members).await?;
-    get(store, viewer, &group_id(&name), base).await
+    get(store, viewer, &id, base).await
 }
 
 async fn change(
@@ -117,14 +177,18 @@ async fn change(
     base: &str,
     next: impl FnOnce(&Value) -> Result<Value, AppError>,
 ) -> Result<Resource, AppError> {
-    let name = name_of(id)?;
     let dir = Directory::load(store, viewer).await?;
-    let was = departments(&dir).remove(&name).unwrap_or_default();
-    let current = render(&dir, &name, &was, base);
+    let (g, all) = find(store, viewer, &dir, id).await?;
+    let current = render(&g, base);
     super::check_if_match(if_match, &current)?;
-    let (new_name, want) = read(&next(&current.json)?, &dir)?;
-    reconcile(store, viewer, Some((&name, &was)), &new_name, &want).await?;
-    get(store, viewer, &group_id(&new_name), base).await
+    let (name, want, external_id) = read(&next(&current.json)?, &dir)?;
+    if name != g.name && all.iter().any(|o| o.id != g.id && o.name == name) {
+        return Err(taken(&name));
+    }
+    // The row first: it keeps the id (and claims the new name) before anyone moves.
+    store.put_scim_group(&ScimGroup { org_id: viewer.org_id, id: g.id.clone(), name: name.clone(), external_id }).await?;
+    reconcile(store, viewer, Some((&g.name, &g.members)), &name, &want).await?;
+    get(store, viewer, id, base).await
 }
 
 pub async fn replace(store: &dyn Store, viewer: &Viewer, id: &str, body: &Value, if_match: Option<&str>, base: &str) -> Result<Resource, AppError> {
@@ -140,15 +204,13 @@ pub async fn patch(store: &dyn Store, viewer: &Viewer, id: &str, body: &Value, i
     .await
 }
 
-/// `DELETE /Groups/{id}`: everyone in the department is left without one.
+/// `DELETE /Groups/{id}`: everyone in the department is left without one, and the
+/// group is gone (404 from then on).
 pub async fn delete(store: &dyn Store, viewer: &Viewer, id: &str, if_match: Option<&str>, base: &str) -> Result<(), AppError> {
-    change(store, viewer, id, if_match, base, |current| {
-        let mut next = current.clone();
-        if let Some(m) = next.as_object_mut() {
-            m.remove("members");
-        }
-        Ok(next)
-    })
-    .await
-    .map(drop)
+    let dir = Directory::load(store, viewer).await?;
+    let (g, _) = find(store, viewer, &dir, id).await?;
+    super::check_if_match(if_match, &render(&g, base))?;
+    reconcile(store, viewer, Some((&g.name, &g.members)), &g.name, &BTreeSet::new()).await?;
+    store.delete_scim_group(viewer.org_id, &g.id).await?;
+    Ok(())
 }

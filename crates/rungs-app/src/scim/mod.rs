@@ -8,6 +8,7 @@
 pub mod filter;
 pub mod groups;
 pub mod patch;
+pub mod projection;
 pub mod schemas;
 pub mod users;
 
@@ -18,10 +19,12 @@ use sha2::{Digest, Sha256};
 
 use rungs_core::PersonId;
 use rungs_core::event::EventInput;
-use rungs_core::person::Person;
+use rungs_core::person::{Person, PersonStatus};
 use rungs_core::store::{PeopleQuery, ScimIdentity, Store};
 
 use crate::{AppError, Viewer, events};
+
+pub use projection::Projection;
 
 /// A resource as the identity provider sees it, with its version.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,12 +51,12 @@ pub struct ListQuery {
     pub filter: Option<String>,
     pub start_index: usize,
     pub count: usize,
-    pub excluded: Vec<String>,
+    pub projection: Projection,
 }
 
 pub const MAX_COUNT: usize = 1000;
 
-/// The `ListResponse` for `all` (already filtered).
+/// The `ListResponse` for `all` (already filtered), each resource projected.
 pub fn list_response(all: Vec<Resource>, q: &ListQuery) -> Value {
     let total = all.len();
     let start = q.start_index.max(1);
@@ -62,13 +65,7 @@ pub fn list_response(all: Vec<Resource>, q: &ListQuery) -> Value {
         .skip(start - 1)
         .take(q.count.min(MAX_COUNT))
         .map(|mut r| {
-            if let Some(m) = r.json.as_object_mut() {
-                for x in &q.excluded {
-                    if let Some(k) = m.keys().find(|k| k.eq_ignore_ascii_case(x) && !["id", "schemas"].contains(&k.as_str())).cloned() {
-                        m.remove(&k);
-                    }
-                }
-            }
+            q.projection.apply(&mut r.json);
             r.json
         })
         .collect();
@@ -79,6 +76,14 @@ pub fn list_response(all: Vec<Resource>, q: &ListQuery) -> Value {
         "itemsPerPage": items.len(),
         "Resources": items,
     })
+}
+
+/// `POST /.search` at the root (RFC 7644 3.4.3): users and groups together.
+pub async fn search_all(store: &dyn Store, viewer: &Viewer, q: &ListQuery, base: &str) -> Result<Value, AppError> {
+    let dir = Directory::load(store, viewer).await?;
+    let mut all = users::matching(&dir, q, base)?;
+    all.extend(groups::matching(store, viewer, &dir, q, base).await?);
+    Ok(list_response(all, q))
 }
 
 /// Everyone in the organization and their SCIM identities: what filters run over.
@@ -104,6 +109,12 @@ impl Directory {
         }
         let identities = store.scim_identities(viewer.org_id).await?.into_iter().map(|i| (i.person_id, i)).collect();
         Ok(Directory { people, identities })
+    }
+
+    /// Whether SCIM shows this person: not when deleted through SCIM and still
+    /// departed (RFC 7644 3.6; a rehire by other means shows them again).
+    pub fn visible(&self, p: &Person) -> bool {
+        p.status == PersonStatus::Active || self.identities.get(&p.id).is_none_or(|i| !i.deleted)
     }
 
     /// The SCIM `userName` of a person: the one the identity provider gave, or their email.
@@ -173,12 +184,7 @@ fn parse_query_count(n: Option<usize>) -> usize {
 }
 
 impl ListQuery {
-    pub fn new(filter: Option<String>, start_index: Option<usize>, count: Option<usize>, excluded: Option<&str>) -> ListQuery {
-        ListQuery {
-            filter: filter.filter(|f| !f.trim().is_empty()),
-            start_index: start_index.unwrap_or(1).max(1),
-            count: parse_query_count(count),
-            excluded: excluded.map(|e| e.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
-        }
+    pub fn new(filter: Option<String>, start_index: Option<usize>, count: Option<usize>, projection: Projection) -> ListQuery {
+        ListQuery { filter: filter.filter(|f| !f.trim().is_empty()), start_index: start_index.unwrap_or(1).max(1), count: parse_query_count(count), projection }
     }
 }

@@ -33,6 +33,13 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), AppError> {
         };
         let value = super::filter::get_ci(op, "value").cloned();
         match super::filter::get_ci(op, "path").and_then(Value::as_str).filter(|p| !p.trim().is_empty()) {
+            // A whole extension (`urn:…:enterprise:2.0:User`): remove it, or add or
+            // replace its attributes (those not named are left as they are).
+            Some(p) if is_extension(p) => match (kind, value) {
+                (Kind::Remove, _) => remove_key(resource, p.trim()),
+                (_, Some(v @ Value::Object(_))) => merge(child(resource, p.trim()), v),
+                _ => return Err(AppError::invalid(field("value"), "must be an object of the extension's attributes")),
+            },
             Some(p) => {
                 let path = PatchPath::parse(p).map_err(|_| AppError::invalid(field("path"), format!("'{p}' is not a path")))?;
                 if kind != Kind::Remove && value.is_none() {
@@ -67,6 +74,7 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), AppError> {
 /// Whether a no-path key is a whole extension (`urn:…:enterprise:2.0:User`) rather
 /// than one of its attributes: a URN whose last segment starts with a capital (`User`).
 fn is_extension(key: &str) -> bool {
+    let key = key.trim();
     key.to_ascii_lowercase().starts_with("urn:") && key.rsplit(':').next().is_some_and(|last| last.chars().next().is_some_and(char::is_uppercase))
 }
 
@@ -245,6 +253,11 @@ mod tests {
         assert_eq!(p[ent]["department"], json!("Ops"));
         let p = patch(r.clone(), json!([{"op": "add", "value": {ent: {"employeeNumber": "7"}}}]));
         assert_eq!(p[ent]["employeeNumber"], json!("7"));
+        // The whole extension by its URN as the path: replaced attribute by attribute, or removed.
+        let p = patch(p, json!([{"op": "replace", "path": ent, "value": {"department": "Ops"}}]));
+        assert_eq!(p[ent], json!({"employeeNumber": "7", "department": "Ops"}));
+        let p = patch(p, json!([{"op": "remove", "path": ent}]));
+        assert!(p.get(ent).is_none(), "{p}");
         // Members add and remove.
         let g = json!({"displayName": "Ops", "members": [{"value": "1"}]});
         let g = patch(g, json!([{"op": "add", "path": "members", "value": [{"value": "2"}, {"value": "1"}]}]));

@@ -44,59 +44,105 @@ pub fn resource_types(base: &str) -> Vec<Value> {
     ]
 }
 
-fn attr(name: &str, ty: &str, required: bool, unique: &str, description: &str) -> Value {
-    json!({
-        "name": name, "type": ty, "multiValued": false, "description": description, "required": required,
-        "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": unique,
-    })
+/// The User attributes Rungs always has a value for: declared `required`, so a
+/// provider knows they can be replaced but not removed (RFC 7643 2.2, 7.). On
+/// creation only `userName` and an email are needed: the name defaults to the
+/// `userName`, `active` to true.
+pub const REQUIRED_USER: [&str; 5] = ["userName", "name", "displayName", "emails", "active"];
+
+/// One attribute's definition (RFC 7643 7.).
+struct Attr {
+    v: Value,
 }
 
-fn complex(name: &str, multi: bool, description: &str, sub: Vec<Value>) -> Value {
-    json!({
-        "name": name, "type": "complex", "multiValued": multi, "description": description, "required": false,
-        "mutability": "readWrite", "returned": "default", "uniqueness": "none", "subAttributes": sub,
-    })
+impl Attr {
+    fn new(name: &str, ty: &str, description: &str) -> Attr {
+        Attr {
+            v: json!({
+                "name": name, "type": ty, "multiValued": false, "description": description, "required": false,
+                "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none",
+            }),
+        }
+    }
+    fn string(name: &str, description: &str) -> Attr {
+        Attr::new(name, "string", description)
+    }
+    fn complex(name: &str, description: &str, sub: Vec<Attr>) -> Attr {
+        let mut a = Attr::new(name, "complex", description);
+        a.v["subAttributes"] = Value::Array(sub.into_iter().map(|s| s.v).collect());
+        if let Some(m) = a.v.as_object_mut() {
+            m.remove("caseExact");
+        }
+        a
+    }
+    /// A reference to one of `types` (`$ref`).
+    fn reference(name: &str, types: &[&str], description: &str) -> Attr {
+        let mut a = Attr::new(name, "reference", description);
+        a.v["referenceTypes"] = json!(types);
+        a.v["caseExact"] = json!(true);
+        a
+    }
+    fn required(mut self) -> Attr {
+        self.v["required"] = json!(true);
+        self
+    }
+    fn multi(mut self) -> Attr {
+        self.v["multiValued"] = json!(true);
+        self
+    }
+    fn mutability(mut self, m: &str) -> Attr {
+        self.v["mutability"] = json!(m);
+        self
+    }
+    fn unique(mut self) -> Attr {
+        self.v["uniqueness"] = json!("server");
+        self
+    }
+    fn canonical(mut self, values: &[&str]) -> Attr {
+        self.v["canonicalValues"] = json!(values);
+        self
+    }
 }
 
 pub fn schemas(base: &str) -> Vec<Value> {
-    let schema = |id: &str, name: &str, description: &str, attributes: Vec<Value>| {
+    let schema = |id: &str, name: &str, description: &str, attributes: Vec<Attr>| {
         json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
-            "id": id, "name": name, "description": description, "attributes": attributes,
+            "id": id, "name": name, "description": description, "attributes": attributes.into_iter().map(|a| a.v).collect::<Vec<_>>(),
             "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{id}")},
         })
     };
-    let value = |d: &str| attr("value", "string", false, "none", d);
     vec![
         schema(
             CORE_USER,
             "User",
             "A person",
             vec![
-                attr("userName", "string", true, "server", "Unique identifier for the person, ignoring case"),
-                complex(
+                Attr::string("userName", "Unique identifier for the person, ignoring case").required().unique(),
+                Attr::complex(
                     "name",
-                    false,
-                    "The person's name (kept as one display name)",
+                    "The person's name. Rungs keeps one name (formatted); the parts are kept as the provider sent them",
                     vec![
-                        attr("formatted", "string", false, "none", "Full name"),
-                        attr("givenName", "string", false, "none", "Given name"),
-                        attr("familyName", "string", false, "none", "Family name"),
+                        Attr::string("formatted", "Full name, as Rungs shows it"),
+                        Attr::string("givenName", "Given name"),
+                        Attr::string("familyName", "Family name"),
                     ],
-                ),
-                attr("displayName", "string", false, "none", "Name shown in Rungs"),
-                attr("title", "string", false, "none", "Job title on hire"),
-                complex(
+                )
+                .required(),
+                Attr::string("displayName", "Name shown in Rungs (the same as name.formatted)").required(),
+                Attr::string("title", "The position title in Rungs: sent on creation it is the first one; afterwards promotions and lateral moves recorded in Rungs change it, not the identity provider").mutability("readOnly"),
+                Attr::complex(
                     "emails",
-                    true,
-                    "Email addresses; the primary one is the person's email in Rungs",
+                    "Email addresses; Rungs keeps one, the primary (else the first): the person's email in Rungs. The list is read back as sent while that email is in it",
                     vec![
-                        value("Email address"),
-                        attr("type", "string", false, "none", "work, home, other"),
-                        attr("primary", "boolean", false, "none", "The email Rungs uses"),
+                        Attr::string("value", "Email address").required(),
+                        Attr::string("type", "work, home, other").canonical(&["work", "home", "other"]),
+                        Attr::new("primary", "boolean", "The email Rungs uses"),
                     ],
-                ),
-                attr("active", "boolean", false, "none", "false records a departure (deprovisioned), true again a rehire"),
+                )
+                .multi()
+                .required(),
+                Attr::new("active", "boolean", "false records a departure (deprovisioned), true again a rehire").required(),
             ],
         ),
         schema(
@@ -104,13 +150,15 @@ pub fn schemas(base: &str) -> Vec<Value> {
             "EnterpriseUser",
             "Enterprise user",
             vec![
-                attr("employeeNumber", "string", false, "none", "Employee number"),
-                attr("department", "string", false, "none", "Department (the SCIM group of the same name)"),
-                complex(
+                Attr::string("employeeNumber", "Employee number"),
+                Attr::string("department", "Department (the SCIM group of the same name)"),
+                Attr::complex(
                     "manager",
-                    false,
                     "The person's manager",
-                    vec![value("The manager's id"), attr("displayName", "string", false, "none", "The manager's name")],
+                    vec![
+                        Attr::string("value", "The manager's id (or an externalId or userName Rungs knows)"),
+                        Attr::reference("$ref", &["User"], "The manager's URI"),
+                    ],
                 ),
             ],
         ),
@@ -119,8 +167,17 @@ pub fn schemas(base: &str) -> Vec<Value> {
             "Group",
             "A department",
             vec![
-                attr("displayName", "string", true, "server", "Department name"),
-                complex("members", true, "People in the department", vec![value("A user's id"), attr("display", "string", false, "none", "The user's name")]),
+                Attr::string("displayName", "Department name").required().unique(),
+                Attr::complex(
+                    "members",
+                    "People in the department (a person is in one department at a time)",
+                    vec![
+                        Attr::string("value", "A user's id").mutability("immutable"),
+                        Attr::reference("$ref", &["User"], "The user's URI").mutability("immutable"),
+                        Attr::string("type", "User (Rungs has no groups of groups)").canonical(&["User"]).mutability("immutable"),
+                    ],
+                )
+                .multi(),
             ],
         ),
     ]

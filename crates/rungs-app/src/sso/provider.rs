@@ -31,6 +31,18 @@ pub struct Metadata {
     pub token_endpoint_auth_methods_supported: Vec<String>,
     #[serde(default)]
     pub code_challenge_methods_supported: Vec<String>,
+    /// OpenID Connect RP-Initiated Logout 1.0: where to send the browser to sign out
+    /// at the provider too (absent when the provider does not offer it).
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+}
+
+/// A finished sign-in at the provider: the validated claims, and the ID token itself
+/// (kept by the browser as the `id_token_hint` of a later sign-out).
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub claims: IdClaims,
+    pub id_token: String,
 }
 
 /// What the browser carries between the redirect to the provider and the callback
@@ -179,7 +191,7 @@ impl Provider {
     }
 
     /// Exchange the code for tokens and validate the ID token against `pending`.
-    pub async fn finish(&self, pending: &Pending, code: &str) -> Result<IdClaims, SsoError> {
+    pub async fn finish(&self, pending: &Pending, code: &str) -> Result<Finished, SsoError> {
         let m = self.metadata().await?;
         let redirect_uri = self.config.redirect_uri();
         let mut form: Vec<(&str, &str)> =
@@ -210,7 +222,36 @@ impl Provider {
             return Err(SsoError::Provider(format!("the token endpoint answered {status}: {err}")));
         }
         let token = body.get("id_token").and_then(|t| t.as_str()).ok_or_else(|| SsoError::Provider("the token response has no id_token".into()))?;
-        self.validate(token, &pending.nonce, chrono::Utc::now()).await
+        let claims = self.validate(token, &pending.nonce, chrono::Utc::now()).await?;
+        Ok(Finished { claims, id_token: token.to_string() })
+    }
+
+    /// Where to send a browser signing out of a single sign-on session, so that it
+    /// signs out at the provider too (OpenID Connect RP-Initiated Logout 1.0 §2):
+    /// the provider's `end_session_endpoint` with the session's ID token as
+    /// `id_token_hint` (when the browser still has it), the `client_id`, and the
+    /// `post_logout_redirect_uri` back to the sign-in page. `None` when the provider
+    /// does not offer it, cannot be reached, or the server keeps provider sessions.
+    pub async fn logout_url(&self, id_token_hint: Option<&str>) -> Option<String> {
+        if !self.config.provider_logout {
+            return None;
+        }
+        let endpoint = match self.metadata().await {
+            Ok(m) => m.end_session_endpoint?,
+            Err(e) => {
+                tracing::warn!(error = %e, "signing out at the provider skipped: discovery failed");
+                return None;
+            }
+        };
+        let mut url = reqwest::Url::parse(&endpoint).ok()?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(hint) = id_token_hint {
+                q.append_pair("id_token_hint", hint);
+            }
+            q.append_pair("client_id", &self.config.client_id).append_pair("post_logout_redirect_uri", &self.config.post_logout_redirect_uri());
+        }
+        Some(url.into())
     }
 
     /// Validate an ID token (signature, claims, nonce) at `now`.

@@ -44,6 +44,8 @@ pub enum Constraint {
     CaseMoved,
     /// `scim_identities (org_id, user_key)`: a SCIM userName, ignoring case.
     ScimUserName,
+    /// `scim_groups (org_id, name)`: a SCIM group's displayName.
+    ScimGroupName,
     /// Any other: named by no field.
     Other,
 }
@@ -68,6 +70,7 @@ impl Constraint {
             Constraint::BudgetSlot => ("budget", "another approval took the same budget slot at the same moment"),
             Constraint::CaseMoved => ("status", "the case was moved by someone else at the same moment; reload it"),
             Constraint::ScimUserName => ("userName", "is already used by another person"),
+            Constraint::ScimGroupName => ("displayName", "is already the name of another group"),
             Constraint::Other => ("", "conflicts with an existing record"),
         }
     }

@@ -11,8 +11,8 @@ use rungs_core::ledger::codec::{event_cursor, parse_event_cursor, parse_people_c
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
 use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, ShapeCell, ShapeQuery, Store, StoreError, StoreResult, StoreStats, TeamPage,
-    TeamQuery, TokenRecord,
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimGroup, ScimIdentity, ShapeCell, ShapeQuery, Store, StoreError, StoreResult, StoreStats,
+    TeamPage, TeamQuery, TokenRecord,
 };
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use tokio_postgres::types::ToSql;
@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::append::{append_batch, lock_head, subject_events};
-use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, PersonParams, SCIM_COLS, TOKEN_COLS, UPSERT_PERSON};
+use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, PersonParams, SCIM_COLS, SCIM_GROUP_COLS, TOKEN_COLS, UPSERT_PERSON};
 
 const MAX_EXPORT: u32 = 10_000;
 /// Events fetched per round trip while a rebuild streams the ledger.
@@ -429,13 +429,17 @@ impl Store for PgStore {
     async fn put_scim_identity(&self, identity: &ScimIdentity) -> StoreResult<()> {
         let c = self.conn().await?;
         let sql = format!(
-            "INSERT INTO scim_identities ({SCIM_COLS}, user_key) VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO scim_identities ({SCIM_COLS}, user_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (org_id, person_id) DO UPDATE SET user_name = excluded.user_name, user_key = excluded.user_key, \
-             external_id = excluded.external_id, employee_number = excluded.employee_number"
+             external_id = excluded.external_id, employee_number = excluded.employee_number, \
+             given_name = excluded.given_name, family_name = excluded.family_name, deleted = excluded.deleted, emails = excluded.emails"
         );
         let i = identity;
         let key = i.user_name.to_lowercase();
-        c.execute(&sql, &[&i.org_id.0, &i.person_id.0, &i.user_name, &i.external_id, &i.employee_number, &key]).await.db().map(drop)
+        let emails = i.emails.as_ref().map(serde_json::Value::to_string);
+        let values: [&(dyn tokio_postgres::types::ToSql + Sync); 10] =
+            [&i.org_id.0, &i.person_id.0, &i.user_name, &i.external_id, &i.employee_number, &i.given_name, &i.family_name, &i.deleted, &emails, &key];
+        c.execute(&sql, &values).await.db().map(drop)
     }
 
     #[instrument(skip_all, fields(%org))]
@@ -444,6 +448,31 @@ impl Store for PgStore {
         let sql = format!("SELECT {SCIM_COLS} FROM scim_identities WHERE org_id = $1 ORDER BY user_key");
         let rows = c.query(&sql, &[&org.0]).await.db()?;
         rows.iter().map(rows::scim_identity).collect()
+    }
+
+    #[instrument(skip_all, fields(org = %group.org_id, id = %group.id))]
+    async fn put_scim_group(&self, group: &ScimGroup) -> StoreResult<()> {
+        let c = self.conn().await?;
+        let sql = format!(
+            "INSERT INTO scim_groups ({SCIM_GROUP_COLS}) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, external_id = excluded.external_id"
+        );
+        let g = group;
+        c.execute(&sql, &[&g.org_id.0, &g.id, &g.name, &g.external_id]).await.db().map(drop)
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn delete_scim_group(&self, org: OrgId, id: &str) -> StoreResult<()> {
+        let c = self.conn().await?;
+        c.execute("DELETE FROM scim_groups WHERE org_id = $1 AND id = $2", &[&org.0, &id]).await.db().map(drop)
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn scim_groups(&self, org: OrgId) -> StoreResult<Vec<ScimGroup>> {
+        let c = self.conn().await?;
+        let sql = format!("SELECT {SCIM_GROUP_COLS} FROM scim_groups WHERE org_id = $1 ORDER BY name");
+        let rows = c.query(&sql, &[&org.0]).await.db()?;
+        rows.iter().map(rows::scim_group).collect()
     }
 
     /// Events from the ledger heads (no count over 50 M rows); people by count.

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use rungs_core::event::{Event, EventKind};
 use rungs_core::ledger::{Constraint, codec};
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
-use rungs_core::store::{ScimIdentity, StoreError, StoreResult, TokenRecord, TokenScope};
+use rungs_core::store::{ScimGroup, ScimIdentity, StoreError, StoreResult, TokenRecord, TokenScope};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
@@ -191,7 +191,7 @@ pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
     })
 }
 
-pub(crate) const SCIM_COLS: &str = "org_id, person_id, user_name, external_id, employee_number";
+pub(crate) const SCIM_COLS: &str = "org_id, person_id, user_name, external_id, employee_number, given_name, family_name, deleted, emails";
 
 pub(crate) fn scim_identity(row: &Row) -> StoreResult<ScimIdentity> {
     Ok(ScimIdentity {
@@ -200,7 +200,17 @@ pub(crate) fn scim_identity(row: &Row) -> StoreResult<ScimIdentity> {
         user_name: col(row, 2)?,
         external_id: col(row, 3)?,
         employee_number: col(row, 4)?,
+        given_name: col(row, 5)?,
+        family_name: col(row, 6)?,
+        deleted: col(row, 7)?,
+        emails: col::<Option<String>>(row, 8)?.map(|s| serde_json::from_str(&s)).transpose().map_err(StoreError::unexpected)?,
     })
+}
+
+pub(crate) const SCIM_GROUP_COLS: &str = "org_id, id, name, external_id";
+
+pub(crate) fn scim_group(row: &Row) -> StoreResult<ScimGroup> {
+    Ok(ScimGroup { org_id: OrgId(col(row, 0)?), id: col(row, 1)?, name: col(row, 2)?, external_id: col(row, 3)? })
 }
 
 pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
@@ -239,6 +249,7 @@ fn constraint(name: &str) -> Constraint {
         "tokens_pkey" => Constraint::TokenId,
         "tokens_hash_unique" => Constraint::TokenHash,
         "scim_identities_user_key" => Constraint::ScimUserName,
+        "scim_groups_name" => Constraint::ScimGroupName,
         "idempotency_pkey" => Constraint::IdempotencyKey,
         "applications_opportunity_id_applicant_id_key" => Constraint::Application,
         "promotion_cycles_name" => Constraint::CycleName,

@@ -121,17 +121,37 @@ impl SessionStore for PgStore {
     #[instrument(skip_all)]
     async fn sso_link(&self, issuer: &str, subject: &str) -> StoreResult<SsoLink> {
         let conn = self.conn().await?;
-        let row = conn
-            .query_opt("SELECT issuer, subject, org_id, person_id, created_at FROM sso_links WHERE issuer = $1 AND subject = $2", &[&issuer, &subject])
-            .await
-            .db()?;
+        let row = conn.query_opt(&format!("SELECT {LINK_COLS} FROM sso_links WHERE issuer = $1 AND subject = $2"), &[&issuer, &subject]).await.db()?;
         let Some(row) = row else { return Err(StoreError::NotFound) };
-        Ok(SsoLink {
-            issuer: rows::get(&row, 0)?,
-            subject: rows::get(&row, 1)?,
-            org_id: OrgId(rows::get(&row, 2)?),
-            person_id: PersonId(rows::get(&row, 3)?),
-            created_at: rows::get(&row, 4)?,
-        })
+        link(&row)
     }
+
+    #[instrument(skip_all, fields(%org, %person))]
+    async fn sso_links_of(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<SsoLink>> {
+        let conn = self.conn().await?;
+        let sql = format!("SELECT {LINK_COLS} FROM sso_links WHERE org_id = $1 AND person_id = $2 ORDER BY created_at, issuer, subject");
+        conn.query(&sql, &[&org.0, &person.0]).await.db()?.iter().map(link).collect()
+    }
+
+    #[instrument(skip_all, fields(%org, %person))]
+    async fn unlink_sso(&self, org: OrgId, person: PersonId, issuer: &str, subject: &str) -> StoreResult<()> {
+        let conn = self.conn().await?;
+        let sql = "DELETE FROM sso_links WHERE issuer = $1 AND subject = $2 AND org_id = $3 AND person_id = $4";
+        match conn.execute(sql, &[&issuer, &subject, &org.0, &person.0]).await.db()? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+}
+
+const LINK_COLS: &str = "issuer, subject, org_id, person_id, created_at";
+
+fn link(row: &Row) -> StoreResult<SsoLink> {
+    Ok(SsoLink {
+        issuer: rows::get(row, 0)?,
+        subject: rows::get(row, 1)?,
+        org_id: OrgId(rows::get(row, 2)?),
+        person_id: PersonId(rows::get(row, 3)?),
+        created_at: rows::get(row, 4)?,
+    })
 }

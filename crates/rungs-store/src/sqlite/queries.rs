@@ -11,8 +11,8 @@ use rungs_core::ledger::codec::{event_cursor, hex, parse_event_cursor, parse_peo
 use rungs_core::page::{DEFAULT_PAGE, MAX_PAGE, Page};
 use rungs_core::person::{Organization, Person};
 use rungs_core::store::{
-    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimIdentity, ShapeCell, ShapeQuery, Store, StoreError, StoreResult, StoreStats, TeamPage,
-    TeamQuery, TokenRecord,
+    AppendBatch, Appended, EventQuery, PeopleQuery, RebuildReport, ScimGroup, ScimIdentity, ShapeCell, ShapeQuery, Store, StoreError, StoreResult, StoreStats,
+    TeamPage, TeamQuery, TokenRecord,
 };
 use rungs_core::{EventId, OrgId, PersonId, TokenId, ValidationError};
 use rusqlite::types::Value;
@@ -23,7 +23,7 @@ use tracing::instrument;
 
 use super::SqliteStore;
 use super::append::{event_by_id, subject_events};
-use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, SCIM_COLS, TOKEN_COLS, micros};
+use super::rows::{self, Db, EVENT_COLS, ORG_COLS, PERSON_COLS, SCIM_COLS, SCIM_GROUP_COLS, TOKEN_COLS, micros};
 use crate::people_sql::PEOPLE_COLUMN_COUNT;
 
 /// Largest chunk `export_events` returns at once.
@@ -411,12 +411,26 @@ impl Store for SqliteStore {
         self.writer
             .exec(move |tx| {
                 let sql = format!(
-                    "INSERT INTO scim_identities ({SCIM_COLS}, user_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                    "INSERT INTO scim_identities ({SCIM_COLS}, user_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
                      ON CONFLICT (org_id, person_id) DO UPDATE SET user_name = excluded.user_name, user_key = excluded.user_key, \
-                     external_id = excluded.external_id, employee_number = excluded.employee_number"
+                     external_id = excluded.external_id, employee_number = excluded.employee_number, \
+                     given_name = excluded.given_name, family_name = excluded.family_name, deleted = excluded.deleted, emails = excluded.emails"
                 );
                 let key = i.user_name.to_lowercase();
-                tx.execute(&sql, params![i.org_id.as_bytes(), i.person_id.as_bytes(), i.user_name, i.external_id, i.employee_number, key]).db().map(drop)
+                let emails = i.emails.as_ref().map(serde_json::Value::to_string);
+                let values = params![
+                    i.org_id.as_bytes(),
+                    i.person_id.as_bytes(),
+                    i.user_name,
+                    i.external_id,
+                    i.employee_number,
+                    i.given_name,
+                    i.family_name,
+                    i.deleted,
+                    emails,
+                    key
+                ];
+                tx.execute(&sql, values).db().map(drop)
             })
             .await
     }
@@ -425,6 +439,32 @@ impl Store for SqliteStore {
     async fn scim_identities(&self, org: OrgId) -> StoreResult<Vec<ScimIdentity>> {
         let sql = format!("SELECT {SCIM_COLS} FROM scim_identities WHERE org_id = ?1 ORDER BY user_key");
         self.read(move |c| query(c, &sql, params![org.as_bytes()], rows::scim_identity)).await
+    }
+
+    #[instrument(skip_all, fields(org = %group.org_id, id = %group.id))]
+    async fn put_scim_group(&self, group: &ScimGroup) -> StoreResult<()> {
+        let g = group.clone();
+        self.writer
+            .exec(move |tx| {
+                let sql = format!(
+                    "INSERT INTO scim_groups ({SCIM_GROUP_COLS}) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, external_id = excluded.external_id"
+                );
+                tx.execute(&sql, params![g.org_id.as_bytes(), g.id, g.name, g.external_id]).db().map(drop)
+            })
+            .await
+    }
+
+    #[instrument(skip_all, fields(%org, %id))]
+    async fn delete_scim_group(&self, org: OrgId, id: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        self.writer.exec(move |tx| tx.execute("DELETE FROM scim_groups WHERE org_id = ?1 AND id = ?2", params![org.as_bytes(), id]).db().map(drop)).await
+    }
+
+    #[instrument(skip_all, fields(%org))]
+    async fn scim_groups(&self, org: OrgId) -> StoreResult<Vec<ScimGroup>> {
+        let sql = format!("SELECT {SCIM_GROUP_COLS} FROM scim_groups WHERE org_id = ?1 ORDER BY name");
+        self.read(move |c| query(c, &sql, params![org.as_bytes()], rows::scim_group)).await
     }
 
     /// `events` is max(seq): rows are never deleted and seqs are max+1, so it equals

@@ -10,7 +10,7 @@ use rungs_core::event::{Event, EventKind};
 use rungs_core::ledger::Constraint;
 use rungs_core::ledger::codec;
 use rungs_core::person::{Organization, Person, PersonStatus, Position, Role};
-use rungs_core::store::{ScimIdentity, StoreError, StoreResult, TokenRecord, TokenScope};
+use rungs_core::store::{ScimGroup, ScimIdentity, StoreError, StoreResult, TokenRecord, TokenScope};
 use rungs_core::{EventId, OrgId, PersonId, TokenId};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, Row, ffi, params};
@@ -205,7 +205,7 @@ pub(crate) fn token(row: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     })
 }
 
-pub(crate) const SCIM_COLS: &str = "org_id, person_id, user_name, external_id, employee_number";
+pub(crate) const SCIM_COLS: &str = "org_id, person_id, user_name, external_id, employee_number, given_name, family_name, deleted, emails";
 
 pub(crate) fn scim_identity(row: &Row<'_>) -> rusqlite::Result<ScimIdentity> {
     Ok(ScimIdentity {
@@ -214,7 +214,21 @@ pub(crate) fn scim_identity(row: &Row<'_>) -> rusqlite::Result<ScimIdentity> {
         user_name: row.get(2)?,
         external_id: row.get(3)?,
         employee_number: row.get(4)?,
+        given_name: row.get(5)?,
+        family_name: row.get(6)?,
+        deleted: row.get(7)?,
+        emails: row
+            .get::<_, Option<String>>(8)?
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into()))?,
     })
+}
+
+pub(crate) const SCIM_GROUP_COLS: &str = "org_id, id, name, external_id";
+
+pub(crate) fn scim_group(row: &Row<'_>) -> rusqlite::Result<ScimGroup> {
+    Ok(ScimGroup { org_id: OrgId::from_bytes(row.get(0)?), id: row.get(1)?, name: row.get(2)?, external_id: row.get(3)? })
 }
 
 /// Map a driver error to the store's vocabulary. Constraint names are recognised
@@ -265,6 +279,7 @@ fn constraint(msg: &str) -> Constraint {
         "tokens.id" => Constraint::TokenId,
         "tokens.hash" => Constraint::TokenHash,
         "scim_identities.org_id, scim_identities.user_key" => Constraint::ScimUserName,
+        "scim_groups.org_id, scim_groups.name" => Constraint::ScimGroupName,
         "idempotency.org_id, idempotency.scope, idempotency.key" => Constraint::IdempotencyKey,
         "applications.opportunity_id, applications.applicant_id" => Constraint::Application,
         "promotion_cycles.org_id, promotion_cycles.name" => Constraint::CycleName,

@@ -53,6 +53,18 @@ fn session(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     })
 }
 
+const LINK_COLS: &str = "issuer, subject, org_id, person_id, created_at";
+
+fn link(row: &Row<'_>) -> rusqlite::Result<SsoLink> {
+    Ok(SsoLink {
+        issuer: row.get(0)?,
+        subject: row.get(1)?,
+        org_id: OrgId::from_bytes(row.get(2)?),
+        person_id: PersonId::from_bytes(row.get(3)?),
+        created_at: time(row, 4)?,
+    })
+}
+
 #[async_trait::async_trait]
 impl SessionStore for SqliteStore {
     #[instrument(skip_all, fields(person = %credential.person_id))]
@@ -150,22 +162,34 @@ impl SessionStore for SqliteStore {
     #[instrument(skip_all)]
     async fn sso_link(&self, issuer: &str, subject: &str) -> StoreResult<SsoLink> {
         let (issuer, subject) = (issuer.to_string(), subject.to_string());
+        self.read(move |c| c.query_row(&format!("SELECT {LINK_COLS} FROM sso_links WHERE issuer = ?1 AND subject = ?2"), params![issuer, subject], link).db())
+            .await
+    }
+
+    #[instrument(skip_all, fields(%org, %person))]
+    async fn sso_links_of(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<SsoLink>> {
         self.read(move |c| {
-            c.query_row(
-                "SELECT issuer, subject, org_id, person_id, created_at FROM sso_links WHERE issuer = ?1 AND subject = ?2",
-                params![issuer, subject],
-                |row| {
-                    Ok(SsoLink {
-                        issuer: row.get(0)?,
-                        subject: row.get(1)?,
-                        org_id: OrgId::from_bytes(row.get(2)?),
-                        person_id: PersonId::from_bytes(row.get(3)?),
-                        created_at: time(row, 4)?,
-                    })
-                },
-            )
-            .db()
+            // The sso_links_by_person index (0017).
+            let mut st = c
+                .prepare_cached(&format!("SELECT {LINK_COLS} FROM sso_links WHERE org_id = ?1 AND person_id = ?2 ORDER BY created_at, issuer, subject"))
+                .db()?;
+            let rows = st.query_map(params![org.as_bytes(), person.as_bytes()], link).db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
         })
         .await
+    }
+
+    #[instrument(skip_all, fields(%org, %person))]
+    async fn unlink_sso(&self, org: OrgId, person: PersonId, issuer: &str, subject: &str) -> StoreResult<()> {
+        let (issuer, subject) = (issuer.to_string(), subject.to_string());
+        self.writer
+            .exec(move |tx| {
+                let sql = "DELETE FROM sso_links WHERE issuer = ?1 AND subject = ?2 AND org_id = ?3 AND person_id = ?4";
+                match tx.execute(sql, params![issuer, subject, org.as_bytes(), person.as_bytes()]).db()? {
+                    0 => Err(StoreError::NotFound),
+                    _ => Ok(()),
+                }
+            })
+            .await
     }
 }

@@ -113,7 +113,13 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Exte
             let mut res = see_other(safe_next(&f.next));
             let max_age = (s.expires_at - chrono::Utc::now()).num_seconds().max(0);
             let h = res.headers_mut();
-            for c in [set_cookie(SESSION_COOKIE, &s.secret, Some(max_age), secure), set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), secure)] {
+            // A password session: no single sign-on session for signing out to end.
+            let cookies = [
+                set_cookie(SESSION_COOKIE, &s.secret, Some(max_age), secure),
+                set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), secure),
+                sso_hint_cookie("", Some(0), secure),
+            ];
+            for c in cookies {
                 h.append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
             }
             Ok(res)
@@ -142,17 +148,60 @@ pub struct LogoutForm {
     csrf: String,
 }
 
+/// The cookie that marks a single sign-on session and holds its ID token, the
+/// `id_token_hint` of RP-initiated logout. Sent only to `/logout` (its path): no
+/// other request carries it. An ID token too long for a cookie is kept as `-`: the
+/// sign-out still goes to the provider, with the `client_id` alone.
+pub const SSO_HINT_COOKIE: &str = "rungs_sso_hint";
+/// Longest ID token kept in the hint cookie (browsers keep about 4 KiB per cookie).
+const MAX_HINT: usize = 3800;
+
+/// The hint cookie with `id_token` (empty with `Some(0)`: cleared).
+pub fn sso_hint_cookie(id_token: &str, max_age: Option<i64>, secure: bool) -> String {
+    let value = if id_token.len() > MAX_HINT { "-" } else { id_token };
+    let mut c = format!("{SSO_HINT_COOKIE}={value}; Path=/logout; HttpOnly; SameSite=Lax");
+    if let Some(s) = max_age {
+        c.push_str(&format!("; Max-Age={s}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
 /// Sign out: POST only (a link could be triggered by another site), CSRF-checked.
+/// The Rungs session ends (its row is deleted). A single sign-on session then signs
+/// out at the provider too when it offers RP-initiated logout: the browser goes to
+/// its `end_session_endpoint` and comes back to the sign-in page. It goes there from
+/// a page of ours (a meta refresh, and a link), not by a redirect of this POST: the
+/// pages' `form-action 'self'` forbids a form's redirect to another origin.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LogoutForm>) -> Result<Response, HtmlError> {
     let secure = is_https(&headers);
+    let mut ended = false;
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         if !accounts::same(&f.csrf, &accounts::csrf_token(&secret)) {
             return Err(HtmlError::Forbidden("the form had expired or came from another site; reload the page and try again".into()));
         }
         accounts::logout(state.store.as_ref(), &secret).await?;
+        ended = true;
     }
-    let mut res = see_other("/login");
-    let c = set_cookie(SESSION_COOKIE, "", Some(0), secure);
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+    let hint = cookie(&headers, SSO_HINT_COOKIE).filter(|h| !h.is_empty());
+    let provider_url = match (&state.sso, hint, ended) {
+        (Some(provider), Some(hint), true) => provider.logout_url(Some(hint.as_str()).filter(|h| *h != "-")).await,
+        _ => None,
+    };
+    let mut res = match (provider_url, &state.sso) {
+        (Some(url), Some(provider)) => {
+            let body = render_string("signed_out.html", minijinja::context! { layout => (), url, provider => provider.config.display_name })?;
+            let mut res = axum::response::Html(body).into_response();
+            // The page carries the ID token in its link: no cache keeps it.
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        _ => see_other("/login"),
+    };
+    for c in [set_cookie(SESSION_COOKIE, "", Some(0), secure), sso_hint_cookie("", Some(0), secure)] {
+        res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+    }
     Ok(res)
 }

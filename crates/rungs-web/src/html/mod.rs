@@ -38,6 +38,7 @@ mod proposals;
 mod recognition;
 mod scim_tokens;
 mod shape_charts;
+mod sign_ins;
 mod sso;
 mod suggestions;
 mod team;
@@ -143,6 +144,8 @@ pub fn routes(config: &WebConfig) -> Router<AppState> {
         .route("/notifications/settings", get(notifications::settings).post(notifications::save_settings))
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/people/{id}/invite", post(invites::send_one))
+        .route("/people/{id}/sso-links", post(sign_ins::link))
+        .route("/people/{id}/sso-links/remove", post(sign_ins::unlink))
         .route("/people/invite", post(invites::send_many))
         .route("/invite/{token}", get(invites::form).post(invites::redeem))
         .route("/settings/time-zone", get(calendar::page).post(calendar::save))
@@ -216,6 +219,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("notification_settings.html", include_str!("../../templates/notification_settings.html")),
     ("invite.html", include_str!("../../templates/invite.html")),
+    ("signed_out.html", include_str!("../../templates/signed_out.html")),
     ("org_calendar.html", include_str!("../../templates/org_calendar.html")),
     ("cycle_new.html", include_str!("../../templates/cycle_new.html")),
     ("overview.html", include_str!("../../templates/overview.html")),

@@ -2,8 +2,9 @@
 //! with a fresh `state`, `nonce` and PKCE challenge (the values themselves ride in
 //! a ten-minute HttpOnly cookie, `rungs_sso`); `/sso/callback` checks the returned
 //! `state` against that cookie, exchanges the code, validates the ID token
-//! (`rungs_app::sso`) and opens the Rungs session. Signing out (`/logout`) ends the
-//! Rungs session; the provider's own session is the provider's.
+//! (`rungs_app::sso`) and opens the Rungs session, keeping the ID token in a cookie
+//! only `/logout` receives. Signing out (`/logout`, `super::login`) ends the Rungs
+//! session, then signs out at the provider when it offers RP-initiated logout.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -104,8 +105,8 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q
             "That sign-in response does not belong to this browser (state mismatch). Please sign in again.".into(),
         );
     }
-    let claims = match provider.finish(&pending, &code).await {
-        Ok(c) => c,
+    let rungs_app::sso::Finished { claims, id_token } = match provider.finish(&pending, &code).await {
+        Ok(f) => f,
         Err(e) => {
             tracing::warn!(error = %e, "single sign-on refused");
             return refused(&state, &headers, StatusCode::FORBIDDEN, format!("Single sign-on failed: {e}."));
@@ -121,7 +122,12 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(q
             let mut res = see_other(safe_next(&pending.next));
             let max_age = (s.expires_at - chrono::Utc::now()).num_seconds().max(0);
             let h = res.headers_mut();
-            for c in [set_cookie(SESSION_COOKIE, &s.secret, Some(max_age), secure), set_cookie(SSO_COOKIE, "", Some(0), secure)] {
+            let cookies = [
+                set_cookie(SESSION_COOKIE, &s.secret, Some(max_age), secure),
+                set_cookie(SSO_COOKIE, "", Some(0), secure),
+                super::login::sso_hint_cookie(&id_token, Some(max_age), secure),
+            ];
+            for c in cookies {
                 h.append(header::SET_COOKIE, header_value(&c)?);
             }
             Ok(res)

@@ -165,6 +165,7 @@ async fn page(
     let own = Some(id) == s.viewer.person_id;
     let (current, title) = if own { ("timeline", "My timeline".to_string()) } else { ("team", format!("{}’s timeline", person.name)) };
     let action = if own { "/timeline".to_string() } else { format!("/people/{id}/timeline") };
+    let sign_in = super::sign_ins::section(&state, &s, id).await?;
     render(
         "timeline.html",
         minijinja::context! {
@@ -183,6 +184,7 @@ async fn page(
             notice,
             invite_link,
             invite => !own && !left && rungs_app::access::Capabilities::of(s.viewer.role).invite,
+            sign_in,
         },
     )
 }

@@ -5,9 +5,11 @@
 //! five-minute replay window, constant-time compare); a refused one is a 401 and is
 //! counted in `/metrics` (`rungs_integration_requests_refused_total`).
 //!
-//! Slack waits three seconds for an answer: the work runs in its own task, and when
-//! it is not done in [`ANSWER_WITHIN`] the request is answered "working on it" and
-//! the result is posted to the request's `response_url` when it is.
+//! Slack waits three seconds for an answer (Mattermost longer): the work runs in its
+//! own task, and when it is not done in [`ANSWER_WITHIN`] the request is answered at
+//! once ("working on it", ephemeral) and the result is posted to the request's
+//! `response_url` when it is ready (Slack's delayed response; Mattermost's
+//! `response_url` takes the same JSON). A button click is answered the same way.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,11 +32,21 @@ pub const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
 pub struct ChatSettings {
     pub signing_secret: String,
     pub directory: Directory,
+    /// How long a request waits for its answer before "working on it" goes back and
+    /// the answer goes to the `response_url` ([`ANSWER_WITHIN`]).
+    pub answer_within: Duration,
 }
 
 impl ChatSettings {
     pub fn new(signing_secret: &str, api_base: &str, bot_token: &str) -> Self {
-        ChatSettings { signing_secret: signing_secret.to_string(), directory: Directory::new(api_base, bot_token) }
+        ChatSettings { signing_secret: signing_secret.to_string(), directory: Directory::new(api_base, bot_token), answer_within: ANSWER_WITHIN }
+    }
+
+    /// Answer "working on it" after `d` instead of [`ANSWER_WITHIN`] (tests).
+    #[must_use]
+    pub fn with_answer_within(mut self, d: Duration) -> Self {
+        self.answer_within = d;
+        self
     }
 }
 
@@ -99,26 +111,53 @@ pub async fn commands(State(state): State<AppState>, headers: HeaderMap, body: B
         return bad_request("slash command (no user_id)");
     }
     let store = state.store.clone();
+    let within = chat.answer_within;
     let work = tokio::spawn(async move { chat::command(store.as_ref(), &chat.directory, &cmd.user_id, &cmd.text).await });
-    answer_within(work, cmd.response_url, false).await
+    match answer_within(work, within, cmd.response_url, false).await {
+        Ok(reply) => Json(reply.to_json(false)).into_response(),
+        Err(working) => Json(working).into_response(),
+    }
 }
 
-/// The reply if the work is done within [`ANSWER_WITHIN`]; else "working on it", and
-/// the reply goes to `response_url` when it is ready.
-async fn answer_within(mut work: tokio::task::JoinHandle<Reply>, response_url: Option<String>, replace: bool) -> Response {
-    match tokio::time::timeout(ANSWER_WITHIN, &mut work).await {
-        Ok(Ok(reply)) => Json(reply.to_json(replace)).into_response(),
+/// What goes back at once when the answer is not ready in time.
+fn working_on_it(replace: bool) -> serde_json::Value {
+    let mut v = json!({"response_type": "ephemeral", "text": "Working on it…"});
+    if replace {
+        v["replace_original"] = json!(true);
+    }
+    v
+}
+
+/// The reply if the work is done within `within`: `Ok`. Else `Err` with "working on
+/// it" to answer at once, and the reply goes to `response_url` when it is ready (a
+/// request without one gets it nowhere: nothing is lost, the work still completes).
+async fn answer_within(
+    mut work: tokio::task::JoinHandle<Reply>,
+    within: Duration,
+    response_url: Option<String>,
+    replace: bool,
+) -> Result<Reply, serde_json::Value> {
+    match tokio::time::timeout(within, &mut work).await {
+        Ok(Ok(reply)) => Ok(reply),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "the chat command task failed");
-            Json(Reply::text("Something went wrong in Rungs; try again.").to_json(replace)).into_response()
+            Ok(Reply::text("Something went wrong in Rungs; try again."))
         }
         Err(_) => {
             tokio::spawn(async move {
-                if let (Ok(reply), Some(url)) = (work.await, response_url) {
-                    chat::respond(&url, &reply, replace).await;
+                let reply = match work.await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::error!(error = %e, "the chat command task failed");
+                        Reply::text("Something went wrong in Rungs; try again.")
+                    }
+                };
+                match response_url {
+                    Some(url) => chat::respond(&url, &reply, replace).await,
+                    None => tracing::warn!("a slow chat answer had no response_url to go to"),
                 }
             });
-            Json(json!({"response_type": "ephemeral", "text": "Working on it…"})).into_response()
+            Err(working_on_it(replace))
         }
     }
 }
@@ -177,26 +216,29 @@ pub async fn interactivity(State(state): State<AppState>, headers: HeaderMap, bo
     // The click, once: the prompt message and the button (a retried delivery of the
     // same click replays instead of recording again).
     let once = format!("{}:{}", p.container.and_then(|c| c.message_ts).unwrap_or(action.action_ts), action.action_id);
-    let mut work = tokio::spawn(async move {
+    let dir = chat.clone();
+    let work = tokio::spawn(async move {
         if action.action_id == chat::CANCEL {
             Reply::text("Nothing was recorded.")
         } else if action.action_id.starts_with(chat::CONFIRM_WIN) {
-            chat::confirm_win(store.as_ref(), &chat.directory, &user, &action.value, &once).await
+            chat::confirm_win(store.as_ref(), &dir.directory, &user, &action.value, &once).await
         } else {
             Reply::text("That button is not one of Rungs'.")
         }
     });
     // Slack ignores the body of an interactivity answer and takes the reply at the
-    // response_url; Mattermost reads the body. Both get it.
-    let reply = match tokio::time::timeout(ANSWER_WITHIN, &mut work).await {
-        Ok(Ok(r)) => r,
-        _ => Reply::text("Rungs took too long; check /rungs me before trying again."),
-    };
-    if let Some(url) = p.response_url {
-        let r = reply.clone();
-        tokio::spawn(async move {
-            chat::respond(&url, &r, true).await;
-        });
+    // response_url; Mattermost reads the body. Both get it. A slow one: "working on
+    // it" now, the reply at the response_url when the win is recorded.
+    match answer_within(work, chat.answer_within, p.response_url.clone(), true).await {
+        Ok(reply) => {
+            if let Some(url) = p.response_url {
+                let r = reply.clone();
+                tokio::spawn(async move {
+                    chat::respond(&url, &r, true).await;
+                });
+            }
+            Json(reply.to_json(true)).into_response()
+        }
+        Err(working) => Json(working).into_response(),
     }
-    Json(reply.to_json(true)).into_response()
 }

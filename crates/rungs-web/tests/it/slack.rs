@@ -27,11 +27,17 @@ struct FakeSlack {
     lookups: usize,
     /// Bodies posted to the response_url.
     responses: Vec<Value>,
+    /// users.info takes this long for these users (a slow Slack, or a slow Rungs).
+    slow: HashMap<String, std::time::Duration>,
 }
 
 type Shared = Arc<Mutex<FakeSlack>>;
 
 async fn users_info(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Json<Value> {
+    let delay = s.lock().unwrap().slow.get(q.get("user").map_or("", String::as_str)).copied();
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
     let mut slack = s.lock().unwrap();
     slack.lookups += 1;
     if headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {BOT_TOKEN}")) {
@@ -59,6 +65,10 @@ struct ChatApp {
 
 impl ChatApp {
     async fn new() -> ChatApp {
+        ChatApp::answering_within(rungs_web::integrations::slack::ANSWER_WITHIN).await
+    }
+
+    async fn answering_within(within: std::time::Duration) -> ChatApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let slack: Shared = Arc::default();
@@ -80,7 +90,7 @@ impl ChatApp {
             s.users.insert("UBOB".into(), "bob.builder@example.com".into());
             s.users.insert("USTRANGER".into(), "stranger@elsewhere.example".into());
         }
-        let chat = rungs_web::integrations::slack::ChatSettings::new(SIGNING_SECRET, &format!("{base}/api"), BOT_TOKEN);
+        let chat = rungs_web::integrations::slack::ChatSettings::new(SIGNING_SECRET, &format!("{base}/api"), BOT_TOKEN).with_answer_within(within);
         let state = rungs_web::AppState::new(store.clone()).with_chat(chat);
         ChatApp { router: rungs_web::router(state), store, org: init.org.id, slack, base, _dir: dir }
     }
@@ -129,6 +139,17 @@ impl ChatApp {
     async fn wins_of(&self, email: &str) -> Vec<rungs_core::event::Event> {
         let p = self.store.person_by_email(self.org, email).await.unwrap();
         self.store.subject_events(self.org, p.id).await.unwrap().into_iter().filter(|e| e.body.kind() == EventKind::MicroProgression).collect()
+    }
+
+    /// The `n`th body posted to the response_url (waiting up to ten seconds for it).
+    async fn response(&self, n: usize) -> Value {
+        for _ in 0..500 {
+            if let Some(v) = self.slack.lock().unwrap().responses.get(n) {
+                return v.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("nothing posted to the response_url (wanted #{n})");
     }
 
     async fn metrics(&self) -> String {
@@ -228,4 +249,46 @@ async fn kudos_give_recognition_and_me_tells_readiness() {
     assert!(v["text"].as_str().unwrap().contains("% ready for"), "{v}");
     let v = app.command("UWENDY", "dance").await;
     assert!(v["text"].as_str().unwrap().contains("/rungs win"), "help follows an unknown verb: {v}");
+}
+
+/// Slack gives up after three seconds. A command or a click whose answer takes longer
+/// is answered at once ("working on it") and its answer is posted to the request's
+/// response_url when ready, where a local receiver (the fake Slack) takes it.
+#[tokio::test]
+async fn a_slow_answer_is_given_at_once_and_posted_to_the_response_url_when_ready() {
+    use std::time::{Duration, Instant};
+    // Lookups take 1 s (under the directory's own 1.5 s timeout); answers are due in 150 ms.
+    let app = ChatApp::answering_within(Duration::from_millis(150)).await;
+    app.slack.lock().unwrap().slow.insert("UWENDY".into(), Duration::from_millis(1000));
+    app.slack.lock().unwrap().slow.insert("UBOB".into(), Duration::from_millis(1000));
+
+    let started = Instant::now();
+    let v = app.command("UWENDY", "win wrote the unit tests and integration tests for the export").await;
+    assert!(started.elapsed() < Duration::from_millis(900), "answered before the work was done: {:?}", started.elapsed());
+    assert_eq!(v["text"], "Working on it…", "{v}");
+    assert!(v.get("blocks").is_none(), "{v}");
+    assert!(app.slack.lock().unwrap().responses.is_empty(), "the answer is not ready yet");
+    // The answer arrives at the response_url: the prompt with its buttons, ephemeral.
+    let prompt = app.response(0).await;
+    assert_eq!(prompt["response_type"], "ephemeral", "{prompt}");
+    assert!(prompt["text"].as_str().unwrap().contains("Record this win"), "{prompt}");
+    let buttons = prompt["blocks"].as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap()["elements"].as_array().unwrap().clone();
+    let confirm = buttons.iter().find(|b| b["action_id"] == "rungs_win_confirm").unwrap().clone();
+
+    // A click whose work is slow (Wendy's lookup is cached now, so the click comes
+    // from Bob, whose lookup is slow): "working on it" at once, replacing the prompt;
+    // then the win is recorded and the answer replaces it at the response_url.
+    let click = app.click_body("UBOB", &confirm, "1700000000.000200");
+    let started = Instant::now();
+    let res = app.post_signed("/integrations/slack/interactivity", &click, SIGNING_SECRET, now()).await;
+    res.assert_status(StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
+    assert_eq!((res.json()["text"].as_str(), res.json()["replace_original"].as_bool()), (Some("Working on it…"), Some(true)), "{}", res.text());
+    let done = app.response(1).await;
+    assert_eq!(done["replace_original"], true, "{done}");
+    assert!(done["text"].as_str().unwrap().starts_with("Recorded your win"), "{done}");
+    assert_eq!(app.wins_of("bob.builder@example.com").await.len(), 1, "recorded once, as Bob");
+    assert!(app.wins_of("wendy.winner@example.com").await.is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.slack.lock().unwrap().responses.len(), 2, "each answer posted once");
 }

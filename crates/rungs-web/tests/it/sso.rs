@@ -32,6 +32,8 @@ struct Idp {
     jwks_fetches: usize,
     /// code -> (S256 challenge it was issued for, the ID token to hand out).
     codes: HashMap<String, (String, String)>,
+    /// Discovery leaves out `end_session_endpoint` (no RP-initiated logout).
+    no_end_session: bool,
 }
 
 type Shared = Arc<Mutex<Idp>>;
@@ -47,8 +49,11 @@ fn key(n: u8) -> EncodingKey {
 }
 
 async fn discovery(State(s): State<Shared>) -> Json<Value> {
-    let iss = s.lock().unwrap().issuer.clone();
-    Json(json!({
+    let (iss, end_session) = {
+        let idp = s.lock().unwrap();
+        (idp.issuer.clone(), !idp.no_end_session)
+    };
+    let mut doc = json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/authorize"),
         "token_endpoint": format!("{iss}/token"),
@@ -58,7 +63,11 @@ async fn discovery(State(s): State<Shared>) -> Json<Value> {
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-    }))
+    });
+    if end_session {
+        doc["end_session_endpoint"] = json!(format!("{iss}/session/end?ui=plain"));
+    }
+    Json(doc)
 }
 
 async fn jwks(State(s): State<Shared>) -> Json<Value> {
@@ -314,6 +323,121 @@ async fn the_code_flow_signs_a_verified_email_in_and_links_the_account() {
     )
     .await;
     out.assert_status(StatusCode::SEE_OTHER);
+    app.get("/", Some(&session)).await.assert_status(StatusCode::SEE_OTHER);
+}
+
+impl SsoApp {
+    /// A full sign-in of `sub`/`email`: the session cookie and the ID-token hint
+    /// cookie (as the browser sends it back to `/logout`).
+    async fn sign_in(&self, sub: &str, email: &str) -> (String, Option<String>) {
+        let (q, pending) = self.start().await;
+        let code = self.issue_code(&q, sub, email, None);
+        let res = self.get(&format!("/sso/callback?code={code}&state={}", q["state"]), Some(&pending)).await;
+        res.assert_status(StatusCode::SEE_OTHER);
+        let hint = res.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).find(|c| c.starts_with("rungs_sso_hint="));
+        if let Some(h) = hint {
+            assert!(h.contains("Path=/logout") && h.contains("HttpOnly"), "only /logout receives the ID token: {h}");
+        }
+        (session_cookie(&res).expect("a session"), hint.map(|h| h.split(';').next().unwrap().to_string()))
+    }
+
+    /// `POST /logout` with these cookies: the response.
+    async fn logout(&self, cookies: &[&str]) -> TestResponse {
+        let session = cookies.iter().find(|c| c.starts_with("rungs_session=")).unwrap();
+        let csrf = rungs_app::accounts::csrf_token(session.trim_start_matches("rungs_session="));
+        let req = Request::post("/logout")
+            .header(header::COOKIE, cookies.join("; "))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}")))
+            .unwrap();
+        crate::support::send_to(&self.router, req).await
+    }
+}
+
+/// Where a page's `<meta http-equiv="refresh">` sends the browser (HTML-unescaped).
+fn refresh_url(html: &str) -> String {
+    let start = html.find("http-equiv=\"refresh\" content=\"0; url=").expect("a meta refresh") + "http-equiv=\"refresh\" content=\"0; url=".len();
+    let end = start + html[start..].find('"').unwrap();
+    [("&#x2f;", "/"), ("&quot;", "\""), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")]
+        .iter()
+        .fold(html[start..end].to_string(), |acc, (from, to)| acc.replace(from, to))
+}
+
+#[tokio::test]
+async fn signing_out_of_an_sso_session_ends_it_here_and_at_the_provider() {
+    let app = SsoApp::new(false, false).await;
+    let (session, hint) = app.sign_in("sub-ada", "ada@example.com").await;
+    let hint = hint.expect("the ID token is kept for the sign-out");
+    let id_token = hint.trim_start_matches("rungs_sso_hint=").to_string();
+    assert_eq!(id_token.split('.').count(), 3, "a JWT: {id_token}");
+    let out = app.logout(&[&session, &hint]).await;
+    // Off to the provider's end_session_endpoint (its own query kept) with the hint,
+    // the client and the way back to the sign-in page (RP-Initiated Logout 1.0 §2) —
+    // from a page of ours (meta refresh and a link): browsers refuse a form POST's
+    // redirect to another origin under the pages' `form-action 'self'`.
+    out.assert_status(StatusCode::OK);
+    assert_eq!(out.headers[header::CACHE_CONTROL], "no-store");
+    let page = out.text();
+    let to = refresh_url(&page);
+    assert!(page.contains("Continue to "), "a link for browsers that do not refresh: {page}");
+    let issuer = app.idp.lock().unwrap().issuer.clone();
+    assert!(to.starts_with(&format!("{issuer}/session/end?")), "{to}");
+    let q: HashMap<String, String> = serde_urlencoded::from_str(to.split_once('?').unwrap().1).unwrap();
+    assert_eq!(q.get("ui").map(String::as_str), Some("plain"));
+    assert_eq!(q.get("id_token_hint"), Some(&id_token));
+    assert_eq!(q.get("client_id").map(String::as_str), Some(CLIENT));
+    assert_eq!(q.get("post_logout_redirect_uri").map(String::as_str), Some("http://rungs.test/login"));
+    // The Rungs session is over, and both cookies are cleared.
+    app.get("/", Some(&session)).await.assert_status(StatusCode::SEE_OTHER);
+    let cleared: Vec<&str> = out.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+    assert!(cleared.iter().any(|c| c.starts_with("rungs_session=;") && c.contains("Max-Age=0")), "{cleared:?}");
+    assert!(cleared.iter().any(|c| c.starts_with("rungs_sso_hint=;") && c.contains("Path=/logout") && c.contains("Max-Age=0")), "{cleared:?}");
+
+    // Without the hint (a cookie the browser lost): the Rungs session still ends, and
+    // the sign-out page is Rungs' own.
+    let (session, _) = app.sign_in("sub-ada", "ada@example.com").await;
+    let out = app.logout(&[&session]).await;
+    assert_eq!(out.headers[header::LOCATION], "/login");
+    app.get("/", Some(&session)).await.assert_status(StatusCode::SEE_OTHER);
+
+    // A password session never sends anyone to the provider.
+    rungs_app::accounts::set_password(
+        app.store.as_ref(),
+        app.store.default_org().await.unwrap().unwrap().id,
+        "ada@example.com",
+        None,
+        "a long enough password",
+    )
+    .await
+    .unwrap();
+    let throttle = rungs_app::accounts::LoginThrottle::default();
+    let s = rungs_app::accounts::login(app.store.as_ref(), &throttle, "ada@example.com", "a long enough password", None).await.unwrap();
+    let out = app.logout(&[&format!("rungs_session={}", s.secret)]).await;
+    assert_eq!(out.headers[header::LOCATION], "/login");
+}
+
+#[tokio::test]
+async fn without_an_end_session_endpoint_or_when_asked_to_keep_it_the_provider_session_is_left_alone() {
+    // The provider offers no RP-initiated logout.
+    let app = SsoApp::new(false, false).await;
+    app.idp.lock().unwrap().no_end_session = true;
+    let (session, hint) = app.sign_in("sub-ada", "ada@example.com").await;
+    let out = app.logout(&[&session, &hint.unwrap()]).await;
+    assert_eq!(out.headers[header::LOCATION], "/login");
+    app.get("/", Some(&session)).await.assert_status(StatusCode::SEE_OTHER);
+
+    // The server keeps provider sessions (--oidc-keep-provider-session).
+    let idp = start_idp().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(rungs_store::open_sqlite(&dir.path().join("rungs.db")).await.unwrap());
+    rungs_app::org::init(store.as_ref(), "Acme", "ada@example.com", "Ada Admin").await.unwrap();
+    let mut c = config(&idp);
+    c.provider_logout = false;
+    let state = rungs_web::AppState::new(store.clone()).with_sso(Provider::new(c).unwrap());
+    let app = SsoApp { router: rungs_web::router(state), store, idp, _dir: dir };
+    let (session, hint) = app.sign_in("sub-ada", "ada@example.com").await;
+    let out = app.logout(&[&session, &hint.unwrap()]).await;
+    assert_eq!(out.headers[header::LOCATION], "/login");
     app.get("/", Some(&session)).await.assert_status(StatusCode::SEE_OTHER);
 }
 

@@ -29,6 +29,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
     let want = [
         "DELETE /api/v1/evidence/sources/{id} remove_source",
         "DELETE /api/v1/me/delegation end_delegation",
+        "DELETE /api/v1/people/{id}/sso-links unlink_person_sso",
         "DELETE /api/v1/tokens/{id} revoke_token",
         "DELETE /api/v1/webhooks/{id} remove_webhook",
         "GET /api/openapi.json get_openapi",
@@ -73,6 +74,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "GET /api/v1/people/{id}/packet get_promotion_packet",
         "GET /api/v1/people/{id}/readiness get_readiness",
         "GET /api/v1/people/{id}/recommendations get_recommendations",
+        "GET /api/v1/people/{id}/sign-in get_person_sign_in",
         "GET /api/v1/people/{id}/timeline get_timeline",
         "GET /api/v1/proposals list_proposals",
         "GET /api/v1/proposals/{id} get_proposal",
@@ -118,6 +120,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_operation_id
         "POST /api/v1/people create_person",
         "POST /api/v1/people/{id}/badges award_badge",
         "POST /api/v1/people/{id}/invite invite_person",
+        "POST /api/v1/people/{id}/sso-links link_person_sso",
         "POST /api/v1/proposals propose",
         "POST /api/v1/proposals/{id}/decisions decide",
         "POST /api/v1/proposals/{id}/withdraw withdraw",

@@ -34,6 +34,11 @@ pub struct IntegrationArgs {
     /// The sign-in button says "Sign in with <this>".
     #[arg(long, env = "RUNGS_OIDC_NAME", default_value = "your company account")]
     pub oidc_name: String,
+    /// Signing out of Rungs leaves the provider's session alone. By default, when the
+    /// provider publishes an end_session_endpoint, signing out of a single sign-on
+    /// session signs out at the provider too (RP-initiated logout).
+    #[arg(long, env = "RUNGS_OIDC_KEEP_PROVIDER_SESSION")]
+    pub oidc_keep_provider_session: bool,
     /// The Slack app's signing secret. Turns the chat command on.
     #[arg(long, env = "RUNGS_SLACK_SIGNING_SECRET", hide_env_values = true)]
     pub slack_signing_secret: Option<String>,
@@ -67,6 +72,7 @@ impl IntegrationArgs {
             config.sso_only = self.oidc_sso_only;
             config.clock_skew = std::time::Duration::from_secs(self.oidc_clock_skew_secs);
             config.display_name.clone_from(&self.oidc_name);
+            config.provider_logout = !self.oidc_keep_provider_session;
             let provider = rungs_app::sso::Provider::new(config).map_err(|e| anyhow::anyhow!("single sign-on: {e}"))?;
             tracing::info!(issuer, jit = self.oidc_jit, sso_only = self.oidc_sso_only, "single sign-on is on");
             state = state.with_sso(provider);

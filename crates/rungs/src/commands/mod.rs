@@ -120,6 +120,9 @@ pub async fn run(cmd: Command, config: Option<&std::path::Path>) -> anyhow::Resu
         Command::User { action } => match action {
             UserAction::SetPassword { db, email, role } => user::set_password(&db.db, &email, role.map(Into::into)).await?,
             UserAction::Invite { db, email, people } => user::invite(&db.db, &email, &people).await?,
+            UserAction::LinkSso { db, email, subject, issuer } => user::link_sso(&db.db, &email, &issuer, &subject).await?,
+            UserAction::UnlinkSso { db, email, subject, issuer } => user::unlink_sso(&db.db, &email, &issuer, &subject).await?,
+            UserAction::SignIns { db, email } => user::sign_ins(&db.db, &email).await?,
         },
         Command::Import { what } => match what {
             ImportWhat::People { db, file, skip_invalid } => return import_people::run(&db.db, &file, skip_invalid).await,

@@ -1,5 +1,6 @@
 //! `rungs user set-password`: give a person a web password; `rungs user invite`:
-//! send them a one-time link to choose one.
+//! send them a one-time link to choose one; `rungs user link-sso` / `unlink-sso`:
+//! link their single sign-on account; `rungs user sign-ins`: how they sign in.
 
 use std::io::{IsTerminal, Read};
 
@@ -51,6 +52,52 @@ pub async fn invite(db: &str, email: &crate::cli::EmailArgs, people: &[String]) 
                 sent.path
             );
         }
+    }
+    Ok(())
+}
+
+/// Link `email`'s account `subject` at `issuer`, as the system (the people team's right).
+pub async fn link_sso(db: &str, email: &str, issuer: &str, subject: &str) -> anyhow::Result<()> {
+    let store = open_store(db).await?;
+    let org = the_org(store.as_ref()).await?;
+    let person = super::person_by_email(store.as_ref(), org.id, email).await?;
+    let system = rungs_app::Viewer::system(org.id);
+    let link = rungs_app::sign_ins::link_sso(store.as_ref(), &system, person.id, issuer, subject, chrono::Utc::now()).await?;
+    println!("Linked {} <{}> to the account '{}' at {}: signing in there signs them in here.", person.name, person.email, link.subject, link.issuer);
+    Ok(())
+}
+
+pub async fn unlink_sso(db: &str, email: &str, issuer: &str, subject: &str) -> anyhow::Result<()> {
+    let store = open_store(db).await?;
+    let org = the_org(store.as_ref()).await?;
+    let person = super::person_by_email(store.as_ref(), org.id, email).await?;
+    let system = rungs_app::Viewer::system(org.id);
+    match rungs_app::sign_ins::unlink_sso(store.as_ref(), &system, person.id, issuer, subject.trim()).await {
+        Err(rungs_app::AppError::NotFound) => anyhow::bail!("{} <{}> has no account '{}' at {issuer}", person.name, person.email, subject.trim()),
+        other => other?,
+    }
+    println!("Unlinked the account '{}' at {issuer} from {} <{}>; their open sessions were ended.", subject.trim(), person.name, person.email);
+    Ok(())
+}
+
+pub async fn sign_ins(db: &str, email: &str) -> anyhow::Result<()> {
+    let store = open_store(db).await?;
+    let org = the_org(store.as_ref()).await?;
+    let person = super::person_by_email(store.as_ref(), org.id, email).await?;
+    let system = rungs_app::Viewer::system(org.id);
+    let s = rungs_app::sign_ins::of_person(store.as_ref(), &system, person.id, chrono::Utc::now()).await?;
+    println!("{} <{}>", person.name, person.email);
+    if s.none() {
+        println!("  no sign-in yet (on the ledger all the same)");
+    }
+    if let Some(role) = s.password {
+        println!("  password (role {})", role.as_str());
+    }
+    for l in &s.sso {
+        println!("  single sign-on: '{}' at {} (linked {})", l.subject, l.issuer, l.created_at.format("%Y-%m-%d"));
+    }
+    for i in &s.open_invites {
+        println!("  invite open until {}", i.expires_at.format("%Y-%m-%d %H:%M UTC"));
     }
     Ok(())
 }

@@ -144,11 +144,23 @@ pub async fn scim_identities_and_token_scopes(store: Arc<dyn Store>) {
     let org = new_org(&store).await;
     let ada = hire(&store, org, "Ada").await;
     let bob = hire(&store, org, "Bob").await;
-    let id =
-        |person, user: &str| ScimIdentity { org_id: org, person_id: person, user_name: user.into(), external_id: Some("x1".into()), employee_number: None };
+    let id = |person, user: &str| ScimIdentity {
+        org_id: org,
+        person_id: person,
+        user_name: user.into(),
+        external_id: Some("x1".into()),
+        employee_number: None,
+        given_name: Some("Ada Mary".into()),
+        family_name: None,
+        emails: Some(serde_json::json!([{"value": "ada@example.com", "type": "other", "primary": false}])),
+        deleted: false,
+    };
     store.put_scim_identity(&id(ada, "Ada@Example.com")).await.unwrap();
     store.put_scim_identity(&id(ada, "ada2@example.com")).await.unwrap();
     assert_eq!(store.scim_identities(org).await.unwrap(), vec![id(ada, "ada2@example.com")]);
+    let deleted = ScimIdentity { deleted: true, family_name: Some("Lovelace".into()), ..id(ada, "ada2@example.com") };
+    store.put_scim_identity(&deleted).await.unwrap();
+    assert_eq!(store.scim_identities(org).await.unwrap(), vec![deleted]);
     let clash = store.put_scim_identity(&id(bob, "ADA2@example.com")).await;
     assert!(matches!(&clash, Err(StoreError::Conflict { field, .. }) if field == "userName"), "{clash:?}");
     store.put_scim_identity(&id(bob, "bob@example.com")).await.unwrap();
@@ -167,4 +179,24 @@ pub async fn scim_identities_and_token_scopes(store: Arc<dyn Store>) {
     };
     store.create_token(&t).await.unwrap();
     assert_eq!(store.token_by_hash(&[9; 32]).await.unwrap().scope, TokenScope::Scim);
+}
+
+/// SCIM groups: replaced in place by id (a rename keeps the id), a name unique per
+/// organization, forgotten on delete (twice is fine), per organization.
+pub async fn scim_groups_keep_their_id_and_a_unique_name(store: Arc<dyn Store>) {
+    use rungs_core::store::ScimGroup;
+    let org = new_org(&store).await;
+    let g = |id: &str, name: &str| ScimGroup { org_id: org, id: id.into(), name: name.into(), external_id: Some(format!("ext-{id}")) };
+    store.put_scim_group(&g("a", "Ops")).await.unwrap();
+    store.put_scim_group(&g("b", "Eng")).await.unwrap();
+    store.put_scim_group(&g("a", "Operations")).await.unwrap();
+    assert_eq!(store.scim_groups(org).await.unwrap(), vec![g("b", "Eng"), g("a", "Operations")]);
+    let clash = store.put_scim_group(&g("c", "Eng")).await;
+    assert!(matches!(&clash, Err(StoreError::Conflict { field, .. }) if field == "displayName"), "{clash:?}");
+    store.delete_scim_group(org, "b").await.unwrap();
+    store.delete_scim_group(org, "b").await.unwrap();
+    assert_eq!(store.scim_groups(org).await.unwrap(), vec![g("a", "Operations")]);
+    store.put_scim_group(&g("c", "Eng")).await.unwrap();
+    assert_eq!(store.scim_groups(org).await.unwrap().len(), 2);
+    assert!(store.scim_groups(OrgId::new()).await.unwrap().is_empty());
 }

@@ -62,6 +62,7 @@ macro_rules! conformance_suite {
             frameworks::every_edit_is_a_new_version_and_old_ones_stay,
             admin::revoked_tokens_no_longer_authenticate,
             admin::scim_identities_and_token_scopes,
+            admin::scim_groups_keep_their_id_and_a_unique_name,
             admin::a_departure_revokes_tokens_and_ends_sessions,
             admin::appending_to_an_unknown_org_is_not_found,
             sessions::a_password_follows_the_persons_current_email,

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use rungs_core::PersonId;
 use rungs_core::person::Role;
 use rungs_core::session_store::{Credential, SessionRecord, SsoLink};
 use rungs_core::store::{Store, StoreError};
+use rungs_core::{OrgId, PersonId};
 
 use crate::support::*;
 
@@ -62,4 +62,16 @@ pub async fn an_sso_account_links_to_one_person_once(store: Arc<dyn Store>) {
     assert!(matches!(store.link_sso(&link(bob)).await, Err(StoreError::Conflict { .. })), "the first link stands");
     assert_eq!(store.sso_link("https://idp.example", "sub-1").await.unwrap().person_id, ada);
     assert!(matches!(store.sso_link("https://other.example", "sub-1").await, Err(StoreError::NotFound)), "a subject is per issuer");
+    // A person's links, oldest first; unlinking frees the account for someone else.
+    let other = SsoLink { issuer: "https://other.example".into(), subject: "a".into(), created_at: day(2), ..link(ada) };
+    store.link_sso(&other).await.unwrap();
+    assert_eq!(store.sso_links_of(org, ada).await.unwrap(), vec![link(ada), other.clone()]);
+    assert!(store.sso_links_of(org, bob).await.unwrap().is_empty());
+    assert!(matches!(store.unlink_sso(org, bob, "https://idp.example", "sub-1").await, Err(StoreError::NotFound)), "only the person's own link");
+    assert!(matches!(store.unlink_sso(OrgId::new(), ada, "https://idp.example", "sub-1").await, Err(StoreError::NotFound)), "only in its organization");
+    store.unlink_sso(org, ada, "https://idp.example", "sub-1").await.unwrap();
+    assert!(matches!(store.unlink_sso(org, ada, "https://idp.example", "sub-1").await, Err(StoreError::NotFound)));
+    assert_eq!(store.sso_links_of(org, ada).await.unwrap(), vec![other]);
+    store.link_sso(&link(bob)).await.unwrap();
+    assert_eq!(store.sso_link("https://idp.example", "sub-1").await.unwrap().person_id, bob);
 }

@@ -8,6 +8,7 @@ pub mod list;
 pub mod packet;
 pub mod readiness;
 pub mod recommendations;
+pub mod sign_in;
 pub mod timeline;
 pub mod update;
 
