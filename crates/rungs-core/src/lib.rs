@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod evidence;
 pub mod framework;
+pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leaderboards;

@@ -297,6 +297,7 @@ pub trait Store:
     + crate::calendar::CalendarStore
     + crate::credentials::CredentialStore
     + crate::leaderboards::LeaderboardStore
+    + crate::idempotency::ReplayStore
     + Send
     + Sync
     + 'static

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 18, name: "credentials", sql: include_str!("../../migrations/sqlite/0018_credentials.sql") },
     Migration { version: 19, name: "leaderboards", sql: include_str!("../../migrations/sqlite/0019_leaderboards.sql") },
     Migration { version: 20, name: "org_calendar", sql: include_str!("../../migrations/sqlite/0020_org_calendar.sql") },
+    Migration { version: 21, name: "idempotent_responses", sql: include_str!("../../migrations/sqlite/0021_idempotent_responses.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:

@@ -25,6 +25,7 @@ mod promotions;
 mod proposals;
 mod queries;
 mod recognition;
+mod replay;
 pub(crate) mod rows;
 mod sessions;
 mod webhooks;

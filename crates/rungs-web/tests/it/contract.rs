@@ -35,7 +35,7 @@ async fn a_key_repeated_in_a_body_is_refused_naming_it_and_records_nothing() {
     app.post_json("/api/v1/events/bulk", &app.admin, &ok).await.assert_status(StatusCode::CREATED);
 }
 
-// ---- Idempotency-Key: the same key with another body is a 409 on every route ------
+// ---- Idempotency-Key: the same key with another body is a 422 on every route ------
 
 /// Every route that takes `Idempotency-Key`, with two different bodies for it.
 async fn keyed_routes(app: &TestApp) -> Vec<(Method, String, Value, Value)> {
@@ -62,7 +62,7 @@ async fn keyed_routes(app: &TestApp) -> Vec<(Method, String, Value, Value)> {
 }
 
 #[tokio::test]
-async fn every_keyed_route_answers_409_to_its_key_with_another_body_and_changes_nothing() {
+async fn every_keyed_route_answers_422_to_its_key_with_another_body_and_changes_nothing() {
     let app = TestApp::new().await;
     for (method, path, first, second) in keyed_routes(&app).await {
         let key = format!("key-{path}");
@@ -74,10 +74,10 @@ async fn every_keyed_route_answers_409_to_its_key_with_another_body_and_changes_
         let boards = app.get("/api/v1/opportunities", &app.admin).await.json();
         let tokens = app.get("/api/v1/tokens", &app.admin).await.json();
         let res = send(&second).await;
-        assert_eq!(res.fields(StatusCode::CONFLICT), ["Idempotency-Key"], "{method} {path}");
+        assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), ["Idempotency-Key"], "{method} {path}");
         // Whitespace is part of the body: the fingerprint covers exactly the bytes sent.
         let spaced = app.send(method.clone(), &path, Some(&app.admin), Some(format!(" {first}").into_bytes()), &headers).await;
-        assert_eq!(spaced.fields(StatusCode::CONFLICT), ["Idempotency-Key"], "{method} {path}");
+        assert_eq!(spaced.fields(StatusCode::UNPROCESSABLE_ENTITY), ["Idempotency-Key"], "{method} {path}");
         assert_eq!(app.counts().await, before, "{method} {path}");
         assert_eq!(app.get("/api/v1/opportunities", &app.admin).await.json(), boards, "{method} {path}");
         assert_eq!(app.get("/api/v1/tokens", &app.admin).await.json(), tokens, "{method} {path}");

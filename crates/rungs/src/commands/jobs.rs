@@ -4,10 +4,11 @@
 //! finishes it with its fencing token. If an instance dies mid-job its lease expires
 //! and another instance runs the job, so jobs must be idempotent (the sweep is).
 //!
-//! Today's work: `sweep` (periodic) deletes expired sessions and idempotency claims
-//! past their retention; `badges` (periodic) evaluates badge rules over the events
-//! appended since its last run and appends the awards due (docs/BADGES.md), off the
-//! POST path. One instance at a time holds its lease; each instance keeps its own
+//! Today's work: `sweep` (periodic) deletes expired sessions, the ledger's
+//! idempotency claims past their retention and the answers kept for `Idempotency-Key`
+//! past their 24 hours (`rungs_core::idempotency::RESPONSE_TTL`); `badges`
+//! (periodic) evaluates badge rules over the events appended since its last run and
+//! appends the awards due (docs/BADGES.md), off the POST path. One instance at a time holds its lease; each instance keeps its own
 //! evaluator state (a cache of the ledger), and awards are keyed events, so a run on
 //! another instance or a retried run never awards twice.
 //!
@@ -198,11 +199,16 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
     let outcome = match job.kind.as_str() {
         SWEEP => {
             let now = Utc::now();
-            store
-                .sweep(now, now - config.idempotency_retention)
-                .await
-                .map(|r| format!("{} sessions, {} idempotency claims removed", r.sessions, r.idempotency))
-                .map_err(|e| e.to_string())
+            match store.sweep(now, now - config.idempotency_retention).await {
+                // Kept answers to keyed requests expire after a day (already ignored
+                // when read; this reclaims their space).
+                Ok(r) => store
+                    .forget_requests(now - rungs_core::idempotency::RESPONSE_TTL)
+                    .await
+                    .map(|n| format!("{} sessions, {} idempotency claims, {n} kept answers removed", r.sessions, r.idempotency))
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
         }
         BADGES => evaluate_badges(store, badges).await,
         NOTIFY => notify(store, config.mailer.as_ref()).await,
