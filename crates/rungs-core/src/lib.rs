@@ -32,5 +32,5 @@ pub mod store;
 pub mod text;
 pub mod webhooks;
 
-pub use error::{FieldError, ValidationError};
+pub use error::{Cause, FieldError, ValidationError};
 pub use ids::{ApplicationId, CaseId, CycleId, EventId, OpportunityId, OrgId, PersonId, ProposalId, TokenId};

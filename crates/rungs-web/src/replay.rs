@@ -185,7 +185,7 @@ pub async fn guard(State(replay): State<Replay>, req: Request, next: Next) -> Re
         Ok(b) => b,
         Err(e) => {
             held.abandon().await;
-            return ApiError::unexpected(e).into_response();
+            return ApiError::unexpected(&e).into_response();
         }
     };
     let recorded = if parts.extensions.get::<ShownOnce>().is_some() {

@@ -49,7 +49,7 @@ pub(crate) struct Writer {
 }
 
 fn writer_gone() -> StoreError {
-    StoreError::Unexpected("the SQLite writer thread has stopped".into())
+    StoreError::internal("the SQLite writer thread has stopped")
 }
 
 impl Writer {
@@ -96,7 +96,7 @@ impl Writer {
                 t.commit().db()?;
                 Ok(v)
             }))
-            .unwrap_or_else(|_| Err(StoreError::Unexpected("a write panicked".into())));
+            .unwrap_or_else(|_| Err(StoreError::internal("a write panicked")));
             let _ = tx.send(r);
         });
         self.send(Command::Exec(job)).await?;
@@ -168,7 +168,7 @@ fn commit_alone(conn: &mut Connection, one: Vec<Pending>, cache: &mut PeopleCach
         }))
         .unwrap_or_else(|_| {
             cache.clear();
-            Err(StoreError::Unexpected("an append panicked".into()))
+            Err(StoreError::internal("an append panicked"))
         });
         let _ = reply.send(r);
     }
@@ -184,7 +184,7 @@ fn append_alone(conn: &Connection, batch: AppendBatch, cache: &mut PeopleCache) 
         None => e,
     })?;
     cache.wrote(&plan);
-    plan.into_results().pop().unwrap_or_else(|| Err(StoreError::unexpected("the plan has no answer")))
+    plan.into_results().pop().unwrap_or_else(|| Err(StoreError::internal("the plan has no answer")))
 }
 
 /// SQLite's counter of commits by other connections to this database file.
@@ -217,8 +217,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCa
     let mut outcome = Ok(());
     for (n, (org, idx)) in orgs.into_iter().enumerate() {
         let part: Vec<AppendBatch> = idx.iter().filter_map(|&i| batches[i].take()).collect();
-        let r = catch_unwind(AssertUnwindSafe(|| append_group(conn, org, part, cache, n == 0)))
-            .unwrap_or_else(|_| Err(StoreError::Unexpected("an append panicked".into())));
+        let r =
+            catch_unwind(AssertUnwindSafe(|| append_group(conn, org, part, cache, n == 0))).unwrap_or_else(|_| Err(StoreError::internal("an append panicked")));
         match r {
             Ok(rs) => {
                 for (i, r) in idx.into_iter().zip(rs) {
@@ -235,7 +235,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCa
     match outcome {
         Ok(()) => {
             for (reply, r) in replies.into_iter().zip(results) {
-                let _ = reply.send(r.unwrap_or_else(|| Err(StoreError::unexpected("no answer for a batch"))));
+                let _ = reply.send(r.unwrap_or_else(|| Err(StoreError::internal("no answer for a batch"))));
             }
         }
         Err(e) => {

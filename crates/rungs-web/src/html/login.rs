@@ -75,7 +75,7 @@ pub(crate) fn page(
     // Re-set on every render: the cookie and the hidden field always agree.
     let max_age = i64::try_from(accounts::FORM_TOKEN_LIFETIME.as_secs()).unwrap_or(3600);
     let c = set_cookie(LOGIN_CSRF_COOKIE, csrf, Some(max_age), secure);
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?);
     Ok(res)
 }
 
@@ -114,7 +114,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Exte
             let max_age = (s.expires_at - chrono::Utc::now()).num_seconds().max(0);
             let h = res.headers_mut();
             for c in [set_cookie(SESSION_COOKIE, &s.secret, Some(max_age), secure), set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), secure)] {
-                h.append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+                h.append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?);
             }
             Ok(res)
         }
@@ -153,6 +153,6 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(f): 
     }
     let mut res = see_other("/login");
     let c = set_cookie(SESSION_COOKIE, "", Some(0), secure);
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?);
     Ok(res)
 }

@@ -200,3 +200,25 @@ async fn query_parameters_the_schema_refuses_are_refused_naming_them() {
     res.assert_status(StatusCode::OK);
     assert_eq!(res.json()["items"], json!([]));
 }
+
+// ---- unexpected errors -------------------------------------------------------------
+
+#[test]
+fn an_unexpected_error_keeps_its_cause_chain_for_the_log_and_tells_the_client_nothing() {
+    use rungs_app::AppError;
+    use rungs_core::store::StoreError;
+    let io = || std::io::Error::other("password=hunter2 in /var/lib/rungs/rungs.db");
+    // A store error's cause survives the trip through the use case's error.
+    let e = AppError::from(StoreError::context("column 3", io()));
+    let AppError::Unexpected(cause) = &e else { panic!("{e:?}") };
+    assert_eq!(rungs_core::error::report(cause), "column 3: password=hunter2 in /var/lib/rungs/rungs.db");
+    assert!(std::error::Error::source(cause).is_some(), "the driver error is kept as the source, not flattened into a string");
+    for e in [e, AppError::context("reading the issuer key file", io()), AppError::unexpected(io()), AppError::internal("the writer stopped")] {
+        let api = rungs_web::ApiError::from(e);
+        assert_eq!(api.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let p = serde_json::to_string(&api.problem()).unwrap();
+        for secret in ["hunter2", "rungs.db", "column", "issuer", "writer"] {
+            assert!(!p.contains(secret), "{p}");
+        }
+    }
+}

@@ -48,8 +48,8 @@ use tokio::task::JoinHandle;
 pub const SWEEP: &str = "sweep";
 /// Remind approvers of stale proposals (hourly; once per approver and step).
 async fn remind(store: &dyn Store) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
-    let n = rungs_app::proposals::run_reminders(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
+    let n = rungs_app::proposals::run_reminders(store, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{n} approvers reminded"))
 }
 
@@ -206,7 +206,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
                     .forget_requests(now - rungs_core::idempotency::RESPONSE_TTL)
                     .await
                     .map(|n| format!("{} sessions, {} idempotency claims, {n} kept answers removed", r.sessions, r.idempotency))
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| rungs_core::error::report(&e)),
                 Err(e) => Err(e.to_string()),
             }
         }
@@ -216,7 +216,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
             Some(m) => rungs_app::notifications::mail::send_digests(store, m)
                 .await
                 .map(|r| format!("{} digests sent, {} left for the next", r.sent, r.retrying))
-                .map_err(|e| e.to_string()),
+                .map_err(|e| rungs_core::error::report(&e)),
             None => Ok("no SMTP server configured: digests wait in the app".into()),
         },
         rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
@@ -257,8 +257,8 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
 
 /// The badge job: every organization's rules over what was appended since.
 async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluator) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
-    let r = badges.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
+    let r = badges.run(store, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{} run: {} events read, {} people judged, {} awarded", r.mode, r.facts, r.people_evaluated, r.awarded))
 }
 
@@ -266,8 +266,8 @@ async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluato
 /// cursor (docs/CREDENTIALS.md).
 async fn issue_credentials(store: &dyn Store, issuer: Option<&rungs_app::credentials::Issuer>) -> Result<String, String> {
     let Some(issuer) = issuer else { return Ok("0 events, no issuer key on this instance".into()) };
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("0 events, no organization".into()) };
-    let r = rungs_app::credentials::auto::run(store, issuer, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("0 events, no organization".into()) };
+    let r = rungs_app::credentials::auto::run(store, issuer, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{} events, {} credentials issued", r.events, r.issued))
 }
 
@@ -280,11 +280,11 @@ pub fn next_digest(now: chrono::DateTime<Utc>, hour: u32) -> chrono::DateTime<Ut
 /// The notification job: derive from the ledger for every organization, then send
 /// what is due by email.
 async fn notify(store: &dyn Store, mailer: Option<&rungs_app::notifications::mail::Mailer>) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
     let now = Utc::now();
-    let d = rungs_app::notifications::derive::run(store, org.id, now).await.map_err(|e| e.to_string())?;
+    let d = rungs_app::notifications::derive::run(store, org.id, now).await.map_err(|e| rungs_core::error::report(&e))?;
     let sent = match mailer {
-        Some(m) => rungs_app::notifications::mail::send_due(store, m, now).await.map_err(|e| e.to_string())?,
+        Some(m) => rungs_app::notifications::mail::send_due(store, m, now).await.map_err(|e| rungs_core::error::report(&e))?,
         None => rungs_app::notifications::mail::Sent::default(),
     };
     Ok(format!("{} events, {} notified, {} sent, {} to retry, {} failed", d.events, d.created, sent.sent, sent.retrying, sent.failed))
@@ -292,7 +292,7 @@ async fn notify(store: &dyn Store, mailer: Option<&rungs_app::notifications::mai
 
 /// The leaderboard job: fold what was appended, write the scores that changed.
 async fn compute_leaderboards(store: &dyn Store, boards: &rungs_app::leaderboards::Runner) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
-    let r = boards.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
+    let r = boards.run(store, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{} run: {} events read, {} scores, {} rows written, {} removed", r.mode, r.facts, r.scores, r.written, r.removed))
 }

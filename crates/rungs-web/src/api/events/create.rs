@@ -26,7 +26,7 @@ use crate::extract::{Auth, JsonBody, KeyClaim};
 pub async fn create_event(State(state): State<AppState>, Auth(viewer): Auth, KeyClaim(claim): KeyClaim, body: JsonBody<Value>) -> ApiResult<Created<Event>> {
     let input = event_input(body.value).map_err(root_as_body)?;
     let appended = rungs_app::events::record(state.store.as_ref(), &viewer, vec![input], claim).await?;
-    let event = appended.events.into_iter().next().ok_or_else(|| AppError::Unexpected("append returned no event".into()))?;
+    let event = appended.events.into_iter().next().ok_or_else(|| AppError::internal("append returned no event"))?;
     let location = format!("/api/v1/events/{}", event.id);
     Ok(created(location, event))
 }
