@@ -1,7 +1,9 @@
 //! `impl ReplayStore for SqliteStore` (`migrations/sqlite/0021_idempotent_responses.sql`).
 //! Everything runs on the writer thread: SQLite's one writer is the lock under which
 //! a row is read, decided ([`decide`]) and written, so two requests with one key
-//! cannot both start.
+//! cannot both start. These writes are on a request's path, so they go as small
+//! writes ([`super::writer::Writer::exec_small`]): the claims and answers of many
+//! concurrent requests share one transaction and one fsync.
 
 use chrono::{DateTime, Utc};
 use rungs_core::idempotency::{Attempt, Begun, Decision, KeyOwner, KeyRow, Recorded, ReplayStore, decide};
@@ -39,16 +41,16 @@ impl ReplayStore for SqliteStore {
     async fn begin_request(&self, attempt: &Attempt) -> StoreResult<Begun> {
         let a = attempt.clone();
         self.writer
-            .exec(move |tx| {
+            .exec_small(move |conn| {
                 let o = &a.owner;
-                let row = tx
+                let row = conn
                     .prepare_cached(SELECT)
                     .and_then(|mut s| s.query_row(params![o.org_id.as_bytes(), o.principal, o.key.as_str()], key_row).optional())
                     .db()?;
                 match decide(row.as_ref(), &a.fingerprint, a.now) {
                     Decision::Answer(begun) => Ok(begun),
                     Decision::Insert | Decision::TakeOver => {
-                        tx.prepare_cached(CLAIM)
+                        conn.prepare_cached(CLAIM)
                             .and_then(|mut s| {
                                 s.execute(params![
                                     o.org_id.as_bytes(),
@@ -72,9 +74,9 @@ impl ReplayStore for SqliteStore {
     async fn finish_request(&self, owner: &KeyOwner, attempt: uuid::Uuid, recorded: &Recorded) -> StoreResult<()> {
         let (o, r) = (owner.clone(), recorded.clone());
         self.writer
-            .exec(move |tx| {
+            .exec_small(move |conn| {
                 let (status, withheld, content_type, location, body) = r.columns();
-                tx.prepare_cached(
+                conn.prepare_cached(
                     "UPDATE idempotent_responses SET status = ?5, withheld = ?6, content_type = ?7, location = ?8, body = ?9 \
                      WHERE org_id = ?1 AND principal = ?2 AND key = ?3 AND holder = ?4 AND status IS NULL",
                 )
@@ -91,8 +93,8 @@ impl ReplayStore for SqliteStore {
     async fn abandon_request(&self, owner: &KeyOwner, attempt: uuid::Uuid) -> StoreResult<()> {
         let o = owner.clone();
         self.writer
-            .exec(move |tx| {
-                tx.prepare_cached("DELETE FROM idempotent_responses WHERE org_id = ?1 AND principal = ?2 AND key = ?3 AND holder = ?4 AND status IS NULL")
+            .exec_small(move |conn| {
+                conn.prepare_cached("DELETE FROM idempotent_responses WHERE org_id = ?1 AND principal = ?2 AND key = ?3 AND holder = ?4 AND status IS NULL")
                     .and_then(|mut s| s.execute(params![o.org_id.as_bytes(), o.principal, o.key.as_str(), attempt.as_bytes()]))
                     .db()?;
                 Ok(())
