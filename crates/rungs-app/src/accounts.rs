@@ -80,7 +80,7 @@ pub fn generate_password() -> String {
 
 async fn hash_password(password: String) -> Result<String, AppError> {
     hashing::hash(password, SET_PASSWORD_WAIT).await.map_err(|e| match e {
-        hashing::HashError::Busy => AppError::Unexpected("every password-hashing slot stayed busy; try again".into()),
+        hashing::HashError::Busy => AppError::internal("every password-hashing slot stayed busy; try again"),
         hashing::HashError::App(e) => e,
     })
 }

@@ -208,7 +208,7 @@ impl Evaluator {
             engine.time_zone = tz;
             orgs.insert(org, OrgState { engine, revisions, tz });
         }
-        let state = orgs.get_mut(&org).ok_or_else(|| AppError::Unexpected("evaluator state vanished".into()))?;
+        let state = orgs.get_mut(&org).ok_or_else(|| AppError::internal("evaluator state vanished"))?;
         let mut report = RunReport { mode: if cold { "cold" } else { "incremental" }.into(), ..Default::default() };
         let due = if cold {
             report.facts = fold_all(store, org, &mut state.engine).await?;
@@ -310,7 +310,7 @@ pub async fn award_by_hand(
     if appended.replayed {
         return Err(AppError::Conflict { field: "tier".into(), reason: format!("{} already holds {} {}", person.name, def.def.name, tier.as_str()) });
     }
-    appended.events.into_iter().next().ok_or_else(|| AppError::Unexpected("an append returned no event".into()))
+    appended.events.into_iter().next().ok_or_else(|| AppError::internal("an append returned no event"))
 }
 
 /// A badge tier a person holds, and why.

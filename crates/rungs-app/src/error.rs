@@ -27,8 +27,10 @@ pub enum AppError {
         #[source]
         source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
     },
-    #[error("{0}")]
-    Unexpected(String),
+    /// Anything else: a bug, corruption, a failure nothing can act on. Keeps its cause
+    /// with the source chain, which the web layer logs and never shows to a client.
+    #[error(transparent)]
+    Unexpected(rungs_core::Cause),
 }
 
 impl From<StoreError> for AppError {
@@ -38,7 +40,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict { field, reason } => AppError::Conflict { field, reason },
             StoreError::Invalid(v) => AppError::Invalid(v),
             StoreError::Unavailable { reason, source } => AppError::Unavailable { reason, source },
-            StoreError::Unexpected(m) => AppError::Unexpected(m),
+            StoreError::Unexpected(cause) => AppError::Unexpected(cause),
         }
     }
 }
@@ -46,5 +48,20 @@ impl From<StoreError> for AppError {
 impl AppError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         AppError::Invalid(ValidationError::single(field, reason))
+    }
+
+    /// [`AppError::Unexpected`] keeping `e` as the cause.
+    pub fn unexpected(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AppError::Unexpected(rungs_core::Cause::new(e))
+    }
+
+    /// [`AppError::Unexpected`] for a broken expectation with no error to keep.
+    pub fn internal(what: impl Into<String>) -> Self {
+        AppError::Unexpected(rungs_core::Cause::msg(what))
+    }
+
+    /// [`AppError::Unexpected`]: what was being done, and the error it met.
+    pub fn context(what: impl Into<String>, e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AppError::Unexpected(rungs_core::Cause::context(what, e))
     }
 }

@@ -215,7 +215,7 @@ pub(crate) async fn accept_as(
     };
     match crate::events::record_parsed(store, viewer, vec![parsed], Some(claim)).await {
         Ok(appended) => {
-            let Some(event) = appended.events.into_iter().next() else { return Err(AppError::Unexpected("the win was not recorded".into())) };
+            let Some(event) = appended.events.into_iter().next() else { return Err(AppError::internal("the win was not recorded")) };
             store.attach_suggestion_event(viewer.org_id, s.id, event.id).await?;
             Ok((Suggestion { event_id: Some(event.id), ..resolved }, event))
         }

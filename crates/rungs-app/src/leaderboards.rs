@@ -273,7 +273,7 @@ impl Runner {
         if orgs.get(&org).is_none_or(|s| s.tz != tz) {
             orgs.insert(org, OrgState { tally: Tally::new(), tz, written: HashMap::new(), generation: -1 });
         }
-        let state = orgs.get_mut(&org).ok_or_else(|| AppError::Unexpected("leaderboard state vanished".into()))?;
+        let state = orgs.get_mut(&org).ok_or_else(|| AppError::internal("leaderboard state vanished"))?;
         let mut report = RunReport::default();
         loop {
             let chunk = store.badge_facts(org, state.tally.cursor, CHUNK).await?;

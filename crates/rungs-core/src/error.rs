@@ -62,3 +62,87 @@ impl ValidationError {
         }
     }
 }
+
+/// Why something unexpected happened (a bug, corruption, a failure nothing above can
+/// act on), kept with its source chain for the log and never shown to a client.
+/// Cheap to clone: one failed group commit answers every append in the group.
+///
+/// Its `Display` is the most specific words available — `what` when given, else the
+/// error it wraps — and `source()` continues the chain after what was displayed, so
+/// [`report`] prints each link once.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    what: Option<String>,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Cause {
+    /// An error nothing above can act on, kept as it is.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Cause { what: None, source: Some(std::sync::Arc::new(e)) }
+    }
+
+    /// A broken expectation, in words (no error to keep).
+    pub fn msg(what: impl Into<String>) -> Self {
+        Cause { what: Some(what.into()), source: None }
+    }
+
+    /// What was being done when `e` happened, with `e` kept as the source.
+    pub fn context(what: impl Into<String>, e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Cause { what: Some(what.into()), source: Some(std::sync::Arc::new(e)) }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.what, &self.source) {
+            (Some(what), _) => f.write_str(what),
+            (None, Some(e)) => e.fmt(f),
+            (None, None) => f.write_str("unknown cause"),
+        }
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source = self.source.as_deref()?;
+        // Without `what`, the source was displayed already: continue after it.
+        if self.what.is_some() { Some(source) } else { source.source() }
+    }
+}
+
+/// An error and every source under it, one line: `a: b: c`. What the log gets for an
+/// unexpected error.
+pub fn report(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        let text = s.to_string();
+        // Wrappers that repeat their source's words add nothing.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod cause_tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_cause_reports_each_link_of_its_chain_once() {
+        let io = || std::io::Error::other("disk on fire");
+        assert_eq!(report(&Cause::new(Outer(io()))), "outer: disk on fire");
+        assert_eq!(report(&Cause::context("reading the key file", Outer(io()))), "reading the key file: outer: disk on fire");
+        assert_eq!(report(&Cause::msg("the writer stopped")), "the writer stopped");
+        let kept = Cause::new(io());
+        assert_eq!(report(&kept.clone()), "disk on fire");
+    }
+}

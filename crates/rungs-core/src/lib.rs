@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod evidence;
 pub mod framework;
+pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod leaderboards;
@@ -31,5 +32,5 @@ pub mod store;
 pub mod text;
 pub mod webhooks;
 
-pub use error::{FieldError, ValidationError};
+pub use error::{Cause, FieldError, ValidationError};
 pub use ids::{ApplicationId, CaseId, CycleId, EventId, OpportunityId, OrgId, PersonId, ProposalId, TokenId};

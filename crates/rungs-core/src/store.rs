@@ -41,14 +41,27 @@ pub enum StoreError {
         #[source]
         source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
-    /// Anything else: corruption, a bug. Logged, never shown to clients.
-    #[error("unexpected storage error: {0}")]
-    Unexpected(String),
+    /// Anything else: corruption, a bug, a driver error nothing above can act on.
+    /// Keeps its cause with the source chain, which is logged and never shown to
+    /// clients (`rungs_core::error::report`).
+    #[error(transparent)]
+    Unexpected(crate::Cause),
 }
 
 impl StoreError {
-    pub fn unexpected(e: impl std::fmt::Display) -> Self {
-        StoreError::Unexpected(e.to_string())
+    /// [`StoreError::Unexpected`] keeping `e` (a driver error, say) as the cause.
+    pub fn unexpected(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unexpected(crate::Cause::new(e))
+    }
+
+    /// [`StoreError::Unexpected`] for a broken expectation with no error to keep.
+    pub fn internal(what: impl Into<String>) -> Self {
+        StoreError::Unexpected(crate::Cause::msg(what))
+    }
+
+    /// [`StoreError::Unexpected`]: what was being done, and the error it met.
+    pub fn context(what: impl Into<String>, e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unexpected(crate::Cause::context(what, e))
     }
 
     /// [`StoreError::Unavailable`] for `reason`, keeping the driver error as source.
@@ -320,6 +333,7 @@ pub trait Store:
     + crate::calendar::CalendarStore
     + crate::credentials::CredentialStore
     + crate::leaderboards::LeaderboardStore
+    + crate::idempotency::ReplayStore
     + Send
     + Sync
     + 'static

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod metrics;
 mod middleware;
 pub mod readiness;
+pub mod replay;
 mod router;
 pub mod scim;
 pub mod timeout;

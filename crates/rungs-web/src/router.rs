@@ -109,12 +109,15 @@ fn routes(config: &WebConfig) -> OpenApiRouter<AppState> {
         .routes(routes!(api::leaderboards::get_leaderboard_settings, api::leaderboards::update_leaderboard_settings))
 }
 
-/// The application: routes, then (inside out) the small default body limit, request
+/// The application: routes (the API's state-changing ones behind the
+/// `Idempotency-Key` layer, [`crate::replay`]), then (inside out) the small default body limit, request
 /// logging and metrics under the matched route, and problem+json for whatever error
 /// axum produces by itself.
 pub fn router(state: AppState) -> Router {
-    let (router, _) = routes(&state.config).split_for_parts();
+    let (router, doc) = routes(&state.config).split_for_parts();
+    let replay = crate::replay::Replay { state: state.clone(), routes: std::sync::Arc::new(crate::replay::KeyedRoutes::from_doc(&doc)) };
     router
+        .route_layer(from_fn_with_state(replay, crate::replay::guard))
         .merge(crate::html::routes(&state.config))
         .merge(crate::credentials::routes())
         .merge(crate::scim::routes())
@@ -131,6 +134,7 @@ pub fn router(state: AppState) -> Router {
 /// The OpenAPI 3.1 document for every route, with the error responses filled in.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = routes(&WebConfig::default()).split_for_parts();
+    crate::replay::document(&mut doc);
     api::document_errors(&mut doc);
     doc
 }

@@ -53,8 +53,8 @@ impl From<AppError> for ScimError {
             AppError::Conflict { field, reason } if field == "If-Match" => ScimError::new(StatusCode::PRECONDITION_FAILED, None, reason),
             AppError::Conflict { field, reason } => ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), format!("{field}: {reason}")),
             AppError::Unavailable { reason, .. } => ScimError::new(StatusCode::SERVICE_UNAVAILABLE, None, reason),
-            AppError::Unexpected(m) => {
-                tracing::error!(error = %m, "scim request failed");
+            AppError::Unexpected(cause) => {
+                tracing::error!(error = %rungs_core::error::report(&cause), "scim request failed");
                 ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "unexpected error")
             }
         }

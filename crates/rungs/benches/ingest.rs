@@ -14,7 +14,7 @@
 //!   with its own pool, on one database; the clients are split between them.
 //!
 //! Run: `cargo bench -p rungs --bench ingest -- [bulk|post|instances|all] [--events N]
-//! [--requests N] [--db postgres://ADMIN_URL]`. Without `--db` everything runs on
+//! [--requests N] [--keyed] [--db postgres://ADMIN_URL]`. Without `--db` everything runs on
 //! SQLite; with a PostgreSQL URL each measurement gets a fresh database
 //! (`rungs_bench_*`, created through that URL) and the baselines are raw
 //! tokio-postgres inserts. Results go to standard output; copy them into
@@ -410,6 +410,9 @@ async fn post(requests: usize, clients: usize, instances: usize) {
         "payload": {"category": "skill", "magnitude": "nano", "title": "bench win"}
     }))
     .expect("json");
+    // `--keyed`: every request carries its own `Idempotency-Key` (the keyed path: the
+    // key's row claimed and its answer kept, beside the ledger's claim).
+    let keyed = std::env::args().any(|a| a == "--keyed");
     let per = requests / clients;
     let started = Instant::now();
     let mut tasks = vec![];
@@ -417,9 +420,13 @@ async fn post(requests: usize, clients: usize, instances: usize) {
         let (client, url, body, token) = (client.clone(), urls[c % instances].clone(), body.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(per);
-            for _ in 0..per {
+            for i in 0..per {
                 let t = Instant::now();
-                let r = client.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body.clone()).send().await.expect("send");
+                let mut req = client.post(&url).bearer_auth(&token).header("content-type", "application/json");
+                if keyed {
+                    req = req.header("Idempotency-Key", format!("bench-{c}-{i}"));
+                }
+                let r = req.body(body.clone()).send().await.expect("send");
                 assert_eq!(r.status(), 201);
                 let _ = r.bytes().await;
                 lat.push(t.elapsed());
@@ -469,6 +476,7 @@ async fn post(requests: usize, clients: usize, instances: usize) {
     println!("| path | events/s | p50 ms | p99 ms |");
     println!("|---|---|---|---|");
     let how = if pg_admin().is_some() { "one transaction each, per-org head lock" } else { "group commit" };
+    let how = if keyed { format!("{how}, each with an Idempotency-Key") } else { how.to_string() };
     println!("| Rungs POST /api/v1/events ({how}) | {rate:.0} | {:.2} | {:.2} |", pct(0.50), pct(0.99));
     println!("| baseline: one fsync'd transaction per event | {base_rate:.0} | | |");
     println!("ratio Rungs / baseline = {:.2} (target >= 8,000 events/s, p99 <= 20 ms)\n", rate / base_rate);

@@ -33,7 +33,11 @@ pub const READ_BY_NAME: &[Setting] = &[
     Setting { env: "RUNGS_BADGES_EVERY_SECS", default: "2", doc: "period of the badge evaluation job" },
     Setting { env: "RUNGS_NOTIFY_EVERY_SECS", default: "2", doc: "period of the notification job (derive notifications, send the emails due)" },
     Setting { env: "RUNGS_CREDENTIALS_EVERY_SECS", default: "5", doc: "period of the credential job (issue for the people who opted in)" },
-    Setting { env: "RUNGS_IDEMPOTENCY_RETENTION_HOURS", default: "168", doc: "how long an Idempotency-Key is remembered" },
+    Setting {
+        env: "RUNGS_IDEMPOTENCY_RETENTION_HOURS",
+        default: "168",
+        doc: "how long the ledger remembers an Idempotency-Key claim (kept API answers: 24 h)",
+    },
     Setting { env: "RUNGS_READY_PROBE_SECS", default: "5", doc: "/readyz probes the store with a write at most this often" },
     Setting { env: "RUNGS_SHUTDOWN_GRACE_SECS", default: "30", doc: "on SIGTERM, how long requests in flight may finish" },
     Setting { env: "RUNGS_PAGE_TIMEOUT_SECS", default: "30", doc: "a page still running after this is answered 503 with Retry-After" },

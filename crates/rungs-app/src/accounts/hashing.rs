@@ -53,7 +53,7 @@ async fn with_memory<T: Send + 'static>(wait: Duration, job: impl FnOnce(&mut Ve
     let g = gate();
     let permit = match tokio::time::timeout(wait, g.permits.clone().acquire_owned()).await {
         Ok(Ok(p)) => p,
-        Ok(Err(e)) => return Err(HashError::App(AppError::Unexpected(e.to_string()))),
+        Ok(Err(e)) => return Err(HashError::App(AppError::unexpected(e))),
         Err(_) => return Err(HashError::Busy),
     };
     let buffers = g.buffers.clone();
@@ -65,7 +65,7 @@ async fn with_memory<T: Send + 'static>(wait: Duration, job: impl FnOnce(&mut Ve
         out
     })
     .await
-    .map_err(|e| HashError::App(AppError::Unexpected(e.to_string())))?
+    .map_err(|e| HashError::App(AppError::unexpected(e)))?
     .map_err(HashError::App)
 }
 
@@ -76,7 +76,7 @@ pub(super) async fn hold_every_slot() -> tokio::sync::OwnedSemaphorePermit {
 }
 
 fn unexpected(e: impl std::fmt::Display) -> AppError {
-    AppError::Unexpected(format!("password hashing failed: {e}"))
+    AppError::internal(format!("password hashing failed: {e}"))
 }
 
 /// Hash `password` with `argon2` into `mem` (grown to the size the parameters need).
@@ -113,7 +113,7 @@ pub(super) async fn hash(password: String, wait: Duration) -> Result<String, Has
 /// Does `password` match the PHC string `phc`? Its parameters are the stored ones.
 pub(super) async fn verify(password: String, phc: String, wait: Duration) -> Result<bool, HashError> {
     with_memory(wait, move |mem| {
-        let malformed = |e: &dyn std::fmt::Display| AppError::Unexpected(format!("stored password hash is malformed: {e}"));
+        let malformed = |e: &dyn std::fmt::Display| AppError::internal(format!("stored password hash is malformed: {e}"));
         let parsed = PasswordHash::new(&phc).map_err(|e| malformed(&e))?;
         let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|e| malformed(&e))?;
         let version = parsed.version.map(Version::try_from).transpose().map_err(|e| malformed(&e))?.unwrap_or_default();

@@ -114,7 +114,7 @@ pub async fn revoke(store: &dyn Store, viewer: &Viewer, id: Uuid, reason: &str) 
         return Err(already(at));
     }
     let appended = record_revocation(store, viewer, &held, reason).await?;
-    let Some(event) = appended.events.first() else { return Err(AppError::Unexpected("a revocation appended no event".into())) };
+    let Some(event) = appended.events.first() else { return Err(AppError::Unexpected(rungs_core::Cause::msg("a revocation appended no event"))) };
     if appended.replayed {
         return Err(already(event.recorded_at));
     }
@@ -142,7 +142,7 @@ async fn record_revocation(store: &dyn Store, viewer: &Viewer, held: &IssuedCred
 /// Projects one `credential_revoked` event onto its credential (once: the store
 /// updates only a credential not yet revoked).
 async fn apply(store: &dyn Store, event: &Event) -> Result<Revoked, AppError> {
-    let EventBody::CredentialRevoked(c) = &event.body else { return Err(AppError::Unexpected("not a revocation".into())) };
+    let EventBody::CredentialRevoked(c) = &event.body else { return Err(AppError::Unexpected(rungs_core::Cause::msg("not a revocation"))) };
     Ok(store.revoke_credential(event.org_id, c.credential, event.actor, &c.reason, event.recorded_at).await?)
 }
 

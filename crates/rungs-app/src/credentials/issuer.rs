@@ -34,8 +34,8 @@ impl IssuerKeys {
 
     /// Reads `path`.
     pub fn load(path: &Path) -> Result<Self, AppError> {
-        let text = std::fs::read_to_string(path).map_err(|e| AppError::Unexpected(format!("cannot read the issuer key file {}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|reason| AppError::Unexpected(format!("issuer key file {}: {reason}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|e| AppError::context(format!("cannot read the issuer key file {}", path.display()), e))?;
+        Self::parse(&text).map_err(|reason| AppError::internal(format!("issuer key file {}: {reason}", path.display())))
     }
 
     /// Reads `path`, or creates it (mode 0600) with one fresh key when it does not
@@ -64,7 +64,8 @@ impl IssuerKeys {
         tmp.push(".new");
         let tmp = std::path::PathBuf::from(tmp);
         write_private(&tmp, &self.to_file_text())?;
-        std::fs::rename(&tmp, path).map_err(|e| AppError::Unexpected(format!("cannot replace the issuer key file {}: {e}", path.display())))
+        std::fs::rename(&tmp, path)
+            .map_err(|e| AppError::Unexpected(rungs_core::Cause::context(format!("cannot replace the issuer key file {}", path.display()), e)))
     }
 
     /// The fragment of the key that signs (`key-2` after one rotation).
@@ -119,7 +120,7 @@ impl IssuerKeys {
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), AppError> {
-    let fail = |e: std::io::Error| AppError::Unexpected(format!("cannot write the issuer key file {}: {e}", path.display()));
+    let fail = |e: std::io::Error| AppError::context(format!("cannot write the issuer key file {}", path.display()), e);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -176,7 +176,7 @@ fn evidence(e: &Event, base: &str) -> Vec<Evidence> {
 /// Signs `doc` with the issuer's current key at `at`.
 pub(crate) fn sign(issuer: &Issuer, doc: &Value, at: DateTime<Utc>) -> Result<Value, AppError> {
     let options = ProofOptions { created: stamp(at), verification_method: issuer.verification_method(), proof_purpose: "assertionMethod".into() };
-    proof::sign(doc, issuer.current_key(), &options, &CONTEXTS).map_err(|e| AppError::Unexpected(format!("signing a credential: {e}")))
+    proof::sign(doc, issuer.current_key(), &options, &CONTEXTS).map_err(|e| AppError::context("signing a credential", e))
 }
 
 /// Issues the credential for `event` (a milestone completion, badge award or
@@ -246,7 +246,7 @@ pub async fn issue(store: &dyn Store, issuer: &Issuer, org: OrgId, event: &Event
             Issued::PositionTaken => continue,
         }
     }
-    Err(AppError::Unexpected(format!("no free status list position after {POSITION_TRIES} tries")))
+    Err(AppError::internal(format!("no free status list position after {POSITION_TRIES} tries")))
 }
 
 /// Issues for the event `id` of the organization.

@@ -25,7 +25,7 @@ pub async fn credential(store: &dyn Store, id: Uuid) -> Result<IssuedCredential,
 /// The badge image with the credential baked in (Open Badges baking).
 pub fn baked_png(c: &IssuedCredential) -> Result<Vec<u8>, AppError> {
     let image = bake::solid_png(256, colour(c))?;
-    let json = serde_json::to_string(&c.document).map_err(|e| AppError::Unexpected(e.to_string()))?;
+    let json = serde_json::to_string(&c.document).map_err(AppError::unexpected)?;
     Ok(bake::bake(&image, &json)?)
 }
 
@@ -40,7 +40,7 @@ fn colour(c: &IssuedCredential) -> [u8; 3] {
 
 impl From<rungs_credentials::Error> for AppError {
     fn from(e: rungs_credentials::Error) -> Self {
-        AppError::Unexpected(e.to_string())
+        AppError::unexpected(e)
     }
 }
 

@@ -98,8 +98,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 /// Text and HTML of the template pair `name`.
 pub fn render(name: &str, ctx: &minijinja::Value) -> Result<(String, String), AppError> {
     let one = |ext: &str| -> Result<String, AppError> {
-        let t = TEMPLATES.get_template(&format!("{name}.{ext}")).map_err(|e| AppError::Unexpected(format!("email template {name}.{ext}: {e}")))?;
-        t.render(ctx).map_err(|e| AppError::Unexpected(format!("email template {name}.{ext}: {e}")))
+        let t = TEMPLATES.get_template(&format!("{name}.{ext}")).map_err(|e| AppError::context(format!("email template {name}.{ext}"), e))?;
+        t.render(ctx).map_err(|e| AppError::context(format!("email template {name}.{ext}"), e))
     };
     Ok((one("txt")?, one("html")?))
 }

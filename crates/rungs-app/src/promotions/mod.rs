@@ -130,7 +130,7 @@ async fn packet(store: &dyn Store, viewer: &Viewer, subject: PersonId, from: &Po
         return Ok(serde_json::Value::Null);
     }
     let p = crate::packet::get(store, viewer, subject, Some(&to.level), Utc::now()).await?;
-    serde_json::to_value(p).map_err(|e| AppError::Unexpected(e.to_string()))
+    serde_json::to_value(p).map_err(AppError::unexpected)
 }
 
 /// Nominate someone in a cycle while its nominations are open.

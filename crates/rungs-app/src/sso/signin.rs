@@ -81,7 +81,7 @@ async fn match_or_provision(store: &dyn Store, org: OrgId, claims: &IdClaims, ji
         .tracks
         .iter()
         .find_map(|t| t.levels.first().map(|l| (t, l)))
-        .ok_or_else(|| AppError::Unexpected("just-in-time provisioning needs a framework with at least one track and level".into()))?;
+        .ok_or_else(|| AppError::internal("just-in-time provisioning needs a framework with at least one track and level"))?;
     let name = claims.name.clone().unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
     let hire = serde_json::json!({
         "name": name,

@@ -414,7 +414,7 @@ impl Planner<'_> {
         if let Some(k) = &ev.idempotency_key {
             self.keys.insert(k.clone(), self.out.len());
         }
-        let s = self.people.get_mut(&ev.subject).ok_or_else(|| StoreError::unexpected("subject not loaded"))?;
+        let s = self.people.get_mut(&ev.subject).ok_or_else(|| StoreError::internal("subject not loaded"))?;
         match &mut s.person {
             None => s.person = projection::hire(&ev),
             Some(_) if s.stale => {}
@@ -559,7 +559,7 @@ impl Planner<'_> {
             s.person = projection::fold(&events);
             s.stale = false;
             let Some(p) = &s.person else {
-                return Err((s.last.index, StoreError::unexpected(format!("no hire in force for {id} after refold"))));
+                return Err((s.last.index, StoreError::internal(format!("no hire in force for {id} after refold"))));
             };
             self.emails.insert(p.email.clone(), id);
         }

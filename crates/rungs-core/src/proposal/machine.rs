@@ -28,7 +28,7 @@ pub fn check_decision(p: &Proposal, decisions: &[Decision], d: &Decision) -> Sto
     if d.step != current {
         return Err(conflict("step", format!("the proposal waits on step {} (“{}”), not step {}", current + 1, step_name(p, current), d.step + 1)));
     }
-    let step = p.steps.get(current as usize).ok_or_else(|| StoreError::unexpected("current step out of range"))?;
+    let step = p.steps.get(current as usize).ok_or_else(|| StoreError::internal("current step out of range"))?;
     if !step.approvers.contains(&d.approver) {
         return Err(conflict("approver", format!("not an approver of step “{}”", step.name)));
     }

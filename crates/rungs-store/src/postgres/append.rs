@@ -55,7 +55,7 @@ async fn append_in(tx: &Transaction<'_>, batch: AppendBatch) -> StoreResult<Appe
         Some(o) => ledger::at(n, o.index, e),
         None => e,
     })?;
-    plan.into_results().pop().unwrap_or_else(|| Err(StoreError::unexpected("the plan has no answer")))
+    plan.into_results().pop().unwrap_or_else(|| Err(StoreError::internal("the plan has no answer")))
 }
 
 /// Several small batches of one organization in ONE transaction (group commit): the
@@ -189,7 +189,7 @@ pub(crate) async fn load(tx: &Transaction<'_>, r: &SnapshotRequest, head: Option
 async fn claimed_events(tx: &Transaction<'_>, org: OrgId, ids: &[Uuid]) -> StoreResult<Vec<Event>> {
     let found = rows::events(&query(tx, &format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND id = ANY($2)"), &[&org.0, &ids]).await?)?;
     let mut by_id: std::collections::HashMap<EventId, Event> = found.into_iter().map(|e| (e.id, e)).collect();
-    ids.iter().map(|id| by_id.remove(&EventId(*id)).ok_or_else(|| StoreError::unexpected("claimed event is missing"))).collect()
+    ids.iter().map(|id| by_id.remove(&EventId(*id)).ok_or_else(|| StoreError::internal("claimed event is missing"))).collect()
 }
 
 /// The stored events of `subjects`, each subject's in ledger order.

@@ -30,7 +30,7 @@ const FACTS: &str = "SELECT seq, id, subject, actor, kind, occurred_at, recorded
      ORDER BY seq LIMIT $3";
 
 fn some<T>(v: Option<T>, what: &str) -> StoreResult<T> {
-    v.ok_or_else(|| StoreError::Unexpected(format!("badge fact without {what}")))
+    v.ok_or_else(|| StoreError::internal(format!("badge fact without {what}")))
 }
 
 fn word<T: serde::de::DeserializeOwned>(v: Option<String>, what: &str) -> StoreResult<T> {

@@ -21,7 +21,7 @@ fn credential(r: &Row) -> StoreResult<IssuedCredential> {
         id: rows::get(r, 0)?,
         org_id: OrgId(rows::get(r, 1)?),
         person: PersonId(rows::get(r, 2)?),
-        source: CredentialSource::parse(&source).ok_or_else(|| StoreError::unexpected(format!("unknown credential source {source}")))?,
+        source: CredentialSource::parse(&source).ok_or_else(|| StoreError::internal(format!("unknown credential source {source}")))?,
         event_id: EventId(rows::get(r, 4)?),
         name: rows::get(r, 5)?,
         status_list: rows::get(r, 6)?,

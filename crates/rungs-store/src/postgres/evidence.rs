@@ -18,12 +18,12 @@ const SUGGESTION_COLS: &str = "id, org_id, person_id, source_id, source_kind, de
 
 fn kind(r: &Row, idx: usize) -> StoreResult<SourceKind> {
     let s: String = rows::get(r, idx)?;
-    SourceKind::parse(&s).ok_or_else(|| StoreError::unexpected(format!("unknown source kind {s}")))
+    SourceKind::parse(&s).ok_or_else(|| StoreError::internal(format!("unknown source kind {s}")))
 }
 
 fn category(r: &Row, idx: usize) -> StoreResult<Category> {
     let s: String = rows::get(r, idx)?;
-    Category::parse(&s).ok_or_else(|| StoreError::unexpected(format!("unknown category {s}")))
+    Category::parse(&s).ok_or_else(|| StoreError::internal(format!("unknown category {s}")))
 }
 
 fn source(r: &Row) -> StoreResult<Source> {
@@ -52,7 +52,7 @@ fn suggestion(r: &Row) -> StoreResult<Suggestion> {
         competencies: rows::get(r, 9)?,
         category: category(r, 10)?,
         occurred_at: rows::get(r, 11)?,
-        state: SuggestionState::parse(&state).ok_or_else(|| StoreError::unexpected(format!("unknown suggestion state {state}")))?,
+        state: SuggestionState::parse(&state).ok_or_else(|| StoreError::internal(format!("unknown suggestion state {state}")))?,
         event_id: rows::get::<Option<Uuid>>(r, 13)?.map(EventId),
         created_at: rows::get(r, 14)?,
         resolved_at: rows::get(r, 15)?,
@@ -113,7 +113,7 @@ impl EvidenceStore for PgStore {
             .map(|r| {
                 let on: String = rows::get(r, 0)?;
                 Ok(Rule {
-                    on: MatchOn::parse(&on).ok_or_else(|| StoreError::unexpected(format!("unknown rule match {on}")))?,
+                    on: MatchOn::parse(&on).ok_or_else(|| StoreError::internal(format!("unknown rule match {on}")))?,
                     value: rows::get(r, 1)?,
                     competencies: rows::get(r, 2)?,
                     category: category(r, 3)?,
@@ -219,7 +219,7 @@ impl EvidenceStore for PgStore {
                 Ok(Received {
                     source_id: rows::get(r, 0)?,
                     delivery: rows::get(r, 1)?,
-                    outcome: Outcome::parse(&outcome).ok_or_else(|| StoreError::unexpected(format!("unknown outcome {outcome}")))?,
+                    outcome: Outcome::parse(&outcome).ok_or_else(|| StoreError::internal(format!("unknown outcome {outcome}")))?,
                     received_at: rows::get(r, 3)?,
                 })
             })

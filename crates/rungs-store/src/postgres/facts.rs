@@ -29,11 +29,11 @@ const SQL: &str = "SELECT seq, id, subject, kind, occurred_at, target, \
      ORDER BY seq LIMIT $3";
 
 fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
-    row.try_get(idx).map_err(|e| StoreError::Unexpected(format!("column {idx}: {e}")))
+    row.try_get(idx).map_err(|e| StoreError::context(format!("column {idx}"), e))
 }
 
 fn some<T>(v: Option<T>, what: &str) -> StoreResult<T> {
-    v.ok_or_else(|| StoreError::Unexpected(format!("readiness fact without {what}")))
+    v.ok_or_else(|| StoreError::internal(format!("readiness fact without {what}")))
 }
 
 fn fact(row: &Row) -> StoreResult<Fact> {

@@ -39,7 +39,7 @@ pub(crate) struct Appender {
 }
 
 fn appender_gone() -> StoreError {
-    StoreError::Unexpected("the PostgreSQL appender stopped before answering".into())
+    StoreError::internal("the PostgreSQL appender stopped before answering")
 }
 
 impl Appender {

@@ -19,7 +19,7 @@ impl PgStore {
                 other => return other,
             }
         }
-        Err(last.unwrap_or_else(|| StoreError::unexpected("readiness probe")))
+        Err(last.unwrap_or_else(|| StoreError::internal("readiness probe")))
     }
 
     async fn probe_once(&self) -> StoreResult<()> {

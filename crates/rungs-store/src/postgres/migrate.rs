@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 19, name: "leaderboards", sql: include_str!("../../migrations/postgres/0019_leaderboards.sql") },
     Migration { version: 20, name: "org_calendar", sql: include_str!("../../migrations/postgres/0020_org_calendar.sql") },
     Migration { version: 21, name: "scim_state", sql: include_str!("../../migrations/postgres/0021_scim_state.sql") },
+    Migration { version: 22, name: "idempotent_responses", sql: include_str!("../../migrations/postgres/0022_idempotent_responses.sql") },
 ];
 
 /// Key of the advisory lock held while migrating ("rungs-mi" in ASCII).

@@ -35,6 +35,7 @@ mod promotions;
 mod proposals;
 mod queries;
 mod recognition;
+mod replay;
 mod rows;
 mod sessions;
 pub mod transfer;

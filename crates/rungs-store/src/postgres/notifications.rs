@@ -23,13 +23,13 @@ fn notification(r: &Row) -> StoreResult<Notification> {
         id: rows::get(r, 0)?,
         org_id: OrgId(rows::get(r, 1)?),
         recipient: PersonId(rows::get(r, 2)?),
-        kind: NotificationKind::parse(&kind).ok_or_else(|| StoreError::unexpected(format!("unknown notification kind {kind}")))?,
+        kind: NotificationKind::parse(&kind).ok_or_else(|| StoreError::internal(format!("unknown notification kind {kind}")))?,
         source: rows::get(r, 4)?,
         text: rows::get(r, 5)?,
         link: rows::get(r, 6)?,
         created_at: rows::get(r, 7)?,
         read_at: rows::get(r, 8)?,
-        email: EmailStatus::parse(&email).ok_or_else(|| StoreError::unexpected(format!("unknown email status {email}")))?,
+        email: EmailStatus::parse(&email).ok_or_else(|| StoreError::internal(format!("unknown email status {email}")))?,
         email_attempts: rows::get(r, 10)?,
     })
 }

@@ -39,12 +39,12 @@ fn opportunity_row(row: &Row) -> StoreResult<Opportunity> {
         description: get(row, 4)?,
         competencies: get(row, 5)?,
         capacity: u32::try_from(get::<i32>(row, 6)?).map_err(StoreError::unexpected)?,
-        status: OpportunityStatus::parse(status).ok_or_else(|| StoreError::Unexpected(format!("unknown opportunity status '{status}'")))?,
+        status: OpportunityStatus::parse(status).ok_or_else(|| StoreError::internal(format!("unknown opportunity status '{status}'")))?,
         created_at: get(row, 8)?,
         closed_at: get(row, 9)?,
         category: {
             let c: &str = get(row, 10)?;
-            Category::parse(c).ok_or_else(|| StoreError::Unexpected(format!("unknown category '{c}'")))?
+            Category::parse(c).ok_or_else(|| StoreError::internal(format!("unknown category '{c}'")))?
         },
         taken: count(row, 11)?,
         pending: count(row, 12)?,
@@ -59,7 +59,7 @@ fn application_row(row: &Row) -> StoreResult<Application> {
         opportunity_id: OpportunityId(get(row, 2)?),
         applicant: PersonId(get(row, 3)?),
         note: get(row, 4)?,
-        status: ApplicationStatus::parse(status).ok_or_else(|| StoreError::Unexpected(format!("unknown application status '{status}'")))?,
+        status: ApplicationStatus::parse(status).ok_or_else(|| StoreError::internal(format!("unknown application status '{status}'")))?,
         created_at: get(row, 6)?,
         updated_at: get(row, 7)?,
         evidence: get::<Option<Uuid>>(row, 8)?.map(EventId),

@@ -221,7 +221,7 @@ impl PromotionStore for PgStore {
                     case_id: CaseId(get(r, 0)?),
                     seq: get(r, 1)?,
                     from: from.and_then(CaseStatus::parse),
-                    to: CaseStatus::parse(to).ok_or_else(|| StoreError::Unexpected(format!("unknown case status '{to}'")))?,
+                    to: CaseStatus::parse(to).ok_or_else(|| StoreError::internal(format!("unknown case status '{to}'")))?,
                     actor: get::<Option<Uuid>>(r, 4)?.map(PersonId),
                     at: get(r, 5)?,
                     reason: get(r, 6)?,

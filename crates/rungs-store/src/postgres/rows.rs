@@ -21,12 +21,12 @@ use crate::people_sql::{ON_ID_CONFLICT_UPDATE, PEOPLE_COLUMNS};
 pub(crate) const EVENT_COLS: &str = "seq, id, org_id, subject, actor, kind, occurred_at, recorded_at, payload::text, competencies, evidence, idempotency_key";
 
 fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
-    row.try_get(idx).map_err(|e| StoreError::Unexpected(format!("column {idx}: {e}")))
+    row.try_get(idx).map_err(|e| StoreError::context(format!("column {idx}"), e))
 }
 
 pub(crate) fn event(row: &Row) -> StoreResult<Event> {
     let kind: &str = col(row, 5)?;
-    let kind = EventKind::parse(kind).ok_or_else(|| StoreError::Unexpected(format!("unknown event kind '{kind}'")))?;
+    let kind = EventKind::parse(kind).ok_or_else(|| StoreError::internal(format!("unknown event kind '{kind}'")))?;
     let payload: &str = col(row, 8)?;
     let body = codec::parse_payload(kind.as_str(), payload).map_err(StoreError::unexpected)?;
     Ok(Event {
@@ -60,7 +60,7 @@ fn count(row: &Row, idx: usize) -> StoreResult<u32> {
 
 pub(crate) fn person(row: &Row) -> StoreResult<Person> {
     let status: &str = col(row, 8)?;
-    let status = PersonStatus::parse(status).ok_or_else(|| StoreError::Unexpected(format!("unknown status '{status}'")))?;
+    let status = PersonStatus::parse(status).ok_or_else(|| StoreError::internal(format!("unknown status '{status}'")))?;
     let sensitive: &str = col(row, 23)?;
     Ok(Person {
         id: PersonId(col(row, 0)?),
@@ -166,12 +166,12 @@ pub(crate) const TOKEN_COLS: &str = "id, org_id, person_id, role, label, hash, c
 
 pub(crate) fn role(row: &Row, idx: usize) -> StoreResult<Role> {
     let s: &str = col(row, idx)?;
-    Role::parse(s).ok_or_else(|| StoreError::Unexpected(format!("unknown role '{s}'")))
+    Role::parse(s).ok_or_else(|| StoreError::internal(format!("unknown role '{s}'")))
 }
 
 pub(crate) fn hash32(row: &Row, idx: usize) -> StoreResult<[u8; 32]> {
     let b: &[u8] = col(row, idx)?;
-    b.try_into().map_err(|_| StoreError::unexpected("a stored hash is not 32 bytes"))
+    b.try_into().map_err(|_| StoreError::internal("a stored hash is not 32 bytes"))
 }
 
 pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
@@ -186,7 +186,7 @@ pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
         revoked_at: col(row, 7)?,
         scope: {
             let s: &str = col(row, 8)?;
-            TokenScope::parse(s).ok_or_else(|| StoreError::Unexpected(format!("unknown token scope '{s}'")))?
+            TokenScope::parse(s).ok_or_else(|| StoreError::internal(format!("unknown token scope '{s}'")))?
         },
     })
 }

@@ -36,7 +36,7 @@ impl PgStore {
         let tx = c.transaction().await.db()?;
         let head = super::append::lock_head(&tx, org).await?.ok_or(StoreError::NotFound)?;
         if events[0].seq <= head || events.windows(2).any(|w| w[1].seq <= w[0].seq) || events.iter().any(|e| e.org_id != org) {
-            return Err(StoreError::unexpected("imported events must be of one organization, in ascending seq after the ledger head"));
+            return Err(StoreError::internal("imported events must be of one organization, in ascending seq after the ledger head"));
         }
         // One multi-row statement per 10,000 events, pipelined.
         let stmt = tx.prepare_cached(INSERT_EVENTS).await.db()?;

@@ -32,10 +32,7 @@ fn subscription(r: &Row) -> StoreResult<Subscription> {
         org_id: OrgId(rows::get(r, 1)?),
         url: rows::get(r, 2)?,
         description: rows::get(r, 3)?,
-        kinds: kinds
-            .iter()
-            .map(|k| EventKind::parse(k).ok_or_else(|| StoreError::unexpected(format!("unknown event kind {k}"))))
-            .collect::<StoreResult<_>>()?,
+        kinds: kinds.iter().map(|k| EventKind::parse(k).ok_or_else(|| StoreError::internal(format!("unknown event kind {k}")))).collect::<StoreResult<_>>()?,
         active: rows::get(r, 5)?,
         secret: rows::get(r, 6)?,
         after_seq: rows::get(r, 7)?,
@@ -51,8 +48,8 @@ fn delivery(r: &Row) -> StoreResult<Delivery> {
         subscription_id: rows::get(r, 1)?,
         event_id: EventId(rows::get(r, 2)?),
         seq: rows::get(r, 3)?,
-        kind: EventKind::parse(&kind).ok_or_else(|| StoreError::unexpected(format!("unknown event kind {kind}")))?,
-        status: DeliveryStatus::parse(&status).ok_or_else(|| StoreError::unexpected(format!("unknown delivery status {status}")))?,
+        kind: EventKind::parse(&kind).ok_or_else(|| StoreError::internal(format!("unknown event kind {kind}")))?,
+        status: DeliveryStatus::parse(&status).ok_or_else(|| StoreError::internal(format!("unknown delivery status {status}")))?,
         attempts: rows::get(r, 6)?,
         next_attempt_at: rows::get(r, 7)?,
         last_status: rows::get(r, 8)?,
@@ -233,7 +230,7 @@ impl WebhookStore for PgStore {
             &c.query(&format!("SELECT {EVENT_COLS} FROM events WHERE org_id = $1 AND id = ANY($2)"), &[&lease.subscription.org_id.0, &ids]).await.db()?,
         )?;
         let mut by_id: std::collections::HashMap<EventId, Event> = events.into_iter().map(|e| (e.id, e)).collect();
-        ds.into_iter().map(|d| by_id.remove(&d.event_id).map(|e| (d, e)).ok_or_else(|| StoreError::unexpected("a delivery's event is missing"))).collect()
+        ds.into_iter().map(|d| by_id.remove(&d.event_id).map(|e| (d, e)).ok_or_else(|| StoreError::internal("a delivery's event is missing"))).collect()
     }
 
     async fn record_attempt(&self, lease: &Lease, a: &Attempt, outcome: Outcome) -> StoreResult<bool> {

@@ -166,7 +166,7 @@ fn claim(conn: &Connection, org: OrgId, scope: &str, key: &str) -> StoreResult<O
     let ids: Vec<EventId> = serde_json::from_str(&ids).map_err(StoreError::unexpected)?;
     let mut events = Vec::with_capacity(ids.len());
     for id in ids {
-        events.push(event_by_id(conn, org, id)?.ok_or_else(|| StoreError::unexpected("claimed event is missing"))?);
+        events.push(event_by_id(conn, org, id)?.ok_or_else(|| StoreError::internal("claimed event is missing"))?);
     }
     Ok(Some(StoredClaim { fingerprint, events }))
 }

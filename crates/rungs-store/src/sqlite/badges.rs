@@ -135,7 +135,7 @@ impl BadgeStore for SqliteStore {
                     Ok(StoredBadge {
                         def: serde_json::from_str(&body).map_err(StoreError::unexpected)?,
                         revision,
-                        updated_at: DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::unexpected("time out of range"))?,
+                        updated_at: DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::internal("time out of range"))?,
                     })
                 })
                 .collect()

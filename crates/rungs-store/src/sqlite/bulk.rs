@@ -97,7 +97,7 @@ fn load_chunks(tx: &Connection, org: OrgId, head: i64, outbox: bool, rx: &mut mp
         let events = match rx.blocking_recv() {
             Some(Feed::Chunk(events)) => events,
             Some(Feed::Done) => return Ok(state),
-            None => return Err(StoreError::Unexpected("the bulk load's source stopped before its end; nothing was loaded".into())),
+            None => return Err(StoreError::internal("the bulk load's source stopped before its end; nothing was loaded")),
         };
         let c = chunk_no;
         chunk_no += 1;

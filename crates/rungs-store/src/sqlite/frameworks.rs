@@ -54,7 +54,7 @@ impl FrameworkStore for SqliteStore {
                 .map(|(version, body, us)| {
                     Ok(FrameworkVersion {
                         version,
-                        created_at: DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::unexpected("time out of range"))?,
+                        created_at: DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::internal("time out of range"))?,
                         framework: serde_json::from_str(&body).map_err(StoreError::unexpected)?,
                     })
                 })
@@ -70,7 +70,7 @@ impl FrameworkStore for SqliteStore {
                 .prepare_cached("SELECT version, created_at FROM framework_versions WHERE org_id = ?1 ORDER BY version DESC LIMIT 1")
                 .and_then(|mut s| s.query_row([org.as_bytes()], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?))).optional())
                 .db()?;
-            row.map(|(v, us)| Ok((v, DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::unexpected("time out of range"))?))).transpose()
+            row.map(|(v, us)| Ok((v, DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::internal("time out of range"))?))).transpose()
         })
         .await
     }

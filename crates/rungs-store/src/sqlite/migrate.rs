@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 19, name: "leaderboards", sql: include_str!("../../migrations/sqlite/0019_leaderboards.sql") },
     Migration { version: 20, name: "org_calendar", sql: include_str!("../../migrations/sqlite/0020_org_calendar.sql") },
     Migration { version: 21, name: "scim_state", sql: include_str!("../../migrations/sqlite/0021_scim_state.sql") },
+    Migration { version: 22, name: "idempotent_responses", sql: include_str!("../../migrations/sqlite/0022_idempotent_responses.sql") },
 ];
 
 /// Apply every migration newer than the database, all in one IMMEDIATE transaction:

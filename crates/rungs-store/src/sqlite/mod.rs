@@ -28,6 +28,7 @@ mod promotions;
 mod proposals;
 mod queries;
 mod recognition;
+mod replay;
 pub(crate) mod rows;
 mod sessions;
 mod webhooks;
@@ -141,7 +142,7 @@ impl SqliteStore {
             };
             if !read.start(&reader) {
                 pool.put(reader);
-                return Err(rungs_core::store::StoreError::unexpected("the read was abandoned before it started"));
+                return Err(rungs_core::store::StoreError::Unexpected(rungs_core::Cause::msg("the read was abandoned before it started")));
             }
             pool.work.read();
             let r = match pool.slow_for_tests.load(Ordering::Relaxed) {

@@ -4,10 +4,12 @@
 //! pending append, plans them together (`rungs_core::ledger::plan`: a bad batch
 //! fails alone), writes them in one transaction and commits once — one fsync for
 //! all — and only then replies. Nobody hears "ok" before their events are on disk.
+//! Small writes on a request's path (the `Idempotency-Key` rows) group the same way:
+//! those drained together share one transaction and one fsync, each in a savepoint.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rungs_core::store::{AppendBatch, Appended, StoreError, StoreResult};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -35,10 +37,23 @@ const QUEUE_CAPACITY: usize = 4096;
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
+/// A small write that shares one transaction (and one fsync) with the others drained
+/// at the same time, in a savepoint of its own ([`Writer::exec_small`]).
+struct Small {
+    /// Runs the write (its result kept for `reply`); true when it succeeded, false to
+    /// roll its savepoint back.
+    run: Box<dyn FnOnce(&Connection) -> bool + Send>,
+    /// Answers once the group's commit is known: the write's result if it ran and the
+    /// group committed, else why not.
+    reply: Box<dyn FnOnce(StoreResult<()>) + Send>,
+}
+
 enum Command {
     Append(AppendBatch, oneshot::Sender<StoreResult<Appended>>),
     /// Any other write (orgs, frameworks, tokens, rebuild), in its own transaction.
     Exec(Job),
+    /// A small write that may commit together with others ([`Writer::exec_small`]).
+    Small(Small),
 }
 
 /// The handle the store keeps: a sender to the writer thread and the queue depth.
@@ -49,7 +64,7 @@ pub(crate) struct Writer {
 }
 
 fn writer_gone() -> StoreError {
-    StoreError::Unexpected("the SQLite writer thread has stopped".into())
+    StoreError::internal("the SQLite writer thread has stopped")
 }
 
 impl Writer {
@@ -96,10 +111,39 @@ impl Writer {
                 t.commit().db()?;
                 Ok(v)
             }))
-            .unwrap_or_else(|_| Err(StoreError::Unexpected("a write panicked".into())));
+            .unwrap_or_else(|_| Err(StoreError::internal("a write panicked")));
             let _ = tx.send(r);
         });
         self.send(Command::Exec(job)).await?;
+        rx.await.map_err(|_| writer_gone())?
+    }
+
+    /// Run `f` on the writer connection in a transaction it may share with the other
+    /// small writes waiting at the same time (each in its own savepoint; an `Err`
+    /// rolls back only its own), answered after their common commit: many concurrent
+    /// requests pay one fsync, not one each. For writes of a few rows that happen on
+    /// a request's path (the `Idempotency-Key` rows).
+    pub(crate) async fn exec_small<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let slot = Arc::new(Mutex::new(None::<StoreResult<T>>));
+        let kept = slot.clone();
+        let job = Small {
+            run: Box::new(move |conn: &Connection| {
+                let r = catch_unwind(AssertUnwindSafe(|| f(conn))).unwrap_or_else(|_| Err(StoreError::internal("a write panicked")));
+                let ok = r.is_ok();
+                *kept.lock().unwrap_or_else(PoisonError::into_inner) = Some(r);
+                ok
+            }),
+            reply: Box::new(move |commit: StoreResult<()>| {
+                let r = slot.lock().unwrap_or_else(PoisonError::into_inner).take().unwrap_or_else(|| Err(StoreError::internal("a small write did not run")));
+                let _ = tx.send(commit.and(r));
+            }),
+        };
+        self.send(Command::Small(job)).await?;
         rx.await.map_err(|_| writer_gone())?
     }
 }
@@ -107,6 +151,7 @@ impl Writer {
 fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, depth: Arc<AtomicU64>) {
     let mut appends = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
+    let mut smalls: Vec<Small> = Vec::new();
     let mut cache = PeopleCache::default();
     let mut seen_version = data_version(&conn);
     while let Some(first) = rx.blocking_recv() {
@@ -128,6 +173,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, depth: Arc<AtomicU
                     appends.push((b, reply));
                 }
                 Command::Exec(job) => jobs.push(job),
+                Command::Small(job) => smalls.push(job),
             }
             if appends.len() < MAX_GROUP_BATCHES && events < MAX_GROUP_EVENTS {
                 next = rx.try_recv().ok();
@@ -150,8 +196,43 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, depth: Arc<AtomicU
         for job in jobs.drain(..) {
             job(&mut conn);
         }
+        if !smalls.is_empty() {
+            commit_smalls(&conn, std::mem::take(&mut smalls));
+        }
     }
     tracing::debug!("SQLite writer stopped");
+}
+
+/// The small writes drained together: one transaction, a savepoint each, one commit,
+/// then every reply with the commit's outcome.
+#[tracing::instrument(skip_all)]
+fn commit_smalls(conn: &Connection, smalls: Vec<Small>) {
+    let mut outcome = conn.execute_batch("BEGIN IMMEDIATE").db();
+    let mut replies = Vec::with_capacity(smalls.len());
+    for Small { run, reply } in smalls {
+        replies.push(reply);
+        if outcome.is_err() {
+            continue;
+        }
+        if let Err(e) = conn.execute_batch("SAVEPOINT small").db() {
+            outcome = Err(e);
+            continue;
+        }
+        let end = if run(conn) { "RELEASE small" } else { "ROLLBACK TO small; RELEASE small" };
+        if let Err(e) = conn.execute_batch(end).db() {
+            outcome = Err(e);
+        }
+    }
+    if outcome.is_ok() {
+        outcome = conn.execute_batch("COMMIT").db();
+    }
+    if let Err(e) = &outcome {
+        tracing::error!(error = %e, "small writes refused: their transaction failed");
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for reply in replies {
+        reply(outcome.clone());
+    }
 }
 
 type Pending = (AppendBatch, oneshot::Sender<StoreResult<Appended>>);
@@ -168,7 +249,7 @@ fn commit_alone(conn: &mut Connection, one: Vec<Pending>, cache: &mut PeopleCach
         }))
         .unwrap_or_else(|_| {
             cache.clear();
-            Err(StoreError::Unexpected("an append panicked".into()))
+            Err(StoreError::internal("an append panicked"))
         });
         let _ = reply.send(r);
     }
@@ -184,7 +265,7 @@ fn append_alone(conn: &Connection, batch: AppendBatch, cache: &mut PeopleCache) 
         None => e,
     })?;
     cache.wrote(&plan);
-    plan.into_results().pop().unwrap_or_else(|| Err(StoreError::unexpected("the plan has no answer")))
+    plan.into_results().pop().unwrap_or_else(|| Err(StoreError::internal("the plan has no answer")))
 }
 
 /// SQLite's counter of commits by other connections to this database file.
@@ -217,8 +298,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCa
     let mut outcome = Ok(());
     for (n, (org, idx)) in orgs.into_iter().enumerate() {
         let part: Vec<AppendBatch> = idx.iter().filter_map(|&i| batches[i].take()).collect();
-        let r = catch_unwind(AssertUnwindSafe(|| append_group(conn, org, part, cache, n == 0)))
-            .unwrap_or_else(|_| Err(StoreError::Unexpected("an append panicked".into())));
+        let r =
+            catch_unwind(AssertUnwindSafe(|| append_group(conn, org, part, cache, n == 0))).unwrap_or_else(|_| Err(StoreError::internal("an append panicked")));
         match r {
             Ok(rs) => {
                 for (i, r) in idx.into_iter().zip(rs) {
@@ -235,7 +316,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Pending>, cache: &mut PeopleCa
     match outcome {
         Ok(()) => {
             for (reply, r) in replies.into_iter().zip(results) {
-                let _ = reply.send(r.unwrap_or_else(|| Err(StoreError::unexpected("no answer for a batch"))));
+                let _ = reply.send(r.unwrap_or_else(|| Err(StoreError::internal("no answer for a batch"))));
             }
         }
         Err(e) => {
@@ -302,4 +383,38 @@ fn append_group(conn: &Connection, org: OrgId, batches: Vec<AppendBatch>, cache:
 
 fn savepoint(conn: &Connection, sql: &str) -> StoreResult<()> {
     conn.prepare_cached(sql).and_then(|mut s| s.execute([])).db().map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn small_writes_commit_together_and_a_failing_one_rolls_back_alone() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let conn = Connection::open(dir.path().join("w.db")).expect("open");
+        conn.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY)").expect("table");
+        let writer = Arc::new(Writer::spawn(conn).expect("writer"));
+        let tasks: Vec<_> = (0..40i64)
+            .map(|k| {
+                let w = writer.clone();
+                tokio::spawn(async move {
+                    w.exec_small(move |c| {
+                        c.execute("INSERT INTO t (k) VALUES (?1)", [k]).db()?;
+                        if k % 10 == 3 { Err(StoreError::internal("refused")) } else { Ok(k) }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut refused = 0;
+        for t in tasks {
+            if t.await.expect("task").is_err() {
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 4);
+        let n: i64 = writer.exec(|t| t.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).db()).await.expect("count");
+        assert_eq!(n, 36, "every write but the refused ones, each refused one rolled back alone");
+    }
 }

@@ -120,7 +120,7 @@ async fn all_or_nothing(store: &Arc<dyn Store>) {
         async fn next(&mut self) -> StoreResult<Option<Vec<NewEvent>>> {
             match self.0.pop() {
                 Some(c) => Ok(Some(c)),
-                None => Err(StoreError::Unexpected("the file ended early".into())),
+                None => Err(StoreError::internal("the file ended early")),
             }
         }
     }

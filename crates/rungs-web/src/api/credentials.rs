@@ -4,13 +4,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rungs_app::credentials::holder;
 use rungs_app::credentials::issuing::base_url;
 use rungs_app::credentials::public::{self, Verification};
 use rungs_core::credentials::{CredentialSource, IssuedCredential};
-use rungs_core::store::AppendBatch;
 use rungs_core::{EventId, PersonId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,7 +18,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
+use crate::extract::{Auth, JsonBody, PathId};
 
 /// An issued credential and where it is published.
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,14 +88,6 @@ pub struct IssueRequest {
     pub event_id: EventId,
 }
 
-/// Records an `Idempotency-Key` (no ledger event): the same key with another body is
-/// a 409 before anything happens; the operations themselves are once by their keys.
-async fn claim(state: &AppState, viewer: &rungs_app::Viewer, key: &IdempotencyKey, method: &Method, uri: &Uri, bytes: &[u8]) -> ApiResult<bool> {
-    let Some(claim) = key.claim(viewer, method, uri.path(), bytes)? else { return Ok(false) };
-    let done = state.store.append(AppendBatch { org_id: viewer.org_id, events: vec![], claim: Some(claim) }).await.map_err(rungs_app::AppError::from)?;
-    Ok(done.replayed)
-}
-
 /// Issue the credential for one of your achievements: `201` the first time, `200`
 /// with the same credential after (once per achievement).
 #[utoipa::path(
@@ -104,7 +95,6 @@ async fn claim(state: &AppState, viewer: &rungs_app::Viewer, key: &IdempotencyKe
     path = "/api/v1/credentials",
     tag = "credentials",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = IssueRequest,
     responses(
         (status = 201, description = "Issued.", body = CredentialView),
@@ -116,12 +106,8 @@ async fn claim(state: &AppState, viewer: &rungs_app::Viewer, key: &IdempotencyKe
 pub async fn issue_credential(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
     body: JsonBody<IssueRequest>,
 ) -> ApiResult<(StatusCode, Json<CredentialView>)> {
-    claim(&state, &viewer, &key, &method, &uri, &body.bytes).await?;
     let now = Utc::now();
     let c = holder::request(state.store.as_ref(), &state.issuer, &viewer, body.value.event_id, now).await?;
     let status = if c.issued_at == now { StatusCode::CREATED } else { StatusCode::OK };
@@ -173,7 +159,6 @@ pub struct RevokeRequest {
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Credential id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")
     ),
     request_body = RevokeRequest,
     responses((status = 200, description = "Revoked.", body = CredentialView), (status = 422, description = "No reason, or a reason too long."))
@@ -183,27 +168,12 @@ pub async fn revoke_credential(
     State(state): State<AppState>,
     Auth(viewer): Auth,
     PathId(id): PathId<Uuid>,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
     body: JsonBody<RevokeRequest>,
 ) -> ApiResult<Json<CredentialView>> {
-    let store = state.store.as_ref();
-    match holder::revoke(store, &viewer, id, &body.value.reason).await {
-        Ok(c) => {
-            claim(&state, &viewer, &key, &method, &uri, &body.bytes).await?;
-            Ok(Json(view(&state, c)))
-        }
-        // A retry of the request that revoked it: answer as the first time.
-        Err(rungs_app::AppError::Conflict { field, reason }) => {
-            if claim(&state, &viewer, &key, &method, &uri, &body.bytes).await? {
-                let c = store.credential(id).await.map_err(rungs_app::AppError::from)?;
-                return Ok(Json(view(&state, c)));
-            }
-            Err(rungs_app::AppError::Conflict { field, reason }.into())
-        }
-        Err(e) => Err(e.into()),
-    }
+    // A retry with the request's `Idempotency-Key` gets the first answer from the
+    // key's layer (`crate::replay`); without one, a second revocation is a 409.
+    let c = holder::revoke(state.store.as_ref(), &viewer, id, &body.value.reason).await?;
+    Ok(Json(view(&state, c)))
 }
 
 /// Verify a credential (no sign-in): its proof against the issuer's DID document,

@@ -70,18 +70,18 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "no such resource, or you may not see it")
     }
 
-    /// A 500 whose cause is logged with its chain and never shown to the client.
-    pub fn unexpected(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "unexpected error while handling a request");
+    /// A 500 whose cause is logged with its source chain and never shown to the client.
+    pub fn unexpected(cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %rungs_core::error::report(cause), "unexpected error while handling a request");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; it has been logged")
     }
 
     /// A 503 with `Retry-After`: the store cannot take this now (disk full, read-only,
     /// unreachable). The reason is shown (it names a condition, never a path or a
     /// secret); the driver's error is logged.
-    pub fn unavailable(reason: String, source: Option<&(dyn std::error::Error + Send + Sync)>) -> Self {
+    pub fn unavailable(reason: String, source: Option<&(dyn std::error::Error + Send + Sync + 'static)>) -> Self {
         match source {
-            Some(s) => tracing::warn!(reason, source = %s, "storage unavailable"),
+            Some(s) => tracing::warn!(reason, source = %rungs_core::error::report(s), "storage unavailable"),
             None => tracing::warn!(reason, "storage unavailable"),
         }
         let detail = format!("the server cannot store this right now: {reason}; retry later (a retry with the same Idempotency-Key is safe)");
@@ -170,7 +170,7 @@ impl From<AppError> for ApiError {
             AppError::Unauthorized => ApiError::unauthorized("a valid bearer token is required", "Bearer"),
             AppError::Conflict { field, reason } => ApiError::field(StatusCode::CONFLICT, field, reason),
             AppError::Unavailable { reason, source } => ApiError::unavailable(reason, source.as_deref()),
-            AppError::Unexpected(cause) => ApiError::unexpected(cause),
+            AppError::Unexpected(cause) => ApiError::unexpected(&cause),
         }
     }
 }
@@ -220,7 +220,7 @@ impl From<PathRejection> for ApiError {
                 };
                 ApiError::field(StatusCode::BAD_REQUEST, field, e.body_text())
             }
-            other => ApiError::unexpected(other.body_text()),
+            other => ApiError::unexpected(&other),
         }
     }
 }

@@ -60,7 +60,7 @@ pub async fn get_leaderboard(State(state): State<AppState>, Auth(viewer): Auth, 
     };
     let q = e.collect(BoardQuery::parse(p.board.as_deref(), p.period.as_deref(), p.team.as_deref(), limit));
     e.into_result()?;
-    let Some(q) = q else { return Err(ApiError::unexpected("a parsed query vanished")) };
+    let Some(q) = q else { return Err(ApiError::unexpected(&rungs_core::Cause::msg("a parsed query vanished"))) };
     match rungs_app::leaderboards::read(state.store.as_ref(), &viewer, &q, chrono::Utc::now()).await? {
         Some(board) => Ok(Json(board)),
         None => Err(ApiError::new(StatusCode::NOT_FOUND, OFF)),

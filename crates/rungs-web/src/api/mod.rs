@@ -48,9 +48,11 @@ pub fn created<T>(location: String, body: T) -> Created<T> {
         title = "Rungs API",
         description = "Career-progression ledger. Errors are RFC 9457 `application/problem+json` \
             documents naming each offending field. Lists use cursor pagination: pass `next_cursor` \
-            back as `cursor`. Every POST honours an `Idempotency-Key` header: a repeat with the same \
-            key and body replays the first response and records nothing; the same key with a \
-            different body (or on another endpoint) is a 409.",
+            back as `cursor`. Every authenticated POST, PUT, PATCH and DELETE honours an \
+            `Idempotency-Key` header: a repeat with the same key, method, path and body within 24 hours \
+            replays the first answer byte for byte (`Idempotent-Replayed: true`) and changes nothing; \
+            the same key on a different request is a 422; a repeat while the first is still running \
+            is a 409.",
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerAuth),
@@ -90,9 +92,9 @@ impl Modify for BearerAuth {
 /// Add the problem+json error responses each operation can give, so the handlers'
 /// annotations list only their successes: 401/403 for authenticated operations, 404
 /// where the path names a resource, 400 where a body, query or path parameter is
-/// read, 413/415 where a body is read, 422 where a body or query is validated, 409
-/// where an `Idempotency-Key` can conflict, 500 everywhere, and 503 wherever the
-/// store is reached.
+/// read, 413/415 where a body is read, 422 where a body, query or `Idempotency-Key`
+/// is validated, 409 where a uniqueness rule or an `Idempotency-Key` can conflict,
+/// 500 everywhere, and 503 wherever the store is reached.
 pub fn document_errors(api: &mut OpenApiDoc) {
     for (path, item) in &mut api.paths.paths {
         let has_id = path.contains('{');
@@ -118,14 +120,18 @@ pub fn document_errors(api: &mut OpenApiDoc) {
             if has_id || names_person {
                 add("404", "No such resource, or the caller may not see it.");
             }
-            if writes && path != "/api/v1/framework" {
-                add("409", "Conflict: a uniqueness rule or a reused Idempotency-Key.");
+            let keyed = params.iter().any(|p| p.parameter_in == ParameterIn::Header && p.name == crate::replay::HEADER);
+            if keyed || (writes && path != "/api/v1/framework") {
+                add(
+                    "409",
+                    "Conflict: a uniqueness rule, or a request with the same Idempotency-Key still in flight (or whose answer held a secret shown once).",
+                );
             }
             if has_body {
                 add("413", "The body is larger than this endpoint accepts.");
                 add("415", "The body is not application/json.");
             }
-            if has_body || has_query {
+            if has_body || has_query || keyed {
                 add("422", "The input parsed but is invalid; `errors` names each field.");
             }
             add("500", "Unexpected error; logged, details withheld.");

@@ -13,10 +13,18 @@ use crate::api::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct Auth(pub Viewer);
 
+/// A caller already authenticated by a layer in front of the handler (the
+/// `Idempotency-Key` layer, `crate::replay`), so the token is looked up once.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Viewer);
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(Authenticated(viewer)) = parts.extensions.get() {
+            return Ok(Auth(viewer.clone()));
+        }
         let Some(value) = parts.headers.get(AUTHORIZATION) else {
             return Err(ApiError::unauthorized("send a bearer token: Authorization: Bearer rungs_…", "Bearer"));
         };

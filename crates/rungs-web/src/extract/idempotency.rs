@@ -1,51 +1,22 @@
-//! The `Idempotency-Key` header and the claim that carries it into the ledger append.
+//! The ledger claim of a keyed request, as the `Idempotency-Key` layer computed it
+//! (`crate::replay`): handlers whose use case appends hand it to the ledger, which
+//! records it inside the append's transaction.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
-use rungs_app::Viewer;
 use rungs_core::store::IdempotencyClaim;
 use sha2::{Digest, Sha256};
 
-use crate::api::error::ApiError;
-
-pub const HEADER: &str = "Idempotency-Key";
-
-/// The raw header value, if any; its shape is checked by `rungs_app::events::claim`.
+/// The claim of this request: `None` without an `Idempotency-Key`. Nothing is parsed
+/// or hashed here; the layer did it once, for every route.
 #[derive(Debug, Clone, Default)]
-pub struct IdempotencyKey(pub Option<String>);
+pub struct KeyClaim(pub Option<IdempotencyClaim>);
 
-impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
-    type Rejection = ApiError;
+impl<S: Send + Sync> FromRequestParts<S> for KeyClaim {
+    type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match parts.headers.get(HEADER) {
-            None => Ok(IdempotencyKey(None)),
-            Some(v) => match v.to_str() {
-                Ok(s) => Ok(IdempotencyKey(Some(s.to_string()))),
-                Err(_) => Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, HEADER, "must be 1-200 visible ASCII characters")),
-            },
-        }
-    }
-}
-
-impl IdempotencyKey {
-    /// The claim for this request: the key plus a digest of exactly the bytes sent.
-    /// The digest also covers the method and path, so reusing a key on another
-    /// endpoint (or another person's PATCH with the same body) is a conflict rather
-    /// than a replay of an unrelated response.
-    pub fn claim(&self, viewer: &Viewer, method: &Method, path: &str, body: &[u8]) -> Result<Option<IdempotencyClaim>, ApiError> {
-        let claim = rungs_app::events::claim(viewer, self.0.as_deref(), body)?;
-        Ok(claim.map(|mut c| {
-            let mut h = Sha256::new();
-            h.update(method.as_str().as_bytes());
-            h.update(b" ");
-            h.update(path.as_bytes());
-            h.update(b"\n");
-            h.update(c.fingerprint.as_bytes());
-            c.fingerprint = hex::encode(h.finalize());
-            c
-        }))
+        Ok(KeyClaim(parts.extensions.get::<IdempotencyClaim>().cloned()))
     }
 }
 

@@ -8,7 +8,7 @@ pub mod query;
 pub mod session;
 
 pub use auth::{Admin, Auth};
-pub use idempotency::IdempotencyKey;
+pub use idempotency::KeyClaim;
 pub use json::JsonBody;
 pub use path::PathId;
 pub use session::{AdminSession, Session};

@@ -17,7 +17,8 @@ pub enum HtmlError {
     BadRequest(String),
     /// The store cannot take this now (disk full, read-only, unreachable): 503.
     Unavailable(String),
-    Unexpected(String),
+    /// Logged with its source chain; the page says only that something went wrong.
+    Unexpected(rungs_core::Cause),
 }
 
 impl From<AppError> for HtmlError {
@@ -30,12 +31,12 @@ impl From<AppError> for HtmlError {
             AppError::Conflict { field, reason } => HtmlError::BadRequest(format!("{field} {reason}")),
             AppError::Unavailable { reason, source } => {
                 match source {
-                    Some(s) => tracing::warn!(reason, source = %s, "storage unavailable"),
+                    Some(s) => tracing::warn!(reason, source = %rungs_core::error::report(s.as_ref()), "storage unavailable"),
                     None => tracing::warn!(reason, "storage unavailable"),
                 }
                 HtmlError::Unavailable(reason)
             }
-            AppError::Unexpected(m) => HtmlError::Unexpected(m),
+            AppError::Unexpected(cause) => HtmlError::Unexpected(cause),
         }
     }
 }
@@ -119,8 +120,8 @@ impl IntoResponse for HtmlError {
                 unavailable = Some(reason);
                 (StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", detail)
             }
-            HtmlError::Unexpected(m) => {
-                tracing::error!(error = %m, "page failed");
+            HtmlError::Unexpected(cause) => {
+                tracing::error!(error = %rungs_core::error::report(&cause), "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The error has been logged. Please try again.".to_string())
             }
         };

@@ -20,7 +20,7 @@ pub async fn download(State(state): State<AppState>, s: Session) -> Result<Respo
         "person": person,
         "timeline": timeline,
     });
-    let body = serde_json::to_vec_pretty(&doc).map_err(|e| HtmlError::Unexpected(e.to_string()))?;
+    let body = serde_json::to_vec_pretty(&doc).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?;
     let name = format!("attachment; filename=\"rungs-export-{}.json\"", Utc::now().format("%Y-%m-%d"));
     Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, name), (header::CACHE_CONTROL, "no-store".to_string())], body)
         .into_response())

@@ -133,7 +133,7 @@ pub async fn redeem(
             let mut res = see_other("/");
             let max_age = (signed.expires_at - Utc::now()).num_seconds().max(0);
             let c = set_cookie(SESSION_COOKIE, &signed.secret, Some(max_age), is_https(&headers));
-            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?);
             Ok(res)
         }
         // The password is set: signing in by hand works.

@@ -75,7 +75,7 @@ pub(crate) fn page(
     // Re-set on every render: the cookie and the hidden field always agree.
     let max_age = i64::try_from(accounts::FORM_TOKEN_LIFETIME.as_secs()).unwrap_or(3600);
     let c = set_cookie(LOGIN_CSRF_COOKIE, csrf, Some(max_age), secure);
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?);
     Ok(res)
 }
 
@@ -120,7 +120,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, ext: Exte
                 sso_hint_cookie("", Some(0), secure),
             ];
             for c in cookies {
-                h.append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+                h.append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?);
             }
             Ok(res)
         }
@@ -201,7 +201,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(f): 
         _ => see_other("/login"),
     };
     for c in [set_cookie(SESSION_COOKIE, "", Some(0), secure), sso_hint_cookie("", Some(0), secure)] {
-        res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(e.to_string()))?);
+        res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))?);
     }
     Ok(res)
 }

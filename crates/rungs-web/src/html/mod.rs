@@ -231,7 +231,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
 
 /// Render `name` with `ctx` to a string.
 pub fn render_string(name: &str, ctx: impl Serialize) -> Result<String, HtmlError> {
-    TEMPLATES.get_template(name).and_then(|t| t.render(ctx)).map_err(|e| HtmlError::Unexpected(format!("rendering {name}: {e:#}")))
+    TEMPLATES.get_template(name).and_then(|t| t.render(ctx)).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::context(format!("rendering {name}"), e)))
 }
 
 /// Render a page as a 200 response.

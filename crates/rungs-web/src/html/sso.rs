@@ -30,7 +30,7 @@ pub struct StartQuery {
 }
 
 fn header_value(s: &str) -> Result<HeaderValue, HtmlError> {
-    HeaderValue::from_str(s).map_err(|e| HtmlError::Unexpected(e.to_string()))
+    HeaderValue::from_str(s).map_err(|e| HtmlError::Unexpected(rungs_core::Cause::new(e)))
 }
 
 /// The sign-in page again, with what went wrong.

@@ -35,7 +35,7 @@ async fn a_key_repeated_in_a_body_is_refused_naming_it_and_records_nothing() {
     app.post_json("/api/v1/events/bulk", &app.admin, &ok).await.assert_status(StatusCode::CREATED);
 }
 
-// ---- Idempotency-Key: the same key with another body is a 409 on every route ------
+// ---- Idempotency-Key: the same key with another body is a 422 on every route ------
 
 /// Every route that takes `Idempotency-Key`, with two different bodies for it.
 async fn keyed_routes(app: &TestApp) -> Vec<(Method, String, Value, Value)> {
@@ -62,7 +62,7 @@ async fn keyed_routes(app: &TestApp) -> Vec<(Method, String, Value, Value)> {
 }
 
 #[tokio::test]
-async fn every_keyed_route_answers_409_to_its_key_with_another_body_and_changes_nothing() {
+async fn every_keyed_route_answers_422_to_its_key_with_another_body_and_changes_nothing() {
     let app = TestApp::new().await;
     for (method, path, first, second) in keyed_routes(&app).await {
         let key = format!("key-{path}");
@@ -74,10 +74,10 @@ async fn every_keyed_route_answers_409_to_its_key_with_another_body_and_changes_
         let boards = app.get("/api/v1/opportunities", &app.admin).await.json();
         let tokens = app.get("/api/v1/tokens", &app.admin).await.json();
         let res = send(&second).await;
-        assert_eq!(res.fields(StatusCode::CONFLICT), ["Idempotency-Key"], "{method} {path}");
+        assert_eq!(res.fields(StatusCode::UNPROCESSABLE_ENTITY), ["Idempotency-Key"], "{method} {path}");
         // Whitespace is part of the body: the fingerprint covers exactly the bytes sent.
         let spaced = app.send(method.clone(), &path, Some(&app.admin), Some(format!(" {first}").into_bytes()), &headers).await;
-        assert_eq!(spaced.fields(StatusCode::CONFLICT), ["Idempotency-Key"], "{method} {path}");
+        assert_eq!(spaced.fields(StatusCode::UNPROCESSABLE_ENTITY), ["Idempotency-Key"], "{method} {path}");
         assert_eq!(app.counts().await, before, "{method} {path}");
         assert_eq!(app.get("/api/v1/opportunities", &app.admin).await.json(), boards, "{method} {path}");
         assert_eq!(app.get("/api/v1/tokens", &app.admin).await.json(), tokens, "{method} {path}");
@@ -199,4 +199,26 @@ async fn query_parameters_the_schema_refuses_are_refused_naming_them() {
     let res = app.get(&format!("/api/v1/people/{id}/events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z&kind=hired,%20promotion"), &app.admin).await;
     res.assert_status(StatusCode::OK);
     assert_eq!(res.json()["items"], json!([]));
+}
+
+// ---- unexpected errors -------------------------------------------------------------
+
+#[test]
+fn an_unexpected_error_keeps_its_cause_chain_for_the_log_and_tells_the_client_nothing() {
+    use rungs_app::AppError;
+    use rungs_core::store::StoreError;
+    let io = || std::io::Error::other("password=hunter2 in /var/lib/rungs/rungs.db");
+    // A store error's cause survives the trip through the use case's error.
+    let e = AppError::from(StoreError::context("column 3", io()));
+    let AppError::Unexpected(cause) = &e else { panic!("{e:?}") };
+    assert_eq!(rungs_core::error::report(cause), "column 3: password=hunter2 in /var/lib/rungs/rungs.db");
+    assert!(std::error::Error::source(cause).is_some(), "the driver error is kept as the source, not flattened into a string");
+    for e in [e, AppError::context("reading the issuer key file", io()), AppError::unexpected(io()), AppError::internal("the writer stopped")] {
+        let api = rungs_web::ApiError::from(e);
+        assert_eq!(api.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let p = serde_json::to_string(&api.problem()).unwrap();
+        for secret in ["hunter2", "rungs.db", "column", "issuer", "writer"] {
+            assert!(!p.contains(secret), "{p}");
+        }
+    }
 }

@@ -15,6 +15,7 @@ mod events;
 mod evidence;
 mod framework;
 mod idempotency;
+mod idempotency_everywhere;
 mod leaderboards;
 mod login;
 mod matrix;

@@ -176,7 +176,7 @@ async fn a_keyed_post_is_posted_once() {
     again.assert_status(StatusCode::CREATED);
     assert_eq!(first.json()["id"], again.json()["id"]);
     let other = app.post_json_with_key("/api/v1/opportunities", &t.report, "guide-1", &post_body("Something else", &["communication"], 1)).await;
-    assert_eq!(other.status, StatusCode::CONFLICT);
+    assert_eq!(other.fields(StatusCode::UNPROCESSABLE_ENTITY), ["Idempotency-Key"]);
     assert_eq!(app.get("/api/v1/opportunities", &t.report).await.json()["items"].as_array().unwrap().len(), 1);
 }
 

@@ -4,10 +4,11 @@
 //! finishes it with its fencing token. If an instance dies mid-job its lease expires
 //! and another instance runs the job, so jobs must be idempotent (the sweep is).
 //!
-//! Today's work: `sweep` (periodic) deletes expired sessions and idempotency claims
-//! past their retention; `badges` (periodic) evaluates badge rules over the events
-//! appended since its last run and appends the awards due (docs/BADGES.md), off the
-//! POST path. One instance at a time holds its lease; each instance keeps its own
+//! Today's work: `sweep` (periodic) deletes expired sessions, the ledger's
+//! idempotency claims past their retention and the answers kept for `Idempotency-Key`
+//! past their 24 hours (`rungs_core::idempotency::RESPONSE_TTL`); `badges`
+//! (periodic) evaluates badge rules over the events appended since its last run and
+//! appends the awards due (docs/BADGES.md), off the POST path. One instance at a time holds its lease; each instance keeps its own
 //! evaluator state (a cache of the ledger), and awards are keyed events, so a run on
 //! another instance or a retried run never awards twice.
 //!
@@ -47,8 +48,8 @@ use tokio::task::JoinHandle;
 pub const SWEEP: &str = "sweep";
 /// Remind approvers of stale proposals (hourly; once per approver and step).
 async fn remind(store: &dyn Store) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
-    let n = rungs_app::proposals::run_reminders(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
+    let n = rungs_app::proposals::run_reminders(store, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{n} approvers reminded"))
 }
 
@@ -198,11 +199,16 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
     let outcome = match job.kind.as_str() {
         SWEEP => {
             let now = Utc::now();
-            store
-                .sweep(now, now - config.idempotency_retention)
-                .await
-                .map(|r| format!("{} sessions, {} idempotency claims removed", r.sessions, r.idempotency))
-                .map_err(|e| e.to_string())
+            match store.sweep(now, now - config.idempotency_retention).await {
+                // Kept answers to keyed requests expire after a day (already ignored
+                // when read; this reclaims their space).
+                Ok(r) => store
+                    .forget_requests(now - rungs_core::idempotency::RESPONSE_TTL)
+                    .await
+                    .map(|n| format!("{} sessions, {} idempotency claims, {n} kept answers removed", r.sessions, r.idempotency))
+                    .map_err(|e| rungs_core::error::report(&e)),
+                Err(e) => Err(e.to_string()),
+            }
         }
         BADGES => evaluate_badges(store, badges).await,
         NOTIFY => notify(store, config.mailer.as_ref()).await,
@@ -210,7 +216,7 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
             Some(m) => rungs_app::notifications::mail::send_digests(store, m)
                 .await
                 .map(|r| format!("{} digests sent, {} left for the next", r.sent, r.retrying))
-                .map_err(|e| e.to_string()),
+                .map_err(|e| rungs_core::error::report(&e)),
             None => Ok("no SMTP server configured: digests wait in the app".into()),
         },
         rungs_app::promotions::EFFECTIVE_JOB => rungs_app::promotions::run_effective_job(store, &job.payload, Utc::now()).await,
@@ -251,8 +257,8 @@ async fn run_one(store: &dyn Store, config: &RunnerConfig, badges: &rungs_app::b
 
 /// The badge job: every organization's rules over what was appended since.
 async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluator) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
-    let r = badges.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
+    let r = badges.run(store, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{} run: {} events read, {} people judged, {} awarded", r.mode, r.facts, r.people_evaluated, r.awarded))
 }
 
@@ -260,8 +266,8 @@ async fn evaluate_badges(store: &dyn Store, badges: &rungs_app::badges::Evaluato
 /// cursor (docs/CREDENTIALS.md).
 async fn issue_credentials(store: &dyn Store, issuer: Option<&rungs_app::credentials::Issuer>) -> Result<String, String> {
     let Some(issuer) = issuer else { return Ok("0 events, no issuer key on this instance".into()) };
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("0 events, no organization".into()) };
-    let r = rungs_app::credentials::auto::run(store, issuer, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("0 events, no organization".into()) };
+    let r = rungs_app::credentials::auto::run(store, issuer, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{} events, {} credentials issued", r.events, r.issued))
 }
 
@@ -274,11 +280,11 @@ pub fn next_digest(now: chrono::DateTime<Utc>, hour: u32) -> chrono::DateTime<Ut
 /// The notification job: derive from the ledger for every organization, then send
 /// what is due by email.
 async fn notify(store: &dyn Store, mailer: Option<&rungs_app::notifications::mail::Mailer>) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
     let now = Utc::now();
-    let d = rungs_app::notifications::derive::run(store, org.id, now).await.map_err(|e| e.to_string())?;
+    let d = rungs_app::notifications::derive::run(store, org.id, now).await.map_err(|e| rungs_core::error::report(&e))?;
     let sent = match mailer {
-        Some(m) => rungs_app::notifications::mail::send_due(store, m, now).await.map_err(|e| e.to_string())?,
+        Some(m) => rungs_app::notifications::mail::send_due(store, m, now).await.map_err(|e| rungs_core::error::report(&e))?,
         None => rungs_app::notifications::mail::Sent::default(),
     };
     Ok(format!("{} events, {} notified, {} sent, {} to retry, {} failed", d.events, d.created, sent.sent, sent.retrying, sent.failed))
@@ -286,7 +292,7 @@ async fn notify(store: &dyn Store, mailer: Option<&rungs_app::notifications::mai
 
 /// The leaderboard job: fold what was appended, write the scores that changed.
 async fn compute_leaderboards(store: &dyn Store, boards: &rungs_app::leaderboards::Runner) -> Result<String, String> {
-    let Some(org) = store.default_org().await.map_err(|e| e.to_string())? else { return Ok("no organization".into()) };
-    let r = boards.run(store, org.id, Utc::now()).await.map_err(|e| e.to_string())?;
+    let Some(org) = store.default_org().await.map_err(|e| rungs_core::error::report(&e))? else { return Ok("no organization".into()) };
+    let r = boards.run(store, org.id, Utc::now()).await.map_err(|e| rungs_core::error::report(&e))?;
     Ok(format!("{} run: {} events read, {} scores, {} rows written, {} removed", r.mode, r.facts, r.scores, r.written, r.removed))
 }

@@ -111,7 +111,7 @@ impl EventSource for Months {
             match self.rx.recv().await {
                 Some(Some(month)) => self.pending = month,
                 Some(None) => return Ok(None),
-                None => return Err(StoreError::Unexpected("the demo generator stopped before its end".into())),
+                None => return Err(StoreError::internal("the demo generator stopped before its end")),
             }
         }
         let rest = self.pending.split_off(self.pending.len().min(BATCH));

@@ -20,6 +20,7 @@ pub mod promotions;
 pub mod proposals;
 pub mod rebuild;
 pub mod recognition;
+pub mod replay;
 pub mod sessions;
 pub mod webhooks;
 
@@ -50,6 +51,10 @@ macro_rules! conformance_suite {
             idempotency::a_refused_request_does_not_use_up_its_key,
             idempotency::a_claim_without_events_is_kept_and_conflicts_like_any_claim,
             idempotency::an_event_key_replays_a_lone_event_and_conflicts_in_a_batch,
+            replay::a_kept_answer_is_replayed_and_a_key_is_one_request,
+            replay::an_abandoned_or_dead_attempt_frees_its_key_and_only_its_holder_settles_it,
+            replay::a_key_expires_after_a_day_when_read_and_when_swept,
+            replay::concurrent_first_requests_with_one_key_start_once,
             people::people_pagination_and_search,
             people::reports_include_indirect_reports,
             people::a_team_page_is_sorted_paged_and_counted,

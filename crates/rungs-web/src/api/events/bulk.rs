@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use rungs_app::events::MAX_BULK;
 use rungs_core::ValidationError;
 use rungs_core::event::{Event, EventInput};
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::event_input;
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::{Auth, IdempotencyKey, JsonBody};
+use crate::extract::{Auth, JsonBody, KeyClaim};
 
 /// Events to record together.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,7 +37,6 @@ pub struct BulkRecorded {
     path = "/api/v1/events/bulk",
     tag = "events",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = BulkEvents,
     responses((status = 201, description = "All events recorded.", body = BulkRecorded))
 )]
@@ -45,12 +44,9 @@ pub struct BulkRecorded {
 pub async fn create_events(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
+    KeyClaim(claim): KeyClaim,
     body: JsonBody<BulkEvents>,
 ) -> ApiResult<(StatusCode, Json<BulkRecorded>)> {
-    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
     let items = body.value.events;
     tracing::Span::current().record("events", items.len());
     if items.len() > MAX_BULK {

@@ -1,7 +1,6 @@
 //! `POST /api/v1/events`: record one event.
 
 use axum::extract::State;
-use axum::http::{Method, Uri};
 use rungs_app::AppError;
 use rungs_core::ValidationError;
 use rungs_core::event::{Event, EventInput};
@@ -10,7 +9,7 @@ use serde_json::Value;
 use super::event_input;
 use crate::AppState;
 use crate::api::{ApiResult, Created, created};
-use crate::extract::{Auth, IdempotencyKey, JsonBody};
+use crate::extract::{Auth, JsonBody, KeyClaim};
 
 /// Record one event about a person. Who may record which kind for whom is decided by
 /// the access rules (e.g. only a manager records a micro-promotion for a report).
@@ -20,23 +19,14 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
     path = "/api/v1/events",
     tag = "events",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = EventInput,
     responses((status = 201, description = "Recorded; `Location` points at the event.", body = Event))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn create_event(
-    State(state): State<AppState>,
-    Auth(viewer): Auth,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
-    body: JsonBody<Value>,
-) -> ApiResult<Created<Event>> {
-    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
+pub async fn create_event(State(state): State<AppState>, Auth(viewer): Auth, KeyClaim(claim): KeyClaim, body: JsonBody<Value>) -> ApiResult<Created<Event>> {
     let input = event_input(body.value).map_err(root_as_body)?;
     let appended = rungs_app::events::record(state.store.as_ref(), &viewer, vec![input], claim).await?;
-    let event = appended.events.into_iter().next().ok_or_else(|| AppError::Unexpected("append returned no event".into()))?;
+    let event = appended.events.into_iter().next().ok_or_else(|| AppError::internal("append returned no event"))?;
     let location = format!("/api/v1/events/{}", event.id);
     Ok(created(location, event))
 }

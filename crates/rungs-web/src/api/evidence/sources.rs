@@ -1,8 +1,8 @@
 //! `/api/v1/evidence/sources`: the senders the people team has set up.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::Utc;
 use rungs_core::evidence::Source;
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::api::ApiResult;
 use crate::api::webhooks::list::NoParams;
 use crate::extract::{Admin, JsonBody};
+use crate::replay::ShownOnce;
 
 /// A new source.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -52,10 +53,14 @@ pub async fn list_sources(State(state): State<AppState>, Admin(viewer): Admin, Q
     responses((status = 201, description = "Added; keep the secret.", body = CreatedSource))
 )]
 #[tracing::instrument(skip_all)]
-pub async fn create_source(State(state): State<AppState>, Admin(viewer): Admin, body: JsonBody<SourceInput>) -> ApiResult<(StatusCode, Json<CreatedSource>)> {
+pub async fn create_source(
+    State(state): State<AppState>,
+    Admin(viewer): Admin,
+    body: JsonBody<SourceInput>,
+) -> ApiResult<(StatusCode, Extension<ShownOnce>, Json<CreatedSource>)> {
     let c = rungs_app::evidence::create_source(state.store.as_ref(), &viewer, &body.value.kind, &body.value.name, Utc::now()).await?;
     let path = format!("/hooks/v1/evidence/{}", c.source.id);
-    Ok((StatusCode::CREATED, Json(CreatedSource { source: c.source, path, secret: c.secret })))
+    Ok((StatusCode::CREATED, Extension(ShownOnce), Json(CreatedSource { source: c.source, path, secret: c.secret })))
 }
 
 /// Remove a source: its deliveries are refused from now on; suggestions it made stay.

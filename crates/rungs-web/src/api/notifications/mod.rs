@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use rungs_core::PersonId;
 use rungs_core::notifications::{EmailChoice, Notification, NotificationKind};
@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::api::ApiResult;
 use crate::extract::{Admin, Auth, JsonBody, PathId};
+use crate::replay::ShownOnce;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -148,8 +149,13 @@ pub struct InviteSent {
     )
 )]
 #[tracing::instrument(skip_all)]
-pub async fn invite_person(State(state): State<AppState>, Admin(viewer): Admin, PathId(id): PathId<PersonId>) -> ApiResult<(StatusCode, Json<InviteSent>)> {
+pub async fn invite_person(
+    State(state): State<AppState>,
+    Admin(viewer): Admin,
+    PathId(id): PathId<PersonId>,
+) -> ApiResult<(StatusCode, Extension<ShownOnce>, Json<InviteSent>)> {
     let sent = rungs_app::notifications::invites::send(state.store.as_ref(), &viewer, id, state.mailer.as_ref(), Utc::now()).await?;
     let link = (!sent.emailed).then_some(sent.path);
-    Ok((StatusCode::CREATED, Json(InviteSent { person: id, expires_at: sent.invite.expires_at, emailed: sent.emailed, link })))
+    // The link signs its holder in: never kept for a replay.
+    Ok((StatusCode::CREATED, Extension(ShownOnce), Json(InviteSent { person: id, expires_at: sent.invite.expires_at, emailed: sent.emailed, link })))
 }

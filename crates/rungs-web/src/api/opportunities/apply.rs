@@ -1,7 +1,6 @@
 //! `POST /api/v1/opportunities/{id}/applications`: apply.
 
 use axum::extract::State;
-use axum::http::{Method, Uri};
 use rungs_app::opportunities::ApplicationView;
 use rungs_core::opportunity::ApplyInput;
 use rungs_core::{ApplicationId, OpportunityId};
@@ -9,7 +8,7 @@ use rungs_core::{ApplicationId, OpportunityId};
 use crate::AppState;
 use crate::api::{ApiResult, Created, created};
 use crate::extract::idempotency::derived_id;
-use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
+use crate::extract::{Auth, JsonBody, KeyClaim, PathId};
 
 /// Apply to an open opportunity with a place left, as the caller (not to one's own;
 /// once, unless the earlier application was declined or withdrawn). Honours
@@ -21,7 +20,6 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody, PathId};
     security(("bearer" = [])),
     params(
         ("id" = OpportunityId, Path, description = "Opportunity id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$"),
     ),
     request_body = ApplyInput,
     responses((status = 201, description = "Applied.", body = ApplicationView))
@@ -31,12 +29,9 @@ pub async fn apply_to_opportunity(
     State(state): State<AppState>,
     Auth(viewer): Auth,
     PathId(id): PathId<OpportunityId>,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
+    KeyClaim(claim): KeyClaim,
     body: JsonBody<ApplyInput>,
 ) -> ApiResult<Created<ApplicationView>> {
-    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
     let keyed = claim.map(|c| (ApplicationId(derived_id("application", &viewer.org_id.to_string(), &c)), c));
     let view = rungs_app::opportunities::apply(state.store.as_ref(), &viewer, id, body.value, keyed).await?;
     Ok(created(format!("/api/v1/opportunities/{id}/applications/{}", view.application.id), view))

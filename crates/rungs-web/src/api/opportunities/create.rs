@@ -1,7 +1,6 @@
 //! `POST /api/v1/opportunities`: post a stretch project or gig.
 
 use axum::extract::State;
-use axum::http::{Method, Uri};
 use rungs_app::opportunities::OpportunityView;
 use rungs_core::OpportunityId;
 use rungs_core::opportunity::OpportunityInput;
@@ -9,7 +8,7 @@ use rungs_core::opportunity::OpportunityInput;
 use crate::AppState;
 use crate::api::{ApiResult, Created, created};
 use crate::extract::idempotency::derived_id;
-use crate::extract::{Auth, IdempotencyKey, JsonBody};
+use crate::extract::{Auth, JsonBody, KeyClaim};
 
 /// Post an opportunity: anyone may, for themself (the people team also for others).
 /// Its competencies must exist in the framework. Honours `Idempotency-Key`: a retry
@@ -19,7 +18,6 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
     path = "/api/v1/opportunities",
     tag = "opportunities",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = OpportunityInput,
     responses((status = 201, description = "Posted; `Location` points at it.", body = OpportunityView))
 )]
@@ -27,12 +25,9 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
 pub async fn create_opportunity(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
+    KeyClaim(claim): KeyClaim,
     body: JsonBody<OpportunityInput>,
 ) -> ApiResult<Created<OpportunityView>> {
-    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
     let keyed = claim.map(|c| (OpportunityId(derived_id("opportunity", &viewer.org_id.to_string(), &c)), c));
     let view = rungs_app::opportunities::post(state.store.as_ref(), &viewer, body.value, keyed).await?;
     Ok(created(format!("/api/v1/opportunities/{}", view.opportunity.id), view))

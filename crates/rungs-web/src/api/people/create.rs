@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{Method, Uri};
 use rungs_core::PersonId;
 use rungs_core::person::{Person, Position};
 use serde_json::{Map, Value};
@@ -12,7 +11,7 @@ use utoipa::ToSchema;
 use super::payload_as_body;
 use crate::AppState;
 use crate::api::{ApiResult, Created, created};
-use crate::extract::{Admin, IdempotencyKey, JsonBody};
+use crate::extract::{Admin, JsonBody, KeyClaim};
 
 /// A new person: the fields of the `hired` event, plus an optional hire date.
 /// (Documentation only: the body is handed to `rungs-app` as JSON.)
@@ -39,7 +38,6 @@ pub struct CreatePerson {
     path = "/api/v1/people",
     tag = "people",
     security(("bearer" = ["admin"])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = CreatePerson,
     responses((status = 201, description = "Created; `Location` points at the person.", body = Person))
 )]
@@ -47,12 +45,9 @@ pub struct CreatePerson {
 pub async fn create_person(
     State(state): State<AppState>,
     Admin(viewer): Admin,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
+    KeyClaim(claim): KeyClaim,
     body: JsonBody<Map<String, Value>>,
 ) -> ApiResult<Created<Person>> {
-    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
     let mut hire = body.value;
     let occurred_at = hire.remove("occurred_at");
     let person =

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{Method, Uri};
 use rungs_core::PersonId;
 use rungs_core::event::ProfileUpdated;
 use rungs_core::person::Person;
@@ -11,7 +10,7 @@ use serde_json::{Map, Value};
 use super::payload_as_body;
 use crate::AppState;
 use crate::api::ApiResult;
-use crate::extract::{Admin, IdempotencyKey, JsonBody, PathId};
+use crate::extract::{Admin, JsonBody, KeyClaim, PathId};
 
 /// Change profile fields (people team only). Absent fields stay as they are;
 /// `"manager_id": null` removes the manager. Honours `Idempotency-Key`.
@@ -22,7 +21,6 @@ use crate::extract::{Admin, IdempotencyKey, JsonBody, PathId};
     security(("bearer" = ["admin"])),
     params(
         ("id" = PersonId, Path, description = "Person id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$"),
     ),
     request_body = ProfileUpdated,
     responses((status = 200, description = "The person after the change.", body = Person))
@@ -32,12 +30,9 @@ pub async fn update_person(
     State(state): State<AppState>,
     Admin(viewer): Admin,
     PathId(id): PathId<PersonId>,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
+    KeyClaim(claim): KeyClaim,
     body: JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Person>> {
-    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
     let person = rungs_app::people::update(state.store.as_ref(), &viewer, id, Value::Object(body.value), claim).await.map_err(|e| payload_as_body(e.into()))?;
     Ok(Json(person))
 }

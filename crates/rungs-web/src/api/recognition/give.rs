@@ -1,13 +1,12 @@
 //! `POST /api/v1/recognition`: recognize one or more people.
 
 use axum::extract::State;
-use axum::http::{Method, Uri};
 use rungs_app::recognition::Given;
 use rungs_core::recognition::GiftInput;
 
 use crate::AppState;
 use crate::api::{ApiResult, Created, created};
-use crate::extract::{Auth, IdempotencyKey, JsonBody};
+use crate::extract::{Auth, JsonBody, KeyClaim};
 
 /// Recognize one or more people: one `recognition` event per receiver, all or none,
 /// each drawing `points` from the giver's allowance for the period (refused with 422
@@ -19,7 +18,6 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
     path = "/api/v1/recognition",
     tag = "recognition",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-200 visible ASCII characters; replays the first response for a repeated request.", pattern = "^[!-~]{1,200}$")),
     request_body = GiftInput,
     responses((status = 201, description = "Given; the events and the giver's balance after it.", body = Given))
 )]
@@ -27,12 +25,9 @@ use crate::extract::{Auth, IdempotencyKey, JsonBody};
 pub async fn give_recognition(
     State(state): State<AppState>,
     Auth(viewer): Auth,
-    key: IdempotencyKey,
-    method: Method,
-    uri: Uri,
+    KeyClaim(claim): KeyClaim,
     body: JsonBody<GiftInput>,
 ) -> ApiResult<Created<Given>> {
-    let claim = key.claim(&viewer, &method, uri.path(), &body.bytes)?;
     let given = rungs_app::recognition::give(state.store.as_ref(), &viewer, body.value, claim, chrono::Utc::now()).await?;
     Ok(created("/api/v1/recognition".to_string(), given))
 }

@@ -1,8 +1,8 @@
 //! `POST /api/v1/webhooks`.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::Utc;
 use rungs_core::webhooks::SubscriptionInput;
 
@@ -10,6 +10,7 @@ use super::CreatedView;
 use crate::AppState;
 use crate::api::ApiResult;
 use crate::extract::{Admin, JsonBody};
+use crate::replay::ShownOnce;
 
 /// Subscribe a URL to events (people team). It receives the events appended from now
 /// on, of the `kinds` given (none: every kind). The answer holds the signing secret,
@@ -27,7 +28,7 @@ pub async fn create_webhook(
     State(state): State<AppState>,
     Admin(viewer): Admin,
     body: JsonBody<SubscriptionInput>,
-) -> ApiResult<(StatusCode, Json<CreatedView>)> {
+) -> ApiResult<(StatusCode, Extension<ShownOnce>, Json<CreatedView>)> {
     let c = rungs_app::webhooks::create(state.store.as_ref(), &viewer, &body.value, Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(CreatedView { subscription: c.subscription, secret: c.secret })))
+    Ok((StatusCode::CREATED, Extension(ShownOnce), Json(CreatedView { subscription: c.subscription, secret: c.secret })))
 }
