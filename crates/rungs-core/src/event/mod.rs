@@ -1,14 +1,10 @@
 //! Ledger events: the append-only record of everything that happened to a person.
 //! A mistake is corrected by a `reversal` event; the original stays.
 //!
-//! One file on purpose (over 600 lines): it is the ledger's vocabulary, every kind's
+//! One file on purpose (about 740 lines): it is the ledger's vocabulary, every kind's
 //! payload beside the one enum that tags them and the input parsing that builds
 //! them, so a new kind is added, serialised and parsed in one place. Parsing helpers
 //! live in `crate::text`, the API input in `input.rs`.
-//!
-//! Over 600 lines on purpose: one enum of event kinds with its payload types and their
-//! (de)serialisation, which a new kind must touch together; splitting by kind would
-//! scatter that one change over many files.
 
 use std::collections::BTreeMap;
 

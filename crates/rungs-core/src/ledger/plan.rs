@@ -12,14 +12,11 @@
 //! batch, from its stored history (which the snapshot must hold: when it does not,
 //! [`plan`] names the subjects to load and the backend plans again).
 //!
-//! One file on purpose (just over 600 lines): the `Planner` is one state machine
+//! One file on purpose (about 630 lines, its tests at the end): the `Planner` is one state machine
 //! whose undo (`mark`/`rollback`) must change whenever a rule adds state; splitting
 //! its rules from its bookkeeping would put the two out of sight of each other.
 //!
 //! [`check_append`]: crate::projection::check_append
-//!
-//! Over 600 lines on purpose: the one pure append plan both backends run; its rules are
-//! read in order, and splitting it would hide the sequence. Its tests sit at the end.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;

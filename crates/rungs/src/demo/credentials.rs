@@ -22,8 +22,8 @@ pub async fn seed(store: &dyn Store, org: OrgId, issuer: &Issuer, logins: [&Pers
     let now = Utc::now();
     // The generated past is history: automatic issuing and notifications start
     // after it.
-    rungs_app::credentials::auto::skip_history(store, org).await?;
-    rungs_app::notifications::derive::skip_history(store, org).await?;
+    let head = rungs_app::credentials::auto::skip_history(store, org).await?;
+    rungs_app::notifications::derive::skip_to(store, org, head).await?;
     let mut people: Vec<_> = logins.iter().map(|p| p.id).collect();
     let q = EventQuery { kinds: vec![EventKind::MilestoneCompleted, EventKind::BadgeAwarded], limit: OTHERS * 4, ..EventQuery::default() };
     for e in store.events(org, &q).await?.items {
